@@ -1,0 +1,47 @@
+"""``reluscope train``: one training run written to a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reluscope.cli.app import app
+from reluscope.cli.progress import progress_bar
+from reluscope.train import TrainConfig
+from reluscope.train.artifacts import train_to_dir
+
+_D = TrainConfig()
+
+
+@app.command()
+@click.option("--dataset", default=_D.dataset, show_default=True,
+              help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
+@click.option("--n-samples", type=int, default=_D.n_samples, show_default=True, help="Points to generate.")
+@click.option("--noise", type=float, default=None, help="Generator noise (default: the data set's own).")
+@click.option("--depth", type=int, default=_D.depth, show_default=True, help="Number of linear layers.")
+@click.option("--width", type=int, default=_D.width, show_default=True, help="Hidden width.")
+@click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
+@click.option("--init", default=_D.init, show_default=True, help="Weight initialisation scheme.")
+@click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
+@click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate.")
+@click.option("--steps", type=int, default=_D.steps, show_default=True, help="Optimisation steps.")
+@click.option("--batch-size", type=int, default=None, help="Mini-batch size (default: full batch).")
+@click.option("--snapshots", type=int, default=_D.snapshot_every, show_default=True,
+              help="Keep the parameters every K steps (0: none).")
+@click.option("--seed", type=int, default=_D.seed, show_default=True, help="Seeds data, split, init, batches.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True,
+              help="Run directory to write.")
+@click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
+def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, steps, batch_size,
+          snapshots, seed, out, force) -> None:
+    """Train one MLP classifier and write its run directory."""
+    cfg = TrainConfig(dataset=dataset, n_samples=n_samples, noise=noise, depth=depth, width=width,
+                      activation=activation, init=init, optimizer=optimizer, lr=lr, steps=steps,
+                      batch_size=batch_size, snapshot_every=snapshots, seed=seed).validate()
+    with progress_bar(cfg.steps, "training") as advance:
+        run = train_to_dir(cfg, out, force=force, progress=lambda step: advance())
+    m = run.metrics
+    where = "" if m["diverged_at_step"] is None else f" at step {m['diverged_at_step']} in {m['diverged_layer']}"
+    click.echo(f"{m['status']}{where}: train accuracy {m['train_accuracy']:.3f}, "
+               f"test accuracy {m['test_accuracy']:.3f} -> {out}")

@@ -1,0 +1,89 @@
+"""Stage 1 of the pipeline: 2D toy data sets, the user's CSV, standardisation, the split.
+
+``DATASETS`` is the one place that knows the built-in names; ``load_dataset`` takes a name or a CSV path
+and returns a standardised, split ``Dataset``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reluscope.data.csv import load_csv, save_csv
+from reluscope.data.scaling import Standardizer, split
+from reluscope.data.toy import (make_checkerboard, make_circles, make_gaussians, make_moons, make_spirals,
+                                make_xor)
+from reluscope.errors import ReluscopeError
+
+DATASETS = {
+    "moons": make_moons,
+    "circles": make_circles,
+    "spirals": make_spirals,
+    "xor": make_xor,
+    "gaussians": make_gaussians,
+    "checkerboard": make_checkerboard,
+}
+
+
+@dataclass
+class Dataset:
+    """A standardised 2D classification problem, split into train and test."""
+
+    name: str  # built-in name or the CSV's path
+    X_train: np.ndarray  # (n_train, 2), standardised
+    y_train: np.ndarray  # (n_train,)
+    X_test: np.ndarray  # (n_test, 2), standardised
+    y_test: np.ndarray  # (n_test,)
+    scaler: Standardizer  # maps raw coordinates to the standardised ones
+
+    @property
+    def n_classes(self) -> int:
+        return int(max(self.y_train.max(), self.y_test.max()) + 1)
+
+    @property
+    def X(self) -> np.ndarray:
+        """All points, train then test, standardised: (n, 2)."""
+        return np.concatenate([self.X_train, self.X_test])
+
+    @property
+    def y(self) -> np.ndarray:
+        return np.concatenate([self.y_train, self.y_test])
+
+
+def is_csv(name: str) -> bool:
+    return str(name).lower().endswith(".csv")
+
+
+def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, random_state=0):
+    """Raw ``X, y`` of a built-in data set; ``noise=None`` keeps the generator's default."""
+    if name not in DATASETS:
+        raise ReluscopeError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or a .csv path")
+    if n_samples < 8:
+        raise ReluscopeError(f"n_samples must be at least 8, got {n_samples}")
+    kwargs = {} if noise is None else {"noise": noise}
+    return DATASETS[name](n_samples, random_state=random_state, **kwargs)
+
+
+def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None, test_size: float = 0.25,
+                 random_state=0) -> Dataset:
+    """A built-in data set (by name) or a CSV (by path), standardised with train statistics, split.
+
+    The standardiser is fitted on the training part only, so test points are mapped as new points would be.
+    """
+    if is_csv(name):
+        X, y = load_csv(name)
+        name = str(Path(name))
+    else:
+        X, y = generate(name, n_samples, noise=noise, random_state=random_state)
+    if np.bincount(y).min() < 2:
+        raise ReluscopeError(f"{name}: every class needs at least 2 points to be split into train and test")
+    X_tr, X_te, y_tr, y_te = split(X, y, test_size=test_size, random_state=random_state)
+    scaler = Standardizer.fit(X_tr)
+    return Dataset(name, scaler.transform(X_tr), y_tr, scaler.transform(X_te), y_te, scaler)
+
+
+__all__ = ["DATASETS", "Dataset", "Standardizer", "generate", "is_csv", "load_csv", "load_dataset",
+           "make_checkerboard", "make_circles", "make_gaussians", "make_moons", "make_spirals", "make_xor",
+           "save_csv", "split"]

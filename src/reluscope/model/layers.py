@@ -1,0 +1,84 @@
+"""Walk any ``nn.Sequential`` of Linear and activation modules layer by layer.
+
+A *layer* is one ``nn.Linear`` together with the elementwise activation that follows it (``None`` for
+the output layer, or where two Linear modules follow each other). This is how every analysis in reluscope
+(probes, back-projection, decision cells) reads a model, so they all work on the user's own model too::
+
+    for layer in linear_layers(model):
+        z = layer.linear(h)          # pre-activation
+        h = layer.act(z)             # activation
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from reluscope.errors import ReluscopeError
+
+ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Identity, nn.Sigmoid, nn.GELU, nn.ELU, nn.SiLU)
+
+
+@dataclass
+class Layer:
+    """One affine map and the activation after it."""
+
+    index: int  # 0-based position among the linear layers
+    name: str  # the Linear module's name in ``named_modules()``, e.g. "0"
+    linear: nn.Linear
+    activation: nn.Module | None  # None: nothing follows (the logits layer)
+
+    def act(self, z):
+        return z if self.activation is None else self.activation(z)
+
+    @property
+    def kind(self) -> str:
+        """'relu', 'leaky_relu', 'tanh', 'identity', … — the activation by name; 'identity' when None."""
+        return activation_kind(self.activation)
+
+
+def activation_kind(module: nn.Module | None) -> str:
+    if module is None or isinstance(module, nn.Identity):
+        return "identity"
+    return {nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu", nn.Tanh: "tanh"}.get(type(module),
+                                                                           type(module).__name__.lower())
+
+
+def negative_slope(layer: Layer) -> float:
+    """The slope of the activation for negative inputs: 0 for ReLU, α for leaky ReLU, 1 for identity."""
+    kind = layer.kind
+    if kind == "relu":
+        return 0.0
+    if kind == "leaky_relu":
+        return float(layer.activation.negative_slope)
+    if kind == "identity":
+        return 1.0
+    raise ReluscopeError(f"layer {layer.name}: {kind} is not piecewise linear (need ReLU or leaky ReLU)")
+
+
+def linear_layers(model: nn.Module) -> list[Layer]:
+    """The model's layers in order.
+
+    Raises
+    ------
+    ReluscopeError
+        If the model is not a flat ``nn.Sequential`` of ``nn.Linear`` and elementwise activations, or if
+        it starts with an activation.
+    """
+    if not isinstance(model, nn.Sequential):
+        raise ReluscopeError(f"expected an nn.Sequential of Linear/activation modules, got {type(model).__name__}")
+    layers: list[Layer] = []
+    for name, module in model.named_children():
+        if isinstance(module, nn.Linear):
+            layers.append(Layer(len(layers), name, module, None))
+        elif isinstance(module, ELEMENTWISE):
+            if not layers or layers[-1].activation is not None:
+                raise ReluscopeError(f"module {name} ({type(module).__name__}) does not follow a Linear")
+            layers[-1].activation = module
+        else:
+            raise ReluscopeError(f"module {name} is a {type(module).__name__}; only Linear and elementwise "
+                                 "activations are supported")
+    if not layers:
+        raise ReluscopeError("the model has no nn.Linear layer")
+    return layers

@@ -1,0 +1,64 @@
+"""The typed configuration of one training run; ``config.json`` in a run directory is this, as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from reluscope.data import DATASETS, is_csv
+from reluscope.errors import ReluscopeError
+from reluscope.model.init import check_init
+from reluscope.model.mlp import make_activation
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+@dataclass
+class TrainConfig:
+    """Everything needed to rerun a training run bit for bit."""
+
+    dataset: str = "spirals"  # built-in name (reluscope.data.DATASETS) or a CSV path
+    n_samples: int = 1000  # points generated (ignored for a CSV)
+    noise: float | None = None  # None: the generator's default noise
+    depth: int = 3  # number of nn.Linear layers
+    width: int = 32  # hidden width
+    activation: str = "relu"  # reluscope.model.ACTIVATIONS
+    init: str = "he"  # reluscope.model.INITS
+    bias_init: float = 0.0  # every bias starts at this value
+    optimizer: str = "sgd"  # "sgd" (with momentum) or "adam"
+    lr: float = 0.05  # learning rate
+    momentum: float = 0.9  # SGD momentum (ignored by Adam)
+    steps: int = 3000  # optimisation steps
+    batch_size: int | None = None  # None: full batch
+    eval_every: int = 50  # history row every this many steps
+    snapshot_every: int = 0  # keep the parameters every this many steps (0: none)
+    seed: int = 0  # seeds data, split, init and batches
+
+    def validate(self) -> "TrainConfig":
+        """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
+        if not is_csv(self.dataset) and self.dataset not in DATASETS:
+            raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
+                                 "or a .csv path")
+        make_activation(self.activation)
+        check_init(self.init)
+        if self.optimizer not in OPTIMIZERS:
+            raise ReluscopeError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        for name, low in (("depth", 1), ("width", 1), ("steps", 1), ("n_samples", 8), ("eval_every", 1)):
+            if getattr(self, name) < low:
+                raise ReluscopeError(f"{name} must be at least {low}, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ReluscopeError(f"lr must be positive, got {self.lr}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ReluscopeError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.snapshot_every < 0:
+            raise ReluscopeError(f"snapshot_every must be 0 or more, got {self.snapshot_every}")
+        if self.noise is not None and self.noise < 0:
+            raise ReluscopeError(f"noise must be 0 or more, got {self.noise}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
