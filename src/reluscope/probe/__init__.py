@@ -1,0 +1,1 @@
+"""Stage 4 of the pipeline: per-layer statistics of a network, and the theory they are set against."""

@@ -1,0 +1,1 @@
+"""The offline, self-contained HTML report that answers the whole sheet."""

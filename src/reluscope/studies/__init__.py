@@ -1,0 +1,1 @@
+"""Studies: many runs composed into one answer (init study, sweeps, the whole sheet)."""
