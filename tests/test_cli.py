@@ -1,0 +1,73 @@
+"""The command line: a complete run, and every bad input → exit 2 with one line and no traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+from reluscope.cli import main
+
+
+def test_train_writes_a_run_directory(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "moons", "--steps", "50", "--out", str(out)]) == 0
+    assert "ok" in capsys.readouterr().out or (out / "metrics.json").is_file()
+    assert (out / "decision_boundary.png").stat().st_size > 1000
+
+
+def test_diverging_run_exits_zero(tmp_path, capsys):
+    assert main(["train", "--lr", "1e6", "--depth", "11", "--init", "normal", "--steps", "20",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert capsys.readouterr().out.startswith("diverged")
+
+
+def _csv(tmp_path, text):
+    p = tmp_path / "d.csv"
+    p.write_text(text)
+    return str(p)
+
+
+BAD = {
+    "unknown dataset": lambda t: ["--dataset", "spiralz"],
+    "unknown activation": lambda t: ["--activation", "swish"],
+    "unknown init": lambda t: ["--init", "magic"],
+    "unknown optimizer": lambda t: ["--optimizer", "lbfgs"],
+    "depth 0": lambda t: ["--depth", "0"],
+    "width 0": lambda t: ["--width", "0"],
+    "lr 0": lambda t: ["--lr", "0"],
+    "lr negative": lambda t: ["--lr", "-1"],
+    "steps 0": lambda t: ["--steps", "0"],
+    "not a number": lambda t: ["--depth", "three"],
+    "unknown option": lambda t: ["--dept", "3"],
+    "missing csv": lambda t: ["--dataset", str(t / "none.csv")],
+    "empty csv": lambda t: ["--dataset", _csv(t, "")],
+    "non-numeric csv": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,a,0\n1,1,1\n2,2,0\n3,3,1\n")],
+    "nan csv": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,nan,0\n1,1,1\n2,2,0\n3,3,1\n")],
+    "column count": lambda t: ["--dataset", _csv(t, "x1,x2\n0,0\n1,1\n2,2\n3,3\n")],
+    "one class": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,1\n1,1,1\n2,2,1\n3,3,1\n")],
+    "three rows": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n")],
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_exit_2_one_line(tmp_path, capsys, case):
+    assert main(["train", "--steps", "5", "--out", str(tmp_path / "o"), *BAD[case](tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reluscope: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_non_empty_out_needs_force(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert main(["train", "--steps", "5", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["train", "--steps", "5", "--out", str(out), "--force"]) == 0
+    assert not (out / "keep.txt").exists() and (out / "model.pt").exists()
+
+
+def test_real_subprocess_bad_input():
+    proc = subprocess.run([sys.executable, "-m", "reluscope", "train", "--depth", "0"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "reluscope: error: depth must be at least 1, got 0"

@@ -1,0 +1,54 @@
+"""The MLP builder and the layer walk that every analysis uses."""
+
+import pytest
+import torch
+from torch import nn
+
+from reluscope.errors import ReluscopeError
+from reluscope.model import build_mlp, linear_layers
+from reluscope.model.layers import negative_slope
+
+
+def test_depth_counts_linear_layers_and_last_has_no_activation():
+    m = build_mlp(2, 16, 11, 3, activation="relu")
+    layers = linear_layers(m)
+    assert len(layers) == 11
+    assert [l.kind for l in layers] == ["relu"] * 10 + ["identity"]
+    assert layers[0].linear.in_features == 2 and layers[-1].linear.out_features == 3
+    assert m(torch.zeros(5, 2)).shape == (5, 3)
+
+
+def test_width_list_and_depth_one():
+    m = build_mlp(2, [4, 8], 3, 2, activation="tanh")
+    assert [l.linear.out_features for l in linear_layers(m)] == [4, 8, 2]
+    assert len(linear_layers(build_mlp(2, 8, 1, 2))) == 1
+
+
+def test_walk_reproduces_forward_on_a_users_model():
+    m = nn.Sequential(nn.Linear(2, 5), nn.LeakyReLU(0.2), nn.Linear(5, 5), nn.Linear(5, 2))
+    x = torch.randn(7, 2)
+    h = x
+    for layer in linear_layers(m):
+        h = layer.act(layer.linear(h))
+    torch.testing.assert_close(h, m(x))
+    assert negative_slope(linear_layers(m)[0]) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("bad", [
+    nn.Linear(2, 2),
+    nn.Sequential(nn.ReLU(), nn.Linear(2, 2)),
+    nn.Sequential(nn.Linear(2, 2), nn.Dropout(), nn.Linear(2, 2)),
+    nn.Sequential(),
+])
+def test_walk_rejects_unsupported_models(bad):
+    with pytest.raises(ReluscopeError):
+        linear_layers(bad)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(depth=0), "depth"), (dict(width=0), "width"), (dict(activation="swish"), "activation"),
+    (dict(width=[3], depth=4), "hidden widths"),
+])
+def test_builder_rejects_impossible_sizes(kwargs, match):
+    with pytest.raises(ReluscopeError, match=match):
+        build_mlp(**{"in_dim": 2, "n_classes": 2, **kwargs})

@@ -1,0 +1,87 @@
+"""Training: Task 0 (clearly better than guessing on every data set), outcomes, determinism, run directories."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from reluscope.data import DATASETS, generate, save_csv
+from reluscope.train import TrainConfig, fit
+from reluscope.train.artifacts import train_to_dir
+from reluscope.train.rundir import load_run
+
+RUN_FILES = {"config.json", "metrics.json", "history.csv", "model.pt", "data.npz", "decision_boundary.png"}
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_task0_every_dataset_beats_guessing(name):
+    _, res = fit(TrainConfig(dataset=name, depth=3, width=32))
+    assert res.metrics["status"] == "ok"
+    assert res.metrics["test_accuracy"] >= 0.90
+
+
+def test_task0_on_a_csv_of_spirals(tmp_path):
+    X, y = generate("spirals", 1000, random_state=0)
+    save_csv(tmp_path / "spirals.csv", X, y)
+    _, res = fit(TrainConfig(dataset=str(tmp_path / "spirals.csv")))
+    assert res.metrics["test_accuracy"] >= 0.90
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    cfg = dict(dataset="moons", steps=60, eval_every=20, batch_size=64, optimizer="adam", lr=0.01)
+    _, a = fit(TrainConfig(**cfg, seed=5))
+    _, b = fit(TrainConfig(**cfg, seed=5))
+    _, c = fit(TrainConfig(**cfg, seed=6))
+    assert a.history == b.history
+    for p, q in zip(a.model.parameters(), b.model.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert a.history != c.history
+
+
+def test_absurd_learning_rate_diverges_as_an_outcome(tmp_path):
+    cfg = TrainConfig(dataset="spirals", depth=11, init="normal", lr=1e6, steps=50)
+    run = train_to_dir(cfg, tmp_path / "run")
+    m = run.metrics
+    assert m["status"] == "diverged" and 1 <= m["diverged_at_step"] <= 50
+    assert m["diverged_layer"].startswith("layer ")
+    assert RUN_FILES <= {p.name for p in (tmp_path / "run").iterdir()}
+
+
+def test_tiny_learning_rate_stalls():
+    _, res = fit(TrainConfig(dataset="spirals", lr=1e-7, steps=20, init="torch-default"))
+    assert res.metrics["status"] == "stalled"
+    assert res.metrics["train_accuracy"] <= res.metrics["chance_accuracy"] + 0.1
+
+
+def test_run_directory_round_trip_with_snapshots(tmp_path):
+    cfg = TrainConfig(dataset="xor", steps=40, eval_every=10, snapshot_every=20)
+    run = train_to_dir(cfg, tmp_path / "run")
+    assert sorted(run.snapshots) == [0, 20, 40]
+    assert run.config == cfg
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert set(metrics) >= {"status", "train_accuracy", "test_accuracy", "final_loss", "steps_run",
+                            "diverged_at_step"}
+    X = torch.as_tensor(run.data.X_test, dtype=torch.float32)
+    acc = (run.model(X).argmax(1).numpy() == run.data.y_test).mean()
+    assert acc == pytest.approx(metrics["test_accuracy"], abs=1e-6)  # the saved model is the trained one
+    torch.testing.assert_close(run.model_at(40)(X), run.model(X))
+    assert [r["step"] for r in run.history] == [0, 10, 20, 30, 40]
+
+
+def test_atomic_write_leaves_no_partial_directory(tmp_path, monkeypatch):
+    import reluscope.train.rundir as rundir
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rundir.torch, "save", broken)
+    with pytest.raises(RuntimeError):
+        train_to_dir(TrainConfig(dataset="xor", steps=5), tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_minibatch_uses_the_generator():
+    _, res = fit(TrainConfig(dataset="circles", steps=300, batch_size=32))
+    assert res.metrics["train_accuracy"] > 0.9
+    assert np.isfinite(res.metrics["final_loss"])
