@@ -22,6 +22,7 @@ from reluscope.model import build_mlp, init_model_, linear_layers
 from reluscope.train.config import TrainConfig
 
 STALL_MARGIN = 0.1  # a run whose train accuracy is ≤ chance + this is "stalled"
+UNSTABLE_FACTOR = 100.0  # a layer whose E[z²] at init is this many times off the input's is "unstable"
 
 
 @dataclass
@@ -30,7 +31,8 @@ class TrainResult:
 
     model: nn.Sequential
     history: list[dict]  # one row per evaluation: step, train_loss, train_accuracy, test_loss, test_accuracy
-    metrics: dict  # status, accuracies, final_loss, steps_run, diverged_at_step, diverged_layer, chance
+    metrics: dict  # status, accuracies, final_loss, steps_run, diverged_at_step, diverged_layer, chance,
+    #                unstable_layer_at_init
     snapshots: dict[int, dict] = field(default_factory=dict)  # step -> state_dict (float32 copies)
 
 
@@ -68,6 +70,22 @@ def first_nonfinite_layer(model: nn.Module, X: torch.Tensor) -> str | None:
     return None
 
 
+@torch.no_grad()
+def first_unstable_layer(model: nn.Module, X: torch.Tensor, factor: float = UNSTABLE_FACTOR) -> str | None:
+    """Name of the first linear layer whose pre-activation second moment on ``X`` is more than ``factor``
+    times larger or smaller than the input's (where the activations blow up or die out); ``None`` if none.
+    """
+    h = X
+    ref = float(X.pow(2).mean())
+    for layer in linear_layers(model):
+        z = layer.linear(h)  # (n, width)
+        ratio = float(z.double().pow(2).mean()) / ref
+        if not (1.0 / factor <= ratio <= factor):
+            return f"layer {layer.index + 1} ({layer.name})"
+        h = layer.act(z)
+    return None
+
+
 def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
                 generator: torch.Generator | None = None,
                 progress: Callable[[int], None] | None = None) -> TrainResult:
@@ -94,6 +112,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
         if cfg.snapshot_every and (step % cfg.snapshot_every == 0 or step == cfg.steps):
             snapshots[step] = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
+    unstable_layer = first_unstable_layer(model, X_tr)
     record(0)
     snapshot(0)
     diverged_at = diverged_layer = None
@@ -120,6 +139,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
         diverged_at, diverged_layer = step, first_nonfinite_layer(model, X_tr)
 
     metrics = _outcome(history, data, diverged_at, diverged_layer, steps_run=step)
+    metrics["unstable_layer_at_init"] = unstable_layer
     return TrainResult(model, history, metrics, snapshots)
 
 
@@ -138,10 +158,11 @@ def _outcome(history: list[dict], data: Dataset, diverged_at: int | None, diverg
                 diverged_layer=diverged_layer, chance_accuracy=chance)
 
 
-def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator) -> nn.Sequential:
-    """The configured MLP, initialised with ``cfg.init`` from ``generator``."""
+def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
+                X: torch.Tensor | None = None) -> nn.Sequential:
+    """The configured MLP, initialised with ``cfg.init`` from ``generator`` (``X``: batch for ``lsuv``)."""
     model = build_mlp(2, cfg.width, cfg.depth, n_classes, activation=cfg.activation)
-    return init_model_(model, cfg.init, generator=generator, bias=cfg.bias_init)
+    return init_model_(model, cfg.init, generator=generator, bias=cfg.bias_init, X=X)
 
 
 def fit(cfg: TrainConfig, *, data: Dataset | None = None,
@@ -154,5 +175,5 @@ def fit(cfg: TrainConfig, *, data: Dataset | None = None,
     cfg.validate()
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    model = build_model(cfg, data.n_classes, gen)
+    model = build_model(cfg, data.n_classes, gen, X=torch.as_tensor(data.X_train, dtype=torch.float32))
     return data, train_model(model, data, cfg, generator=gen, progress=progress)
