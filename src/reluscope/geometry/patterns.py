@@ -1,0 +1,150 @@
+"""Activation patterns: the float64 forward pass, a 64-bit hash of a pattern, and the grid approximation.
+
+The *activation pattern* of a point ``x`` after layer ``l`` is the sign vector ``[z_k(x) > 0]`` of every
+piecewise-linear unit of layers ``1 … l``. Points with the same pattern lie in the same linear region (the
+network truncated after layer ``l`` is one affine map there). The pattern is hashed layer by layer,
+
+    key_l = key_{l−1} · M + Σ_k [z_k > 0] · w_{l,k}   (mod 2⁶⁴),   key_0 = 0,
+
+with fixed pseudo-random odd ``w_{l,k}``; exact regions (``regions.py``) and grid points use the same hash, so
+their keys can be compared directly and colours stay the same across layers, snapshots and methods.
+
+The grid approximation evaluates the patterns of the ``n × n`` pixel centres of a box: every region that
+contains a disk of radius ``½·√(h_x² + h_y²)`` (half a pixel diagonal) holds a pixel centre, so it finds
+every region but the thinnest, in ``O(n²·neurons)`` time whatever the number of regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from torch import nn
+
+from reluscope.errors import ReluscopeError
+from reluscope.model.layers import Layer, linear_layers, negative_slope
+
+Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
+
+
+def check_box(box) -> Box:
+    """``box`` as four floats ``(x0, x1, y0, y1)`` with ``x0 < x1``, ``y0 < y1``; else ``ReluscopeError``."""
+    try:
+        x0, x1, y0, y1 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
+    if not all(np.isfinite([x0, x1, y0, y1])) or not (x0 < x1 and y0 < y1):
+        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1, got {(x0, x1, y0, y1)}")
+    return x0, x1, y0, y1
+
+
+def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
+    """The bounding box of ``X`` (n, 2) widened by ``margin`` on every side (as ``plots.boundary.grid_over``)."""
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    return check_box((lo[0], hi[0], lo[1], hi[1]))
+
+
+def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
+    """``linear_layers(model)`` after checking that the input is 2D and every activation is (leaky) ReLU."""
+    layers = linear_layers(model)
+    if layers[0].linear.in_features != 2:
+        raise ReluscopeError(f"decision cells live in the input plane: need 2 inputs, got "
+                             f"{layers[0].linear.in_features}")
+    for layer in layers:
+        negative_slope(layer)  # raises for tanh & co.
+    return layers
+
+
+def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's ``W`` (fan_in, fan_out) and ``b`` (fan_out,) in float64, so that ``z = x W + b``."""
+    W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
+    b = layer.linear.bias
+    b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
+    return W, b
+
+
+def splits(layer: Layer) -> bool:
+    """Whether the layer's units cut the plane: its activation has a kink (slope ≠ 1 below zero)."""
+    return negative_slope(layer) != 1.0
+
+
+def unit_weights(layer_index: int, width: int) -> np.ndarray:
+    """The fixed hash weights ``w_{l,k}`` (width,) uint64 of one layer's units."""
+    rng = np.random.default_rng([0x5EED, layer_index])
+    return rng.integers(0, 2**63, size=width, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.ndarray:
+    """``key_l`` (R,) from ``key_{l−1}`` (R,) uint64 and the layer's pattern (R, width) bool."""
+    w = unit_weights(layer_index, pattern.shape[1])  # (width,)
+    out = keys * _MULT
+    for k in range(pattern.shape[1]):
+        out = out + np.where(pattern[:, k], w[k], np.uint64(0))  # uint64 arithmetic wraps mod 2⁶⁴
+    return out
+
+
+def forward64(model: nn.Module, X: np.ndarray) -> list[np.ndarray]:
+    """The output ``h_l`` of every layer ``l = 1 … L`` at points ``X`` (N, 2), in float64."""
+    h = np.asarray(X, dtype=np.float64)  # (N, 2)
+    outs = []
+    for layer in piecewise_linear_layers(model):
+        W, b = affine64(layer)
+        z = h @ W + b  # (N, width)
+        h = np.where(z > 0, z, negative_slope(layer) * z)  # (N, width)
+        outs.append(h)
+    return outs
+
+
+def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
+    """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64."""
+    h = np.asarray(X, dtype=np.float64)  # (N, 2)
+    keys = np.zeros(len(h), dtype=np.uint64)  # (N,)
+    out = []
+    for layer in piecewise_linear_layers(model):
+        W, b = affine64(layer)
+        z = h @ W + b  # (N, width)
+        pattern = z > 0 if splits(layer) else np.zeros((len(h), 0), dtype=bool)
+        keys = extend_keys(keys, pattern, layer.index)
+        h = np.where(z > 0, z, negative_slope(layer) * z)
+        out.append(keys)
+    return np.stack(out)
+
+
+@dataclass
+class GridRegions:
+    """Pattern keys of the ``n × n`` pixel centres of a box, after every layer."""
+
+    box: Box
+    keys: np.ndarray  # (L, n, n) uint64; row i is y, column j is x (imshow with origin="lower")
+
+    @property
+    def counts(self) -> list[int]:
+        """Distinct patterns (≈ linear regions) after each layer."""
+        return [len(np.unique(k)) for k in self.keys]
+
+    @property
+    def spacing(self) -> tuple[float, float]:
+        """Pixel size ``(h_x, h_y)``."""
+        x0, x1, y0, y1 = self.box
+        n_y, n_x = self.keys.shape[1:]
+        return (x1 - x0) / n_x, (y1 - y0) / n_y
+
+
+def pixel_centres(box: Box, n: int) -> np.ndarray:
+    """The ``n × n`` pixel centres of ``box`` in row-major order (y slow, x fast): (n², 2)."""
+    x0, x1, y0, y1 = box
+    xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n  # (n,)
+    ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n  # (n,)
+    xx, yy = np.meshgrid(xs, ys)  # (n, n)
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def grid_regions(model: nn.Module, box, n: int = 512) -> GridRegions:
+    """Approximate the linear regions of every layer by the distinct patterns of ``n × n`` pixel centres."""
+    box = check_box(box)
+    if n < 2:
+        raise ReluscopeError(f"grid size must be at least 2, got {n}")
+    keys = pattern_keys(model, pixel_centres(box, n))  # (L, n²)
+    return GridRegions(box, keys.reshape(len(keys), n, n))
