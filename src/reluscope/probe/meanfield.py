@@ -1,0 +1,182 @@
+"""Mean-field signal propagation through deep random networks (Poole et al. 2016, Schoenholz et al. 2017).
+
+A random layer ``z^l = W^l φ(z^{l−1}) + b^l`` with ``W_ij ~ N(0, σ_w²/N_{l−1})`` and ``b_i ~ N(0, σ_b²)``.
+In the wide limit every pre-activation is Gaussian, and a layer acts on the length ``q`` (mean squared
+pre-activation) of one input and on the correlation ``c`` of two inputs of equal length:
+
+* q-map: ``q^l = σ_w² E_{z~N(0, q^{l−1})}[φ(z)²] + σ_b²``
+* c-map: ``c^l = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q^l`` with ``(u₁, u₂) ~ N(0, q^{l−1} [[1, c], [c, 1]])``
+* ``χ₁ = σ_w² E[φ'(z)²]``, ``z ~ N(0, q*)``: the slope of the c-map at ``c = 1`` and the mean squared
+  singular value of a layer's Jacobian — gradients grow (``χ₁ > 1``) or vanish (``χ₁ < 1``) by ``χ₁`` per
+  layer; ``χ₁ = 1`` is the critical line.
+* depth scale ``ξ = 1/|ln χ|``: the number of layers over which a deviation grows or shrinks by ``e``.
+
+Closed forms for the piecewise-linear ``φ(z) = max(z, αz)`` (ReLU: α = 0; identity: α = 1), with
+``J(c) = (√(1−c²) + (π − arccos c)·c)/π`` the arc-cosine kernel (Cho & Saul 2009)::
+
+    E[φ(z)²]      = (1 + α²) q / 2                          E[φ'(z)²]       = (1 + α²) / 2
+    E[φ(u₁)φ(u₂)] = q [(1 − α)² J(c) / 2 + α c]             E[φ'(u₁)φ'(u₂)] = α + (1 − α)² (π − arccos c) / (2π)
+
+so a ReLU layer maps ``q ↦ σ_w² q/2 + σ_b²``, ``χ₁ = σ_w²/2``, and with ``σ_b = 0`` the c-map is ``J``
+(``J(0) = 1/π``). tanh has no closed form: its expectations are Gauss–Hermite quadratures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from reluscope.errors import ReluscopeError
+
+QUADRATURE_POINTS = 80
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(QUADRATURE_POINTS)  # ∫ f(x) e^{−x²/2} dx
+_WEIGHTS = _WEIGHTS / math.sqrt(2 * math.pi)  # now Σ w f(x) = E[f(x)], x ~ N(0, 1)
+
+SMOOTH = {"tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2)}  # name -> (φ, φ')
+PIECEWISE_LINEAR = ("relu", "leaky_relu", "identity")
+
+
+def gauss_expectation(f: Callable[[np.ndarray], np.ndarray], q: float) -> float:
+    """``E[f(z)]`` for ``z ~ N(0, q)`` by Gauss–Hermite quadrature."""
+    return float(_WEIGHTS @ f(math.sqrt(q) * _NODES))
+
+
+def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: float, q: float) -> float:
+    """``E[f(u₁, u₂)]`` for ``(u₁, u₂) ~ N(0, q [[1, c], [c, 1]])`` by a product Gauss–Hermite rule."""
+    x, y = np.meshgrid(_NODES, _NODES, indexing="ij")  # (P, P)
+    u1 = math.sqrt(q) * x
+    u2 = math.sqrt(q) * (c * x + math.sqrt(max(1.0 - c * c, 0.0)) * y)
+    return float(_WEIGHTS @ f(u1, u2) @ _WEIGHTS)
+
+
+def arccos_kernel(c: float) -> float:
+    """``J(c) = (√(1−c²) + (π − arccos c) c) / π = 2 E[relu(u₁) relu(u₂)] / q``, the ReLU c-map at σ_b = 0."""
+    c = min(max(c, -1.0), 1.0)
+    return (math.sqrt(1.0 - c * c) + (math.pi - math.acos(c)) * c) / math.pi
+
+
+@dataclass(frozen=True)
+class MeanField:
+    """The wide-network limit of a deep random MLP with activation ``activation`` and weight scales σ_w², σ_b²."""
+
+    activation: str = "relu"  # relu, leaky_relu, identity (closed forms) or tanh (quadrature)
+    sigma_w2: float = 2.0  # W_ij ~ N(0, σ_w² / fan_in)
+    sigma_b2: float = 0.0  # b_i ~ N(0, σ_b²)
+    negative_slope: float = 0.01  # α of leaky ReLU (torch's default)
+
+    def __post_init__(self):
+        if self.activation not in PIECEWISE_LINEAR and self.activation not in SMOOTH:
+            raise ReluscopeError(f"mean-field theory knows {', '.join((*PIECEWISE_LINEAR, *SMOOTH))}, "
+                                 f"not {self.activation!r}")
+        if not (self.sigma_w2 > 0 and self.sigma_b2 >= 0):
+            raise ReluscopeError(f"need σ_w² > 0 and σ_b² ≥ 0, got {self.sigma_w2}, {self.sigma_b2}")
+
+    @property
+    def alpha(self) -> float | None:
+        """The negative slope of a piecewise-linear φ; None for tanh."""
+        return {"relu": 0.0, "leaky_relu": self.negative_slope, "identity": 1.0}.get(self.activation)
+
+    # -- the four Gaussian moments ---------------------------------------------------------------------
+    def second_moment(self, q: float) -> float:
+        """``E[φ(z)²]``, ``z ~ N(0, q)``."""
+        a = self.alpha
+        if a is not None:
+            return (1 + a * a) * q / 2
+        phi, _ = SMOOTH[self.activation]
+        return gauss_expectation(lambda z: phi(z) ** 2, q)
+
+    def cross_moment(self, c: float, q: float) -> float:
+        """``E[φ(u₁)φ(u₂)]`` for two inputs of length ``q`` and correlation ``c``."""
+        a = self.alpha
+        if a is not None:
+            return q * ((1 - a) ** 2 * arccos_kernel(c) / 2 + a * c)
+        phi, _ = SMOOTH[self.activation]
+        return gauss_expectation_2d(lambda u, v: phi(u) * phi(v), c, q)
+
+    def derivative_cross_moment(self, c: float, q: float) -> float:
+        """``E[φ'(u₁)φ'(u₂)]``; at ``c = 1`` it is ``E[φ'(z)²]``."""
+        a = self.alpha
+        if a is not None:
+            return a + (1 - a) ** 2 * (math.pi - math.acos(min(max(c, -1.0), 1.0))) / (2 * math.pi)
+        _, dphi = SMOOTH[self.activation]
+        return gauss_expectation_2d(lambda u, v: dphi(u) * dphi(v), c, q)
+
+    # -- maps ------------------------------------------------------------------------------------------
+    def qmap(self, q: float) -> float:
+        """Length of the next layer's pre-activation: ``σ_w² E[φ(z)²] + σ_b²``."""
+        return self.sigma_w2 * self.second_moment(q) + self.sigma_b2
+
+    def cmap(self, c: float, q: float = 1.0) -> float:
+        """Correlation of two inputs of length ``q`` after one layer: ``(σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q'``."""
+        return (self.sigma_w2 * self.cross_moment(c, q) + self.sigma_b2) / self.qmap(q)
+
+    def q_trajectory(self, q_in: float, depth: int) -> np.ndarray:
+        """``q_1 … q_depth`` for an input with mean square ``q_in`` per coordinate, shape (depth,).
+
+        The first layer sees the raw input (no φ): ``q_1 = σ_w² q_in + σ_b²``; then ``q_l = qmap(q_{l−1})``.
+        """
+        qs = [self.sigma_w2 * q_in + self.sigma_b2]
+        for _ in range(depth - 1):
+            qs.append(self.qmap(qs[-1]))
+        return np.array(qs)
+
+    # -- fixed points, χ₁, depth scale -----------------------------------------------------------------
+    def q_star(self) -> float:
+        """Fixed point of the q-map: ``σ_b² / (1 − χ₁)`` for piecewise-linear φ with χ₁ < 1, ``inf`` when lengths
+        grow without bound; a root of ``qmap(q) = q`` for tanh (0 when σ_b = 0 and σ_w² ≤ 1)."""
+        a = self.alpha
+        if a is not None:
+            slope = self.sigma_w2 * (1 + a * a) / 2
+            if slope < 1:
+                return self.sigma_b2 / (1 - slope)
+            return 0.0 if (slope == 1 and self.sigma_b2 == 0) else math.inf
+        low, high = 1e-12, self.sigma_w2 + self.sigma_b2 + 1.0  # |tanh| ≤ 1 bounds q* by σ_w² + σ_b²
+        if self.qmap(low) <= low:
+            return 0.0
+        return brentq(lambda q: self.qmap(q) - q, low, high, xtol=1e-14)
+
+    def chi1(self, q: float | None = None) -> float:
+        """``χ₁ = σ_w² E[φ'(z)²]`` at length ``q`` (default ``q*``; piecewise-linear φ: independent of q)."""
+        q = self.q_star() if q is None else q
+        return self.sigma_w2 * self.derivative_cross_moment(1.0, max(q, 1e-12))
+
+    def c_star(self, steps: int = 2000) -> float:
+        """Stable fixed point of the c-map at ``q*``: 1 in the ordered phase (χ₁ ≤ 1) and for every
+        piecewise-linear φ; for tanh in the chaotic phase, the limit of the c-map iterated from c = 1/2."""
+        if self.alpha is not None or self.chi1() <= 1:
+            return 1.0
+        q, c = self.q_star(), 0.5
+        for _ in range(steps):
+            c = self.cmap(c, q)
+        return c
+
+    def chi_c(self) -> float:
+        """Slope of the c-map at ``c*``: ``σ_w² E[φ'(u₁)φ'(u₂)]`` at ``(q*, c*)``; equals χ₁ when ``c* = 1``.
+
+        For piecewise-linear φ this is the per-layer factor of the length, ``σ_w²(1 + α²)/2 = χ₁``, whatever
+        q* is (the q-map is linear with that slope).
+        """
+        if self.alpha is not None:
+            return self.chi1()
+        return self.sigma_w2 * self.derivative_cross_moment(self.c_star(), max(self.q_star(), 1e-12))
+
+    def depth_scale(self) -> float:
+        """``ξ = 1/|ln χ_c|`` (``inf`` on the critical line): how deep a signal or its gradient survives.
+
+        For ReLU ``ξ = 1/|ln(σ_w²/2)|`` and ``q_L / q_1 = (σ_w²/2)^{L−1} = e^{±(L−1)/ξ}`` (σ_b = 0); networks
+        much deeper than a few ξ are not trainable (Schoenholz et al. 2017 find ``L ≲ 6ξ``).
+        """
+        chi = self.chi_c()
+        return math.inf if chi == 1 else 1.0 / abs(math.log(chi))
+
+
+def critical_sigma_w2(activation: str = "relu", sigma_b2: float = 0.0, *, negative_slope: float = 0.01) -> float:
+    """The σ_w² where ``χ₁ = 1`` (edge of chaos): ``2/(1 + α²)`` for piecewise-linear φ, a root for tanh."""
+    mf = MeanField(activation, 1.0, sigma_b2, negative_slope)
+    if mf.alpha is not None:
+        return 2.0 / (1 + mf.alpha ** 2)
+    return brentq(lambda s: MeanField(activation, s, sigma_b2, negative_slope).chi1() - 1, 0.5, 20.0, xtol=1e-10)
