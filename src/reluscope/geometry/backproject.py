@@ -1,0 +1,235 @@
+"""Pseudo-inverse back-projection: every layer's activations carried back into the input plane (Task 2).
+
+A layer maps a row vector ``h ∈ R^n`` to ``σ(h W + b)`` with ``W ∈ R^{n×m}`` (``nn.Linear.weight = Wᵀ``).
+Its back-projection undoes the affine change of basis *after* the non-linearity::
+
+    ψ(y) = (y − b) W⁺                         W⁺: the Moore–Penrose pseudo-inverse (m, n)
+
+and layer ``l`` is carried back to the input by the composition ``Φ_l = ψ_1 ∘ ψ_2 ∘ … ∘ ψ_l``. No
+non-linearity is inverted, so ``Φ_l`` is one affine map ``h ↦ h A_l + c_l`` with
+
+    A_l = W_l⁺ A_{l−1},    c_l = −b_l W_l⁺ A_{l−1} + c_{l−1},    (A_0, c_0) = (I, 0),
+
+built once per model in ``O(Σ d_l² D)``; back-projecting ``N`` points then costs one float64 forward pass
+plus one ``(N, d_l) @ (d_l, D)`` product per layer. Views (``docs/theory.md`` §2):
+
+``input``
+    ``D = n``: straight into the input plane with ``W_1⁺``. Where every unit on the path is active and each
+    ``W_k`` has full row rank, ``x̂ = x`` (``W W⁺ = I``).
+``embedded``
+    ``D = max(n, d_1)``: the input plane embedded as ``(x, 0)`` and the first layer completed to the
+    invertible ``W̃_1 = [W_1; N]``, ``N`` an orthonormal basis of the complement of ``W_1``'s row space,
+    so ``W̃_1⁻¹ = [W_1⁺ | Nᵀ]``. With every later ``W_k`` of full column rank, ``Φ_l`` is injective and
+    the back-projection is an exact affine copy of the activations on the whole plane. Reduce it to 2-D/3-D
+    with ``pca=``.
+``nonzero``
+    The first ``n`` coordinates of ``embedded`` (the input's own, non-padded dimensions). Because ``N`` is
+    orthogonal to ``W_1``'s rows this equals ``input`` exactly — the sheet's two display options agree.
+
+All in float64. Every ``W⁺`` comes from one SVD that also gives the layer's rank and condition number; a
+layer that is numerically rank-deficient is refused by name (``ReluscopeError``), never projected silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.pca import fit_pca
+from reluscope.model.layers import Layer, linear_layers
+
+VIEWS = ("input", "embedded", "nonzero")
+MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
+
+
+@dataclass(frozen=True)
+class AffineMap:
+    """The row-vector affine map ``h ↦ h A + c`` in float64."""
+
+    A: torch.Tensor  # (d_in, d_out)
+    c: torch.Tensor  # (d_out,)
+
+    def __call__(self, h: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(self.c, h, self.A)  # (N, d_out)
+
+    def then(self, other: AffineMap) -> AffineMap:
+        """``other ∘ self``: first this map, then ``other``."""
+        return AffineMap(self.A @ other.A, self.c @ other.A + other.c)
+
+
+@dataclass(frozen=True)
+class Pinv:
+    """The pseudo-inverse of one layer's ``W`` and the numbers that say whether to trust it."""
+
+    name: str  # the Linear module's name in the model
+    shape: tuple[int, int]  # (n, m) of W in the sheet's convention (fan-in, fan-out)
+    matrix: torch.Tensor  # (m, n) W⁺, float64
+    rank: int  # numerical rank: singular values above max(n, m)·eps·s_max
+    cond: float  # s_max / s_min over the min(n, m) singular values (inf when rank-deficient)
+    complement: torch.Tensor  # (m − rank, m) orthonormal rows spanning the complement of W's row space
+
+
+@dataclass
+class Backprojection:
+    """Back-projected points of several layers of one model."""
+
+    view: str
+    layers: list[int]  # 0-based indices among the linear layers (``Layer.index``)
+    names: list[str]  # their module names
+    points: dict[int, np.ndarray]  # layer -> (N, D) back-projection, or (N, k) PCA scores
+    pinvs: list[Pinv]  # every layer up to the deepest requested, in order
+    explained: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (k,) PCA variance ratio
+    activations: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (N, d_l), when kept
+
+
+def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pinv:
+    """Moore–Penrose pseudo-inverse of ``W`` (n, m) by SVD: ``W = U S Vᵀ``, ``W⁺ = V S⁻¹ Uᵀ``.
+
+    For full row rank this is the sheet's ``Wᵀ(WWᵀ)⁻¹`` (a right inverse, ``W W⁺ = I_n``); for full column
+    rank it is ``(WᵀW)⁻¹Wᵀ`` (a left inverse, ``W⁺ W = I_m``).
+
+    Raises
+    ------
+    ReluscopeError
+        Naming ``name``, its rank and condition number, if ``W`` is not finite or ``cond > max_cond``.
+    """
+    W = W.detach().cpu().to(torch.float64)  # (n, m)
+    n, m = W.shape
+    if not torch.isfinite(W).all():
+        raise ReluscopeError(f"layer {name} ({n}×{m}) has non-finite weights; nothing to back-project")
+    U, S, Vh = torch.linalg.svd(W, full_matrices=True)  # U (n, n), S (r,), Vh (m, m), r = min(n, m)
+    tol = max(n, m) * torch.finfo(torch.float64).eps * (S[0] if len(S) else 0.0)
+    rank = int((S > tol).sum())
+    cond = float(S[0] / S[-1]) if rank == len(S) else float("inf")
+    if not cond <= max_cond:
+        raise ReluscopeError(f"layer {name} ({n}×{m}) has rank {rank} of {min(n, m)} and condition number "
+                             f"{cond:.3g} > {max_cond:.3g}: its pseudo-inverse would amplify round-off")
+    matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
+    return Pinv(name, (n, m), matrix, rank, cond, Vh[rank:])
+
+
+def layer_map(layer: Layer, p: Pinv, *, embed: bool) -> AffineMap:
+    """``ψ(y) = (y − b) W⁺`` of one layer; with ``embed``, ``(y − b) [W⁺ | Nᵀ]`` into ``R^{max(n, m)}``."""
+    A = torch.cat([p.matrix, p.complement.T], dim=1) if embed else p.matrix  # (m, D)
+    lin = layer.linear
+    b = (torch.zeros(lin.out_features, dtype=torch.float64) if lin.bias is None
+         else lin.bias.detach().cpu().to(torch.float64))  # (m,)
+    return AffineMap(A, -b @ A)
+
+
+def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequence[int] | None = None,
+                        max_cond: float = MAX_COND) -> tuple[dict[int, AffineMap], list[Pinv]]:
+    """The composed affine maps ``Φ_l: h_l ↦ x̂_l`` of the requested layers, and every layer's ``Pinv``.
+
+    ``layers``: 0-based indices (``Layer.index``, negative ones count from the end); None: all layers.
+    """
+    check_view(view)
+    all_layers = linear_layers(model)
+    idx = select_layers(layers, len(all_layers))
+    pinvs = [pinv(lay.linear.weight.T, name=lay.name, max_cond=max_cond) for lay in all_layers[: max(idx) + 1]]
+    first = layer_map(all_layers[0], pinvs[0], embed=view != "input")
+    if view == "nonzero":
+        n = all_layers[0].linear.in_features
+        first = AffineMap(first.A[:, :n], first.c[:n])
+    maps, phi = {}, first
+    for lay, p in zip(all_layers, pinvs):
+        if lay.index > 0:
+            phi = layer_map(lay, p, embed=False).then(phi)
+        if lay.index in idx:
+            maps[lay.index] = phi
+    return maps, pinvs
+
+
+def backproject(model: nn.Module, X, *, view: str = "input", layers: Sequence[int] | None = None,
+                pca: int | None = None, pca_fit=None, keep_activations: bool = False,
+                max_cond: float = MAX_COND) -> Backprojection:
+    """Back-project the points ``X`` (N, n) from the requested layers into the input space.
+
+    One float64 forward pass; at each requested layer ``l`` the activations ``h_l`` (N, d_l) are mapped
+    by the composed ``Φ_l``. With ``pca=k`` the result is the first ``k`` PCA scores instead, the PCA fitted
+    per layer on the back-projections of ``pca_fit`` (default: ``X``) and folded into ``Φ_l`` (so the
+    (N, D) points are never formed when ``pca_fit`` is given).
+
+    Raises
+    ------
+    ReluscopeError
+        On an unknown view, a bad layer index, points of the wrong shape, or a layer with no usable W⁺.
+    """
+    maps, pinvs = backprojection_maps(model, view=view, layers=layers, max_cond=max_cond)
+    lays = linear_layers(model)
+    result = Backprojection(view, sorted(maps), [lays[i].name for i in sorted(maps)], {}, pinvs)
+    if pca is not None and pca_fit is not None:
+        for i, h in activations_at(model, pca_fit, maps):
+            pc = fit_pca(maps[i](h), pca)
+            result.explained[i] = pc.explained_variance_ratio
+            maps[i] = maps[i].then(AffineMap(torch.from_numpy(pc.components.T), -torch.from_numpy(
+                pc.mean @ pc.components.T)))
+    for i, h in activations_at(model, X, maps):
+        pts = maps[i](h)  # (N, D) or (N, k)
+        if pca is not None and pca_fit is None:
+            pc = fit_pca(pts, pca)
+            result.explained[i] = pc.explained_variance_ratio
+            pts = torch.from_numpy(pc.transform(pts.numpy()))  # (N, k)
+        result.points[i] = pts.numpy()
+        if keep_activations:
+            result.activations[i] = h.numpy()
+    return result
+
+
+@torch.no_grad()
+def forward64(model: nn.Module, X, depth: int | None = None):
+    """Yield ``(layer, z, h)`` for the first ``depth`` layers (all: None) of a float64 forward pass of ``X``.
+
+    ``z`` (N, d_l) is the pre-activation ``h_{l−1} W_l + b_l`` and ``h = σ(z)`` the activation.
+    """
+    lays = linear_layers(model)
+    h = as_points(X, lays[0].linear.in_features)  # (N, n)
+    for lay in lays[:depth]:
+        lin = lay.linear
+        z = h @ lin.weight.detach().cpu().to(torch.float64).T  # (N, d_l)
+        if lin.bias is not None:
+            z += lin.bias.detach().cpu().to(torch.float64)
+        h = lay.act(z)  # (N, d_l)
+        yield lay, z, h
+
+
+def activations_at(model: nn.Module, X, layers):
+    """Yield ``(index, h)`` (h: (N, d_l) float64) for each layer index in ``layers``, in one pass."""
+    for lay, _, h in forward64(model, X, max(layers) + 1):
+        if lay.index in layers:
+            yield lay.index, h
+
+
+def as_points(X, n: int) -> torch.Tensor:
+    """``X`` as a finite float64 tensor of shape (N, n), or a ``ReluscopeError``."""
+    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(torch.float64)
+    if X.ndim != 2 or X.shape[1] != n or X.shape[0] == 0:
+        raise ReluscopeError(f"expected points of shape (N, {n}), got {tuple(X.shape)}")
+    if not torch.isfinite(X).all():
+        raise ReluscopeError("the points to back-project are not all finite")
+    return X
+
+
+def check_view(view: str) -> str:
+    if view not in VIEWS:
+        raise ReluscopeError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    return view
+
+
+def select_layers(layers: Sequence[int] | None, depth: int) -> list[int]:
+    """0-based layer indices, negative ones from the end, checked against ``depth``; sorted, unique."""
+    if layers is None:
+        return list(range(depth))
+    out = set()
+    for i in layers:
+        if not -depth <= i < depth:
+            raise ReluscopeError(f"layer index {i} is out of range for a network with {depth} linear layers")
+        out.add(i % depth)
+    if not out:
+        raise ReluscopeError("no layer selected")
+    return sorted(out)

@@ -1,0 +1,98 @@
+"""Check numerically that activations and back-projections are "equal under a suitable affine basis".
+
+The sheet calls ``f`` and ``g`` equal under a suitable affine basis on a set ``S`` when every affine
+transform of ``f`` is an affine transform of ``g``; taking the identity transform, that is the same as an
+affine map ``ψ`` with ``f = ψ ∘ g`` on ``S``. For ``f = h_l`` (layer ``l``'s activations) and
+``g = x̂_l = Φ_l(h_l)`` the reverse direction ``g = Φ_l ∘ f`` holds by construction; the content of the
+theorem (``docs/theory.md`` §2) is the forward one. So for points ``X`` this module fits, by least squares,
+
+    h_l ≈ [x̂_l, 1] Θ      (the theorem)        and      x̂_l ≈ [h_l, 1] Θ'      (by construction)
+
+and reports the relative residuals ``‖R‖_F / ‖T − T̄‖_F`` (``T`` the target, ``T̄`` its column means; 0
+when ``T`` is constant). ``per_region=True`` fits each activation region of layers ``1 … l`` (the points
+with the same pattern ``[z_k > 0]``) separately and pools the residuals; regions with fewer than
+``n + 2`` points (``n`` = input dimension; a region's image is at most ``n``-dimensional, so ``n + 1``
+points are always fitted exactly) are skipped and not counted. It works on any network; ``per_region``
+needs piecewise-linear activations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from reluscope.geometry.backproject import MAX_COND, backproject, forward64
+from reluscope.model.layers import linear_layers, negative_slope
+
+
+@dataclass(frozen=True)
+class LayerEquivalence:
+    """Residuals of the two affine fits for one layer."""
+
+    layer: int  # 0-based index among the linear layers
+    name: str  # the Linear module's name
+    act_from_bp: float  # relative residual of h_l ≈ [x̂_l, 1] Θ (the theorem's direction)
+    bp_from_act: float  # relative residual of x̂_l ≈ [h_l, 1] Θ' (holds by construction)
+    n_points: int  # points that entered the fits
+    n_regions: int  # regions fitted separately (1 for a global fit)
+
+    def holds(self, tol: float = 1e-8) -> bool:
+        """Both residuals at most ``tol``: equal under an affine basis on these points (to round-off)."""
+        return max(self.act_from_bp, self.bp_from_act) <= tol
+
+
+def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:
+    """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64).
+
+    Solved by ``torch.linalg.lstsq`` with the SVD driver (``gelsd``), so a rank-deficient ``source`` is fine.
+    """
+    T = target - target.mean(dim=0)  # (N, d_t), centring absorbs the constant column
+    S = source - source.mean(dim=0)  # (N, d_s)
+    theta = torch.linalg.lstsq(S, T, driver="gelsd").solution  # (d_s, d_t)
+    return float(((T - S @ theta) ** 2).sum()), float((T**2).sum())
+
+
+def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Sequence[int] | None = None,
+                      per_region: bool = False, max_cond: float = MAX_COND) -> list[LayerEquivalence]:
+    """Residuals of the affine fits between activations and back-projections of ``X`` for each layer."""
+    bp = backproject(model, X, view=view, layers=layers, keep_activations=True, max_cond=max_cond)
+    patterns = activation_patterns(model, X, bp.layers) if per_region else None
+    n = linear_layers(model)[0].linear.in_features
+    out = []
+    for i, name in zip(bp.layers, bp.names):
+        h = torch.from_numpy(bp.activations[i])  # (N, d_l)
+        xh = torch.from_numpy(bp.points[i])  # (N, D)
+        groups = ([np.arange(len(h))] if patterns is None else
+                  [g for g in _groups(patterns[i]) if len(g) >= n + 2])
+        sums = np.zeros(4)
+        for g in groups:
+            sums += (*affine_fit_residuals(h[g], xh[g]), *affine_fit_residuals(xh[g], h[g]))
+        out.append(LayerEquivalence(i, name, _ratio(sums[0], sums[1]), _ratio(sums[2], sums[3]),
+                                    sum(len(g) for g in groups), len(groups)))
+    return out
+
+
+def activation_patterns(model: nn.Module, X, layers: Sequence[int]) -> dict[int, np.ndarray]:
+    """For each layer in ``layers``: the pattern ``[z_k > 0]`` of every unit of layers ``1 … l`` (N, Σd)."""
+    signs, out = [], {}
+    for lay, z, _ in forward64(model, X, max(layers) + 1):
+        if negative_slope(lay) != 1.0:  # identity layers have no kinks
+            signs.append((z > 0).numpy())
+        if lay.index in layers:
+            out[lay.index] = np.concatenate(signs, axis=1) if signs else np.zeros((len(z), 0), bool)
+    return out
+
+
+def _groups(pattern: np.ndarray) -> list[np.ndarray]:
+    """Row indices grouped by identical pattern rows."""
+    _, inverse = np.unique(pattern, axis=0, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(inverse.ravel()[order])) + 1)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(np.sqrt(num / den)) if den > 0 else 0.0
