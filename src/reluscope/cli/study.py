@@ -1,0 +1,29 @@
+"""``reluscope study``: the whole sheet end to end, written as one offline report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reluscope.cli.app import app
+from reluscope.cli.progress import progress_bar
+from reluscope.studies.study import StudyConfig, total_units, write_study
+
+_D = StudyConfig()
+
+
+@app.command()
+@click.option("--dataset", default=_D.dataset, show_default=True,
+              help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
+@click.option("--quick", is_flag=True, help="A small budget that checks the pipeline in seconds.")
+@click.option("--seed", type=int, default=_D.seed, show_default=True,
+              help="Seeds the data, the split, the initial weights and the batches of every run.")
+@click.option("--out", type=click.Path(path_type=Path), default=_D.out, show_default=True,
+              help="Study directory (an earlier study there is replaced).")
+def study(dataset, quick, seed, out) -> None:
+    """Run Task 0, Task 1, Task 2 and the decision cells; write DIR/report.html and its figures."""
+    cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out).validate()
+    with progress_bar(total_units(cfg), "study") as advance:
+        page = write_study(cfg, progress=advance)
+    click.echo(f"report -> {page}")

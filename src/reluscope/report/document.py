@@ -1,0 +1,92 @@
+"""What a report is made of: sections of prose, tables, figures and interactive viewers.
+
+The study composes a ``Report`` from its numbers and figures; ``reluscope.report.html`` turns it into one
+self-contained page. Nothing here knows about networks: a figure is PNG bytes, a table is strings.
+
+A ``Viewer`` is a figure that depends on a few discrete choices (its axes), e.g. training step × layer:
+one pre-rendered PNG frame per combination, and a control per axis (a slider, a drop-down or toggle
+buttons) that picks the frame in the browser.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reluscope.errors import ReluscopeError
+
+Control = Literal["slider", "select", "toggle"]
+
+
+@dataclass
+class Image:
+    """One static figure."""
+
+    name: str  # file stem of the PNG written beside the report, e.g. "task0_boundary"
+    png: bytes
+    caption: str = ""
+
+
+@dataclass
+class Table:
+    """A table of already formatted cells."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    name: str = ""  # stem of the CSV written beside the report ("" for none)
+
+
+@dataclass
+class Axis:
+    """One choice a viewer offers: its label, the control that picks it and the options' labels."""
+
+    label: str  # e.g. "training step"
+    control: Control
+    options: list[str]  # e.g. ["0", "100", ...]
+    initial: int = 0  # index of the option shown first
+
+
+@dataclass
+class Viewer:
+    """A figure chosen by one option per axis: ``frames[(i, j, …)]`` is the PNG for option i of axis 0, …"""
+
+    name: str  # file stem prefix of its PNG frames
+    axes: list[Axis]
+    frames: dict[tuple[int, ...], bytes]
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        missing = [k for k in self.keys() if k not in self.frames]
+        if missing:
+            raise ReluscopeError(f"viewer {self.name}: no frame for {missing[0]} ({len(missing)} missing)")
+
+    def keys(self) -> list[tuple[int, ...]]:
+        """Every combination of option indices, row-major (the last axis varies fastest)."""
+        return list(itertools.product(*(range(len(a.options)) for a in self.axes)))
+
+    def initial_key(self) -> tuple[int, ...]:
+        return tuple(a.initial for a in self.axes)
+
+
+Block = Image | Table | Viewer
+
+
+@dataclass
+class Section:
+    """One part of the page: a heading, prose (Markdown with ``$…$`` math) and blocks in order."""
+
+    id: str  # HTML anchor
+    title: str
+    intro: str = ""  # Markdown before the blocks (the sheet's question, the derivation)
+    blocks: list[Block | str] = field(default_factory=list)  # a str block is Markdown (a finding)
+
+
+@dataclass
+class Report:
+    """The whole page."""
+
+    title: str
+    provenance: dict[str, str]  # shown at the top: data set, seeds, versions, command, wall time
+    sections: list[Section]

@@ -1,0 +1,83 @@
+"""Write a ``Report`` as one self-contained HTML page, with its figures and tables also as files beside it.
+
+Layout written into ``dir``::
+
+    dir/report.html                      everything inlined: CSS, JS, PNGs as data URIs, math as MathML
+    dir/figures/NAME.png                 each static figure
+    dir/figures/NAME/AXIS-OPTION_….png   each frame of each viewer
+    dir/tables/NAME.csv                  each named table
+
+The page loads nothing from the network: no CDN, no web font, no external script.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from reluscope.report.document import Image, Report, Table, Viewer
+from reluscope.report.markup import markdown_to_html
+
+ASSETS = files("reluscope.report") / "assets"
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def kind_of(block) -> str:
+    return {Image: "image", Table: "table", Viewer: "viewer", str: "markdown"}[type(block)]
+
+
+def viewer_json(viewer: Viewer) -> Markup:
+    """The frames and options of a viewer as JSON safe inside a ``<script>`` element."""
+    payload = dict(sizes=[len(a.options) for a in viewer.axes], initial=list(viewer.initial_key()),
+                   labels=[a.label for a in viewer.axes], options=[a.options for a in viewer.axes],
+                   alt=viewer.caption or viewer.name, frames=[data_uri(viewer.frames[k]) for k in viewer.keys()])
+    return Markup(json.dumps(payload, separators=(",", ":")).replace("</", "<\\/"))
+
+
+def render_html(report: Report) -> str:
+    """The page as a string."""
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    template = env.from_string((ASSETS / "report.html.j2").read_text())
+    md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
+    sections = [dict(id=s.id, title=s.title, intro=md(s.intro), blocks=s.blocks) for s in report.sections]
+    return template.render(report=report, provenance=report.provenance, sections=sections, kind_of=kind_of,
+                           markdown=md, data_uri=data_uri, viewer_json=viewer_json,
+                           css=Markup((ASSETS / "report.css").read_text()),
+                           js=Markup((ASSETS / "report.js").read_text()))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-").lower() or "x"
+
+
+def write_report(report: Report, out: str | Path) -> Path:
+    """Write ``out/report.html`` and the figures and tables beside it; return the page's path."""
+    out = Path(out)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Image):
+                (out / "figures" / f"{block.name}.png").write_bytes(block.png)
+            elif isinstance(block, Viewer):
+                folder = out / "figures" / block.name
+                folder.mkdir(exist_ok=True)
+                for key in block.keys():
+                    stem = "_".join(f"{_slug(a.label)}-{_slug(a.options[i])}" for a, i in zip(block.axes, key))
+                    (folder / f"{stem}.png").write_bytes(block.frames[key])
+            elif isinstance(block, Table) and block.name:
+                (out / "tables").mkdir(exist_ok=True)
+                with (out / "tables" / f"{block.name}.csv").open("w", newline="") as fh:
+                    csv.writer(fh).writerows([block.columns, *block.rows])
+    page = out / "report.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    return page

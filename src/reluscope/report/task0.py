@@ -1,0 +1,54 @@
+"""Task 0 of the sheet: a baseline MLP on a 2D toy data set, standard-normal weights, clearly above chance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reluscope.plots.boundary import plot_decision_boundary
+from reluscope.report.document import Axis, Section, Table
+from reluscope.report.figures import render_viewer
+
+if TYPE_CHECKING:
+    from reluscope.studies.study import Budget, Part, StudyContext
+
+QUESTION = """\
+*Sheet, Task 0:* a working MLP classifier (PyTorch) that classifies one of the 2D toy data sets clearly
+better than guessing. The data is standardised to roughly standard normal; the weights are drawn from
+$\\mathcal{N}(0, 1)$.
+"""
+
+
+def units(b: Budget) -> int:
+    return b.steps + b.frames
+
+
+def build(ctx: StudyContext) -> Part:
+    from reluscope.studies.study import Part, model_at
+
+    b = ctx.budget
+    result = ctx.run(b.shallow, "normal")
+    m = result.metrics
+    steps = sorted(result.snapshots)
+
+    def draw(fig, key):
+        step = steps[key[0]]
+        plot_decision_boundary(model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
+                               grid=b.grid, title=f"step {step}")
+
+    viewer = render_viewer("task0_boundary", [Axis("training step", "slider", [str(s) for s in steps],
+                                                   len(steps) - 1)],
+                           draw, figsize=(4.6, 4.6), advance=ctx.advance,
+                           caption=f"Decision regions of the {b.shallow}-layer network with N(0, 1) weights "
+                                   "over training (training points shown).")
+    table = Table(["depth", "init", "status", "final train loss", "train accuracy", "test accuracy",
+                   "chance (majority class)"],
+                  [[str(b.shallow), "N(0, 1)", m["status"], f"{m['final_loss']:.4g}", f"{m['train_accuracy']:.3f}",
+                    f"{m['test_accuracy']:.3f}", f"{m['chance_accuracy']:.3f}"]],
+                  caption="The baseline run.", name="task0_baseline")
+    finding = (f"With $\\mathcal{{N}}(0,1)$ weights the {b.shallow}-layer network reaches a test accuracy of "
+               f"**{m['test_accuracy']:.3f}** against **{m['chance_accuracy']:.3f}** for guessing the "
+               f"majority class (status: {m['status']}).")
+    section = Section("task0", "Task 0 — baseline", QUESTION, [viewer, table, finding])
+    summary = [["0", f"depth {b.shallow}, N(0, 1)", f"test accuracy {m['test_accuracy']:.3f}, final loss {m['final_loss']:.4g}",
+                f"clearly above chance {m['chance_accuracy']:.3f}"]]
+    return Part(section, summary)

@@ -1,0 +1,205 @@
+"""The whole sheet as one study: every task's runs, numbers and figures, written as one offline report.
+
+``run_study(cfg)`` goes through the stages in the sheet's order — Task 0 (baseline), Task 1 (initialisation),
+Task 2 (back-projection), decision cells — each a function in ``reluscope.report`` that calls the analysis
+library and returns a ``Part``: its report section and its rows of the summary table. ``write_study`` renders
+the page into ``cfg.out`` atomically. One ``progress(n)`` callback advances over all stages together.
+
+Every run of a study shares one data set and one seed (``cfg.seed`` draws the data, the split, the initial
+weights); runs used by several stages (the 11-layer He run) are trained once, by ``StudyContext.run``.
+"""
+
+from __future__ import annotations
+
+import copy
+import platform
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
+from reluscope.errors import ReluscopeError
+from reluscope.report.document import Report, Section, Table
+from reluscope.report.html import write_report
+from reluscope.train import TrainConfig, TrainResult, fit
+from reluscope.train.rundir import atomic_dir, write_json
+
+MARKER = "study.json"  # written into every study directory; only such a directory is overwritten
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How big a study is: the full one answers the sheet, the quick one checks the pipeline end to end."""
+
+    n_samples: int  # points generated for a built-in data set
+    steps: int  # optimisation steps of every run
+    frames: int  # training steps a slider offers (snapshots, evenly spaced, first and last included)
+    grid: int  # points per side of every plotting grid
+    width: int = 32  # hidden width of every network
+    shallow: int = 3  # the sheet's first depth (linear layers)
+    deep: int = 11  # the depth at which N(0, 1) fails
+
+
+FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140)
+QUICK = Budget(n_samples=300, steps=300, frames=4, grid=50)
+
+
+@dataclass
+class StudyConfig:
+    """What ``reluscope study`` was asked for."""
+
+    dataset: str = "spirals"  # built-in name or a CSV path
+    seed: int = 0  # data, split, initial weights and batches of every run
+    quick: bool = False  # the small budget (pipeline check, ~seconds)
+    out: Path = Path("out/study")  # study directory: report.html, figures/, tables/, study.json
+
+    @property
+    def budget(self) -> Budget:
+        return QUICK if self.quick else FULL
+
+    def validate(self) -> "StudyConfig":
+        """Raise ``ReluscopeError`` for an unknown data set or a missing CSV; return self."""
+        if is_csv(self.dataset):
+            if not Path(self.dataset).is_file():
+                raise ReluscopeError(f"data set file not found: {self.dataset}")
+        elif self.dataset not in DATASETS:
+            raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
+                                 "or a .csv path")
+        if self.seed < 0:
+            raise ReluscopeError(f"seed must be 0 or more, got {self.seed}")
+        return self
+
+
+@dataclass
+class StudyContext:
+    """What every stage shares: the config, the data, the runs trained so far, the progress callback."""
+
+    cfg: StudyConfig
+    data: Dataset
+    advance: Callable[[int], None]
+    runs: dict[tuple[int, str], TrainResult] = field(default_factory=dict)
+
+    @property
+    def budget(self) -> Budget:
+        return self.cfg.budget
+
+    def train_config(self, depth: int, init: str) -> TrainConfig:
+        b = self.budget
+        return TrainConfig(dataset=self.cfg.dataset, n_samples=b.n_samples, depth=depth, width=b.width,
+                           init=init, steps=b.steps, snapshot_every=max(1, b.steps // (b.frames - 1)),
+                           seed=self.cfg.seed)
+
+    def run(self, depth: int, init: str) -> TrainResult:
+        """The run at ``depth`` with ``init`` (trained on first use, with snapshots; advances per step)."""
+        if (depth, init) not in self.runs:
+            _, result = fit(self.train_config(depth, init), data=self.data, progress=lambda _: self.advance(1))
+            self.runs[depth, init] = result
+        return self.runs[depth, init]
+
+
+@dataclass
+class Part:
+    """What a stage returns: its section of the page and its rows of the summary table."""
+
+    section: Section
+    summary: list[list[str]] = field(default_factory=list)  # rows: task, setting, measured, expected
+
+
+@dataclass
+class Stage:
+    title: str
+    build: Callable[[StudyContext], Part]
+    units: Callable[[Budget], int]  # progress units it reports (its training steps and frames)
+
+
+def stages() -> list[Stage]:
+    """The study's stages in the sheet's order."""
+    from reluscope.report import task0
+
+    return [
+        Stage("Task 0: baseline", task0.build, task0.units),
+    ]
+
+
+SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
+
+
+def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -> Report:
+    """Run every stage and compose the report (nothing is written)."""
+    cfg.validate()
+    start = time.perf_counter()
+    tick = progress or (lambda n=1: None)
+    data = load_dataset(cfg.dataset, cfg.budget.n_samples, random_state=cfg.seed)
+    ctx = StudyContext(cfg, data, tick)
+    sections, summary = [], []
+    for stage in stages():
+        done = 0
+
+        def advance(n: int = 1) -> None:
+            nonlocal done
+            done += n
+            tick(n)
+
+        ctx.advance = advance
+        part = stage.build(ctx)
+        tick(max(0, stage.units(cfg.budget) - done))  # a stage that did less than it announced
+        sections.append(part.section)
+        summary += part.summary
+    sections.append(Section("summary", "Summary", "Every number on this page comes from this run of the study.",
+                            [Table(SUMMARY_COLUMNS, summary, name="summary")]))
+    provenance = _provenance(cfg, data, time.perf_counter() - start)
+    return Report(f"reluscope study: {data.name}", provenance, sections)
+
+
+def total_units(cfg: StudyConfig) -> int:
+    """The progress units ``run_study`` reports over all stages."""
+    return sum(s.units(cfg.budget) for s in stages())
+
+
+def prepare_study_dir(out: Path) -> None:
+    """``out`` may be written if it is absent, empty, or an earlier study (it holds ``study.json``)."""
+    if out.exists() and not out.is_dir():
+        raise ReluscopeError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ReluscopeError(f"--out {out} is a non-empty directory that holds no earlier study; "
+                             "choose another --out")
+
+
+def write_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -> Path:
+    """Run the study and write ``cfg.out`` (replacing an earlier study there atomically); return report.html."""
+    cfg.validate()
+    out = Path(cfg.out)
+    prepare_study_dir(out)
+    report = run_study(cfg, progress)
+    with atomic_dir(out) as tmp:
+        write_report(report, tmp)
+        write_json(tmp / MARKER, dict(config={**asdict(cfg), "out": str(cfg.out)}, provenance=report.provenance))
+    return out / "report.html"
+
+
+def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, str]:
+    b = cfg.budget
+    command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed)] + (["--quick"] if cfg.quick
+                                                                                          else [])
+    packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
+    return {
+        "data set": f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test points, "
+                    f"{data.n_classes} classes, standardised with the training split's mean and std",
+        "seeds": f"{cfg.seed} (data, split, initial weights and batches of every run)",
+        "training": f"{b.steps} full-batch SGD steps (momentum 0.9, lr {TrainConfig.lr}), width {b.width}, "
+                    f"depths {b.shallow} and {b.deep}" + (" — quick budget" if cfg.quick else ""),
+        "versions": ", ".join(f"{p} {version(p)}" for p in packages) + f", Python {platform.python_version()}",
+        "command": shlex.join(command),
+        "created": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {seconds:.1f} s",
+    }
+
+
+def model_at(result: TrainResult, step: int):
+    """A copy of ``result.model`` with the parameters of snapshot ``step``, in eval mode."""
+    model = copy.deepcopy(result.model)
+    model.load_state_dict(result.snapshots[step])
+    return model.eval()

@@ -1,0 +1,159 @@
+"""``reluscope study``: the quick study end to end, its numbers are the run's, and bad input exits 2."""
+
+import csv
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from reluscope.cli import main
+from reluscope.data import generate, save_csv
+from reluscope.errors import ReluscopeError
+from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
+from reluscope.report.figures import to_png
+from reluscope.report.html import render_html
+from reluscope.report.markup import markdown_to_html
+from reluscope.report.theory import theory_section
+from reluscope.plots.style import plt
+from reluscope.studies.study import StudyConfig, StudyContext, write_study
+from reluscope.train import fit
+
+
+SECTIONS = ["task0", "summary"]  # the sheet's order
+
+
+def _table(path):
+    with path.open() as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """One quick study with seed 0, shared by the tests that only read it."""
+    out = tmp_path_factory.mktemp("study") / "s0"
+    assert main(["study", "--quick", "--seed", "0", "--out", str(out)]) == 0
+    return out
+
+
+def test_quick_study_writes_the_report_and_its_files(quick):
+    page = (quick / "report.html").read_text()
+    assert re.findall(r'<section id="([^"]+)">', page) == SECTIONS
+    assert "<math" in page and "$" not in re.sub(r"<[^>]+>", "", page).replace("$$", "")  # math rendered
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing loaded from the network
+    assert (quick / "figures").is_dir() and any((quick / "figures").rglob("*.png"))
+    for png in (quick / "figures").rglob("*.png"):
+        assert PILImage.open(png).size[0] > 100
+    assert json.loads((quick / "study.json").read_text())["config"]["seed"] == 0
+    assert (quick / "report.html").stat().st_size < 5_000_000
+
+
+def test_every_table_on_the_page_is_written_as_csv(quick):
+    page = (quick / "report.html").read_text()
+    for path in (quick / "tables").glob("*.csv"):
+        header, *rows = _table(path)
+        for row in rows:
+            cells = "".join(f"<td>{c}</td>" for c in row)
+            assert cells in page.replace("&#39;", "'"), (path.name, row)
+
+
+def test_the_reported_numbers_are_the_runs_numbers(quick):
+    """Retrain the baseline independently with the study's own config: the table shows its loss."""
+    cfg = StudyConfig(quick=True, seed=0)
+    ctx = StudyContext(cfg, None, lambda n=1: None)
+    _, result = fit(ctx.train_config(cfg.budget.shallow, "normal"))
+    header, row = _table(quick / "tables" / "task0_baseline.csv")
+    assert row[header.index("final train loss")] == f"{result.metrics['final_loss']:.4g}"
+    assert row[header.index("test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
+
+
+def test_another_seed_changes_the_tables(quick, tmp_path):
+    out = tmp_path / "s1"
+    assert main(["study", "--quick", "--seed", "1", "--out", str(out)]) == 0
+    assert _table(out / "tables" / "summary.csv") != _table(quick / "tables" / "summary.csv")
+    assert "--seed 1" in (out / "report.html").read_text()
+
+
+def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path):
+    X, y = generate("moons", 200, random_state=3)
+    path = tmp_path / "mine.csv"
+    save_csv(path, X, y)
+    cfg = StudyConfig(dataset=str(path), quick=True, out=tmp_path / "study")
+    write_study(cfg)
+    first = (cfg.out / "report.html").stat().st_mtime_ns
+    write_study(cfg)  # an earlier study in --out is replaced
+    assert (cfg.out / "report.html").stat().st_mtime_ns >= first
+    assert "mine.csv" in (cfg.out / "report.html").read_text()
+
+
+BAD = {
+    "unknown data set": lambda t: ["--dataset", "spiralz"],
+    "missing csv": lambda t: ["--dataset", str(t / "nope.csv")],
+    "negative seed": lambda t: ["--seed", "-1"],
+    "seed not a number": lambda t: ["--seed", "one"],
+    "out is a file": lambda t: ["--out", str(t / "file.txt")],
+    "out holds something else": lambda t: ["--out", str(t / "other")],
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "keep.txt").write_text("precious")
+    assert main(["study", "--quick", *BAD[case](tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("reluscope: error:") and "\n" not in err
+    assert (tmp_path / "other" / "keep.txt").read_text() == "precious"
+
+
+# --- the report builder on its own -------------------------------------------------------------------------
+
+def _png(color):
+    fig = plt.figure(figsize=(1, 1))
+    fig.patch.set_facecolor(color)
+    return to_png(fig)
+
+
+def test_viewer_needs_a_frame_for_every_combination():
+    axes = [Axis("step", "slider", ["0", "10"]), Axis("layer", "select", ["1", "2", "3"])]
+    frames = {(i, j): _png("white") for i in range(2) for j in range(3)}
+    assert Viewer("v", axes, frames).keys()[-1] == (1, 2)
+    del frames[1, 2]
+    with pytest.raises(ReluscopeError, match="no frame"):
+        Viewer("v", axes, frames)
+
+
+def test_page_inlines_frames_in_axis_order_and_escapes_text():
+    axes = [Axis("scheme", "toggle", ["a", "b"], initial=1)]
+    red, blue = _png("red"), _png("blue")
+    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", "x $a^2$",
+                                                   [Viewer("v", axes, {(0,): red, (1,): blue}), "**<b>**",
+                                                    Table(["c"], [["</td>"]]), Image("i", red)])])
+    page = render_html(report)
+    data = json.loads(re.search(r'<script type="application/json" id="frames-v">(.*?)</script>', page).group(1))
+    assert data["sizes"] == [2] and data["initial"] == [1] and len(data["frames"]) == 2
+    assert data["frames"][1] in page.split('<script type="application/json"')[0]  # initial frame shown
+    assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
+    assert "<msup>" in page
+
+
+def test_markdown_math_becomes_mathml():
+    html = markdown_to_html("inline $x^2$ and display\n\n$$\\frac{1}{n}$$\n")
+    assert html.count("<math") == 2 and "<mfrac>" in html and 'display="block"' in html
+
+
+def test_png_is_a_small_palette_image():
+    fig = plt.figure(figsize=(4, 3))
+    fig.subplots().plot(np.arange(10))
+    img = PILImage.open(__import__("io").BytesIO(to_png(fig, dpi=50)))
+    assert img.mode == "P" and img.size == (200, 150)
+
+
+def test_theory_section_is_read_from_the_markdown(tmp_path):
+    doc = tmp_path / "theory.md"
+    doc.write_text("# T\n\n## 1. One\n\n<!-- owner -->\nbody $a$\n\n### sub\n\n## 2. Two\n\n<!-- only -->\n")
+    assert theory_section(1, doc) == "body $a$\n\n#### sub"
+    assert "docs/theory.md" in theory_section(2, doc)  # empty section: a pointer, not a blank
+    assert "docs/theory.md" in theory_section(1, tmp_path / "missing.md")
