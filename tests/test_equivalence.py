@@ -1,0 +1,117 @@
+"""The affine-equivalence theorem (docs/theory.md §2) checked on random nets, and shown to fail without it."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from reluscope.geometry.backproject import backproject
+from reluscope.geometry.equivalence import affine_fit_residuals, check_equivalence
+
+TOL = 1e-8
+
+
+def random_net(in_dim, width, depth, n_classes, seed, activation="relu"):
+    """He-initialised weights, N(0, 0.5²) biases, float64."""
+    from reluscope.model import build_mlp, init_model_
+
+    g = torch.Generator().manual_seed(seed)
+    model = build_mlp(in_dim, width, depth, n_classes, activation=activation)
+    init_model_(model, "he", generator=g)
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.bias.copy_(0.5 * torch.randn(m.out_features, generator=g))
+    return model.double().requires_grad_(False)
+
+
+def cloud(n, dim, seed):
+    return 2 * torch.randn(n, dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def composed_cond(model, upto):
+    """Product of the layer condition numbers: bounds the composed map's, so round-off ≲ it · eps."""
+    return math.prod(p.cond for p in backproject(model, cloud(4, model[0].in_features, 0)).pinvs[: upto + 1])
+
+
+def test_affine_fit_residuals_oracle():
+    S = cloud(200, 3, 1)
+    A, c = torch.randn(3, 5, dtype=torch.float64), torch.randn(5, dtype=torch.float64)
+    r, t = affine_fit_residuals(S @ A + c, S)
+    assert r / t < 1e-28
+    r, t = affine_fit_residuals(S**2, S)  # not affine: a clear residual
+    assert r / t > 0.1
+    assert affine_fit_residuals(torch.ones(10, 2, dtype=torch.float64), S[:10])[1] == 0.0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(in_dim=st.integers(2, 3), width=st.integers(3, 8), depth=st.integers(1, 4), extra=st.integers(0, 2),
+       seed=st.integers(0, 10_000), leaky=st.booleans())
+def test_embedded_view_is_globally_equivalent(in_dim, width, depth, extra, seed, leaky):
+    """Hidden layers square, output layer narrower: every Φ_l injective, so h_l = ψ(x̂_l) on all points."""
+    n_classes = max(2, width - extra)
+    model = random_net(in_dim, width, depth, n_classes, seed, "leaky_relu" if leaky else "relu")
+    assume(composed_cond(model, depth - 1) < 1e6)  # the theorem is exact; the float64 check needs this
+    for eq in check_equivalence(model, cloud(300, in_dim, seed + 1), view="embedded"):
+        assert eq.holds(TOL), eq
+        assert eq.n_points == 300 and eq.n_regions == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(in_dim=st.integers(1, 3), width=st.integers(3, 8), seed=st.integers(0, 10_000), leaky=st.booleans())
+def test_input_view_of_one_layer_is_equivalent_on_every_region(in_dim, width, seed, leaky):
+    """Theorem A(c): rank W = n, W⁺ = Wᵀ(WWᵀ)⁻¹: equivalence on each activation region."""
+    model = random_net(in_dim, width, 2, 2, seed, "leaky_relu" if leaky else "relu")
+    (eq,) = check_equivalence(model, cloud(2000, in_dim, seed + 1), view="input", layers=[0], per_region=True)
+    assert eq.holds(TOL), eq
+    assert eq.n_regions >= 1 and eq.n_points >= in_dim + 2
+
+
+def test_input_view_of_an_expanding_layer_fails_globally():
+    """m > n: the activations span more than n dimensions, no affine map from R^n reaches them."""
+    model = random_net(2, 8, 3, 2, seed=3)
+    X = cloud(1000, 2, 4)
+    (eq,) = check_equivalence(model, X, view="input", layers=[0])
+    assert eq.act_from_bp > 0.1 and not eq.holds(TOL)
+    assert eq.bp_from_act < TOL  # the other direction always holds
+    assert check_equivalence(model, X, view="embedded", layers=[0])[0].holds(TOL)
+
+
+def test_hand_counterexample_input_view_collapses_a_region_of_layer_2():
+    """n = 1: W1 = [1, 1], b1 = 0; W2 = [[1, 1], [0, 1]], b2 = (0, −10). On 0 < x < 5, unit 1 of layer 2 is
+    active and unit 2 inactive: h2 = (x, 0) but x̂2 = ((x, 10) W2⁻¹) W1⁺ = (x + 10 − x)/2 = 5 for every x."""
+    model = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 2), nn.ReLU()).double().requires_grad_(False)
+    model[0].weight.copy_(torch.tensor([[1.0, 1.0]]).T)
+    model[0].bias.zero_()
+    model[2].weight.copy_(torch.tensor([[1.0, 1.0], [0.0, 1.0]]).T)
+    model[2].bias.copy_(torch.tensor([0.0, -10.0]))
+    X = torch.linspace(0.1, 4.9, 50, dtype=torch.float64)[:, None]
+    assert np.allclose(backproject(model, X, view="input", layers=[1]).points[1], 5.0, atol=1e-12)
+    (eq,) = check_equivalence(model, X, view="input", layers=[1], per_region=True)
+    assert eq.n_regions == 1 and eq.act_from_bp > 0.5  # one region, yet no affine map recovers h2
+    (eq,) = check_equivalence(model, X, view="embedded", layers=[1], per_region=True)
+    assert eq.holds(TOL)  # the embedding keeps (x, 10 − x) W̃1⁻¹ = (5, (2x − 10)/√2): injective
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_contracting_full_column_rank_layer_is_equivalent_globally_for_any_activation(activation):
+    """Theorem A(b), the sheet's own case n ≥ m with W⁺W = I: σ(xW + b) = x̂ W + b everywhere."""
+    model = nn.Sequential(nn.Linear(5, 3), nn.Tanh() if activation == "tanh" else nn.ReLU()).double()
+    X = cloud(500, 5, 2)
+    (eq,) = check_equivalence(model, X, view="input")
+    assert eq.holds(TOL)
+    bp = backproject(model, X, view="input", keep_activations=True)
+    W, b = model[0].weight.detach().T, model[0].bias.detach()
+    assert np.allclose(bp.points[0] @ W.numpy() + b.numpy(), bp.activations[0], atol=1e-12)
+
+
+def test_per_region_needs_piecewise_linear_activations():
+    from reluscope.errors import ReluscopeError
+
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh()).double()
+    with pytest.raises(ReluscopeError, match="tanh is not piecewise linear"):
+        check_equivalence(model, cloud(50, 2, 0), per_region=True)
