@@ -33,7 +33,8 @@ from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, linear_layers
 from reluscope.train.config import TrainConfig
-from reluscope.train.loop import TrainResult, _outcome, build_model, first_nonfinite_layer, make_optimizer
+from reluscope.train.loop import (TrainResult, _outcome, build_model, first_nonfinite_layer, first_unstable_layer,
+                                  make_optimizer)
 
 SHARED = ("depth", "width", "activation", "optimizer", "lr", "momentum", "steps", "batch_size", "eval_every")
 
@@ -53,16 +54,18 @@ def with_seeds(cfg: TrainConfig, seeds: Sequence[int]) -> list[TrainConfig]:
 
 
 @torch.no_grad()
-def init_member(member: Member, n_classes: int) -> tuple[nn.Sequential, torch.Generator]:
+def init_member(member: Member, n_classes: int,
+                X: torch.Tensor | None = None) -> tuple[nn.Sequential, torch.Generator]:
     """The member's initial model and its generator, advanced past the init draws (it draws batches next).
 
-    Without weight scales this is exactly ``fit``'s model; with them, every layer draws its weight
-    ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
+    Without weight scales this is exactly ``fit``'s model (``X``: the training points, for data-dependent
+    schemes such as ``lsuv``); with them, every layer draws its weight ``N(0, σ_w²/fan_in)`` and then
+    (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
     """
     cfg = member.config
     gen = torch.Generator().manual_seed(cfg.seed)
     if member.sigma_w2 is None:
-        return build_model(cfg, n_classes, gen), gen
+        return build_model(cfg, n_classes, gen, X=X), gen
     if not (member.sigma_w2 > 0 and member.sigma_b2 >= 0):
         raise ReluscopeError(f"need σ_w² > 0 and σ_b² ≥ 0, got {member.sigma_w2}, {member.sigma_b2}")
     model = build_mlp(2, cfg.width, cfg.depth, n_classes, activation=cfg.activation)
@@ -85,7 +88,6 @@ class StackedMLP(nn.Module):
         shapes = {tuple((ly.linear.weight.shape, ly.kind) for ly in layers) for layers in per_model}
         if len(shapes) != 1:
             raise ReluscopeError("ensemble members must share one architecture")
-        self.template = copy.deepcopy(models[0])  # unstack() fills a copy of it
         self.activations = [ly.activation for ly in per_model[0]]
         self.weights = nn.ParameterList(torch.stack([layers[i].linear.weight.detach() for layers in per_model])
                                         for i in range(len(per_model[0])))
@@ -111,12 +113,14 @@ class StackedMLP(nn.Module):
 
     @torch.no_grad()
     def unstack(self, k: int) -> nn.Sequential:
-        """Member ``k`` as an ordinary ``nn.Sequential`` (a copy)."""
-        model = copy.deepcopy(self.template)
-        for layer, w, b in zip(linear_layers(model), self.weights, self.biases):
-            layer.linear.weight.copy_(w[k])
-            layer.linear.bias.copy_(b[k])
-        return model
+        """Member ``k`` as an ordinary ``nn.Sequential`` of Linear and activation modules (a copy)."""
+        modules: list[nn.Module] = []
+        for w, b, act in zip(self.weights, self.biases, self.activations):
+            linear = nn.utils.skip_init(nn.Linear, w.shape[2], w.shape[1])  # no init draws from the global RNG
+            linear.weight.copy_(w[k])
+            linear.bias.copy_(b[k])
+            modules += [linear] if act is None else [linear, copy.deepcopy(act)]
+        return nn.Sequential(*modules)
 
 
 @torch.no_grad()
@@ -159,11 +163,12 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     members = [m if isinstance(m, Member) else Member(m) for m in members]
     cfg = _check(members)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
-    inits = [init_member(m, data.n_classes) for m in members]
+    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
+    inits = [init_member(m, data.n_classes, X_tr) for m in members]
+    unstable = [first_unstable_layer(model, X_tr) for model, _ in inits]
     net = StackedMLP([model for model, _ in inits])
     gens = [gen for _, gen in inits]
     K = len(members)
-    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
     y_tr = torch.as_tensor(data.y_train)  # (n,)
     X_te = torch.as_tensor(data.X_test, dtype=torch.float32)
     y_te = torch.as_tensor(data.y_test)
@@ -218,5 +223,6 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
         if diverged_at[k] is None and not all(torch.isfinite(p).all() for p in model.parameters()):
             diverged_at[k], diverged_layer[k] = steps_run[k], first_nonfinite_layer(model, X_tr)
         metrics = _outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
+        metrics["unstable_layer_at_init"] = unstable[k]
         results.append(TrainResult(model, histories[k], metrics))
     return results

@@ -1,0 +1,106 @@
+"""Mean-field theory against its closed forms, quadrature, Monte Carlo and deep random networks."""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from reluscope.errors import ReluscopeError
+from reluscope.probe.meanfield import MeanField, critical_sigma_w2, gauss_expectation
+from reluscope.train import TrainConfig
+from reluscope.train.ensemble import Member, StackedMLP, init_member
+
+
+@pytest.mark.parametrize("sigma_w2", [0.5, 2.0, 4.0])
+def test_relu_cmap_from_orthogonal_inputs_is_one_over_pi(sigma_w2):
+    assert MeanField("relu", sigma_w2).cmap(0.0) == pytest.approx(1 / math.pi, abs=1e-12)
+    assert MeanField("relu", sigma_w2).cmap(1.0) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_relu_closed_forms():
+    mf = MeanField("relu", 3.0, 0.2)
+    assert mf.qmap(1.7) == pytest.approx(3.0 * 1.7 / 2 + 0.2)
+    assert mf.chi1() == pytest.approx(1.5)
+    assert MeanField("relu", 1.0, 0.3).q_star() == pytest.approx(0.3 / (1 - 0.5))
+    assert mf.q_star() == math.inf  # χ₁ > 1: lengths grow without bound
+    assert MeanField("relu", 1.2).depth_scale() == pytest.approx(1 / abs(math.log(0.6)))
+    assert MeanField("relu", 2.0).depth_scale() == math.inf
+    assert critical_sigma_w2("relu") == 2.0
+    assert critical_sigma_w2("leaky_relu", negative_slope=0.2) == pytest.approx(2 / 1.04)
+
+
+@pytest.mark.parametrize("activation, alpha", [("relu", 0.0), ("leaky_relu", 0.2), ("identity", 1.0)])
+@pytest.mark.parametrize("c", [-0.9, -0.3, 0.0, 0.5, 0.95])
+def test_piecewise_linear_closed_forms_match_monte_carlo(activation, alpha, c):
+    rng = np.random.default_rng(0)
+    q = 1.7
+    x, y = rng.standard_normal((2, 400_000))
+    u, v = math.sqrt(q) * x, math.sqrt(q) * (c * x + math.sqrt(1 - c * c) * y)
+
+    def phi(z):
+        return np.where(z > 0, z, alpha * z)
+
+    def dphi(z):
+        return np.where(z > 0, 1.0, alpha)
+
+    mf = MeanField(activation, 1.0, negative_slope=alpha)
+    assert mf.cross_moment(c, q) == pytest.approx(np.mean(phi(u) * phi(v)), abs=0.01)
+    assert mf.derivative_cross_moment(c, q) == pytest.approx(np.mean(dphi(u) * dphi(v)), abs=0.005)
+    assert mf.second_moment(q) == pytest.approx(np.mean(phi(u) ** 2), rel=0.01)
+
+
+def test_tanh_quadrature_against_monte_carlo():
+    z = np.random.default_rng(1).standard_normal(1_000_000) * math.sqrt(0.8)
+    mf = MeanField("tanh", 1.5, 0.05)
+    assert mf.second_moment(0.8) == pytest.approx(np.mean(np.tanh(z) ** 2), rel=3e-3)
+    assert gauss_expectation(lambda x: x ** 4, 0.8) == pytest.approx(3 * 0.64, rel=1e-10)
+
+
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(1.5, 0.05), (3.0, 0.1), (0.8, 0.2)])
+def test_tanh_fixed_points_chi1_and_depth_scale(sigma_w2, sigma_b2):
+    mf = MeanField("tanh", sigma_w2, sigma_b2)
+    q = mf.q_star()
+    assert mf.qmap(q) == pytest.approx(q, abs=1e-10)
+    c = mf.c_star()
+    assert mf.cmap(c, q) == pytest.approx(c, abs=1e-7)
+    # χ₁ is the slope of the c-map at c = 1 (at q*)
+    h = 1e-4
+    assert mf.chi1() == pytest.approx((mf.cmap(1.0, q) - mf.cmap(1.0 - h, q)) / h, rel=2e-3)
+    # deviations from c* shrink by χ_c per layer: e^{−1/ξ}
+    cs = [c - 0.05 if c == 1.0 else c + 0.05]
+    for _ in range(30):
+        cs.append(mf.cmap(cs[-1], q))
+    ratio = (cs[-1] - c) / (cs[-2] - c)
+    assert ratio == pytest.approx(math.exp(-1 / mf.depth_scale()), rel=1e-3)
+
+
+def test_tanh_critical_line_matches_poole_et_al():
+    assert critical_sigma_w2("tanh", 0.0) == pytest.approx(1.0, abs=1e-4)
+    assert critical_sigma_w2("tanh", 0.05) == pytest.approx(1.76, abs=0.01)  # Poole et al. 2016, Fig. 2
+    assert MeanField("tanh", critical_sigma_w2("tanh", 0.05), 0.05).chi1() == pytest.approx(1.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("activation, sigma_w2, sigma_b2", [
+    ("relu", 1.5, 0.0), ("relu", 2.0, 0.0), ("relu", 2.6, 0.1), ("leaky_relu", 2.0, 0.0), ("tanh", 1.8, 0.05)])
+def test_random_wide_networks_follow_the_qmap(activation, sigma_w2, sigma_b2):
+    """Mean over 64 random nets of width 512: finite-width fluctuations (~√(5/512) per layer and net for ReLU)
+    average out to a few per cent, and the measured lengths must follow the q-map to 10 %."""
+    depth, nets = 9, 64
+    cfg = TrainConfig(depth=depth, width=512, activation=activation)
+    net = StackedMLP([init_member(Member(replace(cfg, seed=s), sigma_w2, sigma_b2), 2)[0] for s in range(nets)])
+    angle = torch.arange(64) * (2 * math.pi / 64)
+    X = math.sqrt(2) * torch.stack([angle.cos(), angle.sin()], 1)  # (64, 2), every point has q_in = |x|²/2 = 1
+    with torch.no_grad():
+        zs = net.preactivations(X)[:-1]  # hidden layers, each (nets, 64, 512)
+    measured = np.array([float(z.double().pow(2).mean()) for z in zs])
+    theory = MeanField(activation, sigma_w2, sigma_b2).q_trajectory(1.0, depth - 1)
+    np.testing.assert_allclose(measured, theory, rtol=0.10)
+
+
+def test_bad_activation_or_scales():
+    with pytest.raises(ReluscopeError, match="gelu"):
+        MeanField("gelu")
+    with pytest.raises(ReluscopeError, match="σ_w²"):
+        MeanField("relu", 0.0)
