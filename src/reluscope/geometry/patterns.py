@@ -62,6 +62,8 @@ def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
     W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
     b = layer.linear.bias
     b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ReluscopeError(f"layer {layer.name} has non-finite parameters (a diverged run?)")
     return W, b
 
 
