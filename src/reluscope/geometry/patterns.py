@@ -4,9 +4,11 @@ The *activation pattern* of a point ``x`` after layer ``l`` is the sign vector `
 piecewise-linear unit of layers ``1 … l``. Points with the same pattern lie in the same linear region (the
 network truncated after layer ``l`` is one affine map there). The pattern is hashed layer by layer,
 
-    key_l = key_{l−1} · M + Σ_k [z_k > 0] · w_{l,k}   (mod 2⁶⁴),   key_0 = 0,
+    key_l = key_{l−1} · M + Σ_i word_i · w_{l,i}   (mod 2⁶⁴),   key_0 = 0,
 
-with fixed pseudo-random odd ``w_{l,k}``; exact regions (``regions.py``) and grid points use the same hash, so
+where ``word_i`` packs the bits ``[z_k > 0]`` of units ``64i … 64i + 63`` into one integer and ``w_{l,i}``,
+``M`` are fixed odd numbers (multiplying by an odd number is a bijection mod 2⁶⁴, so two patterns of one
+layer of ≤ 64 units under the same parent never collide); exact regions (``regions.py``) and grid points use the same hash, so
 their keys can be compared directly and colours stay the same across layers, snapshots and methods.
 
 The grid approximation evaluates the patterns of the ``n × n`` pixel centres of a box: every region that
@@ -72,18 +74,21 @@ def splits(layer: Layer) -> bool:
     return negative_slope(layer) != 1.0
 
 
-def unit_weights(layer_index: int, width: int) -> np.ndarray:
-    """The fixed hash weights ``w_{l,k}`` (width,) uint64 of one layer's units."""
+def word_weights(layer_index: int, n_words: int) -> np.ndarray:
+    """The fixed odd hash weights ``w_{l,i}`` (n_words,) uint64 of one layer's 64-unit words."""
     rng = np.random.default_rng([0x5EED, layer_index])
-    return rng.integers(0, 2**63, size=width, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return rng.integers(0, 2**63, size=n_words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
 def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.ndarray:
     """``key_l`` (R,) from ``key_{l−1}`` (R,) uint64 and the layer's pattern (R, width) bool."""
-    w = unit_weights(layer_index, pattern.shape[1])  # (width,)
+    n_words = -(-pattern.shape[1] // 64)
+    packed = np.packbits(pattern, axis=1, bitorder="little")  # (R, ⌈width/8⌉) uint8
+    packed = np.pad(packed, ((0, 0), (0, 8 * n_words - packed.shape[1])))  # (R, 8·n_words)
+    words = np.ascontiguousarray(packed).view("<u8")  # (R, n_words): bit k of word i is unit 64·i + k
     out = keys * _MULT
-    for k in range(pattern.shape[1]):
-        out = out + np.where(pattern[:, k], w[k], np.uint64(0))  # uint64 arithmetic wraps mod 2⁶⁴
+    for word, w in zip(words.T, word_weights(layer_index, n_words)):
+        out = out + word * w  # uint64 arithmetic wraps mod 2⁶⁴
     return out
 
 
