@@ -14,7 +14,7 @@ whose outgoing weights are zero).
 
 All polygons of a layer are cut by one unit at a time in a single vectorised step (Sutherland–Hodgman on
 padded vertex arrays), so the cost is ``O(units · regions · vertices)`` numpy work, float64 throughout.
-A vertex within ``rtol · (‖a‖·r + |c|)`` of a line (``r`` the box's radius) counts as on the line, so
+A corner within ``RTOL · (‖a‖·r + |c|)`` of a line (``r`` the box's radius) counts as on the line, so
 round-off never creates sliver regions.
 """
 
@@ -27,6 +27,8 @@ from torch import nn
 
 from reluscope.geometry.patterns import (Box, affine64, check_box, extend_keys, negative_slope,
                                          piecewise_linear_layers, splits)
+
+RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
 
 
 @dataclass
@@ -81,7 +83,7 @@ def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     return 0.5 * np.where(valid, cross, 0.0).sum(axis=1)
 
 
-def linear_regions(model: nn.Module, box, *, rtol: float = 1e-10) -> list[LayerRegions]:
+def linear_regions(model: nn.Module, box, *, rtol: float = RTOL) -> list[LayerRegions]:
     """The exact linear regions inside ``box`` of the network truncated after each layer ``l = 1 … L``.
 
     Parameters
@@ -111,8 +113,8 @@ def linear_regions(model: nn.Module, box, *, rtol: float = 1e-10) -> list[LayerR
             pattern = np.zeros(zc.shape, dtype=bool)
             for k in range(zc.shape[1]):
                 a, off = zA[owner, :, k], zc[owner, k]  # (R', 2), (R',)
-                tol = rtol * (np.linalg.norm(a, axis=1) * radius + np.abs(off))  # (R',)
-                verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off, tol)
+                verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off,
+                                                                  _tolerance(a, off, radius, rtol))
                 owner, pattern = owner[parent], pattern[parent]
                 pattern[:, k] = positive
         slope = np.where(pattern, 1.0, negative_slope(layer)) if splits(layer) else np.ones_like(zc[owner])
@@ -178,13 +180,18 @@ def _pad(verts: np.ndarray, width: int) -> np.ndarray:
     return np.pad(verts, ((0, 0), (0, width - verts.shape[1]), (0, 0)))
 
 
+def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:
+    """``rtol · (‖a‖·r + |c|)`` (R,): the round-off scale of ``x·a + c`` for ``|x| ≤ r``."""
+    return rtol * (np.linalg.norm(a, axis=1) * radius + np.abs(c))
+
+
 def _next_index(n_verts: np.ndarray, width: int) -> np.ndarray:
     """Index of the next corner (R, width), cyclic within each polygon's ``n_verts``."""
     idx = np.arange(width) + 1
     return np.where(idx < n_verts[:, None], idx, 0)
 
 
-def decision_segments(final: LayerRegions) -> np.ndarray:
+def decision_segments(final: LayerRegions, *, rtol: float = RTOL) -> np.ndarray:
     """The exact decision boundary inside the box as line segments (S, 2, 2).
 
     On each final region the logits are affine, so the class-``k`` part of the region is the polygon cut by
@@ -202,8 +209,8 @@ def decision_segments(final: LayerRegions) -> np.ndarray:
                 continue
             a = final.A[owner, :, k] - final.A[owner, :, j]  # (R', 2)
             off = final.c[owner, k] - final.c[owner, j]  # (R',)
-            tol = 1e-10 * (np.linalg.norm(a, axis=1) * radius + np.abs(off))
-            verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off, tol)
+            verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off,
+                                                              _tolerance(a, off, radius, rtol))
             verts, n_verts, owner = verts[positive], n_verts[positive], owner[parent][positive]
         nxt = _next_index(n_verts, verts.shape[1])
         v_n = np.take_along_axis(verts, nxt[..., None], axis=1)  # (R', V, 2)
@@ -211,7 +218,7 @@ def decision_segments(final: LayerRegions) -> np.ndarray:
         for j in range(k + 1, n_classes):
             a = final.A[owner, :, k] - final.A[owner, :, j]
             off = final.c[owner, k] - final.c[owner, j]
-            tol = 1e-8 * (np.linalg.norm(a, axis=1) * radius + np.abs(off))[:, None]
+            tol = 100 * _tolerance(a, off, radius, rtol)[:, None]  # crossing points carry round-off
             s0 = np.einsum("rvk,rk->rv", verts, a) + off[:, None]  # (R', V)
             s1 = np.einsum("rvk,rk->rv", v_n, a) + off[:, None]
             on = valid & (np.abs(s0) <= tol) & (np.abs(s1) <= tol)
