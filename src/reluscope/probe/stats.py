@@ -1,0 +1,125 @@
+"""Per-layer statistics of any ``nn.Sequential`` of Linear/activation modules, as a tidy table.
+
+``capture(model)`` is a context manager that records, during a forward pass, each layer's pre-activation
+``z`` (the Linear's output) and activation ``h`` (the activation's output; ``h = z`` for a layer with none).
+Its forward hooks are removed in ``finally``, so the model is unchanged afterwards. ``probe(model, X, y)``
+runs one forward pass (and, with labels, the cross-entropy's gradients with respect to every ``z`` and ``h``
+by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone) and returns one ``LayerStat`` per layer
+and quantity. In-place activations (``ReLU(inplace=True)``) are not supported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from reluscope.model.layers import linear_layers
+from reluscope.train.rundir import Run
+
+QUANTITIES = ("pre", "post", "grad_pre", "grad_post")  # z, h, ∂L/∂z, ∂L/∂h
+
+
+@dataclass(frozen=True)
+class LayerStat:
+    """Statistics of one quantity of one layer over a batch (all units and points pooled)."""
+
+    layer: int  # 1-based index among the linear layers
+    name: str  # the Linear's module name
+    kind: str  # the activation after it
+    quantity: str  # one of QUANTITIES
+    mean: float
+    var: float  # population variance of all entries
+    m2: float  # second moment E[v²]
+    max_abs: float
+    frac_zero: float  # fraction of entries exactly 0
+    frac_dead: float  # fraction of the layer's units whose pre-activation is never > 0 on the batch
+    nonfinite: int  # number of inf/NaN entries
+
+
+@dataclass
+class Capture:
+    """What ``capture`` recorded in the last forward pass: one entry per linear layer."""
+
+    pre: list[torch.Tensor | None] = field(default_factory=list)  # z, (N, fan_out), in the graph
+    post: list[torch.Tensor | None] = field(default_factory=list)  # h, (N, fan_out), in the graph
+
+
+@contextmanager
+def capture(model: nn.Module) -> Iterator[Capture]:
+    """Record every layer's ``z`` and ``h`` during forward passes inside the ``with`` block.
+
+    On leaving the block the hooks are gone and ``h`` of a layer without activation is set to its ``z``.
+    """
+    layers = linear_layers(model)
+    rec = Capture([None] * len(layers), [None] * len(layers))
+    handles = []
+
+    def keep(store: list, i: int):
+        def hook(module, inputs, output):
+            store[i] = output
+        return hook
+
+    try:
+        for layer in layers:
+            handles.append(layer.linear.register_forward_hook(keep(rec.pre, layer.index)))
+            if layer.activation is not None:
+                handles.append(layer.activation.register_forward_hook(keep(rec.post, layer.index)))
+        yield rec
+    finally:
+        for h in handles:
+            h.remove()
+    for layer in layers:
+        if layer.activation is None:
+            rec.post[layer.index] = rec.pre[layer.index]
+
+
+def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> list[LayerStat]:
+    """Statistics of ``z`` and ``h`` per layer on ``X`` (N, in_dim); with labels ``y`` (N,) also of the
+    gradients of the mean cross-entropy with respect to them.
+
+    Rows come layer by layer, in the order of ``QUANTITIES``.
+    """
+    layers = linear_layers(model)
+    X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
+    with torch.enable_grad():
+        with capture(model) as rec:
+            out = model(X)  # (N, k)
+        grads = None
+        if y is not None:
+            loss = nn.functional.cross_entropy(out, torch.as_tensor(y))
+            tensors = rec.pre + rec.post
+            grads = torch.autograd.grad(loss, tensors, allow_unused=True) if out.requires_grad else None
+    rows = []
+    for i, layer in enumerate(layers):
+        z, h = rec.pre[i].detach(), rec.post[i].detach()
+        dead = float((z <= 0).all(dim=0).float().mean())
+        values = {"pre": z, "post": h}
+        if grads is not None:
+            values["grad_pre"], values["grad_post"] = grads[i], grads[len(layers) + i]
+        for q in QUANTITIES:
+            if q in values and values[q] is not None:
+                rows.append(_stat(layer.index + 1, layer.name, layer.kind, q, values[q], dead))
+    return rows
+
+
+def _stat(layer: int, name: str, kind: str, quantity: str, v: torch.Tensor, dead: float) -> LayerStat:
+    v = v.double()  # (N, fan_out)
+    mean, m2 = float(v.mean()), float(v.square().mean())
+    return LayerStat(layer, name, kind, quantity, mean=mean, var=m2 - mean**2, m2=m2,
+                     max_abs=float(v.abs().max()), frac_zero=float((v == 0).sum()) / v.numel(),
+                     frac_dead=dead, nonfinite=int(v.numel() - torch.isfinite(v).sum()))
+
+
+def probe_run(run: Run) -> list[dict]:
+    """The tidy table of ``probe`` on the run's training points at every kept snapshot (column ``step``)."""
+    X, y = run.data.X_train, run.data.y_train
+    return [row for step in sorted(run.snapshots) for row in table(probe(run.model_at(step), X, y), step=step)]
+
+
+def table(stats: list[LayerStat], **columns) -> list[dict]:
+    """Tidy rows (one per layer and quantity) with constant ``columns`` (e.g. ``step=0``) in front."""
+    return [{**columns, **asdict(s)} for s in stats]
