@@ -46,7 +46,8 @@ def main() -> None:
     t_exact, layers = best_of(lambda: linear_regions(run.model, box))
     t_segments, segments = best_of(lambda: decision_segments(layers[-1]))
     grids = {n: best_of(lambda n=n: grid_regions(run.model, box, n), repeat=1) for n in (512, 1024)}
-    print(f"\n{'layer':>5} {'exact':>8} {'grid 512²':>10} {'grid 1024²':>11} {'mean area':>10} {'median area':>12}")
+    print(f"\n{'layer':>5} {'exact':>8} {'grid 512²':>10} {'grid 1024²':>11} {'mean area':>10} "
+          f"{'median area':>12}")
     for s, c512, c1024 in zip(layer_stats(layers), grids[512][1].counts, grids[1024][1].counts):
         print(f"{s.layer:>5} {s.count:>8} {c512:>10} {c1024:>11} {s.mean_area:>10.2e} {s.median_area:>12.2e}")
     print(f"\nexact, all {len(layers)} layers: {t_exact:.2f} s (best of 3)")

@@ -28,8 +28,10 @@ from reluscope.train.rundir import atomic_dir, load_run, prepare_out_dir, write_
 @click.option("--margin", type=float, default=0.5, show_default=True, help="Margin around the data's box.")
 @click.option("--colors", type=click.Choice(["hash", "random"]), default="hash", show_default=True,
               help="Cell colours: by activation pattern (stable over layers and steps) or random.")
-@click.option("--animate", is_flag=True, help="Also write cells.gif: the last layer's exact cells over the snapshots.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output directory [default: RUN_DIR/regions].")
+@click.option("--animate", is_flag=True,
+              help="Also write cells.gif: the last layer's exact cells over the snapshots.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output directory [default: RUN_DIR/regions].")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
 def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> None:
     """Count and draw the linear regions (decision cells) of every layer of a trained run."""

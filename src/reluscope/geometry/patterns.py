@@ -8,8 +8,9 @@ network truncated after layer ``l`` is one affine map there). The pattern is has
 
 where ``word_i`` packs the bits ``[z_k > 0]`` of units ``64i … 64i + 63`` into one integer and ``w_{l,i}``,
 ``M`` are fixed odd numbers (multiplying by an odd number is a bijection mod 2⁶⁴, so two patterns of one
-layer of ≤ 64 units under the same parent never collide); exact regions (``regions.py``) and grid points use the same hash, so
-their keys can be compared directly and colours stay the same across layers, snapshots and methods.
+layer of ≤ 64 units under the same parent never collide). Exact regions (``regions.py``) and grid points
+use the same hash, so their keys can be compared directly and colours stay the same across layers,
+snapshots and methods.
 
 The grid approximation evaluates the patterns of the ``n × n`` pixel centres of a box: every region that
 contains a disk of radius ``½·√(h_x² + h_y²)`` (half a pixel diagonal) holds a pixel centre, so it finds
