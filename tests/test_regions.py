@@ -1,5 +1,6 @@
 """Exact decision cells against closed forms (Zaslavsky, hand counts), torch's own forward pass, and the grid."""
 
+import copy
 from math import comb
 
 import numpy as np
@@ -42,7 +43,7 @@ def random_net(depth, width, seed, *, activation=nn.ReLU, n_classes=2) -> nn.Seq
 
 def torch_layer_outputs(net, X):
     """Each layer's output (after its activation) with torch's own modules, float64: list of (N, width)."""
-    net64 = [m.double() for m in __import__("copy").deepcopy(net)]
+    net64 = [m.double() for m in copy.deepcopy(net)]
     h, outs = torch.as_tensor(X, dtype=torch.float64), []
     for i, m in enumerate(net64):
         h = m(h)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from reluscope.geometry.patterns import (Box, affine64, check_box, extend_keys, negative_slope,
-                                         piecewise_linear_layers, splits)
+from reluscope.geometry.patterns import Box, affine64, check_box, extend_keys, piecewise_linear_layers, splits
+from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
 
