@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import torch
 
 from reluscope.cli.app import app
 from reluscope.errors import ReluscopeError
@@ -39,10 +40,10 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     frames = backprojection_frames(run.model, X, y, view=view, layers=idx, grid=grid)
     per_region = view != "embedded" and run.config.activation in ("relu", "leaky_relu", "identity")
     eq = check_equivalence(run.model, X, view=view, layers=idx, per_region=per_region)
-    _, pinvs = backprojection_maps(run.model, view=view, layers=idx)
+    maps, pinvs = backprojection_maps(run.model, view=view, layers=idx)
     with atomic_dir(out) as tmp:
         save_layer_figures(frames, tmp)
-        write_json(tmp / "summary.json", summary(view, eq, frames, pinvs))
+        write_json(tmp / "summary.json", summary(view, eq, frames, maps, pinvs))
         if animate:
             models = {step: run.model_at(step) for step in run.snapshots}
             animate_backprojection(models, X, y, tmp / f"backprojection.{'mp4' if mp4 else 'gif'}",
@@ -66,13 +67,15 @@ def parse_layers(text: str) -> list[int] | None:
     return [n - 1 if n > 0 else n for n in numbers]
 
 
-def summary(view: str, eq, frames, pinvs) -> dict:
-    """summary.json: per layer its W's rank and condition number, the PCA variance shares (embedded) and
-    the affine-equivalence residuals on the data (per activation region in the input views)."""
+def summary(view: str, eq, frames, maps, pinvs) -> dict:
+    """summary.json: per layer its W's rank and condition number, the condition number of the composed map
+    Φ_l (the check's round-off grows like it · 1e-16), the PCA variance shares (embedded) and the
+    affine-equivalence residuals on the data (per activation region in the input views)."""
     rows = []
     for e in eq:
         f, p = frames[e.layer], pinvs[e.layer]
         rows.append({"layer": e.layer + 1, "module": e.name, "title": f.title, "rank": p.rank, "cond": p.cond,
+                     "map_cond": float(torch.linalg.cond(maps[e.layer].A)),
                      "explained_variance_ratio": None if f.explained is None else f.explained.tolist(),
                      "act_from_backprojection_residual": e.act_from_bp,
                      "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions})
