@@ -8,7 +8,7 @@ input's components::
 
 and, treating ``z`` as Gaussian ``N(b, Var(z))`` (exact for a Gaussian input, the mean-field
 approximation otherwise), ``E[a(z)]`` and ``E[a(z)²]`` in closed form for ReLU/leaky ReLU/identity and by
-Gauss–Hermite quadrature for tanh. With ``b = 0``, ``σ² = Var(z)``::
+adaptive quadrature for tanh. With ``b = 0``, ``σ² = Var(z)``::
 
     ReLU:       E[h] = σ/√(2π),  E[h²] = σ²/2        → per-layer factor n·s/2, so s = 2/n keeps it
     leaky (α):  E[h] = (1−α)σ/√(2π),  E[h²] = (1+α²)σ²/2
@@ -31,14 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy import integrate
 from scipy.stats import norm
 from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model.layers import linear_layers
 
-_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(80)  # ∫ f(u) e^{−u²/2} du ≈ Σ w f(u)
-_WEIGHTS = _WEIGHTS / math.sqrt(2.0 * math.pi)  # now Σ w f(u) ≈ E[f(u)], u ~ N(0, 1)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def activation_moments(kind: str, mean: float, var: float, slope: float = 0.0) -
     """``(E[a(z)], E[a(z)²])`` for ``z ~ N(mean, var)``.
 
     ReLU: ``E = μΦ(μ/σ) + σφ(μ/σ)``, ``E[·²] = (μ²+σ²)Φ(μ/σ) + μσφ(μ/σ)``; leaky ReLU is
-    ``relu(z) − α·relu(−z)`` (disjoint supports, so the squares add); tanh by quadrature.
+    ``relu(z) − α·relu(−z)`` (disjoint supports, so the squares add); tanh by quadrature (``scipy.integrate.quad``).
     """
     if kind == "identity":
         return mean, mean**2 + var
@@ -109,9 +108,17 @@ def activation_moments(kind: str, mean: float, var: float, slope: float = 0.0) -
         n1, n2 = _relu_moments(-mean, var)
         return p1 - alpha * n1, p2 + alpha**2 * n2
     if kind == "tanh":
-        t = np.tanh(mean + math.sqrt(var) * _NODES)
-        return float(_WEIGHTS @ t), float(_WEIGHTS @ t**2)
+        return _gauss(np.tanh, mean, var), _gauss(lambda z: np.tanh(z) ** 2, mean, var)
     raise ReluscopeError(f"no moment formula for activation {kind!r}")
+
+
+def _gauss(f, mean: float, var: float) -> float:
+    """``E[f(z)]``, ``z ~ N(mean, var)``, by adaptive quadrature over ``u = (z − mean)/σ`` (break at z = 0)."""
+    if var <= 0.0:
+        return float(f(mean))
+    s = math.sqrt(var)
+    return integrate.quad(lambda u: f(mean + s * u) * math.exp(-u * u / 2) / math.sqrt(2 * math.pi), -12, 12,
+                          points=[min(max(-mean / s, -12), 12)], limit=200)[0]
 
 
 def _relu_moments(mean: float, var: float) -> tuple[float, float]:
@@ -133,7 +140,7 @@ def derivative_m2(kind: str, mean: float, var: float, slope: float = 0.0) -> flo
         p = float(norm.cdf(mean / math.sqrt(var))) if var > 0 else float(mean > 0)
         return p + alpha**2 * (1.0 - p)
     if kind == "tanh":
-        return float(_WEIGHTS @ np.cosh(mean + math.sqrt(var) * _NODES) ** -4.0)
+        return _gauss(lambda z: np.cosh(np.minimum(np.abs(z), 300.0)) ** -4.0, mean, var)
     raise ReluscopeError(f"no derivative formula for activation {kind!r}")
 
 
