@@ -50,3 +50,13 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
             advance(1)
     plt.close(fig)
     return Viewer(name, list(axes), frames, caption)
+
+
+def steps_axis(steps: Sequence[int]) -> Axis:
+    """A slider over training snapshots, starting at the last (the trained network)."""
+    return Axis("training step", "slider", [str(s) for s in steps], initial=len(steps) - 1)
+
+
+def layers_axis(n_layers: int, initial: int = 0) -> Axis:
+    """A drop-down over linear layers ``1 … n_layers``."""
+    return Axis("layer", "select", [str(i) for i in range(1, n_layers + 1)], initial=initial)

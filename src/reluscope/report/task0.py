@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reluscope.plots.boundary import plot_decision_boundary
-from reluscope.report.document import Axis, Section, Table
-from reluscope.report.figures import render_viewer
+from reluscope.report.document import Section, Table
+from reluscope.report.figures import render_viewer, steps_axis
 
 if TYPE_CHECKING:
     from reluscope.studies.study import Budget, Part, StudyContext
@@ -18,8 +18,12 @@ $\\mathcal{N}(0, 1)$.
 """
 
 
+def runs(b: Budget) -> list[tuple[int, str]]:
+    return [(b.shallow, "normal")]
+
+
 def units(b: Budget) -> int:
-    return b.steps + b.frames
+    return b.frames
 
 
 def build(ctx: StudyContext) -> Part:
@@ -35,9 +39,7 @@ def build(ctx: StudyContext) -> Part:
         plot_decision_boundary(model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
                                grid=b.grid, title=f"step {step}")
 
-    viewer = render_viewer("task0_boundary", [Axis("training step", "slider", [str(s) for s in steps],
-                                                   len(steps) - 1)],
-                           draw, figsize=(4.6, 4.6), advance=ctx.advance,
+    viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6), advance=ctx.advance,
                            caption=f"Decision regions of the {b.shallow}-layer network with N(0, 1) weights "
                                    "over training (training points shown).")
     table = Table(["depth", "init", "status", "final train loss", "train accuracy", "test accuracy",

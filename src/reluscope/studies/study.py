@@ -20,6 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
+from types import ModuleType
+
+import torch
 
 from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
@@ -38,14 +41,16 @@ class Budget:
     n_samples: int  # points generated for a built-in data set
     steps: int  # optimisation steps of every run
     frames: int  # training steps a slider offers (snapshots, evenly spaced, first and last included)
-    grid: int  # points per side of every plotting grid
+    grid: int  # points per side of the decision-boundary grids
+    pixels: int  # pixels per side of the decision-cell images (one activation pattern per pixel centre)
+    exact_final: bool  # also count the trained network's cells exactly (seconds: tens of thousands of cells)
     width: int = 32  # hidden width of every network
     shallow: int = 3  # the sheet's first depth (linear layers)
     deep: int = 11  # the depth at which N(0, 1) fails
 
 
-FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140)
-QUICK = Budget(n_samples=300, steps=300, frames=4, grid=50)
+FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140, pixels=240, exact_final=True)
+QUICK = Budget(n_samples=300, steps=300, frames=4, grid=50, pixels=80, exact_final=False)
 
 
 @dataclass
@@ -111,53 +116,87 @@ class Part:
 
 @dataclass
 class Stage:
-    title: str
-    build: Callable[[StudyContext], Part]
-    units: Callable[[Budget], int]  # progress units it reports (its training steps and frames)
+    """One part of the sheet: the runs it reads, the progress units it reports, and how it builds its Part.
+
+    A stage is a module of ``reluscope.report`` with ``runs(budget) -> [(depth, init)]``,
+    ``units(budget) -> int`` and ``build(ctx) -> Part``; its runs are trained (if no earlier stage did)
+    before it is built.
+    """
+
+    module: ModuleType
+
+    def runs(self, b: Budget) -> list[tuple[int, str]]:
+        return self.module.runs(b)
+
+    def units(self, b: Budget) -> int:
+        return self.module.units(b)
+
+    def build(self, ctx: StudyContext) -> Part:
+        return self.module.build(ctx)
 
 
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
-    from reluscope.report import task0
+    from reluscope.report import cells, task0
 
-    return [
-        Stage("Task 0: baseline", task0.build, task0.units),
-    ]
+    return [Stage(m) for m in (task0, cells)]
 
 
 SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
 
 
+def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
+    """Each stage with the runs trained just before it (those no earlier stage needed)."""
+    seen, plan = set(), []
+    for stage in stages():
+        new = [r for r in stage.runs(b) if r not in seen]
+        seen.update(new)
+        plan.append((stage, new))
+    return plan
+
+
+def total_units(cfg: StudyConfig) -> int:
+    """The progress units ``run_study`` reports over all stages: training steps, frames, analyses."""
+    b = cfg.budget
+    return sum(stage.units(b) + len(new) * b.steps for stage, new in _plan(b))
+
+
 def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -> Report:
-    """Run every stage and compose the report (nothing is written)."""
+    """Run every stage and compose the report (nothing is written).
+
+    Torch runs on one thread meanwhile: the networks are small, and on a shared machine several threads
+    per process oversubscribe the cores (ten times slower measured under load).
+    """
     cfg.validate()
     start = time.perf_counter()
     tick = progress or (lambda n=1: None)
     data = load_dataset(cfg.dataset, cfg.budget.n_samples, random_state=cfg.seed)
     ctx = StudyContext(cfg, data, tick)
     sections, summary = [], []
-    for stage in stages():
-        done = 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for stage, new in _plan(cfg.budget):
+            done = 0
 
-        def advance(n: int = 1) -> None:
-            nonlocal done
-            done += n
-            tick(n)
+            def advance(n: int = 1) -> None:
+                nonlocal done
+                done += n
+                tick(n)
 
-        ctx.advance = advance
-        part = stage.build(ctx)
-        tick(max(0, stage.units(cfg.budget) - done))  # a stage that did less than it announced
-        sections.append(part.section)
-        summary += part.summary
+            ctx.advance = advance
+            for depth, init in new:
+                ctx.run(depth, init)
+            part = stage.build(ctx)
+            tick(max(0, stage.units(cfg.budget) + len(new) * cfg.budget.steps - done))  # did less than planned
+            sections.append(part.section)
+            summary += part.summary
+    finally:
+        torch.set_num_threads(threads)
     sections.append(Section("summary", "Summary", "Every number on this page comes from this run of the study.",
                             [Table(SUMMARY_COLUMNS, summary, name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
     return Report(f"reluscope study: {data.name}", provenance, sections)
-
-
-def total_units(cfg: StudyConfig) -> int:
-    """The progress units ``run_study`` reports over all stages."""
-    return sum(s.units(cfg.budget) for s in stages())
 
 
 def prepare_study_dir(out: Path) -> None:
