@@ -1,0 +1,76 @@
+"""``reluscope sweep``: a resumable trainability sweep over depth × σ_w² (× σ_b², × data set) × seeds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import numpy as np
+
+from reluscope.cli.app import app
+from reluscope.cli.progress import progress_bar
+from reluscope.errors import ReluscopeError
+from reluscope.studies.sweep import SweepConfig, open_sweep, pending, run_sweep
+
+_D = SweepConfig()
+QUICK = dict(depths="2,10,20", sigma_w2="1,2,3", seeds=1, steps=100, n_samples=200)
+
+
+def parse_values(text: str, kind: type, name: str) -> list:
+    """``"1,2,5"`` → [1, 2, 5]; ``"0.5:4:8"`` → 8 values from 0.5 to 4 (``np.linspace``)."""
+    try:
+        if ":" in text:
+            start, stop, num = text.split(":")
+            values = np.linspace(float(start), float(stop), int(num)).tolist()
+        else:
+            values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ReluscopeError(f"--{name}: expected 'a,b,c' or 'start:stop:count', got {text!r}") from None
+    if kind is int:
+        if any(v != int(v) for v in values):
+            raise ReluscopeError(f"--{name}: expected whole numbers, got {text!r}")
+        values = [int(v) for v in values]
+    if not values:
+        raise ReluscopeError(f"--{name}: no values in {text!r}")
+    return [round(v, 10) if kind is float else v for v in values]
+
+
+@app.command()
+@click.option("--depths", default=None, help="Depths: '2,5,10' or 'start:stop:count'. [default: 2,5,10,20,30,40,50]")
+@click.option("--sigma-w2", default=None, help="σ_w² values, W ~ N(0, σ_w²/fan_in). [default: 0.5:4:8]")
+@click.option("--sigma-b2", default="0", show_default=True, help="σ_b² values, b ~ N(0, σ_b²).")
+@click.option("--datasets", default="moons", show_default=True, help="Comma-separated data set names.")
+@click.option("--seeds", type=int, default=None, help=f"Seeds per cell. [default: {_D.seeds}]")
+@click.option("--width", type=int, default=_D.base.width, show_default=True, help="Hidden width.")
+@click.option("--activation", default=_D.base.activation, show_default=True, help="relu, leaky_relu, tanh.")
+@click.option("--optimizer", default=_D.base.optimizer, show_default=True, help="sgd (with momentum) or adam.")
+@click.option("--lr", type=float, default=_D.base.lr, show_default=True, help="Learning rate.")
+@click.option("--steps", type=int, default=None, help=f"Full-batch steps per run. [default: {_D.base.steps}]")
+@click.option("--n-samples", type=int, default=None, help=f"Points per data set. [default: {_D.base.n_samples}]")
+@click.option("--quick", is_flag=True, help="A small grid in seconds: depths 2,10,20, σ_w² 1,2,3, 1 seed, 100 steps.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/sweep"), show_default=True,
+              help="Sweep directory; rerun with the same --out to resume.")
+@click.option("--force", is_flag=True, help="Start over in an --out that holds another sweep.")
+def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimizer, lr, steps, n_samples, quick,
+          out, force) -> None:
+    """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
+    small = QUICK if quick else {}
+
+    def pick(value, key, default):
+        return value if value is not None else small.get(key, default)
+
+    base = replace(_D.base, dataset=datasets.split(",")[0], width=width, activation=activation,
+                   optimizer=optimizer, lr=lr, steps=pick(steps, "steps", _D.base.steps),
+                   n_samples=pick(n_samples, "n_samples", _D.base.n_samples))
+    cfg = SweepConfig(depths=parse_values(pick(depths, "depths", "2,5,10,20,30,40,50"), int, "depths"),
+                      sigma_w2=parse_values(pick(sigma_w2, "sigma_w2", "0.5:4:8"), float, "sigma-w2"),
+                      sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
+                      datasets=[d.strip() for d in datasets.split(",") if d.strip()],
+                      seeds=pick(seeds, "seeds", _D.seeds), base=base).validate()
+    open_sweep(cfg, out, force=force)
+    with progress_bar(len(pending(cfg, out)) * base.steps, "sweep") as advance:
+        result = run_sweep(cfg, out, progress=lambda step: advance())
+    ok = sum(r["status"] == "ok" for r in result.rows)
+    click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained} resumed, in "
+               f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok -> {result.figure}")

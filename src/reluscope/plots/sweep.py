@@ -1,0 +1,97 @@
+"""Heat maps of a trainability sweep over (σ_w², depth), with the mean-field theory drawn over them.
+
+* ``plot_trainability``: final train accuracy (a diverged run counts as chance), mean over seeds; the
+  critical line ``χ₁ = 1`` and the depth ``L = k·ξ(σ_w²)`` (Schoenholz et al. 2017: trainable for L ≲ 6ξ).
+* ``plot_init_variance``: ``log₁₀ E[z_L²]`` of the logits at init, mean over seeds, with the q-map's
+  prediction ``log₁₀ q_L`` as labelled contours.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from reluscope.plots.style import axes
+from reluscope.probe.meanfield import MeanField, critical_sigma_w2
+
+THEORY_POINTS = 60  # σ_w² values at which the theory curves are evaluated
+
+
+def _grid(rows: list[dict], value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted σ_w² (S,), depths (D,) and the mean of ``value(row)`` per cell (D, S); NaN where no run."""
+    sw = np.array(sorted({r["sigma_w2"] for r in rows}))
+    depths = np.array(sorted({r["depth"] for r in rows}))
+    total, count = np.zeros((len(depths), len(sw))), np.zeros((len(depths), len(sw)))
+    for r in rows:
+        i, j = np.searchsorted(depths, r["depth"]), np.searchsorted(sw, r["sigma_w2"])
+        total[i, j] += value(r)
+        count[i, j] += 1
+    with np.errstate(invalid="ignore"):
+        return sw, depths, total / count
+
+
+def _edges(centers: np.ndarray, low: float = -np.inf) -> np.ndarray:
+    """Cell edges halfway between sorted centres, the outer ones as far out (not below ``low``), (len + 1,)."""
+    if len(centers) == 1:
+        return np.array([max(centers[0] - 0.5, low), centers[0] + 0.5])
+    mid = (centers[1:] + centers[:-1]) / 2
+    return np.concatenate([[max(2 * centers[0] - mid[0], low)], mid, [2 * centers[-1] - mid[-1]]])
+
+
+def _heatmap(ax, sw, depths, values, cmap, label, **kw):
+    x, y = _edges(sw, low=0.0), _edges(depths.astype(float), low=0.5)
+    mesh = ax.pcolormesh(x, y, values, cmap=cmap, shading="flat", **kw)
+    ax.figure.colorbar(mesh, ax=ax, label=label)
+    ax.set(xlabel="σ_w²", ylabel="depth L (linear layers)", xlim=x[[0, -1]], ylim=y[[0, -1]])
+
+
+def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0,
+                      xi_multiple: float = 6.0, ax=None, title: str | None = None):
+    """Final train accuracy per (σ_w², depth) with the critical σ_w² and the depth ``xi_multiple · ξ``."""
+    ax = axes(ax, figsize=(6, 4.5))
+    sw, depths, acc = _grid(rows, lambda r: r["chance_accuracy"] if r["status"] == "diverged"
+                            else r["train_accuracy"])
+    chance = min(r["chance_accuracy"] for r in rows)
+    _heatmap(ax, sw, depths, acc, "viridis", "final train accuracy (diverged = chance)", vmin=chance, vmax=1.0)
+    crit = critical_sigma_w2(activation, sigma_b2)
+    ax.axvline(crit, color="white", ls="--", lw=1.2, label=f"critical σ_w² = {crit:.2f} (χ₁ = 1)")
+    fine = np.linspace(sw[0], sw[-1], THEORY_POINTS)
+    xi = np.array([MeanField(activation, s, sigma_b2).depth_scale() for s in fine])
+    ax.plot(fine, xi_multiple * xi, color="white", lw=1.5, label=f"L = {xi_multiple:g} ξ")
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.6)
+    ax.set_title(title or f"{activation}: trainability")
+    return ax
+
+
+def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0, ax=None,
+                       title: str | None = None):
+    """``log₁₀ E[z_L²]`` at init per (σ_w², depth), with the q-map's ``log₁₀ q_L`` as contours."""
+    ax = axes(ax, figsize=(6, 4.5))
+    sw, depths, logq = _grid(rows, lambda r: np.log10(max(r["q_init"], 1e-300)))
+    span = np.nanmax(np.abs(logq))
+    _heatmap(ax, sw, depths, logq, "RdBu_r", "log₁₀ E[z_L²] at init (measured)", vmin=-span, vmax=span)
+    q_in = float(np.mean([r["q_in"] for r in rows]))
+    fine_sw = np.linspace(sw[0], sw[-1], THEORY_POINTS)
+    fine_depth = np.arange(1, depths.max() + 1)
+    theory = np.array([np.log10(MeanField(activation, s, sigma_b2).q_trajectory(q_in, int(depths.max())))
+                       for s in fine_sw]).T  # (depth, S)
+    levels = [lv for lv in (-20, -10, -5, -2, 0, 2, 5, 10, 20) if theory.min() < lv < theory.max()]
+    contours = ax.contour(fine_sw, fine_depth, theory, levels=levels, colors="k", linewidths=0.8)
+    ax.clabel(contours, fmt=lambda v: f"q-map: 1e{v:+.0f}", fontsize=7)
+    ax.set_title(title or f"{activation}: layer-L variance at init")
+    return ax
+
+
+def plot_sweep(rows: list[dict], *, activation: str = "relu", xi_multiple: float = 6.0):
+    """One column per (data set, σ_b²) of the sweep: trainability above, variance at init below. Returns the figure."""
+    panels = sorted({(r["dataset"], r["sigma_b2"]) for r in rows})
+    fig, grid = plt.subplots(2, len(panels), figsize=(6.5 * len(panels), 9.5), squeeze=False)
+    for col, (dataset, sb2) in enumerate(panels):
+        sub = [r for r in rows if (r["dataset"], r["sigma_b2"]) == (dataset, sb2)]
+        name = f"{activation}, {dataset}, σ_b² = {sb2:g}"
+        plot_trainability(sub, activation=activation, sigma_b2=sb2, xi_multiple=xi_multiple, ax=grid[0, col],
+                          title=f"{name}: final train accuracy")
+        plot_init_variance(sub, activation=activation, sigma_b2=sb2, ax=grid[1, col],
+                           title=f"{name}: E[z_L²] at init")
+    fig.tight_layout()
+    return fig
