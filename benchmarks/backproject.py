@@ -1,0 +1,91 @@
+"""Back-projection cost against one forward pass, measured in the same run.
+
+A 512×512 grid through an 11-layer, width-32 He-initialised ReLU net; all 11 layers back-projected with
+the composed affine maps (one float64 forward pass + one small product per layer). Goals: ``input`` view
+≤ 2× one forward pass, ``embedded`` + PCA ≤ 3×. Also shown: the per-layer chain that re-walks
+``(h − b) W⁺`` down to the input for every layer (what composing the maps avoids), and the per-(snapshot,
+layer) PNG rendering the report needs.
+
+    .venv/bin/python benchmarks/backproject.py [--grid 512] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from reluscope.data import load_dataset
+from reluscope.geometry.backproject import backproject, forward64
+from reluscope.model import build_mlp, init_model_
+from reluscope.plots.backprojection import render_frames
+
+
+def best_of(fn, repeat: int) -> float:
+    """Minimum wall time of ``repeat`` calls (after one warm-up call), seconds."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def chain(model, X) -> None:
+    """The naive way: for every layer, walk (h − b) W⁺ back to the input one layer at a time."""
+    pinvs = [(lin.bias.double(), torch.linalg.pinv(lin.weight.double().T)) for lin in model if
+             isinstance(lin, torch.nn.Linear)]
+    for lay, _, h in forward64(model, X):
+        for b, P in reversed(pinvs[: lay.index + 1]):
+            h = (h - b) @ P
+
+
+@torch.no_grad()
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", type=int, default=512)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    model = build_mlp(2, 32, 11, 2)
+    init_model_(model, "he", generator=torch.Generator().manual_seed(0))
+    model.eval().requires_grad_(False)
+    s = np.linspace(-3, 3, args.grid)
+    grid64 = torch.as_tensor(np.stack(np.meshgrid(s, s), -1).reshape(-1, 2))  # (g², 2) float64
+    grid32 = grid64.float()
+    data = torch.as_tensor(load_dataset("spirals", 1000).X)  # (1000, 2), fits the PCA
+
+    t32 = best_of(lambda: model(grid32), args.repeat)
+    t64 = best_of(lambda: list(forward64(model, grid64)), args.repeat)
+    rows = [
+        ("input view, 11 layers", best_of(lambda: backproject(model, grid64, view="input"), args.repeat), 2.0),
+        ("embedded + PCA(2) fitted on the data", best_of(
+            lambda: backproject(model, grid64, view="embedded", pca=2, pca_fit=data), args.repeat), 3.0),
+        ("embedded + PCA(2) fitted on the grid", best_of(
+            lambda: backproject(model, grid64, view="embedded", pca=2), args.repeat), 3.0),
+        ("layer-by-layer chain (no composition)", best_of(lambda: chain(model, grid64), args.repeat), None),
+    ]
+    print(f"{args.grid}×{args.grid} grid = {grid64.shape[0]} points, 11 × 32 ReLU net, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"one forward pass: float32 {t32 * 1e3:.1f} ms, float64 {t64 * 1e3:.1f} ms")
+    print(f"{'':40s} {'ms':>8s} {'÷ fwd32':>8s} {'÷ fwd64':>8s}  goal")
+    for name, t, goal in rows:
+        verdict = "" if goal is None else f"≤{goal:g}× fwd32: {'met' if t / t32 <= goal else 'MISSED'}"
+        print(f"{name:40s} {t * 1e3:8.1f} {t / t32:8.2f} {t / t64:8.2f}  {verdict}")
+
+    snaps = {step: model for step in range(8)}  # the report's load: 8 snapshots × 11 layers
+    X, y = data.numpy(), load_dataset("spirals", 1000).y
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        paths = render_frames(snaps, X, y, tmp, view="embedded", grid=40)
+        t = time.perf_counter() - t
+    print(f"render_frames: {len(paths)} PNGs (8 snapshots × 11 layers, embedded, grid 40) in {t:.1f} s "
+          f"= {t / len(paths) * 1e3:.0f} ms per frame")
+
+
+if __name__ == "__main__":
+    main()
