@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from reluscope.cli import backproject, regions, study, sweep, train  # noqa: F401  (each import registers its command)
+from reluscope.cli import backproject, initstudy, regions, study, sweep, train  # noqa: F401  (each import registers its command)
 from reluscope.cli.app import app
 from reluscope.errors import ReluscopeError
 

@@ -1,0 +1,49 @@
+"""``reluscope init-study``: depths × schemes × seeds, written to a study directory."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reluscope.cli.app import app
+from reluscope.cli.progress import progress_bar
+from reluscope.errors import ReluscopeError
+from reluscope.studies.initstudy import InitStudyConfig, run_init_study
+
+_D = InitStudyConfig()
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise ReluscopeError(f"--depths must be comma-separated integers, got {text!r}") from None
+
+
+@app.command("init-study")
+@click.option("--dataset", default=None, help=f"Data set name or CSV path [default: {_D.dataset}].")
+@click.option("--depths", default=None, help="Comma-separated numbers of linear layers [default: 3,11].")
+@click.option("--schemes", default=None, help=f"Comma-separated init schemes [default: {','.join(_D.schemes)}].")
+@click.option("--seeds", type=int, default=None, help=f"Seeds per depth and scheme [default: {_D.seeds}].")
+@click.option("--width", type=int, default=None, help=f"Hidden width [default: {_D.width}].")
+@click.option("--lr", type=float, default=None, help=f"SGD learning rate [default: {_D.lr}].")
+@click.option("--steps", type=int, default=None, help=f"Full-batch steps per run [default: {_D.steps}].")
+@click.option("--n-samples", type=int, default=None, help=f"Points to generate [default: {_D.n_samples}].")
+@click.option("--quick", is_flag=True, help="Small version: 2 seeds, 300 steps, 500 points (options still apply).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/init-study"), show_default=True,
+              help="Study directory to write.")
+@click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
+def init_study(dataset, depths, schemes, seeds, width, lr, steps, n_samples, quick, out, force) -> None:
+    """Compare initialisation schemes: per-layer variance vs theory, and which deep nets train."""
+    base = InitStudyConfig.quick() if quick else InitStudyConfig()
+    given = dict(dataset=dataset, depths=None if depths is None else _ints(depths),
+                 schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")),
+                 seeds=seeds, width=width, lr=lr, steps=steps, n_samples=n_samples)
+    cfg = replace(base, **{k: v for k, v in given.items() if v is not None}).validate()
+    with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
+        result = run_init_study(cfg, out, force=force, progress=advance)
+    deep = [r for r in result.summary() if r["depth"] == cfg.deepest]
+    click.echo(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r['ok']}/{r['runs']} ok" for r in deep)
+               + f" -> {out}")
