@@ -115,3 +115,30 @@ def test_per_region_needs_piecewise_linear_activations():
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh()).double()
     with pytest.raises(ReluscopeError, match="tanh is not piecewise linear"):
         check_equivalence(model, cloud(50, 2, 0), per_region=True)
+
+
+def test_one_unit_per_side_example_back_projects_to_x_over_2_yet_fails_globally():
+    """n = 1, W = [1, −1], b = 0: x̂ = x/2 on both regions, but h = (relu(x), relu(−x)) is not affine in x."""
+    model = nn.Sequential(nn.Linear(1, 2, bias=False), nn.ReLU()).double().requires_grad_(False)
+    model[0].weight.copy_(torch.tensor([[1.0], [-1.0]]))
+    X = torch.linspace(-2, 2, 41, dtype=torch.float64)[:, None]
+    assert np.allclose(backproject(model, X).points[0], X.numpy() / 2, atol=1e-15)
+    (eq,) = check_equivalence(model, X, view="input")
+    assert eq.act_from_bp > 0.1
+    (eq,) = check_equivalence(model, X, view="input", per_region=True)
+    assert eq.holds(TOL) and eq.n_regions == 2
+
+
+def test_a_right_inverse_other_than_moore_penrose_can_collapse_a_region():
+    """Theorem 1(c) needs the Moore–Penrose W⁺: W = [−1, 1], b = (−5, 0); on 1.5 ≤ x ≤ 3 only unit 2 is
+    active, h = (0, x). The right inverse W⁻ = [−1, 0]ᵀ (W W⁻ = 1) gives x̂ = (5, x) W⁻ = −5 for every x;
+    W⁺ = Wᵀ/2 gives x̂ = (x − 5)/2, from which h is recovered."""
+    W = torch.tensor([[-1.0, 1.0]], dtype=torch.float64)  # (1, 2)
+    b = torch.tensor([-5.0, 0.0], dtype=torch.float64)
+    x = torch.linspace(1.5, 3.0, 20, dtype=torch.float64)[:, None]  # (20, 1)
+    h = torch.relu(x @ W + b)  # (20, 2) = (0, x)
+    for inverse, collapses in ((torch.tensor([[-1.0], [0.0]], dtype=torch.float64), True),
+                               (torch.linalg.pinv(W), False)):
+        assert torch.allclose(W @ inverse, torch.ones(1, 1, dtype=torch.float64))  # both right inverses
+        r, t = affine_fit_residuals(h, (h - b) @ inverse)
+        assert (np.sqrt(r / t) > 0.5) == collapses
