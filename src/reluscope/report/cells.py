@@ -58,7 +58,8 @@ def build(ctx: StudyContext) -> Part:
 
     hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer
     viewer = render_viewer("cells", [steps_axis(steps), layers_axis(hidden, initial=hidden - 1)], draw,
-                           figsize=(4.4, 4.4), advance=ctx.advance,
+                           figsize=(4.4, 4.4), margins=dict(left=0.03, right=0.97, bottom=0.03, top=0.93),
+                           advance=ctx.advance,
                            caption="Decision cells of the network truncated after the chosen layer, at the chosen "
                                    f"training step (He init, depth {b.deep}).")
     counts = [g.counts for g in grids]  # (S, L)

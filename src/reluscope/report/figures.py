@@ -1,7 +1,8 @@
 """Matplotlib figures to small PNG bytes, and viewers whose frames come from one drawing function.
 
-Frames are drawn on one reused figure of a fixed size (no ``bbox_inches="tight"``), so every frame of a
-viewer has the same pixel size and the image does not jump while a slider moves. PNGs are quantised to a
+Frames are drawn on one reused figure of a fixed size and fixed margins (no ``bbox_inches="tight"``, no
+layout engine: it would double the drawing time of a frame), so every frame of a viewer has the same pixel
+size and the axes do not jump while a slider moves. PNGs are quantised to a
 palette, which keeps a report of a few hundred frames within a few MB.
 """
 
@@ -34,13 +35,15 @@ def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True
 
 
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple[int, ...]], None], *,
-                  figsize: tuple[float, float], caption: str = "", dpi: int = DPI,
-                  advance: Callable[[int], None] | None = None) -> Viewer:
+                  figsize: tuple[float, float], margins: dict[str, float] | None = None, caption: str = "",
+                  dpi: int = DPI, advance: Callable[[int], None] | None = None) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
 
-    ``draw`` receives the cleared figure and adds its own axes; ``advance(1)`` is called after each frame.
+    ``draw`` receives the cleared figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
+    keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
     """
-    fig = plt.figure(figsize=figsize, layout="constrained")
+    fig = plt.figure(figsize=figsize)
+    fig.subplots_adjust(**(margins or {}))
     frames = {}
     for key in itertools.product(*(range(len(a.options)) for a in axes)):
         fig.clear()

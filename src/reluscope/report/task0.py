@@ -39,7 +39,8 @@ def build(ctx: StudyContext) -> Part:
         plot_decision_boundary(model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
                                grid=b.grid, title=f"step {step}")
 
-    viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6), advance=ctx.advance,
+    viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6),
+                           margins=dict(left=0.14, right=0.97, bottom=0.11, top=0.93), advance=ctx.advance,
                            caption=f"Decision regions of the {b.shallow}-layer network with N(0, 1) weights "
                                    "over training (training points shown).")
     table = Table(["depth", "init", "status", "final train loss", "train accuracy", "test accuracy",
@@ -51,6 +52,7 @@ def build(ctx: StudyContext) -> Part:
                f"**{m['test_accuracy']:.3f}** against **{m['chance_accuracy']:.3f}** for guessing the "
                f"majority class (status: {m['status']}).")
     section = Section("task0", "Task 0 — baseline", QUESTION, [viewer, table, finding])
-    summary = [["0", f"depth {b.shallow}, N(0, 1)", f"test accuracy {m['test_accuracy']:.3f}, final loss {m['final_loss']:.4g}",
+    summary = [["0", f"depth {b.shallow}, N(0, 1)",
+                f"test accuracy {m['test_accuracy']:.3f}, final loss {m['final_loss']:.4g}",
                 f"clearly above chance {m['chance_accuracy']:.3f}"]]
     return Part(section, summary)

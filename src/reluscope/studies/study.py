@@ -43,14 +43,15 @@ class Budget:
     frames: int  # training steps a slider offers (snapshots, evenly spaced, first and last included)
     grid: int  # points per side of the decision-boundary grids
     pixels: int  # pixels per side of the decision-cell images (one activation pattern per pixel centre)
+    warp_grid: int  # grid points per side carried back by the back-projection (drawn as warped lines)
     exact_final: bool  # also count the trained network's cells exactly (seconds: tens of thousands of cells)
     width: int = 32  # hidden width of every network
     shallow: int = 3  # the sheet's first depth (linear layers)
     deep: int = 11  # the depth at which N(0, 1) fails
 
 
-FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140, pixels=240, exact_final=True)
-QUICK = Budget(n_samples=300, steps=300, frames=4, grid=50, pixels=80, exact_final=False)
+FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140, pixels=240, warp_grid=40, exact_final=True)
+QUICK = Budget(n_samples=300, steps=300, frames=4, grid=50, pixels=80, warp_grid=20, exact_final=False)
 
 
 @dataclass
@@ -137,9 +138,9 @@ class Stage:
 
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
-    from reluscope.report import cells, task0
+    from reluscope.report import cells, task0, task2
 
-    return [Stage(m) for m in (task0, cells)]
+    return [Stage(m) for m in (task0, task2, cells)]
 
 
 SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]

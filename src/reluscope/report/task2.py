@@ -1,0 +1,86 @@
+"""Task 2 of the sheet: the pseudo-inverse back-projection of every layer of the 11-layer He network over
+training, in the three views (input plane, embedded + PCA, the input's non-zero coordinates)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reluscope.geometry.backproject import VIEWS
+from reluscope.geometry.equivalence import check_equivalence
+from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
+from reluscope.report.document import Section, Table
+from reluscope.report.figures import layers_axis, render_viewer, steps_axis
+from reluscope.report.theory import theory_section
+
+if TYPE_CHECKING:
+    from reluscope.studies.study import Budget, Part, StudyContext
+
+QUESTION = """\
+*Sheet, Task 2:* $y = \\operatorname{{relu}}(xW + b)$ is an affine change of basis followed by the
+non-linearity; undo the change of basis after it, $\\hat x = (y - b)W^{{+}}$ with the pseudo-inverse
+$W^{{+}}$ ($W W^{{+}} W = W$). **2.1** Prove that for $n \\ge m$ the activation is equal under a suitable
+affine basis to its back-projection (and state exactly when this holds). **2.2** Implement the
+back-projection, carry every layer back into the input space (layer 2 through layer 1's back-projection,
+and so on), and show what each layer does while the network trains: in the input space embedded in
+$\\mathbb{{R}}^{{m_{{\\max}}}}$ reduced by PCA, or in the input's non-zero dimensions.
+
+Below: every layer of the {deep}-layer He network of Task 1.4 at every training snapshot. Each frame
+shows the three views side by side: **input** ($W_1^{{+}}$ straight into the plane), **embedded** (the plane
+embedded in $\\mathbb{{R}}^{{{width}}}$, first layer completed to an invertible map, first two principal
+components) and **nonzero** (the embedded view's two input coordinates). The grid carried back is coloured
+by the class the network predicts there, the data by its true class.
+"""
+
+
+def runs(b: Budget) -> list[tuple[int, str]]:
+    return [(b.deep, "he")]
+
+
+def units(b: Budget) -> int:
+    return b.frames * b.deep + b.frames + 1
+
+
+def build(ctx: StudyContext) -> Part:
+    from reluscope.studies.study import Part, model_at
+
+    b = ctx.budget
+    result = ctx.run(b.deep, "he")
+    steps = sorted(result.snapshots)
+    X, y = ctx.data.X, ctx.data.y
+    frames = []  # per step: view -> {layer index: Frame}
+    for step in steps:
+        model = model_at(result, step)
+        frames.append({v: backprojection_frames(model, X, y, view=v, grid=b.warp_grid) for v in VIEWS})
+        ctx.advance(1)
+
+    def draw(fig, key):
+        i, layer = key
+        for k, view in enumerate(VIEWS):
+            frame = frames[i][view][layer]
+            plot_backprojection(frame, ax=fig.add_subplot(1, len(VIEWS), k + 1),
+                                title=f"{view}: layer {layer + 1}, step {steps[i]}")
+
+    viewer = render_viewer("backprojection", [steps_axis(steps), layers_axis(b.deep)], draw, figsize=(10, 3.6),
+                           margins=dict(left=0.07, right=0.98, bottom=0.15, top=0.87, wspace=0.42),
+                           advance=ctx.advance,
+                           caption=f"Back-projection of the chosen layer of the {b.deep}-layer He network at the "
+                                   "chosen training step, in the three views.")
+    checks = check_equivalence(model_at(result, steps[-1]), X, view="embedded")
+    ctx.advance(1)
+    table = Table(["layer", "residual of h ≈ affine(x̂) (theorem)", "residual of x̂ ≈ affine(h)",
+                   "equal (≤ 1e-8)"],
+                  [[str(c.layer + 1), f"{c.act_from_bp:.2e}", f"{c.bp_from_act:.2e}", "yes" if c.holds() else "no"]
+                   for c in checks],
+                  caption=f"The theorem checked on the trained network (step {steps[-1]}, all {len(X)} points, "
+                          "embedded view): relative residuals of the least-squares affine fits between each "
+                          "layer's activations h and their back-projection x̂.", name="task2_equivalence")
+    held = [c.layer + 1 for c in checks if c.holds()]
+    finding = (f"On the trained network the activations are an affine function of their back-projection "
+               f"(residual ≤ 1e-8) for {len(held)} of {len(checks)} layers"
+               + (f" (layers {', '.join(map(str, held))})." if held else "."))
+    section = Section("task2", "Task 2 — pseudo-inverse back-projection",
+                      QUESTION.format(deep=b.deep, width=b.width) + "\n\n" + theory_section(2),
+                      [viewer, table, finding])
+    summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
+                f"affine-equivalent in {len(held)} of {len(checks)} layers", "residual at round-off where §2's conditions hold"]]
+    return Part(section, summary)
