@@ -1,11 +1,15 @@
-"""`reluscope backproject` end to end on an 11-layer He-initialised spirals run, and its one-line errors."""
+"""`reluscope backproject` and the figure functions end to end on an 11-layer He-initialised spirals run."""
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from reluscope.cli import main
+from reluscope.plots.backprojection import backprojection_frames, plot_backprojection, plot_layers, render_frames
+from reluscope.plots.style import plt
+from reluscope.train.rundir import load_run
 from reluscope.train import TrainConfig
 from reluscope.train.artifacts import train_to_dir
 
@@ -64,3 +68,30 @@ def test_not_a_run_dir_and_missing_snapshots_exit_2(run11, tmp_path, capsys):
     assert "has no snapshots" in capsys.readouterr().err
     assert main(["backproject", str(plain), "--out", str(plain)]) == 2  # non-empty, no --force
     assert "not empty" in capsys.readouterr().err
+
+
+def test_frames_hold_the_grid_and_the_data_and_draw_on_a_given_axes(run11):
+    run = load_run(run11)
+    X, y = run.data.X, run.data.y
+    frames = backprojection_frames(run.model, X, y, view="input", layers=[0, 10], grid=9)
+    assert list(frames) == [0, 10]
+    f = frames[0]
+    assert f.grid.shape == (9, 9, 2) and f.grid_class.shape == (9, 9) and f.data.shape == X.shape
+    assert set(np.unique(f.grid_class)) <= {0, 1} and f.explained is None
+    _, ax = plt.subplots()
+    assert plot_backprojection(f, ax=ax) is ax
+    fig = plot_layers(frames, ncols=2)
+    assert len(fig.axes) == 2
+    plt.close("all")
+    emb = backprojection_frames(run.model, X, y, view="embedded", layers=[1], grid=5)[1]
+    assert emb.explained.shape == (2,) and "PC 1" in emb.xlabel
+
+
+def test_render_frames_writes_one_png_per_step_and_layer_of_one_size(run11, tmp_path):
+    run = load_run(run11)
+    models = {step: run.model_at(step) for step in run.snapshots}
+    paths = render_frames(models, run.data.X, run.data.y, tmp_path, view="embedded", layers=[0, -1], grid=8)
+    assert sorted(paths) == [(s, i) for s in (0, 10, 20) for i in (0, 10)]
+    assert paths[10, 10].name == "step000010_layer11.png"
+    sizes = {Image.open(p).size for p in paths.values()}
+    assert len(sizes) == 1  # a slider over them does not jump
