@@ -134,12 +134,13 @@ def test_rank_deficient_layer_is_named_with_rank_and_condition():
     model = he_net(width=4, depth=3)
     with torch.no_grad():
         model[2].weight[:, 1] = model[2].weight[:, 0]  # two equal columns of Wᵀ: rank 3 of 4
-    with pytest.raises(ReluscopeError, match=r"layer 2 \(4×4\) has rank 3 of 4 and condition number"):
+    with pytest.raises(ReluscopeError, match=r"layer 2 \(module '2'\): W \(4×4\) has rank 3 of 4 and "
+                                             "condition number inf"):
         backproject(model, points(), view="input")
     backproject(model, points(), view="input", layers=[0])  # the layers below are still fine
     with torch.no_grad():
         model[0].weight[0, 0] = float("nan")
-    with pytest.raises(ReluscopeError, match="layer 0 .* non-finite weights"):
+    with pytest.raises(ReluscopeError, match=r"layer 1 \(module '0'\): W \(2×4\) has non-finite weights"):
         backproject(model, points(), layers=[0])
 
 

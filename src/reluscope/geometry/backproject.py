@@ -66,7 +66,7 @@ class AffineMap:
 class Pinv:
     """The pseudo-inverse of one layer's ``W`` and the numbers that say whether to trust it."""
 
-    name: str  # the Linear module's name in the model
+    name: str  # how messages name the layer, e.g. "3 (module '4')"
     shape: tuple[int, int]  # (n, m) of W in the sheet's convention (fan-in, fan-out)
     matrix: torch.Tensor  # (m, n) W⁺, float64
     rank: int  # numerical rank: singular values above max(n, m)·eps·s_max
@@ -101,14 +101,14 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     W = W.detach().cpu().to(torch.float64)  # (n, m)
     n, m = W.shape
     if not torch.isfinite(W).all():
-        raise ReluscopeError(f"layer {name} ({n}×{m}) has non-finite weights; nothing to back-project")
+        raise ReluscopeError(f"layer {name}: W ({n}×{m}) has non-finite weights; nothing to back-project")
     U, S, Vh = torch.linalg.svd(W, full_matrices=True)  # U (n, n), S (r,), Vh (m, m), r = min(n, m)
     tol = max(n, m) * torch.finfo(torch.float64).eps * (S[0] if len(S) else 0.0)
     rank = int((S > tol).sum())
     cond = float(S[0] / S[-1]) if rank == len(S) else float("inf")
     if not cond <= max_cond:
-        raise ReluscopeError(f"layer {name} ({n}×{m}) has rank {rank} of {min(n, m)} and condition number "
-                             f"{cond:.3g} > {max_cond:.3g}: its pseudo-inverse would amplify round-off")
+        raise ReluscopeError(f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition "
+                             f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off")
     matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
     return Pinv(name, (n, m), matrix, rank, cond, Vh[rank:])
 
@@ -131,7 +131,8 @@ def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequen
     check_view(view)
     all_layers = linear_layers(model)
     idx = select_layers(layers, len(all_layers))
-    pinvs = [pinv(lay.linear.weight.T, name=lay.name, max_cond=max_cond) for lay in all_layers[: max(idx) + 1]]
+    pinvs = [pinv(lay.linear.weight.T, name=f"{lay.index + 1} (module '{lay.name}')", max_cond=max_cond)
+             for lay in all_layers[: max(idx) + 1]]
     first = layer_map(all_layers[0], pinvs[0], embed=view != "input")
     if view == "nonzero":
         n = all_layers[0].linear.in_features
