@@ -17,7 +17,7 @@ kept. ``run_init_study`` returns everything as data (``InitStudyResult``); with 
 Why the defaults: SGD with momentum 0.9, lr 0.01, 1500 full-batch steps, width 32. With N(0, 1) weights a
 ReLU layer multiplies the second moment by ``n·Var(W)/2 = 16``, so at depth 11 the logits' variance is about
 ``2·16¹⁰ ≈ 2·10¹²``; the first SGD steps then overflow (``diverged`` within 3 steps). He's ``Var(W) = 2/n``
-keeps the factor at 1 and trains to ≥ 0.99 train accuracy on spirals and moons in ~300 steps.
+keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons within ~300 steps.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from reluscope.train import TrainConfig, fit
 from reluscope.train.rundir import atomic_dir, prepare_out_dir, write_csv, write_json
 
 SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
-HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010), Fig. 6
+HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
 
 
 @dataclass
