@@ -94,6 +94,10 @@ def test_members_must_share_the_architecture_and_the_optimizer():
         train_ensemble([Member(TrainConfig(), sigma_w2=-1.0)], DATA)
     with pytest.raises(ReluscopeError, match="snapshot"):
         train_ensemble([TrainConfig(snapshot_every=10)], DATA)
+    with pytest.raises(ReluscopeError, match="architecture"):
+        StackedMLP([build_mlp(2, 8, 3), build_mlp(2, 8, 4)])
+    with pytest.raises(ReluscopeError, match="bias"):
+        StackedMLP([build_mlp(2, 8, 3, bias=False)])
 
 
 def test_ensemble_learns_like_the_default_training():

@@ -60,7 +60,7 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     def pick(value, key, default):
         return value if value is not None else small.get(key, default)
 
-    base = replace(_D.base, dataset=datasets.split(",")[0], width=width, activation=activation,
+    base = replace(_D.base, width=width, activation=activation,
                    optimizer=optimizer, lr=lr, steps=pick(steps, "steps", _D.base.steps),
                    n_samples=pick(n_samples, "n_samples", _D.base.n_samples))
     cfg = SweepConfig(depths=parse_values(pick(depths, "depths", "2,5,10,20,30,40,50"), int, "depths"),

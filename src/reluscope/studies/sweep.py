@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from itertools import product
 from pathlib import Path
 
 import torch
@@ -29,8 +30,10 @@ from reluscope.plots.sweep import plot_sweep
 from reluscope.train.config import TrainConfig
 from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble
 
-COLUMNS = ("dataset", "depth", "sigma_w2", "sigma_b2", "seed", "status", "train_accuracy", "test_accuracy",
-           "chance_accuracy", "final_loss", "steps_run", "diverged_at_step", "q_in", "q_init")
+KEY = ("dataset", "depth", "sigma_w2", "sigma_b2", "seed")  # one run of the grid
+METRICS = ("status", "train_accuracy", "test_accuracy", "chance_accuracy", "final_loss", "steps_run",
+           "diverged_at_step")  # from TrainResult.metrics
+COLUMNS = (*KEY, *METRICS, "q_in", "q_init")  # q_in = E[x²] of the points, q_init = E[z_L²] of the logits at init
 GRID_FIELDS = ("dataset", "depth", "seed", "init", "bias_init")  # of TrainConfig: set by the grid, not by base
 
 
@@ -43,8 +46,8 @@ class SweepConfig:
     sigma_b2: list[float] = field(default_factory=lambda: [0.0])
     datasets: list[str] = field(default_factory=lambda: ["moons"])
     seeds: int = 2  # seeds 0 … seeds−1 in every cell
-    base: TrainConfig = field(default_factory=lambda: TrainConfig(dataset="moons", n_samples=500, steps=300))
-    # base: width, activation, optimizer, lr, steps, n_samples, noise (dataset, depth, seed, init come from the grid)
+    # width, activation, optimizer, lr, steps, n_samples, noise of every run (the grid sets GRID_FIELDS)
+    base: TrainConfig = field(default_factory=lambda: TrainConfig(n_samples=500, lr=0.01, steps=600))
 
     def validate(self) -> "SweepConfig":
         for name in ("depths", "sigma_w2", "sigma_b2", "datasets"):
@@ -70,9 +73,16 @@ class SweepConfig:
     def from_dict(cls, d: dict) -> "SweepConfig":
         return cls(**{**d, "base": TrainConfig.from_dict(d["base"])})
 
+    def runs(self) -> list[tuple]:
+        """Every run of the grid as its ``KEY`` (data set, depth, σ_w², σ_b², seed)."""
+        return list(product(self.datasets, self.depths, map(float, self.sigma_w2), map(float, self.sigma_b2),
+                            range(self.seeds)))
+
 
 @dataclass
 class SweepResult:
+    """What ``run_sweep`` did and what the sweep holds now."""
+
     rows: list[dict]  # every run of this sweep's grid, from runs.csv
     trained: int  # runs trained by this call (the others were already in runs.csv)
     seconds: float  # wall time of this call
@@ -83,14 +93,10 @@ def pending(cfg: SweepConfig, out: str | Path) -> dict[tuple[str, int], list[Mem
     """The runs not yet in ``OUT/runs.csv``, grouped into one ensemble per (data set, depth)."""
     done = {_key(r) for r in read_rows(Path(out) / "runs.csv")}
     groups: dict[tuple[str, int], list[Member]] = {}
-    for dataset in cfg.datasets:
-        for depth in cfg.depths:
-            for w in cfg.sigma_w2:
-                for b in cfg.sigma_b2:
-                    for seed in range(cfg.seeds):
-                        if (dataset, depth, float(w), float(b), seed) not in done:
-                            run_cfg = replace(cfg.base, dataset=dataset, depth=depth, seed=seed)
-                            groups.setdefault((dataset, depth), []).append(Member(run_cfg, float(w), float(b)))
+    for dataset, depth, w, b, seed in cfg.runs():
+        if (dataset, depth, w, b, seed) not in done:
+            run_cfg = replace(cfg.base, dataset=dataset, depth=depth, seed=seed)
+            groups.setdefault((dataset, depth), []).append(Member(run_cfg, w, b))
     return groups
 
 
@@ -114,12 +120,11 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
         q_in, q_init = _init_lengths(members, data)
         results = train_ensemble(members, data, progress=progress)
         new = [dict(dataset=dataset, depth=m.config.depth, sigma_w2=m.sigma_w2, sigma_b2=m.sigma_b2,
-                    seed=m.config.seed, **{k: r.metrics[k] for k in COLUMNS[5:12]}, q_in=q_in, q_init=q)
+                    seed=m.config.seed, **{k: r.metrics[k] for k in METRICS}, q_in=q_in, q_init=q)
                for m, r, q in zip(members, results, q_init)]
         _write_rows(out / "runs.csv", read_rows(out / "runs.csv") + new)
         trained += len(members)
-    grid = {(d, dep, float(w), float(b), s) for d in cfg.datasets for dep in cfg.depths for w in cfg.sigma_w2
-            for b in cfg.sigma_b2 for s in range(cfg.seeds)}
+    grid = set(cfg.runs())
     rows = [r for r in read_rows(out / "runs.csv") if _key(r) in grid]
     figure = out / "trainability.png"
     tmp = figure.with_name(f".{figure.name}.tmp.png")
@@ -193,4 +198,4 @@ def _training(base: TrainConfig) -> dict:
 
 
 def _key(row: dict) -> tuple:
-    return (row["dataset"], row["depth"], float(row["sigma_w2"]), float(row["sigma_b2"]), row["seed"])
+    return tuple(row[k] for k in KEY)

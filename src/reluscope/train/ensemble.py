@@ -88,6 +88,8 @@ class StackedMLP(nn.Module):
         shapes = {tuple((ly.linear.weight.shape, ly.kind) for ly in layers) for layers in per_model}
         if len(shapes) != 1:
             raise ReluscopeError("ensemble members must share one architecture")
+        if any(ly.linear.bias is None for ly in per_model[0]):
+            raise ReluscopeError("ensemble members need a bias in every Linear layer")
         self.activations = [ly.activation for ly in per_model[0]]
         self.weights = nn.ParameterList(torch.stack([layers[i].linear.weight.detach() for layers in per_model])
                                         for i in range(len(per_model[0])))
