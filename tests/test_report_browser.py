@@ -11,7 +11,7 @@ from reluscope.cli import main
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SECTIONS = ["task0", "task2", "cells", "summary"]  # the sheet's order
+SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,7 @@ from reluscope.studies.study import StudyConfig, StudyContext, write_study
 from reluscope.train import fit
 
 
-SECTIONS = ["task0", "task2", "cells", "summary"]  # the sheet's order
+SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
 
 
 def _table(path):

@@ -138,9 +138,9 @@ class Stage:
 
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
-    from reluscope.report import cells, task0, task2
+    from reluscope.report import cells, task0, task1, task2
 
-    return [Stage(m) for m in (task0, task2, cells)]
+    return [Stage(m) for m in (task0, task1, task2, cells)]
 
 
 SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
