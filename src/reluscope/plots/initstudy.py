@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from reluscope.plots.style import axes
 
@@ -43,6 +44,7 @@ def plot_variance_by_layer(result: InitStudyResult, depth: int, *, quantity: str
             ax.plot(layers, geo, "o-", color=colors[scheme], ms=3.5, lw=1.2, label=scheme)
             ax.plot(layers, np.exp(np.log(theory).mean(axis=1)), "--", color=colors[scheme], lw=1)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer")
     ax.set_ylabel({"pre": "Var(z)", "post": "Var(h)", "grad_pre": "Var(∂L/∂z)",
                    "grad_post": "Var(∂L/∂h)"}[quantity])
