@@ -67,7 +67,7 @@ def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: 
                        title: str | None = None):
     """``log₁₀ E[z_L²]`` at init per (σ_w², depth), with the q-map's ``log₁₀ q_L`` as contours."""
     ax = axes(ax, figsize=(6, 4.5))
-    sw, depths, logq = _grid(rows, lambda r: np.log10(max(r["q_init"], 1e-300)))
+    sw, depths, logq = _grid(rows, lambda r: np.log10(np.clip(r["q_init"], 1e-300, 1e300)))  # overflow: 1e300
     span = np.nanmax(np.abs(logq))
     _heatmap(ax, sw, depths, logq, "RdBu_r", "log₁₀ E[z_L²] at init (measured)", vmin=-span, vmax=span)
     q_in = float(np.mean([r["q_in"] for r in rows]))

@@ -127,7 +127,8 @@ class MeanField:
     # -- fixed points, χ₁, depth scale -----------------------------------------------------------------
     def q_star(self) -> float:
         """Fixed point of the q-map: ``σ_b² / (1 − χ₁)`` for piecewise-linear φ with χ₁ < 1, ``inf`` when lengths
-        grow without bound; a root of ``qmap(q) = q`` for tanh (0 when σ_b = 0 and σ_w² ≤ 1)."""
+        grow without bound (at χ₁ = 1 with σ_b = 0 every length is fixed; 0 is returned); a root of
+        ``qmap(q) = q`` for tanh (0 when σ_b = 0 and σ_w² ≤ 1)."""
         a = self.alpha
         if a is not None:
             slope = self.sigma_w2 * (1 + a * a) / 2

@@ -21,7 +21,6 @@ The batched forward is ``torch.baddbmm``: ``benchmarks/ensemble.py`` measures it
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -114,15 +113,12 @@ class StackedMLP(nn.Module):
         return self.preactivations(X)[-1]
 
     @torch.no_grad()
-    def unstack(self, k: int) -> nn.Sequential:
-        """Member ``k`` as an ordinary ``nn.Sequential`` of Linear and activation modules (a copy)."""
-        modules: list[nn.Module] = []
-        for w, b, act in zip(self.weights, self.biases, self.activations):
-            linear = nn.utils.skip_init(nn.Linear, w.shape[2], w.shape[1])  # no init draws from the global RNG
-            linear.weight.copy_(w[k])
-            linear.bias.copy_(b[k])
-            modules += [linear] if act is None else [linear, copy.deepcopy(act)]
-        return nn.Sequential(*modules)
+    def write_member_(self, k: int, model: nn.Sequential) -> nn.Sequential:
+        """Copy member ``k``'s parameters into ``model`` (an MLP of the same architecture); return it."""
+        for layer, w, b in zip(linear_layers(model), self.weights, self.biases, strict=True):
+            layer.linear.weight.copy_(w[k])
+            layer.linear.bias.copy_(b[k])
+        return model
 
 
 @torch.no_grad()
@@ -168,7 +164,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
     inits = [init_member(m, data.n_classes, X_tr) for m in members]
     unstable = [first_unstable_layer(model, X_tr) for model, _ in inits]
-    net = StackedMLP([model for model, _ in inits])
+    models = [model for model, _ in inits]  # reused for the results: write_member_ fills them
+    net = StackedMLP(models)
     gens = [gen for _, gen in inits]
     K = len(members)
     y_tr = torch.as_tensor(data.y_train)  # (n,)
@@ -202,7 +199,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
         for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
             x_k = xb[k] if xb.dim() == 3 else xb
             diverged_at[k], steps_run[k] = step, step
-            diverged_layer[k] = first_nonfinite_layer(net.unstack(k), x_k) or "output (loss)"
+            diverged_layer[k] = first_nonfinite_layer(net.write_member_(k, models[k]), x_k) or "output (loss)"
             alive[k] = False
         if not alive.any():
             break
@@ -221,7 +218,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
 
     results = []
     for k in range(K):
-        model = net.unstack(k)
+        model = net.write_member_(k, models[k])
         if diverged_at[k] is None and not all(torch.isfinite(p).all() for p in model.parameters()):
             diverged_at[k], diverged_layer[k] = steps_run[k], first_nonfinite_layer(model, X_tr)
         metrics = _outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
