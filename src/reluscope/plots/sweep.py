@@ -83,7 +83,7 @@ def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: 
 
 
 def plot_sweep(rows: list[dict], *, activation: str = "relu", xi_multiple: float = 6.0):
-    """One column per (data set, σ_b²) of the sweep: trainability above, variance at init below. Returns the figure."""
+    """One column per (data set, σ_b²): trainability above, variance at init below. Returns the figure."""
     panels = sorted({(r["dataset"], r["sigma_b2"]) for r in rows})
     fig, grid = plt.subplots(2, len(panels), figsize=(6.5 * len(panels), 9.5), squeeze=False)
     for col, (dataset, sb2) in enumerate(panels):

@@ -14,8 +14,10 @@ pre-activation) of one input and on the correlation ``c`` of two inputs of equal
 Closed forms for the piecewise-linear ``φ(z) = max(z, αz)`` (ReLU: α = 0; identity: α = 1), with
 ``J(c) = (√(1−c²) + (π − arccos c)·c)/π`` the arc-cosine kernel (Cho & Saul 2009)::
 
-    E[φ(z)²]      = (1 + α²) q / 2                          E[φ'(z)²]       = (1 + α²) / 2
-    E[φ(u₁)φ(u₂)] = q [(1 − α)² J(c) / 2 + α c]             E[φ'(u₁)φ'(u₂)] = α + (1 − α)² (π − arccos c) / (2π)
+    E[φ(z)²]        = (1 + α²) q / 2
+    E[φ(u₁)φ(u₂)]   = q [(1 − α)² J(c) / 2 + α c]
+    E[φ'(z)²]       = (1 + α²) / 2
+    E[φ'(u₁)φ'(u₂)] = α + (1 − α)² (π − arccos c) / (2π)
 
 so a ReLU layer maps ``q ↦ σ_w² q/2 + σ_b²``, ``χ₁ = σ_w²/2``, and with ``σ_b = 0`` the c-map is ``J``
 (``J(0) = 1/π``). tanh has no closed form: its expectations are Gauss–Hermite quadratures.
@@ -54,7 +56,7 @@ def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: f
 
 
 def arccos_kernel(c: float) -> float:
-    """``J(c) = (√(1−c²) + (π − arccos c) c) / π = 2 E[relu(u₁) relu(u₂)] / q``, the ReLU c-map at σ_b = 0."""
+    """``J(c) = (√(1−c²) + (π − arccos c) c)/π = 2 E[relu(u₁) relu(u₂)]/q``: the ReLU c-map at σ_b = 0."""
     c = min(max(c, -1.0), 1.0)
     return (math.sqrt(1.0 - c * c) + (math.pi - math.acos(c)) * c) / math.pi
 
@@ -126,9 +128,12 @@ class MeanField:
 
     # -- fixed points, χ₁, depth scale -----------------------------------------------------------------
     def q_star(self) -> float:
-        """Fixed point of the q-map: ``σ_b² / (1 − χ₁)`` for piecewise-linear φ with χ₁ < 1, ``inf`` when lengths
-        grow without bound (at χ₁ = 1 with σ_b = 0 every length is fixed; 0 is returned); a root of
-        ``qmap(q) = q`` for tanh (0 when σ_b = 0 and σ_w² ≤ 1)."""
+        """Fixed point of the q-map.
+
+        Piecewise-linear φ: ``σ_b² / (1 − χ₁)`` for χ₁ < 1, ``inf`` when lengths grow without bound
+        (at χ₁ = 1 with σ_b = 0 every length is fixed; 0 is returned).
+        tanh: the root of ``qmap(q) = q`` (0 when σ_b = 0 and σ_w² ≤ 1).
+        """
         a = self.alpha
         if a is not None:
             slope = self.sigma_w2 * (1 + a * a) / 2
@@ -168,7 +173,7 @@ class MeanField:
     def depth_scale(self) -> float:
         """``ξ = 1/|ln χ_c|`` (``inf`` on the critical line): how deep a signal or its gradient survives.
 
-        For ReLU ``ξ = 1/|ln(σ_w²/2)|`` and ``q_L / q_1 = (σ_w²/2)^{L−1} = e^{±(L−1)/ξ}`` (σ_b = 0); networks
+        For ReLU ``ξ = 1/|ln(σ_w²/2)|`` and ``q_L/q_1 = (σ_w²/2)^{L−1} = e^{±(L−1)/ξ}`` (σ_b = 0); networks
         much deeper than a few ξ are not trainable (Schoenholz et al. 2017 find ``L ≲ 6ξ``).
         """
         chi = self.chi_c()
