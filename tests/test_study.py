@@ -138,15 +138,14 @@ def test_viewer_needs_a_frame_for_every_combination():
 def test_page_inlines_frames_in_axis_order_and_escapes_text():
     axes = [Axis("scheme", "toggle", ["a", "b"], initial=1)]
     red, blue = _png("red"), _png("blue")
-    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", "x $a^2$",
-                                                   [Viewer("v", axes, {(0,): red, (1,): blue}), "**<b>**",
-                                                    Table(["c"], [["</td>"]]), Image("i", red)])])
+    blocks = [Viewer("v", axes, {(0,): red, (1,): blue}), "**<b>**", Table(["c"], [["</td>"]]), Image("i", red)]
+    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", "x $a^2$", "derived $b$", blocks)])
     page = render_html(report)
     data = json.loads(re.search(r'<script type="application/json" id="frames-v">(.*?)</script>', page).group(1))
     assert data["sizes"] == [2] and data["initial"] == [1] and len(data["frames"]) == 2
     assert data["frames"][1] in page.split('<script type="application/json"')[0]  # initial frame shown
     assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
-    assert "<msup>" in page
+    assert "<msup>" in page and "<details" in page and page.count("<math") == 2
 
 
 def test_markdown_math_becomes_mathml():

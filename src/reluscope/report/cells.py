@@ -78,8 +78,8 @@ def build(ctx: StudyContext) -> Part:
     finding = (f"Cells after layer 1: **{exact[first][0]}** at initialisation, **{final[0]}** after {last} steps "
                f"({how}); after layer {hidden}: **{exact[first][hidden - 1]}** and **{final[hidden - 1]}**. Every "
                "layer can only cut the cells of the layer before it, so a deeper layer never has fewer.")
-    section = Section("cells", "Decision cells of every layer", QUESTION.format(deep=b.deep) + "\n\n"
-                      + theory_section(3), [viewer, table, figure, finding])
+    section = Section("cells", "Decision cells of every layer", QUESTION.format(deep=b.deep), theory_section(3),
+                      [viewer, table, figure, finding])
     summary = [["cells", f"depth {b.deep}, He, after layer {hidden}",
                 f"{exact[first][hidden - 1]} → {final[hidden - 1]} cells ({how}) over training",
                 "never fewer cells in a deeper layer"]]

@@ -79,7 +79,8 @@ class Section:
 
     id: str  # HTML anchor
     title: str
-    intro: str = ""  # Markdown before the blocks (the sheet's question, the derivation)
+    intro: str = ""  # Markdown before the blocks (the sheet's question, the answers in brief)
+    derivation: str = ""  # Markdown shown after the intro in a collapsible box (from docs/theory.md)
     blocks: list[Block | str] = field(default_factory=list)  # a str block is Markdown (a finding)
 
 

@@ -175,10 +175,10 @@ def build(ctx: StudyContext) -> Part:
     blocks.append(Image("task1_histograms", to_png(histograms_figure(study), dpi=60),
                         f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
     ctx.advance(1)
-    section = Section("task1", "Task 1 — initialisation of ReLU networks",
-                      QUESTION.replace("{width}", str(b.width)) + "\n\n" + theory_section(1), blocks)
-    summary = [["1.2", f"depth {b.deep}, N(0, 1)", f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}",
-                "fails: variance × n/2 per layer"],
+    section = Section("task1", "Task 1 — initialisation of ReLU networks", QUESTION.replace("{width}", str(b.width)),
+                      theory_section(1), blocks)
+    summary = [["1.2", f"depth {b.deep}, N(0, 1)",
+                f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}", "fails: variance × n/2 per layer"],
                ["1.4", f"depth {b.deep}, He", f"{he['status']}, test accuracy {he['test_accuracy']:.3f}",
                 "trains: variance constant"]]
     return Part(section, summary)

@@ -78,9 +78,9 @@ def build(ctx: StudyContext) -> Part:
     finding = (f"On the trained network the activations are an affine function of their back-projection "
                f"(residual ≤ 1e-8) for {len(held)} of {len(checks)} layers"
                + (f" (layers {', '.join(map(str, held))})." if held else "."))
-    section = Section("task2", "Task 2 — pseudo-inverse back-projection",
-                      QUESTION.format(deep=b.deep, width=b.width) + "\n\n" + theory_section(2),
-                      [viewer, table, finding])
+    section = Section("task2", "Task 2 — pseudo-inverse back-projection", QUESTION.format(deep=b.deep, width=b.width),
+                      theory_section(2), [viewer, table, finding])
     summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
-                f"affine-equivalent in {len(held)} of {len(checks)} layers", "residual at round-off where §2's conditions hold"]]
+                f"affine-equivalent in {len(held)} of {len(checks)} layers",
+                "residual at round-off where §2's conditions hold"]]
     return Part(section, summary)

@@ -195,7 +195,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -
     finally:
         torch.set_num_threads(threads)
     sections.append(Section("summary", "Summary", "Every number on this page comes from this run of the study.",
-                            [Table(SUMMARY_COLUMNS, summary, name="summary")]))
+                            blocks=[Table(SUMMARY_COLUMNS, summary, name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
     return Report(f"reluscope study: {data.name}", provenance, sections)
 
