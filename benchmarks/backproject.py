@@ -2,11 +2,13 @@
 
 A 512×512 grid through an 11-layer, width-32 He-initialised ReLU net; all 11 layers back-projected with
 the composed affine maps (one float64 forward pass + one small product per layer). Goals: ``input`` view
-≤ 2× one forward pass, ``embedded`` + PCA ≤ 3×. Also shown: the per-layer chain that re-walks
+≤ 2× one (float32) forward pass of the model, ``embedded`` + PCA ≤ 3×. Each candidate is timed back to
+back with the baseline and the median of the per-round ratios is reported, so a shared, busy machine
+slows both alike. Also shown: the per-layer chain that re-walks
 ``(h − b) W⁺`` down to the input for every layer (what composing the maps avoids), and the per-(snapshot,
 layer) PNG rendering the report needs.
 
-    .venv/bin/python benchmarks/backproject.py [--grid 512] [--repeat 3]
+    .venv/bin/python benchmarks/backproject.py [--grid 512] [--repeat 5] [--threads T]
 """
 
 from __future__ import annotations
@@ -24,15 +26,20 @@ from reluscope.model import build_mlp, init_model_
 from reluscope.plots.backprojection import render_frames
 
 
-def best_of(fn, repeat: int) -> float:
-    """Minimum wall time of ``repeat`` calls (after one warm-up call), seconds."""
-    fn()
-    times = []
+def paired(fn, base, repeat: int) -> tuple[float, float]:
+    """Median wall time of ``fn`` and median of ``time(fn) / time(base)``, the two timed back to back in
+    each of ``repeat`` rounds (after one warm-up of each), so a busy machine slows both alike."""
+    fn(), base()
+    times, ratios = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t0 = time.perf_counter()
+        base()
+        t1 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        t2 = time.perf_counter()
+        times.append(t2 - t1)
+        ratios.append((t2 - t1) / (t1 - t0))
+    return float(np.median(times)), float(np.median(ratios))
 
 
 def chain(model, X) -> None:
@@ -48,8 +55,11 @@ def chain(model, X) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", type=int, default=512)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = build_mlp(2, 32, 11, 2)
     init_model_(model, "he", generator=torch.Generator().manual_seed(0))
@@ -59,23 +69,25 @@ def main() -> None:
     grid32 = grid64.float()
     data = torch.as_tensor(load_dataset("spirals", 1000).X)  # (1000, 2), fits the PCA
 
-    t32 = best_of(lambda: model(grid32), args.repeat)
-    t64 = best_of(lambda: list(forward64(model, grid64)), args.repeat)
+    fwd32 = lambda: model(grid32)  # noqa: E731  the baseline: the model's own forward pass
+    fwd64 = lambda: list(forward64(model, grid64))  # noqa: E731
     rows = [
-        ("input view, 11 layers", best_of(lambda: backproject(model, grid64, view="input"), args.repeat), 2.0),
-        ("embedded + PCA(2) fitted on the data", best_of(
-            lambda: backproject(model, grid64, view="embedded", pca=2, pca_fit=data), args.repeat), 3.0),
-        ("embedded + PCA(2) fitted on the grid", best_of(
-            lambda: backproject(model, grid64, view="embedded", pca=2), args.repeat), 3.0),
-        ("layer-by-layer chain (no composition)", best_of(lambda: chain(model, grid64), args.repeat), None),
+        ("float64 forward pass", fwd64, None),
+        ("input view, 11 layers", lambda: backproject(model, grid64, view="input"), 2.0),
+        ("embedded + PCA(2) fitted on the data",
+         lambda: backproject(model, grid64, view="embedded", pca=2, pca_fit=data), 3.0),
+        ("embedded + PCA(2) fitted on the grid", lambda: backproject(model, grid64, view="embedded", pca=2), 3.0),
+        ("layer-by-layer chain (no composition)", lambda: chain(model, grid64), None),
     ]
+    t32, _ = paired(fwd32, fwd32, args.repeat)
     print(f"{args.grid}×{args.grid} grid = {grid64.shape[0]} points, 11 × 32 ReLU net, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"one forward pass: float32 {t32 * 1e3:.1f} ms, float64 {t64 * 1e3:.1f} ms")
-    print(f"{'':40s} {'ms':>8s} {'÷ fwd32':>8s} {'÷ fwd64':>8s}  goal")
-    for name, t, goal in rows:
-        verdict = "" if goal is None else f"≤{goal:g}× fwd32: {'met' if t / t32 <= goal else 'MISSED'}"
-        print(f"{name:40s} {t * 1e3:8.1f} {t / t32:8.2f} {t / t64:8.2f}  {verdict}")
+    print(f"one float32 forward pass (the model's own): {t32 * 1e3:.1f} ms (median of {args.repeat})")
+    print(f"{'':40s} {'ms':>8s} {'÷ fwd32':>8s}  goal")
+    for name, fn, goal in rows:
+        t, ratio = paired(fn, fwd32, args.repeat)
+        verdict = "" if goal is None else f"≤{goal:g}×: {'met' if ratio <= goal else 'MISSED'}"
+        print(f"{name:40s} {t * 1e3:8.1f} {ratio:8.2f}  {verdict}", flush=True)
 
     snaps = {step: model for step in range(8)}  # the report's load: 8 snapshots × 11 layers
     X, y = data.numpy(), load_dataset("spirals", 1000).y

@@ -191,10 +191,9 @@ def forward64(model: nn.Module, X, depth: int | None = None):
     lays = linear_layers(model)
     h = as_points(X, lays[0].linear.in_features)  # (N, n)
     for lay in lays[:depth]:
-        lin = lay.linear
-        z = h @ lin.weight.detach().cpu().to(torch.float64).T  # (N, d_l)
-        if lin.bias is not None:
-            z += lin.bias.detach().cpu().to(torch.float64)
+        W = lay.linear.weight.detach().cpu().to(torch.float64).T  # (d_{l-1}, d_l)
+        b = lay.linear.bias
+        z = h @ W if b is None else torch.addmm(b.detach().cpu().to(torch.float64), h, W)  # (N, d_l)
         h = lay.act(z)  # (N, d_l)
         yield lay, z, h
 
