@@ -70,6 +70,13 @@ def test_not_a_run_dir_and_missing_snapshots_exit_2(run11, tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
 
 
+def test_mp4_without_any_ffmpeg_exits_2(run11, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    assert main(["backproject", str(run11), "--animate", "--mp4", "--out", str(tmp_path / "o")]) == 2
+    assert "--mp4 needs an ffmpeg" in capsys.readouterr().err
+
+
 def test_frames_hold_the_grid_and_the_data_and_draw_on_a_given_axes(run11):
     run = load_run(run11)
     X, y = run.data.X, run.data.y

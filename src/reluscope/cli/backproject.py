@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from pathlib import Path
 
 import click
@@ -21,7 +23,7 @@ from reluscope.train.rundir import atomic_dir, load_run, prepare_out_dir, write_
               help="Comma-separated layer numbers, 1 = first linear layer, -1 = last; or 'all'.")
 @click.option("--view", default="input", show_default=True, help=f"{', '.join(VIEWS)} (embedded: PCA to 2-D).")
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
-@click.option("--mp4", is_flag=True, help="Write the animation as MP4 (needs ffmpeg or imageio-ffmpeg).")
+@click.option("--mp4", is_flag=True, help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=int, default=60, show_default=True, help="Grid points per side of the box.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output directory (default: RUN_DIR/backproject-VIEW).")
@@ -31,6 +33,9 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     check_view(view)
     if grid < 2:
         raise ReluscopeError(f"--grid must be at least 2, got {grid}")
+    if mp4 and shutil.which("ffmpeg") is None and importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise ReluscopeError("--mp4 needs an ffmpeg on PATH or the imageio-ffmpeg package")
+    animate = animate or mp4
     run = load_run(run_dir)
     idx = parse_layers(layers)
     if animate and not run.snapshots:
