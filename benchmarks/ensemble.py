@@ -8,11 +8,14 @@ K MLPs (default 64, depth 11, width 32) trained full batch on 1000 points, three
   ``torch.func`` (``stack_module_state`` + ``vmap(functional_call)``), best of 15 steps each.
 
 Achieved GFLOP/s counts the matmul work of a step (forward 2·n·Σ in·out, backward twice that minus the
-first layer's input gradient) and is set against ``torch.mm`` on two 1024×1024 float32 matrices.
+first layer's input gradient) and is set against ``torch.mm`` on two square float32 matrices (1024² on the CPU,
+8192² on a GPU).
 
 Run::
 
-    .venv/bin/python benchmarks/ensemble.py [--members 64] [--steps 30] [--threads 1]
+    .venv/bin/python benchmarks/ensemble.py [--members 64] [--steps 30] [--threads 1] [--device cuda]
+
+On a GPU (``--device cuda``) the loop pays a kernel launch per op and network while the ensemble pays one per op.
 
 Each time is the best of 3 runs (2 for the loop), whole trainings (init, evaluation, divergence checks).
 """
@@ -33,18 +36,29 @@ from reluscope.train import TrainConfig, train_model
 from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble, with_seeds
 
 
+DEVICE = "cpu"
+
+
+def sync() -> None:
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 def best_of(fn, repeats: int = 3) -> float:
-    """The fastest of ``repeats`` wall times of ``fn()`` in seconds."""
+    """The fastest of ``repeats`` wall times of ``fn()`` in seconds (GPU work finished included)."""
     times = []
     for _ in range(repeats):
+        sync()
         start = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - start)
     return min(times)
 
 
 def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    n = n if DEVICE == "cpu" else 8192  # a GPU needs a large matmul to reach its peak
+    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
     a @ b  # warm up
     return 2 * n ** 3 * reps / best_of(lambda: [a @ b for _ in range(reps)]) / 1e9
 
@@ -57,8 +71,8 @@ def step_flops(cfg: TrainConfig, n_points: int, n_classes: int) -> float:
 
 def bare_steps(models: list[nn.Sequential], data, cfg: TrainConfig) -> dict[str, Callable[[], None]]:
     """One full-batch SGD step of all members, batched two ways (no evaluation or divergence bookkeeping)."""
-    X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
-    y = torch.as_tensor(data.y_train)  # (n,)
+    X, y, _, _ = data.tensors(DEVICE)  # (n, 2), (n,)
+    models = [m.to(DEVICE) for m in models]
     net = StackedMLP(models)
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum)
 
@@ -90,8 +104,11 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--points", type=int, default=1000, help="training points")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    global DEVICE
+    DEVICE = args.device
 
     data = load_dataset("moons", round(args.points / 0.75), random_state=0)  # 25 % go to the test split
     n = len(data.y_train)
@@ -103,10 +120,12 @@ def main() -> None:
     def loop():
         for c in configs:
             model, gen = init_member(Member(c), data.n_classes)
-            train_model(model, data, c, generator=gen)
+            train_model(model, data, c, generator=gen, device=DEVICE)
 
+    if DEVICE != "cpu":
+        train_ensemble(configs[:2], data, device=DEVICE)  # warm up the GPU's kernels
     t_loop = best_of(loop, repeats=2)
-    t_ens = best_of(lambda: train_ensemble(configs, data))
+    t_ens = best_of(lambda: train_ensemble(configs, data, device=DEVICE))
     steps = bare_steps([init_member(Member(c), data.n_classes)[0] for c in configs], data, cfg)
     t_step = {name: float("inf") for name in steps}
     for _ in range(3):  # interleaved, so a busy moment of a shared machine hits both
@@ -115,8 +134,8 @@ def main() -> None:
     peak = matmul_gflops()
 
     print(f"K = {args.members} MLPs, depth {args.depth}, width {args.width}, {n} points, {args.steps} full-batch "
-          f"SGD steps, {torch.get_num_threads()} thread(s), torch {torch.__version__}")
-    print(f"matmul (1024² float32):           {peak:7.1f} GFLOP/s")
+          f"SGD steps, {torch.get_num_threads()} thread(s), torch {torch.__version__}, device {DEVICE}")
+    print(f"matmul (square, float32):         {peak:7.1f} GFLOP/s")
     for name, t in (("loop over networks (train_model)", t_loop), ("train_ensemble", t_ens)):
         print(f"{name:33s} {t:7.2f} s = {t / (args.members * args.steps) * 1e3:6.3f} ms per net-step, "
               f"{flops / t / 1e9:6.1f} GFLOP/s = {flops / t / 1e9 / peak:5.1%} of matmul")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from reluscope.data.csv import load_csv, save_csv
 from reluscope.data.scaling import Standardizer, split
@@ -41,6 +42,13 @@ class Dataset:
     @property
     def n_classes(self) -> int:
         return int(max(self.y_train.max(), self.y_test.max()) + 1)
+
+    def tensors(self, device: str | torch.device = "cpu"):
+        """``X_train, y_train, X_test, y_test`` as float32/int64 tensors on ``device`` (for training)."""
+        return (torch.as_tensor(self.X_train, dtype=torch.float32, device=device),
+                torch.as_tensor(self.y_train, device=device),
+                torch.as_tensor(self.X_test, dtype=torch.float32, device=device),
+                torch.as_tensor(self.y_test, device=device))
 
     @property
     def X(self) -> np.ndarray:

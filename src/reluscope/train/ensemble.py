@@ -32,8 +32,8 @@ from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, linear_layers
 from reluscope.train.config import TrainConfig
-from reluscope.train.loop import (TrainResult, _outcome, build_model, first_nonfinite_layer, first_unstable_layer,
-                                  make_optimizer)
+from reluscope.train.loop import (TrainResult, build_model, first_nonfinite_layer, first_unstable_layer,
+                                  make_optimizer, outcome)
 
 SHARED = ("depth", "width", "activation", "optimizer", "lr", "momentum", "steps", "batch_size", "eval_every")
 
@@ -145,7 +145,8 @@ def _check(members: Sequence[Member]) -> TrainConfig:
 
 
 def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None = None, *,
-                   progress: Callable[[int], None] | None = None) -> list[TrainResult]:
+                   progress: Callable[[int], None] | None = None,
+                   device: str | torch.device = "cpu") -> list[TrainResult]:
     """Train all members together on ``data``; result ``k`` equals ``fit(members[k], data=data)[1]``.
 
     Parameters
@@ -153,6 +154,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     members : configs or ``Member``s; they must agree on every field in ``SHARED``.
     data : the one data set every member trains on; None loads the first member's (its seed).
     progress : called with the step number after each step.
+    device : where the batched steps run (e.g. "cuda"); initialisation and the returned models stay on the CPU.
 
     Returns
     -------
@@ -161,21 +163,19 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     members = [m if isinstance(m, Member) else Member(m) for m in members]
     cfg = _check(members)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
-    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
+    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), CPU: init is drawn there
     inits = [init_member(m, data.n_classes, X_tr) for m in members]
     unstable = [first_unstable_layer(model, X_tr) for model, _ in inits]
     models = [model for model, _ in inits]  # reused for the results: write_member_ fills them
-    net = StackedMLP(models)
+    net = StackedMLP(models).to(device)
     gens = [gen for _, gen in inits]
     K = len(members)
-    y_tr = torch.as_tensor(data.y_train)  # (n,)
-    X_te = torch.as_tensor(data.X_test, dtype=torch.float32)
-    y_te = torch.as_tensor(data.y_test)
+    X_tr, y_tr, X_te, y_te = data.tensors(device)  # (n, 2), (n,), (m, 2), (m,)
     n = len(y_tr)
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
     opt = make_optimizer(net, cfg)
     histories: list[list[dict]] = [[] for _ in range(K)]
-    alive = torch.ones(K, dtype=torch.bool)
+    alive = torch.ones(K, dtype=torch.bool, device=device)
     diverged_at: list[int | None] = [None] * K
     diverged_layer: list[str | None] = [None] * K
     steps_run = [cfg.steps] * K
@@ -190,7 +190,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     record(0)
     for step in range(1, cfg.steps + 1):
         if batch < n:
-            idx = torch.stack([torch.randint(n, (batch,), generator=g) for g in gens])  # (K, batch)
+            idx = torch.stack([torch.randint(n, (batch,), generator=g) for g in gens]).to(device)  # (K, batch)
             xb, yb = X_tr[idx], y_tr[idx]  # (K, batch, 2), (K, batch)
         else:
             xb, yb = X_tr, y_tr.expand(K, n)
@@ -199,7 +199,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
         for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
             x_k = xb[k] if xb.dim() == 3 else xb
             diverged_at[k], steps_run[k] = step, step
-            diverged_layer[k] = first_nonfinite_layer(net.write_member_(k, models[k]), x_k) or "output (loss)"
+            model_k = net.write_member_(k, models[k])
+            diverged_layer[k] = first_nonfinite_layer(model_k, x_k.cpu()) or "output (loss)"
             alive[k] = False
         if not alive.any():
             break
@@ -220,8 +221,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     for k in range(K):
         model = net.write_member_(k, models[k])
         if diverged_at[k] is None and not all(torch.isfinite(p).all() for p in model.parameters()):
-            diverged_at[k], diverged_layer[k] = steps_run[k], first_nonfinite_layer(model, X_tr)
-        metrics = _outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
+            diverged_at[k], diverged_layer[k] = steps_run[k], first_nonfinite_layer(model, X_tr.cpu())
+        metrics = outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
         metrics["unstable_layer_at_init"] = unstable[k]
         results.append(TrainResult(model, histories[k], metrics))
     return results

@@ -88,15 +88,14 @@ def first_unstable_layer(model: nn.Module, X: torch.Tensor, factor: float = UNST
 
 def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
                 generator: torch.Generator | None = None,
-                progress: Callable[[int], None] | None = None) -> TrainResult:
+                progress: Callable[[int], None] | None = None, device: str | torch.device = "cpu") -> TrainResult:
     """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, lr, steps, batches, evaluation).
 
-    ``generator`` draws the mini-batches (full batch needs none); ``progress(step)`` is called after each step.
+    ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(step)`` is called
+    after each step. ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
     """
-    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
-    y_tr = torch.as_tensor(data.y_train)  # (n,)
-    X_te = torch.as_tensor(data.X_test, dtype=torch.float32)
-    y_te = torch.as_tensor(data.y_test)
+    model.to(device)
+    X_tr, y_tr, X_te, y_te = data.tensors(device)  # (n, 2), (n,), (m, 2), (m,)
     n = len(y_tr)
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
     opt = make_optimizer(model, cfg)
@@ -110,7 +109,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
 
     def snapshot(step: int) -> None:
         if cfg.snapshot_every and (step % cfg.snapshot_every == 0 or step == cfg.steps):
-            snapshots[step] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            snapshots[step] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
     unstable_layer = first_unstable_layer(model, X_tr)
     record(0)
@@ -119,7 +118,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
     step = 0
     for step in range(1, cfg.steps + 1):
         if batch < n:
-            idx = torch.randint(n, (batch,), generator=generator)  # (batch,)
+            idx = torch.randint(n, (batch,), generator=generator).to(device)  # (batch,)
             xb, yb = X_tr[idx], y_tr[idx]
         else:
             xb, yb = X_tr, y_tr
@@ -138,13 +137,14 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
     if diverged_at is None and not all(torch.isfinite(p).all() for p in model.parameters()):
         diverged_at, diverged_layer = step, first_nonfinite_layer(model, X_tr)
 
-    metrics = _outcome(history, data, diverged_at, diverged_layer, steps_run=step)
+    metrics = outcome(history, data, diverged_at, diverged_layer, steps_run=step)
     metrics["unstable_layer_at_init"] = unstable_layer
-    return TrainResult(model, history, metrics, snapshots)
+    return TrainResult(model.to("cpu"), history, metrics, snapshots)
 
 
-def _outcome(history: list[dict], data: Dataset, diverged_at: int | None, diverged_layer: str | None,
-             steps_run: int) -> dict:
+def outcome(history: list[dict], data: Dataset, diverged_at: int | None, diverged_layer: str | None,
+            steps_run: int) -> dict:
+    """The metrics of a finished run: status (ok, stalled, diverged), final accuracies and loss, divergence."""
     last = history[-1]
     chance = chance_accuracy(data.y_train)
     if diverged_at is not None:
@@ -166,7 +166,8 @@ def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
 
 
 def fit(cfg: TrainConfig, *, data: Dataset | None = None,
-        progress: Callable[[int], None] | None = None) -> tuple[Dataset, TrainResult]:
+        progress: Callable[[int], None] | None = None,
+        device: str | torch.device = "cpu") -> tuple[Dataset, TrainResult]:
     """Load the data, build and initialise the model, train it: the whole run for ``cfg``.
 
     One ``torch.Generator`` seeded with ``cfg.seed`` draws the initial weights, then the mini-batches,
@@ -176,4 +177,4 @@ def fit(cfg: TrainConfig, *, data: Dataset | None = None,
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = build_model(cfg, data.n_classes, gen, X=torch.as_tensor(data.X_train, dtype=torch.float32))
-    return data, train_model(model, data, cfg, generator=gen, progress=progress)
+    return data, train_model(model, data, cfg, generator=gen, progress=progress, device=device)
