@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reluscope.geometry.backproject import VIEWS
+import torch
+
+from reluscope.geometry.backproject import VIEWS, backprojection_maps
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
 from reluscope.report.document import Section, Table
@@ -61,23 +63,32 @@ def build(ctx: StudyContext) -> Part:
                                 title=f"{view}: layer {layer + 1}, step {steps[i]}")
 
     viewer = render_viewer("backprojection", [steps_axis(steps), layers_axis(b.deep)], draw, figsize=(10, 3.6),
-                           margins=dict(left=0.07, right=0.98, bottom=0.15, top=0.87, wspace=0.42),
+                           margins=dict(left=0.07, right=0.98, bottom=0.15, top=0.87, wspace=0.42), dpi=84,
                            advance=ctx.advance,
                            caption=f"Back-projection of the chosen layer of the {b.deep}-layer He network at the "
                                    "chosen training step, in the three views.")
-    checks = check_equivalence(model_at(result, steps[-1]), X, view="embedded")
+    final = model_at(result, steps[-1])
+    checks = check_equivalence(final, X, view="embedded")
+    maps, pinvs = backprojection_maps(final, view="embedded")
+    cond = {i: float(torch.linalg.cond(m.A)) for i, m in maps.items()}  # of the composed map Φ_l
     ctx.advance(1)
-    table = Table(["layer", "residual of h ≈ affine(x̂) (theorem)", "residual of x̂ ≈ affine(h)",
-                   "equal (≤ 1e-8)"],
-                  [[str(c.layer + 1), f"{c.act_from_bp:.2e}", f"{c.bp_from_act:.2e}", "yes" if c.holds() else "no"]
-                   for c in checks],
+    table = Table(["layer", "W: n × m, rank", "condition of Φ_l", "residual of h ≈ affine(x̂) (theorem)",
+                   "residual of x̂ ≈ affine(h)", "equal (≤ 1e-8)"],
+                  [[str(c.layer + 1), f"{pinvs[c.layer].shape[0]} × {pinvs[c.layer].shape[1]}, {pinvs[c.layer].rank}",
+                    f"{cond[c.layer]:.2e}", f"{c.act_from_bp:.2e}", f"{c.bp_from_act:.2e}",
+                    "yes" if c.holds() else "no"] for c in checks],
                   caption=f"The theorem checked on the trained network (step {steps[-1]}, all {len(X)} points, "
                           "embedded view): relative residuals of the least-squares affine fits between each "
-                          "layer's activations h and their back-projection x̂.", name="task2_equivalence")
+                          "layer's activations h and their back-projection x̂ = Φ_l(h), next to the condition "
+                          "number of the composed map Φ_l (float64 round-off grows with it).",
+                  name="task2_equivalence")
     held = [c.layer + 1 for c in checks if c.holds()]
+    failed = [c.layer for c in checks if not c.holds()]
     finding = (f"On the trained network the activations are an affine function of their back-projection "
                f"(residual ≤ 1e-8) for {len(held)} of {len(checks)} layers"
-               + (f" (layers {', '.join(map(str, held))})." if held else "."))
+               + (f"; the other layers' composed maps have condition numbers {min(cond[i] for i in failed):.1e} "
+                  f"to {max(cond[i] for i in failed):.1e} (those that pass: at most "
+                  f"{max(cond[i - 1] for i in held):.1e})." if failed and held else "."))
     section = Section("task2", "Task 2 — pseudo-inverse back-projection", QUESTION.format(deep=b.deep, width=b.width),
                       theory_section(2), [viewer, table, finding])
     summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
