@@ -167,3 +167,14 @@ def test_negative_layer_index_counts_from_the_end():
     model = he_net(depth=4)
     bp = backproject(model, points(), layers=[-1, 0])
     assert bp.layers == [0, 3] and bp.names == ["0", "6"]
+
+
+def test_chunked_pass_equals_one_pass():
+    model = he_net(width=8, depth=3)
+    X = points(n=100)
+    one = backproject(model, X, view="embedded", pca=2, keep_activations=True, chunk=1000)
+    many = backproject(model, X, view="embedded", pca=2, keep_activations=True, chunk=7)  # 15 chunks, 1 ragged
+    for i in one.layers:
+        assert np.abs(one.points[i] - many.points[i]).max() < 1e-12
+        assert np.array_equal(one.activations[i].shape, many.activations[i].shape)
+        assert np.abs(one.activations[i] - many.activations[i]).max() < 1e-12
