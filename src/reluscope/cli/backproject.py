@@ -21,7 +21,9 @@ from reluscope.train.rundir import atomic_dir, load_run, prepare_out_dir, write_
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--layers", default="all", show_default=True,
               help="Comma-separated layer numbers, 1 = first linear layer, -1 = last; or 'all'.")
-@click.option("--view", default="input", show_default=True, help=f"{', '.join(VIEWS)} (embedded: PCA to 2-D).")
+@click.option("--view", default="input", show_default=True,
+              help=f"{', '.join(VIEWS)}. embedded: R^width, shown by PCA; nonzero: its input coordinates, "
+                   "which equal the input view (docs/theory.md §2.4).")
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
 @click.option("--mp4", is_flag=True, help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=int, default=60, show_default=True, help="Grid points per side of the box.")
