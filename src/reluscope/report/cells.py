@@ -81,6 +81,6 @@ def build(ctx: StudyContext) -> Part:
     section = Section("cells", "Decision cells of every layer", QUESTION.format(deep=b.deep), theory_section(3),
                       [viewer, table, figure, finding])
     summary = [["cells", f"depth {b.deep}, He, after layer {hidden}",
-                f"{exact[first][hidden - 1]} → {final[hidden - 1]} cells ({how}) over training",
+                f"{exact[first][hidden - 1]} cells (exact) at step {first} → {final[hidden - 1]} ({how}) at step {last}",
                 "never fewer cells in a deeper layer"]]
     return Part(section, summary)

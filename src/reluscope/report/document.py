@@ -91,3 +91,4 @@ class Report:
     title: str
     provenance: dict[str, str]  # shown at the top: data set, seeds, versions, command, wall time
     sections: list[Section]
+    lead: str = ""  # Markdown under the title: what the page is and how to read it

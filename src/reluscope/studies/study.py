@@ -144,6 +144,12 @@ def stages() -> list[Stage]:
 
 
 SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
+LEAD = """\
+The course sheet *Modellierung 2, LE12: Initialisierung & noch eine Visualisierung*, answered task by task in
+its order: each section quotes the sheet's question, gives the derivation (from `docs/theory.md`) and the
+tables and figures of this run. Sliders, drop-downs and toggles choose among pre-rendered frames; the page
+loads nothing from the network. Every figure and table is also a file in `figures/` and `tables/` beside it.
+"""
 
 
 def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
@@ -197,7 +203,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -
     sections.append(Section("summary", "Summary", "Every number on this page comes from this run of the study.",
                             blocks=[Table(SUMMARY_COLUMNS, summary, name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
-    return Report(f"reluscope study: {data.name}", provenance, sections)
+    return Report(f"reluscope study: {data.name}", provenance, sections, LEAD)
 
 
 def prepare_study_dir(out: Path) -> None:
