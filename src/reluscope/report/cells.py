@@ -81,6 +81,7 @@ def build(ctx: StudyContext) -> Part:
     section = Section("cells", "Decision cells of every layer", QUESTION.format(deep=b.deep), theory_section(3),
                       [viewer, table, figure, finding])
     summary = [["cells", f"depth {b.deep}, He, after layer {hidden}",
-                f"{exact[first][hidden - 1]} cells (exact) at step {first} → {final[hidden - 1]} ({how}) at step {last}",
+                f"{exact[first][hidden - 1]} cells (exact) at step {first} → {final[hidden - 1]} ({how}) "
+                f"at step {last}",
                 "never fewer cells in a deeper layer"]]
     return Part(section, summary)
