@@ -52,8 +52,9 @@ def parse_values(text: str, kind: type, name: str) -> list:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/sweep"), show_default=True,
               help="Sweep directory; rerun with the same --out to resume.")
 @click.option("--force", is_flag=True, help="Start over in an --out that holds another sweep.")
+@click.option("--device", default="cpu", show_default=True, help="Where the ensembles train: cpu or cuda.")
 def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimizer, lr, steps, n_samples, quick,
-          out, force) -> None:
+          out, force, device) -> None:
     """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
     small = QUICK if quick else {}
 
@@ -70,7 +71,7 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
                       seeds=pick(seeds, "seeds", _D.seeds), base=base).validate()
     open_sweep(cfg, out, force=force)
     with progress_bar(len(pending(cfg, out)) * base.steps, "sweep") as advance:
-        result = run_sweep(cfg, out, progress=lambda step: advance())
+        result = run_sweep(cfg, out, progress=lambda step: advance(), device=device)
     ok = sum(r["status"] == "ok" for r in result.rows)
     click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained} resumed, in "
                f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok -> {result.figure}")

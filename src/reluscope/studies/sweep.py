@@ -101,11 +101,11 @@ def pending(cfg: SweepConfig, out: str | Path) -> dict[tuple[str, int], list[Mem
 
 
 def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
-              progress: Callable[[int], None] | None = None) -> SweepResult:
+              progress: Callable[[int], None] | None = None, device: str = "cpu") -> SweepResult:
     """Train every pending run of ``cfg`` (see ``pending``), appending to ``OUT/runs.csv``; draw the figure.
 
     ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(step)`` is called after every
-    training step of every ensemble.
+    training step of every ensemble; ``device`` is where the ensembles train (e.g. "cuda").
 
     Raises
     ------
@@ -118,7 +118,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
         base = members[0].config
         data = load_dataset(dataset, base.n_samples, noise=base.noise, random_state=cfg.base.seed)
         q_in, q_init = _init_lengths(members, data)
-        results = train_ensemble(members, data, progress=progress)
+        results = train_ensemble(members, data, progress=progress, device=device)
         new = [dict(dataset=dataset, depth=m.config.depth, sigma_w2=m.sigma_w2, sigma_b2=m.sigma_b2,
                     seed=m.config.seed, **{k: r.metrics[k] for k in METRICS}, q_in=q_in, q_init=q)
                for m, r, q in zip(members, results, q_init)]
