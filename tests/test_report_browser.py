@@ -1,7 +1,6 @@
 """The quick study's report in headless Chromium (Debian's, driven by Playwright): it loads offline with no
 console error, every image decodes, every section is there, and the controls change the figures."""
 
-import shutil
 from pathlib import Path
 
 import pytest

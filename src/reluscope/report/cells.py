@@ -9,13 +9,12 @@ import numpy as np
 from reluscope.geometry.patterns import data_box, grid_regions
 from reluscope.geometry.regions import linear_regions
 from reluscope.plots.regions import plot_counts_over_training, plot_grid_cells
-from reluscope.plots.style import plt
-from reluscope.report.document import Image, Section, Table
+from reluscope.report.document import Image, Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
 from reluscope.report.theory import theory_section
 
 if TYPE_CHECKING:
-    from reluscope.studies.study import Budget, Part, StudyContext
+    from reluscope.studies.study import Budget, StudyContext
 
 QUESTION = """\
 *The sheet builds on LE11:* the **decision cells** of a layer are the regions of the input plane on which the
@@ -35,19 +34,17 @@ def units(b: Budget) -> int:
 
 
 def build(ctx: StudyContext) -> Part:
-    from reluscope.studies.study import Part, model_at
-
     b = ctx.budget
     result = ctx.run(b.deep, "he")
     steps = sorted(result.snapshots)
     box = data_box(ctx.data.X)
     grids = []
     for step in steps:
-        grids.append(grid_regions(model_at(result, step), box, b.pixels))
+        grids.append(grid_regions(ctx.model_at(result, step), box, b.pixels))
         ctx.advance(1)
     exact = {}  # step -> exact cell count per layer
     for step in (steps[0], steps[-1]) if b.exact_final else (steps[0],):
-        exact[step] = [len(r) for r in linear_regions(model_at(result, step), box)]
+        exact[step] = [len(r) for r in linear_regions(ctx.model_at(result, step), box)]
         ctx.advance(1)
 
     def draw(fig, key):

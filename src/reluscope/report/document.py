@@ -92,3 +92,11 @@ class Report:
     provenance: dict[str, str]  # shown at the top: data set, seeds, versions, command, wall time
     sections: list[Section]
     lead: str = ""  # Markdown under the title: what the page is and how to read it
+
+
+@dataclass
+class Part:
+    """What one stage of a study contributes: its section of the page and its rows of the summary table."""
+
+    section: Section
+    summary: list[list[str]] = field(default_factory=list)  # rows: task, setting, measured, expected

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reluscope.plots.boundary import plot_decision_boundary
-from reluscope.report.document import Section, Table
+from reluscope.report.document import Part, Section, Table
 from reluscope.report.figures import render_viewer, steps_axis
 
 if TYPE_CHECKING:
-    from reluscope.studies.study import Budget, Part, StudyContext
+    from reluscope.studies.study import Budget, StudyContext
 
 QUESTION = """\
 *Sheet, Task 0:* a working MLP classifier (PyTorch) that classifies one of the 2D toy data sets clearly
@@ -27,8 +27,6 @@ def units(b: Budget) -> int:
 
 
 def build(ctx: StudyContext) -> Part:
-    from reluscope.studies.study import Part, model_at
-
     b = ctx.budget
     result = ctx.run(b.shallow, "normal")
     m = result.metrics
@@ -36,7 +34,7 @@ def build(ctx: StudyContext) -> Part:
 
     def draw(fig, key):
         step = steps[key[0]]
-        plot_decision_boundary(model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
+        plot_decision_boundary(ctx.model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
                                grid=b.grid, title=f"step {step}")
 
     viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6),

@@ -18,13 +18,13 @@ import torch
 
 from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_variance_by_layer
 from reluscope.probe.stats import capture
-from reluscope.report.document import Axis, Image, Section, Table
+from reluscope.report.document import Axis, Image, Part, Section, Table
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.theory import theory_section
 from reluscope.studies.initstudy import HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, probe_with_theory
 
 if TYPE_CHECKING:
-    from reluscope.studies.study import Budget, Part, StudyContext
+    from reluscope.studies.study import Budget, StudyContext
 
 SCHEMES = {"normal": "N(0, 1)", "lecun": "LeCun, Var(W) = 1/n", "he": "He, Var(W) = 2/n"}
 
@@ -141,8 +141,6 @@ def variance_viewer(study: InitStudyResult, advance) -> object:
 
 
 def build(ctx: StudyContext) -> Part:
-    from reluscope.studies.study import Part
-
     b = ctx.budget
     study = init_study(ctx)
     run = {(r["depth"], r["scheme"]): r for r in study.runs}

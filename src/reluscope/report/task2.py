@@ -10,12 +10,12 @@ import torch
 from reluscope.geometry.backproject import VIEWS, backprojection_maps
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
-from reluscope.report.document import Section, Table
+from reluscope.report.document import Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis
 from reluscope.report.theory import theory_section
 
 if TYPE_CHECKING:
-    from reluscope.studies.study import Budget, Part, StudyContext
+    from reluscope.studies.study import Budget, StudyContext
 
 QUESTION = """\
 *Sheet, Task 2:* $y = \\operatorname{{relu}}(xW + b)$ is an affine change of basis followed by the
@@ -43,15 +43,13 @@ def units(b: Budget) -> int:
 
 
 def build(ctx: StudyContext) -> Part:
-    from reluscope.studies.study import Part, model_at
-
     b = ctx.budget
     result = ctx.run(b.deep, "he")
     steps = sorted(result.snapshots)
     X, y = ctx.data.X, ctx.data.y
     frames = []  # per step: view -> {layer index: Frame}
     for step in steps:
-        model = model_at(result, step)
+        model = ctx.model_at(result, step)
         frames.append({v: backprojection_frames(model, X, y, view=v, grid=b.warp_grid) for v in VIEWS})
         ctx.advance(1)
 
@@ -67,7 +65,7 @@ def build(ctx: StudyContext) -> Part:
                            advance=ctx.advance,
                            caption=f"Back-projection of the chosen layer of the {b.deep}-layer He network at the "
                                    "chosen training step, in the three views.")
-    final = model_at(result, steps[-1])
+    final = ctx.model_at(result, steps[-1])
     checks = check_equivalence(final, X, view="embedded")
     maps, pinvs = backprojection_maps(final, view="embedded")
     cond = {i: float(torch.linalg.cond(m.A)) for i, m in maps.items()}  # of the composed map Φ_l

@@ -1,7 +1,7 @@
 """The whole sheet as one study: every task's runs, numbers and figures, written as one offline report.
 
 ``run_study(cfg)`` goes through the stages in the sheet's order — Task 0 (baseline), Task 1 (initialisation),
-Task 2 (back-projection), decision cells — each a function in ``reluscope.report`` that calls the analysis
+Task 2 (back-projection), decision cells — each a module of ``reluscope.report`` that calls the analysis
 library and returns a ``Part``: its report section and its rows of the summary table. ``write_study`` renders
 the page into ``cfg.out`` atomically. One ``progress(n)`` callback advances over all stages together.
 
@@ -23,10 +23,11 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
+from torch import nn
 
 from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
-from reluscope.report.document import Report, Section, Table
+from reluscope.report.document import Part, Report, Section, Table
 from reluscope.report.html import write_report
 from reluscope.train import TrainConfig, TrainResult, fit
 from reluscope.train.rundir import atomic_dir, write_json
@@ -106,13 +107,12 @@ class StudyContext:
             self.runs[depth, init] = result
         return self.runs[depth, init]
 
-
-@dataclass
-class Part:
-    """What a stage returns: its section of the page and its rows of the summary table."""
-
-    section: Section
-    summary: list[list[str]] = field(default_factory=list)  # rows: task, setting, measured, expected
+    @staticmethod
+    def model_at(result: TrainResult, step: int) -> nn.Sequential:
+        """A copy of ``result.model`` with the parameters of snapshot ``step``, in eval mode."""
+        model = copy.deepcopy(result.model)
+        model.load_state_dict(result.snapshots[step])
+        return model.eval()
 
 
 @dataclass
@@ -229,8 +229,7 @@ def write_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None)
 
 def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, str]:
     b = cfg.budget
-    command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed)] + (["--quick"] if cfg.quick
-                                                                                          else [])
+    command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed), *(["--quick"] * cfg.quick)]
     packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
     return {
         "data set": f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test points, "
@@ -243,9 +242,3 @@ def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, st
         "created": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {seconds:.1f} s",
     }
 
-
-def model_at(result: TrainResult, step: int):
-    """A copy of ``result.model`` with the parameters of snapshot ``step``, in eval mode."""
-    model = copy.deepcopy(result.model)
-    model.load_state_dict(result.snapshots[step])
-    return model.eval()
