@@ -9,7 +9,7 @@ weights, ``reluscope.studies.initstudy.probe_with_theory``) so that its figures 
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ import torch
 
 from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_variance_by_layer
 from reluscope.probe.stats import capture
-from reluscope.report.document import Axis, Image, Part, Section, Table
+from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.theory import theory_section
 from reluscope.studies.initstudy import HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, probe_with_theory
@@ -72,8 +72,7 @@ def init_study(ctx: StudyContext) -> InitStudyResult:
     for depth in cfg.depths:
         for scheme in cfg.schemes:
             result = ctx.run(depth, scheme)
-            initial = copy.deepcopy(result.model)
-            initial.load_state_dict(result.snapshots[0])
+            initial = ctx.model_at(result, 0)
             key = dict(scheme=scheme, depth=depth, seed=seed)
             stats += probe_with_theory(initial, X, ctx.data.y_train, **key)
             if depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
@@ -119,7 +118,7 @@ def runs_table(study: InitStudyResult) -> Table:
                          f"momentum 0.9, seed {study.runs[0]['seed']}).")
 
 
-def variance_viewer(study: InitStudyResult, advance) -> object:
+def variance_viewer(study: InitStudyResult, advance: Callable[[int], None]) -> Viewer:
     """Var(z) per layer against theory, with a toggle between schemes (or all) and one between depths."""
     options = [*SCHEMES, "all"]
     depths = study.config.depths

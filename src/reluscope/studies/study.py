@@ -27,6 +27,7 @@ from torch import nn
 
 from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.report import cells, task0, task1, task2
 from reluscope.report.document import Part, Report, Section, Table
 from reluscope.report.html import write_report
 from reluscope.train import TrainConfig, TrainResult, fit
@@ -138,8 +139,6 @@ class Stage:
 
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
-    from reluscope.report import cells, task0, task1, task2
-
     return [Stage(m) for m in (task0, task1, task2, cells)]
 
 
