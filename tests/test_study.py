@@ -18,7 +18,7 @@ from reluscope.report.markup import markdown_to_html
 from reluscope.report import task0, task1
 from reluscope.report.theory import theory_section
 from reluscope.plots.style import plt
-from reluscope.studies.study import StudyConfig, StudyContext, write_study
+from reluscope.studies.study import StudyConfig, StudyContext, total_units, write_study
 from reluscope.train import fit
 
 
@@ -91,7 +91,9 @@ def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_st
     path = tmp_path / "mine.csv"
     save_csv(path, X, y)
     cfg = StudyConfig(dataset=str(path), quick=True, out=tmp_path / "study")
-    write_study(cfg)
+    ticks = []
+    write_study(cfg, progress=ticks.append)
+    assert sum(ticks) == total_units(cfg)  # one progress display over all stages, ending exactly at its total
     (cfg.out / "figures" / "stale.png").write_bytes(b"")
     write_study(cfg)  # an earlier study in --out is replaced as a whole
     assert not (cfg.out / "figures" / "stale.png").exists()

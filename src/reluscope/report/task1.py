@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from reluscope.studies.study import Budget, StudyContext
 
 SCHEMES = {"normal": "N(0, 1)", "lecun": "LeCun, Var(W) = 1/n", "he": "He, Var(W) = 2/n"}
+QUANTITIES = {"pre": "Var(z)", "post": "Var(h)", "grad_pre": "Var(∂L/∂z)"}  # probe quantity -> toggle label
 
 QUESTION = """\
 *Sheet, Task 1:* keep the variance of the intermediate results constant from layer to layer,
@@ -54,7 +55,7 @@ def runs(b: Budget) -> list[tuple[int, str]]:
 
 
 def units(b: Budget) -> int:
-    return 2 * len(SCHEMES) + 2 * (len(SCHEMES) + 1) + 2  # runs probed, variance frames, two figures
+    return 2 * len(SCHEMES) + 2 * (len(SCHEMES) + 1) * len(QUANTITIES) + 2  # runs, variance frames, figures
 
 
 def init_study(ctx: StudyContext) -> InitStudyResult:
@@ -119,24 +120,25 @@ def runs_table(study: InitStudyResult) -> Table:
 
 
 def variance_viewer(study: InitStudyResult, advance: Callable[[int], None]) -> Viewer:
-    """Var(z) per layer against theory, with a toggle between schemes (or all) and one between depths."""
+    """Per-layer variance against theory, with toggles for the scheme (or all), the depth and the quantity."""
     options = [*SCHEMES, "all"]
     depths = study.config.depths
 
     def draw(fig, key):
-        scheme, depth = options[key[0]], depths[key[1]]
+        scheme, depth, quantity = options[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
         schemes = tuple(SCHEMES) if scheme == "all" else (scheme,)
         only = replace(study, config=replace(study.config, schemes=schemes))
-        ax = plot_variance_by_layer(only, depth, ax=fig.subplots())
+        ax = plot_variance_by_layer(only, depth, quantity=quantity, ax=fig.subplots())
         ax.set_title(f"depth {depth}: measured (dots) vs theory (dashed)", fontsize=10)
 
-    return render_viewer("task1_variance", [Axis("init", "toggle", [SCHEMES[s] if s in SCHEMES else s for s in options],
-                                                 initial=len(options) - 1),
-                                            Axis("depth", "toggle", [str(d) for d in depths], initial=len(depths) - 1)],
-                         draw, figsize=(6.4, 4.2), margins=dict(left=0.12, right=0.97, bottom=0.12, top=0.92),
-                         advance=advance,
-                         caption="Variance of the pre-activations per layer at initialisation (log scale): "
-                                 "measured on the training points and predicted for the same weights.")
+    axes = [Axis("init", "toggle", [SCHEMES.get(s, s) for s in options], initial=len(options) - 1),
+            Axis("depth", "toggle", [str(d) for d in depths], initial=len(depths) - 1),
+            Axis("quantity", "toggle", list(QUANTITIES.values()))]
+    return render_viewer("task1_variance", axes, draw, figsize=(6.4, 4.2),
+                         margins=dict(left=0.12, right=0.97, bottom=0.12, top=0.92), dpi=80, advance=advance,
+                         caption="Variance per layer at initialisation (log scale), measured on the training points "
+                                 "and predicted for the same weights: pre-activations z, activations h, and the "
+                                 "gradient of the loss with respect to z.")
 
 
 def build(ctx: StudyContext) -> Part:
