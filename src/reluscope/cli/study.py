@@ -22,8 +22,9 @@ _D = StudyConfig()
 @click.option("--out", type=click.Path(path_type=Path), default=_D.out, show_default=True,
               help="Study directory (an earlier study there is replaced).")
 def study(dataset, quick, seed, out) -> None:
-    """Run Task 0, Task 1, Task 2 and the decision cells; write DIR/report.html and its figures."""
+    """Run the whole sheet (Tasks 0, 1, 2, the decision cells) and write OUT/report.html, one offline page,
+    with its figures and tables beside it."""
     cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out).validate()
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
-    click.echo(f"report -> {page}")
+    click.echo(f"report -> {page} ({page.stat().st_size / 1e6:.1f} MB)")
