@@ -12,7 +12,7 @@ from reluscope.cli import main
 from reluscope.data import generate, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
-from reluscope.report.figures import to_png
+from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import render_html
 from reluscope.report.markup import markdown_to_html
 from reluscope.report import task0, task1
@@ -149,6 +149,17 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     assert data["frames"][1] in page.split('<script type="application/json"')[0]  # initial frame shown
     assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
     assert "<msup>" in page and "<details" in page and page.count("<math") == 2
+
+
+def test_frames_drawn_in_worker_processes_are_the_same_bytes():
+    axes = [Axis("a", "slider", ["0", "1", "2"]), Axis("b", "select", ["x", "y"])]
+
+    def draw(fig, key):
+        fig.subplots().plot(np.arange(5) * (key[0] + 1), color="C0" if key[1] else "C3")
+
+    one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
+    two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2)
+    assert one.frames == two.frames and len(set(one.frames.values())) == 6
 
 
 def test_markdown_math_becomes_mathml():

@@ -2,14 +2,19 @@
 
 Frames are drawn on one reused figure of a fixed size and fixed margins (no ``bbox_inches="tight"``, no
 layout engine: it would double the drawing time of a frame), so every frame of a viewer has the same pixel
-size and the axes do not jump while a slider moves. PNGs are quantised to a
-palette, which keeps a report of a few hundred frames within a few MB.
+size and the axes do not jump while a slider moves. PNGs are quantised to a palette, which keeps a report of
+a few hundred frames within a few MB.
+
+Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (each with its own
+figure); the drawing function and its data reach the workers by ``fork``, only the PNG bytes come back.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 
 from matplotlib.figure import Figure
@@ -19,6 +24,8 @@ from reluscope.plots.style import plt
 from reluscope.report.document import Axis, Viewer
 
 DPI = 72  # modest: a 6-inch-wide figure is 432 px
+# processes drawing a viewer's frames (1 where there is no fork, e.g. Windows)
+WORKERS = min(4, os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
 def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True) -> bytes:
@@ -36,23 +43,48 @@ def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True
 
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple[int, ...]], None], *,
                   figsize: tuple[float, float], margins: dict[str, float] | None = None, caption: str = "",
-                  dpi: int = DPI, advance: Callable[[int], None] | None = None) -> Viewer:
+                  dpi: int = DPI, advance: Callable[[int], None] | None = None,
+                  workers: int = WORKERS) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
 
     ``draw`` receives the cleared figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
     keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
+    With ``workers > 1`` the frames are drawn in that many forked processes (same bytes as with one).
     """
-    fig = plt.figure(figsize=figsize)
-    fig.subplots_adjust(**(margins or {}))
-    frames = {}
-    for key in itertools.product(*(range(len(a.options)) for a in axes)):
-        fig.clear()
-        draw(fig, key)
-        frames[key] = to_png(fig, dpi=dpi, close=False)
-        if advance is not None:
-            advance(1)
-    plt.close(fig)
+    keys = list(itertools.product(*(range(len(a.options)) for a in axes)))
+    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, fig=None)
+    try:
+        if workers > 1 and len(keys) > workers:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pngs = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
+                frames = {key: _advanced(png, advance) for key, png in zip(keys, pngs)}
+        else:
+            frames = {key: _advanced(_frame(key), advance) for key in keys}
+    finally:
+        if _JOB["fig"] is not None:
+            plt.close(_JOB["fig"])
+        _JOB.clear()
     return Viewer(name, list(axes), frames, caption)
+
+
+_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi, and this process's figure
+
+
+def _frame(key: tuple[int, ...]) -> bytes:
+    """One frame of the viewer in ``_JOB``, drawn on this process's reused figure."""
+    if _JOB["fig"] is None:
+        _JOB["fig"] = plt.figure(figsize=_JOB["figsize"])
+        _JOB["fig"].subplots_adjust(**_JOB["margins"])
+    fig = _JOB["fig"]
+    fig.clear()
+    _JOB["draw"](fig, key)
+    return to_png(fig, dpi=_JOB["dpi"], close=False)
+
+
+def _advanced(png: bytes, advance: Callable[[int], None] | None) -> bytes:
+    if advance is not None:
+        advance(1)
+    return png
 
 
 def steps_axis(steps: Sequence[int]) -> Axis:
