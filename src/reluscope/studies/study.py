@@ -52,7 +52,7 @@ class Budget:
     deep: int = 11  # the depth at which N(0, 1) fails
 
 
-FULL = Budget(n_samples=1000, steps=3000, frames=9, grid=140, pixels=200, warp_grid=40, exact_final=True)
+FULL = Budget(n_samples=1000, steps=3000, frames=7, grid=140, pixels=180, warp_grid=40, exact_final=True)
 QUICK = Budget(n_samples=300, steps=300, frames=3, grid=50, pixels=80, warp_grid=20, exact_final=False)
 
 
