@@ -8,18 +8,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import (backproject, backprojection_maps, forward64, pinv)
 from reluscope.geometry.pca import fit_pca
-from reluscope.model import build_mlp, init_model_
-
-
-def he_net(in_dim=2, width=8, depth=4, n_classes=2, seed=0, bias_std=0.3, activation="relu"):
-    g = torch.Generator().manual_seed(seed)
-    model = build_mlp(in_dim, width, depth, n_classes, activation=activation)
-    init_model_(model, "he", generator=g)
-    with torch.no_grad():
-        for m in model:
-            if isinstance(m, nn.Linear):
-                m.bias.copy_(bias_std * torch.randn(m.out_features, generator=g))
-    return model.double().requires_grad_(False)
+from nets import random_net as he_net
 
 
 def points(n=300, dim=2, seed=1, scale=2.0):

@@ -9,24 +9,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from nets import random_net
 from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import affine_fit_residuals, check_equivalence
 
 TOL = 1e-8
 
 
-def random_net(in_dim, width, depth, n_classes, seed, activation="relu"):
-    """He-initialised weights, N(0, 0.5²) biases, float64."""
-    from reluscope.model import build_mlp, init_model_
-
-    g = torch.Generator().manual_seed(seed)
-    model = build_mlp(in_dim, width, depth, n_classes, activation=activation)
-    init_model_(model, "he", generator=g)
-    with torch.no_grad():
-        for m in model:
-            if isinstance(m, nn.Linear):
-                m.bias.copy_(0.5 * torch.randn(m.out_features, generator=g))
-    return model.double().requires_grad_(False)
+def net(in_dim, width, depth, n_classes, seed, activation="relu"):
+    return random_net(in_dim, width, depth, n_classes, seed, bias_std=0.5, activation=activation)
 
 
 def cloud(n, dim, seed):
@@ -54,7 +45,7 @@ def test_affine_fit_residuals_oracle():
 def test_embedded_view_is_globally_equivalent(in_dim, width, depth, extra, seed, leaky):
     """Hidden layers square, output layer narrower: every Φ_l injective, so h_l = ψ(x̂_l) on all points."""
     n_classes = max(2, width - extra)
-    model = random_net(in_dim, width, depth, n_classes, seed, "leaky_relu" if leaky else "relu")
+    model = net(in_dim, width, depth, n_classes, seed, "leaky_relu" if leaky else "relu")
     assume(composed_cond(model, depth - 1) < 1e6)  # the theorem is exact; the float64 check needs this
     for eq in check_equivalence(model, cloud(300, in_dim, seed + 1), view="embedded"):
         assert eq.holds(TOL), eq
@@ -65,7 +56,7 @@ def test_embedded_view_is_globally_equivalent(in_dim, width, depth, extra, seed,
 @given(in_dim=st.integers(1, 3), width=st.integers(3, 8), seed=st.integers(0, 10_000), leaky=st.booleans())
 def test_input_view_of_one_layer_is_equivalent_on_every_region(in_dim, width, seed, leaky):
     """Theorem A(c): rank W = n, W⁺ = Wᵀ(WWᵀ)⁻¹: equivalence on each activation region."""
-    model = random_net(in_dim, width, 2, 2, seed, "leaky_relu" if leaky else "relu")
+    model = net(in_dim, width, 2, 2, seed, "leaky_relu" if leaky else "relu")
     (eq,) = check_equivalence(model, cloud(2000, in_dim, seed + 1), view="input", layers=[0], per_region=True)
     assert eq.holds(TOL), eq
     assert eq.n_regions >= 1 and eq.n_points >= in_dim + 2
@@ -73,7 +64,7 @@ def test_input_view_of_one_layer_is_equivalent_on_every_region(in_dim, width, se
 
 def test_input_view_of_an_expanding_layer_fails_globally():
     """m > n: the activations span more than n dimensions, no affine map from R^n reaches them."""
-    model = random_net(2, 8, 3, 2, seed=3)
+    model = net(2, 8, 3, 2, seed=3)
     X = cloud(1000, 2, 4)
     (eq,) = check_equivalence(model, X, view="input", layers=[0])
     assert eq.act_from_bp > 0.1 and not eq.holds(TOL)
