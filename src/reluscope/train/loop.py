@@ -72,15 +72,17 @@ def first_nonfinite_layer(model: nn.Module, X: torch.Tensor) -> str | None:
 
 @torch.no_grad()
 def first_unstable_layer(model: nn.Module, X: torch.Tensor, factor: float = UNSTABLE_FACTOR) -> str | None:
-    """Name of the first linear layer whose pre-activation second moment on ``X`` is more than ``factor``
+    """Name of the first hidden layer whose pre-activation second moment on ``X`` is more than ``factor``
     times larger or smaller than the input's (where the activations blow up or die out); ``None`` if none.
+
+    The logits layer is a read-out of a few units and is not judged.
     """
     h = X
     ref = float(X.pow(2).mean())
     for layer in linear_layers(model):
         z = layer.linear(h)  # (n, width)
         ratio = float(z.double().pow(2).mean()) / ref
-        if not (1.0 / factor <= ratio <= factor):
+        if layer.activation is not None and not (1.0 / factor <= ratio <= factor):
             return f"layer {layer.index + 1} ({layer.name})"
         h = layer.act(z)
     return None
