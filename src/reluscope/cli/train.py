@@ -8,6 +8,7 @@ import click
 
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
+from reluscope.model import INITS
 from reluscope.train import TrainConfig
 from reluscope.train.artifacts import train_to_dir
 
@@ -22,7 +23,7 @@ _D = TrainConfig()
 @click.option("--depth", type=int, default=_D.depth, show_default=True, help="Number of linear layers.")
 @click.option("--width", type=int, default=_D.width, show_default=True, help="Hidden width.")
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
-@click.option("--init", default=_D.init, show_default=True, help="Weight initialisation scheme.")
+@click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INITS)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
 @click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate.")
 @click.option("--steps", type=int, default=_D.steps, show_default=True, help="Optimisation steps.")
