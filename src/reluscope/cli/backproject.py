@@ -14,7 +14,8 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS, backprojection_maps, check_view
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
-from reluscope.train.rundir import atomic_dir, load_run, prepare_out_dir, write_json
+from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
+from reluscope.train.rundir import load_run
 
 
 @app.command()

@@ -16,7 +16,8 @@ from reluscope.geometry.regions import linear_regions
 from reluscope.plots.regions import (animate_cells, plot_counts_over_training, plot_decision_cells,
                                      plot_grid_panels, plot_layer_panels, plot_region_counts)
 from reluscope.plots.style import save
-from reluscope.train.rundir import atomic_dir, load_run, prepare_out_dir, write_csv
+from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
+from reluscope.train.rundir import load_run
 
 
 @app.command()

@@ -34,12 +34,12 @@ import torch
 from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model.init import check_init
+from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv, write_json
 from reluscope.plots.initstudy import curves_figure, histograms_figure, variance_figure
 from reluscope.plots.style import save
 from reluscope.probe.stats import capture, probe, table
 from reluscope.probe.theory import LayerMoments, predict
 from reluscope.train import TrainConfig, fit
-from reluscope.train.rundir import atomic_dir, prepare_out_dir, write_csv, write_json
 
 SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)

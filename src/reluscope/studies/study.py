@@ -27,11 +27,11 @@ from torch import nn
 
 from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.outputs import atomic_dir, write_json
 from reluscope.report import cells, task0, task1, task2
 from reluscope.report.document import Part, Report, Section, Table
 from reluscope.report.html import write_report
 from reluscope.train import TrainConfig, TrainResult, fit
-from reluscope.train.rundir import atomic_dir, write_json
 
 MARKER = "study.json"  # written into every study directory; only such a directory is overwritten
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from reluscope.outputs import prepare_out_dir
 from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.style import axes, save
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import fit
-from reluscope.train.rundir import Run, load_run, prepare_out_dir, save_run
+from reluscope.train.rundir import Run, load_run, save_run
 
 
 def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,

@@ -1,4 +1,4 @@
-"""A run directory: everything one training run produced, written atomically.
+"""A run directory: everything one training run produced, written atomically (``reluscope.outputs``).
 
 Layout::
 
@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +28,7 @@ from torch import nn
 from reluscope.data import Dataset, Standardizer
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp
+from reluscope.outputs import atomic_dir, write_csv, write_json
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult
 
@@ -55,49 +52,6 @@ class Run:
         model = _architecture(self.config, self.data.n_classes)
         model.load_state_dict(self.snapshots[step])
         return model.eval()
-
-
-def prepare_out_dir(out: str | Path, *, force: bool = False) -> Path:
-    """Check that ``out`` may be written: it must not exist as a non-empty directory unless ``force``."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ReluscopeError(f"--out {out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ReluscopeError(f"--out {out} exists and is not empty (use --force to overwrite)")
-    return out
-
-
-@contextmanager
-def atomic_dir(out: str | Path):
-    """Yield a temporary directory beside ``out``; on success it replaces ``out`` in one rename.
-
-    A crash leaves ``out`` as it was (no half-written run directory); the temporary one is removed.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def save_run(out: str | Path, cfg: TrainConfig, data: Dataset, result: TrainResult,

@@ -1,0 +1,66 @@
+"""Writing outputs atomically: a directory appears complete, in one rename, or not at all.
+
+Every command that writes a directory (a run, a study, a region or back-projection analysis) checks ``out``
+with ``prepare_out_dir``, fills a temporary directory beside it inside ``atomic_dir`` and lets the rename put
+it in place; ``write_json`` and ``write_csv`` are the two table formats those directories hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from reluscope.errors import ReluscopeError
+
+
+def prepare_out_dir(out: str | Path, *, force: bool = False) -> Path:
+    """Check that ``out`` may be written: it must not exist as a non-empty directory unless ``force``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReluscopeError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ReluscopeError(f"--out {out} exists and is not empty (use --force to overwrite)")
+    return out
+
+
+@contextmanager
+def atomic_dir(out: str | Path):
+    """Yield a temporary directory beside ``out``; on success it replaces ``out`` in one rename.
+
+    A crash leaves ``out`` as it was (no half-written directory); the temporary one is removed. The
+    temporary directory is made by a plain ``mkdir``, so ``out`` gets the mode any new directory gets
+    (``0o777`` less the umask), not the private ``0o700`` of ``tempfile.mkdtemp``.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}-{secrets.token_hex(4)}")
+    tmp.mkdir()
+    try:
+        yield tmp
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_json(path: Path, obj) -> None:
+    """``obj`` as indented JSON; NaN and infinity are refused (JSON has neither)."""
+    path.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """``rows`` (dicts with the same keys, in column order) as a CSV file with a header."""
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
