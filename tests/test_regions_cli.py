@@ -5,8 +5,10 @@ import csv
 import pytest
 
 from reluscope.cli import main
+from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import data_box
 from reluscope.geometry.regions import linear_regions
+from reluscope.studies.regions import regions_to_dir
 from reluscope.train.rundir import load_run
 
 
@@ -85,3 +87,14 @@ def test_bad_input_exits_2_with_one_line(case, run_dir, plain_run_dir, tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("reluscope: error:") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_library_call_checks_input_and_returns_what_the_command_prints(plain_run_dir, tmp_path):
+    run = load_run(plain_run_dir)
+    for kwargs, message in [(dict(grid=1), "--grid must be at least 2"), (dict(animate=True), "no snapshots")]:
+        with pytest.raises(ReluscopeError, match=message):
+            regions_to_dir(run, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+    result = regions_to_dir(run, tmp_path / "out", grid=32)
+    assert result.out == tmp_path / "out" and result.grid == 32
+    assert result.counts == [int(r["count"]) for r in _rows(tmp_path / "out" / "region_counts.csv")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -10,13 +9,7 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, data_box, grid_regions
-from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
-from reluscope.geometry.regions import linear_regions
-from reluscope.plots.regions import (animate_cells, plot_counts_over_training, plot_decision_cells,
-                                     plot_grid_panels, plot_layer_panels, plot_region_counts)
-from reluscope.plots.style import save
-from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
+from reluscope.studies.regions import regions_to_dir
 from reluscope.train.rundir import load_run
 
 
@@ -38,40 +31,11 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     """Count and draw the linear regions (decision cells) of every layer of a trained run."""
     if exact and grid is not None:
         raise ReluscopeError("choose --exact or --grid N, not both")
-    if grid is not None and grid < 2:
-        raise ReluscopeError(f"--grid must be at least 2, got {grid}")
     run = load_run(run_dir)
-    box = data_box(run.data.X, margin) if box is None else check_box(box)
-    out = prepare_out_dir(run.path / "regions" if out is None else out, force=force)
-    steps = sorted(run.snapshots)
-    if animate and not steps:
-        raise ReluscopeError(f"{run_dir} has no snapshots to animate (train with --snapshots K)")
-    X, y = run.data.X, run.data.y
-    start = time.perf_counter()
-    with atomic_dir(out) as tmp:
-        if grid is None:
-            layers = linear_regions(run.model, box)
-            seconds = time.perf_counter() - start
-            write_csv(tmp / "region_counts.csv", as_rows(layer_stats(layers)))
-            save(plot_layer_panels(layers, X=X, y=y, colors=colors), tmp / "cells.png")
-            save(plot_decision_cells(layers[-1], X=X, y=y, colors=colors).figure, tmp / "decision_cells.png")
-            counts = [len(r) for r in layers]
-        else:
-            cells = grid_regions(run.model, box, grid)
-            seconds = time.perf_counter() - start
-            counts = cells.counts
-            write_csv(tmp / "region_counts.csv", [{"layer": i + 1, "count": c} for i, c in enumerate(counts)])
-            save(plot_grid_panels(cells, colors=colors), tmp / "cells.png")
-        save(plot_region_counts(counts).figure, tmp / "region_counts.png")
-        if steps:
-            with progress_bar(len(steps), "regions over training") as advance:
-                over = counts_over_training(run.model_at, steps, box, grid=grid, progress=advance)  # (S, L)
-            write_csv(tmp / "counts_over_training.csv",
-                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
-                       for s, row in zip(steps, over)])
-            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
-        if animate:
-            animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
+    with progress_bar(len(run.snapshots), "regions over training") as advance:
+        result = regions_to_dir(run, out, grid=grid, box=box, margin=margin, colors=colors, animate=animate,
+                                force=force, progress=advance)
+    counts = result.counts
     method = "exact" if grid is None else f"grid {grid}×{grid}"
     click.echo(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
-               f"{' '.join(map(str, counts))}) in {seconds:.2f} s -> {out}")
+               f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s -> {result.out}")

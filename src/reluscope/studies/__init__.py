@@ -1,1 +1,2 @@
-"""Studies: many runs composed into one answer (init study, sweeps, the whole sheet)."""
+"""Studies: many runs composed into one answer (init study, sweeps, the whole sheet), and the analyses of one
+trained run written to a directory (its decision cells, its back-projection)."""

@@ -1,0 +1,90 @@
+"""The decision cells of every layer of one trained run, written to a directory (``reluscope regions``).
+
+Layout::
+
+    OUT/region_counts.csv          regions per layer (exact: also their areas, vertices, …)
+    OUT/cells.png                  one panel per layer, each cell coloured by its activation pattern
+    OUT/decision_cells.png         the last layer's cells with the data (exact only)
+    OUT/region_counts.png          regions per layer
+    OUT/counts_over_training.csv   regions per layer at every snapshot (when the run kept snapshots)
+    OUT/counts_over_training.png
+    OUT/cells.gif                  the last layer's exact cells over the snapshots (``animate``)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.patterns import Box, check_box, data_box, grid_regions
+from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
+from reluscope.geometry.regions import linear_regions
+from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
+from reluscope.plots.regions import (animate_cells, plot_counts_over_training, plot_decision_cells,
+                                     plot_grid_panels, plot_layer_panels, plot_region_counts)
+from reluscope.plots.style import save
+from reluscope.train.rundir import Run
+
+
+@dataclass
+class RegionsResult:
+    """What ``regions_to_dir`` counted and where it wrote it."""
+
+    out: Path
+    grid: int | None  # None: exact polygons; N: the patterns of an N×N grid
+    counts: list[int]  # regions after each layer, of the trained network
+    seconds: float  # wall time of the count (figures and snapshots not included)
+
+
+def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
+                   box: Box | None = None, margin: float = 0.5,
+                   colors: str = "hash", animate: bool = False, force: bool = False,
+                   progress: Callable[[], None] | None = None) -> RegionsResult:
+    """Count and draw the linear regions of every layer of ``run`` in ``box``; write ``out`` atomically.
+
+    ``out`` defaults to ``RUN/regions``; ``box = (x0, x1, y0, y1)`` to the data's box widened by ``margin``.
+    ``grid=None`` cuts exact polygons; ``grid=N`` counts the activation patterns at N×N pixel centres (a
+    lower bound on the exact count). ``progress()`` is called after each snapshot counted.
+
+    Raises
+    ------
+    ReluscopeError
+        For a grid under 2, an empty box, ``animate`` on a run without snapshots, or an ``out`` that may
+        not be written (non-empty without ``force``).
+    """
+    if grid is not None and grid < 2:
+        raise ReluscopeError(f"--grid must be at least 2, got {grid}")
+    box = data_box(run.data.X, margin) if box is None else check_box(box)
+    out = prepare_out_dir(run.path / "regions" if out is None else out, force=force)
+    steps = sorted(run.snapshots)
+    if animate and not steps:
+        raise ReluscopeError(f"{run.path} has no snapshots to animate (train with --snapshots K)")
+    X, y = run.data.X, run.data.y
+    start = time.perf_counter()
+    with atomic_dir(out) as tmp:
+        if grid is None:
+            layers = linear_regions(run.model, box)
+            seconds = time.perf_counter() - start
+            counts = [len(r) for r in layers]
+            write_csv(tmp / "region_counts.csv", as_rows(layer_stats(layers)))
+            save(plot_layer_panels(layers, X=X, y=y, colors=colors), tmp / "cells.png")
+            save(plot_decision_cells(layers[-1], X=X, y=y, colors=colors).figure, tmp / "decision_cells.png")
+        else:
+            cells = grid_regions(run.model, box, grid)
+            seconds = time.perf_counter() - start
+            counts = cells.counts
+            write_csv(tmp / "region_counts.csv", [{"layer": i + 1, "count": c} for i, c in enumerate(counts)])
+            save(plot_grid_panels(cells, colors=colors), tmp / "cells.png")
+        save(plot_region_counts(counts).figure, tmp / "region_counts.png")
+        if steps:
+            over = counts_over_training(run.model_at, steps, box, grid=grid, progress=progress)  # (S, L)
+            write_csv(tmp / "counts_over_training.csv",
+                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
+                       for s, row in zip(steps, over)])
+            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+        if animate:
+            animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
+    return RegionsResult(out, grid, counts, seconds)
