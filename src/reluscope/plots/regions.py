@@ -55,25 +55,34 @@ def plot_cells(regions: LayerRegions, *, ax=None, colors: str = "hash", X: np.nd
                                      edgecolors="0.25", linewidths=edge_width))
     if boundary is not None and len(boundary):
         ax.add_collection(LineCollection(boundary, colors="k", linewidths=1.6))
-    if X is not None:
-        n_classes = int(y.max()) + 1 if y is not None else 1
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap=class_cmap(n_classes), vmin=-0.5, vmax=n_classes - 0.5, s=5,
-                   edgecolors="white", linewidths=0.2)
+    scatter_data(ax, X, y)
     x0, x1, y0, y1 = regions.box
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", xticks=[], yticks=[])
     ax.set_title(title if title is not None else f"layer {regions.layer}: {len(regions)} cells", fontsize=9)
     return ax
 
 
-def plot_grid_cells(grid: GridRegions, layer: int, *, ax=None, colors: str = "hash", title: str | None = None):
-    """The grid approximation of layer ``layer`` (1-based) as an image of pattern colours. Returns the Axes."""
+def scatter_data(ax, X: np.ndarray | None, y: np.ndarray | None) -> None:
+    """Overlay the data points ``X`` (n, 2), coloured by their class ``y`` (n,), on a cell plot."""
+    if X is None:
+        return
+    n_classes = int(y.max()) + 1 if y is not None else 1
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=class_cmap(n_classes), vmin=-0.5, vmax=n_classes - 0.5, s=5,
+               edgecolors="white", linewidths=0.2)
+
+
+def plot_grid_cells(grid: GridRegions, layer: int, *, ax=None, colors: str = "hash", X: np.ndarray | None = None,
+                    y: np.ndarray | None = None, title: str | None = None):
+    """The grid approximation of layer ``layer`` (1-based) as an image of pattern colours, with the data
+    ``X`` (n, 2) coloured by ``y`` overlaid when given. Returns the Axes."""
     ax = axes(ax)
     keys = grid.keys[layer - 1]  # (n, n)
     uniq, inverse = np.unique(keys, return_inverse=True)
     image = key_colors(uniq, colors=colors)[inverse.reshape(keys.shape)]  # (n, n, 3)
     x0, x1, y0, y1 = grid.box
     ax.imshow(image, origin="lower", extent=(x0, x1, y0, y1), interpolation="nearest")
-    ax.set(xticks=[], yticks=[])
+    scatter_data(ax, X, y)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xticks=[], yticks=[])
     ax.set_title(title if title is not None else f"layer {layer}: {len(uniq)} patterns (grid)", fontsize=9)
     return ax
 

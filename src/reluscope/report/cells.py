@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 QUESTION = """\
 *The sheet builds on LE11:* the **decision cells** of a layer are the regions of the input plane on which the
 network truncated after that layer is a single affine map — one activation pattern of its ReLUs. Below, the
-cells of every hidden layer of the {deep}-layer He network of Task 1.4, at each training snapshot. Each
-image colours the pattern of every pixel centre (a cell keeps its colour across layers and steps); the
-table sets these grid counts beside the exact counts of convex polygons.
+cells of every hidden layer of the {deep}-layer He network of Task 1.4, at each training snapshot, with the
+data coloured by class. Each image colours the pattern of every pixel centre (a cell keeps its colour across
+layers and steps); the table sets these grid counts beside the exact counts of convex polygons.
 """
 
 
@@ -50,7 +50,7 @@ def build(ctx: StudyContext) -> Part:
     def draw(fig, key):
         i, layer = key[0], key[1] + 1
         grid = grids[i]
-        plot_grid_cells(grid, layer, ax=fig.subplots(),
+        plot_grid_cells(grid, layer, ax=fig.subplots(), X=ctx.data.X, y=ctx.data.y,
                         title=f"step {steps[i]}, layer {layer}: {grid.counts[layer - 1]} patterns")
 
     hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer

@@ -32,6 +32,14 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+NUMBER = re.compile(r"^[−+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][−+-]?\d+)?%?$")
+
+
+def is_number(cell) -> bool:
+    """Whether a table cell reads as a number (right-aligned on the page); text stays left-aligned."""
+    return bool(NUMBER.match(str(cell).strip()))
+
+
 def kind_of(block) -> str:
     return {Image: "image", Table: "table", Viewer: "viewer", str: "markdown"}[type(block)]
 
@@ -47,6 +55,7 @@ def viewer_json(viewer: Viewer) -> Markup:
 def render_html(report: Report) -> str:
     """The page as a string."""
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.tests["number"] = is_number
     template = env.from_string((ASSETS / "report.html.j2").read_text())
     md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
     sections = [dict(id=s.id, title=s.title, intro=md(s.intro), derivation=md(s.derivation) if s.derivation else "",
