@@ -7,8 +7,10 @@ import pytest
 from PIL import Image
 
 from reluscope.cli import main
+from reluscope.errors import ReluscopeError
 from reluscope.plots.backprojection import backprojection_frames, plot_backprojection, plot_layers, render_frames
 from reluscope.plots.style import plt
+from reluscope.studies.backprojection import backproject_to_dir
 from reluscope.train.rundir import load_run
 from reluscope.train import TrainConfig
 from reluscope.train.artifacts import train_to_dir
@@ -102,3 +104,18 @@ def test_render_frames_writes_one_png_per_step_and_layer_of_one_size(run11, tmp_
     assert paths[10, 10].name == "step000010_layer11.png"
     sizes = {Image.open(p).size for p in paths.values()}
     assert len(sizes) == 1  # a slider over them does not jump
+
+
+def test_library_call_checks_input_and_returns_the_summary_it_wrote(run11, tmp_path):
+    run = load_run(run11)
+    plain = train_to_dir(TrainConfig(dataset="moons", n_samples=60, depth=2, steps=2), tmp_path / "plain")
+    for r, kwargs, message in [(run, dict(view="sideways"), "unknown view"), (run, dict(grid=1), "at least 2"),
+                               (plain, dict(animate=True), "no snapshots")]:
+        with pytest.raises(ReluscopeError, match=message):
+            backproject_to_dir(r, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+    result = backproject_to_dir(run, tmp_path / "out", layers=[0, -1], grid=8)
+    assert result.out == tmp_path / "out" and result.per_region  # ReLU net, input view
+    assert {"view": "input", "layers": result.layers} == json.loads((result.out / "summary.json").read_text())
+    assert result.worst_residual == max(r["act_from_backprojection_residual"] for r in result.layers)
+    assert backproject_to_dir(plain, grid=8).out == plain.path / "backproject-input"  # the default out

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from pathlib import Path
 
 import click
-import torch
 
 from reluscope.cli.app import app
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import VIEWS, backprojection_maps, check_view
-from reluscope.geometry.equivalence import check_equivalence
-from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
-from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
+from reluscope.geometry.backproject import VIEWS
+from reluscope.studies.backprojection import backproject_to_dir
 from reluscope.train.rundir import load_run
 
 
@@ -33,33 +28,12 @@ from reluscope.train.rundir import load_run
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
 def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
-    check_view(view)
-    if grid < 2:
-        raise ReluscopeError(f"--grid must be at least 2, got {grid}")
-    if mp4 and shutil.which("ffmpeg") is None and importlib.util.find_spec("imageio_ffmpeg") is None:
-        raise ReluscopeError("--mp4 needs an ffmpeg on PATH or the imageio-ffmpeg package")
-    animate = animate or mp4
-    run = load_run(run_dir)
     idx = parse_layers(layers)
-    if animate and not run.snapshots:
-        raise ReluscopeError(f"{run_dir} has no snapshots to animate (train with --snapshots K)")
-    out = prepare_out_dir(out or Path(run_dir) / f"backproject-{view}", force=force)
-    X, y = run.data.X, run.data.y
-    frames = backprojection_frames(run.model, X, y, view=view, layers=idx, grid=grid)
-    per_region = view != "embedded" and run.config.activation in ("relu", "leaky_relu", "identity")
-    eq = check_equivalence(run.model, X, view=view, layers=idx, per_region=per_region)
-    maps, pinvs = backprojection_maps(run.model, view=view, layers=idx)
-    with atomic_dir(out) as tmp:
-        save_layer_figures(frames, tmp)
-        write_json(tmp / "summary.json", summary(view, eq, frames, maps, pinvs))
-        if animate:
-            models = {step: run.model_at(step) for step in run.snapshots}
-            animate_backprojection(models, X, y, tmp / f"backprojection.{'mp4' if mp4 else 'gif'}",
-                                   view=view, layers=idx, grid=min(grid, 40))
-    worst = max(e.act_from_bp for e in eq)
-    where = "per activation region" if per_region else "globally"
-    click.echo(f"{len(frames)} layers, {view} view: worst affine-equivalence residual {worst:.1e} "
-               f"({where}, on the data) -> {out}")
+    result = backproject_to_dir(load_run(run_dir), out, layers=idx, view=view, animate=animate, mp4=mp4,
+                                grid=grid, force=force)
+    where = "per activation region" if result.per_region else "globally"
+    click.echo(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
+               f"{result.worst_residual:.1e} ({where}, on the data) -> {result.out}")
 
 
 def parse_layers(text: str) -> list[int] | None:
@@ -73,18 +47,3 @@ def parse_layers(text: str) -> list[int] | None:
     if 0 in numbers:
         raise ReluscopeError("--layers counts from 1 (first linear layer) or from -1 (last)")
     return [n - 1 if n > 0 else n for n in numbers]
-
-
-def summary(view: str, eq, frames, maps, pinvs) -> dict:
-    """summary.json: per layer its W's rank and condition number, the condition number of the composed map
-    Φ_l (the check's round-off grows like it · 1e-16), the PCA variance shares (embedded) and the
-    affine-equivalence residuals on the data (per activation region in the input views)."""
-    rows = []
-    for e in eq:
-        f, p = frames[e.layer], pinvs[e.layer]
-        rows.append({"layer": e.layer + 1, "module": e.name, "title": f.title, "rank": p.rank, "cond": p.cond,
-                     "map_cond": float(torch.linalg.cond(maps[e.layer].A)),
-                     "explained_variance_ratio": None if f.explained is None else f.explained.tolist(),
-                     "act_from_backprojection_residual": e.act_from_bp,
-                     "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions})
-    return {"view": view, "layers": rows}
