@@ -10,7 +10,7 @@ from reluscope.cli import main
 from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.plots.sweep import plot_trainability
-from reluscope.studies.sweep import SweepConfig, read_rows, run_sweep
+from reluscope.studies.sweep import SweepConfig, read_rows, run_sweep, total_units
 from reluscope.train import TrainConfig, train_model
 from reluscope.train.ensemble import Member, init_member
 
@@ -63,6 +63,16 @@ def test_a_killed_sweep_keeps_the_finished_ensembles(tmp_path, trained):
     assert result.trained == 4 and trained["members"] == 8
 
 
+def test_progress_is_called_total_units_times_fresh_resumed_and_forced(tmp_path):
+    cfg = tiny()
+    for force in (False, False, True):  # a fresh sweep, the same again (nothing to train), started over
+        ticks = []
+        want = total_units(cfg, tmp_path, force=force)
+        run_sweep(cfg, tmp_path, force=force, progress=ticks.append)
+        assert len(ticks) == want
+    assert want == 2 * BASE.steps  # one ensemble per depth
+
+
 def test_rows_are_the_runs_trained_alone(tmp_path):
     result = run_sweep(tiny(depths=[3]), tmp_path)
     row = next(r for r in result.rows if r["sigma_w2"] == 2.0 and r["seed"] == 1)
@@ -97,6 +107,8 @@ def test_cli_quick_sweep_and_resume(tmp_path, capsys):
     assert main(["sweep", "--quick", "--steps", "5", "--n-samples", "40", "--out", str(out)]) == 0
     assert "0 runs trained, 9 resumed" in capsys.readouterr().out
     assert (out / "trainability.png").is_file()
+    quick = SweepConfig.quick()
+    assert {(d, w) for _, d, w, *_ in quick.runs()} == {(r["depth"], r["sigma_w2"]) for r in read_rows(out / "runs.csv")}
 
 
 @pytest.mark.parametrize("args, message", [

@@ -11,10 +11,9 @@ import numpy as np
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
-from reluscope.studies.sweep import SweepConfig, open_sweep, pending, run_sweep
+from reluscope.studies.sweep import SweepConfig, run_sweep, total_units
 
 _D = SweepConfig()
-QUICK = dict(depths="2,10,20", sigma_w2="1,2,3", seeds=1, steps=100, n_samples=200)
 
 
 def parse_values(text: str, kind: type, name: str) -> list:
@@ -56,22 +55,20 @@ def parse_values(text: str, kind: type, name: str) -> list:
 def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimizer, lr, steps, n_samples, quick,
           out, force, device) -> None:
     """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
-    small = QUICK if quick else {}
-
-    def pick(value, key, default):
-        return value if value is not None else small.get(key, default)
-
-    base = replace(_D.base, width=width, activation=activation,
-                   optimizer=optimizer, lr=lr, steps=pick(steps, "steps", _D.base.steps),
-                   n_samples=pick(n_samples, "n_samples", _D.base.n_samples))
-    cfg = SweepConfig(depths=parse_values(pick(depths, "depths", "2,5,10,20,30,40,50"), int, "depths"),
-                      sigma_w2=parse_values(pick(sigma_w2, "sigma_w2", "0.5:4:8"), float, "sigma-w2"),
-                      sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
-                      datasets=[d.strip() for d in datasets.split(",") if d.strip()],
-                      seeds=pick(seeds, "seeds", _D.seeds), base=base).validate()
-    open_sweep(cfg, out, force=force)
-    with progress_bar(len(pending(cfg, out)) * base.steps, "sweep") as advance:
-        result = run_sweep(cfg, out, progress=lambda step: advance(), device=device)
+    defaults = SweepConfig.quick() if quick else _D
+    training = dict(width=width, activation=activation, optimizer=optimizer, lr=lr, steps=steps, n_samples=n_samples)
+    grid = dict(depths=None if depths is None else parse_values(depths, int, "depths"),
+                sigma_w2=None if sigma_w2 is None else parse_values(sigma_w2, float, "sigma-w2"),
+                sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
+                datasets=[d.strip() for d in datasets.split(",") if d.strip()], seeds=seeds)
+    cfg = replace(defaults, **_given(grid), base=replace(defaults.base, **_given(training))).validate()
+    with progress_bar(total_units(cfg, out, force=force), "sweep") as advance:
+        result = run_sweep(cfg, out, force=force, progress=lambda step: advance(), device=device)
     ok = sum(r["status"] == "ok" for r in result.rows)
     click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained} resumed, in "
                f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok -> {result.figure}")
+
+
+def _given(options: dict) -> dict:
+    """The options given on the command line (those left out are None and keep the config's value)."""
+    return {k: v for k, v in options.items() if v is not None}

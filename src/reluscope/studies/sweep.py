@@ -66,6 +66,12 @@ class SweepConfig:
                 replace(self.base, dataset=d, depth=depth).validate()
         return self
 
+    @classmethod
+    def quick(cls) -> "SweepConfig":
+        """A small grid that trains in seconds: depths 2, 10, 20, σ_w² 1, 2, 3, one seed, 100 steps, 200 points."""
+        return cls(depths=[2, 10, 20], sigma_w2=[1.0, 2.0, 3.0], seeds=1,
+                   base=replace(cls().base, steps=100, n_samples=200))
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -98,6 +104,13 @@ def pending(cfg: SweepConfig, out: str | Path) -> dict[tuple[str, int], list[Mem
             run_cfg = replace(cfg.base, dataset=dataset, depth=depth, seed=seed)
             groups.setdefault((dataset, depth), []).append(Member(run_cfg, w, b))
     return groups
+
+
+def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> int:
+    """The progress units ``run_sweep(cfg, out, force=force)`` reports: a training step of each ensemble it
+    trains (every (data set, depth) with ``force``, else those with a run not yet in ``OUT/runs.csv``)."""
+    ensembles = {(dataset, depth) for dataset, depth, *_ in cfg.runs()} if force else pending(cfg, out)
+    return len(ensembles) * cfg.base.steps
 
 
 def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
