@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from reluscope.errors import ReluscopeError
-from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
+from reluscope.outputs import atomic_dir, atomic_file, prepare_out_dir, write_csv
 
 
 @pytest.fixture
@@ -56,3 +56,17 @@ def test_prepare_out_dir_refuses_a_file_and_a_non_empty_directory_without_force(
         prepare_out_dir(tmp_path)
     assert prepare_out_dir(tmp_path, force=True) == tmp_path
     assert prepare_out_dir(tmp_path / "new") == tmp_path / "new"
+
+
+def test_atomic_file_replaces_in_one_rename_and_keeps_the_old_file_on_failure(tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_file(path) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".csv" and tmp != path
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["runs.csv"]
+    with atomic_file(path) as tmp:
+        write_csv(tmp, [{"a": 1}])
+        assert path.read_text() == "old\n"  # not replaced before the block ends
+    assert path.read_text().splitlines() == ["a", "1"] and [p.name for p in tmp_path.iterdir()] == ["runs.csv"]

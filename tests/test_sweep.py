@@ -115,6 +115,8 @@ def test_cli_quick_sweep_and_resume(tmp_path, capsys):
     (["--depths", "2,x"], "--depths"),
     (["--depths", "2.5"], "whole numbers"),
     (["--sigma-w2", "-1"], "σ_w²"),
+    (["--sigma-w2", "inf"], "σ_w²"),
+    (["--sigma-b2", "nan"], "σ_b²"),
     (["--sigma-w2", "1:2"], "start:stop:count"),
     (["--datasets", "nope"], "unknown data set"),
     (["--seeds", "0"], "seeds"),

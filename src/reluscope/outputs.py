@@ -2,7 +2,8 @@
 
 Every command that writes a directory (a run, a study, a region or back-projection analysis) checks ``out``
 with ``prepare_out_dir``, fills a temporary directory beside it inside ``atomic_dir`` and lets the rename put
-it in place; ``write_json`` and ``write_csv`` are the two table formats those directories hold.
+it in place; ``atomic_file`` does the same for one file rewritten in place. ``write_json`` and ``write_csv``
+are the two table formats those directories hold.
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ def atomic_dir(out: str | Path):
             shutil.rmtree(old)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(path: str | Path):
+    """Yield a temporary path beside ``path`` (same suffix); on success it replaces ``path`` in one rename.
+
+    For a file that is rewritten in place (a resumable sweep's table): readers see the old or the new file,
+    never half of one; on a failure the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_json(path: Path, obj) -> None:

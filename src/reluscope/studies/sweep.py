@@ -1,7 +1,7 @@
 """Trainability sweeps: depth × σ_w² (× σ_b², × data set) × seeds, trained as ensembles, resumable.
 
 One ensemble per (data set, depth) trains every σ_w², σ_b² and seed of that depth together. Its rows are
-appended to ``OUT/runs.csv`` (rewritten atomically: a temporary file renamed into place) as soon as it
+appended to ``OUT/runs.csv`` (rewritten atomically by ``reluscope.outputs.atomic_file``) as soon as it
 finishes, so a killed sweep loses at most the ensemble it was training; run again with the same ``--out``
 it skips every run already in ``runs.csv``. Layout::
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ import torch
 
 from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.outputs import atomic_file, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
 from reluscope.train.config import TrainConfig
@@ -56,11 +58,11 @@ class SweepConfig:
         if self.seeds < 1:
             raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
         for w in self.sigma_w2:
-            if not w > 0:
-                raise ReluscopeError(f"σ_w² must be positive, got {w}")
+            if not 0 < w < math.inf:
+                raise ReluscopeError(f"σ_w² must be positive and finite, got {w}")
         for b in self.sigma_b2:
-            if b < 0:
-                raise ReluscopeError(f"σ_b² must be 0 or more, got {b}")
+            if not 0 <= b < math.inf:
+                raise ReluscopeError(f"σ_b² must be 0 or more and finite, got {b}")
         for d in self.datasets:
             for depth in self.depths:
                 replace(self.base, dataset=d, depth=depth).validate()
@@ -140,9 +142,8 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
     grid = set(cfg.runs())
     rows = [r for r in read_rows(out / "runs.csv") if _key(r) in grid]
     figure = out / "trainability.png"
-    tmp = figure.with_name(f".{figure.name}.tmp.png")
-    save(plot_sweep(rows, activation=cfg.base.activation), tmp)
-    os.replace(tmp, figure)
+    with atomic_file(figure) as tmp:
+        save(plot_sweep(rows, activation=cfg.base.activation), tmp)
     return SweepResult(rows, trained, time.perf_counter() - start, figure)
 
 
@@ -169,9 +170,8 @@ def open_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> Pat
         raise ReluscopeError(f"{out} holds a sweep with other training settings; use --force to start over "
                              "or another --out")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = meta.with_name(".sweep.json.tmp")
-    tmp.write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
-    os.replace(tmp, meta)
+    with atomic_file(meta) as tmp:
+        write_json(tmp, cfg.to_dict())
     return out
 
 
@@ -195,14 +195,12 @@ def read_rows(path: Path) -> list[dict]:
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
     """Write all rows to a temporary file and rename it over ``path``: runs.csv is never half written."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="") as fh:
+    with atomic_file(path) as tmp, tmp.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows({k: ("" if r[k] is None else r[k]) for k in COLUMNS} for r in rows)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _training(base: TrainConfig) -> dict:
