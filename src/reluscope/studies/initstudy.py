@@ -22,7 +22,6 @@ keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -39,7 +38,8 @@ from reluscope.plots.initstudy import curves_figure, histograms_figure, variance
 from reluscope.plots.style import save
 from reluscope.probe.stats import capture, probe, table
 from reluscope.probe.theory import LayerMoments, predict
-from reluscope.train import TrainConfig, fit
+from reluscope.train import TrainConfig
+from reluscope.train.ensemble import Member, init_member, train_ensemble
 
 SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
@@ -69,7 +69,7 @@ class InitStudyConfig:
     def train_config(self, depth: int, scheme: str, seed: int) -> TrainConfig:
         return TrainConfig(dataset=self.dataset, n_samples=self.n_samples, depth=depth, width=self.width,
                            activation=self.activation, init=scheme, optimizer=self.optimizer, lr=self.lr,
-                           steps=self.steps, eval_every=self.eval_every, snapshot_every=self.steps, seed=seed)
+                           steps=self.steps, eval_every=self.eval_every, seed=seed)
 
     def validate(self) -> "InitStudyConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
@@ -141,7 +141,8 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
                    progress: Callable[[], None] | None = None) -> InitStudyResult:
     """Run every depth × scheme × seed of ``cfg``; with ``out`` write the study directory atomically.
 
-    ``progress()`` is called after each run.
+    For each seed and depth the schemes train together as one ensemble (``train_ensemble``: one batched
+    matmul per layer; member k is what ``fit`` would train alone). ``progress()`` is called after each run.
     """
     cfg.validate()
     if out is not None:
@@ -151,10 +152,10 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
         data = load_dataset(cfg.dataset, cfg.n_samples, random_state=seed)
         X = data.X_train.astype(np.float32)  # (n_train, 2)
         for depth in cfg.depths:
-            for scheme in cfg.schemes:
-                _, res = fit(cfg.train_config(depth, scheme, seed), data=data)
-                initial = copy.deepcopy(res.model)
-                initial.load_state_dict(res.snapshots[0])
+            configs = [cfg.train_config(depth, scheme, seed) for scheme in cfg.schemes]
+            results = train_ensemble(configs, data)
+            for scheme, config, res in zip(cfg.schemes, configs, results):
+                initial, _ = init_member(Member(config), data.n_classes, torch.as_tensor(X))
                 key = dict(scheme=scheme, depth=depth, seed=seed)
                 layer_stats += probe_with_theory(initial, X, data.y_train, **key)
                 if seed == 0 and depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
