@@ -119,3 +119,11 @@ def test_library_call_checks_input_and_returns_the_summary_it_wrote(run11, tmp_p
     assert {"view": "input", "layers": result.layers} == json.loads((result.out / "summary.json").read_text())
     assert result.worst_residual == max(r["act_from_backprojection_residual"] for r in result.layers)
     assert backproject_to_dir(plain, grid=8).out == plain.path / "backproject-input"  # the default out
+
+
+def test_mp4_through_imageio_ffmpeg(run11, tmp_path):
+    """The `video` extra's ffmpeg binary (installed with the test extras) writes an MP4 of the snapshots."""
+    pytest.importorskip("imageio_ffmpeg", reason="the 'video' extra (imageio-ffmpeg) is not installed")
+    out = backproject_to_dir(load_run(run11), tmp_path / "mp4", layers=[0, -1], mp4=True, grid=8).out
+    video = (out / "backprojection.mp4").read_bytes()
+    assert len(video) > 1000 and video[4:8] == b"ftyp"  # an ISO base media (MP4) file
