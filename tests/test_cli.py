@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from reluscope.cli import main
 
@@ -71,3 +72,9 @@ def test_real_subprocess_bad_input():
                           text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "reluscope: error: depth must be at least 1, got 0"
+
+
+@pytest.mark.parametrize("device", ["cuda:7" if torch.cuda.is_available() else "cuda", "tpu", "gpu0"])
+def test_unavailable_device_exit_2(tmp_path, capsys, device):
+    assert main(["train", "--steps", "5", "--device", device, "--out", str(tmp_path / "o")]) == 2
+    assert "device" in capsys.readouterr().err

@@ -34,14 +34,15 @@ _D = TrainConfig()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True,
               help="Run directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
+@click.option("--device", default="cpu", show_default=True, help="Where the steps run: cpu, cuda, mps.")
 def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, steps, batch_size,
-          snapshots, seed, out, force) -> None:
+          snapshots, seed, out, force, device) -> None:
     """Train one MLP classifier and write its run directory."""
     cfg = TrainConfig(dataset=dataset, n_samples=n_samples, noise=noise, depth=depth, width=width,
                       activation=activation, init=init, optimizer=optimizer, lr=lr, steps=steps,
                       batch_size=batch_size, snapshot_every=snapshots, seed=seed).validate()
     with progress_bar(cfg.steps, "training") as advance:
-        run = train_to_dir(cfg, out, force=force, progress=lambda step: advance())
+        run = train_to_dir(cfg, out, force=force, progress=lambda step: advance(), device=device)
     m = run.metrics
     where = "" if m["diverged_at_step"] is None else f" at step {m['diverged_at_step']} in {m['diverged_layer']}"
     click.echo(f"{m['status']}{where}: train accuracy {m['train_accuracy']:.3f}, "

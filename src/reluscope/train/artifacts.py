@@ -14,11 +14,11 @@ from reluscope.train.rundir import Run, load_run, save_run
 
 
 def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> Run:
-    """Train ``cfg`` and write the run directory ``out`` (config, metrics, history, model, figures)."""
+                 progress: Callable[[int], None] | None = None, device: str = "cpu") -> Run:
+    """Train ``cfg`` on ``device`` and write the run directory ``out`` (config, metrics, history, model, figures)."""
     cfg.validate()
     prepare_out_dir(out, force=force)
-    data, result = fit(cfg, progress=progress)
+    data, result = fit(cfg, progress=progress, device=device)
 
     def figures(tmp: Path) -> None:
         ax = axes(figsize=(5, 5))

@@ -32,6 +32,7 @@ from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, linear_layers
 from reluscope.train.config import TrainConfig
+from reluscope.train.device import check_device
 from reluscope.train.loop import (TrainResult, build_model, first_nonfinite_layer, first_unstable_layer,
                                   make_optimizer, outcome)
 
@@ -162,6 +163,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     """
     members = [m if isinstance(m, Member) else Member(m) for m in members]
     cfg = _check(members)
+    device = check_device(device)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), CPU: init is drawn there
     inits = [init_member(m, data.n_classes, X_tr) for m in members]

@@ -20,6 +20,7 @@ from torch import nn
 from reluscope.data import Dataset, load_dataset
 from reluscope.model import build_mlp, init_model_, linear_layers
 from reluscope.train.config import TrainConfig
+from reluscope.train.device import check_device
 
 STALL_MARGIN = 0.1  # a run whose train accuracy is ≤ chance + this is "stalled"
 UNSTABLE_FACTOR = 100.0  # a layer whose E[z²] at init is this many times off the input's is "unstable"
@@ -96,6 +97,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
     ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(step)`` is called
     after each step. ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
     """
+    device = check_device(device)
     model.to(device)
     X_tr, y_tr, X_te, y_te = data.tensors(device)  # (n, 2), (n,), (m, 2), (m,)
     n = len(y_tr)
