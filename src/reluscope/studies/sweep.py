@@ -30,6 +30,7 @@ from reluscope.outputs import atomic_file, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
 from reluscope.train.config import TrainConfig
+from reluscope.train.device import check_device
 from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble
 
 KEY = ("dataset", "depth", "sigma_w2", "sigma_b2", "seed")  # one run of the grid
@@ -127,6 +128,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
     ReluscopeError
         If ``OUT`` holds a sweep with other base training settings (and not ``force``).
     """
+    device = check_device(device)
     out = open_sweep(cfg, out, force=force)
     start, trained = time.perf_counter(), 0
     for (dataset, _), members in pending(cfg, out).items():
