@@ -12,6 +12,7 @@ from reluscope.cli import main
 from reluscope.data import generate, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
+from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import render_html
 from reluscope.report.markup import markdown_to_html
@@ -160,6 +161,19 @@ def test_frames_drawn_in_worker_processes_are_the_same_bytes():
     one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
     two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2)
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
+
+
+def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):
+    """macOS and Windows (CAN_FORK false): no process pool is opened, whatever ``workers`` says."""
+    axes = [Axis("a", "slider", ["0", "1", "2", "3"])]
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was opened")
+
+    monkeypatch.setattr(figures, "CAN_FORK", False)
+    monkeypatch.setattr(figures.multiprocessing, "get_context", no_pool)
+    viewer = render_viewer("v", axes, lambda fig, key: fig.subplots().plot([0, key[0]]), figsize=(2, 2), workers=4)
+    assert len(set(viewer.frames.values())) == 4
 
 
 def test_markdown_math_becomes_mathml():

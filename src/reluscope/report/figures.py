@@ -6,7 +6,10 @@ size and the axes do not jump while a slider moves. PNGs are quantised to a pale
 a few hundred frames within a few MB.
 
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (each with its own
-figure); the drawing function and its data reach the workers by ``fork``, only the PNG bytes come back.
+figure, torch on one thread); the drawing function and its data reach the workers by ``fork``, only the PNG
+bytes come back. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not
+fork-safe, Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn
+in the calling process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import io
 import itertools
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 
+import torch
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
@@ -24,8 +29,8 @@ from reluscope.plots.style import plt
 from reluscope.report.document import Axis, Viewer
 
 DPI = 72  # modest: a 6-inch-wide figure is 432 px
-# processes drawing a viewer's frames (1 where there is no fork, e.g. Windows)
-WORKERS = min(4, os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+CAN_FORK = sys.platform.startswith("linux")  # fork is missing on Windows and unsafe on macOS
+WORKERS = min(4, os.cpu_count() or 1) if CAN_FORK else 1  # processes drawing a viewer's frames
 
 
 def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True) -> bytes:
@@ -49,13 +54,14 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
 
     ``draw`` receives the cleared figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
     keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
-    With ``workers > 1`` the frames are drawn in that many forked processes (same bytes as with one).
+    With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     """
     keys = list(itertools.product(*(range(len(a.options)) for a in axes)))
     _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, fig=None)
     try:
-        if workers > 1 and len(keys) > workers:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+        if CAN_FORK and workers > 1 and len(keys) > workers:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
+                                                          initargs=(1,)) as pool:
                 pngs = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
                 frames = {key: _advanced(png, advance) for key, png in zip(keys, pngs)}
         else:
