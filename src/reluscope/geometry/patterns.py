@@ -1,4 +1,4 @@
-"""Activation patterns: the float64 forward pass, a 64-bit hash of a pattern, and the grid approximation.
+"""Activation patterns: their 64-bit hash, the patterns of points (a float64 forward pass), the grid approximation.
 
 The *activation pattern* of a point ``x`` after layer ``l`` is the sign vector ``[z_k(x) > 0]`` of every
 piecewise-linear unit of layers ``1 … l``. Points with the same pattern lie in the same linear region (the
@@ -91,18 +91,6 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
     for word, w in zip(words.T, word_weights(layer_index, n_words)):
         out = out + word * w  # uint64 arithmetic wraps mod 2⁶⁴
     return out
-
-
-def forward64(model: nn.Module, X: np.ndarray) -> list[np.ndarray]:
-    """The output ``h_l`` of every layer ``l = 1 … L`` at points ``X`` (N, 2), in float64."""
-    h = np.asarray(X, dtype=np.float64)  # (N, 2)
-    outs = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        z = h @ W + b  # (N, width)
-        h = np.where(z > 0, z, negative_slope(layer) * z)  # (N, width)
-        outs.append(h)
-    return outs
 
 
 def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
