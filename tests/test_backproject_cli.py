@@ -53,8 +53,10 @@ def test_embedded_view_selected_layers(run11, tmp_path):
     (["--view", "sideways"], "unknown view 'sideways'"),
     (["--layers", "0"], "--layers counts from 1"),
     (["--layers", "12"], "layer index 11 is out of range"),
+    (["--layers", "12"], "layer 12 counting from 1"),
     (["--layers", "one"], "comma-separated integers"),
     (["--grid", "1"], "--grid must be at least 2"),
+    (["--grid", "100000"], "at most 1000"),
 ])
 def test_bad_options_exit_2_with_one_line(run11, tmp_path, capsys, args, message):
     assert main(["backproject", str(run11), "--out", str(tmp_path / "o"), *args]) == 2

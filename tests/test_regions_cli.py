@@ -74,6 +74,8 @@ BAD = {
     "box not numbers": lambda run, plain, tmp: [str(run), "--box", "a", "b", "c", "d"],
     "box three numbers": lambda run, plain, tmp: [str(run), "--box", "0", "1", "0"],
     "grid too small": lambda run, plain, tmp: [str(run), "--grid", "1"],
+    "grid too large": lambda run, plain, tmp: [str(run), "--grid", "3000000"],
+    "box wider than float64": lambda run, plain, tmp: [str(run), "--box", "-1e308", "1e308", "0", "1"],
     "exact and grid": lambda run, plain, tmp: [str(run), "--exact", "--grid", "16"],
     "unknown colors": lambda run, plain, tmp: [str(run), "--colors", "rainbow"],
     "animate without snapshots": lambda run, plain, tmp: [str(plain), "--animate"],

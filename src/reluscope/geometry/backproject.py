@@ -234,7 +234,9 @@ def select_layers(layers: Sequence[int] | None, depth: int) -> list[int]:
     out = set()
     for i in layers:
         if not -depth <= i < depth:
-            raise ReluscopeError(f"layer index {i} is out of range for a network with {depth} linear layers")
+            first = f"; layer {i + 1} counting from 1" if i >= 0 else ""
+            raise ReluscopeError(f"layer index {i} is out of range for a network with {depth} linear layers "
+                                 f"(indices from 0{first})")
         out.add(i % depth)
     if not out:
         raise ReluscopeError("no layer selected")

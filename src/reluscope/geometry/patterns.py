@@ -30,6 +30,7 @@ from reluscope.model.layers import Layer, linear_layers, negative_slope
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
+MAX_GRID = 2048  # points per side: a 2048² grid's (n², 32) float64 activations already take 1 GiB
 
 
 def check_box(box) -> Box:
@@ -38,9 +39,16 @@ def check_box(box) -> Box:
         x0, x1, y0, y1 = (float(v) for v in box)
     except (TypeError, ValueError):
         raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
-    if not all(np.isfinite([x0, x1, y0, y1])) or not (x0 < x1 and y0 < y1):
-        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1, got {(x0, x1, y0, y1)}")
+    if not all(np.isfinite([x0, x1 - x0, y0, y1 - y0])) or not (x0 < x1 and y0 < y1):
+        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
     return x0, x1, y0, y1
+
+
+def check_grid(n: int, maximum: int = MAX_GRID) -> int:
+    """``n`` grid points per side if ``2 ≤ n ≤ maximum``; else ``ReluscopeError`` (not a MemoryError later)."""
+    if not 2 <= n <= maximum:
+        raise ReluscopeError(f"--grid must be at least 2 and at most {maximum}, got {n}")
+    return n
 
 
 def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
@@ -140,7 +148,6 @@ def pixel_centres(box: Box, n: int) -> np.ndarray:
 def grid_regions(model: nn.Module, box, n: int = 512) -> GridRegions:
     """Approximate the linear regions of every layer by the distinct patterns of ``n × n`` pixel centres."""
     box = check_box(box)
-    if n < 2:
-        raise ReluscopeError(f"grid size must be at least 2, got {n}")
+    check_grid(n)
     keys = pattern_keys(model, pixel_centres(box, n))  # (L, n²)
     return GridRegions(box, keys.reshape(len(keys), n, n))

@@ -21,12 +21,14 @@ import torch
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import backprojection_maps, check_view
 from reluscope.geometry.equivalence import check_equivalence
+from reluscope.geometry.patterns import check_grid
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
 from reluscope.probe.meanfield import PIECEWISE_LINEAR
 from reluscope.train.rundir import Run
 
 ANIMATION_GRID = 40  # at most this many grid points per side in an animation frame
+MAX_WARP_GRID = 1000  # grid points per side carried back and scattered: 10⁶ points per panel at most
 
 
 @dataclass
@@ -58,12 +60,11 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     Raises
     ------
     ReluscopeError
-        For an unknown view, a grid under 2, ``mp4`` without an ffmpeg, ``animate`` on a run without
+        For an unknown view, a grid outside ``2 … MAX_WARP_GRID``, ``mp4`` without an ffmpeg, ``animate`` on a run without
         snapshots, a layer out of range, or an ``out`` that may not be written (non-empty without ``force``).
     """
     check_view(view)
-    if grid < 2:
-        raise ReluscopeError(f"--grid must be at least 2, got {grid}")
+    check_grid(grid, MAX_WARP_GRID)
     if mp4 and shutil.which("ffmpeg") is None and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise ReluscopeError("--mp4 needs an ffmpeg on PATH or the imageio-ffmpeg package")
     animate = animate or mp4

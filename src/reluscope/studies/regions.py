@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, check_box, data_box, grid_regions
+from reluscope.geometry.patterns import Box, check_box, check_grid, data_box, grid_regions
 from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
 from reluscope.geometry.regions import linear_regions
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
@@ -52,11 +52,11 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
     Raises
     ------
     ReluscopeError
-        For a grid under 2, an empty box, ``animate`` on a run without snapshots, or an ``out`` that may
+        For a grid outside ``2 … MAX_GRID``, an empty box, ``animate`` on a run without snapshots, or an ``out`` that may
         not be written (non-empty without ``force``).
     """
-    if grid is not None and grid < 2:
-        raise ReluscopeError(f"--grid must be at least 2, got {grid}")
+    if grid is not None:
+        check_grid(grid)
     box = data_box(run.data.X, margin) if box is None else check_box(box)
     out = prepare_out_dir(run.path / "regions" if out is None else out, force=force)
     steps = sorted(run.snapshots)
