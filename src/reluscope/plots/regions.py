@@ -67,8 +67,8 @@ def scatter_data(ax, X: np.ndarray | None, y: np.ndarray | None) -> None:
     if X is None:
         return
     n_classes = int(y.max()) + 1 if y is not None else 1
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=class_cmap(n_classes), vmin=-0.5, vmax=n_classes - 0.5, s=5,
-               edgecolors="white", linewidths=0.2)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=class_cmap(n_classes), vmin=-0.5, vmax=n_classes - 0.5, s=8,
+               edgecolors="k", linewidths=0.3)  # a dark rim stands out on the pastel cells
 
 
 def plot_grid_cells(grid: GridRegions, layer: int, *, ax=None, colors: str = "hash", X: np.ndarray | None = None,
@@ -146,7 +146,7 @@ def plot_counts_over_training(steps: Sequence[int], counts: np.ndarray, *, ax=No
     for layer in range(n_layers):
         ax.plot(steps, counts[:, layer], color=cmap(layer / max(n_layers - 1, 1)), label=f"layer {layer + 1}")
     ax.set(yscale="log", xlabel="training step", ylabel="linear regions in the box")
-    ax.legend(fontsize=7, ncols=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines
     return ax
 
 

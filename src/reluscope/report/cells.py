@@ -9,6 +9,7 @@ import numpy as np
 from reluscope.geometry.patterns import data_box, grid_regions
 from reluscope.geometry.regions import linear_regions
 from reluscope.plots.regions import plot_counts_over_training, plot_grid_cells
+from reluscope.plots.style import plt
 from reluscope.report.document import Image, Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
 from reluscope.report.theory import theory_section
@@ -60,9 +61,9 @@ def build(ctx: StudyContext) -> Part:
                            caption="Decision cells of the network truncated after the chosen layer, at the chosen "
                                    f"training step (He init, depth {b.deep}).")
     counts = [g.counts for g in grids]  # (S, L)
-    ax = plot_counts_over_training(steps, np.array(counts))
-    ax.figure.set_size_inches(6, 3.6)
-    figure = Image("cells_counts", to_png(ax.figure), "Cells per layer over training (grid count, log scale).")
+    fig = plt.figure(figsize=(6, 3.6), layout="constrained")  # sized before drawing: no label is cut off
+    plot_counts_over_training(steps, np.array(counts)[:, :hidden], ax=fig.subplots())
+    figure = Image("cells_counts", to_png(fig), "Cells per hidden layer over training (grid count, log scale).")
     first, last = steps[0], steps[-1]
     columns = [(f"grid, step {first}", counts[0]), (f"exact, step {first}", exact[first]),
                (f"grid, step {last}", counts[-1])] + ([(f"exact, step {last}", exact[last])] if last in exact else [])
