@@ -78,6 +78,13 @@ def test_composed_maps_equal_the_layer_by_layer_chain():
         assert np.abs(bp.points[l] - xh.numpy()).max() < 1e-10
 
 
+def test_composed_map_condition_number_is_the_singular_value_ratio():
+    maps, _ = backprojection_maps(he_net(width=6, depth=4), view="embedded")
+    for m in maps.values():
+        s = np.linalg.svd(m.A.numpy(), compute_uv=False)
+        assert m.cond == pytest.approx(s[0] / s[-1], rel=1e-9)
+
+
 def test_embedded_first_layer_inverts_the_completed_square_matrix():
     model = he_net(width=8, depth=2)
     X = points()

@@ -58,6 +58,11 @@ class AffineMap:
     def __call__(self, h: torch.Tensor) -> torch.Tensor:
         return torch.addmm(self.c, h, self.A)  # (N, d_out)
 
+    @property
+    def cond(self) -> float:
+        """``κ(A) = s_max / s_min``: inverting the map amplifies relative round-off by up to this factor."""
+        return float(torch.linalg.cond(self.A))
+
     def then(self, other: AffineMap) -> AffineMap:
         """``other ∘ self``: first this map, then ``other``."""
         return AffineMap(self.A @ other.A, self.c @ other.A + other.c)

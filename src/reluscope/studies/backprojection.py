@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import backprojection_maps, check_view
@@ -95,7 +94,7 @@ def _summary_rows(eq, frames, maps, pinvs) -> list[dict]:
     for e in eq:
         f, p = frames[e.layer], pinvs[e.layer]
         rows.append({"layer": e.layer + 1, "module": e.name, "title": f.title, "rank": p.rank, "cond": p.cond,
-                     "map_cond": float(torch.linalg.cond(maps[e.layer].A)),
+                     "map_cond": maps[e.layer].cond,
                      "explained_variance_ratio": None if f.explained is None else f.explained.tolist(),
                      "act_from_backprojection_residual": e.act_from_bp,
                      "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions})
