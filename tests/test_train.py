@@ -9,6 +9,7 @@ import torch
 from reluscope.data import DATASETS, generate, save_csv
 from reluscope.train import TrainConfig, fit
 from reluscope.train.artifacts import train_to_dir
+from reluscope.train.ensemble import train_ensemble
 from reluscope.train.rundir import load_run
 
 RUN_FILES = {"config.json", "metrics.json", "history.csv", "model.pt", "data.npz", "decision_boundary.png"}
@@ -46,6 +47,17 @@ def test_absurd_learning_rate_diverges_as_an_outcome(tmp_path):
     assert m["status"] == "diverged" and 1 <= m["diverged_at_step"] <= 50
     assert m["diverged_layer"].startswith("layer ")
     assert RUN_FILES <= {p.name for p in (tmp_path / "run").iterdir()}
+
+
+def test_a_run_that_overflows_in_its_last_step_reads_back(tmp_path):
+    run = train_to_dir(TrainConfig(dataset="moons", lr=1e38, steps=1), tmp_path / "run")
+    assert run.metrics["status"] == "diverged" and run.metrics["diverged_at_step"] == 1
+    assert [r["step"] for r in run.history] == [0, 1]
+    assert np.isfinite(run.history[0]["train_loss"]) and np.isnan(run.history[1]["train_loss"])
+    solo = fit(run.config, data=run.data)[1].metrics
+    together = train_ensemble([run.config], run.data)[0].metrics
+    assert solo["status"] == together["status"] == "diverged"
+    assert solo["diverged_layer"] == together["diverged_layer"] == run.metrics["diverged_layer"]
 
 
 def test_tiny_learning_rate_stalls():

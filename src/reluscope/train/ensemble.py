@@ -222,8 +222,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     results = []
     for k in range(K):
         model = net.write_member_(k, models[k])
-        if diverged_at[k] is None and not all(torch.isfinite(p).all() for p in model.parameters()):
-            diverged_at[k], diverged_layer[k] = steps_run[k], first_nonfinite_layer(model, X_tr.cpu())
+        if diverged_at[k] is None and (layer := first_nonfinite_layer(model, X_tr.cpu())) is not None:
+            diverged_at[k], diverged_layer[k] = steps_run[k], layer  # the last step overflowed
         metrics = outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
         metrics["unstable_layer_at_init"] = unstable[k]
         results.append(TrainResult(model, histories[k], metrics))

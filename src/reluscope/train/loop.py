@@ -138,8 +138,8 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
         if step % cfg.eval_every == 0 or step == cfg.steps:
             record(step)
         snapshot(step)
-    if diverged_at is None and not all(torch.isfinite(p).all() for p in model.parameters()):
-        diverged_at, diverged_layer = step, first_nonfinite_layer(model, X_tr)
+    if diverged_at is None and (layer := first_nonfinite_layer(model, X_tr)) is not None:
+        diverged_at, diverged_layer = step, layer  # the last step overflowed the weights or the forward pass
 
     metrics = outcome(history, data, diverged_at, diverged_layer, steps_run=step)
     metrics["unstable_layer_at_init"] = unstable_layer

@@ -89,7 +89,7 @@ def load_run(path: str | Path) -> Run:
         cfg = TrainConfig.from_dict(json.loads((path / "config.json").read_text()))
         metrics = json.loads((path / "metrics.json").read_text())
         with (path / "history.csv").open() as fh:
-            history = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+            history = [{k: float(v or "nan") for k, v in row.items()} for row in csv.DictReader(fh)]
         npz = np.load(path / "data.npz")
         data = Dataset(str(npz["name"]), npz["X_train"], npz["y_train"], npz["X_test"], npz["y_test"],
                        Standardizer(npz["mean"], npz["std"]))
@@ -107,5 +107,8 @@ def _architecture(cfg: TrainConfig, n_classes: int) -> nn.Sequential:
 
 
 def _finite(row: dict) -> dict:
-    """Non-finite floats as None (JSON has no NaN) — a diverged run's loss is ``null``, not an error."""
+    """Non-finite floats as None (JSON has no NaN) — a diverged run's loss is ``null``, not an error.
+
+    In ``history.csv`` None is an empty cell, which ``load_run`` reads back as NaN.
+    """
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
