@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from reluscope.data import DATASETS, generate, save_csv
+from reluscope.errors import ReluscopeError
 from reluscope.train import TrainConfig, fit
 from reluscope.train.artifacts import train_to_dir
 from reluscope.train.ensemble import train_ensemble
@@ -97,3 +98,10 @@ def test_minibatch_uses_the_generator():
     _, res = fit(TrainConfig(dataset="circles", steps=300, batch_size=32))
     assert res.metrics["train_accuracy"] > 0.9
     assert np.isfinite(res.metrics["final_loss"])
+
+
+@pytest.mark.parametrize("field, value", [("lr", float("inf")), ("momentum", -0.1), ("momentum", 1.0),
+                                          ("bias_init", float("nan")), ("noise", float("inf")), ("seed", -1)])
+def test_impossible_settings_are_named_before_training(field, value):
+    with pytest.raises(ReluscopeError, match=field):
+        TrainConfig(**{field: value}).validate()

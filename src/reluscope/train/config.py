@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 from reluscope.data import DATASETS, is_csv
@@ -45,14 +46,20 @@ class TrainConfig:
         for name, low in (("depth", 1), ("width", 1), ("steps", 1), ("n_samples", 8), ("eval_every", 1)):
             if getattr(self, name) < low:
                 raise ReluscopeError(f"{name} must be at least {low}, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ReluscopeError(f"lr must be positive, got {self.lr}")
+        if not 0 < self.lr < math.inf:
+            raise ReluscopeError(f"lr must be positive and finite, got {self.lr}")
+        if not 0 <= self.momentum < 1:
+            raise ReluscopeError(f"momentum must be in [0, 1), got {self.momentum}")
+        if not math.isfinite(self.bias_init):
+            raise ReluscopeError(f"bias_init must be finite, got {self.bias_init}")
+        if not 0 <= self.seed < 2**32:
+            raise ReluscopeError(f"seed must be in [0, 2³²), got {self.seed}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ReluscopeError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.snapshot_every < 0:
             raise ReluscopeError(f"snapshot_every must be 0 or more, got {self.snapshot_every}")
-        if self.noise is not None and self.noise < 0:
-            raise ReluscopeError(f"noise must be 0 or more, got {self.noise}")
+        if self.noise is not None and not 0 <= self.noise < math.inf:
+            raise ReluscopeError(f"noise must be 0 or more and finite, got {self.noise}")
         return self
 
     def to_dict(self) -> dict:
