@@ -168,10 +168,10 @@ def build(ctx: StudyContext) -> Part:
         f"**{he['status']}** with test accuracy **{he['test_accuracy']:.3f}**. LeCun's $1/n$, right for linear "
         f"layers, halves the second moment at every ReLU: variance spread {_spread(pre['lecun'][:-1]):.3g}, "
         f"run {run[b.deep, 'lecun']['status']}, test accuracy {run[b.deep, 'lecun']['test_accuracy']:.3f}.")
-    blocks.append(Image("task1_training_curves", to_png(curves_figure(study), dpi=60),
+    blocks.append(Image("task1_training_curves", to_png(curves_figure(study), dpi=84),
                         f"Training accuracy and loss at depth {b.deep}, one line per scheme."))
     ctx.advance(1)
-    blocks.append(Image("task1_histograms", to_png(histograms_figure(study), dpi=60),
+    blocks.append(Image("task1_histograms", to_png(histograms_figure(study), dpi=84),
                         f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
     ctx.advance(1)
     section = Section("task1", "Task 1 — initialisation of ReLU networks", QUESTION.replace("{width}", str(b.width)),
