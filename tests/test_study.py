@@ -3,6 +3,7 @@
 import csv
 import json
 import re
+from importlib.metadata import version
 
 import numpy as np
 import pytest
@@ -150,6 +151,7 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     assert data["frames"][1] in page.split('<script type="application/json"')[0]  # initial frame shown
     assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
     assert "<msup>" in page and "<details" in page and page.count("<math") == 2
+    assert f'<meta name="generator" content="reluscope {version("reluscope")}">' in page
 
 
 def test_frames_drawn_in_worker_processes_are_the_same_bytes():

@@ -16,6 +16,7 @@ import base64
 import csv
 import json
 import re
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def render_html(report: Report) -> str:
     md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
     sections = [dict(id=s.id, title=s.title, intro=md(s.intro), derivation=md(s.derivation) if s.derivation else "",
                      blocks=s.blocks) for s in report.sections]
-    return template.render(report=report, provenance=report.provenance, lead=md(report.lead), sections=sections,
+    return template.render(report=report, version=version("reluscope"), provenance=report.provenance, lead=md(report.lead), sections=sections,
                            kind_of=kind_of, markdown=md, data_uri=data_uri, viewer_json=viewer_json,
                            css=Markup((ASSETS / "report.css").read_text()),
                            js=Markup((ASSETS / "report.js").read_text()))
