@@ -86,6 +86,13 @@ BAD_CSV = {
 }
 
 
+def test_binary_csv_names_the_problem(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"\xff\xfe\x00garbage\n")
+    with pytest.raises(ReluscopeError, match="UTF-8"):
+        load_csv(p)
+
+
 @pytest.mark.parametrize("case", list(BAD_CSV))
 def test_bad_csv_names_the_problem(tmp_path, case):
     text, message = BAD_CSV[case]

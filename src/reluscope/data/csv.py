@@ -20,14 +20,17 @@ def load_csv(path: str | Path):
     Raises
     ------
     ReluscopeError
-        If the file is missing or empty, a row does not have three columns, a coordinate is not a finite
+        If the file is missing, empty or not UTF-8 text, a row does not have three columns, a coordinate is not a finite
         number, there are fewer than ``MIN_ROWS`` rows or fewer than two classes.
     """
     path = Path(path)
     if not path.is_file():
         raise ReluscopeError(f"CSV file not found: {path}")
-    with path.open(newline="") as fh:
-        rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ReluscopeError(f"{path}: not a UTF-8 CSV text file ({e})") from None
     if len(rows) < 2:
         raise ReluscopeError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)")
     coords, labels = [], []
