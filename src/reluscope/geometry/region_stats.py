@@ -20,6 +20,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import check_box, grid_regions
 from reluscope.geometry.regions import LayerRegions, linear_regions
 from reluscope.model import build_mlp, init_model_
+from reluscope.model.layers import linear_layers
 
 
 @dataclass
@@ -92,9 +93,8 @@ def counts_at_init(depths: Sequence[int], widths: Sequence[int], *, box=(-3.0, 3
                 gen = torch.Generator().manual_seed(seed)
                 model = init_model_(build_mlp(2, width, depth, 2), init, generator=gen)
                 with torch.no_grad():
-                    for module in model:
-                        if isinstance(module, nn.Linear):
-                            module.bias.normal_(0.0, bias_std, generator=gen)
+                    for layer in linear_layers(model):
+                        layer.linear.bias.normal_(0.0, bias_std, generator=gen)
                 counts.append(len(linear_regions(model, box)[-2]))
             rows.append(InitCount(depth, width, (depth - 1) * width, float(np.mean(counts)),
                                   float(np.std(counts))))
