@@ -5,9 +5,9 @@ the composed affine maps (one float64 forward pass + one small product per layer
 ≤ 2× one (float32) forward pass of the model, ``embedded`` + PCA ≤ 3×. Each candidate is timed back to
 back with the baseline and the median of the per-round ratios is reported, so a shared, busy machine
 slows both alike. ``backproject`` runs over chunks of ``CHUNK`` points (cache-resident activations); the
-second ratio is against the float32 forward pass chunked the same way, the like-for-like comparison. Also shown: the per-layer chain that re-walks
-``(h − b) W⁺`` down to the input for every layer (what composing the maps avoids), and the per-(snapshot,
-layer) PNG rendering the report needs.
+second ratio is against the float32 forward pass chunked the same way, the like-for-like comparison. Also
+shown: the per-layer chain that re-walks ``(h − b) W⁺`` down to the input for every layer (what composing
+the maps avoids), and the per-(snapshot, layer) PNG rendering the report needs.
 
     .venv/bin/python benchmarks/backproject.py [--grid 512] [--repeat 5] [--threads T]
 """
@@ -68,7 +68,8 @@ def main() -> None:
     s = np.linspace(-3, 3, args.grid)
     grid64 = torch.as_tensor(np.stack(np.meshgrid(s, s), -1).reshape(-1, 2))  # (g², 2) float64
     grid32 = grid64.float()
-    data = torch.as_tensor(load_dataset("spirals", 1000).X)  # (1000, 2), fits the PCA
+    spirals = load_dataset("spirals", 1000)
+    data = torch.as_tensor(spirals.X)  # (1000, 2), fits the PCA
 
     fwd32 = lambda: model(grid32)  # noqa: E731  the baseline: the model's own forward pass
     fwd32c = lambda: [model(grid32[i:i + CHUNK]) for i in range(0, len(grid32), CHUNK)]  # noqa: E731
@@ -94,7 +95,7 @@ def main() -> None:
         print(f"{name:40s} {t * 1e3:8.1f} {ratio:8.2f} {ratio_c:9.2f}  {verdict}", flush=True)
 
     snaps = {step: model for step in range(8)}  # the report's load: 8 snapshots × 11 layers
-    X, y = data.numpy(), load_dataset("spirals", 1000).y
+    X, y = spirals.X, spirals.y
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         paths = render_frames(snaps, X, y, tmp, view="embedded", grid=40)
