@@ -102,6 +102,14 @@ def test_bad_csv_names_the_problem(tmp_path, case):
         load_csv(p)
 
 
+def test_csv_whose_variance_overflows_is_refused(tmp_path):
+    p = tmp_path / "huge.csv"
+    save_csv(p, np.array([[1e308, 1e308], [-1e308, -1e308], [1e308, -1e308], [-1e308, 1e308]] * 2),
+             np.array([0, 1, 0, 1] * 2))
+    with pytest.raises(ReluscopeError, match="too large"):
+        load_dataset(str(p))
+
+
 def test_missing_csv_and_unknown_name():
     with pytest.raises(ReluscopeError, match="not found"):
         load_csv("/nonexistent/data.csv")

@@ -105,3 +105,9 @@ def test_minibatch_uses_the_generator():
 def test_impossible_settings_are_named_before_training(field, value):
     with pytest.raises(ReluscopeError, match=field):
         TrainConfig(**{field: value}).validate()
+
+
+def test_a_csv_of_identical_points_trains_without_a_reference_scale(tmp_path):
+    save_csv(tmp_path / "same.csv", np.zeros((8, 2)), np.array([0, 1] * 4))
+    _, res = fit(TrainConfig(dataset=str(tmp_path / "same.csv"), steps=5))
+    assert res.metrics["unstable_layer_at_init"] is None and res.metrics["status"] in ("ok", "stalled")

@@ -88,7 +88,10 @@ def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None
     if np.bincount(y).min() < 2:
         raise ReluscopeError(f"{name}: every class needs at least 2 points to be split into train and test")
     X_tr, X_te, y_tr, y_te = split(X, y, test_size=test_size, random_state=random_state)
-    scaler = Standardizer.fit(X_tr)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = Standardizer.fit(X_tr)
+    if not (np.all(np.isfinite(scaler.mean)) and np.all(np.isfinite(scaler.std))):
+        raise ReluscopeError(f"{name}: coordinates too large to standardise (their variance overflows float64)")
     return Dataset(name, scaler.transform(X_tr), y_tr, scaler.transform(X_te), y_te, scaler)
 
 

@@ -76,10 +76,13 @@ def first_unstable_layer(model: nn.Module, X: torch.Tensor, factor: float = UNST
     """Name of the first hidden layer whose pre-activation second moment on ``X`` is more than ``factor``
     times larger or smaller than the input's (where the activations blow up or die out); ``None`` if none.
 
-    The logits layer is a read-out of a few units and is not judged.
+    The logits layer is a read-out of a few units and is not judged. Inputs that are all zero (every point
+    the same, after standardisation) give no reference: ``None``.
     """
     h = X
-    ref = float(X.pow(2).mean())
+    ref = float(X.double().pow(2).mean())
+    if ref == 0.0:
+        return None
     for layer in linear_layers(model):
         z = layer.linear(h)  # (n, width)
         ratio = float(z.double().pow(2).mean()) / ref
