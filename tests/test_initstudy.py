@@ -91,6 +91,10 @@ BAD = {
     "zero depth": ["--depths", "0"],
     "bad data set": ["--dataset", "nope"],
     "negative lr": ["--lr", "-1"],
+    "no depths": ["--depths", ","],
+    "a depth twice": ["--depths", "3,3"],
+    "a scheme twice": ["--schemes", "he,he"],
+    "empty scheme": ["--schemes", ","],
 }
 
 

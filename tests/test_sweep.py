@@ -120,6 +120,13 @@ def test_cli_quick_sweep_and_resume(tmp_path, capsys):
     (["--sigma-w2", "1:2"], "start:stop:count"),
     (["--datasets", "nope"], "unknown data set"),
     (["--seeds", "0"], "seeds"),
+    (["--depths", "nan"], "whole numbers"),
+    (["--depths", "inf"], "whole numbers"),
+    (["--depths", ","], "no values"),
+    (["--depths", "2,2"], "twice"),
+    (["--sigma-w2", "1,1.0"], "twice"),
+    (["--datasets", "moons,moons"], "twice"),
+    (["--lr", "inf"], "lr"),
 ])
 def test_cli_bad_input_exits_2(tmp_path, capsys, args, message):
     assert main(["sweep", *args, "--out", str(tmp_path / "s")]) == 2

@@ -6,3 +6,12 @@ The CLI turns it into exit code 2 and a single line; library callers catch it li
 
 class ReluscopeError(ValueError):
     """Bad input named in one line: an unknown name, an impossible size, a malformed file."""
+
+
+def refuse_repeats(name: str, values) -> None:
+    """Raise ``ReluscopeError`` if a grid axis ``name`` lists a value twice (it would run twice, counted twice)."""
+    seen = set()
+    for v in values:
+        if v in seen:
+            raise ReluscopeError(f"{name} lists {v!r} twice")
+        seen.add(v)

@@ -9,22 +9,15 @@ import click
 
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
-from reluscope.errors import ReluscopeError
+from reluscope.cli.sweep import parse_values
 from reluscope.studies.initstudy import InitStudyConfig, run_init_study
 
 _D = InitStudyConfig()
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(t) for t in text.split(","))
-    except ValueError:
-        raise ReluscopeError(f"--depths must be comma-separated integers, got {text!r}") from None
-
-
 @app.command("init-study")
 @click.option("--dataset", default=None, help=f"Data set name or CSV path [default: {_D.dataset}].")
-@click.option("--depths", default=None, help="Comma-separated numbers of linear layers [default: 3,11].")
+@click.option("--depths", default=None, help="Numbers of linear layers: '3,11' or 'start:stop:count' [default: 3,11].")
 @click.option("--schemes", default=None, help=f"Comma-separated init schemes [default: {','.join(_D.schemes)}].")
 @click.option("--seeds", type=int, default=None, help=f"Seeds per depth and scheme [default: {_D.seeds}].")
 @click.option("--width", type=int, default=None, help=f"Hidden width [default: {_D.width}].")
@@ -38,7 +31,7 @@ def _ints(text: str) -> tuple[int, ...]:
 def init_study(dataset, depths, schemes, seeds, width, lr, steps, n_samples, quick, out, force) -> None:
     """Compare initialisation schemes: per-layer variance vs theory, and which deep nets train."""
     base = InitStudyConfig.quick() if quick else InitStudyConfig()
-    given = dict(dataset=dataset, depths=None if depths is None else _ints(depths),
+    given = dict(dataset=dataset, depths=None if depths is None else tuple(parse_values(depths, int, "depths")),
                  schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")),
                  seeds=seeds, width=width, lr=lr, steps=steps, n_samples=n_samples)
     cfg = replace(base, **{k: v for k, v in given.items() if v is not None}).validate()

@@ -27,7 +27,7 @@ def parse_values(text: str, kind: type, name: str) -> list:
     except ValueError:
         raise ReluscopeError(f"--{name}: expected 'a,b,c' or 'start:stop:count', got {text!r}") from None
     if kind is int:
-        if any(v != int(v) for v in values):
+        if not all(float(v).is_integer() for v in values):  # NaN and ±inf are not whole numbers either
             raise ReluscopeError(f"--{name}: expected whole numbers, got {text!r}")
         values = [int(v) for v in values]
     if not values:

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from reluscope.data import load_dataset
-from reluscope.errors import ReluscopeError
+from reluscope.errors import ReluscopeError, refuse_repeats
 from reluscope.model.init import check_init
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv, write_json
 from reluscope.plots.initstudy import curves_figure, histograms_figure, variance_figure
@@ -77,6 +77,8 @@ class InitStudyConfig:
             raise ReluscopeError("need at least one depth and one scheme")
         if self.seeds < 1:
             raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
+        for name in ("depths", "schemes"):
+            refuse_repeats(name, getattr(self, name))
         for scheme in self.schemes:
             check_init(scheme)
         for depth in self.depths:

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from reluscope.data import load_dataset
-from reluscope.errors import ReluscopeError
+from reluscope.errors import ReluscopeError, refuse_repeats
 from reluscope.outputs import atomic_file, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
@@ -56,6 +56,7 @@ class SweepConfig:
         for name in ("depths", "sigma_w2", "sigma_b2", "datasets"):
             if not getattr(self, name):
                 raise ReluscopeError(f"the sweep needs at least one value of {name}")
+            refuse_repeats(name, getattr(self, name))
         if self.seeds < 1:
             raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
         for w in self.sigma_w2:
