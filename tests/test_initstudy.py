@@ -108,3 +108,10 @@ def test_cli_bad_arguments_exit_2_with_one_line(args, tmp_path, capsys):
 def test_cli_refuses_a_non_empty_out_without_force(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("x")
     assert main(["init-study", "--quick", "--seeds", "1", "--out", str(tmp_path)]) == 2
+
+
+def test_depth_1_has_no_hidden_layer_to_histogram(tmp_path):
+    cfg = InitStudyConfig.quick(depths=(1,), schemes=("normal", "he"), seeds=1, steps=3, n_samples=60)
+    result = run_init_study(cfg, tmp_path / "s")
+    assert result.activations == {} and not (tmp_path / "s" / "activation_histograms.png").exists()
+    assert (tmp_path / "s" / "variance_by_layer.png").is_file() and len(result.runs) == 2

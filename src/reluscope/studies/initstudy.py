@@ -12,7 +12,7 @@ kept. ``run_init_study`` returns everything as data (``InitStudyResult``); with 
     OUT/curves.csv                the training histories
     OUT/variance_by_layer.png     measured pre-activation variance per layer vs theory, one panel per depth
     OUT/training_curves.png       train accuracy and loss per scheme at the deepest depth
-    OUT/activation_histograms.png per-layer activations at init, normal vs he, deepest depth
+    OUT/activation_histograms.png per-layer activations at init, normal vs he, deepest depth (if > 1)
 
 Why the defaults: SGD with momentum 0.9, lr 0.01, 1500 full-batch steps, width 32. With N(0, 1) weights a
 ReLU layer multiplies the second moment by ``n·Var(W)/2 = 16``, so at depth 11 the logits' variance is about
@@ -160,7 +160,7 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
                 initial, _ = init_member(Member(config), data.n_classes, torch.as_tensor(X))
                 key = dict(scheme=scheme, depth=depth, seed=seed)
                 layer_stats += probe_with_theory(initial, X, data.y_train, **key)
-                if seed == 0 and depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
+                if seed == 0 and depth == cfg.deepest > 1 and scheme in HISTOGRAM_SCHEMES:  # has hidden layers
                     activations[scheme] = _activations(initial, X)
                 m = res.metrics
                 runs.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy",
