@@ -49,7 +49,10 @@ def test_quick_study_writes_the_report_and_its_files(quick):
     assert (quick / "figures").is_dir() and any((quick / "figures").rglob("*.png"))
     for png in (quick / "figures").rglob("*.png"):
         assert PILImage.open(png).size[0] > 100
-    assert json.loads((quick / "study.json").read_text())["config"]["seed"] == 0
+    study = json.loads((quick / "study.json").read_text())
+    assert study["config"]["seed"] == 0
+    assert study["provenance"]["command"].split() == ["reluscope", "study", "--dataset", "spirals", "--seed", "0",
+                                                      "--quick", "--out", str(quick)]  # reruns this study
     assert (quick / "report.html").stat().st_size < 5_000_000
 
 

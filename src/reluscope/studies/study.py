@@ -228,7 +228,8 @@ def write_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None)
 
 def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, str]:
     b = cfg.budget
-    command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed), *(["--quick"] * cfg.quick)]
+    command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed), *(["--quick"] * cfg.quick),
+               "--out", str(cfg.out)]
     packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
     return {
         "data set": f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test points, "
