@@ -21,14 +21,16 @@ def save_animation(fig: Figure, draw: Callable[[int], None], frames: Sequence[in
     """
     path = Path(path)
     anim = FuncAnimation(fig, draw, frames=list(frames), repeat=False)
+    rc = {}  # matplotlib settings for this save only: the caller's rcParams are left as they were
     if path.suffix == ".mp4":
         writer = FFMpegWriter(fps=fps)
         if shutil.which("ffmpeg") is None:
             import imageio_ffmpeg  # optional dependency: only needed for MP4 without a system ffmpeg
 
-            plt.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
+            rc["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
     else:
         writer = PillowWriter(fps=fps)
-    anim.save(path, writer=writer, dpi=80)
+    with plt.rc_context(rc):
+        anim.save(path, writer=writer, dpi=80)
     plt.close(fig)
     return path
