@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from reluscope.geometry.backproject import backproject, forward64, select_layers
@@ -112,6 +113,10 @@ def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bo
            xlabel=frame.xlabel, ylabel=frame.ylabel, aspect=aspect)
     ax.set_title(frame.title if title is None else title, fontsize=9)
     ax.tick_params(labelsize=7)
+    for axis in (ax.xaxis, ax.yaxis):  # deep layers reach 10⁵–10⁶: few ticks, powers of ten factored out
+        axis.set_major_locator(MaxNLocator(5))
+        axis.get_offset_text().set_fontsize(7)
+    ax.ticklabel_format(style="sci", scilimits=(-3, 3))
     return ax
 
 
