@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from torch import nn
+
 from reluscope.data import DATASETS, is_csv
 from reluscope.errors import ReluscopeError
 from reluscope.model.init import check_init
-from reluscope.model.mlp import make_activation
+from reluscope.model.mlp import build_mlp, make_activation
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -61,6 +63,10 @@ class TrainConfig:
         if self.noise is not None and not 0 <= self.noise < math.inf:
             raise ReluscopeError(f"noise must be 0 or more and finite, got {self.noise}")
         return self
+
+    def architecture(self, n_classes: int) -> nn.Sequential:
+        """The configured MLP on 2D points with ``n_classes`` logits, not yet initialised (PyTorch's default)."""
+        return build_mlp(2, self.width, self.depth, n_classes, activation=self.activation)
 
     def to_dict(self) -> dict:
         return asdict(self)

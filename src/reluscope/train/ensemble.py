@@ -30,7 +30,7 @@ from torch import nn
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
-from reluscope.model import build_mlp, linear_layers
+from reluscope.model import linear_layers
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.loop import (TrainResult, build_model, first_nonfinite_layer, first_unstable_layer,
@@ -68,7 +68,7 @@ def init_member(member: Member, n_classes: int,
         return build_model(cfg, n_classes, gen, X=X), gen
     if not (member.sigma_w2 > 0 and member.sigma_b2 >= 0):
         raise ReluscopeError(f"need σ_w² > 0 and σ_b² ≥ 0, got {member.sigma_w2}, {member.sigma_b2}")
-    model = build_mlp(2, cfg.width, cfg.depth, n_classes, activation=cfg.activation)
+    model = cfg.architecture(n_classes)
     for layer in linear_layers(model):
         w, b = layer.linear.weight, layer.linear.bias  # (out, in), (out,)
         w.normal_(0.0, math.sqrt(member.sigma_w2 / w.shape[1]), generator=gen)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset, load_dataset
-from reluscope.model import build_mlp, init_model_, linear_layers
+from reluscope.model import init_model_, linear_layers
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 
@@ -168,8 +168,7 @@ def outcome(history: list[dict], data: Dataset, diverged_at: int | None, diverge
 def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
                 X: torch.Tensor | None = None) -> nn.Sequential:
     """The configured MLP, initialised with ``cfg.init`` from ``generator`` (``X``: batch for ``lsuv``)."""
-    model = build_mlp(2, cfg.width, cfg.depth, n_classes, activation=cfg.activation)
-    return init_model_(model, cfg.init, generator=generator, bias=cfg.bias_init, X=X)
+    return init_model_(cfg.architecture(n_classes), cfg.init, generator=generator, bias=cfg.bias_init, X=X)
 
 
 def fit(cfg: TrainConfig, *, data: Dataset | None = None,

@@ -27,7 +27,6 @@ from torch import nn
 
 from reluscope.data import Dataset, Standardizer
 from reluscope.errors import ReluscopeError
-from reluscope.model import build_mlp
 from reluscope.outputs import atomic_dir, write_csv, write_json
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult
@@ -49,7 +48,7 @@ class Run:
 
     def model_at(self, step: int) -> nn.Sequential:
         """A fresh copy of the model with the parameters of snapshot ``step``."""
-        model = _architecture(self.config, self.data.n_classes)
+        model = self.config.architecture(self.data.n_classes)
         model.load_state_dict(self.snapshots[step])
         return model.eval()
 
@@ -93,17 +92,13 @@ def load_run(path: str | Path) -> Run:
         npz = np.load(path / "data.npz")
         data = Dataset(str(npz["name"]), npz["X_train"], npz["y_train"], npz["X_test"], npz["y_test"],
                        Standardizer(npz["mean"], npz["std"]))
-        model = _architecture(cfg, data.n_classes)
+        model = cfg.architecture(data.n_classes)
         model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
         snap_file = path / "snapshots.pt"
         snapshots = torch.load(snap_file, weights_only=True) if snap_file.is_file() else {}
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
         raise ReluscopeError(f"{path}: unreadable run directory ({e})") from None
     return Run(path, cfg, metrics, history, data, model.eval(), snapshots)
-
-
-def _architecture(cfg: TrainConfig, n_classes: int) -> nn.Sequential:
-    return build_mlp(2, cfg.width, cfg.depth, n_classes, activation=cfg.activation)
 
 
 def _finite(row: dict) -> dict:
