@@ -133,3 +133,10 @@ def test_a_right_inverse_other_than_moore_penrose_can_collapse_a_region():
         assert torch.allclose(W @ inverse, torch.ones(1, 1, dtype=torch.float64))  # both right inverses
         r, t = affine_fit_residuals(h, (h - b) @ inverse)
         assert (np.sqrt(r / t) > 0.5) == collapses
+
+
+def test_a_check_on_no_points_does_not_hold():
+    """Three points, each region needs n + 2 = 4: nothing is fitted, so nothing is claimed."""
+    model = net(2, 6, 3, 2, seed=0)
+    for eq in check_equivalence(model, cloud(3, 2, 1), view="input", per_region=True):
+        assert eq.n_points == 0 and eq.n_regions == 0 and not eq.holds()

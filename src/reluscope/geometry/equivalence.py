@@ -41,8 +41,11 @@ class LayerEquivalence:
     n_regions: int  # regions fitted separately (1 for a global fit)
 
     def holds(self, tol: float = 1e-8) -> bool:
-        """Both residuals at most ``tol``: equal under an affine basis on these points (to round-off)."""
-        return max(self.act_from_bp, self.bp_from_act) <= tol
+        """Both residuals at most ``tol``: equal under an affine basis on these points (to round-off).
+
+        False when no point entered the fits (every region too small): the residuals of 0 then measured nothing.
+        """
+        return self.n_points > 0 and max(self.act_from_bp, self.bp_from_act) <= tol
 
 
 def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:

@@ -97,5 +97,6 @@ def _summary_rows(eq, frames, maps, pinvs) -> list[dict]:
                      "map_cond": maps[e.layer].cond,
                      "explained_variance_ratio": None if f.explained is None else f.explained.tolist(),
                      "act_from_backprojection_residual": e.act_from_bp,
-                     "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions})
+                     "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions,
+                     "points": e.n_points})
     return rows
