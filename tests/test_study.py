@@ -112,7 +112,13 @@ BAD = {
     "seed not a number": lambda t: ["--seed", "one"],
     "out is a file": lambda t: ["--out", str(t / "file.txt")],
     "out holds something else": lambda t: ["--out", str(t / "other")],
+    "all points coincide": lambda t: ["--dataset", _csv(t / "same.csv", [(1.0, 2.0, c) for c in (0, 1) * 4])],
 }
+
+
+def _csv(path, rows):
+    path.write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    return str(path)
 
 
 @pytest.mark.parametrize("case", BAD)

@@ -177,6 +177,8 @@ def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -
     start = time.perf_counter()
     tick = progress or (lambda n=1: None)
     data = load_dataset(cfg.dataset, cfg.budget.n_samples, random_state=cfg.seed)
+    if not (data.X_train.std(axis=0) > 0).any():  # every activation would be constant, every variance 0
+        raise ReluscopeError(f"{data.name}: all training points coincide; the study needs points spread in the plane")
     ctx = StudyContext(cfg, data, tick)
     sections, summary = [], []
     threads = torch.get_num_threads()
