@@ -4,6 +4,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+from scipy import integrate
 import pytest
 import torch
 
@@ -104,3 +105,21 @@ def test_bad_activation_or_scales():
         MeanField("gelu")
     with pytest.raises(ReluscopeError, match="σ_w²"):
         MeanField("relu", 0.0)
+
+
+@pytest.mark.parametrize("q", [0.5, 16.0, 100.0])
+def test_tanh_quadrature_at_long_lengths_against_adaptive_quadrature(q):
+    """E[φ'(z)²] and E[φ(z)²] for z ~ N(0, q) against scipy's adaptive quad; at q = 16 a fixed 80-node
+    Gauss–Hermite rule was 15 % off (sech⁴ is narrow next to the Gaussian)."""
+    def expect(f):
+        return integrate.quad(lambda z: f(z) * math.exp(-z * z / (2 * q)) / math.sqrt(2 * math.pi * q),
+                              -60, 60, points=[0], limit=400, epsabs=1e-13)[0]
+    mf = MeanField("tanh", 1.0, 0.0)
+    assert mf.derivative_cross_moment(1.0, q) == pytest.approx(expect(lambda z: math.cosh(z) ** -4), rel=1e-7)
+    assert mf.second_moment(q) == pytest.approx(expect(lambda z: math.tanh(z) ** 2), rel=1e-7)
+
+
+@pytest.mark.parametrize("sigma_b2", [5.0, 20.0])
+def test_tanh_critical_line_at_large_bias_variance(sigma_b2):
+    crit = critical_sigma_w2("tanh", sigma_b2)
+    assert crit > 1.76 and MeanField("tanh", crit, sigma_b2).chi1() == pytest.approx(1.0, abs=1e-8)
