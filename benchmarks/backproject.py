@@ -7,7 +7,7 @@ back with the baseline and the median of the per-round ratios is reported, so a 
 slows both alike. ``backproject`` runs over chunks of ``CHUNK`` points (cache-resident activations); the
 second ratio is against the float32 forward pass chunked the same way, the like-for-like comparison. Also
 shown: the per-layer chain that re-walks ``(h − b) W⁺`` down to the input for every layer (what composing
-the maps avoids), and the per-(snapshot, layer) PNG rendering the report needs.
+the maps avoids), and drawing the report viewer's per-(snapshot, layer) PNG frames.
 
     .venv/bin/python benchmarks/backproject.py [--grid 512] [--repeat 5] [--threads T]
 """
@@ -15,7 +15,6 @@ the maps avoids), and the per-(snapshot, layer) PNG rendering the report needs.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 
 import numpy as np
@@ -24,7 +23,8 @@ import torch
 from reluscope.data import load_dataset
 from reluscope.geometry.backproject import CHUNK, backproject, forward64
 from reluscope.model import build_mlp, init_model_
-from reluscope.plots.backprojection import render_frames
+from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
+from reluscope.report.figures import layers_axis, render_viewer, steps_axis
 
 
 def paired(fn, base, repeat: int) -> tuple[float, float]:
@@ -94,14 +94,18 @@ def main() -> None:
         verdict = "" if goal is None else f"≤{goal:g}×: {'met' if ratio <= goal else 'MISSED'}"
         print(f"{name:40s} {t * 1e3:8.1f} {ratio:8.2f} {ratio_c:9.2f}  {verdict}", flush=True)
 
-    snaps = {step: model for step in range(8)}  # the report's load: 8 snapshots × 11 layers
-    X, y = spirals.X, spirals.y
-    with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        paths = render_frames(snaps, X, y, tmp, view="embedded", grid=40)
-        t = time.perf_counter() - t
-    print(f"render_frames: {len(paths)} PNGs (8 snapshots × 11 layers, embedded, grid 40) in {t:.1f} s "
-          f"= {t / len(paths) * 1e3:.0f} ms per frame")
+    # the report's viewer: frames of 8 snapshots × 11 layers (one view), drawn in this process
+    t = time.perf_counter()
+    frames = [backprojection_frames(model, spirals.X, spirals.y, view="embedded", grid=40) for _ in range(8)]
+    t_geometry = time.perf_counter() - t
+    axes = [steps_axis(range(8)), layers_axis(11)]
+    t = time.perf_counter()
+    viewer = render_viewer("bp", axes, lambda fig, key: plot_backprojection(frames[key[0]][key[1]], ax=fig.subplots()),
+                           figsize=(3.6, 3.6), workers=1)
+    t = time.perf_counter() - t
+    n = len(viewer.frames)
+    print(f"report viewer: {n} frames (8 snapshots × 11 layers, embedded, grid 40): geometry {t_geometry:.1f} s, "
+          f"drawing {t:.1f} s = {t / n * 1e3:.0f} ms per frame")
 
 
 if __name__ == "__main__":

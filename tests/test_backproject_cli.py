@@ -8,7 +8,7 @@ from PIL import Image
 
 from reluscope.cli import main
 from reluscope.errors import ReluscopeError
-from reluscope.plots.backprojection import backprojection_frames, plot_backprojection, plot_layers, render_frames
+from reluscope.plots.backprojection import backprojection_frames, plot_backprojection, plot_layers
 from reluscope.plots.style import plt
 from reluscope.studies.backprojection import backproject_to_dir
 from reluscope.train.rundir import load_run
@@ -96,16 +96,6 @@ def test_frames_hold_the_grid_and_the_data_and_draw_on_a_given_axes(run11):
     plt.close("all")
     emb = backprojection_frames(run.model, X, y, view="embedded", layers=[1], grid=5)[1]
     assert emb.explained.shape == (2,) and "PC 1" in emb.xlabel
-
-
-def test_render_frames_writes_one_png_per_step_and_layer_of_one_size(run11, tmp_path):
-    run = load_run(run11)
-    models = {step: run.model_at(step) for step in run.snapshots}
-    paths = render_frames(models, run.data.X, run.data.y, tmp_path, view="embedded", layers=[0, -1], grid=8)
-    assert sorted(paths) == [(s, i) for s in (0, 10, 20) for i in (0, 10)]
-    assert paths[10, 10].name == "step000010_layer11.png"
-    sizes = {Image.open(p).size for p in paths.values()}
-    assert len(sizes) == 1  # a slider over them does not jump
 
 
 def test_library_call_checks_input_and_returns_the_summary_it_wrote(run11, tmp_path):

@@ -7,9 +7,9 @@ Where every unit on the path is active the grid stays straight (``x̂ = x``); a 
 its share of the point to the constant ``−b`` side, so the plane is folded along the unit's kink.
 
 ``backprojection_frames`` does the geometry once (one float64 forward pass over grid and data, composed
-affine maps); ``plot_backprojection`` draws a frame on an Axes; ``plot_layers``, ``animate_backprojection``
-and ``render_frames`` lay frames out as a figure, a GIF/MP4 over snapshots, or one PNG per
-(snapshot, layer) for the report.
+affine maps); ``plot_backprojection`` draws a frame on an Axes (the report's viewer draws its frames with
+it); ``plot_layers``, ``save_layer_figures`` and ``animate_backprojection`` lay frames out as a figure,
+PNG files, or a GIF/MP4 over snapshots.
 """
 
 from __future__ import annotations
@@ -141,29 +141,6 @@ def animate_backprojection(snapshots: dict[int, nn.Module], X: np.ndarray, y: np
         _draw_panels(fig, frames, ncols, f"{view} view, step {step}")
 
     return save_animation(fig, draw, steps, path, fps=fps)
-
-
-def render_frames(snapshots: dict[int, nn.Module], X: np.ndarray, y: np.ndarray, out_dir: str | Path, *,
-                  view: str = "input", layers: Sequence[int] | None = None, grid: int = 40,
-                  size: float = 3.2, dpi: int = 80) -> dict[tuple[int, int], Path]:
-    """One PNG per (step, layer): ``out_dir/step{step:06d}_layer{l + 1:02d}.png``, all the same pixel size.
-
-    One reused figure of fixed size (no tight bounding box), so a slider over steps does not jump.
-    Returns ``{(step, layer index): path}``.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig = plt.figure(figsize=(size, size), layout="constrained")
-    paths = {}
-    for step in sorted(snapshots):
-        for i, frame in backprojection_frames(snapshots[step], X, y, view=view, layers=layers,
-                                              grid=grid).items():
-            fig.clear()
-            plot_backprojection(frame, ax=fig.add_subplot(), title=f"{frame.title}, step {step}")
-            paths[step, i] = out_dir / f"step{step:06d}_layer{i + 1:02d}.png"
-            fig.savefig(paths[step, i], dpi=dpi)
-    plt.close(fig)
-    return paths
 
 
 def save_layer_figures(frames: dict[int, Frame], out_dir: str | Path, *, ncols: int = 4) -> list[Path]:
