@@ -132,3 +132,12 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, args, message):
     assert main(["sweep", *args, "--out", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name, text", [("sweep.json", "{not json"), ("runs.csv", "a,b\n1,2\n"),
+                                        ("runs.csv", "dataset,depth\nmoons,x\n")])
+def test_a_foreign_file_in_out_is_a_one_line_error_and_force_starts_over(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ReluscopeError, match=f"{name}.*--force"):
+        run_sweep(tiny(depths=[2]), tmp_path)
+    assert run_sweep(tiny(depths=[2]), tmp_path, force=True).trained == 4

@@ -169,7 +169,7 @@ def open_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> Pat
     meta = out / "sweep.json"
     if force:
         (out / "runs.csv").unlink(missing_ok=True)
-    elif meta.is_file() and _training(SweepConfig.from_dict(json.loads(meta.read_text())).base) != _training(cfg.base):
+    elif meta.is_file() and _training(_read_config(meta).base) != _training(cfg.base):
         raise ReluscopeError(f"{out} holds a sweep with other training settings; use --force to start over "
                              "or another --out")
     out.mkdir(parents=True, exist_ok=True)
@@ -178,8 +178,21 @@ def open_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> Pat
     return out
 
 
+def _read_config(meta: Path) -> SweepConfig:
+    try:
+        return SweepConfig.from_dict(json.loads(meta.read_text()))
+    except (ValueError, KeyError, TypeError) as e:
+        raise ReluscopeError(f"{meta}: not a sweep's settings ({e}); use --force to start over") from None
+
+
 def read_rows(path: Path) -> list[dict]:
-    """``runs.csv`` as dicts with numbers parsed (empty cells: None); [] when there is no file yet."""
+    """``runs.csv`` as dicts with numbers parsed (empty cells: None); [] when there is no file yet.
+
+    Raises
+    ------
+    ReluscopeError
+        If the file lacks a column of ``COLUMNS`` or holds a cell that is not a number where one belongs.
+    """
     if not path.is_file():
         return []
     ints = {"depth", "seed", "steps_run", "diverged_at_step"}
@@ -193,7 +206,14 @@ def read_rows(path: Path) -> list[dict]:
         return int(v) if k in ints else float(v)
 
     with path.open(newline="") as fh:
-        return [{k: parse(k, v) for k, v in row.items()} for row in csv.DictReader(fh)]
+        reader = csv.DictReader(fh)
+        try:
+            missing = set(COLUMNS) - set(reader.fieldnames or ())
+            if missing:
+                raise ValueError(f"no column {', '.join(sorted(missing))}")
+            return [{k: parse(k, v) for k, v in row.items()} for row in reader]
+        except ValueError as e:
+            raise ReluscopeError(f"{path}: not a sweep's table ({e}); use --force to start over") from None
 
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
