@@ -1,5 +1,6 @@
 """The MLP builder and the layer walk that every analysis uses."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -22,6 +23,15 @@ def test_width_list_and_depth_one():
     m = build_mlp(2, [4, 8], 3, 2, activation="tanh")
     assert [l.linear.out_features for l in linear_layers(m)] == [4, 8, 2]
     assert len(linear_layers(build_mlp(2, 8, 1, 2))) == 1
+
+
+def test_numpy_widths_are_widths():
+    """A width read from numpy (a grid, a table) is an int to the user; the MLP is the same."""
+    dims = [(ly.linear.in_features, ly.linear.out_features) for ly in linear_layers(build_mlp(2, np.int64(5), 3))]
+    assert dims == [(2, 5), (5, 5), (5, 2)]
+    assert [ly.linear.out_features for ly in linear_layers(build_mlp(2, np.array([4, 6]), 3))] == [4, 6, 2]
+    with pytest.raises(ReluscopeError, match="whole numbers"):
+        build_mlp(2, [4.5, 6], 3)
 
 
 def test_walk_reproduces_forward_on_a_users_model():

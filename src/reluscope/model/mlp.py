@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -32,7 +33,10 @@ def hidden_widths(width: int | Sequence[int], depth: int) -> list[int]:
     """The ``depth − 1`` hidden widths from one width or an explicit list."""
     if depth < 1:
         raise ReluscopeError(f"depth must be at least 1, got {depth}")
-    widths = [width] * (depth - 1) if isinstance(width, int) else list(width)
+    widths = [width] * (depth - 1) if isinstance(width, Integral) else list(width)
+    if not all(isinstance(w, Integral) for w in widths):
+        raise ReluscopeError(f"widths must be whole numbers, got {widths}")
+    widths = [int(w) for w in widths]  # numpy integers too
     if len(widths) != depth - 1:
         raise ReluscopeError(f"depth {depth} needs {depth - 1} hidden widths, got {len(widths)}")
     if any(w < 1 for w in widths):
