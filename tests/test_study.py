@@ -80,7 +80,7 @@ def first_stages(monkeypatch):
     """Only Tasks 0 and 1: enough for what a test checks, a third of the quick study's time."""
     from reluscope.studies import study
 
-    monkeypatch.setattr(study, "stages", lambda: [study.Stage(m) for m in (task0, task1)])
+    monkeypatch.setattr(study, "stages", lambda: [task0, task1])
 
 
 def test_another_seed_changes_the_tables(quick, tmp_path, first_stages):

@@ -29,7 +29,7 @@ from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.outputs import atomic_dir, write_json
 from reluscope.report import cells, task0, task1, task2
-from reluscope.report.document import Part, Report, Section, Table
+from reluscope.report.document import Report, Section, Table
 from reluscope.report.html import write_report
 from reluscope.train import TrainConfig, TrainResult, fit
 
@@ -116,30 +116,14 @@ class StudyContext:
         return model.eval()
 
 
-@dataclass
-class Stage:
-    """One part of the sheet: the runs it reads, the progress units it reports, and how it builds its Part.
+def stages() -> list[ModuleType]:
+    """The study's stages in the sheet's order.
 
-    A stage is a module of ``reluscope.report`` with ``runs(budget) -> [(depth, init)]``,
-    ``units(budget) -> int`` and ``build(ctx) -> Part``; its runs are trained (if no earlier stage did)
-    before it is built.
+    A stage is a module of ``reluscope.report`` with ``runs(budget) -> [(depth, init)]`` (the runs it reads),
+    ``units(budget) -> int`` (the progress units it reports) and ``build(ctx) -> Part``; its runs are trained
+    (if no earlier stage did) before it is built.
     """
-
-    module: ModuleType
-
-    def runs(self, b: Budget) -> list[tuple[int, str]]:
-        return self.module.runs(b)
-
-    def units(self, b: Budget) -> int:
-        return self.module.units(b)
-
-    def build(self, ctx: StudyContext) -> Part:
-        return self.module.build(ctx)
-
-
-def stages() -> list[Stage]:
-    """The study's stages in the sheet's order."""
-    return [Stage(m) for m in (task0, task1, task2, cells)]
+    return [task0, task1, task2, cells]
 
 
 SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
@@ -151,7 +135,7 @@ loads nothing from the network. Every figure and table is also a file in `figure
 """
 
 
-def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
+def _plan(b: Budget) -> list[tuple[ModuleType, list[tuple[int, str]]]]:
     """Each stage with the runs trained just before it (those no earlier stage needed)."""
     seen, plan = set(), []
     for stage in stages():
