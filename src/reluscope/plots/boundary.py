@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from torch import nn
 
+from reluscope.model import linear_layers, predict
 from reluscope.plots.style import axes, class_cmap
 
 
@@ -20,15 +20,13 @@ def plot_decision_boundary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, ax
                            title: str | None = None):
     """Filled decision regions of ``model`` over ``X`` (n, 2) with the points coloured by ``y``.
 
-    Returns the Axes.
+    The regions are ``model``'s argmax on a ``grid × grid`` lattice over ``X`` (``grid_over``); class ``k``
+    has the same colour in the regions and the points. Returns the Axes.
     """
     ax = axes(ax)
-    n_classes = int(y.max()) + 1
     xx, yy, pts = grid_over(X, grid)
-    with torch.no_grad():
-        logits = model(torch.as_tensor(pts, dtype=torch.float32))  # (grid², k)
-    n_classes = max(n_classes, logits.shape[1])
-    pred = logits.argmax(1).numpy().reshape(xx.shape)  # (grid, grid)
+    pred = predict(model, pts).numpy().reshape(xx.shape)  # (grid, grid)
+    n_classes = max(int(y.max()) + 1, linear_layers(model)[-1].linear.out_features)
     cmap = class_cmap(n_classes)
     ax.contourf(xx, yy, pred, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.3)
     ax.contour(xx, yy, pred, levels=np.arange(n_classes) + 0.5, colors="k", linewidths=0.8)
