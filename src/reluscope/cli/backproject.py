@@ -9,7 +9,7 @@ import click
 from reluscope.cli.app import app
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
-from reluscope.studies.backprojection import backproject_to_dir
+from reluscope.studies.backprojection import MAX_WARP_GRID, backproject_to_dir
 from reluscope.train.rundir import load_run
 
 
@@ -22,7 +22,8 @@ from reluscope.train.rundir import load_run
                    "which equal the input view (docs/theory.md §2.4).")
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
 @click.option("--mp4", is_flag=True, help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
-@click.option("--grid", type=int, default=60, show_default=True, help="Grid points per side of the box.")
+@click.option("--grid", type=int, default=60, show_default=True,
+              help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output directory (default: RUN_DIR/backproject-VIEW).")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")

@@ -9,6 +9,7 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
+from reluscope.geometry.patterns import MAX_GRID
 from reluscope.studies.regions import regions_to_dir
 from reluscope.train.rundir import load_run
 
@@ -16,7 +17,8 @@ from reluscope.train.rundir import load_run
 @app.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--exact", "exact", is_flag=True, help="Exact polygons (the default).")
-@click.option("--grid", type=int, default=None, help="Approximate by the patterns of an N×N grid instead.")
+@click.option("--grid", type=int, default=None,
+              help=f"Approximate by the patterns of an N×N grid instead (N ≤ {MAX_GRID}).")
 @click.option("--box", type=float, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
               help="Region of the (standardised) input plane [default: the data's box + --margin].")
 @click.option("--margin", type=float, default=0.5, show_default=True, help="Margin around the data's box.")
