@@ -65,7 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     data = load_dataset("spirals", int(N / 0.75), random_state=0)  # 1000 training points
     assert len(data.y_train) == N
-    time_reluscope(data, 20)  # warm-up
+    time_reluscope(data, 20)  # warm-up, both torch loops alike
+    time_plain_torch(data, 20)
     ours = time_reluscope(data, args.steps)
     plain = time_plain_torch(data, args.steps)
     sk = time_sklearn(data, args.steps)
