@@ -141,3 +141,8 @@ def test_a_foreign_file_in_out_is_a_one_line_error_and_force_starts_over(tmp_pat
     with pytest.raises(ReluscopeError, match=f"{name}.*--force"):
         run_sweep(tiny(depths=[2]), tmp_path)
     assert run_sweep(tiny(depths=[2]), tmp_path, force=True).trained == 4
+
+
+def test_a_sweep_of_depth_1_only_draws_its_figure(tmp_path):
+    result = run_sweep(tiny(depths=[1]), tmp_path)
+    assert result.trained == 4 and result.figure.is_file()

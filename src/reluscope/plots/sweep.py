@@ -76,8 +76,9 @@ def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: 
     theory = np.array([np.log10(MeanField(activation, s, sigma_b2).q_trajectory(q_in, int(depths.max())))
                        for s in fine_sw]).T  # (depth, S)
     levels = [lv for lv in (-20, -10, -5, -2, 0, 2, 5, 10, 20) if theory.min() < lv < theory.max()]
-    contours = ax.contour(fine_sw, fine_depth, theory, levels=levels, colors="k", linewidths=0.8)
-    ax.clabel(contours, fmt=lambda v: f"q-map: 1e{v:+.0f}", fontsize=7)
+    if levels and len(fine_depth) > 1:  # a contour needs two depths at least
+        contours = ax.contour(fine_sw, fine_depth, theory, levels=levels, colors="k", linewidths=0.8)
+        ax.clabel(contours, fmt=lambda v: f"q-map: 1e{v:+.0f}", fontsize=7)
     ax.set_title(title or f"{activation}: layer-L variance at init")
     return ax
 
