@@ -212,3 +212,10 @@ def test_numbers_are_right_aligned_and_text_is_not():
 
     assert all(map(is_number, ["7", "0.980", "1.31e+10", "−5", "12%", "53317"]))
     assert not any(map(is_number, ["32 × 32, 32", "yes", "layer 3 (4)", "", "he"]))
+
+
+def test_a_column_is_right_aligned_when_it_holds_numbers_only():
+    table = Table(["task", "steps", "status"], [["0", "3", "ok"], ["1.2", "—", "ok"], ["cells", "12", "7"]])
+    page = render_html(Report("t", {}, [Section("s", "S", blocks=[table])]))
+    cells = re.findall(r"<td( class=\"num\")?>([^<]*)</td>", page)
+    assert [c for c, _ in cells] == ["", ' class="num"', ""] * 3  # labels and text left, the numbers right

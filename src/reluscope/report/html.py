@@ -37,8 +37,15 @@ NUMBER = re.compile(r"^[−+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][−+-]?\d+)?%?$")
 
 
 def is_number(cell) -> bool:
-    """Whether a table cell reads as a number (right-aligned on the page); text stays left-aligned."""
+    """Whether a table cell reads as a number; text does not."""
     return bool(NUMBER.match(str(cell).strip()))
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Per column: whether it holds numbers (right-aligned on the page): every cell a number or blank ("—"),
+    at least one a number. A column of labels, some of which look numeric ("1.2", "cells"), stays left."""
+    return [any(map(is_number, col)) and all(is_number(c) or str(c).strip() in ("", "—") for c in col)
+            for col in zip(*table.rows)]
 
 
 def kind_of(block) -> str:
@@ -56,13 +63,12 @@ def viewer_json(viewer: Viewer) -> Markup:
 def render_html(report: Report) -> str:
     """The page as a string."""
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.tests["number"] = is_number
     template = env.from_string((ASSETS / "report.html.j2").read_text())
     md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
     sections = [dict(id=s.id, title=s.title, intro=md(s.intro), derivation=md(s.derivation) if s.derivation else "",
                      blocks=s.blocks) for s in report.sections]
     return template.render(report=report, version=version("reluscope"), provenance=report.provenance, lead=md(report.lead), sections=sections,
-                           kind_of=kind_of, markdown=md, data_uri=data_uri, viewer_json=viewer_json,
+                           kind_of=kind_of, numeric_columns=numeric_columns, markdown=md, data_uri=data_uri, viewer_json=viewer_json,
                            css=Markup((ASSETS / "report.css").read_text()),
                            js=Markup((ASSETS / "report.js").read_text()))
 
