@@ -70,3 +70,12 @@ def test_atomic_file_replaces_in_one_rename_and_keeps_the_old_file_on_failure(tm
         write_csv(tmp, [{"a": 1}])
         assert path.read_text() == "old\n"  # not replaced before the block ends
     assert path.read_text().splitlines() == ["a", "1"] and [p.name for p in tmp_path.iterdir()] == ["runs.csv"]
+
+
+@pytest.mark.parametrize("out", [".", "..", "sub/.."])
+def test_prepare_out_dir_refuses_the_working_directory_and_above(tmp_path, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(ReluscopeError, match="current directory"):
+        prepare_out_dir(out, force=True)
+    assert prepare_out_dir("sub", force=True).name == "sub"

@@ -20,8 +20,12 @@ from reluscope.errors import ReluscopeError
 
 
 def prepare_out_dir(out: str | Path, *, force: bool = False) -> Path:
-    """Check that ``out`` may be written: it must not exist as a non-empty directory unless ``force``."""
+    """Check that ``out`` may be written: it must not exist as a non-empty directory unless ``force``, and it
+    must not be the current directory or one above it (``atomic_dir`` replaces ``out`` as a whole)."""
     out = Path(out)
+    cwd = Path.cwd().resolve()
+    if out.resolve() in (cwd, *cwd.parents):
+        raise ReluscopeError(f"--out {out} is the current directory or one above it; name a new directory")
     if out.exists() and not out.is_dir():
         raise ReluscopeError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
