@@ -146,8 +146,10 @@ def feeding_activation(layers: list[Layer], i: int) -> tuple[str, float]:
 def lsuv_(model: nn.Module, X: torch.Tensor, *, tol: float = 0.05, max_iter: int = 10) -> nn.Module:
     """Layer-sequential unit variance (Mishkin & Matas 2016), in place, first layer to last.
 
-    Each layer's weight is divided by the standard deviation of its pre-activations on ``X`` (N, in_dim)
-    until ``|std − 1| ≤ tol`` or ``max_iter`` rescalings; the next layer sees the rescaled one's output.
+    Each layer's weight and bias are divided by the standard deviation of its pre-activations
+    ``z = h W^T + b`` (pooled over the N points and the units) on ``X`` (N, in_dim), which divides ``z``
+    itself by it, until ``|std − 1| ≤ tol`` or ``max_iter`` rescalings; the next layer sees the rescaled
+    one's output. A layer whose ``z`` is constant (std 0) or non-finite is left as it is.
     """
     h = X
     for layer in linear_layers(model):
