@@ -30,7 +30,7 @@ from reluscope.report.document import Axis, Viewer
 
 DPI = 72  # modest: a 6-inch-wide figure is 432 px
 CAN_FORK = sys.platform.startswith("linux")  # fork is missing on Windows and unsafe on macOS
-WORKERS = min(4, os.cpu_count() or 1) if CAN_FORK else 1  # processes drawing a viewer's frames
+WORKERS = min(4, len(os.sched_getaffinity(0))) if CAN_FORK else 1  # drawing processes: the cores this may use
 
 
 def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True) -> bytes:
