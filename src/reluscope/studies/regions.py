@@ -37,6 +37,7 @@ class RegionsResult:
     grid: int | None  # None: exact polygons; N: the patterns of an N×N grid
     counts: list[int]  # regions after each layer, of the trained network
     seconds: float  # wall time of the count (figures and snapshots not included)
+    data_inside: float  # share of the run's data points inside the box (a --box may miss the data)
 
 
 def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
@@ -87,4 +88,6 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
             save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
         if animate:
             animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
-    return RegionsResult(out, grid, counts, seconds)
+    x0, x1, y0, y1 = box
+    inside = (X[:, 0] >= x0) & (X[:, 0] <= x1) & (X[:, 1] >= y0) & (X[:, 1] <= y1)  # (n,)
+    return RegionsResult(out, grid, counts, seconds, float(inside.mean()))
