@@ -39,7 +39,6 @@ from reluscope.errors import ReluscopeError
 from reluscope.model.layers import linear_layers
 
 
-
 @dataclass(frozen=True)
 class LayerSpec:
     """What the theory needs of one layer."""
