@@ -42,14 +42,15 @@ def test_exact_writes_counts_figures_and_animation(run_dir, tmp_path, capsys):
     run = load_run(run_dir)
     want = [len(r) for r in linear_regions(run.model, data_box(run.data.X))]
     assert [int(r["count"]) for r in _rows(out / "region_counts.csv")] == want
-    assert line.startswith(f"exact: {want[-1]} regions after layer 3") and "of the data in the box" not in line
+    assert line.startswith(f"exact: {want[-1]} regions after layer 3") and "outside the box" not in line
     over = _rows(out / "counts_over_training.csv")
     assert [int(r["step"]) for r in over] == sorted(run.snapshots)
 
 
 def test_a_box_that_misses_the_data_is_said_so(plain_run_dir, tmp_path, capsys):
     assert main(["regions", str(plain_run_dir), "--box", "100", "101", "100", "101", "--out", str(tmp_path / "o")]) == 0
-    assert "only 0% of the data in the box" in capsys.readouterr().out
+    n = len(load_run(plain_run_dir).data.X)
+    assert f"; {n} of {n} data points outside the box" in capsys.readouterr().out
 
 
 def test_grid_counts_at_most_the_exact_ones(run_dir, tmp_path):

@@ -39,6 +39,6 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
                                 force=force, progress=advance)
     counts = result.counts
     method = "exact" if grid is None else f"grid {grid}×{grid}"
-    missed = "" if result.data_inside == 1 else f"; only {result.data_inside:.0%} of the data in the box"
+    missed = f"; {result.data_outside} of {len(run.data.X)} data points outside the box" if result.data_outside else ""
     click.echo(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
                f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")

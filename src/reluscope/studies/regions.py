@@ -37,7 +37,7 @@ class RegionsResult:
     grid: int | None  # None: exact polygons; N: the patterns of an N×N grid
     counts: list[int]  # regions after each layer, of the trained network
     seconds: float  # wall time of the count (figures and snapshots not included)
-    data_inside: float  # share of the run's data points inside the box (a --box may miss the data)
+    data_outside: int  # of the run's data points, how many lie outside the box (a --box may miss them)
 
 
 def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
@@ -53,8 +53,8 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
     Raises
     ------
     ReluscopeError
-        For a grid outside ``2 … MAX_GRID``, an empty box, ``animate`` on a run without snapshots, or an ``out`` that may
-        not be written (non-empty without ``force``).
+        For a grid outside ``2 … MAX_GRID``, an empty box, ``animate`` on a run without snapshots, or an
+        ``out`` that may not be written (non-empty without ``force``).
     """
     if grid is not None:
         check_grid(grid)
@@ -90,4 +90,4 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
             animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
     x0, x1, y0, y1 = box
     inside = (X[:, 0] >= x0) & (X[:, 0] <= x1) & (X[:, 1] >= y0) & (X[:, 1] <= y1)  # (n,)
-    return RegionsResult(out, grid, counts, seconds, float(inside.mean()))
+    return RegionsResult(out, grid, counts, seconds, int((~inside).sum()))
