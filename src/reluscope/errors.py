@@ -1,6 +1,7 @@
 """The one exception type that means "the user asked for something impossible".
 
 The CLI turns it into exit code 2 and a single line; library callers catch it like any ValueError.
+``refuse_repeats`` is the check every grid (init study, sweep) makes of its axes.
 """
 
 
