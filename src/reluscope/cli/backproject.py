@@ -21,7 +21,8 @@ from reluscope.train.rundir import load_run
               help=f"{', '.join(VIEWS)}. embedded: R^width, shown by PCA; nonzero: its input coordinates, "
                    "which equal the input view (docs/theory.md §2.4).")
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
-@click.option("--mp4", is_flag=True, help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
+@click.option("--mp4", is_flag=True,
+              help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=int, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,

@@ -67,8 +67,9 @@ def render_html(report: Report) -> str:
     md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
     sections = [dict(id=s.id, title=s.title, intro=md(s.intro), derivation=md(s.derivation) if s.derivation else "",
                      blocks=s.blocks) for s in report.sections]
-    return template.render(report=report, version=version("reluscope"), provenance=report.provenance, lead=md(report.lead), sections=sections,
-                           kind_of=kind_of, numeric_columns=numeric_columns, markdown=md, data_uri=data_uri, viewer_json=viewer_json,
+    return template.render(report=report, version=version("reluscope"), provenance=report.provenance,
+                           lead=md(report.lead), sections=sections, kind_of=kind_of, numeric_columns=numeric_columns,
+                           markdown=md, data_uri=data_uri, viewer_json=viewer_json,
                            css=Markup((ASSETS / "report.css").read_text()),
                            js=Markup((ASSETS / "report.js").read_text()))
 

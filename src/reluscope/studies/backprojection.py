@@ -59,8 +59,9 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     Raises
     ------
     ReluscopeError
-        For an unknown view, a grid outside ``2 … MAX_WARP_GRID``, ``mp4`` without an ffmpeg, ``animate`` on a run without
-        snapshots, a layer out of range, or an ``out`` that may not be written (non-empty without ``force``).
+        For an unknown view, a grid outside ``2 … MAX_WARP_GRID``, ``mp4`` without an ffmpeg, ``animate`` on a
+        run without snapshots, a layer out of range, or an ``out`` that may not be written (non-empty without
+        ``force``).
     """
     check_view(view)
     check_grid(grid, MAX_WARP_GRID)
