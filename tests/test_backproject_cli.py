@@ -110,6 +110,7 @@ def test_library_call_checks_input_and_returns_the_summary_it_wrote(run11, tmp_p
     assert result.out == tmp_path / "out" and result.per_region  # ReLU net, input view
     assert {"view": "input", "layers": result.layers} == json.loads((result.out / "summary.json").read_text())
     assert result.worst_residual == max(r["act_from_backprojection_residual"] for r in result.layers)
+    assert all(0 < r["points"] <= len(run.data.X) for r in result.layers) and result.unchecked == []
     assert backproject_to_dir(plain, grid=8).out == plain.path / "backproject-input"  # the default out
 
 

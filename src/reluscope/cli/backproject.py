@@ -34,8 +34,10 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     result = backproject_to_dir(load_run(run_dir), out, layers=idx, view=view, animate=animate, mp4=mp4,
                                 grid=grid, force=force)
     where = "per activation region" if result.per_region else "globally"
+    unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
+                 if result.unchecked else "")
     click.echo(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
-               f"{result.worst_residual:.1e} ({where}, on the data) -> {result.out}")
+               f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
 
 
 def parse_layers(text: str) -> list[int] | None:

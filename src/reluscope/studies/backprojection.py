@@ -44,6 +44,11 @@ class BackprojectionResult:
         """The largest relative residual of the activations fitted from the back-projection, over layers."""
         return max(row["act_from_backprojection_residual"] for row in self.layers)
 
+    @property
+    def unchecked(self) -> list[int]:
+        """Layers (from 1) where no data point entered the fits: every activation region held too few."""
+        return [row["layer"] for row in self.layers if row["points"] == 0]
+
 
 def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Sequence[int] | None = None,
                        view: str = "input", animate: bool = False, mp4: bool = False, grid: int = 60,
