@@ -1,13 +1,13 @@
-"""Shared look of every reluscope figure: class colours and the figure/axes helper."""
+"""Shared look of every reluscope figure: class colours and the figure/axes helper.
+
+The library leaves matplotlib's backend alone (a notebook keeps its own); the command line, which only writes
+files, selects Agg before anything is drawn.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # library code never opens a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
