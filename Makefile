@@ -28,7 +28,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)
-	for f in benchmarks/*.py; do $(BIN)/python $$f; done
+	set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

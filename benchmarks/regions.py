@@ -1,7 +1,8 @@
 """Decision cells: exact regions of every layer of a trained 11×32 spirals net, timed against the grid.
 
-    .venv/bin/reluscope train --depth 11 --snapshots 500 --out /tmp/r11
-    .venv/bin/python benchmarks/regions.py /tmp/r11 [--init-figure init_counts.png]
+    .venv/bin/python benchmarks/regions.py [RUN_DIR] [--init-figure init_counts.png]
+
+Without RUN_DIR it first trains the run (``reluscope train --depth 11 --snapshots 500``) into a temporary directory.
 
 Prints the per-layer counts and areas, the time of the exact partition (all layers at once), of the grid
 approximation at 512² and 1024² pixels, of rendering one (layer, snapshot) panel, and the region counts at
@@ -11,7 +12,9 @@ initialisation vs number of neurons (Hanin & Rolnick) for several depths and wid
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +23,8 @@ from reluscope.geometry.region_stats import counts_at_init, layer_stats
 from reluscope.geometry.regions import decision_segments, linear_regions
 from reluscope.plots.regions import plot_cells, plot_counts_at_init
 from reluscope.plots.style import plt, save
+from reluscope.train import TrainConfig
+from reluscope.train.artifacts import train_to_dir
 from reluscope.train.rundir import load_run
 
 
@@ -35,9 +40,12 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir")
+    parser.add_argument("run_dir", nargs="?", help="a run directory (default: train the 11×32 spirals run)")
     parser.add_argument("--init-figure", default=None, help="write the counts-at-init figure here")
     args = parser.parse_args()
+    if args.run_dir is None:
+        args.run_dir = Path(tempfile.mkdtemp()) / "run11"
+        train_to_dir(TrainConfig(dataset="spirals", depth=11, snapshot_every=500), args.run_dir)
     run = load_run(args.run_dir)
     box = data_box(run.data.X)
     print(f"run {args.run_dir}: depth {run.config.depth}, width {run.config.width}, "
