@@ -1,0 +1,21 @@
+"""The benchmark scripts still run (tiny sizes; their timings are read by people, never asserted here)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize("script,args,expect", [
+    ("train_step.py", ["--steps", "3"], "sklearn / reluscope"),
+    ("ensemble.py", ["--members", "2", "--steps", "2", "--depth", "3", "--width", "8", "--points", "100"],
+     "speed-up of train_ensemble"),
+    ("backproject.py", ["--grid", "32", "--repeat", "1", "--threads", "1"], "input view"),
+])
+def test_benchmark_runs_and_prints_its_ratio(script, args, expect):
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert expect in proc.stdout
