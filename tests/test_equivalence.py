@@ -37,6 +37,17 @@ def test_affine_fit_residuals_oracle():
     r, t = affine_fit_residuals(S**2, S)  # not affine: a clear residual
     assert r / t > 0.1
     assert affine_fit_residuals(torch.ones(10, 2, dtype=torch.float64), S[:10])[1] == 0.0
+    constant = torch.full((300, 3), 0.1, dtype=torch.float64) @ torch.randn(3, 3, dtype=torch.float64)
+    assert affine_fit_residuals(constant + 1e-17 * S[:1].expand(300, 3).clone(), torch.zeros(300, 2,
+                                dtype=torch.float64)) == (0.0, 0.0)  # constant to round-off: the intercept fits
+
+
+def test_a_layer_whose_units_are_all_off_is_equivalent():
+    """Found by hypothesis (in_dim 3, width 3, depth 4, seed 4081): every unit of layer 3 is off on all points,
+    so h_3 is constant, and its back-projection constant up to round-off; constant maps are affinely equivalent."""
+    model = net(3, 3, 4, 3, seed=4081)
+    for eq in check_equivalence(model, cloud(300, 3, 4082), view="embedded"):
+        assert eq.holds(TOL), eq
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

@@ -29,6 +29,9 @@ from reluscope.geometry.backproject import MAX_COND, backproject, forward64
 from reluscope.model.layers import linear_layers, negative_slope
 
 
+CONSTANT_RTOL = 1e-12  # spread/size below which a fitted quantity counts as constant (round-off ≈ 1e-16·√N)
+
+
 @dataclass(frozen=True)
 class LayerEquivalence:
     """Residuals of the two affine fits for one layer."""
@@ -52,8 +55,12 @@ def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[fl
     """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64).
 
     Solved by ``torch.linalg.lstsq`` with the SVD driver (``gelsd``), so a rank-deficient ``source`` is fine.
+    A target that is constant to round-off (spread ≤ ``CONSTANT_RTOL``·‖target‖, e.g. the back-projection of a
+    layer whose units are all off) is fitted exactly by the constant column: ``(0, 0)``.
     """
     T = target - target.mean(dim=0)  # (N, d_t), centring absorbs the constant column
+    if float(T.norm()) <= CONSTANT_RTOL * float(target.norm()):
+        return 0.0, 0.0
     S = source - source.mean(dim=0)  # (N, d_s)
     theta = torch.linalg.lstsq(S, T, driver="gelsd").solution  # (d_s, d_t)
     return float(((T - S @ theta) ** 2).sum()), float((T**2).sum())
