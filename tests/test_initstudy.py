@@ -84,6 +84,19 @@ def test_cli_writes_the_study(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("depth 3: he 0/1 ok, normal") and (out / "summary.md").is_file()
 
 
+def test_cli_linear_study_grows_by_n_var_w_per_layer(tmp_path):
+    """Task 1.1 measured: with a = identity and N(0, 1) weights, Var(z) grows by n·Var(W) = width per layer."""
+    out = tmp_path / "lin"
+    assert main(["init-study", "--quick", "--activation", "identity", "--depths", "4", "--schemes", "normal,lecun",
+                 "--seeds", "1", "--steps", "2", "--width", "64", "--n-samples", "2000", "--out", str(out)]) == 0
+    with (out / "layer_stats.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["quantity"] == "pre"]
+    var = {(r["scheme"], int(r["layer"])): float(r["var"]) for r in rows}
+    for layer in (2, 3):  # hidden → hidden: fan-in 64
+        assert var["normal", layer] / var["normal", layer - 1] == pytest.approx(64, rel=0.35)
+        assert var["lecun", layer] / var["lecun", layer - 1] == pytest.approx(1, rel=0.35)
+
+
 BAD = {
     "unknown scheme": ["--schemes", "he,magic"],
     "bad depths": ["--depths", "3,eleven"],
@@ -95,6 +108,7 @@ BAD = {
     "a depth twice": ["--depths", "3,3"],
     "a scheme twice": ["--schemes", "he,he"],
     "empty scheme": ["--schemes", ","],
+    "unknown activation": ["--activation", "swish"],
 }
 
 

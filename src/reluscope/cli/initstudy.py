@@ -21,6 +21,8 @@ _D = InitStudyConfig()
 @click.option("--schemes", default=None, help=f"Comma-separated init schemes [default: {','.join(_D.schemes)}].")
 @click.option("--seeds", type=int, default=None, help=f"Seeds per depth and scheme [default: {_D.seeds}].")
 @click.option("--width", type=int, default=None, help=f"Hidden width [default: {_D.width}].")
+@click.option("--activation", default=None,
+              help=f"relu, leaky_relu, tanh, identity (Task 1.1's linear net) [default: {_D.activation}].")
 @click.option("--lr", type=float, default=None, help=f"SGD learning rate [default: {_D.lr}].")
 @click.option("--steps", type=int, default=None, help=f"Full-batch steps per run [default: {_D.steps}].")
 @click.option("--n-samples", type=int, default=None, help=f"Points to generate [default: {_D.n_samples}].")
@@ -28,12 +30,12 @@ _D = InitStudyConfig()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/init-study"), show_default=True,
               help="Study directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
-def init_study(dataset, depths, schemes, seeds, width, lr, steps, n_samples, quick, out, force) -> None:
+def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_samples, quick, out, force) -> None:
     """Compare initialisation schemes: per-layer variance vs theory, and which deep nets train."""
     base = InitStudyConfig.quick() if quick else InitStudyConfig()
     given = dict(dataset=dataset, depths=None if depths is None else tuple(parse_values(depths, int, "depths")),
                  schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")),
-                 seeds=seeds, width=width, lr=lr, steps=steps, n_samples=n_samples)
+                 seeds=seeds, width=width, activation=activation, lr=lr, steps=steps, n_samples=n_samples)
     cfg = replace(base, **{k: v for k, v in given.items() if v is not None}).validate()
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = run_init_study(cfg, out, force=force, progress=advance)
