@@ -68,6 +68,17 @@ def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
     return layers
 
 
+def is_piecewise_linear(model: nn.Module) -> bool:
+    """Whether every activation of ``model`` is ReLU, leaky ReLU or none (as ``negative_slope`` decides)."""
+    layers = linear_layers(model)
+    try:
+        for layer in layers:
+            negative_slope(layer)
+    except ReluscopeError:
+        return False
+    return True
+
+
 def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
     """The layer's ``W`` (fan_in, fan_out) and ``b`` (fan_out,) in float64, so that ``z = x W + b``."""
     W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)

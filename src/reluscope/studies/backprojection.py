@@ -16,14 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import backprojection_maps, check_view
 from reluscope.geometry.equivalence import check_equivalence
-from reluscope.geometry.patterns import check_grid
+from reluscope.geometry.patterns import check_grid, is_piecewise_linear
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
-from reluscope.probe.meanfield import PIECEWISE_LINEAR
 from reluscope.train.rundir import Run
 
 ANIMATION_GRID = 40  # at most this many grid points per side in an animation frame
@@ -78,7 +76,7 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     out = prepare_out_dir(run.path / f"backproject-{view}" if out is None else out, force=force)
     X, y = run.data.X, run.data.y
     frames = backprojection_frames(run.model, X, y, view=view, layers=layers, grid=grid)
-    per_region = view != "embedded" and run.config.activation in PIECEWISE_LINEAR
+    per_region = view != "embedded" and is_piecewise_linear(run.model)
     eq = check_equivalence(run.model, X, view=view, layers=layers, per_region=per_region)
     maps, pinvs = backprojection_maps(run.model, view=view, layers=layers)
     rows = _summary_rows(eq, frames, maps, pinvs)
