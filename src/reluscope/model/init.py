@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.model.layers import Layer, linear_layers
+from reluscope.model.layers import Layer, linear_layers, negative_slope
 
 MODES = ("fan_in", "fan_out")
 
@@ -137,9 +137,7 @@ def check_init(name: str) -> None:
 def feeding_activation(layers: list[Layer], i: int) -> tuple[str, float]:
     """``(kind, negative slope)`` of the activation that feeds layer ``i``; for ``i = 0`` the network's own."""
     source = layers[i - 1] if i > 0 else next((la for la in layers if la.activation is not None), layers[0])
-    kind = source.kind
-    slope = float(source.activation.negative_slope) if kind == "leaky_relu" else 0.0
-    return kind, slope
+    return source.kind, negative_slope(source) if source.kind == "leaky_relu" else 0.0
 
 
 @torch.no_grad()

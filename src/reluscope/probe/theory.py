@@ -36,7 +36,7 @@ from scipy.stats import norm
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.model.layers import linear_layers
+from reluscope.model.layers import linear_layers, negative_slope
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def layer_specs(model: nn.Module) -> list[LayerSpec]:
     for layer in linear_layers(model):
         w = layer.linear.weight.double()  # (m, n)
         b = layer.linear.bias
-        slope = float(layer.activation.negative_slope) if layer.kind == "leaky_relu" else 0.0
+        slope = negative_slope(layer) if layer.kind == "leaky_relu" else 0.0
         specs.append(LayerSpec(fan_in=w.shape[1], fan_out=w.shape[0], weight_m2=float(w.pow(2).mean()),
                                bias=0.0 if b is None else float(b.double().mean()), kind=layer.kind, slope=slope))
     return specs
