@@ -9,19 +9,19 @@ weights, ``reluscope.studies.initstudy.probe_with_theory``) so that its figures 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_variance_by_layer
-from reluscope.probe.stats import capture
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.theory import theory_section
-from reluscope.studies.initstudy import HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, probe_with_theory
+from reluscope.studies.initstudy import (HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, _activations,
+                                        probe_with_theory)
 
 if TYPE_CHECKING:
     from reluscope.studies.study import Budget, StudyContext
@@ -55,7 +55,8 @@ def runs(b: Budget) -> list[tuple[int, str]]:
 
 
 def units(b: Budget) -> int:
-    return 2 * len(SCHEMES) + 2 * (len(SCHEMES) + 1) * len(QUANTITIES) + 2  # runs, variance frames, figures
+    """One per run probed, per frame of the variance viewer, per static figure."""
+    return len(runs(b)) + math.prod(len(a.options) for a in variance_axes((b.shallow, b.deep))) + 2
 
 
 def init_study(ctx: StudyContext) -> InitStudyResult:
@@ -77,9 +78,7 @@ def init_study(ctx: StudyContext) -> InitStudyResult:
             key = dict(scheme=scheme, depth=depth, seed=seed)
             stats += probe_with_theory(initial, X, ctx.data.y_train, **key)
             if depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
-                with torch.no_grad(), capture(initial) as rec:
-                    initial(torch.as_tensor(X))
-                activations[scheme] = [h.flatten().numpy().copy() for h in rec.post[:-1]]
+                activations[scheme] = _activations(initial, X)
             m = result.metrics
             rows.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy", "chance_accuracy",
                                                      "diverged_at_step", "diverged_layer", "unstable_layer_at_init")}})
@@ -119,22 +118,28 @@ def runs_table(study: InitStudyResult) -> Table:
                          f"momentum 0.9, seed {study.runs[0]['seed']}).")
 
 
+OPTIONS = [*SCHEMES, "all"]  # the variance viewer's init toggle
+
+
+def variance_axes(depths: tuple[int, ...]) -> list[Axis]:
+    """The variance viewer's toggles: the scheme (or all), the depth and the quantity."""
+    return [Axis("init", "toggle", [SCHEMES.get(s, s) for s in OPTIONS], initial=len(OPTIONS) - 1),
+            Axis("depth", "toggle", [str(d) for d in depths], initial=len(depths) - 1),
+            Axis("quantity", "toggle", list(QUANTITIES.values()))]
+
+
 def variance_viewer(study: InitStudyResult, advance: Callable[[int], None]) -> Viewer:
-    """Per-layer variance against theory, with toggles for the scheme (or all), the depth and the quantity."""
-    options = [*SCHEMES, "all"]
+    """Per-layer variance against theory, one frame per choice of ``variance_axes``."""
     depths = study.config.depths
 
     def draw(fig, key):
-        scheme, depth, quantity = options[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
+        scheme, depth, quantity = OPTIONS[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
         schemes = tuple(SCHEMES) if scheme == "all" else (scheme,)
         only = replace(study, config=replace(study.config, schemes=schemes))
         ax = plot_variance_by_layer(only, depth, quantity=quantity, ax=fig.subplots())
         ax.set_title(f"depth {depth}: measured (dots) vs theory (dashed)", fontsize=10)
 
-    axes = [Axis("init", "toggle", [SCHEMES.get(s, s) for s in options], initial=len(options) - 1),
-            Axis("depth", "toggle", [str(d) for d in depths], initial=len(depths) - 1),
-            Axis("quantity", "toggle", list(QUANTITIES.values()))]
-    return render_viewer("task1_variance", axes, draw, figsize=(6.4, 4.2),
+    return render_viewer("task1_variance", variance_axes(depths), draw, figsize=(6.4, 4.2),
                          margins=dict(left=0.12, right=0.97, bottom=0.12, top=0.92), dpi=80, advance=advance,
                          caption="Variance per layer at initialisation (log scale), measured on the training points "
                                  "and predicted for the same weights: pre-activations z, activations h, and the "
