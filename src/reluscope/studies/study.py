@@ -145,10 +145,14 @@ def _plan(b: Budget) -> list[tuple[ModuleType, list[tuple[int, str]]]]:
     return plan
 
 
+def _units(stage: ModuleType, new: list[tuple[int, str]], b: Budget) -> int:
+    """The progress units of ``stage``: its own, and a training step of each run trained just before it."""
+    return stage.units(b) + len(new) * b.steps
+
+
 def total_units(cfg: StudyConfig) -> int:
     """The progress units ``run_study`` reports over all stages: training steps, frames, analyses."""
-    b = cfg.budget
-    return sum(stage.units(b) + len(new) * b.steps for stage, new in _plan(b))
+    return sum(_units(stage, new, cfg.budget) for stage, new in _plan(cfg.budget))
 
 
 def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -> Report:
@@ -180,7 +184,7 @@ def run_study(cfg: StudyConfig, progress: Callable[[int], None] | None = None) -
             for depth, init in new:
                 ctx.run(depth, init)
             part = stage.build(ctx)
-            tick(max(0, stage.units(cfg.budget) + len(new) * cfg.budget.steps - done))  # did less than planned
+            tick(max(0, _units(stage, new, cfg.budget) - done))  # a run that diverged stopped early
             sections.append(part.section)
             summary += part.summary
     finally:
