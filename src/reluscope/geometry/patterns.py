@@ -22,9 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
+from reluscope.geometry.backproject import forward64
 from reluscope.model.layers import Layer, linear_layers, negative_slope
 
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
@@ -58,13 +60,16 @@ def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
 
 
 def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
-    """``linear_layers(model)`` after checking that the input is 2D and every activation is (leaky) ReLU."""
+    """``linear_layers(model)`` after checking that the input is 2D, every activation is (leaky) ReLU and
+    every parameter is finite."""
     layers = linear_layers(model)
     if layers[0].linear.in_features != 2:
         raise ReluscopeError(f"decision cells live in the input plane: need 2 inputs, got "
                              f"{layers[0].linear.in_features}")
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
+        if not all(torch.isfinite(p).all() for p in layer.linear.parameters()):
+            raise ReluscopeError(f"layer {layer.name} has non-finite parameters (a diverged run?)")
     return layers
 
 
@@ -84,8 +89,6 @@ def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
     W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
     b = layer.linear.bias
     b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
-    if not (np.isfinite(W).all() and np.isfinite(b).all()):
-        raise ReluscopeError(f"layer {layer.name} has non-finite parameters (a diverged run?)")
     return W, b
 
 
@@ -113,16 +116,13 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
 
 
 def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64."""
-    h = np.asarray(X, dtype=np.float64)  # (N, 2)
-    keys = np.zeros(len(h), dtype=np.uint64)  # (N,)
+    """The pattern key of every point ``X`` (N, 2) after every layer (one ``forward64`` pass): (L, N) uint64."""
+    piecewise_linear_layers(model)
+    keys = np.zeros(len(X), dtype=np.uint64)  # (N,)
     out = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        z = h @ W + b  # (N, width)
-        pattern = z > 0 if splits(layer) else np.zeros((len(h), 0), dtype=bool)
+    for layer, z, _ in forward64(model, X):  # z (N, width)
+        pattern = (z > 0).numpy() if splits(layer) else np.zeros((len(z), 0), dtype=bool)
         keys = extend_keys(keys, pattern, layer.index)
-        h = np.where(z > 0, z, negative_slope(layer) * z)
         out.append(keys)
     return np.stack(out)
 
