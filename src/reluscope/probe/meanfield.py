@@ -53,10 +53,10 @@ def standard_normal_rule(q: float) -> tuple[np.ndarray, np.ndarray]:
     return x, np.exp(-x * x / 2) * (x[1] - x[0]) / math.sqrt(2 * math.pi)
 
 
-def gauss_expectation(f: Callable[[np.ndarray], np.ndarray], q: float) -> float:
-    """``E[f(z)]`` for ``z ~ N(0, q)`` (``standard_normal_rule``)."""
+def gauss_expectation(f: Callable[[np.ndarray], np.ndarray], q: float, mean: float = 0.0) -> float:
+    """``E[f(z)]`` for ``z ~ N(mean, q)`` (``standard_normal_rule``; a shift keeps tanh's strip of analyticity)."""
     x, w = standard_normal_rule(q)
-    return float(w @ f(math.sqrt(q) * x))
+    return float(w @ f(mean + math.sqrt(q) * x))
 
 
 def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: float, q: float) -> float:

@@ -8,7 +8,7 @@ input's components::
 
 and, treating ``z`` as Gaussian ``N(b, Var(z))`` (exact for a Gaussian input, the mean-field
 approximation otherwise), ``E[a(z)]`` and ``E[a(z)²]`` in closed form for ReLU/leaky ReLU/identity and by
-adaptive quadrature for tanh. With ``b = 0``, ``σ² = Var(z)``::
+quadrature for tanh (``meanfield.gauss_expectation``). With ``b = 0``, ``σ² = Var(z)``::
 
     ReLU:       E[h] = σ/√(2π),  E[h²] = σ²/2        → per-layer factor n·s/2, so s = 2/n keeps it
     leaky (α):  E[h] = (1−α)σ/√(2π),  E[h²] = (1+α²)σ²/2
@@ -31,12 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import integrate
 from scipy.stats import norm
 from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model.layers import linear_layers, negative_slope
+from reluscope.probe.meanfield import gauss_expectation
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def activation_moments(kind: str, mean: float, var: float, slope: float = 0.0) -
     """``(E[a(z)], E[a(z)²])`` for ``z ~ N(mean, var)``.
 
     ReLU: ``E = μΦ(μ/σ) + σφ(μ/σ)``, ``E[·²] = (μ²+σ²)Φ(μ/σ) + μσφ(μ/σ)``; leaky ReLU is
-    ``relu(z) − α·relu(−z)`` (disjoint supports, so the squares add); tanh by quadrature (``scipy.integrate.quad``).
+    ``relu(z) − α·relu(−z)`` (disjoint supports, so the squares add); tanh by quadrature
+    (``meanfield.gauss_expectation``).
     """
     if kind == "identity":
         return mean, mean**2 + var
@@ -107,17 +108,8 @@ def activation_moments(kind: str, mean: float, var: float, slope: float = 0.0) -
         n1, n2 = _relu_moments(-mean, var)
         return p1 - alpha * n1, p2 + alpha**2 * n2
     if kind == "tanh":
-        return _gauss(np.tanh, mean, var), _gauss(lambda z: np.tanh(z) ** 2, mean, var)
+        return gauss_expectation(np.tanh, var, mean), gauss_expectation(lambda z: np.tanh(z) ** 2, var, mean)
     raise ReluscopeError(f"no moment formula for activation {kind!r}")
-
-
-def _gauss(f, mean: float, var: float) -> float:
-    """``E[f(z)]``, ``z ~ N(mean, var)``, by adaptive quadrature over ``u = (z − mean)/σ`` (break at z = 0)."""
-    if var <= 0.0:
-        return float(f(mean))
-    s = math.sqrt(var)
-    return integrate.quad(lambda u: f(mean + s * u) * math.exp(-u * u / 2) / math.sqrt(2 * math.pi), -12, 12,
-                          points=[min(max(-mean / s, -12), 12)], limit=200)[0]
 
 
 def _relu_moments(mean: float, var: float) -> tuple[float, float]:
@@ -139,7 +131,7 @@ def derivative_m2(kind: str, mean: float, var: float, slope: float = 0.0) -> flo
         p = float(norm.cdf(mean / math.sqrt(var))) if var > 0 else float(mean > 0)
         return p + alpha**2 * (1.0 - p)
     if kind == "tanh":
-        return _gauss(lambda z: np.cosh(np.minimum(np.abs(z), 300.0)) ** -4.0, mean, var)
+        return gauss_expectation(lambda z: (1.0 - np.tanh(z) ** 2) ** 2, var, mean)
     raise ReluscopeError(f"no derivative formula for activation {kind!r}")
 
 
