@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 from reluscope.geometry.backproject import MAX_COND, backproject, forward64
-from reluscope.model.layers import linear_layers, negative_slope
+from reluscope.geometry.patterns import splits
+from reluscope.model.layers import linear_layers
 
 
 CONSTANT_RTOL = 1e-12  # spread/size below which a fitted quantity counts as constant (round-off ≈ 1e-16·√N)
@@ -90,7 +91,7 @@ def activation_patterns(model: nn.Module, X, layers: Sequence[int]) -> dict[int,
     """For each layer in ``layers``: the pattern ``[z_k > 0]`` of every unit of layers ``1 … l`` (N, Σd)."""
     signs, out = [], {}
     for lay, z, _ in forward64(model, X, max(layers) + 1):
-        if negative_slope(lay) != 1.0:  # identity layers have no kinks
+        if splits(lay):  # identity layers have no kinks
             signs.append((z > 0).numpy())
         if lay.index in layers:
             out[lay.index] = np.concatenate(signs, axis=1) if signs else np.zeros((len(z), 0), bool)
