@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app
+from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
-from reluscope.cli.sweep import parse_values
 from reluscope.studies.initstudy import InitStudyConfig, run_init_study
 
 _D = InitStudyConfig()
@@ -33,10 +33,10 @@ _D = InitStudyConfig()
 def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_samples, quick, out, force) -> None:
     """Compare initialisation schemes: per-layer variance vs theory, and which deep nets train."""
     base = InitStudyConfig.quick() if quick else InitStudyConfig()
-    given = dict(dataset=dataset, depths=None if depths is None else tuple(parse_values(depths, int, "depths")),
-                 schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")),
-                 seeds=seeds, width=width, activation=activation, lr=lr, steps=steps, n_samples=n_samples)
-    cfg = replace(base, **{k: v for k, v in given.items() if v is not None}).validate()
+    options = dict(dataset=dataset, depths=None if depths is None else tuple(parse_values(depths, int, "depths")),
+                   schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")),
+                   seeds=seeds, width=width, activation=activation, lr=lr, steps=steps, n_samples=n_samples)
+    cfg = replace(base, **given(options)).validate()
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = run_init_study(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]

@@ -6,33 +6,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-import numpy as np
 
 from reluscope.cli.app import app
+from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
-from reluscope.errors import ReluscopeError
 from reluscope.studies.sweep import SweepConfig, run_sweep, total_units
 
 _D = SweepConfig()
-
-
-def parse_values(text: str, kind: type, name: str) -> list:
-    """``"1,2,5"`` → [1, 2, 5]; ``"0.5:4:8"`` → 8 values from 0.5 to 4 (``np.linspace``)."""
-    try:
-        if ":" in text:
-            start, stop, num = text.split(":")
-            values = np.linspace(float(start), float(stop), int(num)).tolist()
-        else:
-            values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ReluscopeError(f"--{name}: expected 'a,b,c' or 'start:stop:count', got {text!r}") from None
-    if kind is int:
-        if not all(float(v).is_integer() for v in values):  # NaN and ±inf are not whole numbers either
-            raise ReluscopeError(f"--{name}: expected whole numbers, got {text!r}")
-        values = [int(v) for v in values]
-    if not values:
-        raise ReluscopeError(f"--{name}: no values in {text!r}")
-    return [round(v, 10) if kind is float else v for v in values]
 
 
 @app.command()
@@ -61,14 +41,9 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
                 sigma_w2=None if sigma_w2 is None else parse_values(sigma_w2, float, "sigma-w2"),
                 sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
                 datasets=[d.strip() for d in datasets.split(",") if d.strip()], seeds=seeds)
-    cfg = replace(defaults, **_given(grid), base=replace(defaults.base, **_given(training))).validate()
+    cfg = replace(defaults, **given(grid), base=replace(defaults.base, **given(training))).validate()
     with progress_bar(total_units(cfg, out, force=force), "sweep") as advance:
         result = run_sweep(cfg, out, force=force, progress=lambda step: advance(), device=device)
     ok = sum(r["status"] == "ok" for r in result.rows)
     click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained} resumed, in "
                f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok -> {result.figure}")
-
-
-def _given(options: dict) -> dict:
-    """The options given on the command line (those left out are None and keep the config's value)."""
-    return {k: v for k, v in options.items() if v is not None}
