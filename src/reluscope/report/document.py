@@ -11,6 +11,7 @@ buttons) that picks the frame in the browser.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,6 +49,11 @@ class Axis:
     initial: int = 0  # index of the option shown first
 
 
+def option_keys(axes: Sequence[Axis]) -> list[tuple[int, ...]]:
+    """Every combination of option indices of ``axes``, row-major (the last axis varies fastest)."""
+    return list(itertools.product(*(range(len(a.options)) for a in axes)))
+
+
 @dataclass
 class Viewer:
     """A figure chosen by one option per axis: ``frames[(i, j, …)]`` is the PNG for option i of axis 0, …"""
@@ -64,7 +70,7 @@ class Viewer:
 
     def keys(self) -> list[tuple[int, ...]]:
         """Every combination of option indices, row-major (the last axis varies fastest)."""
-        return list(itertools.product(*(range(len(a.options)) for a in self.axes)))
+        return option_keys(self.axes)
 
     def initial_key(self) -> tuple[int, ...]:
         return tuple(a.initial for a in self.axes)

@@ -15,7 +15,6 @@ in the calling process, to the same bytes.
 from __future__ import annotations
 
 import io
-import itertools
 import multiprocessing
 import os
 import sys
@@ -26,7 +25,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from reluscope.plots.style import plt
-from reluscope.report.document import Axis, Viewer
+from reluscope.report.document import Axis, Viewer, option_keys
 
 DPI = 72  # modest: a 6-inch-wide figure is 432 px
 CAN_FORK = sys.platform.startswith("linux")  # fork is missing on Windows and unsafe on macOS
@@ -56,7 +55,7 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
     keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     """
-    keys = list(itertools.product(*(range(len(a.options)) for a in axes)))
+    keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, fig=None)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:

@@ -9,7 +9,6 @@ weights, ``reluscope.studies.initstudy.probe_with_theory``) so that its figures 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_variance_by_layer
-from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer
+from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.theory import theory_section
 from reluscope.studies.initstudy import (HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, _activations,
@@ -56,7 +55,7 @@ def runs(b: Budget) -> list[tuple[int, str]]:
 
 def units(b: Budget) -> int:
     """One per run probed, per frame of the variance viewer, per static figure."""
-    return len(runs(b)) + math.prod(len(a.options) for a in variance_axes((b.shallow, b.deep))) + 2
+    return len(runs(b)) + len(option_keys(variance_axes((b.shallow, b.deep)))) + 2
 
 
 def init_study(ctx: StudyContext) -> InitStudyResult:
