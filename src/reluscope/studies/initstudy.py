@@ -39,7 +39,7 @@ from reluscope.plots.style import save
 from reluscope.probe.stats import capture, probe, table
 from reluscope.probe.theory import LayerMoments, predict
 from reluscope.train import TrainConfig
-from reluscope.train.ensemble import Member, init_member, train_ensemble
+from reluscope.train.ensemble import train_ensemble
 
 SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
@@ -156,8 +156,8 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
         for depth in cfg.depths:
             configs = [cfg.train_config(depth, scheme, seed) for scheme in cfg.schemes]
             results = train_ensemble(configs, data)
-            for scheme, config, res in zip(cfg.schemes, configs, results):
-                initial, _ = init_member(Member(config), data.n_classes, torch.as_tensor(X))
+            for scheme, res in zip(cfg.schemes, results):
+                initial = res.model_at(0)
                 key = dict(scheme=scheme, depth=depth, seed=seed)
                 layer_stats += probe_with_theory(initial, X, data.y_train, **key)
                 if seed == 0 and depth == cfg.deepest > 1 and scheme in HISTOGRAM_SCHEMES:  # has hidden layers

@@ -31,7 +31,8 @@ from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
-from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble
+from reluscope.train.ensemble import Member, StackedMLP, train_ensemble
+from reluscope.train.loop import TrainResult
 
 KEY = ("dataset", "depth", "sigma_w2", "sigma_b2", "seed")  # one run of the grid
 METRICS = ("status", "train_accuracy", "test_accuracy", "chance_accuracy", "final_loss", "steps_run",
@@ -135,8 +136,8 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
     for (dataset, _), members in pending(cfg, out).items():
         base = members[0].config
         data = load_dataset(dataset, base.n_samples, noise=base.noise, random_state=cfg.base.seed)
-        q_in, q_init = _init_lengths(members, data)
         results = train_ensemble(members, data, progress=progress, device=device)
+        q_in, q_init = _init_lengths(results, data)
         new = [dict(dataset=dataset, depth=m.config.depth, sigma_w2=m.sigma_w2, sigma_b2=m.sigma_b2,
                     seed=m.config.seed, **{k: r.metrics[k] for k in METRICS}, q_in=q_in, q_init=q)
                for m, r, q in zip(members, results, q_init)]
@@ -151,10 +152,10 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
 
 
 @torch.no_grad()
-def _init_lengths(members: list[Member], data) -> tuple[float, list[float]]:
-    """``q_in = E[x²]`` of the training points and each member's ``E[z_L²]`` (logits) at init."""
+def _init_lengths(results: list[TrainResult], data) -> tuple[float, list[float]]:
+    """``q_in = E[x²]`` of the training points and each member's ``E[z_L²]`` (logits) at init (``snapshots[0]``)."""
     X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
-    net = StackedMLP([init_member(m, data.n_classes, X)[0] for m in members])
+    net = StackedMLP([r.model_at(0) for r in results])
     z = net(X).double()  # (K, n, n_classes)
     return float(X.double().pow(2).mean()), z.pow(2).mean((1, 2)).tolist()
 

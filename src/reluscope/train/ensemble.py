@@ -141,7 +141,8 @@ def _check(members: Sequence[Member]) -> TrainConfig:
                 raise ReluscopeError(f"ensemble members must share {name}: {getattr(first, name)!r} vs "
                                      f"{getattr(m.config, name)!r}")
     if any(m.config.snapshot_every for m in members):
-        raise ReluscopeError("ensembles keep no snapshots (snapshot_every must be 0); train with fit() for them")
+        raise ReluscopeError("ensembles keep only the initial state (snapshot_every must be 0); train with fit() "
+                             "for snapshots")
     return first
 
 
@@ -159,7 +160,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
 
     Returns
     -------
-    One ``TrainResult`` per member (model, history, metrics with per-member status and divergence).
+    One ``TrainResult`` per member (model, history, metrics with per-member status and divergence); its
+    ``snapshots`` hold the initial state only, ``{0: state_dict}`` (``result.model_at(0)``).
     """
     members = [m if isinstance(m, Member) else Member(m) for m in members]
     cfg = _check(members)
@@ -169,6 +171,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     inits = [init_member(m, data.n_classes, X_tr) for m in members]
     unstable = [first_unstable_layer(model, X_tr) for model, _ in inits]
     models = [model for model, _ in inits]  # reused for the results: write_member_ fills them
+    initial = [{k: v.clone() for k, v in model.state_dict().items()} for model in models]  # snapshots[0]
     net = StackedMLP(models).to(device)
     gens = [gen for _, gen in inits]
     K = len(members)
@@ -226,5 +229,5 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
             diverged_at[k], diverged_layer[k] = steps_run[k], layer  # the last step overflowed
         metrics = outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
         metrics["unstable_layer_at_init"] = unstable[k]
-        results.append(TrainResult(model, histories[k], metrics))
+        results.append(TrainResult(model, histories[k], metrics, {0: initial[k]}))
     return results

@@ -10,6 +10,7 @@ Status of a finished run:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +36,12 @@ class TrainResult:
     metrics: dict  # status, accuracies, final_loss, steps_run, diverged_at_step, diverged_layer, chance,
     #                unstable_layer_at_init
     snapshots: dict[int, dict] = field(default_factory=dict)  # step -> state_dict (float32 copies)
+
+    def model_at(self, step: int) -> nn.Sequential:
+        """A copy of ``model`` with the parameters of snapshot ``step``, in eval mode."""
+        model = copy.deepcopy(self.model)
+        model.load_state_dict(self.snapshots[step])
+        return model.eval()
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
