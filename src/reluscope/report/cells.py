@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reluscope.geometry.patterns import data_box, grid_regions
-from reluscope.geometry.regions import linear_regions
+from reluscope.geometry.region_stats import counts_over_training
 from reluscope.plots.regions import plot_counts_over_training, plot_grid_cells
 from reluscope.plots.style import plt
 from reluscope.report.document import Image, Part, Section, Table
@@ -39,14 +40,14 @@ def build(ctx: StudyContext) -> Part:
     result = ctx.run(b.deep, "he")
     steps = sorted(result.snapshots)
     box = data_box(ctx.data.X)
+    snapshot = partial(ctx.model_at, result)  # step -> model
     grids = []
     for step in steps:
-        grids.append(grid_regions(ctx.model_at(result, step), box, b.pixels))
+        grids.append(grid_regions(snapshot(step), box, b.pixels))
         ctx.advance(1)
-    exact = {}  # step -> exact cell count per layer
-    for step in (steps[0], steps[-1]) if b.exact_final else (steps[0],):
-        exact[step] = [len(r) for r in linear_regions(ctx.model_at(result, step), box)]
-        ctx.advance(1)
+    counted = [steps[0], steps[-1]] if b.exact_final else [steps[0]]
+    exact = counts_over_training(snapshot, counted, box, progress=lambda: ctx.advance(1))  # (len(counted), L)
+    exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
 
     def draw(fig, key):
         i, layer = key[0], key[1] + 1
