@@ -18,6 +18,7 @@ from sklearn.neural_network import MLPClassifier
 from torch import nn
 
 from reluscope.data import load_dataset
+from reluscope.model import build_mlp
 from reluscope.train import TrainConfig, fit
 
 DEPTH, WIDTH, N = 11, 32, 1000
@@ -33,9 +34,7 @@ def time_reluscope(data, steps: int) -> float:
 def time_plain_torch(data, steps: int) -> float:
     """The textbook loop, nothing else: forward, loss, zero_grad, backward, step."""
     torch.manual_seed(0)
-    layers = [m for i in range(DEPTH) for m in (nn.Linear(2 if i == 0 else WIDTH, WIDTH if i < DEPTH - 1 else 2),
-                                                 nn.ReLU())][:-1]
-    model = nn.Sequential(*layers)
+    model = build_mlp(2, WIDTH, DEPTH, 2)  # a plain nn.Sequential with PyTorch's default init
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     X = torch.as_tensor(data.X_train, dtype=torch.float32)
     y = torch.as_tensor(data.y_train)
