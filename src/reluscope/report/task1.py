@@ -62,12 +62,14 @@ def init_study(ctx: StudyContext) -> InitStudyResult:
     """The study's runs as an ``InitStudyResult``: each probed at initialisation beside the theory.
 
     An adapter: ``run_init_study`` trains its own runs over seeds ``0 … k−1``, each on its own data; here the
-    runs are the study's (one seed, ``cfg.seed``, one data set), trained once and shared with Tasks 0 and 2.
+    runs are the study's (one seed, ``cfg.seed``, one data set), trained once and shared with Task 0, Task 2
+    and the cells. Its config is the runs' own (``StudyContext.train_config``).
     """
     b, seed = ctx.budget, ctx.cfg.seed
-    cfg = InitStudyConfig(dataset=ctx.data.name, n_samples=b.n_samples, depths=(b.shallow, b.deep),
-                          schemes=tuple(SCHEMES), seeds=1, width=b.width, lr=ctx.train_config(1, "he").lr,
-                          steps=b.steps)
+    t = ctx.train_config(b.deep, "he")  # what every run shares but depth and init
+    cfg = InitStudyConfig(dataset=ctx.data.name, n_samples=t.n_samples, depths=(b.shallow, b.deep),
+                          schemes=tuple(SCHEMES), seeds=1, width=t.width, activation=t.activation,
+                          optimizer=t.optimizer, lr=t.lr, steps=t.steps, eval_every=t.eval_every)
     X = ctx.data.X_train.astype(np.float32)  # (n_train, 2)
     rows, stats, histories, activations = [], [], {}, {}
     for depth in cfg.depths:
