@@ -98,7 +98,8 @@ def build(ctx: StudyContext) -> Part:
                f"(residual ≤ 1e-8) for {len(held)} of {len(checks)} layers; {len(failed)} layers fail where "
                f"float64 could resolve it"
                + (f", and {unresolved} layers have composed maps too ill-conditioned (cond up to "
-                  f"{max(cond.values()):.1e}) for a residual of 1e-8 to be resolved in float64." if unresolved else "."))
+                  f"{max(cond.values()):.1e}) for a residual of 1e-8 to be resolved in float64."
+                  if unresolved else "."))
     section = Section("task2", "Task 2 — pseudo-inverse back-projection", QUESTION.format(deep=b.deep, width=b.width),
                       theory_section(2), [viewer, table, finding])
     summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
