@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,7 +39,7 @@ def build(ctx: StudyContext) -> Part:
     result = ctx.run(b.deep, "he")
     steps = sorted(result.snapshots)
     box = data_box(ctx.data.X)
-    snapshot = partial(ctx.model_at, result)  # step -> model
+    snapshot = result.model_at  # step -> model
     grids = []
     for step in steps:
         grids.append(grid_regions(snapshot(step), box, b.pixels))

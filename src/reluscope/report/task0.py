@@ -34,7 +34,7 @@ def build(ctx: StudyContext) -> Part:
 
     def draw(fig, key):
         step = steps[key[0]]
-        plot_decision_boundary(ctx.model_at(result, step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
+        plot_decision_boundary(result.model_at(step), ctx.data.X_train, ctx.data.y_train, ax=fig.subplots(),
                                grid=b.grid, title=f"step {step}")
 
     viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6),

@@ -75,7 +75,7 @@ def init_study(ctx: StudyContext) -> InitStudyResult:
     for depth in cfg.depths:
         for scheme in cfg.schemes:
             result = ctx.run(depth, scheme)
-            initial = ctx.model_at(result, 0)
+            initial = result.model_at(0)
             key = dict(scheme=scheme, depth=depth, seed=seed)
             stats += probe_with_theory(initial, X, ctx.data.y_train, **key)
             if depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:

@@ -51,7 +51,7 @@ def build(ctx: StudyContext) -> Part:
     X, y = ctx.data.X, ctx.data.y
     frames = []  # per step: view -> {layer index: Frame}
     for step in steps:
-        model = ctx.model_at(result, step)
+        model = result.model_at(step)
         frames.append({v: backprojection_frames(model, X, y, view=v, grid=b.warp_grid) for v in VIEWS})
         ctx.advance(1)
 
@@ -67,7 +67,7 @@ def build(ctx: StudyContext) -> Part:
                            advance=ctx.advance,
                            caption=f"Back-projection of the chosen layer of the {b.deep}-layer He network at the "
                                    "chosen training step, in the three views.")
-    final = ctx.model_at(result, steps[-1])
+    final = result.model_at(steps[-1])
     checks = check_equivalence(final, X, view="embedded")
     maps, pinvs = backprojection_maps(final, view="embedded")
     cond = {i: m.cond for i, m in maps.items()}  # of the composed map Φ_l

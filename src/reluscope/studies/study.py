@@ -11,7 +11,6 @@ weights); runs used by several stages (the 11-layer He run) are trained once, by
 
 from __future__ import annotations
 
-import copy
 import platform
 import shlex
 import time
@@ -23,7 +22,6 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
-from torch import nn
 
 from reluscope.data import DATASETS, Dataset, is_csv, load_dataset
 from reluscope.errors import ReluscopeError
@@ -107,13 +105,6 @@ class StudyContext:
             _, result = fit(self.train_config(depth, init), data=self.data, progress=lambda _: self.advance(1))
             self.runs[depth, init] = result
         return self.runs[depth, init]
-
-    @staticmethod
-    def model_at(result: TrainResult, step: int) -> nn.Sequential:
-        """A copy of ``result.model`` with the parameters of snapshot ``step``, in eval mode."""
-        model = copy.deepcopy(result.model)
-        model.load_state_dict(result.snapshots[step])
-        return model.eval()
 
 
 def stages() -> list[ModuleType]:
