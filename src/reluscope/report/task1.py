@@ -19,7 +19,7 @@ from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_var
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.theory import theory_section
-from reluscope.studies.initstudy import (HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, _activations,
+from reluscope.studies.initstudy import (HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, hidden_activations,
                                         probe_with_theory)
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def init_study(ctx: StudyContext) -> InitStudyResult:
             key = dict(scheme=scheme, depth=depth, seed=seed)
             stats += probe_with_theory(initial, X, ctx.data.y_train, **key)
             if depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
-                activations[scheme] = _activations(initial, X)
+                activations[scheme] = hidden_activations(initial, X)
             m = result.metrics
             rows.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy", "chance_accuracy",
                                                      "diverged_at_step", "diverged_layer", "unstable_layer_at_init")}})

@@ -161,7 +161,7 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
                 key = dict(scheme=scheme, depth=depth, seed=seed)
                 layer_stats += probe_with_theory(initial, X, data.y_train, **key)
                 if seed == 0 and depth == cfg.deepest > 1 and scheme in HISTOGRAM_SCHEMES:  # has hidden layers
-                    activations[scheme] = _activations(initial, X)
+                    activations[scheme] = hidden_activations(initial, X)
                 m = res.metrics
                 runs.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy",
                                                          "chance_accuracy", "diverged_at_step", "diverged_layer",
@@ -176,7 +176,7 @@ def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force
 
 
 @torch.no_grad()
-def _activations(model, X: np.ndarray) -> list[np.ndarray]:
+def hidden_activations(model, X: np.ndarray) -> list[np.ndarray]:
     """Every hidden layer's activations ``h`` on ``X``, flattened (the logits layer left out)."""
     with capture(model) as rec:
         model(torch.as_tensor(X))
