@@ -3,19 +3,29 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-TORCH  := torch==2.13.0
+TORCH  := $(shell grep -m1 '^torch==' requirements/torch.in)
+LOCK   := requirements/lock.txt
+EXTRAS := test,ray,video
 
-.PHONY: study test bench clean browser
+.PHONY: study test test-fast bench clean browser lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q 'pip==26.3'
 
-# torch first, pinned: an open torch requirement would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml | $(BIN)/python
+# torch first, pinned: an open torch requirement would pull a multi-GB CUDA build. Everything else at the
+# versions of the lock (pyproject.toml keeps ranges for library users; tests/test_lock.py checks they agree).
+$(STAMP): pyproject.toml $(LOCK) requirements/torch.in | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[$(EXTRAS)]'
 	touch $(STAMP)
+
+# Recompile the lock after a change of pyproject.toml's ranges (pip-tools, resolved against the CPU torch).
+lock: | $(BIN)/python
+	$(BIN)/pip install -q pip-tools
+	CUSTOM_COMPILE_COMMAND='make lock' $(BIN)/pip-compile -q --all-extras --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml requirements/torch.in
+	sed -i 's/^torch==\([^+]*\)+cpu$$/torch==\1/' $(LOCK)
 
 study: $(STAMP)
 	$(BIN)/reluscope study --out out/study
@@ -26,6 +36,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 tests
+
+# The inner loop: everything but the tests marked slow or browser (under a minute on 2 cores).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests
 
 bench: $(STAMP)
 	set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
