@@ -26,8 +26,9 @@ def test_relu_closed_forms():
     assert mf.chi1() == pytest.approx(1.5)
     assert MeanField("relu", 1.0, 0.3).q_star() == pytest.approx(0.3 / (1 - 0.5))
     assert mf.q_star() == math.inf  # χ₁ > 1: lengths grow without bound
-    assert MeanField("relu", 1.2).depth_scale() == pytest.approx(1 / abs(math.log(0.6)))
-    assert MeanField("relu", 2.0).depth_scale() == math.inf
+    assert MeanField("relu", 1.2).gradient_depth_scale() == pytest.approx(1 / abs(math.log(0.6)))
+    assert MeanField("relu", 2.0).gradient_depth_scale() == math.inf
+    assert MeanField("relu", 1.0, 0.3).chi_c() == pytest.approx(0.5)  # finite q* > 0: slope χ₁ at c* = 1
     assert critical_sigma_w2("relu") == 2.0
     assert critical_sigma_w2("leaky_relu", negative_slope=0.2) == pytest.approx(2 / 1.04)
 
@@ -74,11 +75,36 @@ def test_tanh_fixed_points_chi1_and_depth_scale(sigma_w2, sigma_b2):
     for _ in range(30):
         cs.append(mf.cmap(cs[-1], q))
     ratio = (cs[-1] - c) / (cs[-2] - c)
-    assert ratio == pytest.approx(math.exp(-1 / mf.depth_scale()), rel=1e-3)
+    assert ratio == pytest.approx(math.exp(-1 / mf.correlation_depth_scale()), rel=1e-3)
+    assert ratio == pytest.approx(mf.chi_c(), rel=1e-3)
+
+
+@pytest.mark.parametrize("sigma_w2", [0.5, 1.0, 2.0, 4.0])
+def test_relu_cmap_has_slope_one_at_c_equal_one_for_every_sigma_w2(sigma_w2):
+    """σ_b = 0: the c-map is the arc-cosine map J, ``J(1 − h) = 1 − h + (2√2/(3π)) h^{3/2} + O(h²)``, so the
+    difference quotient is ``1 − 0.30·√h``: J'(1) = 1, not σ_w²/2 (which is χ₁, the length factor)."""
+    mf = MeanField("relu", sigma_w2)
+    for h in (1e-4, 1e-6):
+        slope = (mf.cmap(1.0) - mf.cmap(1.0 - h)) / h
+        assert slope == pytest.approx(1 - 2 * math.sqrt(2) / (3 * math.pi) * math.sqrt(h), abs=h)
+    assert mf.chi_c() == 1.0 and mf.correlation_depth_scale() == math.inf
+    assert mf.chi1() == pytest.approx(sigma_w2 / 2)
+    assert mf.trainable_depth() == pytest.approx(6 * mf.gradient_depth_scale())
+
+
+def test_relu_correlations_approach_one_polynomially():
+    """Iterating J from c = 0: ``(1 − c_l)·l² → 9π²/2`` (Hayou et al. 2019) — no exponential rate."""
+    mf, c, products = MeanField("relu", 2.0), 0.0, {}
+    for layer in range(1, 10_001):
+        c = mf.cmap(c)
+        products[layer] = (1 - c) * layer**2
+    limit = 9 * math.pi**2 / 2
+    assert abs(products[10_000] - limit) < 0.005 * limit
+    assert abs(products[10_000] - limit) < abs(products[1_000] - limit) < abs(products[100] - limit)
 
 
 def test_tanh_critical_line_matches_poole_et_al():
-    assert critical_sigma_w2("tanh", 0.0) == pytest.approx(1.0, abs=1e-4)
+    assert critical_sigma_w2("tanh", 0.0) == 1.0  # 1/φ'(0)², in closed form
     assert critical_sigma_w2("tanh", 0.05) == pytest.approx(1.76, abs=0.01)  # Poole et al. 2016, Fig. 2
     assert MeanField("tanh", critical_sigma_w2("tanh", 0.05), 0.05).chi1() == pytest.approx(1.0, abs=1e-8)
 

@@ -1,7 +1,9 @@
 """Heat maps of a trainability sweep over (σ_w², depth), with the mean-field theory drawn over them.
 
 * ``plot_trainability``: final train accuracy (a diverged run counts as chance), mean over seeds; the
-  critical line ``χ₁ = 1`` and the depth ``L = k·ξ(σ_w²)`` (Schoenholz et al. 2017: trainable for L ≲ 6ξ).
+  critical line ``χ₁ = 1`` and the depth ``MeanField.trainable_depth``: for tanh ``L = 6ξ_c`` (Schoenholz
+  et al. 2017: trainable for L ≲ 6ξ_c); for ReLU, whose correlation depth scale is infinite, ``L = 6ξ_∇``,
+  where ``E[z_L²]`` and the squared gradients have grown or shrunk by ``e^{±6}``.
 * ``plot_init_variance``: ``log₁₀ E[z_L²]`` of the logits at init, mean over seeds, with the q-map's
   prediction ``log₁₀ q_L`` as labelled contours.
 """
@@ -47,7 +49,7 @@ def _heatmap(ax, sw, depths, values, cmap, label, **kw):
 
 def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0,
                       xi_multiple: float = 6.0, ax=None, title: str | None = None):
-    """Final train accuracy per (σ_w², depth) with the critical σ_w² and the depth ``xi_multiple · ξ``."""
+    """Final train accuracy per (σ_w², depth) with the critical σ_w² and ``trainable_depth(xi_multiple)``."""
     ax = axes(ax, figsize=(6, 4.5))
     sw, depths, acc = _grid(rows, lambda r: r["chance_accuracy"] if r["status"] == "diverged"
                             else r["train_accuracy"])
@@ -56,8 +58,10 @@ def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: f
     crit = critical_sigma_w2(activation, sigma_b2)
     ax.axvline(crit, color="white", ls="--", lw=1.2, label=f"critical σ_w² = {crit:.2f} (χ₁ = 1)")
     fine = np.linspace(sw[0], sw[-1], THEORY_POINTS)
-    xi = np.array([MeanField(activation, s, sigma_b2).depth_scale() for s in fine])
-    ax.plot(fine, xi_multiple * xi, color="white", lw=1.5, label=f"L = {xi_multiple:g} ξ")
+    bound = np.array([MeanField(activation, s, sigma_b2).trainable_depth(xi_multiple) for s in fine])
+    label = (f"L = {xi_multiple:g} ξ_c" if MeanField(activation).alpha is None
+             else f"L = {xi_multiple:g} ξ_∇: {'E[z_L²], ' if sigma_b2 == 0 else ''}E[grad²] × e^±{xi_multiple:g}")
+    ax.plot(fine, bound, color="white", lw=1.5, label=label)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.6)
     ax.set_title(title or f"{activation}: trainability")
     return ax

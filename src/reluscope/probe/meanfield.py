@@ -6,10 +6,13 @@ pre-activation) of one input and on the correlation ``c`` of two inputs of equal
 
 * q-map: ``q^l = σ_w² E_{z~N(0, q^{l−1})}[φ(z)²] + σ_b²``
 * c-map: ``c^l = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q^l`` with ``(u₁, u₂) ~ N(0, q^{l−1} [[1, c], [c, 1]])``
-* ``χ₁ = σ_w² E[φ'(z)²]``, ``z ~ N(0, q*)``: the slope of the c-map at ``c = 1`` and the mean squared
-  singular value of a layer's Jacobian — gradients grow (``χ₁ > 1``) or vanish (``χ₁ < 1``) by ``χ₁`` per
-  layer; ``χ₁ = 1`` is the critical line.
-* depth scale ``ξ = 1/|ln χ|``: the number of layers over which a deviation grows or shrinks by ``e``.
+* ``χ₁ = σ_w² E[φ'(z)²]``, ``z ~ N(0, q*)``: the mean squared singular value of a layer's Jacobian —
+  gradients grow (``χ₁ > 1``) or vanish (``χ₁ < 1``) by ``χ₁`` per layer; ``χ₁ = 1`` is the critical line.
+  Where ``q`` has a fixed point ``q* > 0`` it is also the c-map's slope at ``c = 1``.
+* ``χ_c``: the c-map's true slope at its stable fixed point ``c*``; deviations ``c* − c^l`` shrink by it.
+* depth scales ``ξ = 1/|ln χ|``: the number of layers over which a deviation grows or shrinks by ``e`` —
+  ``ξ_∇`` from ``χ₁`` (gradients, and for piecewise-linear φ the length ``q``), ``ξ_c`` from ``χ_c``
+  (correlations; ``inf`` when ``χ_c = 1``, where ``c^l → c*`` only polynomially).
 
 Closed forms for the piecewise-linear ``φ(z) = max(z, αz)`` (ReLU: α = 0; identity: α = 1), with
 ``J(c) = (√(1−c²) + (π − arccos c)·c)/π`` the arc-cosine kernel (Cho & Saul 2009)::
@@ -20,7 +23,10 @@ Closed forms for the piecewise-linear ``φ(z) = max(z, αz)`` (ReLU: α = 0; ide
     E[φ'(u₁)φ'(u₂)] = α + (1 − α)² (π − arccos c) / (2π)
 
 so a ReLU layer maps ``q ↦ σ_w² q/2 + σ_b²``, ``χ₁ = σ_w²/2``, and with ``σ_b = 0`` the c-map is ``J``
-(``J(0) = 1/π``). tanh has no closed form: its expectations are quadratures over ``z = √q·x``, ``x ~ N(0, 1)``,
+(``J(0) = 1/π``) for every σ_w². ``J'(c) = (π − arccos c)/π``, so ``J'(1) = 1``: ``χ_c = 1`` and ``ξ_c = ∞``
+whatever σ_w² — ReLU has no ordered/chaotic transition in ``c`` (Hayou et al. 2019). Near 1,
+``J(1 − ε) = 1 − ε + (2√2/(3π)) ε^{3/2} + O(ε²)``, so ``1 − c^l ≈ 9π²/(2l²)``: correlations approach 1 like
+``1/l²``, not exponentially. ``σ_w²/2`` is the length and gradient factor ``χ₁`` alone. tanh has no closed form: its expectations are quadratures over ``z = √q·x``, ``x ~ N(0, 1)``,
 by the trapezoid rule on ``x ∈ [−12, 12]`` with spacing ``h ≤ 0.35/√q``. For a function analytic in a strip
 (tanh's nearest poles are at ``z = ±iπ/2``) the trapezoid rule converges like ``exp(−π²/(h√q))``, so the
 rule stays accurate to ~1e−8 at every length; a fixed Gauss–Hermite rule does not (80 nodes are 15 % off
@@ -121,6 +127,14 @@ class MeanField:
         _, dphi = SMOOTH[self.activation]
         return gauss_expectation_2d(lambda u, v: dphi(u) * dphi(v), c, q)
 
+    def slope_at_zero(self) -> float:
+        """``φ'(0)``: 1 for tanh; with σ_b = 0 the length ``q → 0`` for ``σ_w² φ'(0)² ≤ 1`` (odd, concave φ)."""
+        a = self.alpha
+        if a is not None:
+            return 1.0  # the right derivative; piecewise-linear φ are handled in closed form
+        _, dphi = SMOOTH[self.activation]
+        return float(dphi(0.0))
+
     # -- maps ------------------------------------------------------------------------------------------
     def qmap(self, q: float) -> float:
         """Length of the next layer's pre-activation: ``σ_w² E[φ(z)²] + σ_b²``."""
@@ -154,19 +168,23 @@ class MeanField:
             if slope < 1:
                 return self.sigma_b2 / (1 - slope)
             return 0.0 if (slope == 1 and self.sigma_b2 == 0) else math.inf
+        if self.sigma_b2 == 0 and self.sigma_w2 * self.slope_at_zero() ** 2 <= 1:
+            return 0.0  # q = 0 is the stable fixed point: qmap(q) ≤ σ_w² φ'(0)² q (tanh: |tanh z| ≤ |z|)
         low, high = 1e-12, self.sigma_w2 + self.sigma_b2 + 1.0  # |tanh| ≤ 1 bounds q* by σ_w² + σ_b²
-        if self.qmap(low) <= low:
-            return 0.0
-        return brentq(lambda q: self.qmap(q) - q, low, high, xtol=1e-14)
+        return brentq(lambda q: self.qmap(q) - q, low, high, xtol=1e-14, maxiter=500)
 
     def chi1(self, q: float | None = None) -> float:
-        """``χ₁ = σ_w² E[φ'(z)²]`` at length ``q`` (default ``q*``; piecewise-linear φ: independent of q)."""
+        """``χ₁ = σ_w² E[φ'(z)²]`` at length ``q`` (default ``q*``; piecewise-linear φ: independent of q).
+
+        The factor by which a layer multiplies the mean squared gradient (and, for piecewise-linear φ with
+        σ_b = 0, the length ``q``).
+        """
         q = self.q_star() if q is None else q
         return self.sigma_w2 * self.derivative_cross_moment(1.0, max(q, 1e-12))
 
     def c_star(self, steps: int = 2000) -> float:
-        """Stable fixed point of the c-map at ``q*``: 1 in the ordered phase (χ₁ ≤ 1) and for every
-        piecewise-linear φ; for tanh in the chaotic phase, the limit of the c-map iterated from c = 1/2."""
+        """Stable fixed point of the c-map: 1 for every piecewise-linear φ (``J(c) > c`` below 1) and in
+        tanh's ordered phase (χ₁ ≤ 1); in tanh's chaotic phase the limit of the c-map iterated from c = 1/2."""
         if self.alpha is not None or self.chi1() <= 1:
             return 1.0
         q, c = self.q_star(), 0.5
@@ -177,36 +195,70 @@ class MeanField:
         return c
 
     def chi_c(self) -> float:
-        """Slope of the c-map at ``c*``: ``σ_w² E[φ'(u₁)φ'(u₂)]`` at ``(q*, c*)``; equals χ₁ when ``c* = 1``.
+        """The c-map's slope at its stable fixed point ``c*``.
 
-        For piecewise-linear φ this is the per-layer factor of the length, ``σ_w²(1 + α²)/2 = χ₁``, whatever
-        q* is (the q-map is linear with that slope).
+        By Price's theorem ``∂c^l/∂c^{l−1} = σ_w² q E[φ'(u₁)φ'(u₂)] / qmap(q)``; at a finite fixed point
+        ``q* > 0`` the ratio ``q/qmap(q)`` is 1 and the slope is ``σ_w² E[φ'(u₁)φ'(u₂)]`` at ``(q*, c*)``
+        (``= χ₁`` when ``c* = 1``). For piecewise-linear φ whose lengths have no positive finite fixed point
+        (σ_b = 0, or χ₁ ≥ 1 where the bias becomes negligible) the c-map tends to the bias-free one,
+        ``c ↦ (1−α)²J(c)/(1+α²) + 2αc/(1+α²)``, whose slope at ``c* = 1`` is exactly 1: for ReLU the arc-cosine
+        map with ``J'(1) = 1``, whatever σ_w².
         """
+        q = self.q_star()
         if self.alpha is not None:
-            return self.chi1()
-        return self.sigma_w2 * self.derivative_cross_moment(self.c_star(), max(self.q_star(), 1e-12))
+            return self.chi1() if 0 < q < math.inf else 1.0
+        c = self.c_star()
+        return self.sigma_w2 * self.derivative_cross_moment(c, max(q, 1e-12))
 
-    def depth_scale(self) -> float:
-        """``ξ = 1/|ln χ_c|`` (``inf`` on the critical line): how deep a signal or its gradient survives.
+    def correlation_depth_scale(self) -> float:
+        """``ξ_c = 1/|ln χ_c|``: ``c* − c^l ∝ e^{−l/ξ_c}`` near ``c*``; ``inf`` when ``χ_c = 1``.
 
-        For ReLU ``ξ = 1/|ln(σ_w²/2)|`` and ``q_L/q_1 = (σ_w²/2)^{L−1} = e^{±(L−1)/ξ}`` (σ_b = 0); networks
-        much deeper than a few ξ are not trainable (Schoenholz et al. 2017 find ``L ≲ 6ξ``).
+        ReLU with σ_b = 0: ``inf`` for every σ_w² — the correlations approach 1 as ``9π²/(2l²)``.
         """
-        chi = self.chi_c()
-        return math.inf if chi == 1 else 1.0 / abs(math.log(chi))
+        return _depth_scale(self.chi_c())
+
+    def gradient_depth_scale(self) -> float:
+        """``ξ_∇ = 1/|ln χ₁|``: mean squared gradients grow or shrink by ``e`` every ``ξ_∇`` layers.
+
+        For ReLU with σ_b = 0 also the length: ``q_L/q_1 = (σ_w²/2)^{L−1} = e^{±(L−1)/ξ_∇}``; ``inf`` on
+        the critical line σ_w² = 2.
+        """
+        return _depth_scale(self.chi1())
+
+    def trainable_depth(self, multiple: float = 6.0) -> float:
+        """The depth ``multiple · ξ`` beyond which a random net is hard to train.
+
+        tanh: ``6 ξ_c`` (Schoenholz et al. 2017, who find trainability for ``L ≲ 6ξ_c``). Piecewise-linear φ
+        have ``ξ_c = ∞`` (σ_b = 0) and the bound comes from the length and gradients instead: ``6 ξ_∇`` is the
+        depth at which ``E[z_L²]`` and the mean squared gradient have grown or shrunk by ``e^{±6} ≈ 400``.
+        """
+        return multiple * (self.gradient_depth_scale() if self.alpha is not None else self.correlation_depth_scale())
+
+
+def _depth_scale(chi: float) -> float:
+    return math.inf if chi == 1 else 1.0 / abs(math.log(chi))
 
 
 def critical_sigma_w2(activation: str = "relu", sigma_b2: float = 0.0, *, negative_slope: float = 0.01) -> float:
-    """The σ_w² where ``χ₁ = 1`` (edge of chaos): ``2/(1 + α²)`` for piecewise-linear φ, a root for tanh."""
+    """The σ_w² where ``χ₁ = 1`` (edge of chaos): ``2/(1 + α²)`` for piecewise-linear φ.
+
+    tanh at ``σ_b² = 0``: ``1/φ'(0)² = 1`` exactly (below it ``q* = 0`` and ``χ₁ = σ_w²``; above it ``q* > 0``
+    and ``χ₁ < σ_w²``, so the root sits on the kink of ``χ₁(σ_w²)``). For ``σ_b² > 0``, ``q* > 0`` and
+    ``E[φ'²] < 1``, so ``χ₁(1) < 1``: the root is bracketed by ``[1, high]`` with ``high`` doubled until
+    ``χ₁ > 1``, and found by ``brentq`` on a continuous function with a sign change.
+    """
     mf = MeanField(activation, 1.0, sigma_b2, negative_slope)
     if mf.alpha is not None:
         return 2.0 / (1 + mf.alpha ** 2)
+    if sigma_b2 == 0:
+        return 1.0 / mf.slope_at_zero() ** 2
+
     def excess(s: float) -> float:
         return MeanField(activation, s, sigma_b2, negative_slope).chi1() - 1
 
-    high = 4.0  # χ₁ ≤ σ_w² (E[φ'²] ≤ 1), so the root lies above 1; widen the bracket until χ₁ > 1
+    low, high = 1.0, 2.0
     while excess(high) <= 0:
         if high > 1e6:
             raise ReluscopeError(f"no critical σ_w² below 1e6 for {activation} at σ_b² = {sigma_b2}")
-        high *= 2
-    return brentq(excess, 0.5, high, xtol=1e-10)
+        low, high = high, 2 * high
+    return brentq(excess, low, high, xtol=1e-12, maxiter=500)
