@@ -16,7 +16,7 @@ from reluscope.train.rundir import load_run
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "small"
     assert main(["train", "--dataset", "moons", "--depth", "3", "--width", "8", "--steps", "40",
-                 "--snapshots", "20", "--out", str(out)]) == 0
+                 "--snapshots", "2", "--out", str(out)]) == 0
     return out
 
 

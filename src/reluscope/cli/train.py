@@ -28,19 +28,22 @@ _D = TrainConfig()
 @click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate.")
 @click.option("--steps", type=int, default=_D.steps, show_default=True, help="Optimisation steps.")
 @click.option("--batch-size", type=int, default=None, help="Mini-batch size (default: full batch).")
-@click.option("--snapshots", type=int, default=_D.snapshot_every, show_default=True,
-              help="Keep the parameters every K steps (0: none).")
+@click.option("--snapshots", type=int, default=_D.snapshots, show_default=True,
+              help="Keep the parameters at K evenly spaced steps, the last included, and at step 0 (0: none).")
+@click.option("--snapshot-every", type=int, default=_D.snapshot_every, show_default=True,
+              help="Or keep them every N steps, and at the last (0: none).")
 @click.option("--seed", type=int, default=_D.seed, show_default=True, help="Seeds data, split, init, batches.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True,
               help="Run directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
 @click.option("--device", default="cpu", show_default=True, help="Where the steps run: cpu, cuda, mps.")
 def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, steps, batch_size,
-          snapshots, seed, out, force, device) -> None:
+          snapshots, snapshot_every, seed, out, force, device) -> None:
     """Train one MLP classifier and write its run directory."""
     cfg = TrainConfig(dataset=dataset, n_samples=n_samples, noise=noise, depth=depth, width=width,
                       activation=activation, init=init, optimizer=optimizer, lr=lr, steps=steps,
-                      batch_size=batch_size, snapshot_every=snapshots, seed=seed).validate()
+                      batch_size=batch_size, snapshots=snapshots, snapshot_every=snapshot_every,
+                      seed=seed).validate()
     with progress_bar(cfg.steps, "training") as advance:
         run = train_to_dir(cfg, out, force=force, progress=lambda step: advance(), device=device)
     m = run.metrics

@@ -96,7 +96,7 @@ class StudyContext:
     def train_config(self, depth: int, init: str) -> TrainConfig:
         b = self.budget
         return TrainConfig(dataset=self.cfg.dataset, n_samples=b.n_samples, depth=depth, width=b.width,
-                           init=init, steps=b.steps, snapshot_every=max(1, b.steps // (b.frames - 1)),
+                           init=init, steps=b.steps, snapshots=b.frames - 1,
                            seed=self.cfg.seed)
 
     def run(self, depth: int, init: str) -> TrainResult:

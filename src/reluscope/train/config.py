@@ -11,6 +11,7 @@ from reluscope.data import DATASETS, is_csv
 from reluscope.errors import ReluscopeError
 from reluscope.model.init import check_init
 from reluscope.model.mlp import build_mlp, make_activation
+from reluscope.train.budget import check_run_budget
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -33,7 +34,8 @@ class TrainConfig:
     steps: int = 3000  # optimisation steps
     batch_size: int | None = None  # None: full batch
     eval_every: int = 50  # history row every this many steps
-    snapshot_every: int = 0  # keep the parameters every this many steps (0: none)
+    snapshots: int = 0  # keep the parameters at this many evenly spaced steps, the last included, and step 0
+    snapshot_every: int = 0  # or: keep them every this many steps, and the last (0: none)
     seed: int = 0  # seeds data, split, init and batches
 
     def validate(self) -> "TrainConfig":
@@ -58,11 +60,35 @@ class TrainConfig:
             raise ReluscopeError(f"seed must be in [0, 2³²), got {self.seed}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ReluscopeError(f"batch_size must be at least 1, got {self.batch_size}")
-        if self.snapshot_every < 0:
-            raise ReluscopeError(f"snapshot_every must be 0 or more, got {self.snapshot_every}")
+        for name in ("snapshots", "snapshot_every"):
+            if getattr(self, name) < 0:
+                raise ReluscopeError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if self.snapshots and self.snapshot_every:
+            raise ReluscopeError("give snapshots (a count) or snapshot_every (a period), not both")
         if self.noise is not None and not 0 <= self.noise < math.inf:
             raise ReluscopeError(f"noise must be 0 or more and finite, got {self.noise}")
+        check_run_budget(self)
         return self
+
+    def is_snapshot_step(self, step: int) -> bool:
+        """Whether the parameters after ``step`` (0: at init) are kept.
+
+        With ``snapshots = K``: step 0 and, for i = 1 … K, the first step s ≥ i·steps/K — K evenly spaced
+        steps ending at the last (every step when K ≥ steps). With ``snapshot_every = N``: every N-th step and
+        the last.
+        """
+        if self.snapshot_every:
+            return step % self.snapshot_every == 0 or step == self.steps
+        if self.snapshots:
+            return step == 0 or step * self.snapshots // self.steps > (step - 1) * self.snapshots // self.steps
+        return False
+
+    @property
+    def n_snapshots(self) -> int:
+        """How many snapshots a run that takes all its steps keeps (0: none)."""
+        if self.snapshot_every:
+            return self.steps // self.snapshot_every + 1 + (self.steps % self.snapshot_every != 0)
+        return min(self.snapshots, self.steps) + 1 if self.snapshots else 0
 
     def architecture(self, n_classes: int) -> nn.Sequential:
         """The configured MLP on 2D points with ``n_classes`` logits, not yet initialised (PyTorch's default)."""

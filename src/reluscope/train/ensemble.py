@@ -140,9 +140,9 @@ def _check(members: Sequence[Member]) -> TrainConfig:
             if getattr(m.config, name) != getattr(first, name):
                 raise ReluscopeError(f"ensemble members must share {name}: {getattr(first, name)!r} vs "
                                      f"{getattr(m.config, name)!r}")
-    if any(m.config.snapshot_every for m in members):
-        raise ReluscopeError("ensembles keep only the initial state (snapshot_every must be 0); train with fit() "
-                             "for snapshots")
+    if any(m.config.n_snapshots for m in members):
+        raise ReluscopeError("ensembles keep only the initial state (snapshots and snapshot_every must be 0); "
+                             "train with fit() for snapshots")
     return first
 
 

@@ -122,7 +122,7 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
                             test_accuracy=te_acc))
 
     def snapshot(step: int) -> None:
-        if cfg.snapshot_every and (step % cfg.snapshot_every == 0 or step == cfg.steps):
+        if cfg.is_snapshot_step(step):
             snapshots[step] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
     unstable_layer = first_unstable_layer(model, X_tr)
