@@ -9,16 +9,18 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, init_model_, linear_layers
-from reluscope.model.init import INITS, activation_gain, he_normal_, orthogonal_
+from reluscope.model.init import INITS, activation_gain, he_normal_, orthogonal_, torch_default_
+from reluscope.probe.meanfield import gauss_expectation
 from reluscope.train import TrainConfig
+from reluscope.train.ensemble import Member, init_member
 
 FAN_OUT, FAN_IN = 96, 160  # weight shape (fan_out, fan_in): 15 360 draws per test
 
 
 def draws(scheme, **options):
-    w = torch.empty(FAN_OUT, FAN_IN)
-    INITS[scheme](w, generator=torch.Generator().manual_seed(7), **options)
-    return w.flatten().double().numpy()
+    linear = nn.Linear(FAN_IN, FAN_OUT)
+    INITS[scheme].init_(linear, generator=torch.Generator().manual_seed(7), **options)
+    return linear.weight.detach().flatten().double().numpy()
 
 
 TARGETS = {  # scheme, options -> scipy distribution it must follow
@@ -33,6 +35,8 @@ TARGETS = {  # scheme, options -> scipy distribution it must follow
     ("he-fan-out", ()): stats.norm(0, math.sqrt(2 / FAN_OUT)),
     ("he-uniform", ()): stats.uniform(-math.sqrt(6 / FAN_IN), 2 * math.sqrt(6 / FAN_IN)),
     ("torch-default", ()): stats.uniform(-1 / math.sqrt(FAN_IN), 2 / math.sqrt(FAN_IN)),
+    ("torch-weights", ()): stats.uniform(-1 / math.sqrt(FAN_IN), 2 / math.sqrt(FAN_IN)),
+    ("mean-field", (("sigma_w2", 1.5),)): stats.norm(0, math.sqrt(1.5 / FAN_IN)),
 }
 
 
@@ -63,6 +67,16 @@ def test_gains_are_torchs():
     assert activation_gain("identity") == 1.0
 
 
+def test_the_gain_keeps_the_second_moment_for_relu_but_no_constant_does_for_tanh():
+    """``E[a(z)²] = E[z²]/gain²`` for (leaky) ReLU at every scale; for tanh the ratio depends on the scale."""
+    for q in (0.01, 1.0, 100.0):
+        relu = gauss_expectation(lambda z: torch.relu(torch.as_tensor(z)).numpy() ** 2, q)
+        assert relu / q == pytest.approx(1 / activation_gain("relu") ** 2, rel=1e-6)
+    tanh = {q: gauss_expectation(lambda z: torch.tanh(torch.as_tensor(z)).numpy() ** 2, q) / q for q in (0.01, 1.0)}
+    assert tanh[1.0] == pytest.approx(0.3943, abs=1e-3) and tanh[0.01] == pytest.approx(0.98, abs=0.005)
+    assert abs(tanh[1.0] - (3 / 5) ** 2) > 0.03
+
+
 @pytest.mark.parametrize("activation,slope,expected", [("relu", 0.0, 2.0), ("leaky_relu", 0.3, 2 / 1.09),
                                                        ("tanh", 0.0, 25 / 9), ("identity", 0.0, 1.0)])
 def test_init_model_takes_the_gain_from_the_networks_activation(activation, slope, expected):
@@ -79,6 +93,35 @@ def test_orthogonal_scheme_in_a_relu_net_has_gain_sqrt2():
     model = init_model_(build_mlp(2, 64, 3, 2), "orthogonal", generator=torch.Generator().manual_seed(0))
     w = linear_layers(model)[1].linear.weight.double()  # (64, 64)
     torch.testing.assert_close(w @ w.T, 2.0 * torch.eye(64, dtype=torch.float64), atol=1e-5, rtol=0)
+
+
+def test_torch_default_is_what_nn_linear_does_weights_and_biases():
+    """The same seed in the global generator (``nn.Linear``) and in ``generator=`` gives the same draws."""
+    torch.manual_seed(5)
+    reference = nn.Linear(7, 4)
+    ours = torch_default_(nn.Linear(7, 4), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(ours.weight, reference.weight) and torch.equal(ours.bias, reference.bias)
+    model = init_model_(build_mlp(2, 8, 3, 2), "torch-default", generator=torch.Generator().manual_seed(0))
+    assert all(torch.all(la.linear.bias != 0) for la in linear_layers(model))
+    weights_only = init_model_(build_mlp(2, 8, 3, 2), "torch-weights", generator=torch.Generator().manual_seed(0))
+    first, first_weights_only = linear_layers(model)[0].linear, linear_layers(weights_only)[0].linear
+    assert torch.equal(first.weight, first_weights_only.weight)  # the same first draws; the biases come after
+    assert all(torch.all(la.linear.bias == 0) for la in linear_layers(weights_only))
+
+
+def test_schemes_that_draw_biases_refuse_a_constant_bias():
+    with pytest.raises(ReluscopeError, match="draws its own biases"):
+        init_model_(build_mlp(2, 8, 3, 2), "torch-default", bias=0.1)
+
+
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(2.0, 0.0), (1.3, 0.05)])
+def test_mean_field_scheme_draws_what_the_ensemble_draws(sigma_w2, sigma_b2):
+    cfg = TrainConfig(depth=4, width=16, seed=3)
+    ensemble, _ = init_member(Member(cfg, sigma_w2, sigma_b2), 2)
+    ours = init_model_(cfg.architecture(2), "mean-field", generator=torch.Generator().manual_seed(3),
+                       sigma_w2=sigma_w2, sigma_b2=sigma_b2)
+    for p, q in zip(ensemble.parameters(), ours.parameters(), strict=True):
+        assert torch.equal(p, q)
 
 
 def test_lsuv_gives_unit_preactivation_std_on_the_batch():
@@ -115,13 +158,14 @@ def test_same_generator_seed_same_weights_different_seed_different():
 
 def test_registry_names_and_default():
     assert {"normal", "lecun", "xavier", "xavier-uniform", "he", "he-uniform", "he-fan-out", "orthogonal",
-            "torch-default", "lsuv"} <= set(INITS)
+            "torch-default", "torch-weights", "mean-field", "lsuv"} <= set(INITS)
     assert TrainConfig().init == "he"
 
 
 @pytest.mark.parametrize("call", [lambda m: init_model_(m, "magic"),
                                   lambda m: init_model_(m, "he", mode="fan_sideways"),
-                                  lambda m: init_model_(m, "he", activation="softsign")])
+                                  lambda m: init_model_(m, "he", activation="softsign"),
+                                  lambda m: init_model_(m, "mean-field", sigma_w2=-1.0)])
 def test_bad_requests_raise_one_line_errors(call):
     with pytest.raises(ReluscopeError):
         call(build_mlp(2, 8, 2, 2))

@@ -1,20 +1,23 @@
-"""Weight initialisation schemes in the manner of ``torch.nn.init``: in place, ``generator=``, math stated.
+"""Initialisation schemes in the manner of ``torch.nn.init``: in place, return the tensor, ``generator=``, math stated.
 
-``INITS`` is the one registry that maps the names used everywhere (``--init``) to functions
-``fn(weight, *, generator=None, **options)``; ``init_model_`` applies a scheme to every ``nn.Linear`` of a
-model and sets the biases. ``weight`` has PyTorch's shape ``(fan_out, fan_in)``.
+The weight functions (``normal_``, ``he_normal_``, …) act on a weight of PyTorch's shape ``(fan_out, fan_in)``.
+``INITS`` is the one registry of the names used everywhere (``--init``): each name maps to one ``Scheme``
+record — the function that initialises one ``nn.Linear`` (weight and, where the scheme says how, bias),
+whether its variance follows the activation, and whether it needs data. ``init_model_`` applies a scheme to
+every ``nn.Linear`` of a model, first layer to last.
 
 Schemes whose variance depends on the non-linearity (``he*``, ``orthogonal``) take ``activation=`` (and
 ``negative_slope=`` for leaky ReLU); ``init_model_`` passes the activation that feeds the layer — the one
 after the previous Linear — and, for the first layer, the network's own (He et al. 2015 use ``2/n`` in the
-first layer too "for simplicity"). ``lsuv`` is data dependent: an orthonormal start, then every layer is
-rescaled on a batch until its pre-activations have unit standard deviation.
+first layer too "for simplicity"). ``torch-default`` and ``mean-field`` draw their biases; every other scheme
+sets them to a constant. ``lsuv`` is data dependent (``lsuv_``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import torch
@@ -27,10 +30,12 @@ MODES = ("fan_in", "fan_out")
 
 
 def activation_gain(activation: str = "relu", negative_slope: float = 0.0) -> float:
-    """The factor that keeps the second moment through ``activation``: ``E[a(z)²] = E[z²]/gain²``.
+    """``torch.nn.init.calculate_gain``: ``√2`` for ReLU, ``√(2/(1+α²))`` for leaky ReLU, 5/3 for tanh, 1 for identity.
 
-    ``√2`` for ReLU, ``√(2/(1+α²))`` for leaky ReLU with slope ``α``, ``5/3`` for tanh, 1 for identity
-    (``torch.nn.init.calculate_gain``).
+    For the piecewise-linear activations ``E[a(z)²] = E[z²]/gain²`` holds exactly for every symmetric ``z``
+    (``a(z)² = z²`` on one half-line, ``α²z²`` on the other), so ``Var(W) = gain²/fan_in`` keeps the second
+    moment. For tanh no constant does: ``E[tanh(z)²]/E[z²]`` falls with the scale of ``z`` (0.39 at
+    ``E[z²] = 1``, 0.0394/0.04 ≈ 0.98 near 0), and 5/3 is PyTorch's recommended value, not that ratio.
     """
     if activation == "leaky_relu":
         return nn.init.calculate_gain("leaky_relu", negative_slope)
@@ -95,43 +100,126 @@ def he_uniform_(w: torch.Tensor, *, activation: str = "relu", negative_slope: fl
 @torch.no_grad()
 def orthogonal_(w: torch.Tensor, *, activation: str = "identity", negative_slope: float = 0.0,
                 gain: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A (semi-)orthogonal ``W`` times ``gain``: ``W Wᵀ = gain²·I`` (or ``Wᵀ W``, whichever is smaller).
+    """A (semi-)orthogonal ``W`` (fan_out, fan_in) times ``gain``: ``W Wᵀ = gain²·I`` when fan_out ≤ fan_in
+    (orthonormal rows), ``Wᵀ W = gain²·I`` when fan_out ≥ fan_in (orthonormal columns); only a square ``W``
+    has both.
 
-    ``gain=None`` takes it from ``activation`` (√2 for ReLU; Saxe et al. 2014). Every singular value is
-    ``gain``, so the map neither stretches nor shrinks any direction.
+    ``gain=None`` takes it from ``activation`` (√2 for ReLU; Saxe et al. 2014). All ``min(fan_in, fan_out)``
+    singular values equal ``gain``: a widening layer stretches no direction by more or less than ``gain``; a
+    narrowing one also maps the ``fan_in − fan_out`` directions of its null space to 0.
+    ``Var(W) = gain²/max(fan_in, fan_out)``.
     """
     g = activation_gain(activation, negative_slope) if gain is None else gain
     return nn.init.orthogonal_(w, gain=g, generator=generator)
 
 
 @torch.no_grad()
-def torch_default_(w: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """What ``nn.Linear.reset_parameters`` does: ``W ~ U(−1/√fan_in, 1/√fan_in)``, i.e. Var(W) = 1/(3·fan_in).
-
-    (PyTorch writes it as ``kaiming_uniform_(w, a=√5)``.)
-    """
+def torch_default_weight_(w: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``W ~ U(−1/√fan_in, 1/√fan_in)``, ``Var(W) = 1/(3·fan_in)``: the weight of ``nn.Linear.reset_parameters``
+    (PyTorch writes it as ``kaiming_uniform_(w, a=√5)``)."""
     return nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=generator)
 
 
-INITS: dict[str, Callable[..., torch.Tensor]] = {
-    "normal": normal_,
-    "lecun": lecun_normal_,
-    "xavier": xavier_normal_,
-    "xavier-uniform": xavier_uniform_,
-    "he": he_normal_,
-    "he-uniform": he_uniform_,
-    "he-fan-out": partial(he_normal_, mode="fan_out"),
-    "orthogonal": orthogonal_,
-    "torch-default": torch_default_,
-    "lsuv": partial(orthogonal_, gain=1.0),  # the orthonormal start; init_model_ then rescales on data
+@torch.no_grad()
+def torch_default_(linear: nn.Linear, *, generator: torch.Generator | None = None) -> nn.Linear:
+    """What ``nn.Linear.reset_parameters`` does, drawn from ``generator``: the weight as
+    ``torch_default_weight_``, then the bias ``b ~ U(−1/√fan_in, 1/√fan_in)``, ``Var(b) = 1/(3·fan_in)``.
+
+    With ReLU and width ``n`` a hidden layer maps ``q ↦ n·Var(W)·q/2 + Var(b) = q/6 + 1/(3n)``: the variance
+    does not vanish with depth but settles at ``q* = (1/(3n))/(5/6) = 2/(5n)`` (0.0125 at n = 32).
+    """
+    torch_default_weight_(linear.weight, generator=generator)
+    if linear.bias is not None:
+        bound = 1.0 / math.sqrt(linear.weight.shape[1])
+        linear.bias.uniform_(-bound, bound, generator=generator)
+    return linear
+
+
+@torch.no_grad()
+def mean_field_(linear: nn.Linear, *, sigma_w2: float = 2.0, sigma_b2: float = 0.0,
+                generator: torch.Generator | None = None) -> nn.Linear:
+    """The mean-field network of ``probe.meanfield``: ``W ~ N(0, σ_w²/fan_in)``, then ``b ~ N(0, σ_b²)``
+    (σ_b² = 0: zero biases, nothing drawn). ``σ_w² = 2``, ``σ_b² = 0`` is He init."""
+    if not (sigma_w2 > 0 and sigma_b2 >= 0 and math.isfinite(sigma_w2) and math.isfinite(sigma_b2)):
+        raise ReluscopeError(f"need σ_w² > 0 and σ_b² ≥ 0, got {sigma_w2}, {sigma_b2}")
+    linear.weight.normal_(0.0, math.sqrt(sigma_w2 / linear.weight.shape[1]), generator=generator)
+    if linear.bias is not None:
+        if sigma_b2 > 0:
+            linear.bias.normal_(0.0, math.sqrt(sigma_b2), generator=generator)
+        else:
+            linear.bias.zero_()
+    return linear
+
+
+@torch.no_grad()
+def lsuv_(linear: nn.Linear, h: torch.Tensor, *, bias: float = 0.0, tol: float = 0.05, max_iter: int = 10,
+          generator: torch.Generator | None = None) -> nn.Linear:
+    """Layer-sequential unit variance (Mishkin & Matas 2016) for one layer given its input ``h`` (N, fan_in).
+
+    An orthonormal weight (``orthogonal_`` with gain 1) and the constant ``bias`` (0 in the paper); then ``W``
+    is divided by the standard deviation of ``z = h Wᵀ + b`` (pooled over the N points and the units; a
+    constant bias does not change it) until ``|std − 1| ≤ tol`` or
+    ``max_iter`` rescalings, so the layer's output has unit variance on the batch. ``z`` constant (std 0) or
+    non-finite: left as it is. ``init_model_`` runs it first layer to last, each on the previous one's output.
+    """
+    orthogonal_(linear.weight, gain=1.0, generator=generator)
+    if linear.bias is not None:
+        linear.bias.fill_(bias)
+    for _ in range(max_iter):
+        std = float(linear(h).std())  # over (N, fan_out)
+        if not math.isfinite(std) or std == 0.0 or abs(std - 1.0) <= tol:
+            break
+        linear.weight.div_(std)
+    return linear
+
+
+def _with_constant_bias(weight_: Callable[..., torch.Tensor]) -> Callable[..., nn.Linear]:
+    """A layer initialiser from a weight initialiser: ``weight_`` draws ``W``, the bias is the constant ``bias``."""
+    @torch.no_grad()
+    def init_(linear: nn.Linear, *, bias: float = 0.0, generator: torch.Generator | None = None,
+              **options) -> nn.Linear:
+        weight_(linear.weight, generator=generator, **options)
+        if linear.bias is not None:
+            linear.bias.fill_(bias)
+        return linear
+    init_.__doc__ = f"{getattr(weight_, 'func', weight_).__doc__}\n\nThe bias is set to the constant ``bias``."
+    return init_
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One initialisation scheme: how it draws a layer and what it needs to know."""
+
+    init_: Callable[..., nn.Linear]  # init_(linear, *, generator=None, **options): weight and bias in place
+    gain_from_activation: bool = False  # takes activation=, negative_slope= of the activation feeding the layer
+    draws_bias: bool = False  # draws the bias itself; otherwise it takes the constant bias=
+    data_dependent: bool = False  # takes h=, the layer's input on a batch (N, fan_in)
+
+
+INITS: dict[str, Scheme] = {
+    "normal": Scheme(_with_constant_bias(normal_)),
+    "lecun": Scheme(_with_constant_bias(lecun_normal_)),
+    "xavier": Scheme(_with_constant_bias(xavier_normal_)),
+    "xavier-uniform": Scheme(_with_constant_bias(xavier_uniform_)),
+    "he": Scheme(_with_constant_bias(he_normal_), gain_from_activation=True),
+    "he-uniform": Scheme(_with_constant_bias(he_uniform_), gain_from_activation=True),
+    "he-fan-out": Scheme(_with_constant_bias(partial(he_normal_, mode="fan_out")), gain_from_activation=True),
+    "orthogonal": Scheme(_with_constant_bias(orthogonal_), gain_from_activation=True),
+    "torch-default": Scheme(torch_default_, draws_bias=True),
+    "torch-weights": Scheme(_with_constant_bias(torch_default_weight_)),  # PyTorch's weights, constant biases
+    "mean-field": Scheme(mean_field_, draws_bias=True),
+    "lsuv": Scheme(lsuv_, data_dependent=True),
 }
-GAIN_FROM_ACTIVATION = frozenset({"he", "he-uniform", "he-fan-out", "orthogonal"})
-DATA_DEPENDENT = frozenset({"lsuv"})
 
 
-def check_init(name: str) -> None:
+def check_init(name: str, bias: float = 0.0) -> Scheme:
+    """The registered scheme ``name``; a scheme that draws its biases refuses a constant ``bias ≠ 0``."""
     if name not in INITS:
         raise ReluscopeError(f"unknown init {name!r}; choose one of {', '.join(INITS)}")
+    scheme = INITS[name]
+    if scheme.draws_bias and bias != 0.0:
+        raise ReluscopeError(f"init {name!r} draws its own biases; a constant bias ({bias}) needs another scheme")
+    return scheme
 
 
 def feeding_activation(layers: list[Layer], i: int) -> tuple[str, float]:
@@ -141,57 +229,40 @@ def feeding_activation(layers: list[Layer], i: int) -> tuple[str, float]:
 
 
 @torch.no_grad()
-def lsuv_(model: nn.Module, X: torch.Tensor, *, tol: float = 0.05, max_iter: int = 10) -> nn.Module:
-    """Layer-sequential unit variance (Mishkin & Matas 2016), in place, first layer to last.
-
-    Each layer's weight and bias are divided by the standard deviation of its pre-activations
-    ``z = h W^T + b`` (pooled over the N points and the units) on ``X`` (N, in_dim), which divides ``z``
-    itself by it, until ``|std − 1| ≤ tol`` or ``max_iter`` rescalings; the next layer sees the rescaled
-    one's output. A layer whose ``z`` is constant (std 0) or non-finite is left as it is.
-    """
-    h = X
-    for layer in linear_layers(model):
-        for _ in range(max_iter):
-            z = layer.linear(h)  # (N, fan_out)
-            std = float(z.std())
-            if not math.isfinite(std) or std == 0.0 or abs(std - 1.0) <= tol:
-                break
-            layer.linear.weight.div_(std)
-            if layer.linear.bias is not None:
-                layer.linear.bias.div_(std)
-        h = layer.act(layer.linear(h))  # (N, fan_out)
-    return model
-
-
-@torch.no_grad()
 def init_model_(model: nn.Module, scheme: str, *, generator: torch.Generator | None = None,
                 bias: float = 0.0, X: torch.Tensor | None = None, **options) -> nn.Module:
-    """Initialise every ``nn.Linear`` of ``model`` in place with ``scheme``; biases set to ``bias``.
+    """Initialise every ``nn.Linear`` of ``model`` in place with ``scheme``, first layer to last.
 
     Parameters
     ----------
     scheme
         A name in ``INITS``.
+    bias
+        The constant bias of schemes that do not draw theirs (``torch-default`` and ``mean-field`` do).
     X
         (N, in_dim) batch for data-dependent schemes (``lsuv``); ``None``: 1024 standard-normal points from
-        ``generator`` (reluscope's data are standardised).
+        ``generator`` (reluscope's data are standardised), drawn before the weights.
     **options
-        Passed to the scheme's function (e.g. ``std=0.1`` for ``normal``, ``mode="fan_out"`` for ``he``);
-        for ``lsuv`` they are ``tol`` and ``max_iter`` of ``lsuv_``.
+        Passed to the scheme's function (e.g. ``std=0.1`` for ``normal``, ``mode="fan_out"`` for ``he``,
+        ``sigma_w2=``/``sigma_b2=`` for ``mean-field``, ``tol``/``max_iter`` for ``lsuv``).
     """
-    check_init(scheme)
+    spec = check_init(scheme, bias)
     layers = linear_layers(model)
-    weight_options = {} if scheme in DATA_DEPENDENT else options
-    for i, layer in enumerate(layers):
-        kw = dict(weight_options)
-        if scheme in GAIN_FROM_ACTIVATION and "activation" not in kw:
-            kw["activation"], kw["negative_slope"] = feeding_activation(layers, i)
-        INITS[scheme](layer.linear.weight, generator=generator, **kw)
-        if layer.linear.bias is not None:
-            layer.linear.bias.fill_(bias)
-    if scheme in DATA_DEPENDENT:
+    h = None
+    if spec.data_dependent:
         weight = layers[0].linear.weight
         if X is None:
             X = torch.randn(1024, weight.shape[1], generator=generator, dtype=weight.dtype)  # (1024, in_dim)
-        lsuv_(model, torch.as_tensor(X, dtype=weight.dtype), **options)
+        h = torch.as_tensor(X, dtype=weight.dtype)  # (N, in_dim)
+    for i, layer in enumerate(layers):
+        kw = dict(options)
+        if spec.gain_from_activation and "activation" not in kw:
+            kw["activation"], kw["negative_slope"] = feeding_activation(layers, i)
+        if not spec.draws_bias:
+            kw["bias"] = bias
+        if spec.data_dependent:
+            kw["h"] = h
+        spec.init_(layer.linear, generator=generator, **kw)
+        if spec.data_dependent:
+            h = layer.act(layer.linear(h))  # (N, fan_out)
     return model
