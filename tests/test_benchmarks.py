@@ -14,6 +14,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     ("ensemble.py", ["--members", "2", "--steps", "2", "--depth", "3", "--width", "8", "--points", "100"],
      "speed-up of train_ensemble"),
     ("backproject.py", ["--grid", "32", "--repeat", "1", "--threads", "1"], "input view"),
+    ("cli_start.py", ["--repeat", "1"], "reluscope --help"),
 ])
 def test_benchmark_runs_and_prints_its_ratio(script, args, expect):
     proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=300)

@@ -3,16 +3,39 @@
 The pipeline, one subpackage a stage: ``data`` → ``model`` (MLP, init) → ``train`` (loop, run directories)
 → ``probe`` (layer statistics, theory) → ``geometry`` (back-projection, decision cells) → ``plots`` →
 ``studies`` → ``report`` → ``cli``.
+
+The names below are loaded on first use (``reluscope.TrainConfig`` imports torch then), so ``import reluscope``
+and the command line's ``--help`` start without torch, matplotlib, scikit-learn or SciPy.
 """
 
-from reluscope.data import load_dataset
-from reluscope.errors import ReluscopeError
-from reluscope.model import build_mlp, init_model_, linear_layers
-from reluscope.train import TrainConfig, fit
-from reluscope.train.artifacts import train_to_dir
-from reluscope.train.rundir import load_run
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["ReluscopeError", "TrainConfig", "build_mlp", "fit", "init_model_", "linear_layers", "load_dataset",
-           "load_run", "train_to_dir"]
+_EXPORTS = {  # name -> the module that defines it
+    "ReluscopeError": "reluscope.errors",
+    "TrainConfig": "reluscope.train",
+    "build_mlp": "reluscope.model",
+    "fit": "reluscope.train",
+    "init_model_": "reluscope.model",
+    "linear_layers": "reluscope.model",
+    "load_dataset": "reluscope.data",
+    "load_run": "reluscope.train.rundir",
+    "train_to_dir": "reluscope.train.artifacts",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'reluscope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

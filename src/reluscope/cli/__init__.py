@@ -9,14 +9,9 @@ from __future__ import annotations
 import sys
 
 import click
-import matplotlib
 
-matplotlib.use("Agg")  # the command line only writes files: no window, whatever the session's default
-
-# each command module registers its command on import
-from reluscope.cli import backproject, initstudy, regions, study, sweep, train  # noqa: E402,F401
-from reluscope.cli.app import app  # noqa: E402
-from reluscope.errors import ReluscopeError  # noqa: E402
+from reluscope.cli.app import app
+from reluscope.errors import ReluscopeError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from reluscope.data.csv import load_csv, save_csv
 from reluscope.data.scaling import Standardizer, split
 from reluscope.data.toy import (make_checkerboard, make_circles, make_gaussians, make_moons, make_spirals,
                                 make_xor)
 from reluscope.errors import ReluscopeError
+from reluscope.limits import check_memory
 
 DATASETS = {
     "moons": make_moons,
@@ -26,6 +26,7 @@ DATASETS = {
     "gaussians": make_gaussians,
     "checkerboard": make_checkerboard,
 }
+POINT_BYTES = 200  # memory per generated point: X, y and the generators' temporaries, split, standardised
 
 
 @dataclass
@@ -43,8 +44,11 @@ class Dataset:
     def n_classes(self) -> int:
         return int(max(self.y_train.max(), self.y_test.max()) + 1)
 
-    def tensors(self, device: str | torch.device = "cpu"):
-        """``X_train, y_train, X_test, y_test`` as float32/int64 tensors on ``device`` (for training)."""
+    def tensors(self, device="cpu"):
+        """``X_train, y_train, X_test, y_test`` as float32/int64 tensors on ``device`` (a name or a
+        ``torch.device``), for training."""
+        import torch  # here: the data stage needs no torch until training
+
         return (torch.as_tensor(self.X_train, dtype=torch.float32, device=device),
                 torch.as_tensor(self.y_train, device=device),
                 torch.as_tensor(self.X_test, dtype=torch.float32, device=device),
@@ -70,6 +74,7 @@ def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, ra
         raise ReluscopeError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or a .csv path")
     if n_samples < 8:
         raise ReluscopeError(f"n_samples must be at least 8, got {n_samples}")
+    check_memory(POINT_BYTES * n_samples, f"{n_samples} points of {name}")
     kwargs = {} if noise is None else {"noise": noise}
     return DATASETS[name](n_samples, random_state=random_state, **kwargs)
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from reluscope.errors import ReluscopeError
+from reluscope.limits import check_memory
 
 MIN_ROWS = 4
+ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of the file
 
 
 def load_csv(path: str | Path):
@@ -24,13 +26,16 @@ def load_csv(path: str | Path):
         number, there are fewer than ``MIN_ROWS`` rows or fewer than two classes.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ReluscopeError(f"CSV file not found: {path}")
     try:
+        if not path.is_file():
+            raise ReluscopeError(f"CSV file not found: {path}")
+        check_memory(ROW_BYTES_PER_BYTE * path.stat().st_size, f"reading {path}")
         with path.open(newline="", encoding="utf-8") as fh:
             rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
     except (UnicodeDecodeError, csv.Error) as e:
         raise ReluscopeError(f"{path}: not a UTF-8 CSV text file ({e})") from None
+    except OSError as e:
+        raise ReluscopeError(f"cannot read {path}: {e.strerror or e}") from None
     if len(rows) < 2:
         raise ReluscopeError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)")
     coords, labels = [], []

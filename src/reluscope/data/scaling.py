@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ def split(X: np.ndarray, y: np.ndarray, *, test_size: float = 0.25, random_state
     The test part holds ``test_size`` of the points but at least one per class (tiny CSVs).
     Returns ``X_train, X_test, y_train, y_test``.
     """
+    from sklearn.model_selection import train_test_split  # here: ``import reluscope`` stays light
+
     n_classes = len(np.unique(y))
     n_test = min(max(round(test_size * len(y)), n_classes), len(y) - n_classes)
     return train_test_split(X, y, test_size=n_test, random_state=random_state, stratify=y)

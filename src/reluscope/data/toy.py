@@ -8,10 +8,15 @@ up to one sample. Moons and circles are scikit-learn's own generators.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import make_blobs
-from sklearn.datasets import make_circles as _sk_circles
-from sklearn.datasets import make_moons as _sk_moons
-from sklearn.utils import check_random_state
+
+# scikit-learn is imported inside the generators that use it: ``import reluscope`` stays light.
+
+
+def _random_state(seed) -> np.random.RandomState:
+    """``sklearn.utils.check_random_state``: an int seeds a new ``RandomState``, one is passed through."""
+    from sklearn.utils import check_random_state
+
+    return check_random_state(seed)
 
 
 def _split_counts(n_samples: int, k: int) -> np.ndarray:
@@ -27,7 +32,9 @@ def make_moons(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in {0, 1}
     """
-    X, y = _sk_moons(n_samples, noise=noise, random_state=random_state)
+    from sklearn.datasets import make_moons as sk_moons
+
+    X, y = sk_moons(n_samples, noise=noise, random_state=random_state)
     return X, y.astype(np.int64)
 
 
@@ -39,7 +46,9 @@ def make_circles(n_samples: int = 500, *, noise: float = 0.08, factor: float = 0
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in {0, 1}; 1 is the inner circle
     """
-    X, y = _sk_circles(n_samples, noise=noise, factor=factor, random_state=random_state)
+    from sklearn.datasets import make_circles as sk_circles
+
+    X, y = sk_circles(n_samples, noise=noise, factor=factor, random_state=random_state)
     return X, y.astype(np.int64)
 
 
@@ -55,7 +64,7 @@ def make_spirals(n_samples: int = 500, *, n_arms: int = 2, turns: float = 1.5, n
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in range(n_arms)
     """
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     y = np.repeat(np.arange(n_arms), _split_counts(n_samples, n_arms))  # (n,)
     t = rng.uniform(0.05, 1.0, size=n_samples)  # (n,)
     theta = 2 * np.pi * (turns * t + y / n_arms)  # (n,)
@@ -72,7 +81,7 @@ def make_xor(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in {0, 1}
     """
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     corner = np.repeat(np.arange(4), _split_counts(n_samples, 4))  # (n,)
     centres = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     X = centres[corner] + noise * rng.standard_normal((n_samples, 2))  # (n, 2)
@@ -87,6 +96,8 @@ def make_gaussians(n_samples: int = 500, *, n_classes: int = 3, noise: float = 1
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in range(n_classes)
     """
+    from sklearn.datasets import make_blobs
+
     angle = 2 * np.pi * np.arange(n_classes) / n_classes
     centres = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])  # (k, 2)
     X, y = make_blobs(list(_split_counts(n_samples, n_classes)), centers=centres, cluster_std=noise,
@@ -104,7 +115,7 @@ def make_checkerboard(n_samples: int = 500, *, n_tiles: int = 4, noise: float = 
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,), values in {0, 1}
     """
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     X = rng.uniform(0, n_tiles, size=(n_samples, 2))  # (n, 2)
     y = (np.floor(X).sum(axis=1) % 2).astype(np.int64)  # (n,)
     return X + noise * rng.standard_normal(X.shape), y

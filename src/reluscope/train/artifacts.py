@@ -6,8 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reluscope.outputs import prepare_out_dir
-from reluscope.plots.boundary import plot_decision_boundary
-from reluscope.plots.style import axes, save
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import fit
 from reluscope.train.rundir import Run, load_run, save_run
@@ -21,6 +19,9 @@ def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,
     data, result = fit(cfg, progress=progress, device=device)
 
     def figures(tmp: Path) -> None:
+        from reluscope.plots.boundary import plot_decision_boundary  # matplotlib only when a figure is drawn
+        from reluscope.plots.style import axes, save
+
         ax = axes(figsize=(5, 5))
         m = result.metrics
         plot_decision_boundary(result.model, data.X, data.y, ax=ax,

@@ -1,0 +1,47 @@
+"""Import weight: the package and the command line load without matplotlib, scikit-learn or SciPy (torch too),
+and ``reluscope --help`` lists every command from ``COMMANDS`` without importing one."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from reluscope.cli.app import COMMANDS, app
+
+HEAVY = ("matplotlib", "sklearn", "scipy", "torch")
+
+
+def _loaded_after(code: str) -> list[str]:
+    """The heavy top-level packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint('\\n' + ' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return out.splitlines()[-1].split() if out.strip() else []
+
+
+@pytest.mark.parametrize("code", ["import reluscope", "import reluscope.cli",
+                                  "import reluscope.cli; reluscope.cli.main(['--help'])"])
+def test_package_and_cli_load_light(code):
+    assert _loaded_after(code) == []
+
+
+def test_library_entry_points_load_without_plotting_or_sklearn():
+    """Reading a run or training one needs torch, but matplotlib, scikit-learn and SciPy only once a figure is
+    drawn or data generated."""
+    loaded = _loaded_after("import reluscope as rs; rs.TrainConfig, rs.load_run, rs.train_to_dir, rs.load_dataset")
+    assert loaded == ["torch"]
+
+
+def test_listing_matches_each_commands_docstring():
+    for name, (_, text) in COMMANDS.items():
+        command = app.get_command(None, name)
+        assert command is not None and command.name == name
+        assert " ".join(command.help.split("\n\n")[0].split()) == text
+
+
+def test_help_lists_every_command(capsys):
+    from reluscope.cli import main
+
+    assert main(["--help"]) == 0
+    listed = re.findall(r"^  (\S+)  ", capsys.readouterr().out.split("Commands:")[1], flags=re.M)
+    assert listed == list(COMMANDS)
