@@ -1,0 +1,158 @@
+"""The playground's web app: one page, its static files, and one WebSocket per open page.
+
+Starlette routes ``/`` (the page), ``/static`` (its script and style, shipped in the package) and ``/ws``
+(a ``Session``); uvicorn serves them. At most ``max_sessions`` pages train at once; one more gets a ``busy``
+message. A WebSocket whose ``Origin`` is another site is refused, so a page elsewhere cannot drive the
+playground through the user's browser. ``running`` starts the server in a background thread (tests,
+benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import torch
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from reluscope.errors import ReluscopeError
+from reluscope.serve.messages import MAX_MESSAGE, encode
+from reluscope.serve.session import Session
+
+STATIC = Path(__file__).parent / "static"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+log = logging.getLogger("reluscope.serve")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Where the playground listens and what it allows."""
+
+    host: str = "127.0.0.1"  # another host exposes the playground to the network
+    port: int = 8765  # 0: any free port
+    runs_dir: Path = Path("out/playground")  # "save run" writes its run directories here
+    max_sessions: int = 8  # pages training at once
+    idle_timeout: float = 900.0  # seconds without a message before a page's session is closed
+    open_browser: bool = False  # open the page in the default browser once listening
+
+    def validate(self) -> ServeConfig:
+        if not 0 <= self.port < 65536:
+            raise ReluscopeError(f"port must be in [0, 65535], got {self.port}")
+        if self.max_sessions < 1:
+            raise ReluscopeError(f"max_sessions must be at least 1, got {self.max_sessions}")
+        if not self.idle_timeout > 0:
+            raise ReluscopeError(f"idle_timeout must be positive, got {self.idle_timeout}")
+        if self.runs_dir.exists() and not self.runs_dir.is_dir():
+            raise ReluscopeError(f"--runs-dir {self.runs_dir} exists and is not a directory")
+        return self
+
+
+@dataclass
+class Registry:
+    """The open sessions, so there are never more than ``limit`` and shutdown can stop them all."""
+
+    limit: int
+    sessions: set = field(default_factory=set)
+
+
+def create_app(config: ServeConfig) -> Starlette:
+    """The ASGI app for ``config``."""
+    registry = Registry(config.max_sessions)
+
+    async def page(request):
+        return FileResponse(STATIC / "index.html")
+
+    async def socket(ws: WebSocket):
+        if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
+            await ws.close(code=1008)
+            return
+        await ws.accept()
+        if len(registry.sessions) >= registry.limit:
+            await ws.send_text(encode("busy", message=f"the playground is busy: {registry.limit} pages are "
+                                                      "training already; try again in a while"))
+            await ws.close(code=1013)
+            return
+        session = Session(ws, config.runs_dir, config.idle_timeout)
+        registry.sessions.add(session)
+        try:
+            await session.serve()
+        finally:
+            registry.sessions.discard(session)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        for session in list(registry.sessions):
+            await session.close()
+
+    app = Starlette(routes=[Route("/", page), Mount("/static", StaticFiles(directory=STATIC), name="static"),
+                            WebSocketRoute("/ws", socket)], lifespan=lifespan)
+    app.state.registry = registry
+    return app
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    """True without an ``Origin`` (not a browser) or when it names the host the request was sent to."""
+    if origin is None:
+        return True
+    return host is not None and urlsplit(origin).netloc == host
+
+
+def make_server(config: ServeConfig) -> uvicorn.Server:
+    """The uvicorn server for ``config``. Sets torch to one thread per operation for the whole process: the
+    sessions already train in parallel threads, and the small matrices of a playground net run 100× slower when
+    two intra-op threads wait for each other on a busy machine (0.05 ms against 12 ms for a 750×32 Linear)."""
+    torch.set_num_threads(1)
+    return uvicorn.Server(uvicorn.Config(create_app(config.validate()), host=config.host, port=config.port,
+                                         ws_max_size=MAX_MESSAGE * 4, log_level="warning",
+                                         timeout_graceful_shutdown=3))
+
+
+def url_of(server: uvicorn.Server) -> str:
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+
+
+@contextlib.contextmanager
+def running(config: ServeConfig) -> Iterator[str]:
+    """Serve ``config`` in a background thread while the ``with`` block runs; yields the page's URL."""
+    server = make_server(config)
+    thread = threading.Thread(target=server.run, name="reluscope-serve", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ReluscopeError(f"the playground did not start on {config.host}:{config.port}")
+        time.sleep(0.02)
+    try:
+        yield url_of(server)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def serve(config: ServeConfig) -> None:
+    """Run the playground until Ctrl-C; prints its URL (and a warning when it listens beyond this machine)."""
+    if config.host not in LOCAL_HOSTS:
+        print(f"warning: listening on {config.host}: anyone who can reach this machine can train networks here "
+              f"and write run directories under {config.runs_dir}", flush=True)
+    with running(config) as url:
+        print(f"reluscope playground at {url} (Ctrl-C stops it)", flush=True)
+        if config.open_browser:
+            webbrowser.open(url)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping the playground", flush=True)

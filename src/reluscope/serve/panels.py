@@ -1,0 +1,126 @@
+"""The live views of one model state, each a small dict of numbers and packed arrays for the page to draw.
+
+* ``scores``: train/test loss and accuracy;
+* ``boundary``: the predicted class and its probability at ``BOUNDARY_PIXELS²`` pixel centres;
+* ``layer_stats``: per layer mean, variance and second moment of ``z``, ``h``, ``∂L/∂z`` and the dead-unit
+  fraction (``probe.stats.probe``) beside the theory for the same weights (``probe.theory.predict``);
+* ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
+  (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
+* ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
+  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked.
+
+A view that cannot be drawn for this model (tanh has no cells, a diverged layer no pseudo-inverse) carries a
+``note`` with the library's message instead of its arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.backproject import backproject
+from reluscope.geometry.equivalence import check_equivalence
+from reluscope.geometry.patterns import grid_regions
+from reluscope.geometry.regions import linear_regions
+from reluscope.probe.stats import probe
+from reluscope.probe.theory import predict
+from reluscope.serve.messages import View, pack
+from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
+
+CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
+MAX_EXACT = 4000  # exact polygons only when the grid finds at most this many regions (they travel as JSON)
+STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
+
+
+def render(scene: Scene, model: nn.Sequential, view: View, *, slow: bool, exact: bool) -> dict:
+    """Every view of ``model``; ``slow`` adds the residuals and the cells, ``exact`` makes the cells exact."""
+    layer = min(view.layer, scene.settings.depth)
+    frame = dict(scores=scores(scene, model), boundary=boundary(scene, model), layers=layer_stats(scene, model),
+                 backprojection=backprojection(scene, model, layer, view.projection))
+    if slow:
+        frame["residuals"] = residuals(scene, model, view.projection)
+        frame["cells"] = cells(scene, model, layer, exact=exact)
+    return frame
+
+
+@torch.no_grad()
+def scores(scene: Scene, model: nn.Module) -> dict:
+    """Mean cross-entropy and accuracy on the training and the test points."""
+    out = {}
+    for part, X, y in (("train", *scene.tensors[:2]), ("test", *scene.tensors[2:])):
+        logits = model(X)  # (n, k)
+        out[f"{part}_loss"] = float(nn.functional.cross_entropy(logits, y))
+        out[f"{part}_accuracy"] = float((logits.argmax(1) == y).float().mean())
+    return out
+
+
+@torch.no_grad()
+def boundary(scene: Scene, model: nn.Module) -> dict:
+    """Predicted class (uint8) and its probability (uint8, ×255) per pixel, rows from the bottom (y slow)."""
+    p = torch.softmax(model(scene.pixels), dim=1)  # (P², k)
+    conf, cls = p.max(dim=1)  # (P²,), (P²,)
+    conf = torch.nan_to_num(conf, nan=0.0)  # a diverged net's NaN logits: no confidence
+    return dict(n=BOUNDARY_PIXELS, cls=pack(cls.numpy(), "u1"), conf=pack((conf * 255).round().numpy(), "u1"))
+
+
+def layer_stats(scene: Scene, model: nn.Module) -> dict:
+    """Measured per-layer statistics and the theory's prediction for the same weights (lists over layers)."""
+    X, y = scene.tensors[0], scene.tensors[1]
+    rows = probe(model, X, y)
+    by = {(r.quantity, r.layer): r for r in rows}
+    depth = max(r.layer for r in rows)
+    out = {f"{name}_{stat}": [getattr(by[(q, i)], stat) for i in range(1, depth + 1)]
+           for name, q in STATS.items() for stat in ("mean", "var", "m2")}
+    out["dead"] = [by[("pre", i)].frac_dead for i in range(1, depth + 1)]
+    out["nonfinite"] = [by[("pre", i)].nonfinite for i in range(1, depth + 1)]
+    theory = predict(model, scene.input_m2, grad_out_m2=by[("grad_post", depth)].m2)
+    out["theory"] = dict(z_var=[m.pre_var for m in theory], h_var=[m.post_var for m in theory],
+                         gz_m2=[m.grad_pre_m2 for m in theory])
+    return out
+
+
+def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:
+    """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA)."""
+    X = scene.data.X  # (N, 2)
+    try:
+        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1],
+                         pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
+    except ReluscopeError as e:
+        return dict(layer=layer, projection=projection, note=str(e))
+    points = bp.points[layer - 1]  # (N + grid, 2)
+    return dict(layer=layer, projection=projection, points=pack(points[: len(X)], "<f4"),
+                grid=pack(points[len(X):], "<f4"), line_points=LINE_POINTS)
+
+
+def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
+    """Relative residual of ``h_l ≈ [x̂_l, 1] Θ`` per layer (the theorem's direction) in ``projection``."""
+    try:
+        eq = check_equivalence(model, scene.data.X, view=projection)
+    except ReluscopeError as e:
+        return dict(projection=projection, note=str(e))
+    return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
+
+
+def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dict:
+    """Regions of the network truncated after ``layer``: a pixel image of pattern hues, or exact polygons.
+
+    Every region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between
+    frames, layers and the two methods.
+    """
+    head = model[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation right after
+    try:
+        keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+        out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
+                   hue=pack(keys >> np.uint64(48), "<u2"))
+        if exact and out["count"] <= MAX_EXACT:
+            regions = linear_regions(head, scene.box)[-1]
+            out.update(exact=True, count=len(regions), n_vertices=pack(regions.n_vertices, "<u2"),
+                       vertices=pack(np.concatenate(regions.polygons()), "<f4"),
+                       poly_hue=pack(regions.key >> np.uint64(48), "<u2"))
+        elif exact:
+            out["note"] = f"the grid already finds {out['count']} regions; exact polygons up to {MAX_EXACT}"
+    except ReluscopeError as e:
+        return dict(layer=layer, note=str(e))
+    return out

@@ -1,0 +1,56 @@
+"""``save run``: a live run written as a normal run directory (``reluscope.load_run``, ``backproject``, ``regions``).
+
+A finished run is saved from its ``TrainResult``. A run still in progress is trained again from its seed up to
+the step on the page — the same settings and generator give the same parameters — so its run directory holds a
+real history, metrics and snapshots, and its ``config.json`` reruns it. Beside the usual files the directory
+has ``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``meanfield`` scheme, which
+``config.json`` names by its scheme) and, for an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from reluscope.data import Dataset
+from reluscope.errors import ReluscopeError
+from reluscope.outputs import write_json
+from reluscope.plots.boundary import plot_decision_boundary
+from reluscope.plots.style import axes, save
+from reluscope.serve.settings import UPLOADED, Settings
+from reluscope.train.loop import TrainResult, train_model
+from reluscope.train.rundir import save_run
+
+
+def run_name(settings: Settings, step: int) -> str:
+    """``20260101-120000-spirals-11x32-he-seed0-step300``: sortable, readable, no user text in it."""
+    s = settings
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{s.dataset}-{s.depth}x{s.width}-{s.init}-seed{s.seed}-step{step}"
+
+
+def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, result: TrainResult | None,
+                  csv_path: Path | None = None) -> Path:
+    """Write the run at ``step`` (``result``: the finished run, else retrained) under ``runs_dir``; its path."""
+    if step < 1 and result is None:
+        raise ReluscopeError("nothing trained yet: press play or step first")
+    out = runs_dir / run_name(settings, step)
+    for i in range(2, 100):
+        if not out.exists():
+            break
+        out = runs_dir / f"{run_name(settings, step)}-{i}"
+    dataset = str((out / "data.csv").resolve()) if settings.dataset == UPLOADED else settings.dataset
+    cfg = settings.train_config(dataset, steps=None if result is not None else step)
+    if result is None:
+        model, gen = settings.build_model(data)
+        result = train_model(model, data, cfg, generator=gen)
+
+    def extras(tmp: Path) -> None:
+        write_json(tmp / "playground.json", dict(settings=settings.to_dict(), step=step))
+        if csv_path is not None:
+            shutil.copyfile(csv_path, tmp / "data.csv")
+        ax = axes(figsize=(5, 5))
+        plot_decision_boundary(result.model, data.X, data.y, ax=ax, title=f"{data.name.rsplit('/', 1)[-1]}: step {step}")
+        save(ax.figure, tmp / "decision_boundary.png")
+
+    return save_run(out, cfg, data, result, extras)

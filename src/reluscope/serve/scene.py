@@ -1,0 +1,81 @@
+"""What stays fixed during one live run: its data, the box the views cover, the grids, the mean-field theory.
+
+The mean-field panel needs σ_w², σ_b² of ``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``. For the
+``meanfield`` scheme they are the sliders'; for every other scheme the effective ``σ_w² = fan_in·E[W²]``
+averaged over the layers of the freshly initialised model (He: 2, LeCun: 1, N(0, 1): the width), ``σ_b² = 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from reluscope.data import Dataset
+from reluscope.geometry.patterns import Box, data_box, pixel_centres
+from reluscope.model import linear_layers
+from reluscope.probe.meanfield import MeanField
+from reluscope.serve.settings import MEANFIELD, Settings
+
+BOUNDARY_PIXELS = 64  # the decision-boundary heat map is BOUNDARY_PIXELS² class probabilities
+GRID_LINES = 13  # lines of constant x₁ (and as many of constant x₂) in the warped grid
+LINE_POINTS = 48  # points along each grid line
+QMAP_POINTS = 40  # q values of the drawn q-map, log-spaced
+
+
+@dataclass
+class Scene:
+    """The fixed part of a live run; ``panels`` draws the model of each step against it."""
+
+    settings: Settings
+    data: Dataset
+    box: Box  # (x0, x1, y0, y1): the data's box widened by 0.5
+    pixels: torch.Tensor  # (BOUNDARY_PIXELS², 2) float32 pixel centres, row-major with y slow
+    grid: np.ndarray  # (2·GRID_LINES·LINE_POINTS, 2): the grid lines' points, line after line
+    tensors: tuple  # X_train, y_train, X_test, y_test as tensors
+    input_m2: float  # E[x²] per coordinate of the training points (the theories' input length)
+    meanfield: dict  # the theory's curves for the panel (see ``meanfield_theory``)
+
+    @classmethod
+    def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
+        """The scene of a run whose freshly initialised model is ``model``."""
+        box = data_box(data.X)
+        tensors = data.tensors()
+        input_m2 = float(tensors[0].double().pow(2).mean())
+        return cls(settings, data, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS), dtype=torch.float32),
+                   grid_lines(box), tensors, input_m2, meanfield_theory(settings, model, input_m2))
+
+    def points(self, title: str) -> dict:
+        """The data message's payload: the data set's ``title``, points, labels, box, classes, mean-field theory."""
+        d = self.data
+        return dict(name=title, n_classes=d.n_classes, box=list(self.box),
+                    train=np.round(d.X_train, 4).tolist(), test=np.round(d.X_test, 4).tolist(),
+                    train_labels=d.y_train.tolist(), test_labels=d.y_test.tolist(), meanfield=self.meanfield)
+
+
+def grid_lines(box: Box) -> np.ndarray:
+    """Points of ``GRID_LINES`` lines of constant x₁, then as many of constant x₂, across ``box``: (2·G·P, 2)."""
+    x0, x1, y0, y1 = box
+    t = np.linspace(0.0, 1.0, LINE_POINTS)  # (P,)
+    s = np.linspace(0.0, 1.0, GRID_LINES)  # (G,)
+    vertical = np.stack(np.broadcast_arrays(x0 + s[:, None] * (x1 - x0), y0 + t[None] * (y1 - y0)), -1)  # (G, P, 2)
+    horizontal = np.stack(np.broadcast_arrays(x0 + t[None] * (x1 - x0), y0 + s[:, None] * (y1 - y0)), -1)
+    return np.concatenate([vertical, horizontal]).reshape(-1, 2)
+
+
+@torch.no_grad()
+def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) -> dict:
+    """q-trajectory ``q_1 … q_L``, χ₁, the gradients' depth scale ``1/|ln χ₁|``, q* and the q-map for the run's σ_w², σ_b²."""
+    if settings.init == MEANFIELD:
+        sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, "sliders"
+    else:
+        sigma_w2 = float(np.mean([lay.linear.in_features * float(lay.linear.weight.double().pow(2).mean())
+                                  for lay in linear_layers(model)]))
+        sigma_b2, source = 0.0, f"effective, from the {settings.init} weights"
+    mf = MeanField(settings.activation, sigma_w2, sigma_b2)
+    qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
+    return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(), depth_scale=mf.gradient_depth_scale(),
+                q_star=mf.q_star(), q=mf.q_trajectory(input_m2, settings.depth).tolist(),
+                qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])

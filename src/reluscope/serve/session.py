@@ -1,0 +1,232 @@
+"""One page's session: its WebSocket, its current run (``Trainer``) and the loop that draws what the run offers.
+
+The receive loop checks each message (``messages.parse``) and acts on it; a bad one is answered with an
+``error`` and changes nothing. Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
+thread to the event loop (older ones are dropped, never queued), a worker thread turns it into a frame
+(``panels.render``) and the frame is sent when the socket is free. The slow panels (residuals, cells) are
+redrawn at most every ``SLOW_INTERVAL`` seconds while training, and always when the run rests or the view
+changes; a resting run gets exact cells. A session that hears nothing for ``idle_timeout`` seconds is closed;
+closing stops its run's thread and removes its upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import re
+import tempfile
+import threading
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.backproject import VIEWS
+from reluscope.serve.messages import Message, View, encode, parse
+from reluscope.serve.panels import render
+from reluscope.serve.saving import save_live_run
+from reluscope.serve.scene import Scene
+from reluscope.serve.settings import BOUNDS, CHOICES, UPLOADED, Settings
+from reluscope.serve.trainer import Snapshot, Trainer
+from reluscope.serve.upload import store_upload
+
+SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training
+log = logging.getLogger("reluscope.serve")
+
+
+class Slot:
+    """A one-value mailbox from any thread to the event loop: ``put`` replaces, ``take`` waits and empties."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop, self._lock, self._event = loop, threading.Lock(), asyncio.Event()
+        self._value: Snapshot | None = None
+
+    def put(self, value: Snapshot) -> None:
+        with self._lock:
+            self._value = value
+        self._loop.call_soon_threadsafe(self._event.set)
+
+    def empty(self) -> bool:
+        return self._value is None
+
+    async def take(self) -> Snapshot:
+        while True:
+            await self._event.wait()
+            self._event.clear()
+            with self._lock:
+                value, self._value = self._value, None
+            if value is not None:
+                return value
+
+
+class Session:
+    """The state behind one open page."""
+
+    def __init__(self, ws: WebSocket, runs_dir: Path, idle_timeout: float):
+        self.ws, self.runs_dir, self.idle_timeout = ws, runs_dir, idle_timeout
+        self.settings, self.view, self.run = Settings(), View(), 0
+        self.trainer: Trainer | None = None
+        self.scene: Scene | None = None
+        self._canvas = None  # a model of the run's shape that frames load snapshots into
+        self._loop = asyncio.get_running_loop()
+        self._slot = Slot(self._loop)
+        self._send_lock = asyncio.Lock()
+        self._last_slow, self._view_changed = 0.0, False
+        self._upload_dir: tempfile.TemporaryDirectory | None = None
+        self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
+
+    async def send(self, kind: str, **fields) -> None:
+        async with self._send_lock:
+            await self.ws.send_text(encode(kind, **fields))
+
+    async def serve(self) -> None:
+        """Answer messages until the page closes or stays silent for ``idle_timeout`` seconds."""
+        drawer = asyncio.create_task(self._draw_loop())
+        try:
+            await self.send("hello", settings=Settings().to_dict(), choices=CHOICES, bounds=BOUNDS, views=VIEWS)
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.ws.receive(), self.idle_timeout)
+                except TimeoutError:
+                    await self.send("error", message=f"closed after {self.idle_timeout:.0f} s without input; "
+                                                     "reload the page to start again")
+                    await self.ws.close(code=1000)
+                    break
+                if message["type"] == "websocket.disconnect":
+                    break
+                await self.handle(message.get("text"))
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the page went away mid-send
+        finally:
+            drawer.cancel()
+            await self.close()
+
+    async def close(self) -> None:
+        if self.trainer is not None:
+            await asyncio.to_thread(self.trainer.stop)
+        if self._upload_dir is not None:
+            self._upload_dir.cleanup()
+
+    async def handle(self, text: str | None) -> None:
+        """Act on one client message; a ``ReluscopeError`` (from the checks or the library) becomes an ``error``."""
+        try:
+            if text is None:
+                raise ReluscopeError("binary messages are not accepted; send JSON text")
+            await self._dispatch(parse(text))
+        except ReluscopeError as e:
+            await self.send("error", message=str(e))
+
+    async def _dispatch(self, msg: Message) -> None:
+        if msg.type == "settings":
+            await self.restart(msg.payload, playing=self.trainer is not None and self.trainer.playing)
+        elif msg.type == "upload":
+            await self._upload(*msg.payload)
+        elif msg.type == "view":
+            self.view, self._view_changed = msg.payload, True
+            if self.trainer is not None and self.trainer.at_rest:
+                self._slot.put(self.trainer.snapshot())
+        elif self.trainer is None:
+            raise ReluscopeError("no run yet: send settings first")
+        elif msg.type == "save":
+            await self._save()
+        elif msg.payload == "reset":
+            await self.restart(self.settings, playing=False)
+        else:
+            {"play": self.trainer.play, "pause": self.trainer.pause, "step": self.trainer.single_step}[msg.payload]()
+
+    async def restart(self, settings: Settings, *, playing: bool) -> None:
+        """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run)."""
+        csv = None if self._csv is None else str(self._csv[0])
+        data = await asyncio.to_thread(settings.load_data, csv)
+        model, gen = await asyncio.to_thread(settings.build_model, data)
+        scene = await asyncio.to_thread(Scene.build, settings, data, model)
+        if self.trainer is not None:
+            await asyncio.to_thread(self.trainer.stop)
+        self.run += 1
+        self.settings, self.scene, self._canvas = settings, scene, copy.deepcopy(model)
+        title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
+        await self.send("data", run=self.run, settings=settings.to_dict(), **scene.points(title))
+        self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
+                               wanted=self._slot.empty, on_end=self._ended, playing=playing)
+        self.trainer.start()
+
+    async def _upload(self, name: str, text: str) -> None:
+        if self._upload_dir is None:
+            self._upload_dir = tempfile.TemporaryDirectory(prefix="reluscope-serve-")
+        path = await asyncio.to_thread(store_upload, Path(self._upload_dir.name), name, text)
+        self._csv = (path, Path(name).name or "upload.csv")
+        await self.restart(replace(self.settings, dataset=UPLOADED), playing=False)
+
+    async def _save(self) -> None:
+        t = self.trainer
+        csv = self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
+        path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result, csv)
+        await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+
+    def _ended(self, trainer: Trainer) -> None:
+        """Called in the training thread when a run ends by itself: post its outcome to the page."""
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._send_outcome(trainer)))
+
+    async def _send_outcome(self, trainer: Trainer) -> None:
+        if trainer.run != self.run:
+            return
+        if trainer.error is not None:
+            log.error("run %d failed", trainer.run, exc_info=trainer.error)
+            await self.send("error", message=f"the run stopped: {trainer.error}")
+            return
+        metrics = trainer.result.metrics
+        await self.send("status", run=trainer.run, metrics=metrics, sentence=sentence(metrics),
+                        layer=marked_layer(metrics, self.settings.depth))
+
+    async def _draw_loop(self) -> None:
+        while True:
+            snap = await self._slot.take()
+            run, scene, view, canvas = self.run, self.scene, self.view, self._canvas
+            if snap.run != run:
+                continue
+            now = time.monotonic()
+            slow = snap.at_rest or self._view_changed or now - self._last_slow >= SLOW_INTERVAL
+            if slow:
+                self._last_slow, self._view_changed = now, False
+            try:
+                frame = await asyncio.to_thread(_draw, scene, canvas, snap, view, slow)
+            except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
+                log.exception("drawing step %d failed", snap.step)
+                await self.send("error", message=f"could not draw step {snap.step}: {e}")
+                continue
+            if snap.run == self.run:
+                await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
+                                view=asdict(view), **frame)
+
+
+def _draw(scene: Scene, canvas, snap: Snapshot, view: View, slow: bool) -> dict:
+    canvas.load_state_dict(snap.state)
+    return render(scene, canvas, view, slow=slow, exact=snap.at_rest)
+
+
+def sentence(metrics: dict) -> str:
+    """The run's outcome in one plain sentence, from whatever its metrics carry."""
+    status = metrics.get("status", "finished")
+    if status == "diverged":
+        return f"diverged at step {metrics.get('diverged_at_step')}: {metrics.get('diverged_layer')} overflowed"
+    if status == "collapsed":
+        where = f": {metrics['collapsed_layer']} passes nothing on" if metrics.get("collapsed_layer") else ""
+        return (f"collapsed at step {metrics.get('collapsed_at_step')}{where} (best train accuracy "
+                f"{metrics.get('best_train_accuracy', float('nan')):.3f})")
+    if status == "stalled":
+        return f"stalled: train accuracy {metrics['train_accuracy']:.3f}, chance {metrics['chance_accuracy']:.3f}"
+    return f"{status}: train accuracy {metrics['train_accuracy']:.3f}, test accuracy {metrics['test_accuracy']:.3f}"
+
+
+def marked_layer(metrics: dict, depth: int) -> int | None:
+    """The 1-based layer the outcome names, for the red marker: "layer 4 (6)" → 4, "output (loss)" → ``depth``
+    (the logits layer); None if it names none."""
+    for key in ("diverged_layer", "collapsed_layer"):
+        name = metrics.get(key)
+        if isinstance(name, str):
+            m = re.match(r"layer (\d+)", name)
+            return int(m.group(1)) if m else depth
+    return None

@@ -1,0 +1,112 @@
+"""The playground's settings: one typed record, checked field by field, that builds the data, the model and the
+``TrainConfig`` of a live run with the library's own functions.
+
+Every scheme of ``INITS`` is offered, plus ``meanfield``: ``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``,
+the parametrisation of mean-field theory (``probe.meanfield``), drawn as the sheet's ``N(0, 1)`` scaled by
+``σ_w/√fan_in`` so the generator is consumed as for ``normal``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+from reluscope.data import DATASETS, Dataset, load_dataset
+from reluscope.errors import ReluscopeError
+from reluscope.model import ACTIVATIONS, INITS, init_model_, linear_layers
+from reluscope.train.config import OPTIMIZERS, TrainConfig
+from reluscope.train.loop import build_model
+
+MEANFIELD = "meanfield"  # the init scheme with σ_w², σ_b² sliders
+UPLOADED = "csv"  # the data set name that means "the CSV this session uploaded"
+SNAPSHOTS = 10  # parameter snapshots kept over a run (for a saved run's animations)
+
+# field -> (allowed values or (low, high) bounds, inclusive); None bounds: any value of the type
+CHOICES = {"dataset": (*DATASETS, UPLOADED), "activation": tuple(ACTIVATIONS), "init": (*INITS, MEANFIELD),
+           "optimizer": OPTIMIZERS}
+BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
+          "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
+          "steps": (1, 100_000), "seed": (0, 2**32 - 1)}
+KINDS = {"str": str, "int": int, "float": float, "int | None": int, "float | None": float}  # annotation -> type
+NULLABLE = ("noise", "batch_size")  # None: the generator's noise, full batch
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that defines a live run; changing any field starts a new run."""
+
+    dataset: str = "spirals"  # a built-in name or "csv" (the session's upload)
+    n_samples: int = 1000  # points generated
+    noise: float | None = None  # None: the generator's default
+    depth: int = 3  # linear layers
+    width: int = 16  # hidden width
+    activation: str = "relu"
+    init: str = "he"  # a scheme of INITS or "meanfield"
+    sigma_w2: float = 2.0  # meanfield: Var(W) = σ_w²/fan_in
+    sigma_b2: float = 0.0  # meanfield: Var(b) = σ_b²
+    optimizer: str = "sgd"
+    lr: float = 0.05
+    batch_size: int | None = None  # None: full batch
+    steps: int = 3000  # the run stops here
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Settings:
+        """Settings from a client's dict: unknown fields, wrong types and values out of range are refused."""
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ReluscopeError(f"unknown setting {sorted(unknown)[0]!r}")
+        return cls(**{f.name: _check(f.name, d[f.name], KINDS[f.type]) for f in fields(cls) if f.name in d})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def train_config(self, dataset_name: str, steps: int | None = None) -> TrainConfig:
+        """The ``TrainConfig`` of this run (``steps`` of them, default ``self.steps``); ``dataset_name`` is the
+        built-in name or the CSV's path. It keeps ``SNAPSHOTS`` evenly spaced snapshots."""
+        return TrainConfig(dataset=dataset_name, n_samples=self.n_samples, noise=self.noise, depth=self.depth,
+                           width=self.width, activation=self.activation, init=self.init,
+                           optimizer=self.optimizer, lr=self.lr, batch_size=self.batch_size,
+                           steps=self.steps if steps is None else steps, snapshots=SNAPSHOTS, seed=self.seed)
+
+    def load_data(self, csv_path: str | None) -> Dataset:
+        """The run's standardised, split data: the built-in set, or the uploaded CSV at ``csv_path``."""
+        if self.dataset == UPLOADED:
+            if csv_path is None:
+                raise ReluscopeError("no CSV uploaded in this session; drop a file on the page first")
+            return load_dataset(csv_path, random_state=self.seed)
+        return load_dataset(self.dataset, self.n_samples, noise=self.noise, random_state=self.seed)
+
+    def build_model(self, data: Dataset) -> tuple[nn.Sequential, torch.Generator]:
+        """The initialised model and the generator that then draws the mini-batches (as ``train.fit`` does)."""
+        gen = torch.Generator().manual_seed(self.seed)
+        cfg = self.train_config(data.name)
+        if self.init != MEANFIELD:
+            X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), for lsuv
+            return build_model(cfg, data.n_classes, gen, X=X), gen
+        model = init_model_(cfg.architecture(data.n_classes), "normal", generator=gen)
+        with torch.no_grad():
+            for layer in linear_layers(model):
+                layer.linear.weight.mul_(math.sqrt(self.sigma_w2 / layer.linear.in_features))
+                layer.linear.bias.normal_(0.0, math.sqrt(self.sigma_b2), generator=gen)
+        return model, gen
+
+
+def _check(name: str, value, kind: type):
+    """``value`` if it is a ``kind`` within ``name``'s choices or bounds (``None`` where allowed)."""
+    if value is None and name in NULLABLE:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ReluscopeError(f"setting {name!r} must be a {kind.__name__}, got {type(value).__name__}")
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ReluscopeError(f"setting {name!r}: unknown value {str(value)[:40]!r}")
+    if name in BOUNDS:
+        low, high = BOUNDS[name]
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {value}")
+    return value

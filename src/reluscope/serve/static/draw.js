@@ -1,0 +1,218 @@
+// Drawing only: every number comes from the server (reluscope's library); this file turns them into pixels.
+export const CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+const SERIES = { z: "#1565c0", h: "#2e7d32", gz: "#ef6c00" };
+
+// base64 little-endian bytes -> typed array (the server packs with numpy, '<' byte order)
+export function unpack(b64, Type) {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return new Type(bytes.buffer);
+}
+
+function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)); }
+
+function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s = 0.55, l = 0.72)
+  const h = (h16 / 65536) * 6, c = 0.55 * (1 - Math.abs(2 * 0.72 - 1)), x = c * (1 - Math.abs((h % 2) - 1));
+  const m = 0.72 - c / 2, k = Math.floor(h);
+  const [r, g, b] = [[c, x, 0], [x, c, 0], [0, c, x], [0, x, c], [x, 0, c], [c, 0, x]][k % 6];
+  return [(r + m) * 255, (g + m) * 255, (b + m) * 255];
+}
+
+function clear(cv) { const ctx = cv.getContext("2d"); ctx.clearRect(0, 0, cv.width, cv.height); return ctx; }
+
+function note(ctx, text, x = 8, y = 16) {
+  ctx.fillStyle = "#777"; ctx.font = "12px system-ui";
+  const words = text.split(" "); let line = "";
+  for (const w of words) {
+    if (ctx.measureText(line + w).width > ctx.canvas.width - 16) { ctx.fillText(line, x, y); y += 15; line = ""; }
+    line += w + " ";
+  }
+  ctx.fillText(line, x, y);
+}
+
+// an n×n image (rows from the bottom) scaled onto the canvas; rgbaAt(i) gives pixel i's colour
+function image(cv, n, rgbaAt) {
+  const off = new OffscreenCanvas(n, n), octx = off.getContext("2d"), img = octx.createImageData(n, n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+    const [R, G, B, A] = rgbaAt(r * n + c), o = ((n - 1 - r) * n + c) * 4;
+    img.data[o] = R; img.data[o + 1] = G; img.data[o + 2] = B; img.data[o + 3] = A;
+  }
+  octx.putImageData(img, 0, 0);
+  const ctx = clear(cv); ctx.imageSmoothingEnabled = false; ctx.drawImage(off, 0, 0, cv.width, cv.height);
+  return ctx;
+}
+
+export function boxMapper(cv, box) {  // data coordinates -> canvas pixels
+  const [x0, x1, y0, y1] = box;
+  return (x, y) => [((x - x0) / (x1 - x0)) * cv.width, (1 - (y - y0) / (y1 - y0)) * cv.height];
+}
+
+function drawPoints(ctx, map, pts, labels, hollow, r = 2.6) {
+  pts.forEach(([x, y], i) => {
+    const [px, py] = map(x, y);
+    ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI);
+    ctx.fillStyle = CLASS_COLORS[labels[i] % 8]; ctx.fill();
+    ctx.strokeStyle = hollow ? "#000" : "#fff"; ctx.lineWidth = hollow ? 1 : 0.6; ctx.stroke();
+  });
+}
+
+export function drawBoundary(cv, frame, data) {
+  const cls = unpack(frame.boundary.cls, Uint8Array), conf = unpack(frame.boundary.conf, Uint8Array);
+  const colors = CLASS_COLORS.map(rgb), base = 1 / Math.max(2, data.n_classes);
+  const ctx = image(cv, frame.boundary.n, (i) => {
+    const a = Math.max(0, (conf[i] / 255 - base) / (1 - base));  // 0 at a guess, 1 when sure
+    return [...colors[cls[i] % 8], 40 + 150 * a];
+  });
+  const map = boxMapper(cv, data.box);
+  drawPoints(ctx, map, data.train, data.train_labels, false);
+  drawPoints(ctx, map, data.test, data.test_labels, true);
+}
+
+// a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; returns the mapper
+function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "" }) {
+  const [L, R, T, B] = pad, W = ctx.canvas.width - L - R, H = ctx.canvas.height - T - B;
+  const f = (v) => (log ? Math.log10(v) : v);
+  const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
+  ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
+  ctx.fillStyle = "#777"; ctx.font = "10px system-ui";
+  if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / 6))) {
+    const [, y] = map(xlo, 10 ** e); ctx.fillText(`1e${e}`, 2, y + 3);
+    ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
+  } else { ctx.fillText(String(+yhi.toFixed(2)), 2, T + 8); ctx.fillText(String(+ylo.toFixed(2)), 2, T + H); }
+  ctx.fillText(xlabel, L + W / 2 - 20, T + H + 14); ctx.fillText(ylabel, L + 2, T + 10);
+  return { map, L, T, W, H };
+}
+
+function line(ctx, pts, color, dash = []) {
+  ctx.beginPath(); ctx.setLineDash(dash); ctx.strokeStyle = color; ctx.lineWidth = 1.6;
+  let up = false;
+  for (const p of pts) { if (!p) { up = false; continue; } up ? ctx.lineTo(...p) : ctx.moveTo(...p); up = true; }
+  ctx.stroke(); ctx.setLineDash([]);
+}
+
+const finitePos = (v) => v !== null && Number.isFinite(v) && v > 0;
+
+function logRange(values, floor = 1e-12) {
+  const vs = values.filter(finitePos).filter((v) => v > floor);
+  if (!vs.length) return [1e-3, 1e3];
+  let lo = Math.min(...vs), hi = Math.max(...vs);
+  lo = 10 ** Math.floor(Math.log10(lo)); hi = 10 ** Math.ceil(Math.log10(hi));
+  return lo === hi ? [lo / 10, hi * 10] : [lo, hi];
+}
+
+export function drawCurves(cv, hist) {
+  const ctx = clear(cv);
+  if (hist.length < 1) return;
+  const steps = hist.map((r) => r.step), xhi = Math.max(1, ...steps);
+  const losses = hist.flatMap((r) => [r.train_loss, r.test_loss]);
+  const [ylo, yhi] = logRange(losses);
+  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: "step", ylabel: "loss (log) · accuracy" });
+  const lin = axes(ctx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, pad: [34, 8, 8, 18] }).map;
+  const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && r[k] !== null) ? m(r.step, r[k]) : null));
+  line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
+  line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
+}
+
+export function drawStats(cv, layers, marked) {
+  const ctx = clear(cv), n = layers.z_var.length;
+  const keys = [["z", layers.z_var, layers.theory.z_var], ["h", layers.h_var, layers.theory.h_var],
+                ["gz", layers.gz_m2, layers.theory.gz_m2]];
+  const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
+  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer",
+                                     ylabel: "Var z · Var h · E[(∂L/∂z)²]" });
+  if (marked) {
+    const [x] = map(marked, ylo); ctx.fillStyle = "rgba(198,40,40,0.15)"; ctx.fillRect(x - 8, T, 16, H);
+    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`layer ${marked}`, x - 18, T + 12);
+  }
+  const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
+  for (const [k, measured, theory] of keys) {
+    line(ctx, theory.map((v, i) => (finitePos(v) ? map(i + 1, clamp(v)) : null)), SERIES[k], [5, 4]);
+    measured.forEach((v, i) => {
+      const [x, y] = map(i + 1, finitePos(v) ? clamp(v) : yhi);
+      ctx.fillStyle = finitePos(v) ? SERIES[k] : "#c62828";
+      if (finitePos(v)) { ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill(); }
+      else { ctx.font = "bold 12px system-ui"; ctx.fillText("×", x - 3, y + 4); }
+    });
+  }
+  ctx.font = "11px system-ui"; let x = 40;
+  for (const [k, label] of [["z", "Var z"], ["h", "Var h"], ["gz", "E[(∂L/∂z)²]"]]) {
+    ctx.fillStyle = SERIES[k]; ctx.fillText(label, x, cv.height - 3); x += 70;
+  }
+}
+
+export function drawDead(cv, dead) {
+  const ctx = clear(cv), n = dead.length;
+  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: "dead units" });
+  dead.forEach((d, i) => {
+    const [x0, y0] = map(i + 0.6, d ?? 0), [x1, y1] = map(i + 1.4, 0);
+    ctx.fillStyle = "#8d6e63"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+  });
+}
+
+export function drawBackprojection(cv, bp, labels) {
+  const ctx = clear(cv);
+  const pts = unpack(bp.points, Float32Array), grid = unpack(bp.grid, Float32Array);
+  const xs = [], ys = [];
+  for (let i = 0; i < pts.length; i += 2) if (Number.isFinite(pts[i]) && Number.isFinite(pts[i + 1])) { xs.push(pts[i]); ys.push(pts[i + 1]); }
+  if (!xs.length) return note(ctx, "no finite points");
+  const lo = (a) => Math.min(...a), hi = (a) => Math.max(...a);
+  const cx = (lo(xs) + hi(xs)) / 2, cy = (lo(ys) + hi(ys)) / 2;
+  const half = 0.55 * Math.max(hi(xs) - lo(xs), hi(ys) - lo(ys), 1e-9);
+  const map = boxMapper(cv, [cx - half, cx + half, cy - half, cy + half]);
+  const per = bp.line_points, lines = grid.length / 2 / per;
+  for (let l = 0; l < lines; l++) {
+    const seg = [];
+    for (let p = 0; p < per; p++) {
+      const i = 2 * (l * per + p);
+      seg.push(Number.isFinite(grid[i]) ? map(grid[i], grid[i + 1]) : null);
+    }
+    line(ctx, seg, l < lines / 2 ? "rgba(120,120,120,0.55)" : "rgba(170,120,60,0.55)");
+  }
+  for (let i = 0; i < pts.length / 2; i++) {
+    const [x, y] = map(pts[2 * i], pts[2 * i + 1]);
+    ctx.fillStyle = CLASS_COLORS[labels[i] % 8]; ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
+  }
+}
+
+export function drawResiduals(cv, res, chosen) {
+  const ctx = clear(cv), r = res.act_from_bp, n = r.length;
+  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 1e-17, yhi: 10, log: true,
+                              ylabel: `residual of h ≈ affine(x̂), ${res.projection}` });
+  r.forEach((v, i) => {
+    const [x0, y0] = map(i + 0.65, Math.max(v ?? 10, 1e-17)), [x1, y1] = map(i + 1.35, 1e-17);
+    ctx.fillStyle = i + 1 === chosen ? "#1565c0" : "#90a4ae"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+  });
+}
+
+export function drawCells(cv, cells, data) {
+  const ctx = clear(cv);
+  if (cells.exact) {
+    const nv = unpack(cells.n_vertices, Uint16Array), v = unpack(cells.vertices, Float32Array);
+    const hue = unpack(cells.poly_hue, Uint16Array), map = boxMapper(cv, data.box);
+    let o = 0;
+    ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(0,0,0,0.45)";
+    nv.forEach((k, r) => {
+      ctx.beginPath();
+      for (let j = 0; j < k; j++) { const [x, y] = map(v[2 * (o + j)], v[2 * (o + j) + 1]); j ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
+      ctx.closePath(); const [R, G, B] = hueRGB(hue[r]); ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fill(); ctx.stroke();
+      o += k;
+    });
+  } else {
+    const hue = unpack(cells.hue, Uint16Array);
+    image(cv, cells.n, (i) => [...hueRGB(hue[i]), 255]);
+  }
+}
+
+export function drawMeanfield(cvq, cvmap, mf, measured) {
+  const ctx = clear(cvq), n = mf.q.length;
+  const [ylo, yhi] = logRange([...mf.q, ...measured], 1e-30);
+  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer", ylabel: "q = E[z²]" });
+  line(ctx, mf.q.map((v, i) => (finitePos(v) ? map(i + 1, Math.min(v, yhi)) : null)), "#6a1b9a", [5, 4]);
+  measured.forEach((v, i) => {
+    if (!finitePos(v)) return;
+    const [x, y] = map(i + 1, v); ctx.fillStyle = "#6a1b9a"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
+  });
+  const c2 = clear(cvmap), [qs, qn] = mf.qmap;
+  const m2 = axes(c2, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: "log10 q(l−1)", ylabel: "q(l)" }).map;
+  line(c2, qs.map((q) => m2(Math.log10(q), q)), "#bbb");
+  line(c2, qs.map((q, i) => (finitePos(qn[i]) && qn[i] <= 1e3 && qn[i] >= 1e-3 ? m2(Math.log10(q), qn[i]) : null)), "#6a1b9a");
+}

@@ -1,0 +1,134 @@
+"""One live run: the library's ``train_model`` in its own thread, steered through its progress callback.
+
+``train_model`` calls ``progress(step)`` after every optimisation step. Here that callback
+
+* offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
+  only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
+* blocks while the run is paused; ``single_step`` lets exactly one more step through;
+* raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
+  ``train_model`` and ends the thread.
+
+A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``result``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from reluscope.data import Dataset
+from reluscope.train.loop import TrainResult, train_model
+
+FRAME_INTERVAL = 1 / 30  # seconds between offered frames at most (30 frames/s)
+JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
+
+
+class Stopped(Exception):
+    """Raised in the progress callback to end a run early."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The parameters of a run at one step, and whether the run is resting there (paused or finished)."""
+
+    run: int  # the session's run counter
+    step: int  # optimisation steps done
+    state: dict  # state_dict copy
+    at_rest: bool  # paused or finished: the parameters stay as they are
+    playing: bool
+    finished: bool
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` with ``cfg`` in a daemon thread; starts paused at step 0."""
+
+    def __init__(self, run: int, model: nn.Sequential, data: Dataset, cfg, generator: torch.Generator, *,
+                 offer: Callable[[Snapshot], None], wanted: Callable[[], bool],
+                 on_end: Callable[[Trainer], None], playing: bool = False):
+        self.run, self.model, self.data, self.cfg, self.generator = run, model, data, cfg, generator
+        self._offer, self._wanted, self._on_end = offer, wanted, on_end
+        self._cond = threading.Condition()
+        self.playing, self._budget, self._stopped = playing, 0, False
+        self.step, self._last_offer = 0, 0.0
+        self.result: TrainResult | None = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.error is not None
+
+    @property
+    def at_rest(self) -> bool:
+        """Paused or finished: the parameters do not change until the page says so."""
+        return self.finished or not (self.playing or self._budget)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def play(self) -> None:
+        self._set(playing=True)
+
+    def pause(self) -> None:
+        self._set(playing=False)
+
+    def single_step(self) -> None:
+        self._set(playing=False, budget=1)
+
+    def stop(self) -> None:
+        """End the run and wait (up to ``JOIN_TIMEOUT``) for its thread; safe to call twice."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(JOIN_TIMEOUT)
+
+    def snapshot(self) -> Snapshot:
+        """The current parameters (the model does not change while the run rests, so this is safe then)."""
+        state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        return Snapshot(self.run, self.step, state, self.at_rest, self.playing and not self.finished, self.finished)
+
+    def _set(self, *, playing: bool, budget: int = 0) -> None:
+        with self._cond:
+            self.playing, self._budget = playing, self._budget + budget
+            self._cond.notify_all()
+
+    def _main(self) -> None:
+        try:
+            if self.playing:
+                self._offer(self.snapshot())  # step 0 (a paused run offers it in the gate)
+            self._gate()
+            self.result = train_model(self.model, self.data, self.cfg, generator=self.generator,
+                                      progress=self._progress)
+            self.step = self.result.metrics["steps_run"]
+        except Stopped:
+            return
+        except Exception as e:  # noqa: BLE001 — a run that fails is reported to its page, the server lives on
+            self.error = e
+        self._offer(self.snapshot())
+        self._on_end(self)
+
+    def _progress(self, step: int) -> None:
+        self.step = step
+        now = time.monotonic()
+        if now - self._last_offer >= FRAME_INTERVAL and self._wanted():
+            self._last_offer = now
+            self._offer(self.snapshot())
+        self._gate()
+
+    def _gate(self) -> None:
+        """Wait while paused (offering the resting state once); let one step through per ``single_step``."""
+        with self._cond:
+            if not (self._stopped or self.playing or self._budget):
+                self._offer(self.snapshot())
+            while not (self._stopped or self.playing or self._budget):
+                self._cond.wait()
+            if self._stopped:
+                raise Stopped
+            if not self.playing:
+                self._budget -= 1
