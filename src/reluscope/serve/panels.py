@@ -68,14 +68,15 @@ def boundary(scene: Scene, model: nn.Module) -> dict:
 def layer_stats(scene: Scene, model: nn.Module) -> dict:
     """Measured per-layer statistics and the theory's prediction for the same weights (lists over layers)."""
     X, y = scene.tensors[0], scene.tensors[1]
-    rows = probe(model, X, y)
+    rows = probe(model, X, y)  # a diverged net's inf and NaN travel as null: no warnings about them
     by = {(r.quantity, r.layer): r for r in rows}
     depth = max(r.layer for r in rows)
     out = {f"{name}_{stat}": [getattr(by[(q, i)], stat) for i in range(1, depth + 1)]
            for name, q in STATS.items() for stat in ("mean", "var", "m2")}
     out["dead"] = [by[("pre", i)].frac_dead for i in range(1, depth + 1)]
     out["nonfinite"] = [by[("pre", i)].nonfinite for i in range(1, depth + 1)]
-    theory = predict(model, scene.input_m2, grad_out_m2=by[("grad_post", depth)].m2)
+    with np.errstate(all="ignore"):
+        theory = predict(model, scene.input_m2, grad_out_m2=by[("grad_post", depth)].m2)
     out["theory"] = dict(z_var=[m.pre_var for m in theory], h_var=[m.post_var for m in theory],
                          gz_m2=[m.grad_pre_m2 for m in theory])
     return out

@@ -116,7 +116,7 @@ class Trainer:
     def _progress(self, step: int) -> None:
         self.step = step
         now = time.monotonic()
-        if now - self._last_offer >= FRAME_INTERVAL and self._wanted():
+        if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
             self._last_offer = now
             self._offer(self.snapshot())
         self._gate()

@@ -1,0 +1,216 @@
+"""The playground's server logic without a socket: settings, the message schema, uploads, the run's thread,
+saving, and the outcome sentence."""
+
+import json
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import reluscope as rs
+from reluscope.errors import ReluscopeError
+from reluscope.model import INITS
+from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, pack, parse
+from reluscope.serve.panels import render
+from reluscope.serve.saving import save_live_run
+from reluscope.serve.scene import Scene
+from reluscope.serve.session import marked_layer, sentence
+from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
+from reluscope.serve.trainer import Trainer
+from reluscope.serve.upload import MAX_ROWS, store_upload
+
+
+def msg(kind, **fields):
+    return json.dumps({"v": VERSION, "type": kind, **fields})
+
+
+# ---- settings ------------------------------------------------------------------------------------------------
+def test_settings_round_trip_and_defaults():
+    s = Settings.from_dict({"depth": 11, "init": "normal", "lr": 1, "noise": None})
+    assert (s.depth, s.init, s.lr, s.noise, s.width) == (11, "normal", 1.0, None, Settings().width)
+    assert Settings.from_dict(s.to_dict()) == s
+
+
+@pytest.mark.parametrize("bad", [{"depth": 0}, {"depth": 31}, {"width": 1}, {"width": 129}, {"depth": 3.0},
+                                 {"depth": True}, {"lr": 0}, {"lr": math.inf}, {"lr": math.nan}, {"seed": -1},
+                                 {"init": "he "}, {"dataset": "../etc/passwd.csv"}, {"activation": None},
+                                 {"sigma_w2": 100.0}, {"batch_size": 0}, {"n_samples": "1000"}, {"colour": 1}])
+def test_settings_refuse_what_is_out_of_range_or_unknown(bad):
+    with pytest.raises(ReluscopeError):
+        Settings.from_dict(bad)
+
+
+def test_every_init_scheme_is_offered_and_builds():
+    data = Settings(n_samples=64).load_data(None)
+    for init in (*INITS, MEANFIELD):
+        model, _ = Settings(init=init, depth=3, width=8).build_model(data)
+        assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_meanfield_scheme_has_the_slider_variances():
+    """W ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²): the sample variances match (64·64 weights, 64 biases per layer)."""
+    s = Settings(init=MEANFIELD, sigma_w2=3.0, sigma_b2=0.5, depth=6, width=64, n_samples=64)
+    model, _ = s.build_model(s.load_data(None))
+    hidden = [m for m in model if isinstance(m, torch.nn.Linear)][1:-1]
+    w = torch.cat([m.weight.detach().flatten() * math.sqrt(m.in_features) for m in hidden])  # ~ N(0, σ_w²)
+    b = torch.cat([m.bias.detach() for m in hidden])
+    assert float(w.var()) == pytest.approx(3.0, rel=0.05)
+    assert float(b.var()) == pytest.approx(0.5, rel=0.3)
+
+
+def test_same_settings_give_the_same_model():
+    s = Settings(init="lsuv", n_samples=64)
+    data = s.load_data(None)
+    (a, _), (b, _) = s.build_model(data), s.build_model(data)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+# ---- messages -------------------------------------------------------------------------------------------------
+def test_parse_accepts_each_message_type():
+    assert parse(msg("settings", settings={"depth": 5})).payload.depth == 5
+    assert parse(msg("control", action="step")).payload == "step"
+    assert parse(msg("view", view={"layer": 3, "projection": "embedded"})).payload == View(3, "embedded")
+    assert parse(msg("upload", name="a.csv", text="x1,x2,label\n")).payload == ("a.csv", "x1,x2,label\n")
+    assert parse(msg("save")).type == "save"
+
+
+@pytest.mark.parametrize("text", [
+    "not json", "[]", "null", '"settings"', json.dumps({"type": "save"}), json.dumps({"v": 2, "type": "save"}),
+    msg("launch"), msg("save", path="/etc"), msg("control"), msg("control", action="rewind"),
+    msg("control", action=["play"]), msg("view", view={"layer": 0}), msg("view", view={"layer": "2"}),
+    msg("view", view={"layer": 2, "zoom": 3}), msg("view", view={"projection": "pca"}), msg("view", view=[1]),
+    msg("settings", settings=[]), msg("settings", settings={"depth": 1e400}),
+    msg("upload", name=1, text=""), msg("upload", name="a.csv", text="x" * (MAX_UPLOAD + 1)),
+    "[" * 100_000 + "]" * 100_000, "x" * 2_000_000,
+])
+def test_parse_refuses_malformed_messages(text):
+    with pytest.raises(ReluscopeError):
+        parse(text)
+
+
+def test_encode_is_strict_json_with_a_version():
+    d = json.loads(encode("frame", a=[1.0, math.nan, math.inf], b={"c": -math.inf}))
+    assert d == {"v": VERSION, "type": "frame", "a": [1.0, None, None], "b": {"c": None}}
+
+
+def test_pack_is_little_endian_bytes_in_base64():
+    import base64
+    x = np.array([1.5, -2.0], dtype=np.float64)
+    assert np.array_equal(np.frombuffer(base64.b64decode(pack(x, "<f4")), "<f4"), x.astype(np.float32))
+
+
+# ---- uploads ---------------------------------------------------------------------------------------------------
+def test_upload_is_stored_under_the_servers_name(tmp_path):
+    text = "x1,x2,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40))
+    path = store_upload(tmp_path, "../../evil/points.csv", text)
+    assert path.parent == tmp_path and path.name == "upload.csv"
+    assert Settings(dataset="csv").load_data(str(path)).n_classes == 2
+
+
+@pytest.mark.parametrize("text", ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,a,0\n2,3,1\n",
+                                  "x1,x2,label\n" + "1,2,0\n" * 10, "x1,x2,label\nnan,1,0\n1,1,1\n",
+                                  "x1,x2,label\n" + "1,2,0\n" * (MAX_ROWS + 5), "\ud800"])
+def test_bad_uploads_are_refused_by_the_users_file_name(tmp_path, text):
+    with pytest.raises(ReluscopeError) as e:
+        store_upload(tmp_path, "mine.csv", text)
+    assert str(tmp_path) not in str(e.value)
+    assert not (tmp_path / "upload.csv").exists()
+
+
+# ---- the run's thread ------------------------------------------------------------------------------------------
+def _trainer(settings, offers, ended=None):
+    data = settings.load_data(None)
+    model, gen = settings.build_model(data)
+    return Trainer(1, model, data, settings.train_config(data.name), gen, offer=offers.append,
+                   wanted=lambda: True, on_end=ended or (lambda t: None))
+
+
+def _wait(cond, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_trainer_starts_paused_steps_once_and_stops():
+    offers = []
+    t = _trainer(Settings(n_samples=64, depth=2, width=4, steps=1000), offers)
+    t.start()
+    _wait(lambda: offers)
+    assert offers[0].step == 0 and offers[0].at_rest
+    t.single_step()
+    _wait(lambda: offers[-1].step == 1 and offers[-1].at_rest)
+    time.sleep(0.1)
+    assert t.step == 1
+    t.play()
+    _wait(lambda: t.step > 20)
+    t.stop()
+    assert not t._thread.is_alive() and t.result is None
+
+
+def test_trainer_reports_a_finished_run():
+    ended = threading.Event()
+    t = _trainer(Settings(n_samples=64, depth=2, width=4, steps=30), [], lambda tr: ended.set())
+    t.play()
+    t.start()
+    assert ended.wait(20)
+    assert t.result.metrics["steps_run"] == 30 and t.step == 30 and t.at_rest
+
+
+# ---- frames, saving, outcome ---------------------------------------------------------------------------------
+def test_frame_of_a_diverging_net_is_strict_json():
+    s = Settings(depth=11, width=32, init="normal", n_samples=200)
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    with torch.no_grad():
+        model[2].weight.mul_(1e38)  # overflows float32 in layer 2
+    frame = render(Scene.build(s, data, model), model, View(4, "embedded"), slow=True, exact=True)
+    d = json.loads(encode("frame", **frame))
+    assert d["layers"]["nonfinite"][1] > 0 and "note" in d["backprojection"] and "note" in d["cells"]
+
+
+def test_frame_layer_stats_match_the_probe_and_theory():
+    from reluscope.probe.stats import probe
+    from reluscope.probe.theory import predict
+    s = Settings(depth=4, width=8, n_samples=100)
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    scene = Scene.build(s, data, model)
+    layers = render(scene, model, View(), slow=False, exact=False)["layers"]
+    X, y = scene.tensors[:2]
+    z_var = [r.var for r in probe(model, X, y) if r.quantity == "pre"]
+    assert layers["z_var"] == pytest.approx(z_var)
+    assert layers["theory"]["z_var"] == pytest.approx([m.pre_var for m in predict(model, scene.input_m2)])
+
+
+def test_save_mid_run_retrains_to_the_step(tmp_path):
+    """A run saved at step 40 of 200 is the run of 40 steps: its model equals the live one at step 40."""
+    s = Settings(n_samples=100, depth=3, width=8, steps=200)
+    offers = []
+    t = _trainer(s, offers)
+    t.start()
+    for _ in range(40):
+        t.single_step()
+    _wait(lambda: offers[-1].step == 40 and offers[-1].at_rest)
+    path = save_live_run(tmp_path, s, t.data, 40, None)
+    t.stop()
+    run = rs.load_run(path)
+    assert run.config.steps == 40 and run.metrics["steps_run"] == 40 and run.snapshots
+    assert all(torch.allclose(run.model.state_dict()[k], v, atol=1e-6) for k, v in offers[-1].state.items())
+    assert json.loads((path / "playground.json").read_text())["settings"] == s.to_dict()
+
+
+def test_outcome_sentence_and_marked_layer():
+    m = dict(status="diverged", diverged_at_step=3, diverged_layer="layer 4 (6)")
+    assert sentence(m) == "diverged at step 3: layer 4 (6) overflowed" and marked_layer(m, 11) == 4
+    assert marked_layer(dict(status="diverged", diverged_layer="output (loss)"), 11) == 11
+    m = dict(status="collapsed", collapsed_at_step=500, collapsed_layer="layer 9 (16)", best_train_accuracy=0.99)
+    assert "collapsed at step 500" in sentence(m) and marked_layer(m, 11) == 9
+    assert marked_layer(dict(status="ok", train_accuracy=1.0, test_accuracy=0.9), 3) is None
+
+
+def test_bounds_cover_the_issue_ranges():
+    assert BOUNDS["depth"] == (1, 30) and BOUNDS["width"] == (2, 128)

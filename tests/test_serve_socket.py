@@ -1,0 +1,173 @@
+"""The playground's server over real WebSockets on 127.0.0.1: sessions train independently, the limit answers
+"busy", a foreign Origin is refused, idle sessions are closed, and a seeded battery of malformed messages and
+uploads gets one error each while another session keeps training."""
+
+import contextlib
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from reluscope.serve import ServeConfig, running
+from reluscope.serve.messages import MAX_UPLOAD, VERSION
+
+FUZZ_CASES = 600
+BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
+                + [("width", v) for v in (1, 129, -5, "8")] + [("lr", v) for v in (0, -1, 11, 1e400, "0.1", None)]
+                + [("seed", v) for v in (-1, 2**32, 1.5)] + [("init", v) for v in ("he ", "HE", "", None, 3)]
+                + [("dataset", v) for v in ("../x.csv", "/etc/passwd", "moon", 1)]
+                + [("noise", v) for v in (-0.1, 4, "0.1")] + [("sigma_w2", v) for v in (0, 17, -1)]
+                + [("batch_size", v) for v in (0, 5001, 2.5)] + [("steps", v) for v in (0, 100_001)]
+                + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    with running(ServeConfig(port=0, runs_dir=runs, max_sessions=3)) as url:
+        yield url.replace("http://", "ws://") + "ws", runs
+
+
+def send(ws, kind, **fields):
+    ws.send(json.dumps({"v": VERSION, "type": kind, **fields}))
+
+
+def until(ws, pred, timeout=30.0):
+    """Messages up to and including the first for which ``pred`` holds."""
+    seen, deadline = [], time.monotonic() + timeout
+    while True:
+        m = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        seen.append(m)
+        if pred(m):
+            return seen
+
+
+@contextlib.contextmanager
+def started(url, **settings):
+    """A session whose first run (paused at step 0) has drawn its first frame."""
+    with connect(url) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+        send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
+        until(ws, lambda m: m["type"] == "frame")
+        yield ws
+
+
+def test_two_sessions_train_independently(server):
+    url, _ = server
+    with started(url) as a, started(url, seed=1) as b:
+        send(a, "control", action="play")
+        frames = until(a, lambda m: m["type"] == "frame" and m["step"] >= 10)
+        assert frames[-1]["playing"]
+        send(b, "control", action="step")
+        m = until(b, lambda m: m["type"] == "frame" and m["step"] == 1)[-1]
+        assert not m["playing"] and m["cells"]["exact"]  # b rests at step 1 with exact cells
+        time.sleep(0.3)
+        send(b, "view", view={"layer": 2, "projection": "embedded"})
+        m = until(b, lambda m: m["type"] == "frame" and m["view"]["layer"] == 2)[-1]
+        assert m["step"] == 1 and m["backprojection"]["layer"] == 2 and m["backprojection"]["projection"] == "embedded"
+
+
+def test_beyond_the_limit_a_page_is_told_busy(server):
+    url, _ = server
+    with started(url), started(url), started(url):
+        with connect(url) as extra:
+            m = json.loads(extra.recv(timeout=10))
+            assert m["type"] == "busy" and "busy" in m["message"]
+    with started(url):  # the three closed: room again
+        pass
+
+
+def test_a_foreign_origin_is_refused(server):
+    url, _ = server
+    with pytest.raises(Exception):
+        with connect(url, origin="http://evil.example") as ws:
+            ws.recv(timeout=5)
+
+
+def test_an_idle_session_is_closed(tmp_path):
+    with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url, \
+            started(url.replace("http://", "ws://") + "ws") as ws:
+        m = until(ws, lambda m: m["type"] == "error", timeout=10)[-1]
+        assert "without input" in m["message"]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+
+
+def malformed(rng: random.Random) -> str | bytes:
+    """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
+    good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
+            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv", "text": ""},
+            "save": {}}
+    bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
+    csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
+            "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
+    kind = rng.choice(list(good))
+    d = {"v": VERSION, "type": kind, **json.loads(json.dumps(good[kind]))}
+    case = rng.randrange(10)
+    if case == 0:
+        return rng.choice([b"\x00\xff", "", "{", "[1, 2", "null", "42", '"save"', "{'v': 1}", "[" * 5000])
+    if case == 1:
+        d["v"] = rng.choice([0, 2, "1", None, 1.5])
+    elif case == 2:
+        d["type"] = rng.choice(["", "Settings", "shutdown", None, 7, ["save"]])
+    elif case == 3:
+        d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(bad_values)
+    elif case == 4 and kind != "save":
+        del d[next(iter(good[kind]))]
+    elif case == 5:
+        field, value = rng.choice(BAD_SETTINGS)
+        d.update(type="settings", settings={field: value})
+    elif case == 6:
+        d.update(type="view", view=rng.choice([{"layer": rng.choice(bad_values + [31])}, {"projection": "pca"},
+                                                 {"layer": 1, "zoom": 2}, "layer"]))
+    elif case == 7:
+        d.update(type="control", action=rng.choice(bad_values + ["PLAY", "stop", "rewind"]))
+    elif case == 8:
+        d.update(type="upload", name="f.csv", text=rng.choice(csvs))
+    else:
+        d.update(type="upload", name=rng.choice([None, 3, "f.csv"]), text=rng.choice([None, 4, "x" * (MAX_UPLOAD + 1)]))
+    return json.dumps(d)
+
+
+def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server):
+    """600 seeded malformed messages and uploads: each gets exactly one error; the fuzzed session still works
+    afterwards, and a session training beside it never stops."""
+    url, _ = server
+    rng = random.Random(12)
+    with started(url) as victim, started(url) as fuzz:
+        send(victim, "control", action="play")
+        until(victim, lambda m: m["type"] == "frame" and m["step"] > 0)
+        for _ in range(FUZZ_CASES):
+            fuzz.send(malformed(rng))
+        replies = [json.loads(fuzz.recv(timeout=60)) for _ in range(FUZZ_CASES)]
+        assert all(m["type"] == "error" for m in replies)  # one error each, nothing else (no run started)
+        send(fuzz, "settings", settings={"n_samples": 200, "depth": 2})
+        assert until(fuzz, lambda m: m["type"] in ("data", "error"))[-1]["type"] == "data"
+        step = until(victim, lambda m: m["type"] == "frame")[-1]["step"]
+        later = until(victim, lambda m: m["type"] == "frame" and m["step"] > step)[-1]
+        assert later["playing"]
+    with started(url) as ws:  # a message beyond the frame limit closes that socket only
+        ws.send("x" * (20 * MAX_UPLOAD))
+        with pytest.raises(ConnectionClosed):
+            until(ws, lambda m: False, timeout=10)
+    with started(url):
+        pass
+
+
+def test_save_run_writes_a_run_directory(server):
+    import reluscope as rs
+    url, runs = server
+    with started(url) as ws:
+        send(ws, "save")
+        assert "nothing trained" in until(ws, lambda m: m["type"] == "error")[-1]["message"]
+        for _ in range(5):
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 5)
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    run = rs.load_run(Path(saved["path"]))
+    assert Path(saved["path"]).parent == runs and run.metrics["steps_run"] == 5
