@@ -1,4 +1,5 @@
-"""``reluscope sweep``: a resumable trainability sweep over depth × σ_w² (× σ_b², × data set) × seeds."""
+"""``reluscope sweep``: a resumable trainability sweep over depth × σ_w² (× σ_b², × data set) × seeds, in this
+process or on a Ray cluster."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
-from reluscope.studies.sweep import SweepConfig, run_sweep, total_units
+from reluscope.errors import ReluscopeError
+from reluscope.studies.raymap import RayOptions
+from reluscope.studies.sweep import SweepConfig, export_csv, run_sweep, total_units
 
 _D = SweepConfig()
 
@@ -32,9 +35,21 @@ _D = SweepConfig()
               help="Sweep directory; rerun with the same --out to resume.")
 @click.option("--force", is_flag=True, help="Start over in an --out that holds another sweep.")
 @click.option("--device", default="cpu", show_default=True, help="Where the ensembles train: cpu or cuda.")
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: ensembles one after another here; ray: each ensemble a Ray task.")
+@click.option("--address", default=None,
+              help="Ray cluster: 'auto' (started by `ray start` here) or ray://HOST:PORT. [default: a local one]")
+@click.option("--chunk", type=int, default=None,
+              help="Runs per ensemble (task). [default: all runs of a data set and depth]")
+@click.option("--export", is_flag=True, help="Only write --out's runs.csv from its runs.sqlite.")
 def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimizer, lr, steps, n_samples, quick,
-          out, force, device) -> None:
+          out, force, device, backend, address, chunk, export) -> None:
     """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
+    if export:
+        click.echo(f"{export_csv(out)}")
+        return
+    if address is not None and backend != "ray":
+        raise ReluscopeError("--address needs --backend ray")
     defaults = SweepConfig.quick() if quick else _D
     training = dict(width=width, activation=activation, optimizer=optimizer, lr=lr, steps=steps, n_samples=n_samples)
     grid = dict(depths=None if depths is None else parse_values(depths, int, "depths"),
@@ -42,8 +57,11 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
                 sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
                 datasets=[d.strip() for d in datasets.split(",") if d.strip()], seeds=seeds)
     cfg = replace(defaults, **given(grid), base=replace(defaults.base, **given(training))).validate()
-    with progress_bar(total_units(cfg, out, force=force), "sweep") as advance:
-        result = run_sweep(cfg, out, force=force, progress=lambda step: advance(), device=device)
+    ray = RayOptions(address=address) if backend == "ray" else None
+    with progress_bar(total_units(cfg, out, force=force, chunk=chunk), "sweep") as advance:
+        result = run_sweep(cfg, out, force=force, progress=advance, device=device, chunk=chunk, ray=ray)
     ok = sum(r["status"] == "ok" for r in result.rows)
-    click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained} resumed, in "
-               f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok -> {result.figure}")
+    errors = [r["error"] for r in result.rows if r["error"]]
+    failed = f"; {len(errors)} failed ({errors[0]}), rerun to retry" if errors else ""
+    click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
+               f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")

@@ -1,44 +1,43 @@
 """Trainability sweeps: depth × σ_w² (× σ_b², × data set) × seeds, trained as ensembles, resumable.
 
-One ensemble per (data set, depth) trains every σ_w², σ_b² and seed of that depth together. Its rows are
-appended to ``OUT/runs.csv`` (rewritten atomically by ``reluscope.outputs.atomic_file``) as soon as it
-finishes, so a killed sweep loses at most the ensemble it was training; run again with the same ``--out``
-it skips every run already in ``runs.csv``. Layout::
+The runs of one (data set, depth) are trained together as one ensemble, or in ensembles of ``chunk`` runs:
+each ensemble is one ``SweepTask`` (``sweeptask.train_task``: config in, rows out). The tasks run one after
+another in this process (the local backend) or as Ray tasks on a cluster (``ray=RayOptions(…)``, see
+``raymap``); a run's numbers do not depend on either choice. The driver stores each ensemble's rows in
+``OUT/runs.sqlite`` as soon as it finishes (``store.RunStore``: one transaction, the grid key unique), so a
+killed sweep loses at most the ensembles in flight, and a rerun with the same ``OUT`` trains only the runs the
+store does not hold. A task that raises is stored as ``error`` rows with its message, and the sweep goes on;
+the next rerun tries those runs again. Layout::
 
     OUT/sweep.json         the SweepConfig (a rerun must keep its ``base`` training settings)
-    OUT/runs.csv           one row per run: grid coordinates, seed, outcome, E[z_L²] at init
+    OUT/runs.sqlite        the results store: one row per run (grid key, outcome, E[z_L²] at init, error)
+    OUT/runs.csv           the store exported, at the end of every run_sweep (and by ``export_csv``)
     OUT/trainability.png   final train accuracy and layer-L variance at init over (σ_w², depth), with theory
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
 
-import torch
-
-from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError, refuse_repeats
 from reluscope.outputs import atomic_file, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
+from reluscope.studies.raymap import RayOptions, ray_map
+from reluscope.studies.store import ERROR, KEY, RunStore, read_rows
+from reluscope.studies.sweeptask import SweepTask, train_task
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
-from reluscope.train.ensemble import Member, StackedMLP, train_ensemble
-from reluscope.train.loop import TrainResult
 
-KEY = ("dataset", "depth", "sigma_w2", "sigma_b2", "seed")  # one run of the grid
-METRICS = ("status", "train_accuracy", "test_accuracy", "chance_accuracy", "final_loss", "steps_run",
-           "diverged_at_step")  # from TrainResult.metrics
-COLUMNS = (*KEY, *METRICS, "q_in", "q_init")  # q_in = E[x²] of the points, q_init = E[z_L²] of the logits at init
 GRID_FIELDS = ("dataset", "depth", "seed", "init", "bias_init")  # of TrainConfig: set by the grid, not by base
+STORE, TABLE = "runs.sqlite", "runs.csv"
 
 
 @dataclass
@@ -50,7 +49,8 @@ class SweepConfig:
     sigma_b2: list[float] = field(default_factory=lambda: [0.0])
     datasets: list[str] = field(default_factory=lambda: ["moons"])
     seeds: int = 2  # seeds 0 … seeds−1 in every cell
-    # width, activation, optimizer, lr, steps, n_samples, noise of every run (the grid sets GRID_FIELDS)
+    # width, activation, optimizer, lr, steps, n_samples, noise of every run (the grid sets GRID_FIELDS);
+    # base.seed draws the data set's points
     base: TrainConfig = field(default_factory=lambda: TrainConfig(n_samples=500, lr=0.01, steps=600))
 
     def validate(self) -> "SweepConfig":
@@ -94,86 +94,149 @@ class SweepConfig:
 class SweepResult:
     """What ``run_sweep`` did and what the sweep holds now."""
 
-    rows: list[dict]  # every run of this sweep's grid, from runs.csv
-    trained: int  # runs trained by this call (the others were already in runs.csv)
+    rows: list[dict]  # every run of this sweep's grid, from the store, ordered by KEY
+    trained: int  # runs trained by this call (the others were already in the store)
+    failed: int  # runs whose task raised in this call: stored with status "error" and their error
     seconds: float  # wall time of this call
-    figure: Path
+    figure: Path | None  # None when no run of the grid has finished
 
 
-def pending(cfg: SweepConfig, out: str | Path) -> dict[tuple[str, int], list[Member]]:
-    """The runs not yet in ``OUT/runs.csv``, grouped into one ensemble per (data set, depth)."""
-    done = {_key(r) for r in read_rows(Path(out) / "runs.csv")}
-    groups: dict[tuple[str, int], list[Member]] = {}
+def plan(cfg: SweepConfig, done: set[tuple], *, chunk: int | None = None, device: str = "cpu") -> list[SweepTask]:
+    """The tasks that train every run of ``cfg`` not in ``done``: per (data set, depth) its runs in grid order,
+    in ensembles of at most ``chunk`` runs (None: one ensemble)."""
+    if chunk is not None and chunk < 1:
+        raise ReluscopeError(f"chunk must be at least 1, got {chunk}")
+    groups: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
     for dataset, depth, w, b, seed in cfg.runs():
         if (dataset, depth, w, b, seed) not in done:
-            run_cfg = replace(cfg.base, dataset=dataset, depth=depth, seed=seed)
-            groups.setdefault((dataset, depth), []).append(Member(run_cfg, w, b))
-    return groups
+            groups.setdefault((dataset, depth), []).append((w, b, seed))
+    tasks = []
+    for (dataset, depth), cells in groups.items():
+        base, size = replace(cfg.base, dataset=dataset, depth=depth), chunk or len(cells)
+        tasks += [SweepTask(base, tuple(cells[i:i + size]), device) for i in range(0, len(cells), size)]
+    return tasks
 
 
-def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> int:
-    """The progress units ``run_sweep(cfg, out, force=force)`` reports: a training step of each ensemble it
-    trains (every (data set, depth) with ``force``, else those with a run not yet in ``OUT/runs.csv``)."""
-    ensembles = {(dataset, depth) for dataset, depth, *_ in cfg.runs()} if force else pending(cfg, out)
-    return len(ensembles) * cfg.base.steps
+def finished(out: str | Path) -> set[tuple]:
+    """The ``KEY`` of every run of ``OUT`` that finished (read from its store, else from a ``runs.csv``)."""
+    out = Path(out)
+    if (out / STORE).is_file():
+        with RunStore(out / STORE) as store:
+            return store.done()
+    return {tuple(r[k] for k in KEY) for r in read_rows(out / TABLE) if r["status"] != ERROR}
 
 
-def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False,
-              progress: Callable[[int], None] | None = None, device: str = "cpu") -> SweepResult:
-    """Train every pending run of ``cfg`` (see ``pending``), appending to ``OUT/runs.csv``; draw the figure.
+def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False, chunk: int | None = None) -> int:
+    """The progress units ``run_sweep(cfg, out, force=force, chunk=chunk)`` reports: a training step of each
+    ensemble it trains (all of them with ``force``, else those with a run not yet finished in ``OUT``)."""
+    return len(plan(cfg, set() if force else finished(out), chunk=chunk)) * cfg.base.steps
 
-    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(step)`` is called after every
-    training step of every ensemble; ``device`` is where the ensembles train (e.g. "cuda").
+
+def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progress: Callable[[int], None] | None = None,
+              device: str = "cpu", chunk: int | None = None, ray: RayOptions | None = None) -> SweepResult:
+    """Train every run of ``cfg`` not yet finished in ``OUT``, storing rows as ensembles finish; export
+    ``runs.csv``; draw the figure.
+
+    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(n)`` is called with the number of
+    units (``total_units``) done since its last call; ``device`` is where the ensembles train ("cuda": on
+    Ray, each task reserves a GPU unless ``ray.num_gpus`` says otherwise); ``chunk`` caps the runs per
+    ensemble; ``ray`` runs the ensembles as Ray tasks (None: one after another in this process).
 
     Raises
     ------
     ReluscopeError
-        If ``OUT`` holds a sweep with other base training settings (and not ``force``).
+        If ``OUT`` holds a sweep with other base training settings (and not ``force``), or the device or the
+        Ray cluster is not there.
     """
-    device = check_device(device)
+    device, ray = _placement(device, ray)
     out = open_sweep(cfg, out, force=force)
-    start, trained = time.perf_counter(), 0
-    for (dataset, _), members in pending(cfg, out).items():
-        base = members[0].config
-        data = load_dataset(dataset, base.n_samples, noise=base.noise, random_state=cfg.base.seed)
-        results = train_ensemble(members, data, progress=progress, device=device)
-        q_in, q_init = _init_lengths(results, data)
-        new = [dict(dataset=dataset, depth=m.config.depth, sigma_w2=m.sigma_w2, sigma_b2=m.sigma_b2,
-                    seed=m.config.seed, **{k: r.metrics[k] for k in METRICS}, q_in=q_in, q_init=q)
-               for m, r, q in zip(members, results, q_init)]
-        _write_rows(out / "runs.csv", read_rows(out / "runs.csv") + new)
-        trained += len(members)
-    grid = set(cfg.runs())
-    rows = [r for r in read_rows(out / "runs.csv") if _key(r) in grid]
-    figure = out / "trainability.png"
-    with atomic_file(figure) as tmp:
-        save(plot_sweep(rows, activation=cfg.base.activation), tmp)
-    return SweepResult(rows, trained, time.perf_counter() - start, figure)
+    tasks = plan(cfg, finished(out), chunk=chunk, device=device)
+    start, trained, failed = time.perf_counter(), 0, 0
+    with RunStore(out / STORE) as store:
+        try:
+            runs = _local(tasks, progress) if ray is None else ray_map(train_task, tasks, ray)
+            with closing(runs):
+                for task, result in runs:
+                    if isinstance(result, Exception):
+                        store.add(task.error_rows(result))
+                        failed += len(task.cells)
+                    else:
+                        store.add(result)
+                        trained += len(result)
+                    if ray is not None and progress:
+                        progress(cfg.base.steps)
+        finally:
+            store.export_csv(out / TABLE)
+        grid = set(cfg.runs())
+        rows = [r for r in store.rows() if tuple(r[k] for k in KEY) in grid]
+    figure = _draw(rows, cfg.base.activation, out / "trainability.png")
+    return SweepResult(rows, trained, failed, time.perf_counter() - start, figure)
 
 
-@torch.no_grad()
-def _init_lengths(results: list[TrainResult], data) -> tuple[float, list[float]]:
-    """``q_in = E[x²]`` of the training points and each member's ``E[z_L²]`` (logits) at init (``snapshots[0]``)."""
-    X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2)
-    net = StackedMLP([r.model_at(0) for r in results])
-    z = net(X).double()  # (K, n, n_classes)
-    return float(X.double().pow(2).mean()), z.pow(2).mean((1, 2)).tolist()
+def export_csv(out: str | Path) -> Path:
+    """Write ``OUT/runs.csv`` from ``OUT/runs.sqlite`` (every row, ordered by ``KEY``); return its path."""
+    out = Path(out)
+    if not (out / STORE).is_file():
+        raise ReluscopeError(f"{out} holds no sweep ({STORE} is missing)")
+    with RunStore(out / STORE) as store:
+        return store.export_csv(out / TABLE)
+
+
+def _local(tasks: Iterable[SweepTask], progress: Callable[[int], None] | None
+           ) -> Iterator[tuple[SweepTask, list[dict] | Exception]]:
+    """The local backend: each task in this process, in order; a task that raises yields its exception."""
+    step = None if progress is None else (lambda _: progress(1))
+    for task in tasks:
+        try:
+            rows = train_task(task, step)
+        except Exception as e:  # recorded as the task's error rows; KeyboardInterrupt stops the sweep
+            yield task, e
+        else:
+            yield task, rows
+
+
+def _placement(device: str, ray: RayOptions | None) -> tuple[str, RayOptions | None]:
+    """Check ``device`` here for the local backend; on Ray the workers hold the devices, so only cpu or cuda
+    (a GPU reserved per task) can be asked for."""
+    if ray is None:
+        return str(check_device(device)), None
+    if device not in ("cpu", "cuda"):
+        raise ReluscopeError(f"the Ray backend trains on cpu or cuda (one GPU per task), got {device!r}")
+    if device == "cuda" and ray.num_gpus == 0:
+        ray = replace(ray, num_gpus=1.0)
+    return device, ray
+
+
+def _draw(rows: list[dict], activation: str, path: Path) -> Path | None:
+    """The trainability figure of the finished runs (None when there are none)."""
+    finished_rows = [r for r in rows if r["status"] != ERROR]
+    if not finished_rows:
+        return None
+    with atomic_file(path) as tmp:
+        save(plot_sweep(finished_rows, activation=activation), tmp)
+    return path
 
 
 def open_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> Path:
-    """Validate ``cfg`` and write ``OUT/sweep.json``; refuse an ``OUT`` whose runs were trained with other base
-    settings unless ``force``, which deletes its ``runs.csv``."""
+    """Validate ``cfg``, write ``OUT/sweep.json`` and make sure ``OUT`` has a store; refuse an ``OUT`` whose
+    runs were trained with other base settings unless ``force``, which deletes its runs. A sweep with a
+    ``runs.csv`` and no store yet has its rows imported into a new store."""
     cfg.validate()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReluscopeError(f"--out {out} exists and is not a directory")
     meta = out / "sweep.json"
     if force:
-        (out / "runs.csv").unlink(missing_ok=True)
+        for name in (TABLE, STORE, f"{STORE}-wal", f"{STORE}-shm"):
+            (out / name).unlink(missing_ok=True)
     elif meta.is_file() and _training(_read_config(meta).base) != _training(cfg.base):
         raise ReluscopeError(f"{out} holds a sweep with other training settings; use --force to start over "
                              "or another --out")
     out.mkdir(parents=True, exist_ok=True)
+    if not (out / STORE).is_file():
+        legacy = read_rows(out / TABLE)
+        with RunStore(out / STORE) as store:
+            store.add(legacy)
     with atomic_file(meta) as tmp:
         write_json(tmp, cfg.to_dict())
     return out
@@ -186,51 +249,6 @@ def _read_config(meta: Path) -> SweepConfig:
         raise ReluscopeError(f"{meta}: not a sweep's settings ({e}); use --force to start over") from None
 
 
-def read_rows(path: Path) -> list[dict]:
-    """``runs.csv`` as dicts with numbers parsed (empty cells: None); [] when there is no file yet.
-
-    Raises
-    ------
-    ReluscopeError
-        If the file lacks a column of ``COLUMNS`` or holds a cell that is not a number where one belongs.
-    """
-    if not path.is_file():
-        return []
-    ints = {"depth", "seed", "steps_run", "diverged_at_step"}
-    text = {"dataset", "status"}
-
-    def parse(k: str, v: str):
-        if k in text:
-            return v
-        if v == "":
-            return None
-        return int(v) if k in ints else float(v)
-
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        try:
-            missing = set(COLUMNS) - set(reader.fieldnames or ())
-            if missing:
-                raise ValueError(f"no column {', '.join(sorted(missing))}")
-            return [{k: parse(k, v) for k, v in row.items()} for row in reader]
-        except ValueError as e:
-            raise ReluscopeError(f"{path}: not a sweep's table ({e}); use --force to start over") from None
-
-
-def _write_rows(path: Path, rows: list[dict]) -> None:
-    """Write all rows to a temporary file and rename it over ``path``: runs.csv is never half written."""
-    with atomic_file(path) as tmp, tmp.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=COLUMNS)
-        w.writeheader()
-        w.writerows({k: ("" if r[k] is None else r[k]) for k in COLUMNS} for r in rows)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def _training(base: TrainConfig) -> dict:
     """The settings every run of a sweep shares (what a resumed sweep must not change)."""
     return {k: v for k, v in base.to_dict().items() if k not in GRID_FIELDS}
-
-
-def _key(row: dict) -> tuple:
-    return tuple(row[k] for k in KEY)

@@ -1,0 +1,107 @@
+"""A pure function over many tasks on a Ray cluster, each result handed back as soon as it arrives.
+
+``ray_map(fn, tasks, options)`` runs ``fn(task)`` as one Ray task per task (``@ray.remote(num_cpus=…,
+num_gpus=…, max_retries=…)``) and yields ``(task, result)`` in the order the tasks finish; a task that
+raised, or whose worker died more often than ``max_retries``, yields ``(task, exception)`` instead, and the
+others go on. A task whose worker dies (killed, out of memory, a lost node) is run again by Ray: ``fn`` must
+be pure — the same task gives the same result wherever and however often it runs — and the driver keeps the
+results, so a task run twice is harmless.
+
+At most ``max(2 × slots, MIN_IN_FLIGHT)`` tasks are submitted at a time (slots: how many tasks the cluster
+runs at once), so ``ray.wait`` stays cheap at 10⁵ tasks and an interrupt has little to cancel. On any exit —
+done, an exception, Ctrl-C (KeyboardInterrupt) — the tasks still in flight are cancelled and a cluster that
+``ray_map`` started is shut down; a cluster it joined keeps running.
+
+``ray`` is imported when ``ray_map`` runs, not with this module: Ray is an optional dependency
+(``pip install 'reluscope[ray]'``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TypeVar
+
+from reluscope.errors import ReluscopeError
+
+T = TypeVar("T")
+R = TypeVar("R")
+MIN_IN_FLIGHT = 16
+LOCAL_OBJECT_STORE = 100 * 2**20  # bytes: a local cluster's object store holds rows of small tables only
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where the tasks run and what each one reserves."""
+
+    address: str | None = None  # None: start a local cluster; "auto": join the one `ray start` runs here;
+    #                            "ray://HOST:PORT": a remote cluster through Ray Client
+    num_cpus: float = 1.0  # CPUs reserved per task (torch in the task uses this many threads)
+    num_gpus: float = 0.0  # GPUs reserved per task (1 for --device cuda)
+    max_retries: int = 3  # how often a task whose worker died is run again
+    local_cpus: int | None = None  # CPUs of a local cluster (None: every core of this machine)
+
+
+def ray_map(fn: Callable[[T], R], tasks: Iterable[T], options: RayOptions = RayOptions()
+            ) -> Iterator[tuple[T, R | Exception]]:
+    """Yield ``(task, fn(task))`` per task as the tasks finish; ``(task, exception)`` for a failed one."""
+    try:
+        import ray
+        from ray.exceptions import RayError, RayTaskError
+    except ImportError:
+        raise ReluscopeError("the Ray backend needs Ray: pip install 'reluscope[ray]'") from None
+    started = _connect(options)
+    running: dict[ray.ObjectRef, T] = {}
+    try:
+        remote = ray.remote(num_cpus=options.num_cpus, num_gpus=options.num_gpus,
+                            max_retries=options.max_retries)(fn)
+        todo = iter(tasks)
+        limit = max(2 * _slots(options), MIN_IN_FLIGHT)
+        while True:
+            running.update((remote.remote(t), t) for t in islice(todo, limit - len(running)))
+            if not running:
+                return
+            ready, _ = ray.wait(list(running), num_returns=1)
+            task = running.pop(ready[0])
+            try:
+                result = ray.get(ready[0])
+            except RayError as e:  # the task raised (RayTaskError), or its worker died past max_retries
+                result = e.cause if isinstance(e, RayTaskError) else e
+            yield task, result
+    finally:
+        for ref in running:
+            ray.cancel(ref, force=True)
+        if started:
+            ray.shutdown()
+
+
+def _connect(options: RayOptions) -> bool:
+    """Join the cluster of ``options.address``, or start a local one; True when this call started one.
+
+    A Ray already initialised in this process (a notebook, a test's cluster) is used as it is.
+    """
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if options.address is not None:
+        try:
+            ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise ReluscopeError(f"no Ray cluster at --address {options.address}: {e}") from None
+        return False
+    ray.init(num_cpus=options.local_cpus, include_dashboard=False, log_to_driver=False,
+             object_store_memory=LOCAL_OBJECT_STORE, logging_level=logging.WARNING)
+    return True
+
+
+def _slots(options: RayOptions) -> int:
+    """How many of these tasks the cluster runs at once now (at least 1)."""
+    import ray
+
+    resources = ray.cluster_resources()
+    if options.num_gpus > 0:
+        return max(1, int(resources.get("GPU", 0) / options.num_gpus))
+    return max(1, int(resources.get("CPU", 0) / options.num_cpus))
