@@ -6,13 +6,14 @@ import sys
 import pytest
 import torch
 
-from reluscope.cli import main
+from reluscope.cli import main, progress
+from reluscope.plots.animation import MAX_ANIMATION_PANELS
 
 
 def test_train_writes_a_run_directory(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--dataset", "moons", "--steps", "50", "--out", str(out)]) == 0
-    assert "ok" in capsys.readouterr().out or (out / "metrics.json").is_file()
+    assert capsys.readouterr().out.startswith("ok: train accuracy") and (out / "metrics.json").is_file()
     assert (out / "decision_boundary.png").stat().st_size > 1000
 
 
@@ -83,3 +84,47 @@ def test_real_subprocess_bad_input():
 def test_unavailable_device_exit_2(tmp_path, capsys, device):
     assert main(["train", "--steps", "5", "--device", device, "--out", str(tmp_path / "o")]) == 2
     assert "device" in capsys.readouterr().err
+
+
+def test_progress_off_a_terminal_prints_a_line_per_tenth(capsys, monkeypatch):
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
+    with progress.progress_bar(250, "training") as advance:
+        for _ in range(250):
+            advance()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"training: {p}% ({p * 250 // 100}/250)" for p in range(10, 101, 10)]
+
+
+def test_short_job_off_a_terminal_is_silent(capsys):
+    with progress.progress_bar(10, "training") as advance:
+        for _ in range(10):
+            advance()
+    assert capsys.readouterr().err == ""
+
+
+@pytest.fixture(scope="module")
+def snap_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "snap"
+    assert main(["train", "--dataset", "moons", "--depth", "2", "--width", "4", "--steps", "6",
+                 "--snapshots", "3", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("command", ["backproject", "regions"])
+def test_animation_says_how_many_frames(snap_run, tmp_path, capsys, command):
+    assert main([command, str(snap_run), "--animate", "--out", str(tmp_path / "a")]) == 0
+    name = "backprojection.gif" if command == "backproject" else "cells.gif"
+    assert capsys.readouterr().err.splitlines()[0] == f"{name}: 4 frames to draw"  # steps 0, 2, 4, 6
+
+
+@pytest.mark.parametrize("command", ["backproject", "regions"])
+def test_animation_too_long_is_refused_naming_the_limit(tmp_path, capsys, command):
+    run = tmp_path / "run"
+    frames = MAX_ANIMATION_PANELS // 2 + 1  # two panels a frame: over the limit
+    assert main(["train", "--dataset", "moons", "--depth", "2", "--width", "2", "--steps", str(frames - 1),
+                 "--snapshots", str(frames - 1), "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main([command, str(run), "--animate", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{frames} frames × 2 panels" in err and f"limit of {MAX_ANIMATION_PANELS}" in err
+    assert not (tmp_path / "a").exists()

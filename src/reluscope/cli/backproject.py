@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app
+from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import VIEWS
+from reluscope.geometry.backproject import VIEWS, select_layers
+from reluscope.model import linear_layers
+from reluscope.plots.animation import check_animation
 from reluscope.studies.backprojection import MAX_WARP_GRID, backproject_to_dir
 from reluscope.train.rundir import load_run
 
@@ -31,8 +34,12 @@ from reluscope.train.rundir import load_run
 def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
     idx = parse_layers(layers)
-    result = backproject_to_dir(load_run(run_dir), out, layers=idx, view=view, animate=animate, mp4=mp4,
-                                grid=grid, force=force)
+    run = load_run(run_dir)
+    if animate or mp4:
+        check_animation(len(run.snapshots), len(select_layers(idx, len(linear_layers(run.model)))))
+    with animation_progress(f"backprojection.{'mp4' if mp4 else 'gif'}"):
+        result = backproject_to_dir(run, out, layers=idx, view=view, animate=animate, mp4=mp4, grid=grid,
+                                    force=force)
     where = "per activation region" if result.per_region else "globally"
     unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
                  if result.unchecked else "")

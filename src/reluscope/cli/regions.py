@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app
-from reluscope.cli.progress import progress_bar
+from reluscope.cli.progress import animation_progress, progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import MAX_GRID
+from reluscope.model import linear_layers
+from reluscope.plots.animation import check_animation
 from reluscope.studies.regions import regions_to_dir
 from reluscope.train.rundir import load_run
 
@@ -34,7 +36,9 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     if exact and grid is not None:
         raise ReluscopeError("choose --exact or --grid N, not both")
     run = load_run(run_dir)
-    with progress_bar(len(run.snapshots), "regions over training") as advance:
+    if animate:
+        check_animation(len(run.snapshots), len(linear_layers(run.model)))  # every frame cuts every layer
+    with progress_bar(len(run.snapshots), "regions over training") as advance, animation_progress("cells.gif"):
         result = regions_to_dir(run, out, grid=grid, box=box, margin=margin, colors=colors, animate=animate,
                                 force=force, progress=advance)
     counts = result.counts
