@@ -1,0 +1,169 @@
+"""The playground in headless Chromium (Debian's, driven by Playwright) against a server on 127.0.0.1: play,
+divergence, He, the layer selector, the URL, save run, a CSV upload, two tabs — and no console errors."""
+
+import contextlib
+import json
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+import reluscope as rs
+from reluscope.serve import ServeConfig, running
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SMALL = "n_samples=300&depth=3&width=16"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """(new_page, runs_dir): new_page(hash) opens the playground and waits for its first frame."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    runs = tmp_path_factory.mktemp("runs")
+    with running(ServeConfig(port=0, runs_dir=runs)) as url, sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+        @contextlib.contextmanager
+        def new_page(hash_=SMALL):
+            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            errors, outside = [], []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: None if r.url.startswith(url.rstrip("/")) else outside.append(r.url))
+            page.goto(f"{url}#{hash_}")
+            first_frame(page)
+            yield page
+            assert errors == [] and outside == []
+            page.close()
+
+        yield new_page, runs
+        chromium.close()
+
+
+def state(page, expr):
+    return page.evaluate(f"window.__playground.{expr}")
+
+
+def first_frame(page):
+    page.wait_for_function("window.__playground.data && window.__playground.last "
+                           "&& window.__playground.last.run === window.__playground.run")
+
+
+def canvas(page, cid):
+    return page.evaluate(f"document.getElementById('{cid}').toDataURL()")
+
+
+def test_play_moves_the_step_the_loss_and_the_boundary(browser):
+    new_page, _ = browser
+    with new_page() as page:
+        before, loss = canvas(page, "c-boundary"), page.inner_text("#scores")
+        page.click("#play")
+        page.wait_for_function("window.__playground.step >= 40")
+        page.click("#play")
+        page.wait_for_function("!window.__playground.playing")
+        assert int(page.inner_text("#step")) >= 40
+        assert page.inner_text("#scores") != loss and canvas(page, "c-boundary") != before
+
+
+def test_task_1_2_diverges_and_names_the_layer(browser):
+    new_page, _ = browser
+    with new_page(SMALL) as page:
+        page.select_option("#preset", "Task 1.2: 11 layers, N(0, 1)")
+        page.wait_for_function("window.__playground.settings.depth === 11 && window.__playground.step === 0")
+        first_frame(page)
+        page.click("#play")
+        page.wait_for_function("document.getElementById('status').textContent.includes('diverged')")
+        text = page.inner_text("#status")
+        assert "diverged at step" in text and ("layer" in text or "output" in text)
+        assert 1 <= state(page, "marked") <= 11 and "bad" in page.get_attribute("#status", "class")
+
+
+def test_task_1_4_he_trains(browser):
+    new_page, _ = browser
+    with new_page(SMALL) as page:
+        page.select_option("#preset", "Task 1.4: He")
+        page.wait_for_function("window.__playground.settings.init === 'he' && window.__playground.settings.depth === 11")
+        first_frame(page)
+        page.click("#play")
+        page.wait_for_function("window.__playground.step >= 150")
+        hist = state(page, "hist")
+        assert "diverged" not in page.inner_text("#status")
+        assert hist[-1]["train_loss"] < 0.9 * hist[0]["train_loss"]
+
+
+def test_layer_selector_changes_task_2_and_cells(browser):
+    new_page, _ = browser
+    with new_page(SMALL + "&layer=1") as page:
+        page.wait_for_function("window.__playground.last.cells && window.__playground.last.cells.exact")
+        bp, cells = canvas(page, "c-bp"), canvas(page, "c-cells")
+        page.select_option("#v-layer", "2")
+        page.wait_for_function("window.__playground.last.view.layer === 2 && window.__playground.last.cells.layer === 2")
+        assert canvas(page, "c-bp") != bp and canvas(page, "c-cells") != cells
+        assert "layer=2" in page.url
+
+
+EVERY = dict(dataset="moons", noise="0.15", n_samples="400", depth="7", width="24", activation="tanh",
+             init="meanfield", sigma_w2="1.5", sigma_b2="0.1", optimizer="adam", lr="0.01", batch_size="64",
+             steps="500", seed="3")
+
+
+def test_the_url_restores_every_control(browser):
+    new_page, _ = browser
+    hash_ = "&".join(f"{k}={v}" for k, v in EVERY.items()) + "&layer=4&projection=nonzero"
+    with new_page(hash_) as page:
+        for _ in range(2):  # as opened, and after a reload
+            shown = {k: page.input_value(f"#s-{k}") for k in EVERY}
+            assert shown == EVERY
+            assert (page.input_value("#v-layer"), page.input_value("#v-projection")) == ("4", "nonzero")
+            assert state(page, "data.settings.sigma_w2") == 1.5 and state(page, "data.settings.batch_size") == 64
+            page.reload()
+            first_frame(page)
+        page.eval_on_selector("#s-width", "el => { el.value = '40'; el.dispatchEvent(new Event('change')); }")
+        page.wait_for_function("window.__playground.data.settings.width === 40")
+        link = page.url
+    with new_page(urlsplit(link).fragment) as page:
+        assert page.input_value("#s-width") == "40"
+        assert dict(parse_qsl(urlsplit(page.url).fragment, keep_blank_values=True))["init"] == "meanfield"
+
+
+def test_save_run_writes_what_load_run_reads(browser):
+    new_page, runs = browser
+    with new_page() as page:
+        for _ in range(3):
+            page.click("#stepbtn")
+        page.wait_for_function("window.__playground.step === 3")
+        page.click("#save")
+        page.wait_for_function("document.getElementById('saved').textContent.includes('→')")
+        path = Path(page.inner_text("#saved").split("→", 1)[1].strip())
+    run = rs.load_run(path)
+    assert path.parent == runs and run.metrics["steps_run"] == 3 and run.config.depth == 3
+
+
+def test_a_dropped_csv_trains(browser, tmp_path):
+    new_page, _ = browser
+    csv = tmp_path / "ring.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{i % 9},{(i * 7) % 11},{int(i % 9 > 4)}\n" for i in range(60)))
+    with new_page() as page:
+        page.set_input_files("#upload", str(csv))
+        page.wait_for_function("window.__playground.data.name === 'ring.csv'")
+        assert page.input_value("#s-dataset") == "csv" and "ring.csv" in page.inner_text("#dataname")
+        page.set_input_files("#upload", {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"x1,x2,label\n1,2\n"})
+        page.wait_for_function("document.getElementById('errors').textContent.includes('bad.csv')")
+
+
+def test_two_tabs_train_independently(browser):
+    new_page, _ = browser
+    with new_page() as a, new_page(SMALL + "&seed=5") as b:
+        a.click("#play")
+        a.wait_for_function("window.__playground.step >= 20")
+        assert state(b, "step") == 0 and not state(b, "playing") and state(b, "settings.seed") == 5
+        b.click("#stepbtn")
+        b.wait_for_function("window.__playground.step === 1")
+        assert state(a, "playing") and json.loads(json.dumps(state(a, "settings.seed"))) == 0
