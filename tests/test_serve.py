@@ -14,7 +14,7 @@ import reluscope as rs
 from reluscope.errors import ReluscopeError
 from reluscope.model import INITS
 from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, pack, parse
-from reluscope.serve.panels import render
+from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.session import marked_layer, sentence
@@ -167,7 +167,9 @@ def test_frame_of_a_diverging_net_is_strict_json():
     model, _ = s.build_model(data)
     with torch.no_grad():
         model[2].weight.mul_(1e38)  # overflows float32 in layer 2
-    frame = render(Scene.build(s, data, model), model, View(4, "embedded"), slow=True, exact=True)
+    scene = Scene.build(s, data, model)
+    frame = render(scene, model, View(4, "embedded"))
+    frame.update(render_slow(scene, model, View(4, "embedded"), grad_out_m2=frame["layers"]["gz_out_m2"], exact=True))
     d = json.loads(encode("frame", **frame))
     assert d["layers"]["nonfinite"][1] > 0 and "note" in d["backprojection"] and "note" in d["cells"]
 
@@ -179,11 +181,12 @@ def test_frame_layer_stats_match_the_probe_and_theory():
     data = s.load_data(None)
     model, _ = s.build_model(data)
     scene = Scene.build(s, data, model)
-    layers = render(scene, model, View(), slow=False, exact=False)["layers"]
+    frame = render(scene, model, View())
+    slow = render_slow(scene, model, View(), grad_out_m2=frame["layers"]["gz_out_m2"], exact=False)
     X, y = scene.tensors[:2]
     z_var = [r.var for r in probe(model, X, y) if r.quantity == "pre"]
-    assert layers["z_var"] == pytest.approx(z_var)
-    assert layers["theory"]["z_var"] == pytest.approx([m.pre_var for m in predict(model, scene.input_m2)])
+    assert frame["layers"]["z_var"] == pytest.approx(z_var)
+    assert slow["theory"]["z_var"] == pytest.approx([m.pre_var for m in predict(model, scene.input_m2)])
 
 
 def test_save_mid_run_retrains_to_the_step(tmp_path):

@@ -48,11 +48,11 @@ def until(ws, pred, timeout=30.0):
 
 @contextlib.contextmanager
 def started(url, **settings):
-    """A session whose first run (paused at step 0) has drawn its first frame."""
+    """A session whose first run (paused at step 0) has drawn its first frame and panels."""
     with connect(url) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
-        until(ws, lambda m: m["type"] == "frame")
+        until(ws, lambda m: m["type"] == "panels")
         yield ws
 
 
@@ -63,8 +63,8 @@ def test_two_sessions_train_independently(server):
         frames = until(a, lambda m: m["type"] == "frame" and m["step"] >= 10)
         assert frames[-1]["playing"]
         send(b, "control", action="step")
-        m = until(b, lambda m: m["type"] == "frame" and m["step"] == 1)[-1]
-        assert not m["playing"] and m["cells"]["exact"]  # b rests at step 1 with exact cells
+        m = until(b, lambda m: m["type"] == "panels" and m["step"] == 1)[-1]
+        assert m["cells"]["exact"]  # b rests at step 1 with exact cells
         time.sleep(0.3)
         send(b, "view", view={"layer": 2, "projection": "embedded"})
         m = until(b, lambda m: m["type"] == "frame" and m["view"]["layer"] == 2)[-1]

@@ -8,7 +8,7 @@ Client → server (``type``, then its fields; nothing else is accepted)::
     upload    name: str, text: str             a CSV (x1, x2, label), at most MAX_UPLOAD characters
     save      (no fields)                      write the run directory
 
-Server → client: ``hello``, ``data``, ``frame``, ``status``, ``saved``, ``error``, ``busy`` (see ``encode``).
+Server → client: ``hello``, ``data``, ``frame``, ``panels``, ``status``, ``saved``, ``error``, ``busy``.
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """
 

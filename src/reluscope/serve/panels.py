@@ -3,7 +3,7 @@
 * ``scores``: train/test loss and accuracy;
 * ``boundary``: the predicted class and its probability at ``BOUNDARY_PIXELS²`` pixel centres;
 * ``layer_stats``: per layer mean, variance and second moment of ``z``, ``h``, ``∂L/∂z`` and the dead-unit
-  fraction (``probe.stats.probe``) beside the theory for the same weights (``probe.theory.predict``);
+  fraction (``probe.stats.probe``); ``theory``: the prediction for the same weights (``probe.theory.predict``);
 * ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
   (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
@@ -34,15 +34,17 @@ MAX_EXACT = 4000  # exact polygons only when the grid finds at most this many re
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
 
 
-def render(scene: Scene, model: nn.Sequential, view: View, *, slow: bool, exact: bool) -> dict:
-    """Every view of ``model``; ``slow`` adds the residuals and the cells, ``exact`` makes the cells exact."""
+def render(scene: Scene, model: nn.Sequential, view: View) -> dict:
+    """The quick views of ``model``: scores, boundary, layer statistics, back-projection of the chosen layer."""
     layer = min(view.layer, scene.settings.depth)
-    frame = dict(scores=scores(scene, model), boundary=boundary(scene, model), layers=layer_stats(scene, model),
-                 backprojection=backprojection(scene, model, layer, view.projection))
-    if slow:
-        frame["residuals"] = residuals(scene, model, view.projection)
-        frame["cells"] = cells(scene, model, layer, exact=exact)
-    return frame
+    return dict(scores=scores(scene, model), boundary=boundary(scene, model), layers=layer_stats(scene, model),
+                backprojection=backprojection(scene, model, layer, view.projection))
+
+
+def render_slow(scene: Scene, model: nn.Sequential, view: View, *, grad_out_m2: float, exact: bool) -> dict:
+    """The slower views: the theory (seeded with ``grad_out_m2`` from ``layer_stats``), residuals, cells."""
+    return dict(theory=theory(scene, model, grad_out_m2), residuals=residuals(scene, model, view.projection),
+                cells=cells(scene, model, min(view.layer, scene.settings.depth), exact=exact))
 
 
 @torch.no_grad()
@@ -66,20 +68,25 @@ def boundary(scene: Scene, model: nn.Module) -> dict:
 
 
 def layer_stats(scene: Scene, model: nn.Module) -> dict:
-    """Measured per-layer statistics and the theory's prediction for the same weights (lists over layers)."""
+    """Measured per-layer statistics (lists over layers) and ``E[(∂L/∂logits)²]``, which seeds the theory."""
     X, y = scene.tensors[0], scene.tensors[1]
-    rows = probe(model, X, y)  # a diverged net's inf and NaN travel as null: no warnings about them
+    rows = probe(model, X, y)
     by = {(r.quantity, r.layer): r for r in rows}
     depth = max(r.layer for r in rows)
     out = {f"{name}_{stat}": [getattr(by[(q, i)], stat) for i in range(1, depth + 1)]
            for name, q in STATS.items() for stat in ("mean", "var", "m2")}
     out["dead"] = [by[("pre", i)].frac_dead for i in range(1, depth + 1)]
     out["nonfinite"] = [by[("pre", i)].nonfinite for i in range(1, depth + 1)]
-    with np.errstate(all="ignore"):
-        theory = predict(model, scene.input_m2, grad_out_m2=by[("grad_post", depth)].m2)
-    out["theory"] = dict(z_var=[m.pre_var for m in theory], h_var=[m.post_var for m in theory],
-                         gz_m2=[m.grad_pre_m2 for m in theory])
+    out["gz_out_m2"] = by[("grad_post", depth)].m2
     return out
+
+
+def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
+    """The theory's per-layer prediction for ``model``'s weights, seeded with the measured output gradient."""
+    with np.errstate(all="ignore"):  # a diverged net's inf and NaN travel as null: no warnings about them
+        moments = predict(model, scene.input_m2, grad_out_m2=grad_out_m2)
+    return dict(z_var=[m.pre_var for m in moments], h_var=[m.post_var for m in moments],
+                gz_m2=[m.grad_pre_m2 for m in moments])
 
 
 def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:

@@ -2,10 +2,11 @@
 
 The receive loop checks each message (``messages.parse``) and acts on it; a bad one is answered with an
 ``error`` and changes nothing. Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
-thread to the event loop (older ones are dropped, never queued), a worker thread turns it into a frame
-(``panels.render``) and the frame is sent when the socket is free. The slow panels (residuals, cells) are
-redrawn at most every ``SLOW_INTERVAL`` seconds while training, and always when the run rests or the view
-changes; a resting run gets exact cells. A session that hears nothing for ``idle_timeout`` seconds is closed;
+thread to the event loop (older ones are dropped, never queued), a worker thread draws its quick panels
+(``panels.render``) and the ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
+cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
+``SLOW_FRAMES`` frames while training, and for every frame of a resting run (with exact cells), a new run's
+first frame and a changed view. A session that hears nothing for ``idle_timeout`` seconds is closed;
 closing stops its run's thread and removes its upload.
 """
 
@@ -26,14 +27,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.serve.messages import Message, View, encode, parse
-from reluscope.serve.panels import render
+from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import BOUNDS, CHOICES, UPLOADED, Settings
-from reluscope.serve.trainer import Snapshot, Trainer
+from reluscope.serve.trainer import Trainer
 from reluscope.serve.upload import store_upload
 
-SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training
+SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training, at least …
+SLOW_FRAMES = 6  # … and this many frames
 log = logging.getLogger("reluscope.serve")
 
 
@@ -74,7 +76,7 @@ class Session:
         self._loop = asyncio.get_running_loop()
         self._slot = Slot(self._loop)
         self._send_lock = asyncio.Lock()
-        self._last_slow, self._view_changed = 0.0, False
+        self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
 
@@ -102,6 +104,7 @@ class Session:
             pass  # the page went away mid-send
         finally:
             drawer.cancel()
+            await asyncio.gather(drawer, return_exceptions=True)
             await self.close()
 
     async def close(self) -> None:
@@ -188,23 +191,31 @@ class Session:
             if snap.run != run:
                 continue
             now = time.monotonic()
-            slow = snap.at_rest or self._view_changed or now - self._last_slow >= SLOW_INTERVAL
+            slow = (snap.at_rest or self._view_changed or snap.step == 0
+                    or (now - self._last_slow >= SLOW_INTERVAL and self._since_slow >= SLOW_FRAMES))
+            self._since_slow += 1
             if slow:
-                self._last_slow, self._view_changed = now, False
-            try:
-                frame = await asyncio.to_thread(_draw, scene, canvas, snap, view, slow)
-            except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
-                log.exception("drawing step %d failed", snap.step)
-                await self.send("error", message=f"could not draw step {snap.step}: {e}")
+                self._last_slow, self._since_slow, self._view_changed = now, 0, False
+            canvas.load_state_dict(snap.state)
+            frame = await self._drawn(snap.step, render, scene, canvas, view)
+            if frame is None or snap.run != self.run:
                 continue
-            if snap.run == self.run:
-                await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
-                                view=asdict(view), **frame)
+            await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
+                            view=asdict(view), **frame)
+            if slow:
+                panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=snap.at_rest,
+                                           grad_out_m2=frame["layers"]["gz_out_m2"])
+                if panels is not None and snap.run == self.run:
+                    await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
 
-
-def _draw(scene: Scene, canvas, snap: Snapshot, view: View, slow: bool) -> dict:
-    canvas.load_state_dict(snap.state)
-    return render(scene, canvas, view, slow=slow, exact=snap.at_rest)
+    async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
+        """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
+            log.exception("drawing step %d failed", step)
+            await self.send("error", message=f"could not draw step {step}: {e}")
+            return None
 
 
 def sentence(metrics: dict) -> str:

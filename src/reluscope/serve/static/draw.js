@@ -112,10 +112,10 @@ export function drawCurves(cv, hist) {
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
 }
 
-export function drawStats(cv, layers, marked) {
+export function drawStats(cv, layers, theory, marked) {
   const ctx = clear(cv), n = layers.z_var.length;
-  const keys = [["z", layers.z_var, layers.theory.z_var], ["h", layers.h_var, layers.theory.h_var],
-                ["gz", layers.gz_m2, layers.theory.gz_m2]];
+  const keys = [["z", layers.z_var, theory.z_var], ["h", layers.h_var, theory.h_var],
+                ["gz", layers.gz_m2, theory.gz_m2]];
   const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
   const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer",
                                      ylabel: "Var z · Var h · E[(∂L/∂z)²]" });

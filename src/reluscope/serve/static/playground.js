@@ -129,6 +129,8 @@ function onMessage(msg) {
       + `depth scale ${mf.depth_scale === null ? "∞" : mf.depth_scale.toFixed(1)} layers`;
   } else if (msg.type === "frame") {
     if (msg.run === state.run && state.data) onFrame(msg);
+  } else if (msg.type === "panels") {
+    if (msg.run === state.run && state.last) { Object.assign(state.last, msg); drawFrame(state.last); }
   } else if (msg.type === "status") {
     if (msg.run !== state.run) return;
     state.marked = msg.layer;
@@ -161,7 +163,8 @@ function drawFrame(f) {
   draw.drawBoundary($("c-boundary"), f, data);
   draw.drawCurves($("c-curves"), state.hist);
   const L = f.layers, marked = state.marked ?? firstNonfinite(L);
-  draw.drawStats($("c-stats"), L, marked); draw.drawDead($("c-dead"), L.dead);
+  if (f.theory) draw.drawStats($("c-stats"), L, f.theory, marked);
+  draw.drawDead($("c-dead"), L.dead);
   $("means").textContent = "mean z: " + L.z_mean.map((v) => (v === null ? "—" : v.toPrecision(2))).join(" · ");
   const bp = f.backprojection;
   $("bp-note").textContent = bp.note ?? `layer ${bp.layer} carried back to the input plane (${bp.projection}); lines: the input grid`;
