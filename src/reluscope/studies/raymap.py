@@ -19,6 +19,7 @@ done, an exception, Ctrl-C (KeyboardInterrupt) — the tasks still in flight are
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -36,8 +37,8 @@ LOCAL_OBJECT_STORE = 100 * 2**20  # bytes: a local cluster's object store holds 
 class RayOptions:
     """Where the tasks run and what each one reserves."""
 
-    address: str | None = None  # None: start a local cluster; "auto": join the one `ray start` runs here;
-    #                            "ray://HOST:PORT": a remote cluster through Ray Client
+    address: str | None = None  # "auto": the cluster `ray start` runs here; "ray://HOST:PORT": a remote one
+    #                            through Ray Client; None: $RAY_ADDRESS if set, else a new local cluster
     num_cpus: float = 1.0  # CPUs reserved per task (torch in the task uses this many threads)
     num_gpus: float = 0.0  # GPUs reserved per task (1 for --device cuda)
     max_retries: int = 3  # how often a task whose worker died is run again
@@ -78,7 +79,8 @@ def ray_map(fn: Callable[[T], R], tasks: Iterable[T], options: RayOptions = RayO
 
 
 def _connect(options: RayOptions) -> bool:
-    """Join the cluster of ``options.address``, or start a local one; True when this call started one.
+    """Join the cluster at ``options.address`` (else at ``$RAY_ADDRESS``, as ``ray job submit`` sets it), or
+    start a new local one; True when this call started one.
 
     A Ray already initialised in this process (a notebook, a test's cluster) is used as it is.
     """
@@ -86,22 +88,30 @@ def _connect(options: RayOptions) -> bool:
 
     if ray.is_initialized():
         return False
-    if options.address is not None:
+    address = options.address or os.environ.get("RAY_ADDRESS")
+    if address:
         try:
-            ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            raise ReluscopeError(f"no Ray cluster at --address {options.address}: {e}") from None
+            raise ReluscopeError(f"no Ray cluster at {address}: {e}") from None
         return False
-    ray.init(num_cpus=options.local_cpus, include_dashboard=False, log_to_driver=False,
+    ray.init(address="local", num_cpus=options.local_cpus, include_dashboard=False, log_to_driver=False,
              object_store_memory=LOCAL_OBJECT_STORE, logging_level=logging.WARNING)
     return True
 
 
 def _slots(options: RayOptions) -> int:
-    """How many of these tasks the cluster runs at once now (at least 1)."""
+    """How many of these tasks the cluster runs at once now.
+
+    Raises
+    ------
+    ReluscopeError
+        If the cluster has not one task's worth of CPUs or GPUs (its tasks would wait forever).
+    """
     import ray
 
-    resources = ray.cluster_resources()
-    if options.num_gpus > 0:
-        return max(1, int(resources.get("GPU", 0) / options.num_gpus))
-    return max(1, int(resources.get("CPU", 0) / options.num_cpus))
+    name, each = ("GPU", options.num_gpus) if options.num_gpus > 0 else ("CPU", options.num_cpus)
+    have = ray.cluster_resources().get(name, 0.0)
+    if have < each:
+        raise ReluscopeError(f"the Ray cluster has {have:g} {name}s; each task needs {each:g}")
+    return int(have / each)
