@@ -174,3 +174,25 @@ def test_chunked_pass_equals_one_pass():
         assert np.abs(one.points[i] - many.points[i]).max() < 1e-12
         assert np.array_equal(one.activations[i].shape, many.activations[i].shape)
         assert np.abs(one.activations[i] - many.activations[i]).max() < 1e-12
+
+
+def test_widths_that_grow_after_layer_one_need_the_widest_layer_not_d1():
+    """2 → 3 → 6: ``h_2`` spans 6 dimensions, so no affine map from ``R^{d_1} = R^3`` reproduces it. The
+    embedded view completes layer 2 as well and lands in ``R^6``, where the fit is exact to round-off."""
+    from reluscope.geometry.equivalence import affine_fit_residuals
+    gen = torch.Generator().manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 6), nn.ReLU()).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
+    X = points(2000, scale=3.0)  # (2000, 2)
+    *_, (_, _, h2) = forward64(model, X)  # (2000, 6)
+    maps, pinvs = backprojection_maps(model, view="embedded")
+    assert maps[1].A.shape == (6, 6) and torch.linalg.matrix_rank(maps[1].A) == 6
+    residual, spread = affine_fit_residuals(h2, maps[1](h2))
+    assert (residual / spread) ** 0.5 < 1e-12
+    # the embedding into R^{d_1}: layer 2 back through W_2⁺ only, then the completed layer 1
+    first = maps[0]  # (3, 3): [W_1⁺ | N_1ᵀ]
+    small = torch.addmm(-model[2].bias.detach() @ pinvs[1].matrix, h2, pinvs[1].matrix) @ first.A + first.c
+    residual, spread = affine_fit_residuals(h2, small)  # (2000, 3)
+    assert (residual / spread) ** 0.5 > 0.05

@@ -17,11 +17,15 @@ plus one ``(N, d_l) @ (d_l, D)`` product per layer. Views (``docs/theory.md`` §
     ``D = n``: straight into the input plane with ``W_1⁺``. Where every unit on the path is active and each
     ``W_k`` has full row rank, ``x̂ = x`` (``W W⁺ = I``).
 ``embedded``
-    ``D = max(n, d_1)``: the input plane embedded as ``(x, 0)`` and the first layer completed to the
-    invertible ``W̃_1 = [W_1; N]``, ``N`` an orthonormal basis of the complement of ``W_1``'s row space,
-    so ``W̃_1⁻¹ = [W_1⁺ | Nᵀ]``. With every later ``W_k`` of full column rank, ``Φ_l`` is injective and
-    the back-projection is an exact affine copy of the activations on the whole plane. Reduce it to 2-D/3-D
-    with ``pca=``.
+    Every widening layer completed to an invertible square matrix: ``W̃_k = [W_k; N_k]``, ``N_k`` an
+    orthonormal basis of the complement of ``W_k``'s row space, so ``W̃_k⁻¹ = [W_k⁺ | N_kᵀ]`` and
+    ``ψ̃_k(y) = (y − b_k) W̃_k⁻¹`` keeps the ``d_k − rank W_k`` coordinates that ``W_k⁺`` drops; those are carried
+    unchanged through the earlier layers' maps (``Φ̃_l = (Φ̃_{l−1} ⊕ id) ∘ ψ̃_l``). The input is the plane
+    embedded as ``(x, 0)``, and ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: ``max(n, d_1)`` for a net whose widths
+    do not grow after layer 1 (every MLP reluscope builds), ``m_max`` for widths that grow then shrink
+    (2→3→6: 6, where ``R^{d_1} = R^3`` would lose three directions of ``h_2``). With every ``W_k`` of full
+    rank, ``Φ̃_l`` is injective and the back-projection is an exact affine copy of the activations on the whole
+    plane. Reduce it to 2-D/3-D with ``pca=``.
 ``nonzero``
     The first ``n`` coordinates of ``embedded`` (the input's own, non-padded dimensions). Because ``N`` is
     orthogonal to ``W_1``'s rows this equals ``input`` exactly — the sheet's two display options agree.
@@ -66,6 +70,13 @@ class AffineMap:
     def then(self, other: AffineMap) -> AffineMap:
         """``other ∘ self``: first this map, then ``other``."""
         return AffineMap(self.A @ other.A, self.c @ other.A + other.c)
+
+    def keeping(self, extra: int) -> AffineMap:
+        """``self ⊕ id``: ``(u, e) ↦ (u A + c, e)`` for ``extra`` trailing coordinates ``e``."""
+        if extra == 0:
+            return self
+        return AffineMap(torch.block_diag(self.A, torch.eye(extra, dtype=self.A.dtype)),  # (d_in + e, d_out + e)
+                         torch.cat([self.c, torch.zeros(extra, dtype=self.c.dtype)]))
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,8 @@ def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequen
     maps, phi = {}, first
     for lay, p in zip(all_layers, pinvs):
         if lay.index > 0:
-            phi = layer_map(lay, p, embed=False).then(phi)
+            step = layer_map(lay, p, embed=view == "embedded")  # (d_k, d_{k-1} + extra)
+            phi = step.then(phi.keeping(step.A.shape[1] - phi.A.shape[0]))
         if lay.index in idx:
             maps[lay.index] = phi
     return maps, pinvs
