@@ -1,10 +1,13 @@
 """Statistics of the decision cells: counts and areas per layer, over training, and at initialisation.
 
-Hanin & Rolnick (2019, "Complexity of linear regions in deep networks") prove that at initialisation the
-expected number of regions in a k-dimensional slice of input space is bounded by a constant times
-``N^k`` (``N`` = number of neurons), whatever the architecture — far below the maxima that grow
-exponentially with depth. In the input plane ``k = 2``. ``counts_at_init`` measures this: the
-exact count for several depths and widths, averaged over seeds, next to ``N`` and ``N²``.
+Hanin & Rolnick (NeurIPS 2019, "Deep ReLU networks have surprisingly few activation patterns") prove that
+at initialisation the expected number of regions meeting a cube of the input space, **per unit volume**, is
+at most ``(C·N)^{n_in}/n_in!`` (``N`` = number of neurons, ``n_in`` = input dimension, ``C`` from the
+weights' gradient and bias distributions), whatever the depth — far below the maxima that grow exponentially
+with depth. (Their ICML 2019 paper, "Complexity of linear regions in deep networks", bounds the volume of
+the regions' boundaries per unit volume by a constant times ``N``.) In the input plane ``n_in = 2``.
+``counts_at_init`` measures the exact count in a fixed box for several depths and widths, averaged over
+seeds, next to ``N`` and ``N²``.
 """
 
 from __future__ import annotations
