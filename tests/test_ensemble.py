@@ -20,14 +20,15 @@ def assert_same_parameters(a, b, atol):
         torch.testing.assert_close(p, q, rtol=0, atol=atol, equal_nan=True)
 
 
-@pytest.mark.parametrize("optimizer, lr, batch_size, init", [
-    ("sgd", 0.05, None, "he"),
-    ("adam", 0.01, None, "he"),
-    ("sgd", 0.05, 32, "torch-default"),
+@pytest.mark.parametrize("optimizer, lr, batch_size, init, schedule", [
+    ("sgd", 0.05, None, "he", {}),
+    ("adam", 0.01, None, "he", {}),
+    ("sgd", 0.05, 32, "torch-default", {}),
+    ("sgd", 0.5, None, "he", dict(warmup_steps=20, schedule="cosine", clip_norm=0.3)),  # clipped per member
 ])
-def test_members_match_solo_training_after_100_steps(optimizer, lr, batch_size, init):
+def test_members_match_solo_training_after_100_steps(optimizer, lr, batch_size, init, schedule):
     cfg = TrainConfig(dataset="moons", depth=4, width=16, steps=100, eval_every=25, optimizer=optimizer, lr=lr,
-                      batch_size=batch_size, init=init)
+                      batch_size=batch_size, init=init, **schedule)
     configs = with_seeds(cfg, [0, 1, 7])
     for c, member in zip(configs, train_ensemble(configs, DATA), strict=True):
         _, solo = fit(c, data=DATA)
@@ -42,10 +43,12 @@ def test_stacked_forward_is_each_members_forward():
     models = [build_mlp(2, 8, 3, 3, activation="tanh") for _ in range(4)]
     X = torch.randn(50, 2)
     logits = StackedMLP(models)(X)  # (4, 50, 3)
+    templates = [build_mlp(2, 8, 3, 3, activation="tanh") for _ in range(4)]
+    net = StackedMLP(models)
+    net._models = tuple(templates)  # member(k) must write member k's parameters into these
     for k, m in enumerate(models):
         torch.testing.assert_close(logits[k], m(X), rtol=1e-6, atol=1e-6)
-        assert_same_parameters(StackedMLP(models).write_member_(k, build_mlp(2, 8, 3, 3, activation="tanh")), m,
-                               atol=0)
+        assert_same_parameters(net.member(k), m, atol=0)
 
 
 def test_a_diverging_member_leaves_the_others_unchanged():

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from reluscope.data import DATASETS, generate, save_csv
+from reluscope.data import DATASETS, generate, load_dataset, save_csv
 from reluscope.errors import ReluscopeError
-from reluscope.train import TrainConfig, fit
+from reluscope.train import TrainConfig, fit, train_model
+from reluscope.train.loop import build_model
 from reluscope.train.artifacts import train_to_dir
 from reluscope.train.ensemble import train_ensemble
 from reluscope.train.rundir import load_run
@@ -95,9 +96,19 @@ def test_atomic_write_leaves_no_partial_directory(tmp_path, monkeypatch):
 
 
 def test_minibatch_uses_the_generator():
-    _, res = fit(TrainConfig(dataset="circles", steps=300, batch_size=32))
-    assert res.metrics["train_accuracy"] > 0.9
-    assert np.isfinite(res.metrics["final_loss"])
+    """Same init, same generator seed → the same batches and parameters; another seed → other ones."""
+    cfg = TrainConfig(dataset="circles", steps=300, batch_size=32)
+    data = load_dataset("circles", 1000, random_state=0)
+
+    def train(batch_seed):
+        model = build_model(cfg, data.n_classes, torch.Generator().manual_seed(0))
+        return train_model(model, data, cfg, generator=torch.Generator().manual_seed(batch_seed))
+
+    a, b, c = train(1), train(1), train(2)
+    assert a.metrics["train_accuracy"] > 0.9 and c.metrics["train_accuracy"] > 0.9
+    for p, q, r in zip(a.model.parameters(), b.model.parameters(), c.model.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+        assert not torch.equal(p, r)
 
 
 @pytest.mark.parametrize("field, value", [("lr", float("inf")), ("momentum", -0.1), ("momentum", 1.0),

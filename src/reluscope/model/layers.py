@@ -7,12 +7,16 @@ the output layer, or where two Linear modules follow each other). This is how ev
     for layer in linear_layers(model):
         z = layer.linear(h)          # pre-activation
         h = layer.act(z)             # activation
+
+``forward_layers`` is that walk, once for every caller that needs the layers' ``z`` and ``h``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
@@ -82,3 +86,23 @@ def linear_layers(model: nn.Module) -> list[Layer]:
     if not layers:
         raise ReluscopeError("the model has no nn.Linear layer")
     return layers
+
+
+def forward_layers(model: nn.Module, X: torch.Tensor, *, depth: int | None = None,
+                   dtype: torch.dtype | None = None) -> Iterator[tuple[Layer, torch.Tensor, torch.Tensor]]:
+    """Yield ``(layer, z, h)`` for the first ``depth`` layers (all: None) of a forward pass of ``X`` (N, n_in).
+
+    ``z = h_{l−1} W_lᵀ + b_l`` (N, d_l) is the pre-activation and ``h = σ(z)`` (N, d_l) the activation.
+    ``dtype`` None runs the model's own parameters (autograd flows through them when enabled); a dtype such
+    as ``torch.float64`` runs detached CPU copies of the weights in that precision, for geometry.
+    """
+    h = X
+    for layer in linear_layers(model)[:depth]:
+        if dtype is None:
+            z = layer.linear(h)  # (N, d_l)
+        else:
+            W = layer.linear.weight.detach().cpu().to(dtype)  # (d_l, d_{l-1})
+            b = layer.linear.bias
+            z = h @ W.T if b is None else torch.addmm(b.detach().cpu().to(dtype), h, W.T)  # (N, d_l)
+        h = layer.act(z)  # (N, d_l)
+        yield layer, z, h

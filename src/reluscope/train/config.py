@@ -14,6 +14,7 @@ from reluscope.model.mlp import build_mlp, make_activation
 from reluscope.train.budget import check_run_budget
 
 OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
@@ -31,6 +32,9 @@ class TrainConfig:
     optimizer: str = "sgd"  # "sgd" (with momentum) or "adam"
     lr: float = 0.05  # learning rate
     momentum: float = 0.9  # SGD momentum (ignored by Adam)
+    warmup_steps: int = 0  # the learning rate rises linearly over this many steps (0: none)
+    schedule: str = "constant"  # after the warm-up: "constant", or "cosine" (down to 0 at the last step)
+    clip_norm: float | None = None  # clip the gradient's norm to this before each step (None: no clipping)
     steps: int = 3000  # optimisation steps
     batch_size: int | None = None  # None: full batch
     eval_every: int = 50  # history row every this many steps
@@ -52,6 +56,12 @@ class TrainConfig:
                 raise ReluscopeError(f"{name} must be at least {low}, got {getattr(self, name)}")
         if not 0 < self.lr < math.inf:
             raise ReluscopeError(f"lr must be positive and finite, got {self.lr}")
+        if self.schedule not in SCHEDULES:
+            raise ReluscopeError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.warmup_steps < 0:
+            raise ReluscopeError(f"warmup_steps must be 0 or more, got {self.warmup_steps}")
+        if self.clip_norm is not None and not 0 < self.clip_norm < math.inf:
+            raise ReluscopeError(f"clip_norm must be positive and finite, got {self.clip_norm}")
         if not 0 <= self.momentum < 1:
             raise ReluscopeError(f"momentum must be in [0, 1), got {self.momentum}")
         if not math.isfinite(self.bias_init):

@@ -7,10 +7,10 @@ Member ``k`` of ``train_ensemble(members, data)`` is what ``fit(members[k], data
 * the same optimizer math — ``torch.optim.SGD``/``Adam`` act elementwise, so on stacked parameters
   ``(K, out, in)`` each member's slice gets exactly its own update;
 * the same loss — the sum of the members' mean cross-entropies, whose gradient in member k's parameters is
-  the gradient of member k's loss alone.
+  the gradient of member k's loss alone;
+* the same loop — both run ``reluscope.train.loop.train_nets``, here on a ``StackedMLP``.
 
-Divergence is per member: a member whose loss turns non-finite is frozen at that step (its parameters are
-restored after every later optimizer step) and its gradient no longer enters the sum, so a NaN member cannot
+Divergence is per member: a member whose loss turns non-finite is frozen at that step, so a NaN member cannot
 reach the others — the batched matmul keeps the members' slices apart.
 
 Members may differ in seed, init scheme, bias init, and in mean-field weight scales (``Member.sigma_w2``,
@@ -33,10 +33,12 @@ from reluscope.errors import ReluscopeError
 from reluscope.model import linear_layers
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
-from reluscope.train.loop import (TrainResult, build_model, first_nonfinite_layer, first_unstable_layer,
-                                  make_optimizer, outcome)
+from reluscope.train.loop import TrainResult, build_model, train_nets
+from reluscope.train.outcome import first_unstable_layer
+from reluscope.train.stacked import StackedMLP
 
-SHARED = ("depth", "width", "activation", "optimizer", "lr", "momentum", "steps", "batch_size", "eval_every")
+SHARED = ("depth", "width", "activation", "optimizer", "lr", "momentum", "warmup_steps", "schedule", "clip_norm",
+          "steps", "batch_size", "eval_every")
 
 
 @dataclass(frozen=True)
@@ -79,57 +81,6 @@ def init_member(member: Member, n_classes: int,
     return model, gen
 
 
-class StackedMLP(nn.Module):
-    """K MLPs of one architecture as stacked parameters: ``weights[l]`` (K, out, in), ``biases[l]`` (K, out)."""
-
-    def __init__(self, models: Sequence[nn.Sequential]):
-        super().__init__()
-        per_model = [linear_layers(m) for m in models]
-        shapes = {tuple((ly.linear.weight.shape, ly.kind) for ly in layers) for layers in per_model}
-        if len(shapes) != 1:
-            raise ReluscopeError("ensemble members must share one architecture")
-        if any(ly.linear.bias is None for ly in per_model[0]):
-            raise ReluscopeError("ensemble members need a bias in every Linear layer")
-        self.activations = [ly.activation for ly in per_model[0]]
-        self.weights = nn.ParameterList(torch.stack([layers[i].linear.weight.detach() for layers in per_model])
-                                        for i in range(len(per_model[0])))
-        self.biases = nn.ParameterList(torch.stack([layers[i].linear.bias.detach() for layers in per_model])
-                                       for i in range(len(per_model[0])))
-
-    def __len__(self) -> int:
-        return self.weights[0].shape[0]
-
-    def preactivations(self, X: torch.Tensor) -> list[torch.Tensor]:
-        """Every layer's pre-activation, each (K, n, out), for shared points ``X`` (n, d) or per-member (K, n, d)."""
-        h = X.expand(len(self), *X.shape) if X.dim() == 2 else X  # (K, n, d)
-        zs = []
-        for w, b, act in zip(self.weights, self.biases, self.activations):
-            z = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (K, n, out)
-            zs.append(z)
-            h = z if act is None else act(z)
-        return zs
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """Logits (K, n, n_classes)."""
-        return self.preactivations(X)[-1]
-
-    @torch.no_grad()
-    def write_member_(self, k: int, model: nn.Sequential) -> nn.Sequential:
-        """Copy member ``k``'s parameters into ``model`` (an MLP of the same architecture); return it."""
-        for layer, w, b in zip(linear_layers(model), self.weights, self.biases, strict=True):
-            layer.linear.weight.copy_(w[k])
-            layer.linear.bias.copy_(b[k])
-        return model
-
-
-@torch.no_grad()
-def _evaluate(net: StackedMLP, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member mean cross-entropy and accuracy, each (K,)."""
-    logits = net(X)  # (K, n, c)
-    loss = nn.functional.cross_entropy(logits.transpose(1, 2), y.expand(len(net), -1), reduction="none")
-    return loss.mean(1), (logits.argmax(2) == y).float().mean(1)
-
-
 def _check(members: Sequence[Member]) -> TrainConfig:
     if not members:
         raise ReluscopeError("an ensemble needs at least one member")
@@ -168,66 +119,13 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     device = check_device(device)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), CPU: init is drawn there
-    inits = [init_member(m, data.n_classes, X_tr) for m in members]
-    unstable = [first_unstable_layer(model, X_tr) for model, _ in inits]
-    models = [model for model, _ in inits]  # reused for the results: write_member_ fills them
+    models, generators = zip(*(init_member(m, data.n_classes, X_tr) for m in members))
+    unstable = [first_unstable_layer(model, X_tr) for model in models]
     initial = [{k: v.clone() for k, v in model.state_dict().items()} for model in models]  # snapshots[0]
-    net = StackedMLP(models).to(device)
-    gens = [gen for _, gen in inits]
-    K = len(members)
-    X_tr, y_tr, X_te, y_te = data.tensors(device)  # (n, 2), (n,), (m, 2), (m,)
-    n = len(y_tr)
-    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
-    opt = make_optimizer(net, cfg)
-    histories: list[list[dict]] = [[] for _ in range(K)]
-    alive = torch.ones(K, dtype=torch.bool, device=device)
-    diverged_at: list[int | None] = [None] * K
-    diverged_layer: list[str | None] = [None] * K
-    steps_run = [cfg.steps] * K
-
-    def record(step: int) -> None:
-        tr_loss, tr_acc = _evaluate(net, X_tr, y_tr)
-        te_loss, te_acc = _evaluate(net, X_te, y_te)
-        for k in alive.nonzero().flatten().tolist():
-            histories[k].append(dict(step=step, train_loss=float(tr_loss[k]), train_accuracy=float(tr_acc[k]),
-                                     test_loss=float(te_loss[k]), test_accuracy=float(te_acc[k])))
-
-    record(0)
-    for step in range(1, cfg.steps + 1):
-        if batch < n:
-            idx = torch.stack([torch.randint(n, (batch,), generator=g) for g in gens]).to(device)  # (K, batch)
-            xb, yb = X_tr[idx], y_tr[idx]  # (K, batch, 2), (K, batch)
-        else:
-            xb, yb = X_tr, y_tr.expand(K, n)
-        logits = net(xb)  # (K, batch, c)
-        losses = nn.functional.cross_entropy(logits.transpose(1, 2), yb, reduction="none").mean(1)  # (K,)
-        for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
-            x_k = xb[k] if xb.dim() == 3 else xb
-            diverged_at[k], steps_run[k] = step, step
-            model_k = net.write_member_(k, models[k])
-            diverged_layer[k] = first_nonfinite_layer(model_k, x_k.cpu()) or "output (loss)"
-            alive[k] = False
-        if not alive.any():
-            break
-        opt.zero_grad(set_to_none=True)
-        losses[alive].sum().backward()
-        frozen = None if alive.all() else [p.detach().clone() for p in net.parameters()]
-        opt.step()
-        if frozen is not None:
-            with torch.no_grad():
-                for p, old in zip(net.parameters(), frozen):
-                    p[~alive] = old[~alive]
-        if progress is not None:
-            progress(step)
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            record(step)
-
+    net = StackedMLP(models).to(device)  # member(k) writes the trained parameters back into models[k]
+    runs = train_nets(net, data, cfg, generators, progress=progress)
     results = []
-    for k in range(K):
-        model = net.write_member_(k, models[k])
-        if diverged_at[k] is None and (layer := first_nonfinite_layer(model, X_tr.cpu())) is not None:
-            diverged_at[k], diverged_layer[k] = steps_run[k], layer  # the last step overflowed
-        metrics = outcome(histories[k], data, diverged_at[k], diverged_layer[k], steps_run=steps_run[k])
+    for k, (history, metrics, _) in enumerate(runs):
         metrics["unstable_layer_at_init"] = unstable[k]
-        results.append(TrainResult(model, histories[k], metrics, {0: initial[k]}))
+        results.append(TrainResult(net.member(k), history, metrics, {0: initial[k]}))
     return results

@@ -1,30 +1,34 @@
-"""Training one MLP classifier with cross-entropy; divergence and stalling are outcomes, not crashes.
+"""Training with cross-entropy: one loop for one network and for K networks trained together.
 
-Status of a finished run:
+``train_model`` trains one ``nn.Sequential`` (any Linear + activation stack) and ``train_ensemble``
+(``reluscope.train.ensemble``) K MLPs as stacked parameters; both hand ``train_nets`` a module whose logits are
+(K, n, c) (``reluscope.train.stacked``), so every step — batches, loss, schedule, clipping, divergence,
+evaluation, snapshots — is written once. Member k's loss is its mean cross-entropy; the loop steps the sum of
+the members' losses, whose gradient in member k's parameters is member k's own, and the optimizers act
+elementwise, so each member trains exactly as it would alone.
 
-* ``diverged`` — the loss became non-finite at some step; the run stops there and names the first layer
-  whose weights or pre-activations were non-finite (``diverged_layer``);
-* ``stalled`` — the final train accuracy is within ``STALL_MARGIN`` of guessing the majority class;
-* ``ok`` — otherwise.
+A member whose loss turns non-finite is frozen at that step (its parameters restored after every later
+optimizer step, its loss no longer in the sum) and reported ``diverged``; how a run ended is
+``reluscope.train.outcome``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import nn
 
 from reluscope.data import Dataset, load_dataset
-from reluscope.model import init_model_, linear_layers
+from reluscope.model import init_model_
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
-
-STALL_MARGIN = 0.1  # a run whose train accuracy is ≤ chance + this is "stalled"
-UNSTABLE_FACTOR = 100.0  # a layer whose E[z²] at init is this many times off the input's is "unstable"
+from reluscope.train.outcome import (chance_accuracy, first_dead_layer, first_nonfinite_layer,
+                                     first_unstable_layer, outcome)
+from reluscope.train.stacked import SingleNet, StackedMLP
 
 
 @dataclass
@@ -33,8 +37,7 @@ class TrainResult:
 
     model: nn.Sequential
     history: list[dict]  # one row per evaluation: step, train_loss, train_accuracy, test_loss, test_accuracy
-    metrics: dict  # status, accuracies, final_loss, steps_run, diverged_at_step, diverged_layer, chance,
-    #                unstable_layer_at_init
+    metrics: dict  # reluscope.train.outcome.outcome's fields, and unstable_layer_at_init
     snapshots: dict[int, dict] = field(default_factory=dict)  # step -> state_dict (float32 copies)
 
     def model_at(self, step: int) -> nn.Sequential:
@@ -44,132 +47,129 @@ class TrainResult:
         return model.eval()
 
 
-def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
+        return torch.optim.Adam(params, lr=cfg.lr)
+    return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
 
 
-def chance_accuracy(y: np.ndarray) -> float:
-    """Accuracy of always guessing the most frequent class."""
-    return float(np.bincount(y).max() / len(y))
+def lr_factor(cfg: TrainConfig) -> Callable[[int], float]:
+    """The learning rate of step ``s + 1`` over ``cfg.lr``, for ``torch.optim.lr_scheduler.LambdaLR``.
+
+    A linear warm-up ``(s + 1)/w`` over the first ``w = cfg.warmup_steps`` steps, then constant or (``cosine``)
+    ``½(1 + cos(π·s/T))``, falling to 0 at the last of the ``T = cfg.steps`` steps.
+    """
+    def factor(s: int) -> float:
+        warm = min(1.0, (s + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0
+        return warm * (0.5 * (1 + math.cos(math.pi * s / cfg.steps)) if cfg.schedule == "cosine" else 1.0)
+    return factor
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``X`` (n, d), ``y`` (n,)."""
-    logits = model(X)  # (n, k)
-    return float(nn.functional.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
+def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member mean cross-entropy and accuracy, each (K,), of ``net``'s (K, n, c) logits on ``X``, ``y`` (n,)."""
+    logits = net(X)  # (K, n, c)
+    return net.losses(logits, y.expand(len(logits), -1)), (logits.argmax(2) == y).float().mean(1)
 
 
-@torch.no_grad()
-def first_nonfinite_layer(model: nn.Module, X: torch.Tensor) -> str | None:
-    """Name of the first linear layer whose weights or pre-activations on ``X`` are not finite.
+def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
+               generators: Sequence[torch.Generator | None], *,
+               progress: Callable[[int], None] | None = None) -> list[tuple[list[dict], dict, dict[int, dict]]]:
+    """Train the K members of ``net`` (already on its device) as ``cfg`` says; member k's mini-batches come from
+    ``generators[k]`` (CPU generators; None: torch's global one). ``progress(step)`` after each step.
 
-    Returns ``None`` if every layer is finite. Layers are named by their module name, e.g. ``"layer 3 (6)"``
-    for the 3rd Linear (1-based), module "6".
+    Returns per member ``(history, metrics, snapshots)``; ``net.member(k)`` is the trained member k.
     """
-    h = X
-    for layer in linear_layers(model):
-        z = layer.linear(h)  # (n, width)
-        if not (torch.isfinite(layer.linear.weight).all() and torch.isfinite(z).all()):
-            return f"layer {layer.index + 1} ({layer.name})"
-        h = layer.act(z)
-    return None
-
-
-@torch.no_grad()
-def first_unstable_layer(model: nn.Module, X: torch.Tensor, factor: float = UNSTABLE_FACTOR) -> str | None:
-    """Name of the first hidden layer whose pre-activation second moment on ``X`` is more than ``factor``
-    times larger or smaller than the input's (where the activations blow up or die out); ``None`` if none.
-
-    The logits layer is a read-out of a few units and is not judged. Inputs that are all zero (every point
-    the same, after standardisation) give no reference: ``None``.
-    """
-    h = X
-    ref = float(X.double().pow(2).mean())
-    if ref == 0.0:
-        return None
-    for layer in linear_layers(model):
-        z = layer.linear(h)  # (n, width)
-        ratio = float(z.double().pow(2).mean()) / ref
-        if layer.activation is not None and not (1.0 / factor <= ratio <= factor):
-            return f"layer {layer.index + 1} ({layer.name})"
-        h = layer.act(z)
-    return None
-
-
-def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
-                generator: torch.Generator | None = None,
-                progress: Callable[[int], None] | None = None, device: str | torch.device = "cpu") -> TrainResult:
-    """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, lr, steps, batches, evaluation).
-
-    ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(step)`` is called
-    after each step. ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
-    """
-    device = check_device(device)
-    model.to(device)
+    device = next(net.parameters()).device
+    K = len(net)
     X_tr, y_tr, X_te, y_te = data.tensors(device)  # (n, 2), (n,), (m, 2), (m,)
     n = len(y_tr)
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
-    opt = make_optimizer(model, cfg)
-    history, snapshots = [], {}
+    opt = make_optimizer(net.parameters(), cfg)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(cfg))
+    histories: list[list[dict]] = [[] for _ in range(K)]
+    snapshots: list[dict[int, dict]] = [{} for _ in range(K)]
+    alive = torch.ones(K, dtype=torch.bool, device=device)
+    diverged_at: list[int | None] = [None] * K
+    diverged_layer: list[str | None] = [None] * K
+    steps_run = [cfg.steps] * K
 
     def record(step: int) -> None:
-        tr_loss, tr_acc = evaluate(model, X_tr, y_tr)
-        te_loss, te_acc = evaluate(model, X_te, y_te)
-        history.append(dict(step=step, train_loss=tr_loss, train_accuracy=tr_acc, test_loss=te_loss,
-                            test_accuracy=te_acc))
+        tr_loss, tr_acc = evaluate(net, X_tr, y_tr)
+        te_loss, te_acc = evaluate(net, X_te, y_te)
+        for k in alive.nonzero().flatten().tolist():
+            histories[k].append(dict(step=step, train_loss=float(tr_loss[k]), train_accuracy=float(tr_acc[k]),
+                                     test_loss=float(te_loss[k]), test_accuracy=float(te_acc[k])))
 
     def snapshot(step: int) -> None:
         if cfg.is_snapshot_step(step):
-            snapshots[step] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            for k in alive.nonzero().flatten().tolist():
+                state = net.member(k).state_dict()
+                snapshots[k][step] = {name: v.detach().to("cpu", copy=True) for name, v in state.items()}
 
-    unstable_layer = first_unstable_layer(model, X_tr)
     record(0)
     snapshot(0)
-    diverged_at = diverged_layer = None
-    step = 0
     for step in range(1, cfg.steps + 1):
         if batch < n:
-            idx = torch.randint(n, (batch,), generator=generator).to(device)  # (batch,)
-            xb, yb = X_tr[idx], y_tr[idx]
+            idx = torch.stack([torch.randint(n, (batch,), generator=g) for g in generators]).to(device)  # (K, b)
+            xb, yb = X_tr[idx], y_tr[idx]  # (K, b, 2), (K, b)
         else:
-            xb, yb = X_tr, y_tr
-        loss = nn.functional.cross_entropy(model(xb), yb)
-        if not torch.isfinite(loss):
-            diverged_at, diverged_layer = step, first_nonfinite_layer(model, xb) or "output (loss)"
+            xb, yb = X_tr, y_tr.expand(K, n)  # (n, 2), (K, n)
+        losses = net.losses(net(xb), yb)  # (K,)
+        for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
+            model_k = net.member(k)
+            x_k = (xb[k] if xb.dim() == 3 else xb).to(next(model_k.parameters()).device)
+            diverged_at[k], steps_run[k] = step, step
+            diverged_layer[k] = first_nonfinite_layer(model_k, x_k) or "output (loss)"
+            alive[k] = False
+        if not alive.any():
             break
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        losses[alive].sum().backward()
+        if cfg.clip_norm is not None:
+            net.clip_grads_(cfg.clip_norm)
+        frozen = None if alive.all() else [p.detach().clone() for p in net.parameters()]
         opt.step()
+        schedule.step()
+        if frozen is not None:
+            with torch.no_grad():
+                for p, old in zip(net.parameters(), frozen):
+                    p[~alive] = old[~alive]
         if progress is not None:
             progress(step)
         if step % cfg.eval_every == 0 or step == cfg.steps:
             record(step)
         snapshot(step)
-    if diverged_at is None and (layer := first_nonfinite_layer(model, X_tr)) is not None:
-        diverged_at, diverged_layer = step, layer  # the last step overflowed the weights or the forward pass
 
-    metrics = outcome(history, data, diverged_at, diverged_layer, steps_run=step)
-    metrics["unstable_layer_at_init"] = unstable_layer
-    return TrainResult(model.to("cpu"), history, metrics, snapshots)
-
-
-def outcome(history: list[dict], data: Dataset, diverged_at: int | None, diverged_layer: str | None,
-            steps_run: int) -> dict:
-    """The metrics of a finished run: status (ok, stalled, diverged), final accuracies and loss, divergence."""
-    last = history[-1]
     chance = chance_accuracy(data.y_train)
-    if diverged_at is not None:
-        status = "diverged"
-    elif last["train_accuracy"] <= chance + STALL_MARGIN:
-        status = "stalled"
-    else:
-        status = "ok"
-    return dict(status=status, train_accuracy=last["train_accuracy"], test_accuracy=last["test_accuracy"],
-                final_loss=last["train_loss"], steps_run=steps_run, diverged_at_step=diverged_at,
-                diverged_layer=diverged_layer, chance_accuracy=chance)
+    results = []
+    for k in range(K):
+        model = net.member(k)
+        X_k = X_tr.to(next(model.parameters()).device)
+        if diverged_at[k] is None and (layer := first_nonfinite_layer(model, X_k)) is not None:
+            diverged_at[k], diverged_layer[k] = steps_run[k], layer  # the last step overflowed
+        metrics = outcome(histories[k], chance, diverged_at=diverged_at[k], diverged_layer=diverged_layer[k],
+                          dead_layer=first_dead_layer(model, X_k) if diverged_at[k] is None else None,
+                          steps_run=steps_run[k])
+        results.append((histories[k], metrics, snapshots[k]))
+    return results
+
+
+def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
+                generator: torch.Generator | None = None,
+                progress: Callable[[int], None] | None = None, device: str | torch.device = "cpu") -> TrainResult:
+    """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, schedule, steps, batches, evaluation).
+
+    ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(step)`` is called
+    after each step. ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
+    """
+    device = check_device(device)
+    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)
+    unstable = first_unstable_layer(model, X_tr.to(next(model.parameters()).device))
+    [(history, metrics, snapshots)] = train_nets(SingleNet(model).to(device), data, cfg, [generator],
+                                                 progress=progress)
+    metrics["unstable_layer_at_init"] = unstable
+    return TrainResult(model.to("cpu"), history, metrics, snapshots)
 
 
 def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
