@@ -68,12 +68,13 @@ export function drawBoundary(cv, frame, data) {
 }
 
 // a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; returns the mapper
-function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "" }) {
+function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "", ticks = true }) {
   const [L, R, T, B] = pad, W = ctx.canvas.width - L - R, H = ctx.canvas.height - T - B;
   const f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
   ctx.fillStyle = "#777"; ctx.font = "10px system-ui";
+  if (!ticks) return { map, L, T, W, H };
   if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / 6))) {
     const [, y] = map(xlo, 10 ** e); ctx.fillText(`1e${e}`, 2, y + 3);
     ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
@@ -105,8 +106,9 @@ export function drawCurves(cv, hist) {
   const steps = hist.map((r) => r.step), xhi = Math.max(1, ...steps);
   const losses = hist.flatMap((r) => [r.train_loss, r.test_loss]);
   const [ylo, yhi] = logRange(losses);
-  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: "step", ylabel: "loss (log) · accuracy" });
-  const lin = axes(ctx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, pad: [34, 8, 8, 18] }).map;
+  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: "step",
+                              ylabel: "loss (blue, log) · accuracy 0–1 (green); dashed: test" });
+  const lin = axes(ctx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, ticks: false }).map;
   const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && r[k] !== null) ? m(r.step, r[k]) : null));
   line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
@@ -117,11 +119,10 @@ export function drawStats(cv, layers, theory, marked) {
   const keys = [["z", layers.z_var, theory.z_var], ["h", layers.h_var, theory.h_var],
                 ["gz", layers.gz_m2, theory.gz_m2]];
   const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
-  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer",
-                                     ylabel: "Var z · Var h · E[(∂L/∂z)²]" });
+  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer" });
   if (marked) {
     const [x] = map(marked, ylo); ctx.fillStyle = "rgba(198,40,40,0.15)"; ctx.fillRect(x - 8, T, 16, H);
-    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`layer ${marked}`, x - 18, T + 12);
+    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`layer ${marked}`, x - 40, T + 28);
   }
   const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
   for (const [k, measured, theory] of keys) {
@@ -133,9 +134,9 @@ export function drawStats(cv, layers, theory, marked) {
       else { ctx.font = "bold 12px system-ui"; ctx.fillText("×", x - 3, y + 4); }
     });
   }
-  ctx.font = "11px system-ui"; let x = 40;
+  ctx.font = "11px system-ui"; let x = cv.width - 190;
   for (const [k, label] of [["z", "Var z"], ["h", "Var h"], ["gz", "E[(∂L/∂z)²]"]]) {
-    ctx.fillStyle = SERIES[k]; ctx.fillText(label, x, cv.height - 3); x += 70;
+    ctx.fillStyle = SERIES[k]; ctx.fillText(label, x, T + 12); x += 52;
   }
 }
 
