@@ -151,8 +151,8 @@ def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server):
         later = until(victim, lambda m: m["type"] == "frame" and m["step"] > step)[-1]
         assert later["playing"]
     with started(url) as ws:  # a message beyond the frame limit closes that socket only
-        ws.send("x" * (20 * MAX_UPLOAD))
-        with pytest.raises(ConnectionClosed):
+        with pytest.raises((ConnectionClosed, OSError)):
+            ws.send("x" * (20 * MAX_UPLOAD))
             until(ws, lambda m: False, timeout=10)
     with started(url):
         pass
@@ -171,3 +171,37 @@ def test_save_run_writes_a_run_directory(server):
         saved = until(ws, lambda m: m["type"] == "saved")[-1]
     run = rs.load_run(Path(saved["path"]))
     assert Path(saved["path"]).parent == runs and run.metrics["steps_run"] == 5
+
+
+def _serve_process(*args):
+    import subprocess
+    import sys
+    return subprocess.Popen([sys.executable, "-m", "reluscope", "serve", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_the_command_serves_until_ctrl_c(tmp_path):
+    import signal
+    from urllib.request import urlopen
+    proc = _serve_process("--runs-dir", str(tmp_path))
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("reluscope playground at http://127.0.0.1:"), line
+        url = line.split(" at ", 1)[1].split()[0]
+        assert b"reluscope playground" in urlopen(url, timeout=10).read()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+        assert "stopping" in proc.stdout.read()
+    finally:
+        proc.kill()
+
+
+def test_the_command_warns_beyond_this_machine_and_refuses_a_bad_port(tmp_path):
+    from reluscope.cli import main
+    proc = _serve_process("--host", "0.0.0.0", "--runs-dir", str(tmp_path))
+    try:
+        assert proc.stdout.readline().startswith("warning: listening on 0.0.0.0")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert main(["serve", "--port", "70000"]) == 2
