@@ -17,7 +17,7 @@ from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, pack, pa
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
-from reluscope.serve.session import marked_layer, sentence
+from reluscope.serve.session import marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
 from reluscope.serve.trainer import Trainer
 from reluscope.serve.upload import MAX_ROWS, store_upload
@@ -206,12 +206,10 @@ def test_save_mid_run_retrains_to_the_step(tmp_path):
     assert json.loads((path / "playground.json").read_text())["settings"] == s.to_dict()
 
 
-def test_outcome_sentence_and_marked_layer():
-    m = dict(status="diverged", diverged_at_step=3, diverged_layer="layer 4 (6)")
-    assert sentence(m) == "diverged at step 3: layer 4 (6) overflowed" and marked_layer(m, 11) == 4
+def test_marked_layer_is_the_one_the_outcome_names():
+    assert marked_layer(dict(status="diverged", diverged_layer="layer 4 (6)"), 11) == 4
     assert marked_layer(dict(status="diverged", diverged_layer="output (loss)"), 11) == 11
-    m = dict(status="collapsed", collapsed_at_step=500, collapsed_layer="layer 9 (16)", best_train_accuracy=0.99)
-    assert "collapsed at step 500" in sentence(m) and marked_layer(m, 11) == 9
+    assert marked_layer(dict(status="collapsed", collapsed_layer="layer 9 (16)"), 11) == 9
     assert marked_layer(dict(status="ok", train_accuracy=1.0, test_accuracy=0.9), 3) is None
 
 

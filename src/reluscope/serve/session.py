@@ -31,8 +31,9 @@ from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import BOUNDS, CHOICES, UPLOADED, Settings
-from reluscope.serve.trainer import Trainer
+from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
+from reluscope.train.outcome import describe
 
 SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training, at least …
 SLOW_FRAMES = 6  # … and this many frames
@@ -181,7 +182,7 @@ class Session:
             await self.send("error", message=f"the run stopped: {trainer.error}")
             return
         metrics = trainer.result.metrics
-        await self.send("status", run=trainer.run, metrics=metrics, sentence=sentence(metrics),
+        await self.send("status", run=trainer.run, metrics=metrics, sentence=describe(metrics),
                         layer=marked_layer(metrics, self.settings.depth))
 
     async def _draw_loop(self) -> None:
@@ -216,20 +217,6 @@ class Session:
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
-
-
-def sentence(metrics: dict) -> str:
-    """The run's outcome in one plain sentence, from whatever its metrics carry."""
-    status = metrics.get("status", "finished")
-    if status == "diverged":
-        return f"diverged at step {metrics.get('diverged_at_step')}: {metrics.get('diverged_layer')} overflowed"
-    if status == "collapsed":
-        where = f": {metrics['collapsed_layer']} passes nothing on" if metrics.get("collapsed_layer") else ""
-        return (f"collapsed at step {metrics.get('collapsed_at_step')}{where} (best train accuracy "
-                f"{metrics.get('best_train_accuracy', float('nan')):.3f})")
-    if status == "stalled":
-        return f"stalled: train accuracy {metrics['train_accuracy']:.3f}, chance {metrics['chance_accuracy']:.3f}"
-    return f"{status}: train accuracy {metrics['train_accuracy']:.3f}, test accuracy {metrics['test_accuracy']:.3f}"
 
 
 def marked_layer(metrics: dict, depth: int) -> int | None:
