@@ -182,3 +182,14 @@ def test_ctrl_c_stops_the_local_cluster_it_started_and_the_rerun_resumes(tmp_pat
     assert 0 < stored_rows(tmp_path) < 8
     assert main(args) == 0  # the rerun (on this module's cluster) trains the rest
     assert stored_rows(tmp_path) == 8
+
+
+@pytest.mark.parametrize("failure", [SystemExit(15), ConnectionError("Could not find any running Ray instance")])
+def test_a_cluster_that_is_not_there_is_a_one_line_error(tmp_path, monkeypatch, failure):
+    def init(**kw):
+        raise failure
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", init)
+    with pytest.raises(ReluscopeError, match="no Ray cluster at ray://head:10001"):
+        run_sweep(GRID, tmp_path, ray=RayOptions(address="ray://head:10001"))

@@ -92,8 +92,9 @@ def _connect(options: RayOptions) -> bool:
     if address:
         try:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise ReluscopeError(f"no Ray cluster at {address}: {e}") from None
+        except (ConnectionError, RuntimeError, ValueError, SystemExit) as e:  # Ray exits when no GCS answers
+            why = "it did not answer" if isinstance(e, SystemExit) else e
+            raise ReluscopeError(f"no Ray cluster at {address}: {why}") from None
         return False
     ray.init(address="local", num_cpus=options.local_cpus, include_dashboard=False, log_to_driver=False,
              object_store_memory=LOCAL_OBJECT_STORE, logging_level=logging.WARNING)
