@@ -146,7 +146,7 @@ def test_trainer_starts_paused_steps_once_and_stops():
     time.sleep(0.1)
     assert t.step == 1
     t.play()
-    _wait(lambda: t.step > 20)
+    _wait(lambda: t.step > 5)
     t.stop()
     assert not t._thread.is_alive() and t.result is None
 
