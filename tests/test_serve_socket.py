@@ -197,3 +197,15 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
 def test_the_command_refuses_a_bad_port():
     from reluscope.cli import main
     assert main(["serve", "--port", "70000"]) == 2
+
+
+def test_a_failing_save_is_an_error_and_the_session_goes_on(tmp_path):
+    blocked = tmp_path / "runs"
+    with running(ServeConfig(port=0, runs_dir=blocked)) as url, started(url.replace("http://", "ws://") + "ws") as ws:
+        blocked.write_text("a file where the runs directory should be")
+        send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 1)
+        send(ws, "save")
+        assert until(ws, lambda m: m["type"] in ("saved", "error"))[-1]["type"] == "error"
+        send(ws, "control", action="step")
+        assert until(ws, lambda m: m["type"] == "frame" and m["step"] == 2)

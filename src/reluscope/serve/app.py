@@ -10,7 +10,6 @@ benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 import webbrowser
@@ -33,7 +32,6 @@ from reluscope.serve.session import Session
 
 STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-log = logging.getLogger("reluscope.serve")
 
 
 @dataclass(frozen=True)

@@ -115,13 +115,19 @@ class Session:
             self._upload_dir.cleanup()
 
     async def handle(self, text: str | None) -> None:
-        """Act on one client message; a ``ReluscopeError`` (from the checks or the library) becomes an ``error``."""
+        """Act on one client message; a ``ReluscopeError`` (from the checks or the library) becomes an ``error``,
+        and so does anything else that goes wrong (a full disk on "save run"), logged with its traceback."""
         try:
             if text is None:
                 raise ReluscopeError("binary messages are not accepted; send JSON text")
             await self._dispatch(parse(text))
         except ReluscopeError as e:
             await self.send("error", message=str(e))
+        except (WebSocketDisconnect, asyncio.CancelledError):
+            raise
+        except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
+            log.exception("handling a message failed")
+            await self.send("error", message=f"the server could not do that: {type(e).__name__}: {e}")
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
