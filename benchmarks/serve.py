@@ -210,7 +210,8 @@ def main() -> None:
         if args.clients:
             rss_before = rss_mib()
             results = [{} for _ in range(args.clients)]
-            threads = [threading.Thread(target=stream, args=(ws_url, args.seconds, r, i)) for i, r in enumerate(results)]
+            threads = [threading.Thread(target=stream, args=(ws_url, args.seconds, r, i))
+                       for i, r in enumerate(results)]
             for t in threads:
                 t.start()
             samples = []  # (seconds since start, MiB)

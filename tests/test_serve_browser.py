@@ -89,7 +89,8 @@ def test_task_1_4_he_trains(browser):
     new_page, _ = browser
     with new_page(SMALL) as page:
         page.select_option("#preset", "Task 1.4: He")
-        page.wait_for_function("window.__playground.settings.init === 'he' && window.__playground.settings.depth === 11")
+        page.wait_for_function("window.__playground.settings.init === 'he' "
+                               "&& window.__playground.settings.depth === 11")
         first_frame(page)
         page.click("#play")
         page.wait_for_function("window.__playground.step >= 150")
@@ -104,7 +105,8 @@ def test_layer_selector_changes_task_2_and_cells(browser):
         page.wait_for_function("window.__playground.last.cells && window.__playground.last.cells.exact")
         bp, cells = canvas(page, "c-bp"), canvas(page, "c-cells")
         page.select_option("#v-layer", "2")
-        page.wait_for_function("window.__playground.last.view.layer === 2 && window.__playground.last.cells.layer === 2")
+        page.wait_for_function("window.__playground.last.view.layer === 2 "
+                               "&& window.__playground.last.cells.layer === 2")
         assert canvas(page, "c-bp") != bp and canvas(page, "c-cells") != cells
         assert "layer=2" in page.url
 

@@ -50,7 +50,8 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
         if csv_path is not None:
             shutil.copyfile(csv_path, tmp / "data.csv")
         ax = axes(figsize=(5, 5))
-        plot_decision_boundary(result.model, data.X, data.y, ax=ax, title=f"{data.name.rsplit('/', 1)[-1]}: step {step}")
+        title = f"{data.name.rsplit('/', 1)[-1]}: step {step}"
+        plot_decision_boundary(result.model, data.X, data.y, ax=ax, title=title)
         save(ax.figure, tmp / "decision_boundary.png")
 
     return save_run(out, cfg, data, result, extras)

@@ -67,7 +67,8 @@ def grid_lines(box: Box) -> np.ndarray:
 
 @torch.no_grad()
 def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) -> dict:
-    """q-trajectory ``q_1 … q_L``, χ₁, the gradients' depth scale ``1/|ln χ₁|``, q* and the q-map for the run's σ_w², σ_b²."""
+    """q-trajectory ``q_1 … q_L``, χ₁, the gradients' depth scale ``1/|ln χ₁|``, q* and the q-map for the run's
+    σ_w², σ_b²."""
     if settings.init == MEANFIELD:
         sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, "sliders"
     else:
@@ -76,6 +77,6 @@ def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) 
         sigma_b2, source = 0.0, f"effective, from the {settings.init} weights"
     mf = MeanField(settings.activation, sigma_w2, sigma_b2)
     qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
-    return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(), depth_scale=mf.gradient_depth_scale(),
-                q_star=mf.q_star(), q=mf.q_trajectory(input_m2, settings.depth).tolist(),
-                qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])
+    return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(),
+                depth_scale=mf.gradient_depth_scale(), q_star=mf.q_star(),
+                q=mf.q_trajectory(input_m2, settings.depth).tolist(), qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])

@@ -13,6 +13,7 @@ closing stops its run's thread and removes its upload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import re
@@ -50,7 +51,8 @@ class Slot:
     def put(self, value: Snapshot) -> None:
         with self._lock:
             self._value = value
-        self._loop.call_soon_threadsafe(self._event.set)
+        with contextlib.suppress(RuntimeError):  # the event loop has closed: the server is shutting down
+            self._loop.call_soon_threadsafe(self._event.set)
 
     def empty(self) -> bool:
         return self._value is None

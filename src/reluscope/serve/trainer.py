@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset
+from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 30  # seconds between offered frames at most (30 frames/s)
@@ -47,7 +48,8 @@ class Snapshot:
 class Trainer:
     """Trains ``model`` on ``data`` with ``cfg`` in a daemon thread; starts paused at step 0."""
 
-    def __init__(self, run: int, model: nn.Sequential, data: Dataset, cfg, generator: torch.Generator, *,
+    def __init__(self, run: int, model: nn.Sequential, data: Dataset, cfg: TrainConfig,
+                 generator: torch.Generator, *,
                  offer: Callable[[Snapshot], None], wanted: Callable[[], bool],
                  on_end: Callable[[Trainer], None], playing: bool = False):
         self.run, self.model, self.data, self.cfg, self.generator = run, model, data, cfg, generator
