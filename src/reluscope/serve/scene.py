@@ -79,4 +79,5 @@ def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) 
     qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
     return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(),
                 depth_scale=mf.gradient_depth_scale(), q_star=mf.q_star(),
-                q=mf.q_trajectory(input_m2, settings.depth).tolist(), qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])
+                q=mf.q_trajectory(input_m2, settings.depth).tolist(),
+                qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])
