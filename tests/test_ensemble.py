@@ -52,7 +52,7 @@ def test_stacked_forward_is_each_members_forward():
 
 
 def test_a_diverging_member_leaves_the_others_unchanged():
-    cfg = TrainConfig(dataset="moons", depth=6, width=16, steps=60, eval_every=10)
+    cfg = TrainConfig(dataset="moons", depth=6, width=16, steps=60, eval_every=10, lr=0.05)
     healthy = [Member(cfg), Member(replace(cfg, seed=1), sigma_w2=2.0)]
     blow_up = Member(replace(cfg, seed=3), sigma_w2=8.0)  # diverges after a few steps
     alone = train_ensemble(healthy, DATA)

@@ -43,9 +43,10 @@ def test_status_from_the_history(accs, expected):
 
 
 def test_stalled_and_ok_have_no_collapse_fields():
-    for accs in ((0.5, 0.5), (0.5, 0.99)):
+    for accs, words in (((0.5, 0.5), "stalled (never learned: chance is 0.500)"), ((0.5, 0.99), "ok")):
         m = status(*accs)
         assert m["collapsed_at_step"] is None and m["collapsed_layer"] is None
+        assert describe(m) == words
 
 
 def test_divergence_wins_over_everything():

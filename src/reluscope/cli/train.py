@@ -11,6 +11,7 @@ from reluscope.cli.progress import progress_bar
 from reluscope.model import INITS
 from reluscope.train import TrainConfig
 from reluscope.train.artifacts import train_to_dir
+from reluscope.train.outcome import describe
 
 _D = TrainConfig()
 
@@ -25,7 +26,13 @@ _D = TrainConfig()
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
 @click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INITS)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
-@click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate.")
+@click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate (peak, after the warm-up).")
+@click.option("--momentum", type=float, default=_D.momentum, show_default=True, help="SGD momentum.")
+@click.option("--warmup-steps", type=int, default=_D.warmup_steps, show_default=True,
+              help="Steps over which the learning rate rises linearly from lr/N to lr.")
+@click.option("--schedule", default=_D.schedule, show_default=True,
+              help="After the warm-up: constant, or cosine (down to 0 at the last step).")
+@click.option("--clip-norm", type=float, default=None, help="Clip the gradient norm to this (default: no clipping).")
 @click.option("--steps", type=int, default=_D.steps, show_default=True, help="Optimisation steps.")
 @click.option("--batch-size", type=int, default=None, help="Mini-batch size (default: full batch).")
 @click.option("--snapshots", type=int, default=_D.snapshots, show_default=True,
@@ -37,16 +44,16 @@ _D = TrainConfig()
               help="Run directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
 @click.option("--device", default="cpu", show_default=True, help="Where the steps run: cpu, cuda, mps.")
-def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, steps, batch_size,
-          snapshots, snapshot_every, seed, out, force, device) -> None:
+def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, momentum, warmup_steps,
+          schedule, clip_norm, steps, batch_size, snapshots, snapshot_every, seed, out, force, device) -> None:
     """Train one MLP classifier and write its run directory."""
     cfg = TrainConfig(dataset=dataset, n_samples=n_samples, noise=noise, depth=depth, width=width,
-                      activation=activation, init=init, optimizer=optimizer, lr=lr, steps=steps,
+                      activation=activation, init=init, optimizer=optimizer, lr=lr, momentum=momentum,
+                      warmup_steps=warmup_steps, schedule=schedule, clip_norm=clip_norm, steps=steps,
                       batch_size=batch_size, snapshots=snapshots, snapshot_every=snapshot_every,
                       seed=seed).validate()
     with progress_bar(cfg.steps, "training") as advance:
         run = train_to_dir(cfg, out, force=force, progress=lambda step: advance(), device=device)
     m = run.metrics
-    where = "" if m["diverged_at_step"] is None else f" at step {m['diverged_at_step']} in {m['diverged_layer']}"
-    click.echo(f"{m['status']}{where}: train accuracy {m['train_accuracy']:.3f}, "
-               f"test accuracy {m['test_accuracy']:.3f} -> {out}")
+    click.echo(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
+               f"{m['test_accuracy']:.3f} -> {out}")

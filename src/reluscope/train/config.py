@@ -30,7 +30,7 @@ class TrainConfig:
     init: str = "he"  # reluscope.model.INITS
     bias_init: float = 0.0  # every bias starts at this value
     optimizer: str = "sgd"  # "sgd" (with momentum) or "adam"
-    lr: float = 0.05  # learning rate
+    lr: float = 0.01  # learning rate; 0.05 collapses He at depth 11 (benchmarks/depth11_seeds.py)
     momentum: float = 0.9  # SGD momentum (ignored by Adam)
     warmup_steps: int = 0  # the learning rate rises linearly over this many steps (0: none)
     schedule: str = "constant"  # after the warm-up: "constant", or "cosine" (down to 0 at the last step)

@@ -103,7 +103,7 @@ def outcome(history: list[dict], chance: float, *, diverged_at: int | None, dive
 
 
 def describe(metrics: dict) -> str:
-    """The outcome in one plain sentence, e.g. ``"collapsed at step 500 (best train accuracy 0.997 at step 450;
+    """The status in plain words, with its step and layer, e.g. ``"collapsed at step 500 (best train accuracy 0.997 at step 450;
     layer 9 (16) passes nothing on)"``."""
     status = metrics["status"]
     if status == "diverged":
@@ -113,5 +113,5 @@ def describe(metrics: dict) -> str:
         return (f"collapsed at step {metrics['collapsed_at_step']} (best train accuracy "
                 f"{metrics['best_train_accuracy']:.3f} at step {metrics['best_step']}{where})")
     if status == "stalled":
-        return f"stalled: train accuracy {metrics['train_accuracy']:.3f}, chance {metrics['chance_accuracy']:.3f}"
-    return f"ok: train accuracy {metrics['train_accuracy']:.3f}, test accuracy {metrics['test_accuracy']:.3f}"
+        return f"stalled (never learned: chance is {metrics['chance_accuracy']:.3f})"
+    return status
