@@ -29,17 +29,16 @@ correlated (every deep ReLU layer: its inputs share a large positive mean). Over
     E[Var_pooled(z)] = E_j[v_j] + Var_j(b) − n · s · r / m,    r = E_i[x̄_i²]
 
 (``m`` the fan-out). For a hidden layer (m = 32) the last term is a few per cent; for the 2-unit output layer
-it removes ``r/(2·E[x²])`` of the variance (about 0.3 in the depth-11 ReLU nets on spirals). ``r`` comes from
+it removes ``r/(2·E[x²])`` of the variance (0.35 in the depth-11 ReLU nets on spirals). ``r`` comes from
 the mean-field kernel ``K_pp' = E[h_p·h_p']/n`` of the points, propagated layer by layer through
-``Σ = n·s·K + E_j[b_j²]`` and the arc-cosine map (``meanfield.arccos_kernel``; biases treated as zero-mean
-and Gaussian), on the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled
+``Σ = n·s·K + E_j[b_j²]`` and the arc-cosine kernel ``J`` (biases treated as zero-mean and Gaussian), on the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled
 to ``E[x²]`` (the input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Only
 piecewise-linear layers carry the kernel; after a tanh layer ``r`` is taken as 0.
 
 One network's pooled variance fluctuates around this expectation: the logits' is a quadratic form in the
 2 × n output weights with about two effective degrees of freedom (χ²₂-like), so its typical value (a
-geometric mean over networks) lies near 0.6 of the expectation, and the hidden layers' typical values fall
-below theirs by finite-width fluctuation (``docs/theory.md`` §1.2).
+geometric mean over networks) lies near 0.65 of the expectation, and the hidden layers' typical values fall
+below theirs by finite-width fluctuation (``docs/theory.md`` §1.3, "Finite width"); neither is predicted here.
 
 Backward, with ``m`` the fan-out and ``g`` the gradient of the loss, assuming — as for the forward pass — the
 weights independent of the signal they multiply, and the backward weights ``Wᵀ`` independent of the forward
