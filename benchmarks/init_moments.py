@@ -54,7 +54,8 @@ def main() -> None:
         print("  Var(z) measured, mean  ", " ".join(f"{v:9.3g}" for v in measured.mean(0)[cols]))
         print("  Var(z) predicted, mean ", " ".join(f"{v:9.3g}" for v in predicted.mean(0)[cols]))
         print("  mean ratio             ", " ".join(f"{v:9.2f}" for v in (measured.mean(0) / predicted.mean(0))[cols]))
-        print("  geometric-mean ratio   ", " ".join(f"{v:9.2f}" for v in np.exp(np.log(measured / predicted).mean(0))[cols]))
+        typical = np.exp(np.log(measured / predicted).mean(0))  # (11,)
+        print("  geometric-mean ratio   ", " ".join(f"{v:9.2f}" for v in typical[cols]))
         h = np.mean(first, axis=0)
         print(f"  layer 1 E[h]: measured {h[0]:.4f}, predicted {h[1]:.4f}, single Gaussian {h[2]:.4f}")
 

@@ -26,7 +26,9 @@ so a ReLU layer maps ``q ↦ σ_w² q/2 + σ_b²``, ``χ₁ = σ_w²/2``, and wi
 (``J(0) = 1/π``) for every σ_w². ``J'(c) = (π − arccos c)/π``, so ``J'(1) = 1``: ``χ_c = 1`` and ``ξ_c = ∞``
 whatever σ_w² — ReLU has no ordered/chaotic transition in ``c`` (Hayou et al. 2019). Near 1,
 ``J(1 − ε) = 1 − ε + (2√2/(3π)) ε^{3/2} + O(ε²)``, so ``1 − c^l ≈ 9π²/(2l²)``: correlations approach 1 like
-``1/l²``, not exponentially. ``σ_w²/2`` is the length and gradient factor ``χ₁`` alone. tanh has no closed form: its expectations are quadratures over ``z = √q·x``, ``x ~ N(0, 1)``,
+``1/l²``, not exponentially. ``σ_w²/2`` is the length and gradient factor ``χ₁`` alone.
+
+tanh has no closed form: its expectations are quadratures over ``z = √q·x``, ``x ~ N(0, 1)``,
 by the trapezoid rule on ``x ∈ [−12, 12]`` with spacing ``h ≤ 0.35/√q``. For a function analytic in a strip
 (tanh's nearest poles are at ``z = ±iπ/2``) the trapezoid rule converges like ``exp(−π²/(h√q))``, so the
 rule stays accurate to ~1e−8 at every length; a fixed Gauss–Hermite rule does not (80 nodes are 15 % off

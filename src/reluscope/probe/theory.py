@@ -31,8 +31,8 @@ correlated (every deep ReLU layer: its inputs share a large positive mean). Over
 (``m`` the fan-out). For a hidden layer (m = 32) the last term is a few per cent; for the 2-unit output layer
 it removes ``r/(2·E[x²])`` of the variance (0.35 in the depth-11 ReLU nets on spirals). ``r`` comes from
 the mean-field kernel ``K_pp' = E[h_p·h_p']/n`` of the points, propagated layer by layer through
-``Σ = n·s·K + E_j[b_j²]`` and the arc-cosine kernel ``J`` (biases treated as zero-mean and Gaussian), on the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled
-to ``E[x²]`` (the input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Only
+``Σ = n·s·K + E_j[b_j²]`` and the arc-cosine kernel ``J`` (biases treated as zero-mean and Gaussian), on
+the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled to ``E[x²]`` (the input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Only
 piecewise-linear layers carry the kernel; after a tanh layer ``r`` is taken as 0.
 
 One network's pooled variance fluctuates around this expectation: the logits' is a quadratic form in the
@@ -207,7 +207,8 @@ class Kernel:
                    np.einsum("pi,pi->p", x[first], x[second]) / n, n_points)
 
     def mean_square_of_means(self) -> float:
-        """``E[x̄_i²]``, ``x̄_i`` a component's mean over ``n_points`` points: ``(1 − 1/N)·mean(off) + mean(diag)/N``."""
+        """``E[x̄_i²]``, ``x̄_i`` a component's mean over ``N = n_points`` points:
+        ``(1 − 1/N)·mean(off) + mean(diag)/N``."""
         return float((1 - 1 / self.n_points) * self.off.mean() + self.diag.mean() / self.n_points)
 
     def through(self, kind: str, gain: float, bias_m2: float, slope: float = 0.0) -> Kernel | None:
