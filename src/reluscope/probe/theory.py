@@ -32,8 +32,9 @@ correlated (every deep ReLU layer: its inputs share a large positive mean). Over
 it removes ``r/(2·E[x²])`` of the variance (0.35 in the depth-11 ReLU nets on spirals). ``r`` comes from
 the mean-field kernel ``K_pp' = E[h_p·h_p']/n`` of the points, propagated layer by layer through
 ``Σ = n·s·K + E_j[b_j²]`` and the arc-cosine kernel ``J`` (biases treated as zero-mean and Gaussian), on
-the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled to ``E[x²]`` (the input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Only
-piecewise-linear layers carry the kernel; after a tanh layer ``r`` is taken as 0.
+the points ``X`` — or, without ``X``, on ``KERNEL_POINTS`` standard-normal points scaled to ``E[x²]`` (the
+input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Only piecewise-linear layers
+carry the kernel; after a tanh layer ``r`` is taken as 0.
 
 One network's pooled variance fluctuates around this expectation: the logits' is a quadratic form in the
 2 × n output weights with about two effective degrees of freedom (χ²₂-like), so its typical value (a
