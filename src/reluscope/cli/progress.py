@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import click
+
+from reluscope.progress import Progress
 
 QUIET_SECONDS = 2.0  # off a terminal, no progress lines before a job has run this long
 
 
 @contextmanager
-def progress_bar(total: int, description: str) -> Iterator[Callable[..., None]]:
+def progress_bar(total: int, description: str) -> Iterator[Progress]:
     """Yield ``advance(n=1)``: a bar on stderr when it is a TTY, else ``tenths`` lines (see the module)."""
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -32,13 +34,13 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[..., None]]:
         yield tenths(total, description)
 
 
-def tenths(total: int, description: str) -> Callable[..., None]:
+def tenths(total: int, description: str) -> Progress:
     """``advance(n=1)`` that prints a line on stderr each time the count passes another tenth of ``total``,
     once ``QUIET_SECONDS`` have passed since this call."""
     start = time.monotonic()
     done = shown = 0  # units done; tenths shown
 
-    def advance(n: int = 1) -> None:
+    def advance(n: int = 1, /) -> None:
         nonlocal done, shown
         done += n
         tenth = 10 * done // total if total > 0 else 10

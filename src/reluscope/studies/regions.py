@@ -14,7 +14,6 @@ Layout::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
 from reluscope.plots.regions import (animate_cells, plot_counts_over_training, plot_decision_cells,
                                      plot_grid_panels, plot_layer_panels, plot_region_counts)
 from reluscope.plots.style import save
+from reluscope.progress import Progress
 from reluscope.train.rundir import Run
 
 
@@ -43,12 +43,12 @@ class RegionsResult:
 def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
                    box: Box | None = None, margin: float = 0.5,
                    colors: str = "hash", animate: bool = False, force: bool = False,
-                   progress: Callable[[], None] | None = None) -> RegionsResult:
+                   progress: Progress | None = None) -> RegionsResult:
     """Count and draw the linear regions of every layer of ``run`` in ``box``; write ``out`` atomically.
 
     ``out`` defaults to ``RUN/regions``; ``box = (x0, x1, y0, y1)`` to the data's box widened by ``margin``.
     ``grid=None`` cuts exact polygons; ``grid=N`` counts the activation patterns at N×N pixel centres (a
-    lower bound on the exact count). ``progress()`` is called after each snapshot counted.
+    lower bound on the exact count). ``progress(1)`` after each snapshot counted.
 
     Raises
     ------
