@@ -9,7 +9,7 @@ from PIL import Image
 from reluscope.model import build_mlp, init_model_, predict
 from reluscope.plots import animation
 from reluscope.plots.animation import save_animation
-from reluscope.plots.boundary import grid_over, plot_decision_boundary
+from reluscope.plots.boundary import DecisionBoundaryDisplay, grid_over
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -17,20 +17,24 @@ def test_decision_regions_are_the_models_predictions(dtype):
     model = init_model_(build_mlp(2, 16, 3, 3), "he", generator=torch.Generator().manual_seed(0)).to(dtype)
     X = np.random.default_rng(0).standard_normal((50, 2))
     y = np.arange(50) % 3
-    drawn = {}
-    real_contourf = plt.Axes.contourf
+    display = DecisionBoundaryDisplay.from_model(model, X, y, grid=40)
+    xx, yy, pts = grid_over(X, 40)
+    np.testing.assert_array_equal(display.predicted, predict(model, pts).numpy().reshape(40, 40))
+    np.testing.assert_array_equal(display.xx, xx)
+    np.testing.assert_array_equal(display.yy, yy)
+    assert display.xx.min() == X[:, 0].min() - 0.5 and display.yy.max() == X[:, 1].max() + 0.5  # the data's box
+    assert display.n_classes == 3 and set(np.unique(display.predicted)) <= {0, 1, 2}
 
-    def contourf(self, xx, yy, z, **kw):  # keep the class map the regions are drawn from
-        drawn["z"] = z
-        return real_contourf(self, xx, yy, z, **kw)
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plt.Axes, "contourf", contourf)
-        ax = plot_decision_boundary(model, X, y, grid=40, title="t")
-    xx, _, pts = grid_over(X, 40)
-    np.testing.assert_array_equal(drawn["z"], predict(model, pts).numpy().reshape(xx.shape))
-    assert list(ax.collections[0].levels) == [-0.5, 0.5, 1.5, 2.5] and ax.get_title() == "t"  # a band per class
-    plt.close(ax.figure)
+def test_a_display_draws_on_the_given_axes_a_band_per_class():
+    model = init_model_(build_mlp(2, 8, 2, 4), "he", generator=torch.Generator().manual_seed(1))
+    X = np.random.default_rng(1).standard_normal((30, 2))
+    display = DecisionBoundaryDisplay.from_model(model, X, np.arange(30) % 2, grid=20)
+    assert display.n_classes == 4  # the model's outputs, though the data has two classes
+    fig, ax = plt.subplots()
+    assert display.plot(ax=ax, title="t") is ax and ax.get_title() == "t"
+    assert list(ax.collections[0].levels) == [-0.5, 0.5, 1.5, 2.5, 3.5]
+    plt.close(fig)
 
 
 def _figure():
