@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from reluscope.model import build_mlp, init_model_
-from reluscope.probe.stats import QUANTITIES, capture, probe, probe_run, table
+from reluscope.probe.stats import QUANTITIES, capture, probe, table
 from reluscope.train import TrainConfig
 from reluscope.train.artifacts import train_to_dir
 
@@ -85,9 +85,11 @@ def test_dead_units_and_nonfinite_values_are_counted():
     assert rows[1, "pre"].nonfinite == 0 and rows[2, "pre"].nonfinite > 0
 
 
-def test_probe_run_gives_a_tidy_table_at_every_snapshot(tmp_path):
+def test_probe_and_table_give_a_tidy_table_at_every_snapshot_of_a_run(tmp_path):
     cfg = TrainConfig(dataset="moons", n_samples=100, depth=3, width=8, steps=4, snapshot_every=2)
-    rows = probe_run(train_to_dir(cfg, tmp_path / "run"))
+    run = train_to_dir(cfg, tmp_path / "run")
+    X, y = run.data.X_train, run.data.y_train
+    rows = [row for step in sorted(run.snapshots) for row in table(probe(run.model_at(step), X, y), step=step)]
     assert {r["step"] for r in rows} == {0, 2, 4}
     assert len(rows) == 3 * 3 * len(QUANTITIES)
     assert list(rows[0])[:5] == ["step", "layer", "name", "kind", "quantity"]

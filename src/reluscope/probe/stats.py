@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from reluscope.model.layers import linear_layers
-from reluscope.train.rundir import Run
 
 QUANTITIES = ("pre", "post", "grad_pre", "grad_post")  # z, h, ∂L/∂z, ∂L/∂h
 
@@ -112,12 +111,6 @@ def _stat(layer: int, name: str, kind: str, quantity: str, v: torch.Tensor, dead
     return LayerStat(layer, name, kind, quantity, mean=mean, var=m2 - mean**2, m2=m2,
                      max_abs=float(v.abs().max()), frac_zero=float((v == 0).sum()) / v.numel(),
                      frac_dead=dead, nonfinite=int(v.numel() - torch.isfinite(v).sum()))
-
-
-def probe_run(run: Run) -> list[dict]:
-    """The tidy table of ``probe`` on the run's training points at every kept snapshot (column ``step``)."""
-    X, y = run.data.X_train, run.data.y_train
-    return [row for step in sorted(run.snapshots) for row in table(probe(run.model_at(step), X, y), step=step)]
 
 
 def table(stats: list[LayerStat], **columns) -> list[dict]:
