@@ -158,6 +158,11 @@ def test_a_dropped_csv_trains(browser, tmp_path):
         assert page.input_value("#s-dataset") == "csv" and "ring.csv" in page.inner_text("#dataname")
         page.set_input_files("#upload", {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"x1,x2,label\n1,2\n"})
         page.wait_for_function("document.getElementById('errors').textContent.includes('bad.csv')")
+        dropped = page.evaluate_handle("""() => { const dt = new DataTransfer();
+            dt.items.add(new File([document.defaultView.__csv], 'dropped.csv', {type: 'text/csv'})); return dt; }"""
+                                       .replace("document.defaultView.__csv", json.dumps(csv.read_text())))
+        page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+        page.wait_for_function("window.__playground.data.name === 'dropped.csv'")
 
 
 def test_two_tabs_train_independently(browser):
@@ -169,3 +174,9 @@ def test_two_tabs_train_independently(browser):
         b.click("#stepbtn")
         b.wait_for_function("window.__playground.step === 1")
         assert state(a, "playing") and json.loads(json.dumps(state(a, "settings.seed"))) == 0
+
+
+def test_a_link_with_a_bad_setting_starts_from_the_defaults(browser):
+    new_page, _ = browser
+    with new_page("depth=abc&width=9999") as page:
+        assert state(page, "data.settings.depth") == 3 and "'depth' must be a whole number" in page.inner_text("#errors")

@@ -95,6 +95,12 @@ class Settings:
         return model, gen
 
 
+def json_type(value) -> str:
+    """How JSON names the type of a decoded ``value``: null, boolean, number, string, array, object."""
+    return {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
+
+
 def _check(name: str, value, kind: type):
     """``value`` if it is a ``kind`` within ``name``'s choices or bounds (``None`` where allowed)."""
     if value is None and name in NULLABLE:
@@ -102,7 +108,9 @@ def _check(name: str, value, kind: type):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise ReluscopeError(f"setting {name!r} must be a {kind.__name__}, got {type(value).__name__}")
+        what = {int: "a whole number", float: "a number", str: "a string"}[kind]
+        got = repr(value) if type(value) in (int, float) else json_type(value)
+        raise ReluscopeError(f"setting {name!r} must be {what}, got {got}")
     if name in CHOICES and value not in CHOICES[name]:
         raise ReluscopeError(f"setting {name!r}: unknown value {str(value)[:40]!r}")
     if name in BOUNDS:

@@ -1,6 +1,6 @@
 """One live run: the library's ``train_model`` in its own thread, steered through its progress callback.
 
-``train_model`` calls ``progress(step)`` after every optimisation step. Here that callback
+``train_model`` calls ``progress(1)`` after every optimisation step. Here that callback
 
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
@@ -115,8 +115,8 @@ class Trainer:
         self._offer(self.snapshot())
         self._on_end(self)
 
-    def _progress(self, step: int) -> None:
-        self.step = step
+    def _progress(self, n: int = 1, /) -> None:
+        self.step += n
         now = time.monotonic()
         if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
             self._last_offer = now

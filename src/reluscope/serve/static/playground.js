@@ -142,6 +142,10 @@ function onMessage(msg) {
     $("busy").hidden = false; $("busy").textContent = msg.message;
   } else if (msg.type === "error") {
     showError(msg.message);
+    if (!state.data && !state.fellBack) {  // a link with a bad setting: start from the defaults instead
+      state.fellBack = true; state.settings = { ...state.hello.settings };
+      setControls(state.settings, state.view); writeHash(); send("settings", { settings: state.settings });
+    }
   }
 }
 function setStatus(text, cls) { $("status").textContent = text; $("status").className = "status " + cls; }
@@ -165,7 +169,8 @@ function drawFrame(f) {
   const L = f.layers, marked = state.marked ?? firstNonfinite(L);
   if (f.theory) draw.drawStats($("c-stats"), L, f.theory, marked);
   draw.drawDead($("c-dead"), L.dead);
-  $("means").textContent = "mean z: " + L.z_mean.map((v) => (v === null ? "—" : v.toPrecision(2))).join(" · ");
+  const means = (a) => a.map((v) => (v === null ? "—" : v.toPrecision(2))).join(" · ");
+  $("means").textContent = `mean z: ${means(L.z_mean)} | mean h: ${means(L.h_mean)}`;
   const bp = f.backprojection;
   $("bp-note").textContent = bp.note ?? `layer ${bp.layer} carried back to the input plane (${bp.projection}); lines: the input grid`;
   if (!bp.note) draw.drawBackprojection($("c-bp"), bp, labels);
