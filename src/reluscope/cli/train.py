@@ -53,7 +53,7 @@ def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, 
                       batch_size=batch_size, snapshots=snapshots, snapshot_every=snapshot_every,
                       seed=seed).validate()
     with progress_bar(cfg.steps, "training") as advance:
-        run = train_to_dir(cfg, out, force=force, progress=lambda step: advance(), device=device)
+        run = train_to_dir(cfg, out, force=force, progress=advance, device=device)
     m = run.metrics
     click.echo(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
                f"{m['test_accuracy']:.3f} -> {out}")

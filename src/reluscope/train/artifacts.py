@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from reluscope.outputs import prepare_out_dir
+from reluscope.progress import Progress, silent
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import fit
 from reluscope.train.rundir import Run, load_run, save_run
 
 
 def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None, device: str = "cpu") -> Run:
+                 progress: Progress = silent, device: str = "cpu") -> Run:
     """Train ``cfg`` on ``device`` and write the run directory ``out`` (config, metrics, history, model, figures)."""
     cfg.validate()
     prepare_out_dir(out, force=force)

@@ -22,7 +22,7 @@ The batched forward is ``torch.baddbmm``: ``benchmarks/ensemble.py`` measures it
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -30,6 +30,7 @@ from torch import nn
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.progress import Progress, silent
 from reluscope.model import linear_layers
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
@@ -98,7 +99,7 @@ def _check(members: Sequence[Member]) -> TrainConfig:
 
 
 def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None = None, *,
-                   progress: Callable[[int], None] | None = None,
+                   progress: Progress = silent,
                    device: str | torch.device = "cpu") -> list[TrainResult]:
     """Train all members together on ``data``; result ``k`` equals ``fit(members[k], data=data)[1]``.
 
@@ -106,7 +107,7 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     ----------
     members : configs or ``Member``s; they must agree on every field in ``SHARED``.
     data : the one data set every member trains on; None loads the first member's (its seed).
-    progress : called with the step number after each step.
+    progress : ``progress(1)`` after each step (``reluscope.progress``).
     device : where the batched steps run (e.g. "cuda"); initialisation and the returned models stay on the CPU.
 
     Returns

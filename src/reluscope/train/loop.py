@@ -24,6 +24,7 @@ from torch import nn
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.model import init_model_
+from reluscope.progress import Progress, silent
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.outcome import (chance_accuracy, first_dead_layer, first_nonfinite_layer,
@@ -74,9 +75,9 @@ def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Te
 
 def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
                generators: Sequence[torch.Generator | None], *,
-               progress: Callable[[int], None] | None = None) -> list[tuple[list[dict], dict, dict[int, dict]]]:
+               progress: Progress = silent) -> list[tuple[list[dict], dict, dict[int, dict]]]:
     """Train the K members of ``net`` (already on its device) as ``cfg`` says; member k's mini-batches come from
-    ``generators[k]`` (CPU generators; None: torch's global one). ``progress(step)`` after each step.
+    ``generators[k]`` (CPU generators; None: torch's global one). ``progress(1)`` after each step.
 
     Returns per member ``(history, metrics, snapshots)``; ``net.member(k)`` is the trained member k.
     """
@@ -135,8 +136,7 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
             with torch.no_grad():
                 for p, old in zip(net.parameters(), frozen):
                     p[~alive] = old[~alive]
-        if progress is not None:
-            progress(step)
+        progress(1)
         if step % cfg.eval_every == 0 or step == cfg.steps:
             record(step)
         snapshot(step)
@@ -157,11 +157,11 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
 
 def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
                 generator: torch.Generator | None = None,
-                progress: Callable[[int], None] | None = None, device: str | torch.device = "cpu") -> TrainResult:
+                progress: Progress = silent, device: str | torch.device = "cpu") -> TrainResult:
     """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, schedule, steps, batches, evaluation).
 
-    ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(step)`` is called
-    after each step. ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
+    ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(1)`` is called
+    after each step (``reluscope.progress``). ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
     """
     device = check_device(device)
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)
@@ -179,8 +179,7 @@ def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
 
 
 def fit(cfg: TrainConfig, *, data: Dataset | None = None,
-        progress: Callable[[int], None] | None = None,
-        device: str | torch.device = "cpu") -> tuple[Dataset, TrainResult]:
+        progress: Progress = silent, device: str | torch.device = "cpu") -> tuple[Dataset, TrainResult]:
     """Load the data, build and initialise the model, train it: the whole run for ``cfg``.
 
     One ``torch.Generator`` seeded with ``cfg.seed`` draws the initial weights, then the mini-batches,
