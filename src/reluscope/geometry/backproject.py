@@ -45,7 +45,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.pca import fit_pca
-from reluscope.model.layers import Layer, linear_layers
+from reluscope.model.layers import Layer, forward_layers, linear_layers
 
 VIEWS = ("input", "embedded", "nonzero")
 MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
@@ -211,14 +211,8 @@ def forward64(model: nn.Module, X, depth: int | None = None):
 
     ``z`` (N, d_l) is the pre-activation ``h_{l−1} W_l + b_l`` and ``h = σ(z)`` the activation.
     """
-    lays = linear_layers(model)
-    h = as_points(X, lays[0].linear.in_features)  # (N, n)
-    for lay in lays[:depth]:
-        W = lay.linear.weight.detach().cpu().to(torch.float64).T  # (d_{l-1}, d_l)
-        b = lay.linear.bias
-        z = h @ W if b is None else torch.addmm(b.detach().cpu().to(torch.float64), h, W)  # (N, d_l)
-        h = lay.act(z)  # (N, d_l)
-        yield lay, z, h
+    X = as_points(X, linear_layers(model)[0].linear.in_features)  # (N, n)
+    yield from forward_layers(model, X, depth=depth, dtype=torch.float64)
 
 
 def activations_at(model: nn.Module, X, layers):
