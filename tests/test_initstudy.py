@@ -1,20 +1,29 @@
 """The init study: the 11-layer claims of Task 1, the study directory, the figures, the CLI."""
 
 import csv
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from reluscope.cli import main
-from reluscope.plots.initstudy import plot_activation_histogram, plot_training_curves, plot_variance_by_layer
 from reluscope.probe.stats import QUANTITIES
-from reluscope.studies.initstudy import SCHEMES, InitStudyConfig, run_init_study
-from reluscope.train import fit
+from reluscope.studies.initstudy import SCHEMES, InitStudyConfig, InitStudyResult
+from reluscope.studies.initstudy_dir import init_study_to_dir
+from reluscope.train import TrainConfig, fit
+
+
+def _config(cfg: InitStudyConfig = InitStudyConfig(), **fields) -> InitStudyConfig:
+    """``cfg`` with ``fields`` set: the study's own (depths, schemes, seeds), the others on every run's config."""
+    run = {k: fields.pop(k) for k in list(fields) if k in TrainConfig.__dataclass_fields__}
+    return replace(cfg, base=replace(cfg.base, **run), **fields)
+
 
 @pytest.mark.parametrize("dataset", ["spirals", "moons"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_depth_11_normal_fails_and_he_trains(dataset, seed):
-    cfg = InitStudyConfig(dataset=dataset, steps=600)  # He reaches ≥ 0.97 by step 300 at lr 0.01
+    cfg = _config(dataset=dataset, steps=600)  # He reaches ≥ 0.97 by step 300 at lr 0.01
     _, normal = fit(cfg.train_config(11, "normal", seed))
     m = normal.metrics
     assert m["status"] == "diverged" or m["train_accuracy"] <= m["chance_accuracy"] + 0.1
@@ -27,15 +36,16 @@ def test_depth_11_normal_fails_and_he_trains(dataset, seed):
 @pytest.mark.parametrize("dataset", ["spirals", "moons"])
 def test_depth_3_every_scheme_trains(dataset):
     for scheme in SCHEMES:
-        _, res = fit(InitStudyConfig(dataset=dataset).train_config(3, scheme, 0))
+        _, res = fit(_config(dataset=dataset).train_config(3, scheme, 0))
         assert res.metrics["status"] == "ok", scheme
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     out = tmp_path_factory.mktemp("s") / "study"
-    cfg = InitStudyConfig.quick(depths=(2, 4), schemes=("normal", "he", "lsuv"), seeds=2, steps=15, eval_every=5)
-    return run_init_study(cfg, out), out
+    cfg = _config(InitStudyConfig.quick(), depths=(2, 4), schemes=("normal", "he", "lsuv"), seeds=2, steps=15,
+                  eval_every=5)
+    return init_study_to_dir(cfg, out), out
 
 
 def test_study_directory_has_tables_and_figures(study):
@@ -63,18 +73,50 @@ def test_layer_stats_are_tidy_with_theory_beside_each_measurement(study):
 def test_summary_counts_every_run(study):
     result, _ = study
     rows = result.summary()
-    assert len(rows) == 2 * 3 and all(r["ok"] + r["stalled"] + r["diverged"] == 2 for r in rows)
+    statuses = {r["status"] for r in result.runs}
+    assert len(rows) == 2 * 3 and all(sum(r[s] for s in statuses) == r["runs"] == 2 for r in rows)
     assert set(result.activations) == {"normal", "he"} and len(result.activations["he"]) == 3  # hidden layers
 
 
-def test_plot_functions_draw_on_the_given_axes(study):
+def test_summary_counts_whatever_statuses_the_runs_have():
+    """No fixed list: a status the study has never seen before gets its own column, counted per cell."""
+    cfg = InitStudyConfig(depths=(11,), schemes=("lecun", "he"), seeds=3)
+    statuses = {"lecun": ["collapsed", "collapsed", "ok"], "he": ["ok", "ok", "frozen"]}
+    runs = [dict(scheme=s, depth=11, seed=k, status=status, train_accuracy=0.5, test_accuracy=0.5,
+                 collapsed_layer="layer 9 (16)" if status == "collapsed" else None)
+            for s, seq in statuses.items() for k, status in enumerate(seq)]
+    rows = {r["scheme"]: r for r in InitStudyResult(cfg, runs).summary()}
+    assert {k: rows["lecun"][k] for k in ("collapsed", "frozen", "ok")} == dict(collapsed=2, frozen=0, ok=1)
+    assert {k: rows["he"][k] for k in ("collapsed", "frozen", "ok")} == dict(collapsed=0, frozen=1, ok=2)
+    assert rows["lecun"]["collapsed_layer"] == "layer 9 (16)" and rows["he"]["collapsed_layer"] == ""
+
+
+def test_displays_hold_the_studys_numbers_and_draw_on_the_given_axes(study):
     result, _ = study
+    variance = result.variance(4)
+    he = next(b for b in variance.bands if b.label == "he")
+    measured = np.array([[r["var"] for r in result.layer_stats if r["scheme"] == "he" and r["depth"] == 4
+                          and r["quantity"] == "pre" and r["layer"] == k] for k in range(1, 5)])  # (layers, seeds)
+    np.testing.assert_allclose(he.line, np.sqrt(measured[:, 0] * measured[:, 1]))  # geometric mean of 2 seeds
+    assert (he.lo <= he.line).all() and (he.line <= he.hi).all()
+    accuracy, loss = result.curves()
+    assert [b.label.split()[0] for b in accuracy.bands] == ["normal", "he", "lsuv"]  # the study's order
+    assert (accuracy.metric, loss.metric) == ("train_accuracy", "train_loss") and accuracy.title == "depth 4, spirals"
     fig, axs = plt.subplots(1, 3)
-    assert plot_variance_by_layer(result, 4, ax=axs[0]) is axs[0]
-    assert plot_training_curves(result, 2, ax=axs[1]) is axs[1]
-    assert plot_activation_histogram(result.activations["normal"], ax=axs[2]) is axs[2]
+    assert variance.plot(ax=axs[0]) is axs[0] and accuracy.plot(ax=axs[1]) is axs[1]
+    assert result.histograms()[0].plot(ax=axs[2]) is axs[2]
     assert len(axs[0].lines) == 2 * 3  # measured and theory per scheme
     plt.close(fig)
+
+
+def test_a_curve_label_counts_the_runs_that_did_not_end_ok():
+    cfg = InitStudyConfig(depths=(11,), schemes=("normal",), seeds=2)
+    history = [dict(step=0, train_accuracy=0.5, train_loss=0.7), dict(step=50, train_accuracy=0.9, train_loss=0.2)]
+    runs = [dict(scheme="normal", depth=11, seed=0, status="collapsed"),
+            dict(scheme="normal", depth=11, seed=1, status="ok")]
+    accuracy, _ = InitStudyResult(cfg, runs, histories={("normal", 11, k): history for k in (0, 1)}).curves()
+    assert accuracy.bands[0].label == "normal (1/2 collapsed)"
+    np.testing.assert_array_equal(accuracy.bands[0].line, [0.5, 0.9])
 
 
 def test_cli_writes_the_study(tmp_path, capsys):
@@ -101,6 +143,7 @@ BAD = {
     "unknown scheme": ["--schemes", "he,magic"],
     "bad depths": ["--depths", "3,eleven"],
     "zero seeds": ["--seeds", "0"],
+    "more seeds than there are": ["--seeds", str(2**63)],
     "zero depth": ["--depths", "0"],
     "bad data set": ["--dataset", "nope"],
     "negative lr": ["--lr", "-1"],
@@ -125,7 +168,7 @@ def test_cli_refuses_a_non_empty_out_without_force(tmp_path, capsys):
 
 
 def test_depth_1_has_no_hidden_layer_to_histogram(tmp_path):
-    cfg = InitStudyConfig.quick(depths=(1,), schemes=("normal", "he"), seeds=1, steps=3, n_samples=60)
-    result = run_init_study(cfg, tmp_path / "s")
+    cfg = _config(InitStudyConfig.quick(), depths=(1,), schemes=("normal", "he"), seeds=1, steps=3, n_samples=60)
+    result = init_study_to_dir(cfg, tmp_path / "s")
     assert result.activations == {} and not (tmp_path / "s" / "activation_histograms.png").exists()
     assert (tmp_path / "s" / "variance_by_layer.png").is_file() and len(result.runs) == 2

@@ -17,10 +17,13 @@ from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import render_html
 from reluscope.report.markup import markdown_to_html
-from reluscope.report import task0, task1
+from reluscope.report.config import StudyConfig
+from reluscope.report.study import stages, total_units, write_study
+from reluscope.report.task0 import Task0
+from reluscope.report.task1 import Task1, runs_table
 from reluscope.report.theory import theory_section
 from reluscope.plots.style import plt
-from reluscope.studies.study import StudyConfig, StudyContext, total_units, write_study
+from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
 from reluscope.train import fit
 
 
@@ -68,8 +71,7 @@ def test_every_table_on_the_page_is_written_as_csv(quick):
 def test_the_reported_numbers_are_the_runs_numbers(quick):
     """Retrain the baseline independently with the study's own config: the table shows its loss."""
     cfg = StudyConfig(quick=True, seed=0)
-    ctx = StudyContext(cfg, None, lambda n=1: None)
-    _, result = fit(ctx.train_config(cfg.budget.shallow, "normal"))
+    _, result = fit(cfg.train_config(cfg.budget.shallow, "normal"))
     header, row = _table(quick / "tables" / "task0_baseline.csv")
     assert row[header.index("final train loss")] == f"{result.metrics['final_loss']:.4g}"
     assert row[header.index("test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
@@ -78,9 +80,9 @@ def test_the_reported_numbers_are_the_runs_numbers(quick):
 @pytest.fixture
 def first_stages(monkeypatch):
     """Only Tasks 0 and 1: enough for what a test checks, a third of the quick study's time."""
-    from reluscope.studies import study
+    from reluscope.report import study
 
-    monkeypatch.setattr(study, "stages", lambda: [task0, task1])
+    monkeypatch.setattr(study, "stages", lambda: [Task0(), Task1()])
 
 
 def test_another_seed_changes_the_tables(quick, tmp_path, first_stages):
@@ -103,6 +105,27 @@ def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_st
     write_study(cfg)  # an earlier study in --out is replaced as a whole
     assert not (cfg.out / "figures" / "stale.png").exists()
     assert "mine.csv" in (cfg.out / "report.html").read_text()
+
+
+def test_every_stage_reports_units_and_reads_runs_at_the_budgets_depths():
+    for quick in (True, False):
+        b = StudyConfig(quick=quick).budget
+        for stage in stages():
+            assert stage.units(b) > 0
+            assert {depth for depth, _ in stage.runs(b)} <= {b.shallow, b.deep}
+
+
+def test_the_runs_table_says_where_a_run_collapsed():
+    """A run that learned and lost it shows as collapsed, with its step, its best accuracy and the dead layer."""
+    collapsed = dict(scheme="lecun", depth=11, seed=0, status="collapsed", train_accuracy=0.52, test_accuracy=0.5,
+                     chance_accuracy=0.5, collapsed_at_step=500, best_train_accuracy=0.997, best_step=450,
+                     collapsed_layer="layer 9 (16)", unstable_layer_at_init=None)
+    ok = {**collapsed, "scheme": "he", "status": "ok", "train_accuracy": 1.0, "test_accuracy": 0.99}
+    study = InitStudyResult(InitStudyConfig(depths=(11,), schemes=("lecun", "he"), seeds=1), [collapsed, ok])
+    lecun, he = runs_table(study).rows
+    assert lecun[2] == "collapsed" and "collapsed at step 500" in lecun[5] and "0.997" in lecun[5]
+    assert "450" in lecun[5] and "layer 9 (16)" in lecun[5]
+    assert he[2] == "ok" and he[5] == "—"
 
 
 BAD = {

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from reluscope.plots.style import plt
+from reluscope.progress import Progress
 from reluscope.report.document import Axis, Viewer, option_keys
 
 DPI = 72  # modest: a 6-inch-wide figure is 432 px
@@ -47,7 +48,7 @@ def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True
 
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple[int, ...]], None], *,
                   figsize: tuple[float, float], margins: dict[str, float] | None = None, caption: str = "",
-                  dpi: int = DPI, advance: Callable[[int], None] | None = None,
+                  dpi: int = DPI, advance: Progress | None = None,
                   workers: int = WORKERS) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
 
@@ -86,7 +87,7 @@ def _frame(key: tuple[int, ...]) -> bytes:
     return to_png(fig, dpi=_JOB["dpi"], close=False)
 
 
-def _advanced(png: bytes, advance: Callable[[int], None] | None) -> bytes:
+def _advanced(png: bytes, advance: Progress | None) -> bytes:
     if advance is not None:
         advance(1)
     return png

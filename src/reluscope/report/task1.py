@@ -3,27 +3,23 @@ the measured per-layer moments against theory, and He's scheme fixing it.
 
 The runs are the study's own (``StudyContext.run``: the study's data and seed, snapshots kept), so Task 0's
 baseline is this study's (depth 3, N(0, 1)) run and Task 2 looks at this study's (depth 11, He) run. They are
-gathered into the init study's ``InitStudyResult`` (probe at initialisation beside the theory for the same
-weights, ``reluscope.studies.initstudy.probe_with_theory``) so that its figures draw them.
+gathered into the init study's ``InitStudyResult`` (``InitStudyResult.add``: probed at initialisation beside
+the theory for the same weights), whose displays draw the figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from reluscope.plots.initstudy import curves_figure, histograms_figure, plot_variance_by_layer
+from reluscope.plots.initstudy import row_figure
+from reluscope.progress import Progress
+from reluscope.report.config import Budget
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
 from reluscope.report.figures import render_viewer, to_png
+from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.theory import theory_section
-from reluscope.studies.initstudy import (HISTOGRAM_SCHEMES, InitStudyConfig, InitStudyResult, hidden_activations,
-                                        probe_with_theory)
-
-if TYPE_CHECKING:
-    from reluscope.studies.study import Budget, StudyContext
+from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
+from reluscope.train.outcome import describe
 
 SCHEMES = {"normal": "N(0, 1)", "lecun": "LeCun, Var(W) = 1/n", "he": "He, Var(W) = 2/n"}
 QUANTITIES = {"pre": "Var(z)", "post": "Var(h)", "grad_pre": "Var(∂L/∂z)"}  # probe quantity -> toggle label
@@ -49,43 +45,72 @@ $\\operatorname{Var}(z') = n \\operatorname{Var}(W) E[y^2]$, so $\\operatorname{
 """
 
 
-def runs(b: Budget) -> list[tuple[int, str]]:
-    return [(depth, scheme) for depth in (b.shallow, b.deep) for scheme in SCHEMES]
+class Task1(Stage):
+    """The per-layer moments at initialisation against theory, which runs train, the activations."""
 
+    def runs(self, b: Budget) -> list[tuple[int, str]]:
+        return [(depth, scheme) for depth in (b.shallow, b.deep) for scheme in SCHEMES]
 
-def units(b: Budget) -> int:
-    """One per run probed, per frame of the variance viewer, per static figure."""
-    return len(runs(b)) + len(option_keys(variance_axes((b.shallow, b.deep)))) + 2
+    def units(self, b: Budget) -> int:
+        """One per run probed, per frame of the variance viewer, per static figure."""
+        return len(self.runs(b)) + len(option_keys(variance_axes((b.shallow, b.deep)))) + 2
+
+    def build(self, ctx: StudyContext) -> Part:
+        b = ctx.budget
+        study = init_study(ctx)
+        run = {(r["depth"], r["scheme"]): r for r in study.runs}
+        pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
+        grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
+        blocks = [variance_viewer(study, ctx.advance), moments_table(study, b.shallow), moments_table(study, b.deep),
+                  runs_table(study)]
+        normal, he = run[b.deep, "normal"], run[b.deep, "he"]
+        growth = (pre["normal"][-2]["var"] / pre["normal"][1]["var"]) ** (1 / (b.deep - 3))
+        blocks.append(
+            f"**1.2** With N(0, 1) weights the pre-activation variance grows by a factor of **{growth:.3g}** per "
+            f"layer (measured, layers 2 to {b.deep - 1}; theory $n \\operatorname{{Var}}(W)/2 = {b.run.width / 2:g}$) "
+            f"and reaches **{pre['normal'][-1]['var']:.3g}** at the logits of the {b.deep}-layer network (He: "
+            f"**{pre['he'][-1]['var']:.3g}**); the gradient of the loss at layer 1 has variance "
+            f"**{grad['normal']:.3g}** (He: {grad['he']:.3g}). The {b.deep}-layer N(0, 1) run "
+            f"**{describe(normal)}**, test accuracy {normal['test_accuracy']:.3f}. At depth {b.shallow} the same "
+            f"weights give a logit variance of {_stat(study, 'normal', b.shallow, 'pre')[-1]['var']:.3g}, and that "
+            f"run ends {run[b.shallow, 'normal']['status']}.")
+        blocks.append(
+            f"**1.4** With He's $\\operatorname{{Var}}(W) = 2/n$ the variance stays within a factor "
+            f"**{_spread(pre['he'][:-1]):.3g}** over the hidden layers, and the {b.deep}-layer run ends "
+            f"**{he['status']}** with test accuracy **{he['test_accuracy']:.3f}**. LeCun's $1/n$, right for linear "
+            f"layers, halves the second moment at every ReLU: variance spread {_spread(pre['lecun'][:-1]):.3g}, "
+            f"run {describe(run[b.deep, 'lecun'])}, test accuracy {run[b.deep, 'lecun']['test_accuracy']:.3f}.")
+        blocks.append(Image("task1_training_curves", to_png(row_figure(study.curves(), height=4.5), dpi=84),
+                            f"Training accuracy and loss at depth {b.deep}, one line per scheme."))
+        ctx.advance(1)
+        blocks.append(Image("task1_histograms", to_png(row_figure(study.histograms(), height=4), dpi=84),
+                            f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
+        ctx.advance(1)
+        section = Section("task1", "Task 1 — initialisation of ReLU networks",
+                          QUESTION.replace("{width}", str(b.run.width)), theory_section(1), blocks)
+        summary = [["1.2", f"depth {b.deep}, N(0, 1)",
+                    f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}",
+                    "fails: variance × n/2 per layer"],
+                   ["1.4", f"depth {b.deep}, He", f"{he['status']}, test accuracy {he['test_accuracy']:.3f}",
+                    "trains: variance constant"]]
+        return Part(section, summary)
 
 
 def init_study(ctx: StudyContext) -> InitStudyResult:
     """The study's runs as an ``InitStudyResult``: each probed at initialisation beside the theory.
 
-    An adapter: ``run_init_study`` trains its own runs over seeds ``0 … k−1``, each on its own data; here the
-    runs are the study's (one seed, ``cfg.seed``, one data set), trained once and shared with Task 0, Task 2
-    and the cells. Its config is the runs' own (``StudyContext.train_config``).
+    ``run_init_study`` trains its own runs over seeds, each on its own data; here the runs are the study's (one
+    seed, one data set, the settings of ``StudyConfig.base``), trained once and shared with Task 0, Task 2 and
+    the cells.
     """
-    b, seed = ctx.budget, ctx.cfg.seed
-    t = ctx.train_config(b.deep, "he")  # what every run shares but depth and init
-    cfg = InitStudyConfig(dataset=ctx.data.name, n_samples=t.n_samples, depths=(b.shallow, b.deep),
-                          schemes=tuple(SCHEMES), seeds=1, width=t.width, activation=t.activation,
-                          optimizer=t.optimizer, lr=t.lr, steps=t.steps, eval_every=t.eval_every)
-    X = ctx.data.X_train.astype(np.float32)  # (n_train, 2)
-    rows, stats, histories, activations = [], [], {}, {}
-    for depth in cfg.depths:
-        for scheme in cfg.schemes:
-            result = ctx.run(depth, scheme)
-            initial = result.model_at(0)
-            key = dict(scheme=scheme, depth=depth, seed=seed)
-            stats += probe_with_theory(initial, X, ctx.data.y_train, **key)
-            if depth == cfg.deepest and scheme in HISTOGRAM_SCHEMES:
-                activations[scheme] = hidden_activations(initial, X)
-            m = result.metrics
-            rows.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy", "chance_accuracy",
-                                                     "diverged_at_step", "diverged_layer", "unstable_layer_at_init")}})
-            histories[scheme, depth, seed] = result.history
+    b = ctx.budget
+    study = InitStudyResult(InitStudyConfig(depths=(b.shallow, b.deep), schemes=tuple(SCHEMES), seeds=1,
+                                            base=ctx.cfg.base))
+    for depth in study.config.depths:
+        for scheme in study.config.schemes:
+            study.add(ctx.run(depth, scheme), ctx.data, scheme=scheme, depth=depth, seed=ctx.cfg.seed)
             ctx.advance(1)
-    return InitStudyResult(cfg, rows, stats, histories, activations)
+    return study
 
 
 def _stat(study: InitStudyResult, scheme: str, depth: int, quantity: str) -> list[dict]:
@@ -110,13 +135,15 @@ def moments_table(study: InitStudyResult, depth: int) -> Table:
 
 
 def runs_table(study: InitStudyResult) -> Table:
+    """Every run: its status, accuracies, how it ended (``describe``: where it diverged or collapsed)."""
     rows = [[str(r["depth"]), SCHEMES[r["scheme"]], r["status"], f"{r['train_accuracy']:.3f}",
-             f"{r['test_accuracy']:.3f}", "—" if r["diverged_at_step"] is None else str(r["diverged_at_step"]),
-             r["diverged_layer"] or "—", r["unstable_layer_at_init"] or "—"] for r in study.runs]
-    return Table(["depth", "init", "status", "train accuracy", "test accuracy", "diverged at step",
-                  "first non-finite layer", "first layer with E[z²] off by 100× at init"], rows, name="task1_runs",
-                 caption=f"Every run of Task 1 ({study.config.steps} SGD steps, lr {study.config.lr}, "
-                         f"momentum 0.9, seed {study.runs[0]['seed']}).")
+             f"{r['test_accuracy']:.3f}", "—" if r["status"] == "ok" else describe(r),
+             r["unstable_layer_at_init"] or "—"] for r in study.runs]
+    base = study.config.base
+    return Table(["depth", "init", "status", "train accuracy", "test accuracy", "how it ended",
+                  "first layer with E[z²] off by 100× at init"], rows, name="task1_runs",
+                 caption=f"Every run of Task 1 ({base.steps} SGD steps, lr {base.lr}, momentum {base.momentum}, "
+                         f"seed {base.seed}).")
 
 
 OPTIONS = [*SCHEMES, "all"]  # the variance viewer's init toggle
@@ -129,64 +156,23 @@ def variance_axes(depths: tuple[int, ...]) -> list[Axis]:
             Axis("quantity", "toggle", list(QUANTITIES.values()))]
 
 
-def variance_viewer(study: InitStudyResult, advance: Callable[[int], None]) -> Viewer:
+def variance_viewer(study: InitStudyResult, advance: Progress) -> Viewer:
     """Per-layer variance against theory, one frame per choice of ``variance_axes``."""
-    depths = study.config.depths
+    depths, axes = study.config.depths, variance_axes(study.config.depths)
+    displays = {}  # option indices -> VarianceDisplay
+    for key in option_keys(axes):
+        scheme, depth, quantity = OPTIONS[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
+        displays[key] = study.variance(depth, quantity, schemes=tuple(SCHEMES) if scheme == "all" else (scheme,))
 
     def draw(fig, key):
-        scheme, depth, quantity = OPTIONS[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
-        schemes = tuple(SCHEMES) if scheme == "all" else (scheme,)
-        only = replace(study, config=replace(study.config, schemes=schemes))
-        ax = plot_variance_by_layer(only, depth, quantity=quantity, ax=fig.subplots())
-        ax.set_title(f"depth {depth}: measured (dots) vs theory (dashed)", fontsize=10)
+        ax = displays[key].plot(ax=fig.subplots())
+        ax.set_title(f"depth {displays[key].depth}: measured (dots) vs theory (dashed)", fontsize=10)
 
-    return render_viewer("task1_variance", variance_axes(depths), draw, figsize=(6.4, 4.2),
+    return render_viewer("task1_variance", axes, draw, figsize=(6.4, 4.2),
                          margins=dict(left=0.12, right=0.97, bottom=0.12, top=0.92), dpi=80, advance=advance,
                          caption="Variance per layer at initialisation (log scale), measured on the training points "
                                  "and predicted for the same weights: pre-activations z, activations h, and the "
                                  "gradient of the loss with respect to z.")
-
-
-def build(ctx: StudyContext) -> Part:
-    b = ctx.budget
-    study = init_study(ctx)
-    run = {(r["depth"], r["scheme"]): r for r in study.runs}
-    pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
-    grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
-    blocks = [variance_viewer(study, ctx.advance), moments_table(study, b.shallow), moments_table(study, b.deep),
-              runs_table(study)]
-    normal, he = run[b.deep, "normal"], run[b.deep, "he"]
-    growth = (pre["normal"][-2]["var"] / pre["normal"][1]["var"]) ** (1 / (b.deep - 3))
-    blocks.append(
-        f"**1.2** With N(0, 1) weights the pre-activation variance grows by a factor of **{growth:.3g}** per "
-        f"layer (measured, layers 2 to {b.deep - 1}; theory $n \\operatorname{{Var}}(W)/2 = {b.width / 2:g}$) and "
-        f"reaches **{pre['normal'][-1]['var']:.3g}** at the logits of the {b.deep}-layer network (He: "
-        f"**{pre['he'][-1]['var']:.3g}**); the gradient of the loss at layer 1 has variance "
-        f"**{grad['normal']:.3g}** (He: {grad['he']:.3g}). The {b.deep}-layer N(0, 1) run ends "
-        f"**{normal['status']}**"
-        + (f" at step {normal['diverged_at_step']} ({normal['diverged_layer']})" if normal["diverged_at_step"]
-           else "") + f", test accuracy {normal['test_accuracy']:.3f}. At depth {b.shallow} the same weights give "
-        f"a logit variance of {_stat(study, 'normal', b.shallow, 'pre')[-1]['var']:.3g}, and that run ends "
-        f"{run[b.shallow, 'normal']['status']}.")
-    blocks.append(
-        f"**1.4** With He's $\\operatorname{{Var}}(W) = 2/n$ the variance stays within a factor "
-        f"**{_spread(pre['he'][:-1]):.3g}** over the hidden layers, and the {b.deep}-layer run ends "
-        f"**{he['status']}** with test accuracy **{he['test_accuracy']:.3f}**. LeCun's $1/n$, right for linear "
-        f"layers, halves the second moment at every ReLU: variance spread {_spread(pre['lecun'][:-1]):.3g}, "
-        f"run {run[b.deep, 'lecun']['status']}, test accuracy {run[b.deep, 'lecun']['test_accuracy']:.3f}.")
-    blocks.append(Image("task1_training_curves", to_png(curves_figure(study), dpi=84),
-                        f"Training accuracy and loss at depth {b.deep}, one line per scheme."))
-    ctx.advance(1)
-    blocks.append(Image("task1_histograms", to_png(histograms_figure(study), dpi=84),
-                        f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
-    ctx.advance(1)
-    section = Section("task1", "Task 1 — initialisation of ReLU networks", QUESTION.replace("{width}", str(b.width)),
-                      theory_section(1), blocks)
-    summary = [["1.2", f"depth {b.deep}, N(0, 1)",
-                f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}", "fails: variance × n/2 per layer"],
-               ["1.4", f"depth {b.deep}, He", f"{he['status']}, test accuracy {he['test_accuracy']:.3f}",
-                "trains: variance constant"]]
-    return Part(section, summary)
 
 
 def _spread(rows: list[dict]) -> float:

@@ -3,16 +3,9 @@
 For every run the network is probed at initialisation (``reluscope.probe.stats.probe`` on the training
 points, gradients of the cross-entropy included) and the measured per-layer moments are set beside the
 theory for the same realised weights (``reluscope.probe.theory.predict``); then it is trained and its outcome
-kept. ``run_init_study`` returns everything as data (``InitStudyResult``); with ``out`` it also writes::
-
-    OUT/config.json               the InitStudyConfig
-    OUT/runs.csv                  one row per run: status, accuracies, where it diverged / blew up
-    OUT/summary.csv, summary.md   one row per depth × scheme, aggregated over seeds
-    OUT/layer_stats.csv           tidy: run × layer × quantity, measured and theory columns
-    OUT/curves.csv                the training histories
-    OUT/variance_by_layer.png     measured pre-activation variance per layer vs theory, one panel per depth
-    OUT/training_curves.png       train accuracy and loss per scheme at the deepest depth
-    OUT/activation_histograms.png per-layer activations at init, normal vs he, deepest depth (if > 1)
+kept. ``run_init_study`` returns everything as data (``InitStudyResult``), whose ``variance``, ``curves`` and
+``histograms`` compute the figures' displays (``reluscope.plots.initstudy``);
+``reluscope.studies.initstudy_dir`` writes the study directory.
 
 Why the defaults: SGD with momentum 0.9, lr 0.01, 1500 full-batch steps, width 32. With N(0, 1) weights a
 ReLU layer multiplies the second moment by ``n·Var(W)/2 = 16``, so at depth 11 the logits' variance is about
@@ -23,53 +16,47 @@ keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
-from reluscope.data import load_dataset
+from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError, refuse_repeats
 from reluscope.model.init import check_init
-from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv, write_json
-from reluscope.plots.initstudy import curves_figure, histograms_figure, variance_figure
-from reluscope.plots.style import save
+from reluscope.plots.initstudy import CurvesDisplay, HistogramDisplay, VarianceDisplay
 from reluscope.probe.stats import capture, probe, table
 from reluscope.probe.theory import LayerMoments, predict
-from reluscope.train import TrainConfig
+from reluscope.progress import Progress, silent
+from reluscope.train import TrainConfig, TrainResult
 from reluscope.train.ensemble import train_ensemble
 
 SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
+CURVES = ("train_accuracy", "train_loss")  # the history columns drawn over training
 
 
 @dataclass
 class InitStudyConfig:
-    """What the study runs: every depth × scheme × seed is one training run."""
+    """What the study runs: every depth × scheme × seed is one training run with the settings of ``base``."""
 
-    dataset: str = "spirals"  # built-in name or CSV path
-    n_samples: int = 1000  # points generated
     depths: tuple[int, ...] = (3, 11)  # numbers of linear layers
     schemes: tuple[str, ...] = SCHEMES  # names in reluscope.model.INITS
-    seeds: int = 5  # seeds 0 .. seeds-1 (data, init, batches)
-    width: int = 32  # hidden width
-    activation: str = "relu"
-    optimizer: str = "sgd"  # with momentum 0.9
-    lr: float = 0.01  # the study's learning rate (see the module docstring)
-    steps: int = 1500  # full-batch steps per run
-    eval_every: int = 25  # history row every this many steps
+    seeds: int = 5  # seeds base.seed … base.seed + seeds − 1 (data, init, batches)
+    # data set, points, width, activation, optimizer, lr, steps, eval_every of every run (depth, init, seed per run)
+    base: TrainConfig = field(default_factory=lambda: TrainConfig(lr=0.01, steps=1500, eval_every=25))
 
     @classmethod
-    def quick(cls, **overrides) -> "InitStudyConfig":
-        """The small version for the report and the tests: 2 seeds, 300 steps, 500 points."""
-        return cls(**{**dict(seeds=2, steps=300, n_samples=500, eval_every=20), **overrides})
+    def quick(cls) -> "InitStudyConfig":
+        """The small version: 2 seeds, 300 steps, 500 points."""
+        return cls(seeds=2, base=replace(cls().base, steps=300, n_samples=500, eval_every=20))
 
     def train_config(self, depth: int, scheme: str, seed: int) -> TrainConfig:
-        return TrainConfig(dataset=self.dataset, n_samples=self.n_samples, depth=depth, width=self.width,
-                           activation=self.activation, init=scheme, optimizer=self.optimizer, lr=self.lr,
-                           steps=self.steps, eval_every=self.eval_every, seed=seed)
+        return replace(self.base, depth=depth, init=scheme, seed=seed)
+
+    @property
+    def seed_values(self) -> range:
+        return range(self.base.seed, self.base.seed + self.seeds)
 
     def validate(self) -> "InitStudyConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
@@ -82,7 +69,8 @@ class InitStudyConfig:
         for scheme in self.schemes:
             check_init(scheme)
         for depth in self.depths:
-            self.train_config(depth, self.schemes[0], 0).validate()
+            for seed in (self.seed_values[0], self.seed_values[-1]):  # TrainConfig bounds every seed
+                self.train_config(depth, self.schemes[0], seed).validate()
         return self
 
     @property
@@ -92,29 +80,59 @@ class InitStudyConfig:
 
 @dataclass
 class InitStudyResult:
-    """Everything the study measured, as data (the figures are drawn from it)."""
+    """Everything the study measured, as data; the figures' displays are computed from it."""
 
     config: InitStudyConfig
-    runs: list[dict]  # one per run: scheme, depth, seed, status, accuracies, diverged_*, unstable_layer_at_init
-    layer_stats: list[dict]  # tidy: scheme, depth, seed, layer, quantity, measured stats, theory_{mean,var,m2}
-    histories: dict[tuple[str, int, int], list[dict]]  # (scheme, depth, seed) -> training history rows
-    activations: dict[str, list[np.ndarray]] = field(default_factory=dict)  # scheme -> per layer h at init
+    runs: list[dict] = field(default_factory=list)  # one per run: scheme, depth, seed, then the run's metrics
+    layer_stats: list[dict] = field(default_factory=list)  # tidy: scheme, depth, seed, layer, quantity, stats, theory_*
+    histories: dict[tuple[str, int, int], list[dict]] = field(default_factory=dict)  # (scheme, depth, seed) -> rows
+    activations: dict[str, list[np.ndarray]] = field(default_factory=dict)  # scheme -> per hidden layer h at init
+
+    def add(self, run: TrainResult, data: Dataset, *, scheme: str, depth: int, seed: int) -> None:
+        """Keep one trained run: its initial network probed on ``data``'s training points beside the theory, its
+        metrics and history, and (first seed, deepest depth, ``HISTOGRAM_SCHEMES``) its hidden activations."""
+        initial = run.model_at(0)
+        X = data.X_train.astype(np.float32)  # (n_train, 2)
+        key = dict(scheme=scheme, depth=depth, seed=seed)
+        self.layer_stats += probe_with_theory(initial, X, data.y_train, **key)
+        if seed == self.config.base.seed and depth == self.config.deepest > 1 and scheme in HISTOGRAM_SCHEMES:
+            self.activations[scheme] = hidden_activations(initial, X)  # only a net with hidden layers
+        self.runs.append({**key, **run.metrics})
+        self.histories[scheme, depth, seed] = run.history
 
     def summary(self) -> list[dict]:
-        """One row per depth × scheme: status counts and accuracies over seeds, the typical failing layer."""
+        """One row per depth × scheme: the count of runs by every status that occurs in the study, the
+        accuracies over seeds, the typical layer that blew up at init, diverged or collapsed."""
+        statuses = sorted({r["status"] for r in self.runs})
         rows = []
         for depth in self.config.depths:
             for scheme in self.config.schemes:
                 runs = [r for r in self.runs if r["depth"] == depth and r["scheme"] == scheme]
                 status = Counter(r["status"] for r in runs)
                 train = np.array([r["train_accuracy"] for r in runs])
-                rows.append(dict(depth=depth, scheme=scheme, runs=len(runs), ok=status["ok"],
-                                 stalled=status["stalled"], diverged=status["diverged"],
+                rows.append(dict(depth=depth, scheme=scheme, runs=len(runs), **{s: status[s] for s in statuses},
                                  train_accuracy=float(train.mean()), train_accuracy_min=float(train.min()),
                                  test_accuracy=float(np.mean([r["test_accuracy"] for r in runs])),
-                                 unstable_layer_at_init=_most_common(r["unstable_layer_at_init"] for r in runs),
-                                 diverged_layer=_most_common(r["diverged_layer"] for r in runs)))
+                                 **{k: _most_common(r.get(k) for r in runs)
+                                    for k in ("unstable_layer_at_init", "diverged_layer", "collapsed_layer")}))
         return rows
+
+    def variance(self, depth: int, quantity: str = "pre", schemes: tuple[str, ...] | None = None) -> VarianceDisplay:
+        """Measured vs predicted variance per layer at ``depth`` (every scheme of the study, or ``schemes``)."""
+        return VarianceDisplay.from_layer_stats(self.layer_stats, depth=depth, quantity=quantity,
+                                                schemes=self.config.schemes if schemes is None else schemes)
+
+    def curves(self) -> list[CurvesDisplay]:
+        """Each of ``CURVES`` over training at the deepest depth, one line per scheme."""
+        return [CurvesDisplay.from_histories(self.histories, self.runs, depth=self.config.deepest, metric=metric,
+                                             schemes=self.config.schemes, dataset=self.config.base.dataset)
+                for metric in CURVES]
+
+    def histograms(self) -> list[HistogramDisplay]:
+        """Activations at init per hidden layer, deepest depth, first seed: one display per compared scheme."""
+        return [HistogramDisplay.from_activations(values, title=f"{scheme}: activations at init, depth "
+                                                                f"{self.config.deepest}")
+                for scheme, values in self.activations.items()]
 
 
 def _most_common(values) -> str:
@@ -139,39 +157,21 @@ def probe_with_theory(model, X: np.ndarray, y: np.ndarray, **columns) -> list[di
             for row in table(stats, **columns)]
 
 
-def run_init_study(cfg: InitStudyConfig, out: str | Path | None = None, *, force: bool = False,
-                   progress: Callable[[], None] | None = None) -> InitStudyResult:
-    """Run every depth × scheme × seed of ``cfg``; with ``out`` write the study directory atomically.
+def run_init_study(cfg: InitStudyConfig, *, progress: Progress = silent) -> InitStudyResult:
+    """Run every depth × scheme × seed of ``cfg`` and return what was measured.
 
     For each seed and depth the schemes train together as one ensemble (``train_ensemble``: one batched
-    matmul per layer; member k is what ``fit`` would train alone). ``progress()`` is called after each run.
+    matmul per layer; member k is what ``fit`` would train alone). ``progress(1)`` after each run kept.
     """
     cfg.validate()
-    if out is not None:
-        prepare_out_dir(out, force=force)
-    runs, layer_stats, histories, activations = [], [], {}, {}
-    for seed in range(cfg.seeds):
-        data = load_dataset(cfg.dataset, cfg.n_samples, random_state=seed)
-        X = data.X_train.astype(np.float32)  # (n_train, 2)
+    result = InitStudyResult(cfg)
+    for seed in cfg.seed_values:
+        data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=seed)
         for depth in cfg.depths:
             configs = [cfg.train_config(depth, scheme, seed) for scheme in cfg.schemes]
-            results = train_ensemble(configs, data)
-            for scheme, res in zip(cfg.schemes, results):
-                initial = res.model_at(0)
-                key = dict(scheme=scheme, depth=depth, seed=seed)
-                layer_stats += probe_with_theory(initial, X, data.y_train, **key)
-                if seed == 0 and depth == cfg.deepest > 1 and scheme in HISTOGRAM_SCHEMES:  # has hidden layers
-                    activations[scheme] = hidden_activations(initial, X)
-                m = res.metrics
-                runs.append({**key, **{k: m[k] for k in ("status", "train_accuracy", "test_accuracy",
-                                                         "chance_accuracy", "diverged_at_step", "diverged_layer",
-                                                         "unstable_layer_at_init")}})
-                histories[scheme, depth, seed] = res.history
-                if progress is not None:
-                    progress()
-    result = InitStudyResult(cfg, runs, layer_stats, histories, activations)
-    if out is not None:
-        write_study(result, out)
+            for scheme, run in zip(cfg.schemes, train_ensemble(configs, data)):
+                result.add(run, data, scheme=scheme, depth=depth, seed=seed)
+                progress(1)
     return result
 
 
@@ -181,32 +181,3 @@ def hidden_activations(model, X: np.ndarray) -> list[np.ndarray]:
     with capture(model) as rec:
         model(torch.as_tensor(X))
     return [h.flatten().numpy().copy() for h in rec.post[:-1]]
-
-
-def _markdown(rows: list[dict]) -> str:
-    def cell(v):
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(cell(r[k]) for k in head) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_study(result: InitStudyResult, out: str | Path) -> Path:
-    """Write the study directory (tables and figures) atomically."""
-    cfg = result.config
-    with atomic_dir(out) as tmp:
-        write_json(tmp / "config.json", asdict(cfg))
-        write_csv(tmp / "runs.csv", result.runs)
-        summary = result.summary()
-        write_csv(tmp / "summary.csv", summary)
-        (tmp / "summary.md").write_text(f"Init study on {cfg.dataset}, width {cfg.width}, {cfg.optimizer} lr "
-                                        f"{cfg.lr}, {cfg.steps} steps, {cfg.seeds} seeds\n\n" + _markdown(summary))
-        write_csv(tmp / "layer_stats.csv", result.layer_stats)
-        write_csv(tmp / "curves.csv", [{"scheme": s, "depth": d, "seed": k, **row}
-                                       for (s, d, k), rows in result.histories.items() for row in rows])
-        save(variance_figure(result), tmp / "variance_by_layer.png")
-        save(curves_figure(result), tmp / "training_curves.png")
-        if result.activations:
-            save(histograms_figure(result), tmp / "activation_histograms.png")
-    return Path(out)

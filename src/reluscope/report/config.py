@@ -1,0 +1,73 @@
+"""What ``reluscope study`` is asked for (``StudyConfig``) and how big it is (``Budget``).
+
+One ``TrainConfig`` (``Budget.run``) holds the settings every run of the study shares; the study sets its data
+set and seed (``StudyConfig.base``), and each stage the depth and the init of the runs it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reluscope.data import DATASETS, is_csv
+from reluscope.errors import ReluscopeError
+from reluscope.train import TrainConfig
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How big a study is: the full one answers the sheet, the quick one checks the pipeline end to end."""
+
+    run: TrainConfig  # every run's points, width, steps and snapshots (full-batch SGD at TrainConfig's lr)
+    grid: int  # points per side of the decision-boundary grids
+    pixels: int  # pixels per side of the decision-cell images (one activation pattern per pixel centre)
+    warp_grid: int  # grid points per side carried back by the back-projection (drawn as warped lines)
+    exact_final: bool  # also count the trained network's cells exactly (seconds: tens of thousands of cells)
+    shallow: int = 3  # the sheet's first depth (linear layers)
+    deep: int = 11  # the depth at which N(0, 1) fails
+
+    @property
+    def frames(self) -> int:
+        """Training steps a slider offers: the snapshots, evenly spaced, step 0 and the last included."""
+        return self.run.snapshots + 1
+
+
+FULL = Budget(TrainConfig(n_samples=1000, steps=3000, snapshots=6), grid=140, pixels=180, warp_grid=40,
+              exact_final=True)
+QUICK = Budget(TrainConfig(n_samples=300, steps=300, snapshots=2), grid=50, pixels=80, warp_grid=20,
+               exact_final=False)
+
+
+@dataclass
+class StudyConfig:
+    """What ``reluscope study`` was asked for."""
+
+    dataset: str = "spirals"  # built-in name or a CSV path
+    seed: int = 0  # data, split, initial weights and batches of every run
+    quick: bool = False  # the small budget (pipeline check, ~seconds)
+    out: Path = Path("out/study")  # study directory: report.html, figures/, tables/, study.json
+
+    @property
+    def budget(self) -> Budget:
+        return QUICK if self.quick else FULL
+
+    @property
+    def base(self) -> TrainConfig:
+        """Every run's settings: the budget's, on this study's data set and seed."""
+        return replace(self.budget.run, dataset=self.dataset, seed=self.seed)
+
+    def train_config(self, depth: int, init: str) -> TrainConfig:
+        """The run at ``depth`` with ``init``."""
+        return replace(self.base, depth=depth, init=init)
+
+    def validate(self) -> "StudyConfig":
+        """Raise ``ReluscopeError`` for an unknown data set or a missing CSV; return self."""
+        if is_csv(self.dataset):
+            if not Path(self.dataset).is_file():
+                raise ReluscopeError(f"data set file not found: {self.dataset}")
+        elif self.dataset not in DATASETS:
+            raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
+                                 "or a .csv path")
+        if self.seed < 0:
+            raise ReluscopeError(f"seed must be 0 or more, got {self.seed}")
+        return self
