@@ -114,7 +114,7 @@ def snap_run(tmp_path_factory):
 def test_animation_says_how_many_frames(snap_run, tmp_path, capsys, command):
     assert main([command, str(snap_run), "--animate", "--out", str(tmp_path / "a")]) == 0
     name = "backprojection.gif" if command == "backproject" else "cells.gif"
-    assert capsys.readouterr().err.splitlines()[0] == f"{name}: 4 frames to draw"  # steps 0, 2, 4, 6
+    assert f"{name}: 4 frames to draw" in capsys.readouterr().err.splitlines()  # steps 0, 2, 4, 6
 
 
 @pytest.mark.parametrize("command", ["backproject", "regions"])

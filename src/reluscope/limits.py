@@ -18,7 +18,7 @@ import os
 from reluscope.errors import ReluscopeError
 
 MEMORY_SHARE = 0.8  # a job may plan for this share of the memory available when it starts
-MAX_FLOPS = 1e15  # training work refused above this: about a day of small matrix products on one CPU core
+MAX_FLOPS = 1e14  # training work refused above this: 2 h at the 1.3e10 flop/s a 3×256 MLP reached on this CPU
 
 
 def available_memory() -> int:
@@ -63,7 +63,7 @@ def _bytes(n: float) -> str:
 
 def _count(n: float) -> str:
     n = _float(n)
-    return f"{n:.3g}" if n >= 1e4 or not math.isfinite(n) else f"{n:.0f}"
+    return f"{n:.3g}" if n >= 1e7 or not math.isfinite(n) else f"{n:.0f}"
 
 
 def _float(n) -> float:

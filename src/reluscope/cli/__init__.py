@@ -17,6 +17,8 @@ from reluscope.errors import ReluscopeError
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``reluscope`` console script; returns the exit code."""
     try:
+        if argv is not None and any("\x00" in str(a) for a in argv):  # only in-process: argv cannot hold NUL
+            raise ReluscopeError("an argument contains a NUL byte")
         app.main(args=argv, prog_name="reluscope", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
         click.echo(e.ctx.get_help())

@@ -10,8 +10,10 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
+from reluscope.limits import MAX_FLOPS, check_work
 from reluscope.studies.initstudy import InitStudyConfig
 from reluscope.studies.initstudy_dir import init_study_to_dir
+from reluscope.train.budget import run_work
 
 _D = InitStudyConfig()
 _B = _D.base
@@ -39,6 +41,9 @@ def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_
     options = dict(depths=None if depths is None else tuple(parse_values(depths, int, "depths")),
                    schemes=None if schemes is None else tuple(s.strip() for s in schemes.split(",")), seeds=seeds)
     cfg = replace(base, base=replace(base.base, **given(run)), **given(options)).validate()
+    runs = len(cfg.schemes) * cfg.seeds
+    check_work(runs * sum(run_work(cfg.train_config(d, cfg.schemes[0], cfg.base.seed)) for d in cfg.depths),
+               MAX_FLOPS, f"an init study of {runs * len(cfg.depths)} runs")
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = init_study_to_dir(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]

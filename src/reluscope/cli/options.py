@@ -6,17 +6,26 @@ import numpy as np
 
 from reluscope.errors import ReluscopeError
 
+MAX_VALUES = 10_000  # values on one axis of a grid: more than any grid that can be trained
+
 
 def parse_values(text: str, kind: type, name: str) -> list:
-    """``"1,2,5"`` → [1, 2, 5]; ``"0.5:4:8"`` → 8 values from 0.5 to 4 (``np.linspace``)."""
+    """``"1,2,5"`` → [1, 2, 5]; ``"0.5:4:8"`` → 8 values from 0.5 to 4 (``np.linspace``); at most
+    ``MAX_VALUES`` of them."""
     try:
         if ":" in text:
             start, stop, num = text.split(":")
-            values = np.linspace(float(start), float(stop), int(num)).tolist()
+            ends, num = [float(start), float(stop)], int(num)
         else:
             values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise ReluscopeError(f"--{name}: expected 'a,b,c' or 'start:stop:count', got {text!r}") from None
+    if ":" in text:
+        if not 1 <= num <= MAX_VALUES:
+            raise ReluscopeError(f"--{name}: the count must be 1 … {MAX_VALUES}, got {num}")
+        values = np.linspace(*ends, num).tolist() if np.isfinite(ends).all() else ends  # the caller refuses ±inf
+    if len(values) > MAX_VALUES:
+        raise ReluscopeError(f"--{name}: {len(values)} values, more than the limit of {MAX_VALUES}")
     if kind is int:
         if not all(float(v).is_integer() for v in values):  # NaN and ±inf are not whole numbers either
             raise ReluscopeError(f"--{name}: expected whole numbers, got {text!r}")

@@ -20,19 +20,22 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 from pathlib import Path
 
 from reluscope.errors import ReluscopeError, refuse_repeats
-from reluscope.outputs import atomic_file, write_json
+from reluscope.limits import MAX_FLOPS, check_work
+from reluscope.outputs import atomic_file, check_writable, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
+from reluscope.progress import Progress, silent
 from reluscope.studies.raymap import RayOptions, ray_map
 from reluscope.studies.store import ERROR, KEY, RunStore, read_rows
 from reluscope.studies.sweeptask import SweepTask, train_task
+from reluscope.train.budget import run_work
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 
@@ -69,6 +72,9 @@ class SweepConfig:
         for d in self.datasets:
             for depth in self.depths:
                 replace(self.base, dataset=d, depth=depth).validate()
+        members = len(self.sigma_w2) * len(self.sigma_b2) * self.seeds  # one ensemble per data set and depth
+        work = len(self.datasets) * sum(run_work(replace(self.base, depth=d), members=members) for d in self.depths)
+        check_work(work, MAX_FLOPS, f"a sweep of {members * len(self.datasets) * len(self.depths)} runs")
         return self
 
     @classmethod
@@ -132,13 +138,13 @@ def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False, chunk
     return len(plan(cfg, set() if force else finished(out), chunk=chunk)) * cfg.base.steps
 
 
-def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progress: Callable[[int], None] | None = None,
+def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progress: Progress = silent,
               device: str = "cpu", chunk: int | None = None, ray: RayOptions | None = None) -> SweepResult:
     """Train every run of ``cfg`` not yet finished in ``OUT``, storing rows as ensembles finish; export
     ``runs.csv``; draw the figure.
 
-    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(n)`` is called with the number of
-    units (``total_units``) done since its last call; ``device`` is where the ensembles train ("cuda": on
+    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(n)``: n more units of ``total_units``
+    done (``reluscope.progress``; on Ray a task's steps all at once when it finishes); ``device`` is where the ensembles train ("cuda": on
     Ray, each task reserves a GPU unless ``ray.num_gpus`` says otherwise); ``chunk`` caps the runs per
     ensemble; ``ray`` runs the ensembles as Ray tasks (None: one after another in this process).
 
@@ -163,7 +169,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
                     else:
                         store.add(result)
                         trained += len(result)
-                    if ray is not None and progress:
+                    if ray is not None:
                         progress(cfg.base.steps)
         finally:
             store.export_csv(out / TABLE)
@@ -182,13 +188,11 @@ def export_csv(out: str | Path) -> Path:
         return store.export_csv(out / TABLE)
 
 
-def _local(tasks: Iterable[SweepTask], progress: Callable[[int], None] | None
-           ) -> Iterator[tuple[SweepTask, list[dict] | Exception]]:
+def _local(tasks: Iterable[SweepTask], progress: Progress) -> Iterator[tuple[SweepTask, list[dict] | Exception]]:
     """The local backend: each task in this process, in order; a task that raises yields its exception."""
-    step = None if progress is None else (lambda _: progress(1))
     for task in tasks:
         try:
-            rows = train_task(task, step)
+            rows = train_task(task, progress)
         except Exception as e:  # recorded as the task's error rows; KeyboardInterrupt stops the sweep
             yield task, e
         else:
@@ -222,7 +226,7 @@ def open_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False) -> Pat
     runs were trained with other base settings unless ``force``, which deletes its runs. A sweep with a
     ``runs.csv`` and no store yet has its rows imported into a new store."""
     cfg.validate()
-    out = Path(out)
+    out = check_writable(out, replace=False)
     if out.exists() and not out.is_dir():
         raise ReluscopeError(f"--out {out} exists and is not a directory")
     meta = out / "sweep.json"

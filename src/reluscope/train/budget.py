@@ -7,26 +7,46 @@ For an MLP on 2D points with ``depth`` linear layers of ``width`` units and ``k`
 A run keeps about ``4 + S`` copies of the parameters (weights, gradients, two optimizer buffers, ``S``
 snapshots) and, per step, about four ``(batch, width)`` float32 arrays per layer for autograd; the data and
 the full-batch evaluations add ``n·width`` floats. Work: a step costs ``6·P`` floating-point operations per
-point of the batch (forward 2, backward 4) plus a per-layer overhead of ``LAYER_OVERHEAD`` operations'
-worth of time (a Python call per module), and every ``eval_every`` steps two passes over all ``n`` points.
+point of the batch (forward 2, backward 4) plus ``LAYER_OVERHEAD`` operations' worth of time per layer (the
+modules' calls); every ``eval_every`` steps two forward passes over all ``n`` points cost ``2·P·n`` each plus
+the overhead; building the network costs the overhead once per layer.
 """
 
 from __future__ import annotations
 
+from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_FLOPS, check_memory, check_work
 
 FLOAT = 4  # bytes per float32
-LAYER_OVERHEAD = 1e5  # operations' worth of time per layer and step (a module call takes ~10 µs)
+LAYER_OVERHEAD = 1e7  # operations' worth of time per layer and step: ~1 ms measured (depth 200, width 1)
+MAX_DEPTH = 10_000  # linear layers: building one takes ~0.3 ms, a step through it ~1 ms (measured)
 
 
 def check_run_budget(cfg, n_classes: int = 2) -> None:
-    """Raise ``ReluscopeError`` if the run ``cfg`` (a validated ``TrainConfig``) cannot fit in memory or
-    would take more than ``MAX_FLOPS``; ``n_samples`` stands for the number of points."""
+    """Raise ``ReluscopeError`` if the run ``cfg`` (a validated ``TrainConfig``) has more than ``MAX_DEPTH``
+    layers, cannot fit in memory or would take more than ``MAX_FLOPS``; ``n_samples`` stands for the number
+    of points."""
     w, depth, n = cfg.width, cfg.depth, cfg.n_samples
-    params = 3 * n_classes if depth == 1 else 3 * w + (depth - 2) * (w + 1) * w + (w + 1) * n_classes
+    if depth > MAX_DEPTH:
+        raise ReluscopeError(f"depth {depth} is more than the limit of {MAX_DEPTH} linear layers")
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
-    memory = FLOAT * (params * (4 + cfg.n_snapshots) + 4 * batch * depth * w + 2 * n * w) + 8 * 8 * n
-    check_memory(memory, f"a {depth}-layer MLP of width {w} on {n} points")
-    step = 6 * params * batch + LAYER_OVERHEAD * depth
-    evaluation = 2 * 2 * params * n * (cfg.steps // cfg.eval_every + 1)
-    check_work(cfg.steps * step + evaluation, MAX_FLOPS, f"{cfg.steps} steps of a {depth}-layer MLP of width {w}")
+    memory = FLOAT * (parameters(cfg, n_classes) * (4 + cfg.n_snapshots) + 4 * batch * depth * w + 2 * n * w)
+    check_memory(memory + 8 * 8 * n, f"a {depth}-layer MLP of width {w} on {n} points")
+    check_work(run_work(cfg, n_classes), MAX_FLOPS, f"{cfg.steps} steps of a {depth}-layer MLP of width {w} on "
+               f"{n} points")
+
+
+def parameters(cfg, n_classes: int = 2) -> int:
+    """``P``, the MLP's parameter count (above)."""
+    w = cfg.width
+    return 3 * n_classes if cfg.depth == 1 else 3 * w + (cfg.depth - 2) * (w + 1) * w + (w + 1) * n_classes
+
+
+def run_work(cfg, n_classes: int = 2, members: int = 1) -> float:
+    """The estimated floating-point operations (and their equivalent in overhead) of the run ``cfg``, or of
+    ``members`` such runs trained together as one ensemble (which pays the per-layer overhead once)."""
+    params, depth, n = parameters(cfg, n_classes), cfg.depth, cfg.n_samples
+    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
+    evaluations = 2 * (cfg.steps // cfg.eval_every + 1)
+    flops = cfg.steps * 6 * params * batch + evaluations * 2 * params * n
+    return members * flops + (cfg.steps + evaluations + 1) * LAYER_OVERHEAD * depth

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,32 +75,91 @@ def save_run(out: str | Path, cfg: TrainConfig, data: Dataset, result: TrainResu
 def load_run(path: str | Path) -> Run:
     """Read a run directory written by ``save_run`` (``reluscope train``).
 
+    Every file is checked against the others before a model is built: ``config.json`` must be a JSON object
+    whose depth and width match the layers in ``model.pt``, ``data.npz`` must hold (n, 2) finite points with
+    labels 0 … k−1 for the k logits of the last layer, and every snapshot must have the model's shapes.
+
     Raises
     ------
     ReluscopeError
-        If ``path`` is not a directory or lacks one of the run files.
+        If ``path`` is not a directory, lacks one of the run files, or a file is unreadable or does not fit.
     """
     path = Path(path)
-    if not path.is_dir():
-        raise ReluscopeError(f"run directory not found: {path}")
-    missing = [f for f in REQUIRED if not (path / f).is_file()]
+    try:
+        if not path.is_dir():
+            raise ReluscopeError(f"run directory not found: {path}")
+        missing = [f for f in REQUIRED if not (path / f).is_file()]
+    except OSError as e:
+        raise ReluscopeError(f"run directory {path}: {e.strerror or e}") from None
     if missing:
         raise ReluscopeError(f"{path} is not a run directory (missing {', '.join(missing)})")
     try:
-        cfg = TrainConfig.from_dict(json.loads((path / "config.json").read_text()))
-        metrics = json.loads((path / "metrics.json").read_text())
+        cfg = TrainConfig.from_dict(_json_object(path / "config.json"))
+        metrics = _json_object(path / "metrics.json")
         with (path / "history.csv").open() as fh:
             history = [{k: float(v or "nan") for k, v in row.items()} for row in csv.DictReader(fh)]
-        npz = np.load(path / "data.npz")
-        data = Dataset(str(npz["name"]), npz["X_train"], npz["y_train"], npz["X_test"], npz["y_test"],
-                       Standardizer(npz["mean"], npz["std"]))
+        with np.load(path / "data.npz") as npz:
+            data = _dataset(npz)
+        state = _state_dict(torch.load(path / "model.pt", weights_only=True), "model.pt")
+        _check_layers(cfg, data, state)
         model = cfg.architecture(data.n_classes)
-        model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
+        model.load_state_dict(state)
         snap_file = path / "snapshots.pt"
         snapshots = torch.load(snap_file, weights_only=True) if snap_file.is_file() else {}
-    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
-        raise ReluscopeError(f"{path}: unreadable run directory ({e})") from None
+        if not isinstance(snapshots, dict) or not all(isinstance(k, int) for k in snapshots):
+            raise ReluscopeError("snapshots.pt is not a {step: state_dict} mapping")
+        shapes = {k: v.shape for k, v in state.items()}
+        for step, snap in snapshots.items():
+            if {k: v.shape for k, v in _state_dict(snap, f"snapshots.pt (step {step})").items()} != shapes:
+                raise ReluscopeError(f"snapshots.pt: step {step} does not have model.pt's parameters")
+    except UNREADABLE as e:
+        raise ReluscopeError(f"{path}: unreadable run directory ({' '.join(str(e).split())[:300]})") from None
     return Run(path, cfg, metrics, history, data, model.eval(), snapshots)
+
+
+UNREADABLE = (OSError, ValueError, KeyError, IndexError, RuntimeError, TypeError, AttributeError, EOFError,
+              csv.Error, pickle.UnpicklingError, zipfile.BadZipFile)  # what a damaged run file raises when read
+
+
+def _json_object(path: Path) -> dict:
+    obj = json.loads(path.read_text())
+    if not isinstance(obj, dict):
+        raise ReluscopeError(f"{path.name} is not a JSON object")
+    return obj
+
+
+def _dataset(npz) -> Dataset:
+    """The standardised points of ``data.npz``, checked: (n, 2) finite floats, integer labels from 0."""
+    parts = {k: np.asarray(npz[k]) for k in ("X_train", "y_train", "X_test", "y_test", "mean", "std")}
+    for x, y in (("X_train", "y_train"), ("X_test", "y_test")):
+        X, labels = parts[x], parts[y]
+        if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or labels.shape != (len(X),):
+            raise ReluscopeError(f"data.npz: {x} {X.shape} and {y} {labels.shape} are not (n, 2) and (n,)")
+        if not (np.issubdtype(X.dtype, np.floating) and np.isfinite(X).all()):
+            raise ReluscopeError(f"data.npz: {x} is not finite floating-point numbers")
+        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+            raise ReluscopeError(f"data.npz: {y} is not class numbers 0, 1, …")
+    if parts["mean"].shape != (2,) or parts["std"].shape != (2,):
+        raise ReluscopeError("data.npz: mean and std are not two numbers each")
+    return Dataset(str(npz["name"]), parts["X_train"], parts["y_train"], parts["X_test"], parts["y_test"],
+                   Standardizer(parts["mean"], parts["std"]))
+
+
+def _state_dict(obj, name: str) -> dict:
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ReluscopeError(f"{name} is not a state_dict of tensors")
+    return obj
+
+
+def _check_layers(cfg: TrainConfig, data: Dataset, state: dict) -> None:
+    """The linear layers in ``state`` (its 2-D weights, in order) must be the configured MLP's, 2 inputs to
+    ``data.n_classes`` logits — checked before the (possibly huge) configured model is built."""
+    shapes = [tuple(v.shape) for k, v in state.items() if k.endswith("weight") and v.dim() == 2]  # (out, in)
+    fits = (len(shapes) == cfg.depth and shapes[0][1] == 2 and shapes[-1][0] == data.n_classes
+            and all(out == cfg.width for out, _ in shapes[:-1]) and all(n == cfg.width for _, n in shapes[1:]))
+    if not fits:
+        raise ReluscopeError(f"config.json (depth {cfg.depth}, width {cfg.width}) and data.npz "
+                             f"({data.n_classes} classes) do not match the {len(shapes)} layers in model.pt")
 
 
 def _finite(row: dict) -> dict:
