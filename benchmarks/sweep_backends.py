@@ -55,7 +55,9 @@ def backends(cfg: SweepConfig, workers: int, chunk: int, out: Path) -> None:
     start = time.perf_counter()
     remote = run_sweep(cfg, out / "ray", chunk=chunk, ray=RayOptions())
     on_ray = time.perf_counter() - start
-    assert remote.trained == local.trained == runs
+    for result in (local, remote):
+        if result.trained != runs:
+            raise SystemExit(f"{result.failed} runs failed: {next(r['error'] for r in result.rows if r['error'])}")
     tasks = -(-cfg.seeds * len(cfg.sigma_w2) * len(cfg.sigma_b2) // chunk) * len(cfg.depths) * len(cfg.datasets)
     print(f"grid: {runs} runs (depths {cfg.depths}, {len(cfg.sigma_w2)} σ_w², {cfg.seeds} seeds), "
           f"{cfg.base.n_samples} points, {cfg.base.steps} steps, width {cfg.base.width}")

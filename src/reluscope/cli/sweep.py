@@ -38,7 +38,8 @@ _D = SweepConfig()
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: ensembles one after another here; ray: each ensemble a Ray task.")
 @click.option("--address", default=None,
-              help="Ray cluster: 'auto' (started by `ray start` here) or ray://HOST:PORT. [default: a local one]")
+              help="Ray cluster: 'auto' (`ray start` on this machine) or ray://HOST:PORT. "
+                   "[default: $RAY_ADDRESS, else a new local cluster]")
 @click.option("--chunk", type=int, default=None,
               help="Runs per ensemble (task). [default: all runs of a data set and depth]")
 @click.option("--export", is_flag=True, help="Only write --out's runs.csv from its runs.sqlite.")
@@ -46,7 +47,7 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
           out, force, device, backend, address, chunk, export) -> None:
     """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
     if export:
-        click.echo(f"{export_csv(out)}")
+        click.echo(export_csv(out))
         return
     if address is not None and backend != "ray":
         raise ReluscopeError("--address needs --backend ray")
@@ -62,6 +63,6 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
         result = run_sweep(cfg, out, force=force, progress=advance, device=device, chunk=chunk, ray=ray)
     ok = sum(r["status"] == "ok" for r in result.rows)
     errors = [r["error"] for r in result.rows if r["error"]]
-    failed = f"; {len(errors)} failed ({errors[0]}), rerun to retry" if errors else ""
+    failed = f"; {len(errors)} failed ({' '.join(errors[0].split())[:200]}), rerun to retry" if errors else ""
     click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
                f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")

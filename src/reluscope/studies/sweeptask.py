@@ -10,12 +10,12 @@ up to the float rounding of a batched matmul of another batch size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import torch
 
 from reluscope.data import Dataset, load_dataset
+from reluscope.progress import Progress, silent
 from reluscope.studies.store import ERROR, KEY, METRICS
 from reluscope.train.config import TrainConfig
 from reluscope.train.ensemble import Member, StackedMLP, train_ensemble
@@ -44,11 +44,8 @@ class SweepTask:
                  "error": message} for key in self.keys()]
 
 
-def train_task(task: SweepTask, progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Train the task's members together; one row per member (``store.COLUMNS``).
-
-    ``progress(step)`` is called after every training step.
-    """
+def train_task(task: SweepTask, progress: Progress = silent) -> list[dict]:
+    """Train the task's members together; one row per member (``store.COLUMNS``); ``progress(1)`` per step."""
     base = task.base
     data = load_dataset(base.dataset, base.n_samples, noise=base.noise, random_state=base.seed)
     results = train_ensemble(task.members(), data, progress=progress, device=task.device)
