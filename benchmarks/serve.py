@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import threading
@@ -69,7 +70,7 @@ def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
         ws.recv(timeout=30)
         send(ws, "settings", settings={**NET, "seed": seed})
         send(ws, "control", action="play")
-        frames, sizes, first = 0, [], None
+        frames, sizes, first, last = 0, [], None, None
         deadline = time.monotonic() + seconds
         while (now := time.monotonic()) < deadline:
             text = ws.recv(timeout=30)
@@ -81,7 +82,11 @@ def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
             frames += 1
             sizes.append(len(text))
             last = (now, m["step"])
-        out.update(frames_per_s=frames / (last[0] - first[0]), steps_per_s=(last[1] - first[1]) / (last[0] - first[0]),
+        if frames < 2:  # nothing to time between
+            out.update(frames_per_s=math.nan, steps_per_s=math.nan, bytes_per_frame=math.nan)
+            return
+        span = last[0] - first[0]  # seconds between the first and the last frame
+        out.update(frames_per_s=(frames - 1) / span, steps_per_s=(last[1] - first[1]) / span,
                    bytes_per_frame=statistics.mean(sizes))
 
 
