@@ -59,10 +59,10 @@ def main() -> None:
         counts[dataset, init]["trained" if trained else m["status"]] += 1
         if not trained:
             failures[dataset, init].append(f"{seed}:{m['status']}({m['train_accuracy']:.2f})")
-    print(f"\n{'data set':<10}{'init':<8}{'trained':>8}{'ok<.95':>8}{'collapsed':>10}{'stalled':>8}{'diverged':>9}"
+    print(f"\n{'data set':<13}{'init':<8}{'trained':>8}{'ok<.95':>8}{'collapsed':>10}{'stalled':>8}{'diverged':>9}"
           "   seeds that did not train")
     for (dataset, init), c in counts.items():
-        print(f"{dataset:<10}{init:<8}{c['trained']:>5}/{args.seeds:<2}{c['ok']:>8}{c['collapsed']:>10}"
+        print(f"{dataset:<13}{init:<8}{c['trained']:>5}/{args.seeds:<2}{c['ok']:>8}{c['collapsed']:>10}"
               f"{c['stalled']:>8}{c['diverged']:>9}   {' '.join(failures[dataset, init][:8])}")
     print(f"\n{len(configs)} runs in {time.perf_counter() - t:.0f} s with {args.jobs} processes")
 
