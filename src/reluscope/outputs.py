@@ -48,7 +48,9 @@ def check_writable(out: str | Path, *, replace: bool = True) -> Path:
         ancestor = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
         if not ancestor.is_dir():
             raise ReluscopeError(f"--out {out} lies below {ancestor}, which is not a directory")
-        if len(out.absolute().name.encode()) > os.pathconf(ancestor, "PC_NAME_MAX"):
+        longest = max(len(part.encode()) for part in out.absolute().parts)
+        too_long = len(str(out.absolute()).encode()) >= os.pathconf(ancestor, "PC_PATH_MAX")
+        if too_long or longest > os.pathconf(ancestor, "PC_NAME_MAX"):
             raise ReluscopeError(f"--out {out}: file name too long")
         os.rmdir(tempfile.mkdtemp(prefix=".reluscope-probe-", dir=ancestor))
     except OSError as e:

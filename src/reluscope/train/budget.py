@@ -19,6 +19,7 @@ from reluscope.limits import MAX_FLOPS, check_memory, check_work
 
 FLOAT = 4  # bytes per float32
 LAYER_OVERHEAD = 1e7  # operations' worth of time per layer and step: ~1 ms measured (depth 200, width 1)
+MEMBER_OVERHEAD = 5e7  # operations' worth of time per run of an ensemble: ~6 ms measured (2000 tiny runs)
 MAX_DEPTH = 10_000  # linear layers: building one takes ~0.3 ms, a step through it ~1 ms (measured)
 
 
@@ -44,9 +45,10 @@ def parameters(cfg, n_classes: int = 2) -> int:
 
 def run_work(cfg, n_classes: int = 2, members: int = 1) -> float:
     """The estimated floating-point operations (and their equivalent in overhead) of the run ``cfg``, or of
-    ``members`` such runs trained together as one ensemble (which pays the per-layer overhead once)."""
+    ``members`` such runs trained together as one ensemble (which pays the per-layer overhead once and
+    ``MEMBER_OVERHEAD`` per run)."""
     params, depth, n = parameters(cfg, n_classes), cfg.depth, cfg.n_samples
     batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
     evaluations = 2 * (cfg.steps // cfg.eval_every + 1)
     flops = cfg.steps * 6 * params * batch + evaluations * 2 * params * n
-    return members * flops + (cfg.steps + evaluations + 1) * LAYER_OVERHEAD * depth
+    return members * (flops + MEMBER_OVERHEAD) + (cfg.steps + evaluations + 1) * LAYER_OVERHEAD * depth

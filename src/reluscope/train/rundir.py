@@ -98,7 +98,7 @@ def load_run(path: str | Path) -> Run:
         metrics = _json_object(path / "metrics.json")
         with (path / "history.csv").open() as fh:
             history = [{k: float(v or "nan") for k, v in row.items()} for row in csv.DictReader(fh)]
-        with np.load(path / "data.npz") as npz:
+        with (path / "data.npz").open("rb") as fh, np.load(fh) as npz:  # closed even when the zip is broken
             data = _dataset(npz)
         state = _state_dict(torch.load(path / "model.pt", weights_only=True), "model.pt")
         _check_layers(cfg, data, state)
