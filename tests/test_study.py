@@ -131,6 +131,7 @@ def test_the_runs_table_says_where_a_run_collapsed():
 BAD = {
     "unknown data set": lambda t: ["--dataset", "spiralz"],
     "missing csv": lambda t: ["--dataset", str(t / "nope.csv")],
+    "csv name too long": lambda t: ["--dataset", str(t / ("n" * 300 + ".csv"))],
     "negative seed": lambda t: ["--seed", "-1"],
     "seed not a number": lambda t: ["--seed", "one"],
     "out is a file": lambda t: ["--out", str(t / "file.txt")],

@@ -63,7 +63,11 @@ class StudyConfig:
     def validate(self) -> "StudyConfig":
         """Raise ``ReluscopeError`` for an unknown data set or a missing CSV; return self."""
         if is_csv(self.dataset):
-            if not Path(self.dataset).is_file():
+            try:
+                found = Path(self.dataset).is_file()
+            except OSError as e:  # e.g. a name longer than the file system allows
+                raise ReluscopeError(f"data set file {self.dataset}: {e.strerror}") from None
+            if not found:
                 raise ReluscopeError(f"data set file not found: {self.dataset}")
         elif self.dataset not in DATASETS:
             raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
