@@ -133,6 +133,7 @@ BAD = {
     "missing csv": lambda t: ["--dataset", str(t / "nope.csv")],
     "csv name too long": lambda t: ["--dataset", str(t / ("n" * 300 + ".csv"))],
     "negative seed": lambda t: ["--seed", "-1"],
+    "seed beyond 2³²": lambda t: ["--seed", str(2**64)],
     "seed not a number": lambda t: ["--seed", "one"],
     "out is a file": lambda t: ["--out", str(t / "file.txt")],
     "out holds something else": lambda t: ["--out", str(t / "other")],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reluscope.data import DATASETS, is_csv
+from reluscope.data import is_csv
 from reluscope.errors import ReluscopeError
 from reluscope.train import TrainConfig
 
@@ -61,7 +61,8 @@ class StudyConfig:
         return replace(self.base, depth=depth, init=init)
 
     def validate(self) -> "StudyConfig":
-        """Raise ``ReluscopeError`` for an unknown data set or a missing CSV; return self."""
+        """Raise ``ReluscopeError`` for a missing CSV or a setting no run may have (an unknown data set, a seed
+        outside [0, 2³²)); return self."""
         if is_csv(self.dataset):
             try:
                 found = Path(self.dataset).is_file()
@@ -69,9 +70,5 @@ class StudyConfig:
                 raise ReluscopeError(f"data set file {self.dataset}: {e.strerror}") from None
             if not found:
                 raise ReluscopeError(f"data set file not found: {self.dataset}")
-        elif self.dataset not in DATASETS:
-            raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
-                                 "or a .csv path")
-        if self.seed < 0:
-            raise ReluscopeError(f"seed must be 0 or more, got {self.seed}")
+        self.train_config(self.budget.deep, "he").validate()
         return self
