@@ -77,7 +77,8 @@ class VarianceDisplay:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("layer")
         ax.set_ylabel(QUANTITY_LABELS[self.quantity])
-        ax.set_title(f"depth {self.depth}: measured (dots, band over seeds) vs theory (dashed)")
+        ax.set_title(f"depth {self.depth}: typical measured (dots: geometric mean, band: range over seeds)\n"
+                     "vs the theory's expectation (dashed)", fontsize=9)
         ax.legend(fontsize=7, ncol=2)
         return ax
 

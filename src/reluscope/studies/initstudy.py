@@ -8,8 +8,9 @@ kept. ``run_init_study`` returns everything as data (``InitStudyResult``), whose
 ``reluscope.studies.initstudy_dir`` writes the study directory.
 
 Why the defaults: SGD with momentum 0.9, lr 0.01, 1500 full-batch steps, width 32. With N(0, 1) weights a
-ReLU layer multiplies the second moment by ``n·Var(W)/2 = 16``, so at depth 11 the logits' variance is about
-``2·16¹⁰ ≈ 2·10¹²``; the first SGD steps then overflow (``diverged`` within 3 steps). He's ``Var(W) = 2/n``
+ReLU layer multiplies the second moment by ``n·Var(W)/2 = 16``, so at depth 11 the logits' second moment E[z²]
+is about ``2·16¹⁰ ≈ 2·10¹²`` (their pooled variance, the 2-unit layer's pooled mean subtracted, about 0.65 of
+that); the first SGD steps then overflow (``diverged`` within 3 steps). He's ``Var(W) = 2/n``
 keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons within ~300 steps.
 """
 
@@ -31,7 +32,7 @@ from reluscope.progress import Progress, silent
 from reluscope.train import TrainConfig, TrainResult
 from reluscope.train.ensemble import train_ensemble
 
-SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "lsuv")
+SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "torch-weights", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
 CURVES = ("train_accuracy", "train_loss")  # the history columns drawn over training
 
@@ -152,7 +153,7 @@ def probe_with_theory(model, X: np.ndarray, y: np.ndarray, **columns) -> list[di
     """Tidy rows of the probe on ``(X, y)`` with the theory for the same weights beside each measurement."""
     stats = probe(model, X, y)
     grad_out = next(s.m2 for s in reversed(stats) if s.quantity == "grad_post")
-    theory = predict(model, float(np.mean(np.square(X))), grad_out)
+    theory = predict(model, float(np.mean(np.square(X))), grad_out, X=X)
     return [{**row, **_theory_columns(row["quantity"], theory[row["layer"] - 1])}
             for row in table(stats, **columns)]
 

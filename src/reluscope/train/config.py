@@ -48,7 +48,7 @@ class TrainConfig:
             raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
                                  "or a .csv path")
         make_activation(self.activation)
-        check_init(self.init)
+        check_init(self.init, self.bias_init)
         if self.optimizer not in OPTIMIZERS:
             raise ReluscopeError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         for name, low in (("depth", 1), ("width", 1), ("steps", 1), ("n_samples", 8), ("eval_every", 1)):

@@ -21,7 +21,6 @@ The batched forward is ``torch.baddbmm``: ``benchmarks/ensemble.py`` measures it
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -30,8 +29,8 @@ from torch import nn
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.model import init_model_
 from reluscope.progress import Progress, silent
-from reluscope.model import linear_layers
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.loop import TrainResult, build_model, train_nets
@@ -62,23 +61,15 @@ def init_member(member: Member, n_classes: int,
     """The member's initial model and its generator, advanced past the init draws (it draws batches next).
 
     Without weight scales this is exactly ``fit``'s model (``X``: the training points, for data-dependent
-    schemes such as ``lsuv``); with them, every layer draws its weight ``N(0, σ_w²/fan_in)`` and then
-    (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
+    schemes such as ``lsuv``); with them, the ``mean-field`` scheme: every layer draws its weight
+    ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
     """
     cfg = member.config
     gen = torch.Generator().manual_seed(cfg.seed)
     if member.sigma_w2 is None:
         return build_model(cfg, n_classes, gen, X=X), gen
-    if not (member.sigma_w2 > 0 and member.sigma_b2 >= 0):
-        raise ReluscopeError(f"need σ_w² > 0 and σ_b² ≥ 0, got {member.sigma_w2}, {member.sigma_b2}")
-    model = cfg.architecture(n_classes)
-    for layer in linear_layers(model):
-        w, b = layer.linear.weight, layer.linear.bias  # (out, in), (out,)
-        w.normal_(0.0, math.sqrt(member.sigma_w2 / w.shape[1]), generator=gen)
-        if member.sigma_b2 > 0:
-            b.normal_(0.0, math.sqrt(member.sigma_b2), generator=gen)
-        else:
-            b.zero_()
+    model = init_model_(cfg.architecture(n_classes), "mean-field", generator=gen, sigma_w2=member.sigma_w2,
+                        sigma_b2=member.sigma_b2)
     return model, gen
 
 
