@@ -23,6 +23,7 @@ def run11(tmp_path_factory):
     return train_to_dir(cfg, tmp_path_factory.mktemp("runs") / "spirals11").path
 
 
+@pytest.mark.slow
 def test_writes_per_layer_figures_summary_and_gif(run11, tmp_path, capsys):
     out = tmp_path / "bp"
     assert main(["backproject", str(run11), "--animate", "--grid", "16", "--out", str(out)]) == 0

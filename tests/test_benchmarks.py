@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each runs a benchmark script in a subprocess
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

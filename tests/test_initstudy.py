@@ -20,6 +20,7 @@ def _config(cfg: InitStudyConfig = InitStudyConfig(), **fields) -> InitStudyConf
     return replace(cfg, base=replace(cfg.base, **run), **fields)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["spirals", "moons"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_depth_11_normal_fails_and_he_trains(dataset, seed):
@@ -33,6 +34,7 @@ def test_depth_11_normal_fails_and_he_trains(dataset, seed):
     assert he.metrics["train_accuracy"] >= 0.95 and he.metrics["unstable_layer_at_init"] is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["spirals", "moons"])
 def test_depth_3_every_scheme_trains(dataset):
     for scheme in SCHEMES:

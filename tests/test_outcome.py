@@ -65,6 +65,7 @@ def test_first_dead_layer_is_the_first_layer_whose_units_are_all_off():
     assert first_dead_layer(nn.Sequential(nn.Linear(2, 2)), X) is None  # no hidden layer
 
 
+@pytest.mark.slow
 def test_seed_1_collapses_at_the_old_constant_learning_rate():
     """The run a student met: He at depth 11 on spirals, SGD lr 0.05 momentum 0.9, no warm-up or schedule."""
     cfg = TrainConfig(dataset="spirals", depth=11, width=32, init="he", seed=1, lr=0.05, momentum=0.9,

@@ -173,6 +173,7 @@ def test_save_run_writes_a_run_directory(server):
     assert Path(saved["path"]).parent == runs and run.metrics["steps_run"] == 5
 
 
+@pytest.mark.slow
 def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
     """127.0.0.2 is not this machine's usual name, so the command warns (without exposing anything)."""
     import signal

@@ -26,6 +26,7 @@ from reluscope.plots.style import plt
 from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
 from reluscope.train import fit
 
+pytestmark = pytest.mark.slow  # whole-sheet studies, end to end
 
 SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
 

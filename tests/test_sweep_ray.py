@@ -23,7 +23,8 @@ from reluscope.studies.sweep import SweepConfig, run_sweep
 from reluscope.train import TrainConfig
 
 ray = pytest.importorskip("ray")
-pytestmark = pytest.mark.xdist_group("ray")  # with --dist loadgroup: one xdist worker, one cluster
+pytestmark = [pytest.mark.xdist_group("ray"),  # with --dist loadgroup: one xdist worker, one cluster
+              pytest.mark.slow]  # a local Ray cluster takes seconds to start
 
 BASE = TrainConfig(dataset="moons", n_samples=60, width=8, steps=15, eval_every=5)
 GRID = SweepConfig(depths=[2, 3], sigma_w2=[1.0, 2.5], seeds=2, base=BASE)  # 8 runs

@@ -73,7 +73,8 @@ class VarianceDisplay:
             ax.fill_between(b.x, b.lo, b.hi, color=b.color, alpha=0.15, lw=0)
             ax.plot(b.x, b.line, "o-", color=b.color, ms=3.5, lw=1.2, label=b.label)
             ax.plot(b.x, b.reference, "--", color=b.color, lw=1)
-        ax.set_yscale("log")
+        if any((b.hi > 0).any() for b in self.bands):  # all zero (every point the same): a linear axis
+            ax.set_yscale("log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("layer")
         ax.set_ylabel(QUANTITY_LABELS[self.quantity])
@@ -161,7 +162,8 @@ class HistogramDisplay:
         ax.set_xlabel("log10 h  (h > 0)")
         ax.set_ylabel("density")
         ax.set_title(self.title)
-        ax.legend(fontsize=6, ncol=2)
+        if any(d is not None for d in self.densities):  # every h = 0: nothing drawn, nothing to name
+            ax.legend(fontsize=6, ncol=2)
         return ax
 
 

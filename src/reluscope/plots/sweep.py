@@ -77,7 +77,8 @@ def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: 
     q_in = float(np.mean([r["q_in"] for r in rows]))
     fine_sw = np.linspace(sw[0], sw[-1], THEORY_POINTS)
     fine_depth = np.arange(1, depths.max() + 1)
-    theory = np.array([np.log10(MeanField(activation, s, sigma_b2).q_trajectory(q_in, int(depths.max())))
+    theory = np.array([np.log10(np.clip(MeanField(activation, s, sigma_b2).q_trajectory(q_in, int(depths.max())),
+                                        1e-300, None))  # q_in = 0 (every point the same): no length at all
                        for s in fine_sw]).T  # (depth, S)
     levels = [lv for lv in (-20, -10, -5, -2, 0, 2, 5, 10, 20) if theory.min() < lv < theory.max()]
     if levels and len(fine_depth) > 1:  # a contour needs two depths at least
