@@ -24,7 +24,7 @@ from reluscope.geometry.regions import decision_segments, linear_regions
 from reluscope.plots.regions import plot_cells, plot_counts_at_init
 from reluscope.plots.style import plt, save
 from reluscope.train import TrainConfig
-from reluscope.train.artifacts import train_to_dir
+from reluscope.studies.training import train_to_dir
 from reluscope.train.rundir import load_run
 
 

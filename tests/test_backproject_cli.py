@@ -13,7 +13,7 @@ from reluscope.plots.style import plt
 from reluscope.studies.backprojection import backproject_to_dir
 from reluscope.train.rundir import load_run
 from reluscope.train import TrainConfig
-from reluscope.train.artifacts import train_to_dir
+from reluscope.studies.training import train_to_dir
 
 
 @pytest.fixture(scope="module")

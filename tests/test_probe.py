@@ -9,7 +9,7 @@ from torch import nn
 from reluscope.model import build_mlp, init_model_
 from reluscope.probe.stats import QUANTITIES, capture, probe, table
 from reluscope.train import TrainConfig
-from reluscope.train.artifacts import train_to_dir
+from reluscope.studies.training import train_to_dir
 
 
 def small_model(activation="relu"):

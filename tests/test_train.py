@@ -10,7 +10,7 @@ from reluscope.data import DATASETS, generate, load_dataset, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.train import TrainConfig, fit, train_model
 from reluscope.train.loop import build_model
-from reluscope.train.artifacts import train_to_dir
+from reluscope.studies.training import train_to_dir
 from reluscope.train.ensemble import train_ensemble
 from reluscope.train.rundir import load_run
 

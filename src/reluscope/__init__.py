@@ -23,7 +23,7 @@ _EXPORTS = {  # name -> the module that defines it
     "linear_layers": "reluscope.model",
     "load_dataset": "reluscope.data",
     "load_run": "reluscope.train.rundir",
-    "train_to_dir": "reluscope.train.artifacts",
+    "train_to_dir": "reluscope.studies.training",
 }
 
 __all__ = sorted(_EXPORTS)

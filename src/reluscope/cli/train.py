@@ -10,7 +10,7 @@ from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
 from reluscope.model import INITS
 from reluscope.train import TrainConfig
-from reluscope.train.artifacts import train_to_dir
+from reluscope.studies.training import train_to_dir
 from reluscope.train.outcome import describe
 
 _D = TrainConfig()
