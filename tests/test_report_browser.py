@@ -1,40 +1,29 @@
 """The quick study's report in headless Chromium (Debian's, driven by Playwright): it loads offline with no
 console error, every image decodes, every section is there, and the controls change the figures."""
 
-from pathlib import Path
 
 import pytest
+from conftest import watch
 
 from reluscope.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
+def browser_page(chromium, tmp_path_factory):
     """The quick report opened in Chromium; yields (page, console errors, outside requests, tmp dir)."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     tmp = tmp_path_factory.mktemp("browser")
     assert main(["study", "--quick", "--out", str(tmp / "study")]) == 0
-    errors, outside = [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(10_000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url))
-        page.goto((tmp / "study" / "report.html").as_uri())
-        page.wait_for_load_state("load")
-        yield page, errors, outside, tmp
-        browser.close()
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(10_000)
+    errors, outside = watch(page, ("file:", "data:"))
+    page.goto((tmp / "study" / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    yield page, errors, outside, tmp
+    page.close()
 
 
 def test_loads_offline_without_console_errors(browser_page):

@@ -7,36 +7,27 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from conftest import watch
 
 import reluscope as rs
 from reluscope.serve import ServeConfig, running
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SMALL = "n_samples=300&depth=3&width=16"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser(chromium, tmp_path_factory):
     """(new_page, runs_dir): new_page(hash) opens the playground and waits for its first frame."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     runs = tmp_path_factory.mktemp("runs")
-    with running(ServeConfig(port=0, runs_dir=runs)) as url, sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with running(ServeConfig(port=0, runs_dir=runs)) as url:
 
         @contextlib.contextmanager
         def new_page(hash_=SMALL):
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(30_000)
-            errors, outside = [], []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: None if r.url.startswith(url.rstrip("/")) else outside.append(r.url))
+            errors, outside = watch(page, url.rstrip("/"))
             page.goto(f"{url}#{hash_}")
             first_frame(page)
             yield page
@@ -44,7 +35,6 @@ def browser(tmp_path_factory):
             page.close()
 
         yield new_page, runs
-        chromium.close()
 
 
 def state(page, expr):
