@@ -28,7 +28,8 @@ def test_learned_then_lost_is_collapsed_with_its_step_and_best():
     assert m["status"] == "collapsed"
     assert (m["best_train_accuracy"], m["best_step"], m["collapsed_at_step"]) == (0.997, 100, 150)
     assert m["collapsed_layer"] == "layer 9 (16)"
-    assert describe(m) == "collapsed at step 150 (best train accuracy 0.997 at step 100; layer 9 (16) passes nothing on)"
+    assert describe(m) == ("collapsed at step 150 (best train accuracy 0.997 at step 100; "
+                           "layer 9 (16) passes nothing on)")
 
 
 @pytest.mark.parametrize("accs, expected", [

@@ -170,7 +170,7 @@ def test_tasks_that_need_a_gpu_the_cluster_lacks_are_refused(tmp_path, cluster):
 @pytest.mark.slow
 def test_ctrl_c_stops_the_local_cluster_it_started_and_the_rerun_resumes(tmp_path, cluster):
     args = ["sweep", "--depths", "2,3", "--sigma-w2", "1,2.5", "--seeds", "2", "--steps", "3000", "--n-samples", "60",
-            "--width", "8", "--out", str(tmp_path), "--backend", "ray", "--chunk", "1"]  # ~1 s a task: Ctrl-C comes first
+            "--width", "8", "--out", str(tmp_path), "--backend", "ray", "--chunk", "1"]  # ~1 s a task: Ctrl-C first
     driver = start_driver(args)  # no --address: it starts a cluster of its own
     wait_for_rows(tmp_path, driver)
     assert processes_of_session(driver.pid)  # its gcs, raylet, workers

@@ -161,7 +161,8 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
     """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, schedule, steps, batches, evaluation).
 
     ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(1)`` is called
-    after each step (``reluscope.progress``). ``device`` is where the steps run; the trained model and snapshots come back on the CPU.
+    after each step (``reluscope.progress``). ``device`` is where the steps run; the trained model and snapshots
+    come back on the CPU.
     """
     device = check_device(device)
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)

@@ -103,8 +103,8 @@ def outcome(history: list[dict], chance: float, *, diverged_at: int | None, dive
 
 
 def describe(metrics: dict) -> str:
-    """The status in plain words, with its step and layer, e.g. ``"collapsed at step 500 (best train accuracy 0.997 at step 450;
-    layer 9 (16) passes nothing on)"``."""
+    """The status in plain words, with its step and layer, e.g. ``"collapsed at step 500 (best train accuracy
+    0.997 at step 450; layer 9 (16) passes nothing on)"``."""
     status = metrics["status"]
     if status == "diverged":
         return f"diverged at step {metrics['diverged_at_step']}: {metrics['diverged_layer']} overflowed"

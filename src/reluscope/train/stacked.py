@@ -3,8 +3,8 @@
 ``SingleNet`` is one ``nn.Sequential`` as the case K = 1 (its own parameters, any layers); ``StackedMLP`` holds K
 MLPs of one architecture as stacked parameters, one batched matmul per layer for all members. Both give the
 loop the same five things: ``forward`` (K, n, c) logits for shared points (n, d) or per-member points
-(K, n, d), ``losses`` (K,) the members' mean cross-entropies, ``len``, ``member(k)``, member k as a plain ``nn.Sequential`` with its current parameters, and
-``clip_grads_(max_norm)``, each member's gradient clipped to its own norm (as ``torch.nn.utils.clip_grad_norm_``
+(K, n, d), ``losses`` (K,) the members' mean cross-entropies, ``len``, ``member(k)``, member k as a plain
+``nn.Sequential`` with its current parameters, and ``clip_grads_(max_norm)``, each member's gradient clipped to its own norm (as ``torch.nn.utils.clip_grad_norm_``
 does for one network: ``g ← g · min(1, max_norm / (‖g‖ + 10⁻⁶))``, ``‖g‖`` over all of the member's parameters).
 """
 
