@@ -4,8 +4,9 @@
 MLPs of one architecture as stacked parameters, one batched matmul per layer for all members. Both give the
 loop the same five things: ``forward`` (K, n, c) logits for shared points (n, d) or per-member points
 (K, n, d), ``losses`` (K,) the members' mean cross-entropies, ``len``, ``member(k)``, member k as a plain
-``nn.Sequential`` with its current parameters, and ``clip_grads_(max_norm)``, each member's gradient clipped to its own norm (as ``torch.nn.utils.clip_grad_norm_``
-does for one network: ``g ← g · min(1, max_norm / (‖g‖ + 10⁻⁶))``, ``‖g‖`` over all of the member's parameters).
+``nn.Sequential`` with its current parameters, and ``clip_grads_(max_norm)``, each member's gradient clipped
+to its own norm (as ``torch.nn.utils.clip_grad_norm_`` does for one network:
+``g ← g · min(1, max_norm / (‖g‖ + 10⁻⁶))``, ``‖g‖`` over all of the member's parameters).
 """
 
 from __future__ import annotations
