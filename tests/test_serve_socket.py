@@ -180,8 +180,10 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
     import subprocess
     import sys
     from urllib.request import urlopen
+    # SIGINT acts as Ctrl-C in the server even when the suite runs in the background (children inherit it ignored)
     proc = subprocess.Popen([sys.executable, "-m", "reluscope", "serve", "--port", "0", "--host", "127.0.0.2",
-                             "--runs-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--runs-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline().startswith("warning: listening on 127.0.0.2")
         line = proc.stdout.readline()

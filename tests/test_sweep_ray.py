@@ -77,9 +77,11 @@ def ray_workers_running(name: str) -> list[int]:
 
 
 def start_driver(args: list[str]) -> subprocess.Popen:
-    """``reluscope ARGS`` in a process of its own (a driver that can be killed)."""
+    """``reluscope ARGS`` in a process of its own (a driver that can be killed). SIGINT acts as Ctrl-C there even
+    when this suite runs in the background, whose children inherit an ignored SIGINT."""
     return subprocess.Popen([sys.executable, "-c", f"from reluscope.cli import run; import sys; sys.argv[1:] = "
-                             f"{args!r}; run()"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             f"{args!r}; run()"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def stored_rows(out) -> int:
