@@ -34,7 +34,6 @@ from reluscope.progress import Progress, silent
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.loop import TrainResult, build_model, train_nets
-from reluscope.train.outcome import first_unstable_layer
 from reluscope.train.stacked import StackedMLP
 
 SHARED = ("depth", "width", "activation", "optimizer", "lr", "momentum", "warmup_steps", "schedule", "clip_norm",
@@ -112,12 +111,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), CPU: init is drawn there
     models, generators = zip(*(init_member(m, data.n_classes, X_tr) for m in members))
-    unstable = [first_unstable_layer(model, X_tr) for model in models]
     initial = [{k: v.clone() for k, v in model.state_dict().items()} for model in models]  # snapshots[0]
     net = StackedMLP(models).to(device)  # member(k) writes the trained parameters back into models[k]
     runs = train_nets(net, data, cfg, generators, progress=progress)
-    results = []
-    for k, (history, metrics, _) in enumerate(runs):
-        metrics["unstable_layer_at_init"] = unstable[k]
-        results.append(TrainResult(net.member(k), history, metrics, {0: initial[k]}))
-    return results
+    return [TrainResult(net.member(k), history, metrics, {0: initial[k]})
+            for k, (history, metrics, _) in enumerate(runs)]

@@ -94,6 +94,7 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
     diverged_at: list[int | None] = [None] * K
     diverged_layer: list[str | None] = [None] * K
     steps_run = [cfg.steps] * K
+    unstable = [first_unstable_layer(model, _beside(model, X_tr)) for model in map(net.member, range(K))]
 
     def record(step: int) -> None:
         tr_loss, tr_acc = evaluate(net, X_tr, y_tr)
@@ -119,9 +120,9 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
         losses = net.losses(net(xb), yb)  # (K,)
         for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
             model_k = net.member(k)
-            x_k = (xb[k] if xb.dim() == 3 else xb).to(next(model_k.parameters()).device)
             diverged_at[k], steps_run[k] = step, step
-            diverged_layer[k] = first_nonfinite_layer(model_k, x_k) or "output (loss)"
+            diverged_layer[k] = first_nonfinite_layer(model_k, _beside(model_k, xb[k] if xb.dim() == 3 else xb)) \
+                or "output (loss)"
             alive[k] = False
         if not alive.any():
             break
@@ -145,14 +146,20 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
     results = []
     for k in range(K):
         model = net.member(k)
-        X_k = X_tr.to(next(model.parameters()).device)
+        X_k = _beside(model, X_tr)
         if diverged_at[k] is None and (layer := first_nonfinite_layer(model, X_k)) is not None:
             diverged_at[k], diverged_layer[k] = steps_run[k], layer  # the last step overflowed
         metrics = outcome(histories[k], chance, diverged_at=diverged_at[k], diverged_layer=diverged_layer[k],
                           dead_layer=first_dead_layer(model, X_k) if diverged_at[k] is None else None,
                           steps_run=steps_run[k])
+        metrics["unstable_layer_at_init"] = unstable[k]
         results.append((histories[k], metrics, snapshots[k]))
     return results
+
+
+def _beside(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """``X`` on the device of ``model``'s parameters (a stacked member lives on the CPU, its points may not)."""
+    return X.to(next(model.parameters()).device)
 
 
 def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
@@ -165,11 +172,8 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
     come back on the CPU.
     """
     device = check_device(device)
-    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)
-    unstable = first_unstable_layer(model, X_tr.to(next(model.parameters()).device))
     [(history, metrics, snapshots)] = train_nets(SingleNet(model).to(device), data, cfg, [generator],
                                                  progress=progress)
-    metrics["unstable_layer_at_init"] = unstable
     return TrainResult(model.to("cpu"), history, metrics, snapshots)
 
 
