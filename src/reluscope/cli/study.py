@@ -8,7 +8,6 @@ import click
 
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
-from reluscope.outputs import check_writable
 from reluscope.report.config import StudyConfig
 from reluscope.report.study import total_units, write_study
 
@@ -27,7 +26,6 @@ def study(dataset, quick, seed, out) -> None:
     """Run the whole sheet (Tasks 0, 1, 2, the decision cells) and write OUT/report.html, one offline page,
     with its figures and tables beside it."""
     cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out).validate()
-    check_writable(out)  # before the study's minutes of work, not after
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
     click.echo(f"report -> {page} ({page.stat().st_size / 1e6:.1f} MB)")

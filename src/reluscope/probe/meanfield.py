@@ -130,10 +130,8 @@ class MeanField:
         return gauss_expectation_2d(lambda u, v: dphi(u) * dphi(v), c, q)
 
     def slope_at_zero(self) -> float:
-        """``φ'(0)``: 1 for tanh; with σ_b = 0 the length ``q → 0`` for ``σ_w² φ'(0)² ≤ 1`` (odd, concave φ)."""
-        a = self.alpha
-        if a is not None:
-            return 1.0  # the right derivative; piecewise-linear φ are handled in closed form
+        """``φ'(0)`` of a smooth φ (1 for tanh); with σ_b = 0 the length ``q → 0`` for ``σ_w² φ'(0)² ≤ 1`` (odd,
+        concave φ). Piecewise-linear φ never ask: their lengths are in closed form."""
         _, dphi = SMOOTH[self.activation]
         return float(dphi(0.0))
 

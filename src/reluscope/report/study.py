@@ -23,7 +23,7 @@ import torch
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
-from reluscope.outputs import atomic_dir, write_json
+from reluscope.outputs import atomic_dir, check_writable, write_json
 from reluscope.progress import Progress, silent
 from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
@@ -112,7 +112,9 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
 
 
 def prepare_study_dir(out: Path) -> None:
-    """``out`` may be written if it is absent, empty, or an earlier study (it holds ``study.json``)."""
+    """``out`` may be written if it can be (``outputs.check_writable``) and is absent, empty, or an earlier study
+    (it holds ``study.json``); checked before the study's minutes of work."""
+    check_writable(out)
     if out.exists() and not out.is_dir():
         raise ReluscopeError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():

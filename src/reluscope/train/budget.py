@@ -18,6 +18,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_FLOPS, check_memory, check_work
 
 FLOAT = 4  # bytes per float32
+DATA_BYTES_PER_POINT = 64  # the data set's float64 copies of a point (generated, standardised, split) and its label
 LAYER_OVERHEAD = 1e7  # operations' worth of time per layer and step: ~1 ms measured (depth 200, width 1)
 MEMBER_OVERHEAD = 5e7  # operations' worth of time per run of an ensemble: ~6 ms measured (2000 tiny runs)
 MAX_DEPTH = 10_000  # linear layers: building one takes ~0.3 ms, a step through it ~1 ms (measured)
@@ -30,9 +31,9 @@ def check_run_budget(cfg, n_classes: int = 2) -> None:
     w, depth, n = cfg.width, cfg.depth, cfg.n_samples
     if depth > MAX_DEPTH:
         raise ReluscopeError(f"depth {depth} is more than the limit of {MAX_DEPTH} linear layers")
-    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
+    batch = _batch(cfg)
     memory = FLOAT * (parameters(cfg, n_classes) * (4 + cfg.n_snapshots) + 4 * batch * depth * w + 2 * n * w)
-    check_memory(memory + 8 * 8 * n, f"a {depth}-layer MLP of width {w} on {n} points")
+    check_memory(memory + DATA_BYTES_PER_POINT * n, f"a {depth}-layer MLP of width {w} on {n} points")
     check_work(run_work(cfg, n_classes), MAX_FLOPS, f"{cfg.steps} steps of a {depth}-layer MLP of width {w} on "
                f"{n} points")
 
@@ -48,7 +49,12 @@ def run_work(cfg, n_classes: int = 2, members: int = 1) -> float:
     ``members`` such runs trained together as one ensemble (which pays the per-layer overhead once and
     ``MEMBER_OVERHEAD`` per run)."""
     params, depth, n = parameters(cfg, n_classes), cfg.depth, cfg.n_samples
-    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
+    batch = _batch(cfg)
     evaluations = 2 * (cfg.steps // cfg.eval_every + 1)
     flops = cfg.steps * 6 * params * batch + evaluations * 2 * params * n
     return members * (flops + MEMBER_OVERHEAD) + (cfg.steps + evaluations + 1) * LAYER_OVERHEAD * depth
+
+
+def _batch(cfg) -> int:
+    """Points per step: the mini-batch, or all ``n_samples`` for full batch."""
+    return cfg.n_samples if cfg.batch_size is None else min(cfg.batch_size, cfg.n_samples)
