@@ -52,6 +52,7 @@ class RunStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._db = None
         try:
             self._db = sqlite3.connect(self.path, timeout=60)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -60,6 +61,8 @@ class RunStore:
                 self._db.execute(_CREATE)
             names = [r[1] for r in self._db.execute("PRAGMA table_info(runs)")]
         except sqlite3.DatabaseError as e:
+            if self._db is not None:
+                self._db.close()
             raise ReluscopeError(f"{self.path}: not a sweep's store ({e}); use --force to start over") from None
         if tuple(names) != COLUMNS:
             self._db.close()

@@ -143,10 +143,11 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
     """Train every run of ``cfg`` not yet finished in ``OUT``, storing rows as ensembles finish; export
     ``runs.csv``; draw the figure.
 
-    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(n)``: n more units of ``total_units``
-    done (``reluscope.progress``; on Ray a task's steps all at once when it finishes); ``device`` is where the ensembles train ("cuda": on
-    Ray, each task reserves a GPU unless ``ray.num_gpus`` says otherwise); ``chunk`` caps the runs per
-    ensemble; ``ray`` runs the ensembles as Ray tasks (None: one after another in this process).
+    ``force`` starts over in an ``OUT`` that holds another sweep; ``progress(n)``: n more units of
+    ``total_units`` done (``reluscope.progress``; on Ray a task's steps all at once when it finishes); ``device``
+    is where the ensembles train ("cuda": on Ray, each task reserves a GPU unless ``ray.num_gpus`` says
+    otherwise); ``chunk`` caps the runs per ensemble; ``ray`` runs the ensembles as Ray tasks (None: one after
+    another in this process).
 
     Raises
     ------
@@ -167,8 +168,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
                         store.add(task.error_rows(result))
                         failed += len(task.cells)
                     else:
-                        store.add(result)
-                        trained += len(result)
+                        trained += store.add(result)  # runs another driver stored first are not counted
                     if ray is not None:
                         progress(cfg.base.steps)
         finally:
@@ -189,14 +189,22 @@ def export_csv(out: str | Path) -> Path:
 
 
 def _local(tasks: Iterable[SweepTask], progress: Progress) -> Iterator[tuple[SweepTask, list[dict] | Exception]]:
-    """The local backend: each task in this process, in order; a task that raises yields its exception."""
+    """The local backend: each task in this process, in order; a task that raises yields its exception. Each task
+    reports all its steps, also when its members all diverged early or it raised (as a finished Ray task does)."""
     for task in tasks:
+        done = 0
+
+        def advance(n: int = 1, /) -> None:
+            nonlocal done
+            done += n
+            progress(n)
+
         try:
-            rows = train_task(task, progress)
+            rows = train_task(task, advance)
         except Exception as e:  # recorded as the task's error rows; KeyboardInterrupt stops the sweep
-            yield task, e
-        else:
-            yield task, rows
+            rows = e
+        progress(task.base.steps - done)
+        yield task, rows
 
 
 def _placement(device: str, ray: RayOptions | None) -> tuple[str, RayOptions | None]:
