@@ -102,7 +102,7 @@ def test_layer_selector_changes_task_2_and_cells(browser):
 
 
 EVERY = dict(dataset="moons", noise="0.15", n_samples="400", depth="7", width="24", activation="tanh",
-             init="meanfield", sigma_w2="1.5", sigma_b2="0.1", optimizer="adam", lr="0.01", batch_size="64",
+             init="mean-field", sigma_w2="1.5", sigma_b2="0.1", optimizer="adam", lr="0.01", batch_size="64",
              steps="500", seed="3")
 
 
@@ -122,7 +122,7 @@ def test_the_url_restores_every_control(browser):
         link = page.url
     with new_page(urlsplit(link).fragment) as page:
         assert page.input_value("#s-width") == "40"
-        assert dict(parse_qsl(urlsplit(page.url).fragment, keep_blank_values=True))["init"] == "meanfield"
+        assert dict(parse_qsl(urlsplit(page.url).fragment, keep_blank_values=True))["init"] == "mean-field"
 
 
 def test_save_run_writes_what_load_run_reads(browser):

@@ -1,9 +1,8 @@
 """The playground's settings: one typed record, checked field by field, that builds the data, the model and the
 ``TrainConfig`` of a live run with the library's own functions.
 
-Every scheme of ``INITS`` is offered, plus ``meanfield``: ``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``,
-the parametrisation of mean-field theory (``probe.meanfield``), drawn as the sheet's ``N(0, 1)`` scaled by
-``σ_w/√fan_in`` so the generator is consumed as for ``normal``.
+Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``,
+``b_i ~ N(0, σ_b²)``, the parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
 """
 
 from __future__ import annotations
@@ -16,16 +15,16 @@ from torch import nn
 
 from reluscope.data import DATASETS, Dataset, load_dataset
 from reluscope.errors import ReluscopeError
-from reluscope.model import ACTIVATIONS, INITS, init_model_, linear_layers
+from reluscope.model import ACTIVATIONS, INITS, init_model_
 from reluscope.train.config import OPTIMIZERS, TrainConfig
 from reluscope.train.loop import build_model
 
-MEANFIELD = "meanfield"  # the init scheme with σ_w², σ_b² sliders
+MEANFIELD = "mean-field"  # the init scheme with σ_w², σ_b² sliders
 UPLOADED = "csv"  # the data set name that means "the CSV this session uploaded"
 SNAPSHOTS = 10  # parameter snapshots kept over a run (for a saved run's animations)
 
 # field -> (allowed values or (low, high) bounds, inclusive); None bounds: any value of the type
-CHOICES = {"dataset": (*DATASETS, UPLOADED), "activation": tuple(ACTIVATIONS), "init": (*INITS, MEANFIELD),
+CHOICES = {"dataset": (*DATASETS, UPLOADED), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
            "optimizer": OPTIMIZERS}
 BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
           "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
@@ -44,9 +43,9 @@ class Settings:
     depth: int = 3  # linear layers
     width: int = 16  # hidden width
     activation: str = "relu"
-    init: str = "he"  # a scheme of INITS or "meanfield"
-    sigma_w2: float = 2.0  # meanfield: Var(W) = σ_w²/fan_in
-    sigma_b2: float = 0.0  # meanfield: Var(b) = σ_b²
+    init: str = "he"  # a scheme of INITS
+    sigma_w2: float = 2.0  # mean-field: Var(W) = σ_w²/fan_in
+    sigma_b2: float = 0.0  # mean-field: Var(b) = σ_b²
     optimizer: str = "sgd"
     lr: float = 0.05
     batch_size: int | None = None  # None: full batch
@@ -84,15 +83,12 @@ class Settings:
         """The initialised model and the generator that then draws the mini-batches (as ``train.fit`` does)."""
         gen = torch.Generator().manual_seed(self.seed)
         cfg = self.train_config(data.name)
-        if self.init != MEANFIELD:
-            X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), for lsuv
-            return build_model(cfg, data.n_classes, gen, X=X), gen
-        model = init_model_(cfg.architecture(data.n_classes), "normal", generator=gen)
-        with torch.no_grad():
-            for layer in linear_layers(model):
-                layer.linear.weight.mul_(math.sqrt(self.sigma_w2 / layer.linear.in_features))
-                layer.linear.bias.normal_(0.0, math.sqrt(self.sigma_b2), generator=gen)
-        return model, gen
+        if self.init == MEANFIELD:
+            model = init_model_(cfg.architecture(data.n_classes), MEANFIELD, generator=gen,
+                                sigma_w2=self.sigma_w2, sigma_b2=self.sigma_b2)
+            return model, gen
+        X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), for lsuv
+        return build_model(cfg, data.n_classes, gen, X=X), gen
 
 
 def json_type(value) -> str:

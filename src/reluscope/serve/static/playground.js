@@ -7,7 +7,7 @@ const PRESETS = {
   "Task 1.2: 11 layers, N(0, 1)": { depth: 11, width: 32, init: "normal", activation: "relu", lr: 0.05 },
   "Task 1.4: He": { depth: 11, width: 32, init: "he", activation: "relu", lr: 0.05 },
   "Task 2: back-projection": { dataset: "spirals", depth: 6, width: 16, init: "he", activation: "relu", layer: 3, projection: "embedded" },
-  "edge of chaos: σw² = 2": { depth: 20, width: 64, init: "meanfield", sigma_w2: 2, sigma_b2: 0, activation: "relu" },
+  "edge of chaos: σw² = 2": { depth: 20, width: 64, init: "mean-field", sigma_w2: 2, sigma_b2: 0, activation: "relu" },
 };
 const $ = (id) => document.getElementById(id);
 const state = { settings: null, view: { layer: 1, projection: "input" }, data: null, run: 0, hist: [], frames: 0,
