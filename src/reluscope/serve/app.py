@@ -14,7 +14,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,17 +57,9 @@ class ServeConfig:
         return self
 
 
-@dataclass
-class Registry:
-    """The open sessions, so there are never more than ``limit`` and shutdown can stop them all."""
-
-    limit: int
-    sessions: set = field(default_factory=set)
-
-
 def create_app(config: ServeConfig) -> Starlette:
     """The ASGI app for ``config``."""
-    registry = Registry(config.max_sessions)
+    sessions: set[Session] = set()  # the open ones: never more than config.max_sessions; shutdown stops them
 
     async def page(request):
         return FileResponse(STATIC / "index.html")
@@ -77,27 +69,26 @@ def create_app(config: ServeConfig) -> Starlette:
             await ws.close(code=1008)
             return
         await ws.accept()
-        if len(registry.sessions) >= registry.limit:
-            await ws.send_text(encode("busy", message=f"the playground is busy: {registry.limit} pages are "
+        if len(sessions) >= config.max_sessions:
+            await ws.send_text(encode("busy", message=f"the playground is busy: {config.max_sessions} pages are "
                                                       "training already; try again in a while"))
             await ws.close(code=1013)
             return
         session = Session(ws, config.runs_dir, config.idle_timeout)
-        registry.sessions.add(session)
+        sessions.add(session)
         try:
             await session.serve()
         finally:
-            registry.sessions.discard(session)
+            sessions.discard(session)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
-        for session in list(registry.sessions):
+        for session in list(sessions):
             await session.close()
 
     app = Starlette(routes=[Route("/", page), Mount("/static", StaticFiles(directory=STATIC), name="static"),
                             WebSocketRoute("/ws", socket)], lifespan=lifespan)
-    app.state.registry = registry
     return app
 
 
