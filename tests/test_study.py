@@ -228,9 +228,19 @@ def test_png_is_a_small_palette_image():
 def test_theory_section_is_read_from_the_markdown(tmp_path):
     doc = tmp_path / "theory.md"
     doc.write_text("# T\n\n## 1. One\n\n<!-- owner -->\nbody $a$\n\n### sub\n\n## 2. Two\n\n<!-- only -->\n")
-    assert theory_section(1, doc) == "body $a$\n\n#### sub"
-    assert "docs/theory.md" in theory_section(2, doc)  # empty section: a pointer, not a blank
-    assert "docs/theory.md" in theory_section(1, tmp_path / "missing.md")
+    assert theory_section(1, docs=tmp_path).derivation == "body $a$\n\n#### sub"
+    assert "docs/theory.md" in theory_section(2, docs=tmp_path).derivation  # empty section: a pointer, not a blank
+    assert "docs/theory.de.md" in theory_section(1, "de", docs=tmp_path).derivation
+
+
+def test_evidence_quotes_leave_the_derivation_for_the_appendix(tmp_path):
+    (tmp_path / "theory.md").write_text("## 1. One\n\nintro\n\n### 1.1 Linear\n\n$a = b$ holds.\n\n"
+                                        "> **Tests:** `tests/t.py::test_a` (exact)\n> and `::test_b`.\n\n"
+                                        "after\n\n### 1.2 Next\n\n> a plain quote stays\n")
+    theory = theory_section(1, docs=tmp_path)
+    assert theory.evidence == [("1.1 Linear", "**Tests:** `tests/t.py::test_a` (exact)\nand `::test_b`.")]
+    assert "Tests" not in theory.derivation and "> a plain quote stays" in theory.derivation
+    assert theory.derivation.startswith("intro\n\n#### 1.1 Linear\n\n$a = b$ holds.\n\nafter")
 
 
 def test_numbers_are_right_aligned_and_text_is_not():

@@ -20,12 +20,15 @@ _D = StudyConfig()
 @click.option("--quick", is_flag=True, help="A small budget that checks the pipeline in seconds.")
 @click.option("--seed", type=int, default=_D.seed, show_default=True,
               help="Seeds the data, the split, the initial weights and the batches of every run.")
+@click.option("--lang", type=click.Choice(["en", "de"]), default=_D.lang, show_default=True,
+              help="Language of the report (the sheet's questions are quoted in the original German in both).")
+@click.option("--pdf", is_flag=True, help="Also write OUT/report.pdf through headless Chromium.")
 @click.option("--out", type=click.Path(path_type=Path), default=_D.out, show_default=True,
               help="Study directory (an earlier study there is replaced).")
-def study(dataset, quick, seed, out) -> None:
+def study(dataset, quick, seed, lang, pdf, out) -> None:
     """Run the whole sheet (Tasks 0, 1, 2, the decision cells) and write OUT/report.html, one offline page,
     with its figures and tables beside it."""
-    cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out).validate()
+    cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out, lang=lang, pdf=pdf).validate()
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
     click.echo(f"report -> {page} ({page.stat().st_size / 1e6:.1f} MB)")

@@ -75,8 +75,10 @@ class Cells(Stage):
         finding = (f"Cells after layer 1: **{exact[first][0]}** at initialisation, **{final[0]}** after {last} steps "
                    f"({how}); after layer {hidden}: **{exact[first][hidden - 1]}** and **{final[hidden - 1]}**. Every "
                    "layer can only cut the cells of the layer before it, so a deeper layer never has fewer.")
-        section = Section("cells", "Decision cells of every layer", QUESTION.format(deep=b.deep), theory_section(3),
-                          [viewer, table, figure, finding])
+        theory = theory_section(3, ctx.cfg.lang)
+        section = Section("cells", "Decision cells of every layer", answer=QUESTION.format(deep=b.deep),
+                          blocks=[viewer, table, figure, finding], derivation=theory.derivation,
+                          evidence=theory.evidence)
         summary = [["cells", f"depth {b.deep}, He, after layer {hidden}",
                     f"{exact[first][hidden - 1]} cells (exact) at step {first} → {final[hidden - 1]} ({how}) "
                     f"at step {last}",

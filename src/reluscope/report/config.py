@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reluscope.data import is_csv
 from reluscope.errors import ReluscopeError
+from reluscope.report.texts import check_language
 from reluscope.train import TrainConfig
 
 
@@ -46,6 +47,8 @@ class StudyConfig:
     seed: int = 0  # data, split, initial weights and batches of every run
     quick: bool = False  # the small budget (pipeline check, ~seconds)
     out: Path = Path("out/study")  # study directory: report.html, figures/, tables/, study.json
+    lang: str = "en"  # the report's language: "en" or "de" (the sheet's questions are quoted in German in both)
+    pdf: bool = False  # also print the report to report.pdf through headless Chromium
 
     @property
     def budget(self) -> Budget:
@@ -62,7 +65,8 @@ class StudyConfig:
 
     def validate(self) -> "StudyConfig":
         """Raise ``ReluscopeError`` for a missing CSV or a setting no run may have (an unknown data set, a seed
-        outside [0, 2³²)); return self."""
+        outside [0, 2³²), a language other than en and de); return self."""
+        check_language(self.lang)
         if is_csv(self.dataset):
             try:
                 found = Path(self.dataset).is_file()

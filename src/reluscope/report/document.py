@@ -81,13 +81,16 @@ Block = Image | Table | Viewer
 
 @dataclass
 class Section:
-    """One part of the page: a heading, prose (Markdown with ``$…$`` math) and blocks in order."""
+    """One part of the page, in reading order: the sheet's question, the short answer with this run's numbers,
+    the figures and tables, the derivation (collapsed) and, in the appendix, the tests that check it."""
 
     id: str  # HTML anchor
     title: str
-    intro: str = ""  # Markdown before the blocks (the sheet's question, the answers in brief)
-    derivation: str = ""  # Markdown shown after the intro in a collapsible box (from docs/theory.md)
+    question: str = ""  # the sheet's words, quoted in its original German (Markdown with ``$…$`` math)
+    answer: str = ""  # the answer in brief, with this run's numbers (Markdown)
     blocks: list[Block | str] = field(default_factory=list)  # a str block is Markdown (a finding)
+    derivation: str = ""  # Markdown, shown collapsed after the blocks (from docs/theory.md)
+    evidence: list[tuple[str, str]] = field(default_factory=list)  # (sub-section, Markdown naming its tests)
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Report:
     provenance: dict[str, str]  # shown at the top: data set, seeds, versions, command, wall time
     sections: list[Section]
     lead: str = ""  # Markdown under the title: what the page is and how to read it
+    lang: str = "en"  # the language of every text on the page (the sheet's quotes stay German)
+    labels: dict[str, str] = field(default_factory=dict)  # the page's own words: navigation, toggles, appendix
 
 
 @dataclass

@@ -65,8 +65,9 @@ def render_html(report: Report) -> str:
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     template = env.from_string((ASSETS / "report.html.j2").read_text())
     md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
-    sections = [dict(id=s.id, title=s.title, intro=md(s.intro), derivation=md(s.derivation) if s.derivation else "",
-                     blocks=s.blocks) for s in report.sections]
+    sections = [dict(id=s.id, title=s.title, question=md(s.question), answer=md(s.answer),
+                     derivation=md(s.derivation) if s.derivation else "", blocks=s.blocks,
+                     evidence=[(md(h), md(e)) for h, e in s.evidence]) for s in report.sections]
     return template.render(report=report, version=version("reluscope"), provenance=report.provenance,
                            lead=md(report.lead), sections=sections, kind_of=kind_of, numeric_columns=numeric_columns,
                            markdown=md, data_uri=data_uri, viewer_json=viewer_json,

@@ -105,7 +105,7 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
             summary += part.summary
     finally:
         torch.set_num_threads(threads)
-    sections.append(Section("summary", "Summary", "Every number on this page comes from this run of the study.",
+    sections.append(Section("summary", "Summary", answer="Every number on this page comes from this run of the study.",
                             blocks=[Table(SUMMARY_COLUMNS, summary, name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
     return Report(f"reluscope study: {data.name}", provenance, sections, LEAD)

@@ -47,7 +47,7 @@ class Task0(Stage):
         finding = (f"With $\\mathcal{{N}}(0,1)$ weights the {b.shallow}-layer network reaches a test accuracy of "
                    f"**{m['test_accuracy']:.3f}** against **{m['chance_accuracy']:.3f}** for guessing the "
                    f"majority class (status: {m['status']}).")
-        section = Section("task0", "Task 0 — baseline", QUESTION, blocks=[viewer, table, finding])
+        section = Section("task0", "Task 0 — baseline", answer=QUESTION, blocks=[viewer, table, finding])
         summary = [["0", f"depth {b.shallow}, N(0, 1)",
                     f"test accuracy {m['test_accuracy']:.3f}, final loss {m['final_loss']:.4g}",
                     f"clearly above chance {m['chance_accuracy']:.3f}"]]

@@ -86,8 +86,10 @@ class Task1(Stage):
         blocks.append(Image("task1_histograms", to_png(row_figure(study.histograms(), height=4), dpi=84),
                             f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
         ctx.advance(1)
+        theory = theory_section(1, ctx.cfg.lang)
         section = Section("task1", "Task 1 — initialisation of ReLU networks",
-                          QUESTION.replace("{width}", str(b.run.width)), theory_section(1), blocks)
+                          answer=QUESTION.replace("{width}", str(b.run.width)), blocks=blocks,
+                          derivation=theory.derivation, evidence=theory.evidence)
         summary = [["1.2", f"depth {b.deep}, N(0, 1)",
                     f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}",
                     "fails: variance × n/2 per layer"],

@@ -99,8 +99,10 @@ class Task2(Stage):
                    + (f", and {unresolved} layers have composed maps too ill-conditioned (cond up to "
                       f"{max(cond.values()):.1e}) for a residual of 1e-8 to be resolved in float64."
                       if unresolved else "."))
+        theory = theory_section(2, ctx.cfg.lang)
         section = Section("task2", "Task 2 — pseudo-inverse back-projection",
-                          QUESTION.format(deep=b.deep, width=b.run.width), theory_section(2), [viewer, table, finding])
+                          answer=QUESTION.format(deep=b.deep, width=b.run.width), blocks=[viewer, table, finding],
+                          derivation=theory.derivation, evidence=theory.evidence)
         summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
                     f"affine-equivalent in {len(held)} of {len(checks)} layers "
                     f"({unresolved} not resolvable in float64)",
