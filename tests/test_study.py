@@ -179,7 +179,7 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     axes = [Axis("scheme", "toggle", ["a", "b"], initial=1)]
     red, blue = _png("red"), _png("blue")
     blocks = [Viewer("v", axes, {(0,): red, (1,): blue}), "**<b>**", Table(["c"], [["</td>"]]), Image("i", red)]
-    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", "x $a^2$", "derived $b$", blocks)])
+    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", answer="x $a^2$", blocks=blocks, derivation="derived $b$")])
     page = render_html(report)
     data = json.loads(re.search(r'<script type="application/json" id="frames-v">(.*?)</script>', page).group(1))
     assert data["sizes"] == [2] and data["initial"] == [1] and len(data["frames"]) == 2
