@@ -1,8 +1,8 @@
 """Wall time of the command line's start: ``reluscope --help`` and bad input, each in a fresh process.
 
 Each case runs the installed ``reluscope`` script (the console entry point next to this interpreter) ``--repeat``
-times; the median is printed. A usage error stops in the parser; a validation error needs the command's
-config and so the library (torch) behind it.
+times; the median is printed. A usage error stops in the parser; a validation error is checked against the
+command's torch-free configuration (``TrainConfig``, ``model.names``, ``limits``) before the library loads.
 
     .venv/bin/python benchmarks/cli_start.py [--repeat 5]
 """
@@ -24,6 +24,11 @@ CASES = {
     "usage error in a command (train --depth x)": (["train", "--depth", "x"], 2),
     "validation error (train --depth 0)": (["train", "--depth", "0"], 2),
     "missing run directory (regions /nonexistent)": (["regions", "/nonexistent"], 2),
+    "missing run directory (backproject /nonexistent)": (["backproject", "/nonexistent"], 2),
+    "validation error (init-study --depths 0)": (["init-study", "--depths", "0"], 2),
+    "validation error (sweep --depths 0)": (["sweep", "--depths", "0"], 2),
+    "validation error (study --dataset bogus)": (["study", "--dataset", "bogus"], 2),
+    "validation error (serve --port -5)": (["serve", "--port", "-5"], 2),
 }
 
 

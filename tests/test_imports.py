@@ -45,3 +45,14 @@ def test_help_lists_every_command(capsys):
     assert main(["--help"]) == 0
     listed = re.findall(r"^  (\S+)  ", capsys.readouterr().out.split("Commands:")[1], flags=re.M)
     assert listed == list(COMMANDS)
+
+
+@pytest.mark.parametrize("argv", [["train", "--depth", "0"], ["train", "--init", "bogus"],
+                                  ["init-study", "--depths", "0"], ["sweep", "--depths", "0"],
+                                  ["regions", "/nonexistent"], ["backproject", "/nonexistent"],
+                                  ["serve", "--port", "-5"]])
+def test_bad_input_is_refused_before_the_library_loads(argv):
+    """A configuration is checked against torch-free names and limits, so its error comes at once (the wall
+    times are in ``benchmarks/cli_start.py``)."""
+    code = f"import reluscope.cli\nassert reluscope.cli.main({argv!r}) == 2"
+    assert _loaded_after(code) == []

@@ -9,7 +9,8 @@ import pytest
 
 from reluscope.cli import main
 from reluscope.probe.stats import QUANTITIES
-from reluscope.studies.initstudy import SCHEMES, InitStudyConfig, InitStudyResult
+from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
+from reluscope.studies.initstudyconfig import SCHEMES
 from reluscope.studies.initstudy_dir import init_study_to_dir
 from reluscope.train import TrainConfig, fit
 

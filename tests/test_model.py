@@ -62,3 +62,12 @@ def test_walk_rejects_unsupported_models(bad):
 def test_builder_rejects_impossible_sizes(kwargs, match):
     with pytest.raises(ReluscopeError, match=match):
         build_mlp(**{"in_dim": 2, "n_classes": 2, **kwargs})
+
+
+def test_the_names_are_the_registries_keys():
+    """``model.names`` (torch-free, what a configuration is checked against) names exactly the registries."""
+    from reluscope.model import ACTIVATIONS, INITS
+    from reluscope.model.names import ACTIVATION_NAMES, DRAWS_BIAS, INIT_NAMES
+
+    assert tuple(INITS) == INIT_NAMES and tuple(ACTIVATIONS) == ACTIVATION_NAMES
+    assert DRAWS_BIAS <= set(INIT_NAMES)

@@ -19,6 +19,8 @@ from reluscope.errors import ReluscopeError
 
 MEMORY_SHARE = 0.8  # a job may plan for this share of the memory available when it starts
 MAX_FLOPS = 1e14  # training work refused above this: 2 h at the 1.3e10 flop/s a 3×256 MLP reached on this CPU
+MAX_GRID = 2048  # points per side of a pattern grid: a 2048² grid's (n², 32) float64 activations take 1 GiB
+MAX_WARP_GRID = 1000  # grid points per side carried back and scattered: 10⁶ points per panel at most
 
 
 def available_memory() -> int:

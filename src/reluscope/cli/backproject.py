@@ -9,11 +9,9 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import VIEWS, select_layers
-from reluscope.model import linear_layers
-from reluscope.plots.animation import check_animation
-from reluscope.studies.backprojection import MAX_WARP_GRID, backproject_to_dir
-from reluscope.train.rundir import load_run
+from reluscope.geometry.views import VIEWS
+from reluscope.limits import MAX_WARP_GRID
+from reluscope.train.runfiles import check_run_dir
 
 
 @app.command()
@@ -34,6 +32,13 @@ from reluscope.train.rundir import load_run
 def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
     idx = parse_layers(layers)
+    check_run_dir(run_dir)
+    from reluscope.geometry.backproject import select_layers  # torch, matplotlib: after the checks
+    from reluscope.model import linear_layers
+    from reluscope.plots.animation import check_animation
+    from reluscope.studies.backprojection import backproject_to_dir
+    from reluscope.train.rundir import load_run
+
     run = load_run(run_dir)
     if animate or mp4:
         check_animation(len(run.snapshots), len(select_layers(idx, len(linear_layers(run.model)))))

@@ -11,8 +11,7 @@ from reluscope.cli.app import app
 from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.limits import MAX_FLOPS, check_work
-from reluscope.studies.initstudy import InitStudyConfig
-from reluscope.studies.initstudy_dir import init_study_to_dir
+from reluscope.studies.initstudyconfig import InitStudyConfig
 from reluscope.train.budget import run_work
 
 _D = InitStudyConfig()
@@ -44,6 +43,8 @@ def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_
     runs = len(cfg.schemes) * cfg.seeds
     check_work(runs * sum(run_work(cfg.train_config(d, cfg.schemes[0], cfg.base.seed)) for d in cfg.depths),
                MAX_FLOPS, f"an init study of {runs * len(cfg.depths)} runs")
+    from reluscope.studies.initstudy_dir import init_study_to_dir  # torch, matplotlib: after the checks
+
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = init_study_to_dir(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]

@@ -9,11 +9,8 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.progress import animation_progress, progress_bar
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import MAX_GRID
-from reluscope.model import linear_layers
-from reluscope.plots.animation import check_animation
-from reluscope.studies.regions import regions_to_dir
-from reluscope.train.rundir import load_run
+from reluscope.limits import MAX_GRID
+from reluscope.train.runfiles import check_run_dir
 
 
 @app.command()
@@ -35,6 +32,12 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     """Count and draw the linear regions (decision cells) of every layer of a trained run."""
     if exact and grid is not None:
         raise ReluscopeError("choose --exact or --grid N, not both")
+    check_run_dir(run_dir)
+    from reluscope.model import linear_layers  # torch, matplotlib: after the path is checked
+    from reluscope.plots.animation import check_animation
+    from reluscope.studies.regions import regions_to_dir
+    from reluscope.train.rundir import load_run
+
     run = load_run(run_dir)
     if animate:
         check_animation(len(run.snapshots), len(linear_layers(run.model)))  # every frame cuts every layer

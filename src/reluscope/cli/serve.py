@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app
+from reluscope.serve.config import ServeConfig
 
 
 @app.command()
@@ -19,7 +20,8 @@ from reluscope.cli.app import app
 @click.option("--max-sessions", type=int, default=8, show_default=True, help="Pages that may train at once.")
 def serve(host, port, open_browser, runs_dir, max_sessions) -> None:
     """A live playground in the browser: every layer's statistics, back-projection and cells."""
-    from reluscope.serve import ServeConfig, serve as run_server  # starlette, uvicorn, torch: only when serving
+    config = ServeConfig(host=host, port=port, runs_dir=runs_dir, max_sessions=max_sessions,
+                         open_browser=open_browser).validate()
+    from reluscope.serve.app import serve as run_server  # starlette, uvicorn, torch: only when serving
 
-    run_server(ServeConfig(host=host, port=port, runs_dir=runs_dir, max_sessions=max_sessions,
-                           open_browser=open_browser).validate())
+    run_server(config)

@@ -13,7 +13,7 @@ from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.studies.raymap import RayOptions
-from reluscope.studies.sweep import SweepConfig, export_csv, run_sweep, total_units
+from reluscope.studies.sweepconfig import SweepConfig
 
 _D = SweepConfig()
 
@@ -47,6 +47,8 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
           out, force, device, backend, address, chunk, export) -> None:
     """Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."""
     if export:
+        from reluscope.studies.sweep import export_csv
+
         click.echo(export_csv(out))
         return
     if address is not None and backend != "ray":
@@ -58,6 +60,8 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
                 sigma_b2=parse_values(sigma_b2, float, "sigma-b2"),
                 datasets=[d.strip() for d in datasets.split(",") if d.strip()], seeds=seeds)
     cfg = replace(defaults, **given(grid), base=replace(defaults.base, **given(training))).validate()
+    from reluscope.studies.sweep import run_sweep, total_units  # torch, matplotlib: after the options are checked
+
     ray = RayOptions(address=address) if backend == "ray" else None
     with progress_bar(total_units(cfg, out, force=force, chunk=chunk), "sweep") as advance:
         result = run_sweep(cfg, out, force=force, progress=advance, device=device, chunk=chunk, ray=ray)

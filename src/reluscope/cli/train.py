@@ -8,10 +8,8 @@ import click
 
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
-from reluscope.model import INITS
-from reluscope.train import TrainConfig
-from reluscope.studies.training import train_to_dir
-from reluscope.train.outcome import describe
+from reluscope.model.names import INIT_NAMES
+from reluscope.train.config import TrainConfig
 
 _D = TrainConfig()
 
@@ -24,7 +22,7 @@ _D = TrainConfig()
 @click.option("--depth", type=int, default=_D.depth, show_default=True, help="Number of linear layers.")
 @click.option("--width", type=int, default=_D.width, show_default=True, help="Hidden width.")
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
-@click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INITS)}.")
+@click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INIT_NAMES)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
 @click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate (peak, after the warm-up).")
 @click.option("--momentum", type=float, default=_D.momentum, show_default=True, help="SGD momentum.")
@@ -52,6 +50,9 @@ def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, 
                       warmup_steps=warmup_steps, schedule=schedule, clip_norm=clip_norm, steps=steps,
                       batch_size=batch_size, snapshots=snapshots, snapshot_every=snapshot_every,
                       seed=seed).validate()
+    from reluscope.studies.training import train_to_dir  # torch, matplotlib: after the options are checked
+    from reluscope.train.outcome import describe
+
     with progress_bar(cfg.steps, "training") as advance:
         run = train_to_dir(cfg, out, force=force, progress=advance, device=device)
     m = run.metrics

@@ -45,9 +45,9 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.pca import fit_pca
+from reluscope.geometry.views import VIEWS
 from reluscope.model.layers import Layer, forward_layers, linear_layers
 
-VIEWS = ("input", "embedded", "nonzero")
 MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
 CHUNK = 8192  # points per pass: a (8192, 32) float64 activation is 2 MiB, it stays in the cache
 

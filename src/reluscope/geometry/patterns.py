@@ -27,12 +27,12 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import forward64
+from reluscope.limits import MAX_GRID
 from reluscope.model.layers import Layer, linear_layers, negative_slope
 
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
-MAX_GRID = 2048  # points per side: a 2048² grid's (n², 32) float64 activations already take 1 GiB
 
 
 def check_box(box) -> Box:

@@ -1,7 +1,17 @@
-"""Stage 2 of the pipeline: the MLP, its initialisation, and how any Sequential is read layer by layer."""
+"""Stage 2 of the pipeline: the MLP, its initialisation, and how any Sequential is read layer by layer.
 
-from reluscope.model.init import INITS, init_model_
-from reluscope.model.layers import Layer, forward_layers, linear_layers
-from reluscope.model.mlp import ACTIVATIONS, build_mlp, predict
+The names below load torch on first use (PEP 562), so ``reluscope.model.names`` — what a configuration is
+checked against — imports without it.
+"""
 
-__all__ = ["ACTIVATIONS", "INITS", "Layer", "build_mlp", "forward_layers", "init_model_", "linear_layers", "predict"]
+from importlib import import_module
+
+_HOMES = {"INITS": "init", "init_model_": "init", "Layer": "layers", "forward_layers": "layers",
+          "linear_layers": "layers", "ACTIVATIONS": "mlp", "build_mlp": "mlp", "predict": "mlp"}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -1,15 +1,15 @@
 """Initialisation schemes in the manner of ``torch.nn.init``: in place, return the tensor, ``generator=``, math stated.
 
 The weight functions (``normal_``, ``he_normal_``, …) act on a weight of PyTorch's shape ``(fan_out, fan_in)``.
-``INITS`` is the one registry of the names used everywhere (``--init``): each name maps to one ``Scheme``
-record — the function that initialises one ``nn.Linear`` (weight and, where the scheme says how, bias),
+``INITS`` is the one registry of the schemes (``--init``): each name of ``names.INIT_NAMES`` maps to one
+``Scheme`` record — the function that initialises one ``nn.Linear`` (weight and, where the scheme says how, bias),
 whether its variance follows the activation, and whether it needs data. ``init_model_`` applies a scheme to
 every ``nn.Linear`` of a model, first layer to last.
 
 Schemes whose variance depends on the non-linearity (``he*``, ``orthogonal``) take ``activation=`` (and
 ``negative_slope=`` for leaky ReLU); ``init_model_`` passes the activation that feeds the layer — the one
 after the previous Linear — and, for the first layer, the network's own (He et al. 2015 use ``2/n`` in the
-first layer too "for simplicity"). ``torch-default`` and ``mean-field`` draw their biases; every other scheme
+first layer too "for simplicity"). ``torch-default`` and ``mean-field`` draw their biases (``names.DRAWS_BIAS``); every other scheme
 sets them to a constant. ``lsuv`` is data dependent (``lsuv_``).
 """
 
@@ -25,6 +25,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model.layers import Layer, linear_layers, negative_slope
+from reluscope.model.names import DRAWS_BIAS, check_init
 
 MODES = ("fan_in", "fan_out")
 
@@ -192,7 +193,6 @@ class Scheme:
 
     init_: Callable[..., nn.Linear]  # init_(linear, *, generator=None, **options): weight and bias in place
     gain_from_activation: bool = False  # takes activation=, negative_slope= of the activation feeding the layer
-    draws_bias: bool = False  # draws the bias itself; otherwise it takes the constant bias=
     data_dependent: bool = False  # takes h=, the layer's input on a batch (N, fan_in)
 
 
@@ -205,21 +205,11 @@ INITS: dict[str, Scheme] = {
     "he-uniform": Scheme(_with_constant_bias(he_uniform_), gain_from_activation=True),
     "he-fan-out": Scheme(_with_constant_bias(partial(he_normal_, mode="fan_out")), gain_from_activation=True),
     "orthogonal": Scheme(_with_constant_bias(orthogonal_), gain_from_activation=True),
-    "torch-default": Scheme(torch_default_, draws_bias=True),
+    "torch-default": Scheme(torch_default_),
     "torch-weights": Scheme(_with_constant_bias(torch_default_weight_)),  # PyTorch's weights, constant biases
-    "mean-field": Scheme(mean_field_, draws_bias=True),
+    "mean-field": Scheme(mean_field_),
     "lsuv": Scheme(lsuv_, data_dependent=True),
 }
-
-
-def check_init(name: str, bias: float = 0.0) -> Scheme:
-    """The registered scheme ``name``; a scheme that draws its biases refuses a constant ``bias ≠ 0``."""
-    if name not in INITS:
-        raise ReluscopeError(f"unknown init {name!r}; choose one of {', '.join(INITS)}")
-    scheme = INITS[name]
-    if scheme.draws_bias and bias != 0.0:
-        raise ReluscopeError(f"init {name!r} draws its own biases; a constant bias ({bias}) needs another scheme")
-    return scheme
 
 
 def feeding_activation(layers: list[Layer], i: int) -> tuple[str, float]:
@@ -246,7 +236,7 @@ def init_model_(model: nn.Module, scheme: str, *, generator: torch.Generator | N
         Passed to the scheme's function (e.g. ``std=0.1`` for ``normal``, ``mode="fan_out"`` for ``he``,
         ``sigma_w2=``/``sigma_b2=`` for ``mean-field``, ``tol``/``max_iter`` for ``lsuv``).
     """
-    spec = check_init(scheme, bias)
+    spec = INITS[check_init(scheme, bias)]
     layers = linear_layers(model)
     h = None
     if spec.data_dependent:
@@ -258,7 +248,7 @@ def init_model_(model: nn.Module, scheme: str, *, generator: torch.Generator | N
         kw = dict(options)
         if spec.gain_from_activation and "activation" not in kw:
             kw["activation"], kw["negative_slope"] = feeding_activation(layers, i)
-        if not spec.draws_bias:
+        if scheme not in DRAWS_BIAS:
             kw["bias"] = bias
         if spec.data_dependent:
             kw["h"] = h

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
+from reluscope.model.names import check_activation
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -24,9 +25,7 @@ ACTIVATIONS = {
 
 
 def make_activation(name: str) -> nn.Module:
-    if name not in ACTIVATIONS:
-        raise ReluscopeError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    return ACTIVATIONS[check_activation(name)]()
 
 
 def hidden_widths(width: int | Sequence[int], depth: int) -> list[int]:

@@ -14,7 +14,6 @@ import threading
 import time
 import webbrowser
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,34 +26,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from reluscope.errors import ReluscopeError
+from reluscope.serve.config import ServeConfig
 from reluscope.serve.messages import MAX_MESSAGE, encode
 from reluscope.serve.session import Session
 
 STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """Where the playground listens and what it allows."""
-
-    host: str = "127.0.0.1"  # another host exposes the playground to the network
-    port: int = 8765  # 0: any free port
-    runs_dir: Path = Path("out/playground")  # "save run" writes its run directories here
-    max_sessions: int = 8  # pages training at once
-    idle_timeout: float = 900.0  # seconds without a message before a page's session is closed
-    open_browser: bool = False  # open the page in the default browser once listening
-
-    def validate(self) -> ServeConfig:
-        if not 0 <= self.port < 65536:
-            raise ReluscopeError(f"port must be in [0, 65535], got {self.port}")
-        if self.max_sessions < 1:
-            raise ReluscopeError(f"max_sessions must be at least 1, got {self.max_sessions}")
-        if not self.idle_timeout > 0:
-            raise ReluscopeError(f"idle_timeout must be positive, got {self.idle_timeout}")
-        if self.runs_dir.exists() and not self.runs_dir.is_dir():
-            raise ReluscopeError(f"--runs-dir {self.runs_dir} exists and is not a directory")
-        return self
 
 
 def create_app(config: ServeConfig) -> Starlette:

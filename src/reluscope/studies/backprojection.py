@@ -20,12 +20,12 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import backprojection_maps, check_view
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import check_grid, is_piecewise_linear
+from reluscope.limits import MAX_WARP_GRID
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
 from reluscope.train.rundir import Run
 
 ANIMATION_GRID = 40  # at most this many grid points per side in an animation frame
-MAX_WARP_GRID = 1000  # grid points per side carried back and scattered: 10⁶ points per panel at most
 
 
 @dataclass

@@ -17,66 +17,22 @@ keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from reluscope.data import Dataset, load_dataset
-from reluscope.errors import ReluscopeError, refuse_repeats
-from reluscope.model.init import check_init
 from reluscope.plots.initstudy import CurvesDisplay, HistogramDisplay, VarianceDisplay
 from reluscope.probe.stats import capture, probe, table
 from reluscope.probe.theory import LayerMoments, predict
 from reluscope.progress import Progress, silent
-from reluscope.train import TrainConfig, TrainResult
+from reluscope.studies.initstudyconfig import InitStudyConfig
+from reluscope.train import TrainResult
 from reluscope.train.ensemble import train_ensemble
 
-SCHEMES = ("normal", "lecun", "xavier", "he", "orthogonal", "torch-default", "torch-weights", "lsuv")
 HISTOGRAM_SCHEMES = ("normal", "he")  # compared layer by layer, as in Glorot & Bengio (2010)
 CURVES = ("train_accuracy", "train_loss")  # the history columns drawn over training
-
-
-@dataclass
-class InitStudyConfig:
-    """What the study runs: every depth × scheme × seed is one training run with the settings of ``base``."""
-
-    depths: tuple[int, ...] = (3, 11)  # numbers of linear layers
-    schemes: tuple[str, ...] = SCHEMES  # names in reluscope.model.INITS
-    seeds: int = 5  # seeds base.seed … base.seed + seeds − 1 (data, init, batches)
-    # data set, points, width, activation, optimizer, lr, steps, eval_every of every run (depth, init, seed per run)
-    base: TrainConfig = field(default_factory=lambda: TrainConfig(lr=0.01, steps=1500, eval_every=25))
-
-    @classmethod
-    def quick(cls) -> "InitStudyConfig":
-        """The small version: 2 seeds, 300 steps, 500 points."""
-        return cls(seeds=2, base=replace(cls().base, steps=300, n_samples=500, eval_every=20))
-
-    def train_config(self, depth: int, scheme: str, seed: int) -> TrainConfig:
-        return replace(self.base, depth=depth, init=scheme, seed=seed)
-
-    @property
-    def seed_values(self) -> range:
-        return range(self.base.seed, self.base.seed + self.seeds)
-
-    def validate(self) -> "InitStudyConfig":
-        """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
-        if not self.depths or not self.schemes:
-            raise ReluscopeError("need at least one depth and one scheme")
-        if self.seeds < 1:
-            raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
-        for name in ("depths", "schemes"):
-            refuse_repeats(name, getattr(self, name))
-        for scheme in self.schemes:
-            check_init(scheme)
-        for depth in self.depths:
-            for seed in (self.seed_values[0], self.seed_values[-1]):  # TrainConfig bounds every seed
-                self.train_config(depth, self.schemes[0], seed).validate()
-        return self
-
-    @property
-    def deepest(self) -> int:
-        return max(self.depths)
 
 
 @dataclass

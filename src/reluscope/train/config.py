@@ -1,17 +1,22 @@
-"""The typed configuration of one training run; ``config.json`` in a run directory is this, as JSON."""
+"""The typed configuration of one training run; ``config.json`` in a run directory is this, as JSON.
+
+It imports without torch: the command line checks a configuration before it loads the library.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
 
-from torch import nn
+from typing import TYPE_CHECKING
 
 from reluscope.data import DATASETS, is_csv
 from reluscope.errors import ReluscopeError
-from reluscope.model.init import check_init
-from reluscope.model.mlp import build_mlp, make_activation
+from reluscope.model.names import check_activation, check_init
 from reluscope.train.budget import check_run_budget
+
+if TYPE_CHECKING:
+    from torch import nn
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine")
@@ -47,7 +52,7 @@ class TrainConfig:
         if not is_csv(self.dataset) and self.dataset not in DATASETS:
             raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
                                  "or a .csv path")
-        make_activation(self.activation)
+        check_activation(self.activation)
         check_init(self.init, self.bias_init)
         if self.optimizer not in OPTIMIZERS:
             raise ReluscopeError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
@@ -102,6 +107,8 @@ class TrainConfig:
 
     def architecture(self, n_classes: int) -> nn.Sequential:
         """The configured MLP on 2D points with ``n_classes`` logits, not yet initialised (PyTorch's default)."""
+        from reluscope.model.mlp import build_mlp  # torch: not needed to check a configuration
+
         return build_mlp(2, self.width, self.depth, n_classes, activation=self.activation)
 
     def to_dict(self) -> dict:

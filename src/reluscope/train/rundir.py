@@ -32,9 +32,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.outputs import atomic_dir, write_csv, write_json
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult
-
-REQUIRED = ("config.json", "metrics.json", "model.pt", "data.npz")
-
+from reluscope.train.runfiles import check_run_dir
 
 @dataclass
 class Run:
@@ -84,15 +82,7 @@ def load_run(path: str | Path) -> Run:
     ReluscopeError
         If ``path`` is not a directory, lacks one of the run files, or a file is unreadable or does not fit.
     """
-    path = Path(path)
-    try:
-        if not path.is_dir():
-            raise ReluscopeError(f"run directory not found: {path}")
-        missing = [f for f in REQUIRED if not (path / f).is_file()]
-    except OSError as e:
-        raise ReluscopeError(f"run directory {path}: {e.strerror or e}") from None
-    if missing:
-        raise ReluscopeError(f"{path} is not a run directory (missing {', '.join(missing)})")
+    path = check_run_dir(path)
     try:
         cfg = TrainConfig.from_dict(_json_object(path / "config.json"))
         metrics = _json_object(path / "metrics.json")
