@@ -22,7 +22,7 @@ _D = StudyConfig()
               help="Seeds the data, the split, the initial weights and the batches of every run.")
 @click.option("--lang", type=click.Choice(["en", "de"]), default=_D.lang, show_default=True,
               help="Language of the report (the sheet's questions are quoted in the original German in both).")
-@click.option("--pdf", is_flag=True, help="Also write OUT/report.pdf through headless Chromium.")
+@click.option("--pdf", is_flag=True, help="Also write OUT/report.pdf (A4) through headless Chromium.")
 @click.option("--out", type=click.Path(path_type=Path), default=_D.out, show_default=True,
               help="Study directory (an earlier study there is replaced).")
 def study(dataset, quick, seed, lang, pdf, out) -> None:
@@ -31,4 +31,5 @@ def study(dataset, quick, seed, lang, pdf, out) -> None:
     cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out, lang=lang, pdf=pdf).validate()
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
-    click.echo(f"report -> {page} ({page.stat().st_size / 1e6:.1f} MB)")
+    for path in (page, page.with_name("report.pdf")) if pdf else (page,):
+        click.echo(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")

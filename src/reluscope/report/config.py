@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reluscope.data import is_csv
 from reluscope.errors import ReluscopeError
+from reluscope.report.pdf import require_chromium
 from reluscope.report.texts import check_language
 from reluscope.train import TrainConfig
 
@@ -65,8 +66,10 @@ class StudyConfig:
 
     def validate(self) -> "StudyConfig":
         """Raise ``ReluscopeError`` for a missing CSV or a setting no run may have (an unknown data set, a seed
-        outside [0, 2³²), a language other than en and de); return self."""
+        outside [0, 2³²), a language other than en and de, a PDF with no Chromium to print it); return self."""
         check_language(self.lang)
+        if self.pdf:
+            require_chromium()
         if is_csv(self.dataset):
             try:
                 found = Path(self.dataset).is_file()

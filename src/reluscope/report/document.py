@@ -101,8 +101,7 @@ class Report:
     provenance: dict[str, str]  # shown at the top: data set, seeds, versions, command, wall time
     sections: list[Section]
     lead: str = ""  # Markdown under the title: what the page is and how to read it
-    lang: str = "en"  # the language of every text on the page (the sheet's quotes stay German)
-    labels: dict[str, str] = field(default_factory=dict)  # the page's own words: navigation, toggles, appendix
+    lang: str = "en"  # every text's language, the page's own words (texts/page.toml) too; the quotes stay German
 
 
 @dataclass

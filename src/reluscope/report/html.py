@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from reluscope.report.document import Image, Report, Table, Viewer
 from reluscope.report.markup import markdown_to_html
+from reluscope.report.texts import catalog, texts
 
 ASSETS = files("reluscope.report") / "assets"
 
@@ -60,15 +61,23 @@ def viewer_json(viewer: Viewer) -> Markup:
     return Markup(json.dumps(payload, separators=(",", ":")).replace("</", "<\\/"))
 
 
+def inline(text: str) -> Markup:
+    """One line of Markdown (a heading) as HTML without its paragraph."""
+    return Markup(markdown_to_html(text).strip().removeprefix("<p>").removesuffix("</p>"))
+
+
 def render_html(report: Report) -> str:
-    """The page as a string."""
+    """The page as a string, its own words (navigation, toggles, appendix) from ``texts/page.toml`` in
+    ``report.lang``."""
+    labels = catalog("page")[texts("page", report.lang).lang]
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     template = env.from_string((ASSETS / "report.html.j2").read_text())
-    md = lambda text: Markup(markdown_to_html(text))  # noqa: E731
-    sections = [dict(id=s.id, title=s.title, question=md(s.question), answer=md(s.answer),
-                     derivation=md(s.derivation) if s.derivation else "", blocks=s.blocks,
-                     evidence=[(md(h), md(e)) for h, e in s.evidence]) for s in report.sections]
-    return template.render(report=report, version=version("reluscope"), provenance=report.provenance,
+    md = lambda text: Markup(markdown_to_html(text)) if text else ""  # noqa: E731
+    sections = [dict(id=s.id, title=s.title, question=md(s.question), answer=md(s.answer), blocks=s.blocks,
+                     derivation=md(s.derivation), evidence=[(inline(h), md(e)) for h, e in s.evidence])
+                for s in report.sections]
+    provenance = [(labels.get(f"p_{key}", key), value) for key, value in report.provenance.items()]
+    return template.render(report=report, version=version("reluscope"), provenance=provenance, labels=labels,
                            lead=md(report.lead), sections=sections, kind_of=kind_of, numeric_columns=numeric_columns,
                            markdown=md, data_uri=data_uri, viewer_json=viewer_json,
                            css=Markup((ASSETS / "report.css").read_text()),

@@ -29,10 +29,12 @@ from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
 from reluscope.report.document import Report, Section, Table
 from reluscope.report.html import write_report
+from reluscope.report.pdf import print_pdf
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.task0 import Task0
 from reluscope.report.task1 import Task1
 from reluscope.report.task2 import Task2
+from reluscope.report.texts import texts
 
 MARKER = "study.json"  # written into every study directory; only such a directory is overwritten
 
@@ -40,15 +42,6 @@ MARKER = "study.json"  # written into every study directory; only such a directo
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
     return [Task0(), Task1(), Task2(), Cells()]
-
-
-SUMMARY_COLUMNS = ["task", "setting", "measured", "expected"]
-LEAD = """\
-The course sheet *Modellierung 2, LE12: Initialisierung & noch eine Visualisierung*, answered task by task in
-its order: each section quotes the sheet's question, gives the derivation (from `docs/theory.md`) and the
-tables and figures of this run. Sliders, drop-downs and toggles choose among pre-rendered frames; the page
-loads nothing from the network. Every figure and table is also a file in `figures/` and `tables/` beside it.
-"""
 
 
 def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
@@ -105,10 +98,12 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
             summary += part.summary
     finally:
         torch.set_num_threads(threads)
-    sections.append(Section("summary", "Summary", answer="Every number on this page comes from this run of the study.",
-                            blocks=[Table(SUMMARY_COLUMNS, summary, name="summary")]))
+    t = texts("page", cfg.lang)
+    columns = [t(f"col_{c}") for c in ("task", "setting", "measured", "expected")]
+    sections.append(Section("summary", t("summary_title"), answer=t("summary_text"),
+                            blocks=[Table(columns, summary, caption=t("summary_caption"), name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
-    return Report(f"reluscope study: {data.name}", provenance, sections, LEAD)
+    return Report(t("title", dataset=data.name), provenance, sections, t("lead"), lang=cfg.lang)
 
 
 def prepare_study_dir(out: Path) -> None:
@@ -123,29 +118,33 @@ def prepare_study_dir(out: Path) -> None:
 
 
 def write_study(cfg: StudyConfig, progress: Progress = silent) -> Path:
-    """Run the study and write ``cfg.out`` (replacing an earlier study there atomically); return report.html."""
+    """Run the study and write ``cfg.out`` (replacing an earlier study there atomically), with ``report.pdf`` when
+    ``cfg.pdf``; return report.html."""
     cfg.validate()
     out = Path(cfg.out)
     prepare_study_dir(out)
     report = run_study(cfg, progress)
     with atomic_dir(out) as tmp:
-        write_report(report, tmp)
+        page = write_report(report, tmp)
+        if cfg.pdf:
+            print_pdf(page, tmp / "report.pdf")
         write_json(tmp / MARKER, dict(config={**asdict(cfg), "out": str(cfg.out)}, provenance=report.provenance))
     return out / "report.html"
 
 
 def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, str]:
-    b = cfg.budget
+    """What the page says about its run, in ``cfg.lang``, keyed by ``texts/page.toml``'s ``p_KEY`` labels."""
+    b, t = cfg.budget, texts("page", cfg.lang)
     command = ["reluscope", "study", "--dataset", cfg.dataset, "--seed", str(cfg.seed), *(["--quick"] * cfg.quick),
-               "--out", str(cfg.out)]
+               *(["--lang", cfg.lang] if cfg.lang != "en" else []), *(["--pdf"] * cfg.pdf), "--out", str(cfg.out)]
     packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
     return {
-        "data set": f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test points, "
-                    f"{data.n_classes} classes, standardised with the training split's mean and std",
-        "seeds": f"{cfg.seed} (data, split, initial weights and batches of every run)",
-        "training": f"{b.run.steps} full-batch SGD steps (momentum {b.run.momentum}, lr {b.run.lr}), width "
-                    f"{b.run.width}, depths {b.shallow} and {b.deep}" + (" — quick budget" if cfg.quick else ""),
+        "data": t("data_value", name=data.name, train=len(data.y_train), test=len(data.y_test),
+                  classes=data.n_classes),
+        "seeds": t("seeds_value", seed=cfg.seed),
+        "training": t("training_value", steps=b.run.steps, momentum=b.run.momentum, lr=b.run.lr,
+                              width=b.run.width, shallow=b.shallow, deep=b.deep) + (t("quick_value") * cfg.quick),
         "versions": ", ".join(f"{p} {version(p)}" for p in packages) + f", Python {platform.python_version()}",
         "command": shlex.join(command),
-        "created": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {seconds:.1f} s",
+        "created": t("created_value", when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}", seconds=seconds),
     }

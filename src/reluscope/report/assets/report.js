@@ -20,8 +20,38 @@ for (const viewer of document.querySelectorAll("figure.viewer")) {
       if (control.type === "radio" && !control.checked) return;
       choice[a] = Number(control.value);
       if (out) out.textContent = data.options[a][choice[a]];
+      if (control.type === "range") control.setAttribute("aria-valuetext", data.options[a][choice[a]]);
       show();
     });
   }
   viewer.dataset.key = choice.join("-");
 }
+
+// Click to enlarge: the figure's current frame in a modal dialog at the window's size (Esc or Close ends it).
+const lightbox = document.querySelector("dialog.lightbox");
+const large = lightbox.querySelector("img");
+const caption = lightbox.querySelector(".lightbox-caption");
+for (const button of document.querySelectorAll("button.enlarge")) {
+  button.addEventListener("click", () => {
+    const img = button.querySelector("img");
+    const figcaption = button.closest("figure").querySelector("figcaption");
+    large.src = img.src;
+    large.alt = img.alt;
+    caption.textContent = figcaption ? figcaption.textContent : "";
+    lightbox.showModal();
+  });
+}
+lightbox.addEventListener("click", (event) => {
+  if (event.target === lightbox || event.target === large) lightbox.close();
+});
+
+// Paper: the derivations print open, and close again afterwards as they were.
+let closed = [];
+addEventListener("beforeprint", () => {
+  closed = [...document.querySelectorAll("details:not([open])")];
+  for (const d of closed) d.open = true;
+});
+addEventListener("afterprint", () => {
+  for (const d of closed) d.open = false;
+  closed = [];
+});
