@@ -1,20 +1,34 @@
-"""The report's texts: every catalog has the same keys and placeholders in English and German, every text
-renders as Markdown with math, and a placeholder takes a format spec."""
+"""The report's texts: every catalog has the same keys and placeholders in English and German (the sheet's quotes
+are German only), every text renders as Markdown with math, a placeholder takes a format spec, a run's ending
+reads as the library describes it, and a German study shows no English text of a catalog."""
+
+import re
+from dataclasses import replace
 
 import pytest
 
 import reluscope.report.texts
 
 from reluscope.errors import ReluscopeError
+from reluscope.report import config
+from reluscope.report.document import Image, Table, Viewer
 from reluscope.report.markup import markdown_to_html
+from reluscope.report.study import run_study
+from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import LANGUAGES, PLACEHOLDER, TEXTS, Texts, catalog, texts
+from reluscope.train.outcome import describe
 
 CATALOGS = sorted(p.name.removesuffix(".toml") for p in TEXTS.iterdir() if p.name.endswith(".toml"))
+GERMAN_ONLY = {"sheet"}  # the course sheet's words, quoted in the original German in both languages
+STAGES = ("task0", "task1", "task2", "cells")  # the catalogs of the study's stages
 
 
 @pytest.mark.parametrize("name", CATALOGS)
 def test_both_languages_have_the_same_keys_and_placeholders(name):
     tables = catalog(name)
+    if name in GERMAN_ONLY:
+        assert set(tables) == {"de"} and all(text.strip() for text in tables["de"].values())
+        return
     assert set(tables) == set(LANGUAGES)
     en, de = tables["en"], tables["de"]
     assert set(en) == set(de)
@@ -25,7 +39,7 @@ def test_both_languages_have_the_same_keys_and_placeholders(name):
 
 @pytest.mark.parametrize("name", CATALOGS)
 def test_every_text_renders_its_math(name):
-    for lang in LANGUAGES:
+    for lang in catalog(name):
         for key, text in catalog(name)[lang].items():
             html = markdown_to_html(PLACEHOLDER.sub("1", text))
             assert "$" not in html.replace("\\$", ""), (name, lang, key)  # every $…$ became MathML
@@ -39,3 +53,86 @@ def test_placeholders_take_a_format_spec_and_leave_latex_braces_alone(monkeypatc
 def test_an_unknown_language_is_refused():
     with pytest.raises(ReluscopeError, match="unknown language 'fr'"):
         texts(CATALOGS[0] if CATALOGS else "page", "fr")
+
+
+RUN = dict(status="ok", chance_accuracy=0.502, best_train_accuracy=0.997, best_step=450, diverged_at_step=None,
+           diverged_layer=None, collapsed_at_step=None, collapsed_layer=None)
+ENDINGS = [dict(RUN, status="diverged", diverged_at_step=3, diverged_layer="layer 2 (2)"),
+           dict(RUN, status="collapsed", collapsed_at_step=500, collapsed_layer="layer 9 (16)"),
+           dict(RUN, status="collapsed", collapsed_at_step=500), dict(RUN, status="stalled"), RUN]
+
+
+@pytest.mark.parametrize("metrics", ENDINGS, ids=lambda m: f"{m['status']}-{m['collapsed_layer']}")
+def test_a_runs_ending_reads_in_english_as_the_library_describes_it_and_is_translated(metrics):
+    assert how_it_ended(metrics, texts("task1", "en")) == describe(metrics)
+    german = how_it_ended(metrics, texts("task1", "de"))
+    assert german != describe(metrics) or metrics["status"] == "ok"
+    for number in re.findall(r"\d+(?:\.\d+)?", describe(metrics)):
+        assert number in german  # the same step, accuracy and layer numbers
+
+
+ENGLISH = re.compile(r"\b(the|of|and|with|at|per|step|steps|training|accuracy|train|test|layer|run|cells?|"
+                     r"depth|theory|variance|measured|expected|loss)\b", flags=re.I)
+
+
+COURSE_TERMS = re.compile(r"\bLayer|Genauigkeit \(Accuracy\)")  # the German sheet's own words: "Layer", "Accuracies"
+
+
+def _prose(text: str) -> str:
+    """``text`` without its math, placeholders, code and the course's English terms: the words to check."""
+    return COURSE_TERMS.sub(" ", re.sub(r"\$\$.*?\$\$|\$[^$]*\$|\{\{[^}]*\}\}|`[^`]*`", " ", text, flags=re.S))
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_no_german_text_of_a_stage_uses_an_english_word(name):
+    for key, text in catalog(name)["de"].items():
+        words = set(ENGLISH.findall(_prose(text)))
+        assert not words, (name, key, words)
+
+
+@pytest.fixture(scope="module")
+def german_study():
+    """A German study on a tiny budget (a few training steps, coarse grids): every stage, every text."""
+    tiny = replace(config.QUICK, run=replace(config.QUICK.run, n_samples=120, steps=20, snapshots=1), grid=12,
+                   pixels=12, warp_grid=6)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(config, "QUICK", tiny)
+        yield run_study(config.StudyConfig(quick=True, lang="de"))
+
+
+def _texts_on_page(report) -> list[str]:
+    """Every text of the stages' sections but the sheet's quotes: titles, answers, findings, captions, tables,
+    viewer controls."""
+    found = []
+    for s in report.sections:
+        found += [s.title, s.answer]
+        for b in s.blocks:
+            if isinstance(b, str):
+                found.append(b)
+            elif isinstance(b, Table):
+                found += [b.caption, *b.columns, *(cell for row in b.rows for cell in row)]
+            elif isinstance(b, Image):
+                found.append(b.caption)
+            elif isinstance(b, Viewer):
+                found += [b.caption, *(a.label for a in b.axes), *(o for a in b.axes for o in a.options)]
+    return found
+
+
+def _fragments(text: str) -> list[str]:
+    """The literal pieces of a catalog text between its placeholders, math left out, long enough to be telling."""
+    return [f.strip() for f in re.split(r"\{\{[^}]*\}\}|\$\$.*?\$\$|\$[^$]*\$", text, flags=re.S)
+            if len(f.strip()) >= 12]
+
+
+@pytest.mark.slow
+def test_a_german_study_shows_no_english_text_of_any_stage(german_study):
+    page = "\n".join(_texts_on_page(german_study))
+    assert [s.question for s in german_study.sections if s.id in STAGES] == [
+        texts("sheet", "de")(name) for name in STAGES]  # the sheet quoted in German
+    for name in STAGES:
+        en, de = catalog(name)["en"], catalog(name)["de"]
+        for key in en:
+            for fragment in _fragments(en[key]):
+                assert fragment in de[key] or fragment not in page, (name, key, fragment)
+    words = set(ENGLISH.findall(_prose(page)))
+    assert not words, words

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from reluscope.geometry.patterns import data_box, grid_regions
@@ -12,15 +14,8 @@ from reluscope.report.config import Budget
 from reluscope.report.document import Image, Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
 from reluscope.report.stage import Stage, StudyContext
+from reluscope.report.texts import texts
 from reluscope.report.theory import theory_section
-
-QUESTION = """\
-*The sheet builds on LE11:* the **decision cells** of a layer are the regions of the input plane on which the
-network truncated after that layer is a single affine map — one activation pattern of its ReLUs. Below, the
-cells of every hidden layer of the {deep}-layer He network of Task 1.4, at each training snapshot, with the
-data coloured by class. Each image colours the pattern of every pixel centre (a cell keeps its colour across
-layers and steps); the table sets these grid counts beside the exact counts of convex polygons.
-"""
 
 
 class Cells(Stage):
@@ -33,7 +28,7 @@ class Cells(Stage):
         return b.frames * (b.deep - 1) + b.frames + (2 if b.exact_final else 1)
 
     def build(self, ctx: StudyContext) -> Part:
-        b = ctx.budget
+        b, t = ctx.budget, texts("cells", ctx.cfg.lang)
         result = ctx.run(b.deep, "he")
         steps = sorted(result.snapshots)
         box = data_box(ctx.data.X)
@@ -50,38 +45,40 @@ class Cells(Stage):
             i, layer = key[0], key[1] + 1
             grid = grids[i]
             plot_grid_cells(grid, layer, ax=fig.subplots(), X=ctx.data.X, y=ctx.data.y,
-                            title=f"step {steps[i]}, layer {layer}: {grid.counts[layer - 1]} patterns")
+                            title=t("frame_title", step=steps[i], layer=layer, count=grid.counts[layer - 1]))
 
         hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer
-        viewer = render_viewer("cells", [steps_axis(steps), layers_axis(hidden, initial=hidden - 1)], draw,
-                               figsize=(4.4, 4.4), margins=dict(left=0.03, right=0.97, bottom=0.03, top=0.93),
+        axes = [replace(steps_axis(steps), label=t("axis_step")),
+                replace(layers_axis(hidden, initial=hidden - 1), label=t("axis_layer"))]
+        viewer = render_viewer("cells", axes, draw,
+                               figsize=(9.6, 6.4), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
                                advance=ctx.advance,
-                               caption="Decision cells of the network truncated after the chosen layer, at the chosen "
-                                       f"training step (He init, depth {b.deep}).")
+                               caption=t("viewer_caption", deep=b.deep))
         counts = [g.counts for g in grids]  # (S, L)
-        fig = plt.figure(figsize=(6, 3.6), layout="constrained")  # sized before drawing: no label is cut off
-        plot_counts_over_training(steps, np.array(counts)[:, :hidden], ax=fig.subplots())
-        figure = Image("cells_counts", to_png(fig), "Cells per hidden layer over training (grid count, log scale).")
+        fig = plt.figure(figsize=(9.6, 4), layout="constrained")  # sized before drawing: no label is cut off
+        ax = plot_counts_over_training(steps, np.array(counts)[:, :hidden], ax=fig.subplots())
+        ax.set(xlabel=t("counts_xlabel"), ylabel=t("counts_ylabel"))
+        for layer, text in enumerate(ax.get_legend().get_texts()):  # one entry per hidden layer, in order
+            text.set_text(t("counts_legend", layer=layer + 1))
+        figure = Image("cells_counts", to_png(fig), t("counts_caption"))
         first, last = steps[0], steps[-1]
-        columns = [(f"grid, step {first}", counts[0]), (f"exact, step {first}", exact[first]),
-                   (f"grid, step {last}", counts[-1])]
-        columns += [(f"exact, step {last}", exact[last])] if last in exact else []
-        table = Table(["layer"] + [c for c, _ in columns],
+        columns = [(t("col_grid", step=first), counts[0]), (t("col_exact", step=first), exact[first]),
+                   (t("col_grid", step=last), counts[-1])]
+        columns += [(t("col_exact", step=last), exact[last])] if last in exact else []
+        table = Table([t("col_layer")] + [c for c, _ in columns],
                       [[str(layer + 1)] + [str(col[layer]) for _, col in columns] for layer in range(hidden)],
-                      caption=f"Cells in the box around the data: patterns of the {b.pixels}² pixel centres (grid) "
-                              "and exact convex polygons.", name="cells_counts")
+                      caption=t("table_caption", pixels=b.pixels), name="cells_counts")
         final = exact.get(last, counts[-1])
         how = "exact" if last in exact else "grid"
-        finding = (f"Cells after layer 1: **{exact[first][0]}** at initialisation, **{final[0]}** after {last} steps "
-                   f"({how}); after layer {hidden}: **{exact[first][hidden - 1]}** and **{final[hidden - 1]}**. Every "
-                   "layer can only cut the cells of the layer before it, so a deeper layer never has fewer.")
+        answer = t("answer", deep=b.deep, first_init=exact[first][0], first_final=final[0], last=last, hidden=hidden,
+                   deep_init=exact[first][hidden - 1], deep_final=final[hidden - 1], how=t(f"how_{how}"))
         theory = theory_section(3, ctx.cfg.lang)
-        section = Section("cells", "Decision cells of every layer", answer=QUESTION.format(deep=b.deep),
-                          blocks=[viewer, table, figure, finding], derivation=theory.derivation,
+        section = Section("cells", t("title"), question=texts("sheet", "de")("cells"), answer=answer,
+                          blocks=[viewer, figure, table, t("finding")], derivation=theory.derivation,
                           evidence=theory.evidence)
-        summary = [["cells", f"depth {b.deep}, He, after layer {hidden}",
-                    f"{exact[first][hidden - 1]} cells (exact) at step {first} → {final[hidden - 1]} ({how}) "
-                    f"at step {last}",
-                    "never fewer cells in a deeper layer"]]
+        summary = [[t("summary_task"), t("summary_setting", depth=b.deep, layer=hidden),
+                    t("summary_measured", init=exact[first][hidden - 1], first=first, final=final[hidden - 1],
+                      how=t(f"summary_{how}"), last=last),
+                    t("summary_expected")]]
         return Part(section, summary)
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reluscope.plots.boundary import DecisionBoundaryDisplay
 from reluscope.report.config import Budget
 from reluscope.report.document import Part, Section, Table
 from reluscope.report.figures import render_viewer, steps_axis
 from reluscope.report.stage import Stage, StudyContext
-
-QUESTION = """\
-*Sheet, Task 0:* a working MLP classifier (PyTorch) that classifies one of the 2D toy data sets clearly
-better than guessing. The data is standardised to roughly standard normal; the weights are drawn from
-$\\mathcal{N}(0, 1)$.
-"""
+from reluscope.report.task1 import status_word
+from reluscope.report.texts import texts
+from reluscope.train.outcome import STALL_MARGIN
 
 
 class Task0(Stage):
@@ -25,7 +24,7 @@ class Task0(Stage):
         return b.frames
 
     def build(self, ctx: StudyContext) -> Part:
-        b = ctx.budget
+        b, t = ctx.budget, texts("task0", ctx.cfg.lang)
         result = ctx.run(b.shallow, "normal")
         m = result.metrics
         steps = sorted(result.snapshots)
@@ -33,22 +32,29 @@ class Task0(Stage):
         regions = [DecisionBoundaryDisplay.from_model(result.model_at(step), X, y, grid=b.grid) for step in steps]
 
         def draw(fig, key):
-            regions[key[0]].plot(ax=fig.subplots(), title=f"step {steps[key[0]]}")
+            ax = regions[key[0]].plot(ax=fig.subplots(), title=t("frame_title", step=steps[key[0]]))
+            ax.set(xlabel=t("xlabel"), ylabel=t("ylabel"))
 
-        viewer = render_viewer("task0_boundary", [steps_axis(steps)], draw, figsize=(4.6, 4.6),
-                               margins=dict(left=0.14, right=0.97, bottom=0.11, top=0.93), advance=ctx.advance,
-                               caption=f"Decision regions of the {b.shallow}-layer network with N(0, 1) weights "
-                                       "over training (training points shown).")
-        table = Table(["depth", "init", "status", "final train loss", "train accuracy", "test accuracy",
-                       "chance (majority class)"],
-                      [[str(b.shallow), "N(0, 1)", m["status"], f"{m['final_loss']:.4g}", f"{m['train_accuracy']:.3f}",
-                        f"{m['test_accuracy']:.3f}", f"{m['chance_accuracy']:.3f}"]],
-                      caption="The baseline run.", name="task0_baseline")
-        finding = (f"With $\\mathcal{{N}}(0,1)$ weights the {b.shallow}-layer network reaches a test accuracy of "
-                   f"**{m['test_accuracy']:.3f}** against **{m['chance_accuracy']:.3f}** for guessing the "
-                   f"majority class (status: {m['status']}).")
-        section = Section("task0", "Task 0 — baseline", answer=QUESTION, blocks=[viewer, table, finding])
-        summary = [["0", f"depth {b.shallow}, N(0, 1)",
-                    f"test accuracy {m['test_accuracy']:.3f}, final loss {m['final_loss']:.4g}",
-                    f"clearly above chance {m['chance_accuracy']:.3f}"]]
+        axis = replace(steps_axis(steps), label=t("axis_step"))
+        viewer = render_viewer("task0_boundary", [axis], draw, figsize=(9.6, 6.4),
+                               margins=dict(left=0.05, right=0.95, bottom=0.09, top=0.94), advance=ctx.advance,
+                               caption=t("viewer_caption", depth=b.shallow))
+        status = status_word(m["status"], ctx.cfg.lang)
+        columns = [t(f"col_{c}") for c in ("depth", "init", "status", "loss", "train_accuracy", "test_accuracy",
+                                           "chance")]
+        table = Table(columns, [[str(b.shallow), "N(0, 1)", status, f"{m['final_loss']:.4g}",
+                                 f"{m['train_accuracy']:.3f}", f"{m['test_accuracy']:.3f}",
+                                 f"{m['chance_accuracy']:.3f}"]],
+                      caption=t("table_caption"), name="task0_baseline")
+        above = m["test_accuracy"] > m["chance_accuracy"] + STALL_MARGIN
+        verdict = t("verdict_above") if above else t("verdict_not_above", margin=STALL_MARGIN)
+        answer = t("answer", depth=b.shallow, test=m["test_accuracy"], steps=m["steps_run"],
+                   chance=m["chance_accuracy"], verdict=verdict)
+        finding = t("finding", train=m["train_accuracy"], loss=m["final_loss"], test=m["test_accuracy"], status=status,
+                    meaning=t(f"meaning_{m['status']}", margin=STALL_MARGIN))
+        section = Section("task0", t("title"), question=texts("sheet", "de")("task0"), answer=answer,
+                          blocks=[viewer, table, finding])
+        summary = [["0", t("summary_setting", depth=b.shallow),
+                    t("summary_measured", test=m["test_accuracy"], loss=m["final_loss"]),
+                    t("summary_expected", chance=m["chance_accuracy"])]]
         return Part(section, summary)

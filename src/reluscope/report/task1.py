@@ -9,40 +9,25 @@ the theory for the same weights), whose displays draw the figures.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import numpy as np
 
-from reluscope.plots.initstudy import row_figure
+from reluscope.plots.initstudy import HistogramDisplay, row_figure
 from reluscope.progress import Progress
 from reluscope.report.config import Budget
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.stage import Stage, StudyContext
+from reluscope.report.texts import Texts, texts
 from reluscope.report.theory import theory_section
-from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
-from reluscope.train.outcome import describe
+from reluscope.studies.initstudy import CURVES, InitStudyConfig, InitStudyResult
+from reluscope.train.outcome import STALL_MARGIN
 
-SCHEMES = {"normal": "N(0, 1)", "lecun": "LeCun, Var(W) = 1/n", "he": "He, Var(W) = 2/n"}
+SCHEMES = ("normal", "lecun", "he")  # the init schemes compared, labelled by texts/task1.toml's scheme_NAME
 QUANTITIES = {"pre": "Var(z)", "post": "Var(h)", "grad_pre": "Var(∂L/∂z)"}  # probe quantity -> toggle label
-
-QUESTION = """\
-*Sheet, Task 1:* keep the variance of the intermediate results constant from layer to layer,
-$\\operatorname{Var}(y) = \\operatorname{Var}(x)$ for a layer $y = a(x^\\top W + b)$ — a rising variance
-overflows, a falling one underflows, multiplicatively over depth. **1.1** Linear case $a(x) = x$: derive
-$\\operatorname{Var}(y_i)$ from $\\operatorname{Var}(x)$ and $\\operatorname{Var}(W_{ij})$; how must
-$\\operatorname{Var}(W_{ij})$ be chosen for the activations to stay stable as the number of layers grows?
-**1.2** Measure the mean and variance of each layer. Change the number of layers to 11: training should stop
-working — explain it with the means and variances. **1.3** ReLU case, bias 0: determine $E[y]$ (and the
-second moment) and how the weights must be drawn. **1.4** Implement that scheme and train the 11-layer
-network again.
-
-**Answers in brief** (derivations below). 1.1: with independent, centred inputs and weights,
-$\\operatorname{Var}(y_i) = n \\operatorname{Var}(W_{ij}) \\operatorname{Var}(x_j)$, so
-$\\operatorname{Var}(W_{ij}) = 1/n$; any other choice multiplies the variance by $(n \\operatorname{Var}(W))^L$
-over $L$ layers. 1.3: for $z \\sim \\mathcal{N}(0, \\sigma^2)$ and $y = \\max(0, z)$,
-$E[y] = \\sigma/\\sqrt{2\\pi}$ and $E[y^2] = \\sigma^2/2$; the next layer sees
-$\\operatorname{Var}(z') = n \\operatorname{Var}(W) E[y^2]$, so $\\operatorname{Var}(W) = 2/n$ (He).
-1.2 and 1.4: the measurements below, on the study's data with width {width}.
-"""
+LAYER = re.compile(r"layer (\d+) \((.+)\)")  # a layer as reluscope.train.outcome names it: "layer 3 (6)"
 
 
 class Task1(Stage):
@@ -52,49 +37,49 @@ class Task1(Stage):
         return [(depth, scheme) for depth in (b.shallow, b.deep) for scheme in SCHEMES]
 
     def units(self, b: Budget) -> int:
-        """One per run probed, per frame of the variance viewer, per static figure."""
-        return len(self.runs(b)) + len(option_keys(variance_axes((b.shallow, b.deep)))) + 2
+        """One per run probed, per frame of the variance viewer (init × depth × quantity), per static figure."""
+        return len(self.runs(b)) + len(OPTIONS) * 2 * len(QUANTITIES) + 2
 
     def build(self, ctx: StudyContext) -> Part:
-        b = ctx.budget
+        b, lang = ctx.budget, ctx.cfg.lang
+        t = texts("task1", lang)
         study = init_study(ctx)
         run = {(r["depth"], r["scheme"]): r for r in study.runs}
         pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
         grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
-        blocks = [variance_viewer(study, ctx.advance), moments_table(study, b.shallow), moments_table(study, b.deep),
-                  runs_table(study)]
-        normal, he = run[b.deep, "normal"], run[b.deep, "he"]
+        viewer = variance_viewer(study, t, ctx.advance)
+        curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84),
+                       t("curves_caption", depth=b.deep))
+        ctx.advance(1)
+        histograms = Image("task1_histograms", to_png(histograms_figure(study, t), dpi=84),
+                           t("hist_caption", depth=b.deep))
+        ctx.advance(1)
+        normal, he, lecun = run[b.deep, "normal"], run[b.deep, "he"], run[b.deep, "lecun"]
         growth = (pre["normal"][-2]["var"] / pre["normal"][1]["var"]) ** (1 / (b.deep - 3))
-        blocks.append(
-            f"**1.2** With N(0, 1) weights the pre-activation variance grows by a factor of **{growth:.3g}** per "
-            f"layer (measured, layers 2 to {b.deep - 1}; theory $n \\operatorname{{Var}}(W)/2 = {b.run.width / 2:g}$) "
-            f"and reaches **{pre['normal'][-1]['var']:.3g}** at the logits of the {b.deep}-layer network (He: "
-            f"**{pre['he'][-1]['var']:.3g}**); the gradient of the loss at layer 1 has variance "
-            f"**{grad['normal']:.3g}** (He: {grad['he']:.3g}). The {b.deep}-layer N(0, 1) run "
-            f"**{describe(normal)}**, test accuracy {normal['test_accuracy']:.3f}. At depth {b.shallow} the same "
-            f"weights give a logit variance of {_stat(study, 'normal', b.shallow, 'pre')[-1]['var']:.3g}, and that "
-            f"run ends {run[b.shallow, 'normal']['status']}.")
-        blocks.append(
-            f"**1.4** With He's $\\operatorname{{Var}}(W) = 2/n$ the variance stays within a factor "
-            f"**{_spread(pre['he'][:-1]):.3g}** over the hidden layers, and the {b.deep}-layer run ends "
-            f"**{he['status']}** with test accuracy **{he['test_accuracy']:.3f}**. LeCun's $1/n$, right for linear "
-            f"layers, halves the second moment at every ReLU: variance spread {_spread(pre['lecun'][:-1]):.3g}, "
-            f"run {describe(run[b.deep, 'lecun'])}, test accuracy {run[b.deep, 'lecun']['test_accuracy']:.3f}.")
-        blocks.append(Image("task1_training_curves", to_png(row_figure(study.curves(), height=4.5), dpi=84),
-                            f"Training accuracy and loss at depth {b.deep}, one line per scheme."))
-        ctx.advance(1)
-        blocks.append(Image("task1_histograms", to_png(row_figure(study.histograms(), height=4), dpi=84),
-                            f"Activations at initialisation per layer, depth {b.deep}: N(0, 1) against He."))
-        ctx.advance(1)
-        theory = theory_section(1, ctx.cfg.lang)
-        section = Section("task1", "Task 1 — initialisation of ReLU networks",
-                          answer=QUESTION.replace("{width}", str(b.run.width)), blocks=blocks,
+        status = {key: t(f"status_{r['status']}") for key, r in run.items()}  # (depth, scheme) -> status word
+        findings = [
+            t("finding_growth", growth=growth, last_hidden=b.deep - 1, half=b.run.width / 2, deep=b.deep,
+              normal_logits=pre["normal"][-1]["var"], he_logits=pre["he"][-1]["var"], normal_grad=grad["normal"],
+              he_grad=grad["he"], normal_ended=how_it_ended(normal, t), normal_test=normal["test_accuracy"],
+              shallow=b.shallow, shallow_logits=_stat(study, "normal", b.shallow, "pre")[-1]["var"],
+              shallow_status=status[b.shallow, "normal"]),
+            t("finding_he", he_spread=_spread(pre["he"][:-1]), deep=b.deep, he_status=status[b.deep, "he"],
+                he_test=he["test_accuracy"], lecun_spread=_spread(pre["lecun"][:-1]),
+              lecun_ended=how_it_ended(lecun, t), lecun_test=lecun["test_accuracy"]),
+            t("statuses", margin=STALL_MARGIN, **{s: t(f"status_{s}") for s in STATUSES}),
+        ]
+        answer = t("answer", growth=growth, half=b.run.width / 2, deep=b.deep, normal_status=status[b.deep, "normal"],
+                   normal_test=normal["test_accuracy"], he_status=status[b.deep, "he"], he_test=he["test_accuracy"])
+        theory = theory_section(1, lang)
+        section = Section("task1", t("title"), question=texts("sheet", "de")("task1"), answer=answer,
+                          blocks=[viewer, curves, histograms, moments_table(study, b.shallow, t),
+                                  moments_table(study, b.deep, t), runs_table(study, lang), *findings],
                           derivation=theory.derivation, evidence=theory.evidence)
-        summary = [["1.2", f"depth {b.deep}, N(0, 1)",
-                    f"{normal['status']}, logit Var(z) {pre['normal'][-1]['var']:.3g}",
-                    "fails: variance × n/2 per layer"],
-                   ["1.4", f"depth {b.deep}, He", f"{he['status']}, test accuracy {he['test_accuracy']:.3f}",
-                    "trains: variance constant"]]
+        summary = [["1.2", t("summary_setting", depth=b.deep, scheme=t("scheme_normal")),
+                    t("summary_failure", status=status[b.deep, "normal"], var=pre["normal"][-1]["var"]),
+                    t("summary_failure_expected")],
+                   ["1.4", t("summary_setting", depth=b.deep, scheme=t("scheme_he")),
+                    t("summary_fix", status=status[b.deep, "he"], test=he["test_accuracy"]), t("summary_fix_expected")]]
         return Part(section, summary)
 
 
@@ -119,62 +104,121 @@ def _stat(study: InitStudyResult, scheme: str, depth: int, quantity: str) -> lis
     return [r for r in study.layer_stats if r["scheme"] == scheme and r["depth"] == depth and r["quantity"] == quantity]
 
 
-def moments_table(study: InitStudyResult, depth: int) -> Table:
+def moments_table(study: InitStudyResult, depth: int, t: Texts) -> Table:
     """Per layer at initialisation: E[h] and Var(z), measured and predicted, for N(0, 1) and He."""
-    columns, cols = ["layer"], []
+    columns, cols = [t("layer")], []
     for scheme in ("normal", "he"):
         post, pre = _stat(study, scheme, depth, "post"), _stat(study, scheme, depth, "pre")
         name = "N(0,1)" if scheme == "normal" else "He"
-        columns += [f"{name}: E[h]", "theory", f"{name}: Var(z)", "theory"]
+        columns += [f"{name}: E[h]", t("theory"), f"{name}: Var(z)", t("theory")]
         cols += [[r["mean"] for r in post], [r["theory_mean"] for r in post], [r["var"] for r in pre],
                  [r["theory_var"] for r in pre]]
     rows = [[str(k + 1)] + [f"{c[k]:.3g}" for c in cols] for k in range(depth)]
-    return Table(columns, rows, name=f"task1_moments_depth{depth}",
-                 caption=f"Depth {depth} at initialisation, on the training points: mean of the activations h "
-                         "and variance of the pre-activations z per layer, measured and predicted by the theory "
-                         "for the same weights (layer "
-                         f"{depth} is the logits: h = z).")
+    return Table(columns, rows, name=f"task1_moments_depth{depth}", caption=t("moments_caption", depth=depth))
 
 
-def runs_table(study: InitStudyResult) -> Table:
-    """Every run: its status, accuracies, how it ended (``describe``: where it diverged or collapsed)."""
-    rows = [[str(r["depth"]), SCHEMES[r["scheme"]], r["status"], f"{r['train_accuracy']:.3f}",
-             f"{r['test_accuracy']:.3f}", "—" if r["status"] == "ok" else describe(r),
-             r["unstable_layer_at_init"] or "—"] for r in study.runs]
+def runs_table(study: InitStudyResult, lang: str = "en") -> Table:
+    """Every run: its status, accuracies, how it ended (where it diverged or collapsed), in ``lang``."""
+    t = texts("task1", lang)
+    rows = [[str(r["depth"]), t(f"scheme_{r['scheme']}"), t(f"status_{r['status']}"), f"{r['train_accuracy']:.3f}",
+             f"{r['test_accuracy']:.3f}", "—" if r["status"] == "ok" else how_it_ended(r, t),
+             layer_words(r["unstable_layer_at_init"], t) or "—"] for r in study.runs]
     base = study.config.base
-    return Table(["depth", "init", "status", "train accuracy", "test accuracy", "how it ended",
-                  "first layer with E[z²] off by 100× at init"], rows, name="task1_runs",
-                 caption=f"Every run of Task 1 ({base.steps} SGD steps, lr {base.lr}, momentum {base.momentum}, "
-                         f"seed {base.seed}).")
+    columns = [t(f"col_{c}") for c in ("depth", "init", "status", "train_accuracy", "test_accuracy", "ended",
+                                       "unstable")]
+    return Table(columns, rows, name="task1_runs",
+                 caption=t("runs_caption", steps=base.steps, lr=base.lr, momentum=base.momentum, seed=base.seed))
+
+
+STATUSES = ("ok", "diverged", "collapsed", "stalled")  # reluscope.train.outcome's, named by texts' status_NAME
+
+
+def status_word(status: str, lang: str) -> str:
+    """A run's status (one of ``STATUSES``) as the report names it in ``lang``."""
+    return texts("task1", lang)(f"status_{status}")
+
+
+def how_it_ended(metrics: dict, t: Texts) -> str:
+    """How a run ended, with its step and layer, in ``t``'s language: in English the words of
+    ``reluscope.train.outcome.describe``, e.g. ``"diverged at step 3: layer 2 (2) overflowed"``."""
+    status = metrics["status"]
+    if status == "diverged":
+        return t("ended_diverged", step=metrics["diverged_at_step"], layer=layer_words(metrics["diverged_layer"], t))
+    if status == "collapsed":
+        dead = metrics.get("collapsed_layer")
+        return t("ended_collapsed", step=metrics["collapsed_at_step"], best=metrics["best_train_accuracy"],
+                 best_step=metrics["best_step"], where=t("ended_dead", layer=layer_words(dead, t)) if dead else "")
+    if status == "stalled":
+        return t("ended_stalled", chance=metrics["chance_accuracy"])
+    return t(f"status_{status}")
+
+
+def layer_words(name: str | None, t: Texts) -> str | None:
+    """A layer named by ``reluscope.train.outcome.layer_name`` (``"layer 3 (6)"``) in ``t``'s language."""
+    match = LAYER.fullmatch(name or "")
+    return t("layer_name", index=match[1], module=match[2]) if match else name
 
 
 OPTIONS = [*SCHEMES, "all"]  # the variance viewer's init toggle
 
 
-def variance_axes(depths: tuple[int, ...]) -> list[Axis]:
+def variance_axes(depths: tuple[int, ...], t: Texts) -> list[Axis]:
     """The variance viewer's toggles: the scheme (or all), the depth and the quantity."""
-    return [Axis("init", "toggle", [SCHEMES.get(s, s) for s in OPTIONS], initial=len(OPTIONS) - 1),
-            Axis("depth", "toggle", [str(d) for d in depths], initial=len(depths) - 1),
-            Axis("quantity", "toggle", list(QUANTITIES.values()))]
+    return [Axis(t("axis_init"), "toggle", [t(f"scheme_{s}") for s in OPTIONS], initial=len(OPTIONS) - 1),
+            Axis(t("axis_depth"), "toggle", [str(d) for d in depths], initial=len(depths) - 1),
+            Axis(t("axis_quantity"), "toggle", list(QUANTITIES.values()))]
 
 
-def variance_viewer(study: InitStudyResult, advance: Progress) -> Viewer:
+def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> Viewer:
     """Per-layer variance against theory, one frame per choice of ``variance_axes``."""
-    depths, axes = study.config.depths, variance_axes(study.config.depths)
+    depths, axes = study.config.depths, variance_axes(study.config.depths, t)
     displays = {}  # option indices -> VarianceDisplay
     for key in option_keys(axes):
         scheme, depth, quantity = OPTIONS[key[0]], depths[key[1]], list(QUANTITIES)[key[2]]
-        displays[key] = study.variance(depth, quantity, schemes=tuple(SCHEMES) if scheme == "all" else (scheme,))
+        display = study.variance(depth, quantity, schemes=tuple(SCHEMES) if scheme == "all" else (scheme,))
+        displays[key] = replace(display, bands=[replace(b, label=t(f"scheme_{b.label}")) for b in display.bands])
 
     def draw(fig, key):
         ax = displays[key].plot(ax=fig.subplots())
-        ax.set_title(f"depth {displays[key].depth}: measured (dots) vs theory (dashed)", fontsize=10)
+        ax.set_xlabel(t("layer"))
+        ax.set_title(t("variance_title", depth=displays[key].depth), fontsize=10)
 
-    return render_viewer("task1_variance", axes, draw, figsize=(6.4, 4.2),
-                         margins=dict(left=0.12, right=0.97, bottom=0.12, top=0.92), dpi=80, advance=advance,
-                         caption="Variance per layer at initialisation (log scale), measured on the training points "
-                                 "and predicted for the same weights: pre-activations z, activations h, and the "
-                                 "gradient of the loss with respect to z.")
+    return render_viewer("task1_variance", axes, draw, figsize=(9.6, 5.4),
+                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance,
+                         caption=t("variance_caption"))
+
+
+def curves_figure(study: InitStudyResult, t: Texts):
+    """Train accuracy and loss over training at the deepest depth, one line per scheme (its status if not ok)."""
+    deep = study.config.deepest
+    status = {r["scheme"]: r["status"] for r in study.runs if r["depth"] == deep}
+    displays = []
+    for display in study.curves():  # one band per scheme, in the study's order: every scheme ran at every depth
+        bands = [replace(b, label=t(f"scheme_{s}") + ("" if status[s] == "ok" else f" ({t(f'status_{status[s]}')})"))
+                 for s, b in zip(study.config.schemes, display.bands, strict=True)]
+        displays.append(replace(display, bands=bands, title=t("curves_title", depth=deep,
+                                                              dataset=study.config.base.dataset)))
+    fig = row_figure(displays, height=4.5)
+    for ax, metric in zip(fig.axes, CURVES):
+        ax.set(xlabel=t("step"), ylabel=t(f"metric_{metric}"))
+    fig.tight_layout()
+    return fig
+
+
+def histograms_figure(study: InitStudyResult, t: Texts):
+    """Per compared scheme, the activations at initialisation of every hidden layer (deepest depth)."""
+    deep = study.config.deepest
+    displays = [HistogramDisplay.from_activations(values, title=t("hist_title", scheme=t(f"scheme_{s}"), depth=deep))
+                for s, values in study.activations.items()]
+    fig = row_figure(displays, height=4)
+    for ax, display in zip(fig.axes, displays):
+        ax.set_ylabel(t("hist_density"))
+        drawn = [k for k, density in enumerate(display.densities) if density is not None]  # the legend's layers
+        if drawn:
+            for k, text in zip(drawn, ax.get_legend().get_texts(), strict=True):
+                text.set_text(t("hist_layer", layer=k + 1, zeros=display.zeros[k]))
+    fig.tight_layout()
+    return fig
 
 
 def _spread(rows: list[dict]) -> float:

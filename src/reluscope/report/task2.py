@@ -3,6 +3,8 @@ training, in the three views (input plane, embedded + PCA, the input's non-zero 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from reluscope.geometry.backproject import VIEWS, backprojection_maps
@@ -12,25 +14,10 @@ from reluscope.report.config import Budget
 from reluscope.report.document import Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis
 from reluscope.report.stage import Stage, StudyContext
+from reluscope.report.texts import texts
 from reluscope.report.theory import theory_section
 
 EPS64 = float(torch.finfo(torch.float64).eps)  # float64 round-off unit
-
-QUESTION = """\
-*Sheet, Task 2:* $y = \\operatorname{{relu}}(xW + b)$ is an affine change of basis followed by the
-non-linearity; undo the change of basis after it, $\\hat x = (y - b)W^{{+}}$ with the pseudo-inverse
-$W^{{+}}$ ($W W^{{+}} W = W$). **2.1** Prove that for $n \\ge m$ the activation is equal under a suitable
-affine basis to its back-projection (and state exactly when this holds). **2.2** Implement the
-back-projection, carry every layer back into the input space (layer 2 through layer 1's back-projection,
-and so on), and show what each layer does while the network trains: in the input space embedded in
-$\\mathbb{{R}}^{{m_{{\\max}}}}$ reduced by PCA, or in the input's non-zero dimensions.
-
-Below: every layer of the {deep}-layer He network of Task 1.4 at every training snapshot. Each frame
-shows the three views side by side: **input** ($W_1^{{+}}$ straight into the plane), **embedded** (the plane
-embedded in $\\mathbb{{R}}^{{{width}}}$, first layer completed to an invertible map, first two principal
-components) and **nonzero** (the embedded view's two input coordinates). The grid carried back is coloured
-by the class the network predicts there, the data by its true class.
-"""
 
 
 class Task2(Stage):
@@ -43,7 +30,7 @@ class Task2(Stage):
         return b.frames * b.deep + b.frames + 1
 
     def build(self, ctx: StudyContext) -> Part:
-        b = ctx.budget
+        b, t = ctx.budget, texts("task2", ctx.cfg.lang)
         result = ctx.run(b.deep, "he")
         steps = sorted(result.snapshots)
         X, y = ctx.data.X, ctx.data.y
@@ -57,14 +44,18 @@ class Task2(Stage):
             i, layer = key
             for k, view in enumerate(VIEWS):
                 frame = frames[i][view][layer]
-                plot_backprojection(frame, ax=fig.add_subplot(1, len(VIEWS), k + 1),
-                                    title=f"{view}: layer {layer + 1}, step {steps[i]}")
+                ax = plot_backprojection(frame, ax=fig.add_subplot(1, len(VIEWS), k + 1),
+                                         title=t("frame_title", view=t(f"view_{view}"), layer=layer + 1,
+                                                 step=steps[i]))
+                if frame.explained is not None:  # the embedded view's axes are its principal components
+                    ax.set(xlabel=t("pc_label", k=1, share=100 * frame.explained[0]),
+                           ylabel=t("pc_label", k=2, share=100 * frame.explained[1]))
 
-        viewer = render_viewer("backprojection", [steps_axis(steps), layers_axis(b.deep)], draw, figsize=(10, 3.6),
-                               margins=dict(left=0.07, right=0.98, bottom=0.15, top=0.87, wspace=0.42), dpi=84,
+        axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
+        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.7),
+                               margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
                                advance=ctx.advance,
-                               caption=f"Back-projection of the chosen layer of the {b.deep}-layer He network at the "
-                                       "chosen training step, in the three views.")
+                               caption=t("viewer_caption", deep=b.deep))
         final = result.model_at(steps[-1])
         checks = check_equivalence(final, X, view="embedded")
         maps, pinvs = backprojection_maps(final, view="embedded")
@@ -75,37 +66,27 @@ class Task2(Stage):
 
         def verdict(c) -> str:
             if c.holds(tol):
-                return "yes"
-            return "no" if resolvable[c.layer] else "not resolvable in float64 (cond·ε₆₄ above 1e-8)"
+                return t("yes")
+            return t("no") if resolvable[c.layer] else t("unresolvable")
 
-        table = Table(["layer", "W: n × m, rank", "condition of Φ_l", "residual of h ≈ affine(x̂) (theorem)",
-                       "residual of x̂ ≈ affine(h)", "equal (≤ 1e-8)"],
+        columns = [t(f"col_{c}") for c in ("layer", "shape", "cond", "act_from_bp", "bp_from_act", "equal")]
+        table = Table(columns,
                       [[str(c.layer + 1), f"{pinvs[c.layer].shape[0]} × {pinvs[c.layer].shape[1]}, "
                         f"{pinvs[c.layer].rank}", f"{cond[c.layer]:.2e}", f"{c.act_from_bp:.2e}",
                         f"{c.bp_from_act:.2e}", verdict(c)]
                        for c in checks],
-                      caption=f"The theorem checked on the trained network (step {steps[-1]}, all {len(X)} points, "
-                              "embedded view): relative residuals of the least-squares affine fits between each "
-                              "layer's activations h and their back-projection x̂ = Φ_l(h), next to the condition "
-                              "number of the composed map Φ_l. Round-off of float64 (ε₆₄ = 2.2e-16) grows with it: "
-                              "where cond(Φ_l)·ε₆₄ > 1e-8 a residual of 1e-8 cannot be resolved.",
-                      name="task2_equivalence")
+                      caption=t("table_caption", step=steps[-1], points=len(X)), name="task2_equivalence")
         held = [c for c in checks if c.holds(tol)]
         failed = [c for c in checks if not c.holds(tol) and resolvable[c.layer]]
         unresolved = len(checks) - len(held) - len(failed)
-        finding = (f"On the trained network the activations are an affine function of their back-projection "
-                   f"(residual ≤ 1e-8) for {len(held)} of {len(checks)} layers; {len(failed)} layers fail where "
-                   f"float64 could resolve it"
-                   + (f", and {unresolved} layers have composed maps too ill-conditioned (cond up to "
-                      f"{max(cond.values()):.1e}) for a residual of 1e-8 to be resolved in float64."
-                      if unresolved else "."))
+        counts = dict(held=len(held), layers=len(checks), unresolved=unresolved)
+        answer = t("answer", deep=b.deep, failed=len(failed), **counts)
+        findings = [t("views", deep=b.deep, width=b.run.width)]
+        if unresolved:
+            findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(cond.values())))
         theory = theory_section(2, ctx.cfg.lang)
-        section = Section("task2", "Task 2 — pseudo-inverse back-projection",
-                          answer=QUESTION.format(deep=b.deep, width=b.run.width), blocks=[viewer, table, finding],
-                          derivation=theory.derivation, evidence=theory.evidence)
-        summary = [["2", f"depth {b.deep}, He, trained: activations vs back-projection",
-                    f"affine-equivalent in {len(held)} of {len(checks)} layers "
-                    f"({unresolved} not resolvable in float64)",
-                    "residual at round-off where §2's conditions hold"]]
+        section = Section("task2", t("title"), question=texts("sheet", "de")("task2"), answer=answer,
+                          blocks=[viewer, table, *findings], derivation=theory.derivation, evidence=theory.evidence)
+        summary = [["2", t("summary_setting", depth=b.deep), t("summary_measured", **counts), t("summary_expected")]]
         return Part(section, summary)
 
