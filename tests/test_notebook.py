@@ -122,5 +122,6 @@ def test_notebook_makes_every_point_of_the_sheet(executed):
     assert he["hidden_var_spread"] <= 4  # flat, against 16¹⁰ for N(0, 1)
     assert s["task2_equivalence"]["input_per_region_holds"]
     assert s["task2_equivalence"]["embedded"].get("no", 0) == 0  # equal wherever float64 can resolve it
+    assert s["task2_equivalence"]["nonzero_minus_input"] <= 1e-9  # the sheet's two display options agree
     counts = s["cells"]
     assert counts[0] > 1 and counts == sorted(counts)  # each layer refines the cells of the one before
