@@ -1,6 +1,13 @@
-"""The quick study's report in headless Chromium (Debian's, driven by Playwright): it loads offline with no
-console error, every image decodes, every section is there, and the controls change the figures."""
+"""The quick study's report, in English and in German, in headless Chromium (Debian's, driven by Playwright) and
+on paper: it loads offline with no console error, every section reads question → answer → figures → a closed
+derivation, no formula hides in a code span, every figure fills the column and enlarges on click, each page
+speaks one language, axe-core finds no serious accessibility violation, and ``--pdf`` prints every task on
+pages of its own with no figure cut in two."""
 
+import re
+import unicodedata
+from html import unescape
+from pathlib import Path
 
 import pytest
 from conftest import watch
@@ -8,51 +15,131 @@ from conftest import watch
 from reluscope.cli import main
 
 SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
+TASKS = ["task0", "task1", "task2", "cells"]
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+MATH = re.compile(r"[=^±×·÷−√∑∏∞∂∇∈∉⊂⊆∪∩∘≤≥≈≠≡→⇒⇔‖⁺⁻ᵀ²³¹⁰⁴-⁹₀-₉\u0370-\u03ff\u2200-\u22ff]")  # operators, Greek, scripts
+# Words of one language that no heading or caption of the other may hold ("training" and "layer" are left out:
+# the sheet's German uses "Training" and "Layer" too).
+WORDS = {
+    "en": {"the", "of", "and", "with", "step", "steps", "accuracy", "derivation", "cells", "network", "which",
+           "every", "each"},
+    "de": {"der", "die", "das", "und", "mit", "schicht", "schichten", "schritt", "schritte", "genauigkeit",
+           "herleitung", "zellen", "netz", "netzes", "jede", "jeder", "welche"},
+}
+LABELS = "h1, h2, h3, h4, figcaption, caption, th, summary, nav a, .controls label, .controls .group, .question .label"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser_page(chromium, tmp_path_factory):
-    """The quick report opened in Chromium; yields (page, console errors, outside requests, tmp dir)."""
-    tmp = tmp_path_factory.mktemp("browser")
-    assert main(["study", "--quick", "--out", str(tmp / "study")]) == 0
-    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+def studies(chromium, tmp_path_factory):
+    """The quick study in both languages; the English one also printed to report.pdf."""
+    tmp = tmp_path_factory.mktemp("report")
+    assert main(["study", "--quick", "--pdf", "--out", str(tmp / "en")]) == 0
+    assert main(["study", "--quick", "--lang", "de", "--out", str(tmp / "de")]) == 0
+    return tmp
+
+
+@pytest.fixture(scope="module", params=["en", "de"])
+def report(request, chromium, studies):
+    """(page, lang, console errors, outside requests): the report in ``lang`` opened at a 1280 px viewport."""
+    lang = request.param
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(10_000)
     errors, outside = watch(page, ("file:", "data:"))
-    page.goto((tmp / "study" / "report.html").as_uri())
+    page.goto((studies / lang / "report.html").as_uri())
     page.wait_for_load_state("load")
-    yield page, errors, outside, tmp
+    yield page, lang, errors, outside
     page.close()
 
 
-def test_loads_offline_without_console_errors(browser_page):
-    page, errors, outside, tmp = browser_page
+def test_loads_offline_in_its_language_without_console_errors(report, studies):
+    page, lang, errors, outside = report
     assert errors == [] and outside == []
-    page.screenshot(path=str(tmp / "report.png"), full_page=False)
-    assert (tmp / "report.png").stat().st_size > 10_000
+    assert page.evaluate("document.documentElement.lang") == lang
+    page.screenshot(path=str(studies / f"{lang}.png"))
+    assert (studies / f"{lang}.png").stat().st_size > 10_000
 
 
-def test_every_section_is_present_in_order(browser_page):
-    page = browser_page[0]
-    assert page.eval_on_selector_all("main > section", "els => els.map(e => e.id)") == SECTIONS
+def test_every_section_is_present_in_order(report):
+    page = report[0]
+    assert page.eval_on_selector_all("main > section:not(.appendix)", "els => els.map(e => e.id)") == SECTIONS
     for sid in SECTIONS:
         assert page.locator(f"#{sid} > h2").is_visible()
 
 
-def test_every_image_is_loaded(browser_page):
-    page = browser_page[0]
-    widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+def test_a_section_reads_question_answer_figures_derivation(report):
+    """Each task: its h2, the sheet's question quoted in German, the answer, the figures, the derivation
+    closed (one click opens it), then a link to its tests in the appendix, which links back."""
+    page = report[0]
+    for sid in TASKS:
+        kinds = page.eval_on_selector_all(f"#{sid} > *", """els => els.map(e =>
+            e.matches('h2') ? 'h2' : e.matches('.question') ? 'question' : e.matches('.answer') ? 'answer'
+            : e.matches('details.derivation') ? 'derivation' : e.matches('.to-evidence') ? 'evidence' : 'block')""")
+        assert kinds[:3] == ["h2", "question", "answer"], (sid, kinds)
+        assert "block" in kinds and kinds.index("block") == 3, (sid, kinds)
+        assert page.locator(f"#{sid} .question blockquote").get_attribute("lang") == "de"
+        if kinds[-1] == "evidence":
+            kinds.pop()
+            target = page.locator(f"#{sid} .to-evidence a").get_attribute("href")
+            assert page.locator(f"{target} a[href='#{sid}']").count() == 1  # and back
+        if "derivation" not in kinds:
+            continue
+        assert kinds[-1] == "derivation" and set(kinds[3:-1]) == {"block"}, (sid, kinds)
+        details = page.locator(f"#{sid} > details.derivation")
+        body = details.locator(".derivation-body")
+        assert details.get_attribute("open") is None and not body.is_visible()
+        details.locator("summary").click()
+        assert body.is_visible()
+        details.locator("summary").click()
+
+
+def test_test_names_stand_in_the_appendix_not_in_the_sections(report):
+    page = report[0]
+    texts = page.eval_on_selector_all("main > section:not(.appendix)", "els => els.map(e => [e.id, e.textContent])")
+    assert [sid for sid, text in texts if "tests/test_" in text] == []
+    assert "tests/test_" in page.locator("#evidence").text_content()
+
+
+def test_every_image_is_loaded(report):
+    page = report[0]
+    widths = page.eval_on_selector_all("main img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
     assert widths and all(w > 0 for w in widths)
     assert page.eval_on_selector_all("math", "m => m.length") > 0
+
+
+def test_every_figure_fills_the_column(report):
+    page = report[0]
+    widths = page.eval_on_selector_all("main figure img", "imgs => imgs.map(i => i.getBoundingClientRect().width)")
+    assert len(widths) >= len(TASKS) and min(widths) >= 720, widths
+
+
+def test_no_formula_of_a_derivation_is_a_code_span(report):
+    page = report[0]
+    codes = page.eval_on_selector_all("details.derivation code", "els => els.map(e => e.textContent)")
+    assert [c for c in codes if MATH.search(c)] == []
+    assert page.eval_on_selector_all("details.derivation math", "m => m.length") > 0
+
+
+def test_headings_and_captions_speak_the_page_language(report):
+    """The page's headings, captions, table headers and control labels hold no word of the other language
+    (the sheet's German quotes, marked ``lang="de"``, are left out on the English page; formulas and code too)."""
+    page, lang = report[:2]
+    texts = page.eval_on_selector_all(LABELS, """(els, lang) => els
+        .filter(e => e.closest('[lang]').lang === lang && !e.closest('dialog'))
+        .map(e => { const c = e.cloneNode(true); c.querySelectorAll('math, code').forEach(m => m.remove());
+                    return c.textContent; })""", lang)
+    other = WORDS["de" if lang == "en" else "en"]
+    wrong = sorted({(w, t.strip()[:80]) for t in texts for w in re.findall(r"\w+", t.lower()) if w in other})
+    assert wrong == [], f"{len(wrong)} words of the other language: {wrong}"
 
 
 def _viewers_with(page, control):
     return page.locator("figure.viewer").filter(has=page.locator(control)).all()
 
 
-def test_the_training_step_slider_changes_the_frame(browser_page):
-    page = browser_page[0]
+def test_the_training_step_slider_changes_the_frame(report):
+    page = report[0]
     viewers = _viewers_with(page, "input[type=range]")
     assert viewers
     for viewer in viewers:
@@ -61,13 +148,14 @@ def test_the_training_step_slider_changes_the_frame(browser_page):
         slider.focus()
         slider.press("Home")  # a keyboard move fires the input event as a drag would
         assert img.get_attribute("src") != before and out.text_content() != label
+        assert slider.get_attribute("aria-valuetext") == out.text_content()
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
         slider.press("End")
         assert img.get_attribute("src") == before and out.text_content() == label
 
 
-def test_selectors_and_toggles_change_the_frame(browser_page):
-    page = browser_page[0]
+def test_selectors_and_toggles_change_the_frame(report):
+    page = report[0]
     for viewer in _viewers_with(page, "select"):
         select, img = viewer.locator("select").first, viewer.locator("img")
         before, current = img.get_attribute("src"), select.evaluate("s => s.selectedIndex")
@@ -78,3 +166,89 @@ def test_selectors_and_toggles_change_the_frame(browser_page):
         before = img.get_attribute("src")
         viewer.locator(".toggle label").filter(has=page.locator("input:not(:checked)")).first.click()
         assert img.get_attribute("src") != before
+
+
+def test_a_click_enlarges_the_current_frame_and_escape_closes_it(report):
+    page = report[0]
+    dialog, large = page.locator("dialog.lightbox"), page.locator("dialog.lightbox img")
+    viewer = _viewers_with(page, "input[type=range]")[0]
+    slider, button = viewer.locator("input[type=range]"), viewer.locator("button.enlarge")
+    slider.focus()
+    slider.press("Home")
+    button.focus()
+    page.keyboard.press("Enter")  # the keyboard opens it as a click does
+    assert dialog.is_visible() and large.get_attribute("src") == viewer.locator("img").get_attribute("src")
+    box = large.bounding_box()
+    assert box["width"] >= 0.9 * 1280 or box["height"] >= 0.75 * 900, box  # the window's size, not the column's
+    assert page.evaluate("document.activeElement.className") == "close"
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible() and page.evaluate("document.activeElement.className") == "enlarge"
+    page.locator("main figure:not(.viewer) button.enlarge").first.click()
+    assert dialog.is_visible()
+    page.locator("dialog.lightbox .close").click()
+    assert not dialog.is_visible()
+    slider.press("End")
+
+
+def test_axe_finds_no_serious_accessibility_violation(report):
+    page = report[0]
+    page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")  # the derivations' math too
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
+    page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = false)")
+    assert violations == []
+    assert report[2] == []  # no console error after all of it
+
+
+# --- paper ---------------------------------------------------------------------------------------------------
+
+def _text(s: str) -> str:
+    """Text as the PDF's and the page's compare: entities decoded, ligatures split, white space single."""
+    return " ".join(unicodedata.normalize("NFKC", unescape(s)).split())
+
+
+@pytest.fixture(scope="module")
+def pdf(studies):
+    """The English report's PDF: (its pages' text, the image XObjects each page draws, its first page's size)."""
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(studies / "en" / "report.pdf")
+    pages = [_text(p.extract_text() or "") for p in reader.pages]
+    draws = [_image_ids(p) for p in reader.pages]
+    return pages, draws, reader.pages[0].mediabox
+
+
+def _image_ids(page) -> list[int]:
+    """The ids of the image XObjects a PDF page draws (a figure split across pages is drawn on both)."""
+    found = []
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources else None
+    for ref in (xobjects.get_object().values() if xobjects else []):
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            found.append(ref.idnum)
+        elif obj.get("/Subtype") == "/Form":  # Chromium wraps some draws in a form XObject
+            found += _image_ids(obj)
+    return found
+
+
+def test_the_pdf_is_a4_with_each_task_starting_a_page(pdf, studies):
+    pages, _, box = pdf
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4 in mm
+    html = (studies / "en" / "report.html").read_text()
+    titles = [re.search(rf'<section id="{sid}">\s*<h2>(.*?)</h2>', html).group(1) for sid in SECTIONS]
+    starts = [next((i for i, text in enumerate(pages) if text.startswith(_text(t))), None) for t in titles]
+    assert None not in starts and starts == sorted(set(starts)), list(zip(titles, starts))
+    assert len(pages) >= len(TASKS) + 1
+
+
+def test_the_pdf_cuts_no_figure_and_prints_the_derivations(pdf, studies):
+    pages, draws, _ = pdf
+    html = (studies / "en" / "report.html").read_text()
+    figures = html.count('class="enlarge"')  # one per figure and viewer
+    drawn = [i for ids in draws for i in ids]
+    assert len(drawn) == len(set(drawn)) == figures  # each figure drawn on exactly one page
+    derivations = re.findall(r'<details class="derivation".*?</details>', html, flags=re.S)
+    sentences = [p for d in derivations for p in re.findall(r"<p>([^<]{60,})", d)]  # no math, no code
+    assert sentences and all(_text(s)[:50] in " ".join(pages) for s in sentences[:3])
