@@ -6,7 +6,9 @@ current frame, derivations open); this module only finds a Chromium and asks it 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,12 +39,17 @@ def print_pdf(page: Path, pdf: Path, *, timeout: float = TIMEOUT) -> Path:
         command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
                    f"--user-data-dir={profile}", f"--print-to-pdf={Path(pdf).resolve()}", Path(page).resolve().as_uri()]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ReluscopeError(f"Chromium did not print {page} within {timeout:g} s") from None
-    if done.returncode != 0 or not Path(pdf).is_file() or Path(pdf).stat().st_size == 0:
-        said = [line for line in done.stderr.splitlines() if line.strip()]
-        raise ReluscopeError(f"Chromium could not print {page} to PDF (exit code {done.returncode})"
+        # its own process group: Chromium's helper processes hold the pipe too and must end with it
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True) as browser_process:
+            try:
+                _, stderr = browser_process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(browser_process.pid, signal.SIGKILL)
+                browser_process.communicate()
+                raise ReluscopeError(f"Chromium did not print {page} within {timeout:g} s") from None
+    if browser_process.returncode != 0 or not Path(pdf).is_file() or Path(pdf).stat().st_size == 0:
+        said = [line for line in stderr.splitlines() if line.strip()]
+        raise ReluscopeError(f"Chromium could not print {page} to PDF (exit code {browser_process.returncode})"
                              + (f": {said[-1].strip()}" if said else ""))
     return Path(pdf)
