@@ -38,7 +38,7 @@ class Task1(Stage):
 
     def units(self, b: Budget) -> int:
         """One per run probed, per frame of the variance viewer (init × depth × quantity), per static figure."""
-        return len(self.runs(b)) + len(OPTIONS) * 2 * len(QUANTITIES) + 2
+        return len(self.runs(b)) + len(OPTIONS) * len((b.shallow, b.deep)) * len(QUANTITIES) + 2
 
     def build(self, ctx: StudyContext) -> Part:
         b, lang = ctx.budget, ctx.cfg.lang
