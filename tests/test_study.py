@@ -28,7 +28,7 @@ from reluscope.train import fit
 
 pytestmark = pytest.mark.slow  # whole-sheet studies, end to end
 
-SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
+SECTIONS = ["task0", "task1-linear", "task1", "task2", "cells", "meanfield", "summary"]  # the sheet's order
 
 
 def _table(path):

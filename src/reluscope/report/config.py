@@ -27,6 +27,12 @@ class Budget:
     exact_final: bool  # also count the trained network's cells exactly (seconds: tens of thousands of cells)
     shallow: int = 3  # the sheet's first depth (linear layers)
     deep: int = 11  # the depth at which N(0, 1) fails
+    # the mean-field section's trainability sweep: small ReLU nets, W ~ N(0, σ_w²/n), one seed per cell
+    sweep_depths: tuple[int, ...] = (2, 6, 12, 20)  # linear layers
+    sweep_sigma_w2: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
+    sweep_steps: int = 60  # full-batch SGD steps of every net (Budget.run's lr and momentum)
+    sweep_points: int = 150  # points of the sweep's data set
+    sweep_width: int = 16
 
     @property
     def frames(self) -> int:
@@ -37,7 +43,8 @@ class Budget:
 FULL = Budget(TrainConfig(n_samples=1000, steps=3000, snapshots=6), grid=140, pixels=180, warp_grid=40,
               exact_final=True)
 QUICK = Budget(TrainConfig(n_samples=300, steps=300, snapshots=2), grid=50, pixels=80, warp_grid=20,
-               exact_final=False)
+               exact_final=False, sweep_depths=(2, 10), sweep_sigma_w2=(1.0, 2.0, 3.0), sweep_steps=20,
+               sweep_points=100)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The whole sheet as one study: every task's runs, numbers and figures, written as one offline report.
 
-``run_study(cfg)`` goes through the stages in the sheet's order — Task 0 (baseline), Task 1 (initialisation),
-Task 2 (back-projection), decision cells — each a ``Stage`` (``reluscope.report.stage``) that calls the
-analysis library and returns its report section and its rows of the summary table. ``write_study`` renders
-the page into ``cfg.out`` atomically. One ``progress(n)`` advances over all stages together.
+``run_study(cfg)`` goes through the stages in the sheet's order — Task 0 (baseline), the linear net of Task
+1.1, Task 1 (initialisation), Task 2 (back-projection), decision cells, mean-field trainability — each a
+``Stage`` (``reluscope.report.stage``) that calls the analysis library and returns its report section and its
+rows of the summary table. ``write_study`` renders the page into ``cfg.out`` atomically. One ``progress(n)``
+advances over all stages together.
 
 Every run of a study shares one data set and one seed (``cfg.seed`` draws the data, the split, the initial
 weights); runs used by several stages (the 11-layer He run) are trained once, by ``StudyContext.run``.
@@ -29,6 +30,8 @@ from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
 from reluscope.report.document import Report, Section, Table
 from reluscope.report.html import write_report
+from reluscope.report.linear import LinearNet
+from reluscope.report.meanfield import MeanField
 from reluscope.report.pdf import print_pdf
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.task0 import Task0
@@ -41,7 +44,7 @@ MARKER = "study.json"  # written into every study directory; only such a directo
 
 def stages() -> list[Stage]:
     """The study's stages in the sheet's order."""
-    return [Task0(), Task1(), Task2(), Cells()]
+    return [Task0(), LinearNet(), Task1(), Task2(), Cells(), MeanField()]
 
 
 def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:

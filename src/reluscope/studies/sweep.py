@@ -47,7 +47,7 @@ class SweepResult:
     trained: int  # runs trained by this call (the others were already in the store)
     failed: int  # runs whose task raised in this call: stored with status "error" and their error
     seconds: float  # wall time of this call
-    figure: Path | None  # None when no run of the grid has finished
+    figure: Path | None  # None when no run of the grid has finished, or with draw=False
 
 
 def plan(cfg: SweepConfig, done: set[tuple], *, chunk: int | None = None, device: str = "cpu") -> list[SweepTask]:
@@ -82,7 +82,8 @@ def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False, chunk
 
 
 def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progress: Progress = silent,
-              device: str = "cpu", chunk: int | None = None, ray: RayOptions | None = None) -> SweepResult:
+              device: str = "cpu", chunk: int | None = None, ray: RayOptions | None = None,
+              draw: bool = True) -> SweepResult:
     """Train every run of ``cfg`` not yet finished in ``OUT``, storing rows as ensembles finish; export
     ``runs.csv``; draw the figure.
 
@@ -90,7 +91,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
     ``total_units`` done (``reluscope.progress``; on Ray a task's steps all at once when it finishes); ``device``
     is where the ensembles train ("cuda": on Ray, each task reserves a GPU unless ``ray.num_gpus`` says
     otherwise); ``chunk`` caps the runs per ensemble; ``ray`` runs the ensembles as Ray tasks (None: one after
-    another in this process).
+    another in this process); ``draw=False`` leaves ``trainability.png`` undrawn (``figure`` is None).
 
     Raises
     ------
@@ -118,7 +119,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
             store.export_csv(out / TABLE)
         grid = set(cfg.runs())
         rows = [r for r in store.rows() if tuple(r[k] for k in KEY) in grid]
-    figure = _draw(rows, cfg.base.activation, out / "trainability.png")
+    figure = _draw(rows, cfg.base.activation, out / "trainability.png") if draw else None
     return SweepResult(rows, trained, failed, time.perf_counter() - start, figure)
 
 
