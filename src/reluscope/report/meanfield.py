@@ -82,6 +82,11 @@ def _cell(rows: list[dict], sigma_w2: float, depth: int) -> dict:
     return next(r for r in rows if r["sigma_w2"] == sigma_w2 and r["depth"] == depth)
 
 
+def input_length(rows: list[dict]) -> float:
+    """``q_in = E[x²]`` of the sweep's training points (the same points in every task)."""
+    return float(np.mean([r["q_in"] for r in rows]))
+
+
 def q_map(q_in: float, sigma_w2: float, depth: int) -> float:
     """The mean-field length ``q_L`` of the logits of a depth-``depth`` ReLU net at init."""
     return float(Theory(ACTIVATION, sigma_w2).q_trajectory(q_in, depth)[-1])
@@ -93,7 +98,7 @@ def measurements(rows: list[dict], t: Texts) -> dict:
     measured ``E[z_L²]`` at init and the q-map's; ``6ξ_∇`` at ``low`` and ``high``."""
     sigmas, depth = sorted({r["sigma_w2"] for r in rows}), max(r["depth"] for r in rows)
     critical = critical_sigma_w2(ACTIVATION)
-    q_in = float(np.mean([r["q_in"] for r in rows]))
+    q_in = input_length(rows)
     picks = dict(low=sigmas[0], crit=min(sigmas, key=lambda s: abs(s - critical)), high=sigmas[-1])
     values = dict(depth=depth, critical=critical, q_in=q_in)
     for name, s in picks.items():
@@ -123,7 +128,7 @@ def sweep_table(rows: list[dict], t: Texts) -> Table:
     """Per σ_w²: χ₁, the bound 6ξ_∇, E[z_L²] at init at the deepest depth (measured and q-map), the final train
     accuracy at every depth (with the run's status when it is not ok)."""
     sigmas, depths = sorted({r["sigma_w2"] for r in rows}), sorted({r["depth"] for r in rows})
-    q_in, deepest = float(np.mean([r["q_in"] for r in rows])), depths[-1]
+    q_in, deepest = input_length(rows), depths[-1]
     body = []
     for s in sigmas:
         theory = Theory(ACTIVATION, s)
