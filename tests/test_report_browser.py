@@ -14,8 +14,7 @@ from conftest import watch
 
 from reluscope.cli import main
 
-SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # the sheet's order
-TASKS = ["task0", "task1", "task2", "cells"]
+SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # in the sheet's order, among others
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 MATH = re.compile(r"[=^±×·÷−√∑∏∞∂∇∈∉⊂⊆∪∩∘≤≥≈≠≡→⇒⇔‖⁺⁻ᵀ²³¹⁰⁴-⁹₀-₉\u0370-\u03ff\u2200-\u22ff]")  # operators, Greek, scripts
 # Words of one language that no heading or caption of the other may hold ("training" and "layer" are left out:
@@ -53,6 +52,10 @@ def report(request, chromium, studies):
     page.close()
 
 
+def _sections(page) -> list[str]:
+    return page.eval_on_selector_all("main > section:not(.appendix)", "els => els.map(e => e.id)")
+
+
 def test_loads_offline_in_its_language_without_console_errors(report, studies):
     page, lang, errors, outside = report
     assert errors == [] and outside == []
@@ -63,8 +66,10 @@ def test_loads_offline_in_its_language_without_console_errors(report, studies):
 
 def test_every_section_is_present_in_order(report):
     page = report[0]
-    assert page.eval_on_selector_all("main > section:not(.appendix)", "els => els.map(e => e.id)") == SECTIONS
-    for sid in SECTIONS:
+    ids = _sections(page)
+    assert [i for i in ids if i in SECTIONS] == SECTIONS and ids[-1] == "summary"
+    assert page.eval_on_selector_all("nav a", "links => links.map(a => a.hash.slice(1))") == [*ids, "evidence"]
+    for sid in ids:
         assert page.locator(f"#{sid} > h2").is_visible()
 
 
@@ -72,7 +77,7 @@ def test_a_section_reads_question_answer_figures_derivation(report):
     """Each task: its h2, the sheet's question quoted in German, the answer, the figures, the derivation
     closed (one click opens it), then a link to its tests in the appendix, which links back."""
     page = report[0]
-    for sid in TASKS:
+    for sid in _sections(page)[:-1]:  # every task, not the summary
         kinds = page.eval_on_selector_all(f"#{sid} > *", """els => els.map(e =>
             e.matches('h2') ? 'h2' : e.matches('.question') ? 'question' : e.matches('.answer') ? 'answer'
             : e.matches('details.derivation') ? 'derivation' : e.matches('.to-evidence') ? 'evidence' : 'block')""")
@@ -111,7 +116,7 @@ def test_every_image_is_loaded(report):
 def test_every_figure_fills_the_column(report):
     page = report[0]
     widths = page.eval_on_selector_all("main figure img", "imgs => imgs.map(i => i.getBoundingClientRect().width)")
-    assert len(widths) >= len(TASKS) and min(widths) >= 720, widths
+    assert len(widths) >= len(SECTIONS) and min(widths) >= 720, widths
 
 
 def test_no_formula_of_a_derivation_is_a_code_span(report):
@@ -169,6 +174,7 @@ def test_selectors_and_toggles_change_the_frame(report):
 
 
 def test_a_click_enlarges_the_current_frame_and_escape_closes_it(report):
+    """The lightbox: opened by keyboard or click, the frame at the window's size, ← → step the slider."""
     page = report[0]
     dialog, large = page.locator("dialog.lightbox"), page.locator("dialog.lightbox img")
     viewer = _viewers_with(page, "input[type=range]")[0]
@@ -181,6 +187,10 @@ def test_a_click_enlarges_the_current_frame_and_escape_closes_it(report):
     box = large.bounding_box()
     assert box["width"] >= 0.9 * 1280 or box["height"] >= 0.75 * 900, box  # the window's size, not the column's
     assert page.evaluate("document.activeElement.className") == "close"
+    first = large.get_attribute("src")
+    page.keyboard.press("ArrowRight")  # moves the viewer's slider while enlarged
+    assert slider.input_value() == "1" and large.get_attribute("src") == viewer.locator("img").get_attribute("src")
+    assert large.get_attribute("src") != first
     page.keyboard.press("Escape")
     assert not dialog.is_visible() and page.evaluate("document.activeElement.className") == "enlarge"
     page.locator("main figure:not(.viewer) button.enlarge").first.click()
@@ -237,10 +247,10 @@ def test_the_pdf_is_a4_with_each_task_starting_a_page(pdf, studies):
     pages, _, box = pdf
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4 in mm
     html = (studies / "en" / "report.html").read_text()
-    titles = [re.search(rf'<section id="{sid}">\s*<h2>(.*?)</h2>', html).group(1) for sid in SECTIONS]
+    titles = re.findall(r'<section id="[^"]+">\s*<h2>(.*?)</h2>', html)  # every task's and the summary's
     starts = [next((i for i, text in enumerate(pages) if text.startswith(_text(t))), None) for t in titles]
     assert None not in starts and starts == sorted(set(starts)), list(zip(titles, starts))
-    assert len(pages) >= len(TASKS) + 1
+    assert len(titles) >= len(SECTIONS) and len(pages) >= len(titles) + 1
 
 
 def test_the_pdf_cuts_no_figure_and_prints_the_derivations(pdf, studies):

@@ -28,21 +28,40 @@ for (const viewer of document.querySelectorAll("figure.viewer")) {
 }
 
 // Click to enlarge: the figure's current frame in a modal dialog at the window's size (Esc or Close ends it).
+// In a viewer with a slider, ← and → move that slider while the figure is enlarged.
 const lightbox = document.querySelector("dialog.lightbox");
 const large = lightbox.querySelector("img");
 const caption = lightbox.querySelector(".lightbox-caption");
+let shown = null;  // the figure enlarged
+const enlarge = () => {
+  const img = shown.querySelector("img");
+  const figcaption = shown.querySelector("figcaption");
+  const slider = shown.querySelector("input[type=range]");
+  large.src = img.src;
+  large.alt = img.alt;
+  caption.textContent = (figcaption ? figcaption.textContent : "")
+    + (slider ? " (← → " + slider.parentElement.firstChild.textContent.trim() + ")" : "");
+};
 for (const button of document.querySelectorAll("button.enlarge")) {
   button.addEventListener("click", () => {
-    const img = button.querySelector("img");
-    const figcaption = button.closest("figure").querySelector("figcaption");
-    large.src = img.src;
-    large.alt = img.alt;
-    caption.textContent = figcaption ? figcaption.textContent : "";
+    shown = button.closest("figure");
+    enlarge();
     lightbox.showModal();
   });
 }
 lightbox.addEventListener("click", (event) => {
   if (event.target === lightbox || event.target === large) lightbox.close();
+});
+lightbox.addEventListener("keydown", (event) => {
+  const slider = shown && shown.querySelector("input[type=range]");
+  const step = {ArrowLeft: -1, ArrowRight: 1}[event.key];
+  if (!slider || !step) return;
+  const value = Math.min(Number(slider.max), Math.max(0, Number(slider.value) + step));
+  if (value === Number(slider.value)) return;
+  slider.value = value;
+  slider.dispatchEvent(new Event("input"));
+  enlarge();
+  event.preventDefault();
 });
 
 // Paper: the derivations print open, and close again afterwards as they were.
