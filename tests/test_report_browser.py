@@ -27,7 +27,7 @@ WORDS = {
 }
 LABELS = "h1, h2, h3, h4, figcaption, caption, th, summary, nav a, .controls label, .controls .group, .question .label"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("report_browser")]  # one worker builds the studies
 
 
 @pytest.fixture(scope="module")
