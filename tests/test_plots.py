@@ -1,15 +1,23 @@
-"""Shared plots: decision regions are the model's own predictions; animations leave no global state behind."""
+"""Shared plots: decision regions are the model's own predictions; animations leave no global state behind; the class
+colours are colour-blind safe and the same in the playground."""
+
+import re
+from importlib.resources import files
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
 from reluscope.model import build_mlp, init_model_, predict
 from reluscope.plots import animation
 from reluscope.plots.animation import save_animation
+from reluscope.plots.backprojection import Frame, plot_backprojection
 from reluscope.plots.boundary import DecisionBoundaryDisplay, grid_over
+from reluscope.plots.style import CLASS_COLORS, HIGHLIGHT_COLORS, SERIES_COLORS, class_cmap, series_style
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -64,3 +72,69 @@ def test_mp4_through_imageio_ffmpeg_leaves_rcparams_alone(tmp_path, monkeypatch)
     path = save_animation(fig, draw, [0, 1], tmp_path / "a.mp4")
     assert path.stat().st_size > 0
     assert plt.rcParams["animation.ffmpeg_path"] == before
+
+
+# --- colours ---------------------------------------------------------------------------------------------
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Machado, Oliveira & Fernandes (2009): full protanopia, deuteranopia, tritanopia, applied in linear RGB
+CVD = {"protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                      [-0.003882, -0.048116, 1.051998]],
+       "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]],
+       "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                      [0.004733, 0.691367, 0.303900]]}
+
+
+def _linear(hex_color: str) -> np.ndarray:
+    c = np.array(to_rgb(hex_color))  # (3,) sRGB
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(linear_rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of a linear RGB colour (3,)."""
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = to_xyz @ np.clip(linear_rgb, 0, 1)  # (3,)
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_class_colours_are_okabe_ito_in_the_library_and_the_playground():
+    assert CLASS_COLORS == OKABE_ITO
+    assert [to_hex(c).upper() for c in class_cmap(3).colors] == OKABE_ITO[:3]
+    draw_js = (files("reluscope.serve") / "static" / "draw.js").read_text()
+    js = re.search(r"export const CLASS_COLORS = \[([^\]]*)\]", draw_js).group(1)
+    assert [c.strip().strip('"').upper() for c in js.split(",")] == OKABE_ITO
+
+
+@pytest.mark.parametrize("deficiency", CVD)
+def test_the_first_classes_stay_apart_for_colour_blind_readers(deficiency):
+    """CIE76 ΔE ≥ 15 between any two of the first four class colours as a dichromat sees them (the former
+    tab10 classes 1–3, red and green, are 7 apart for deuteranopia)."""
+    seen = [_lab(np.array(CVD[deficiency]) @ _linear(c)) for c in CLASS_COLORS[:4]]
+    assert min(np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[:i]) >= 15
+
+
+def test_two_classes_differ_in_greyscale_and_series_in_colour_and_marker():
+    lightness = [_lab(_linear(c))[0] for c in CLASS_COLORS[:2]]
+    assert abs(lightness[0] - lightness[1]) >= 20
+    styles = [series_style(i) for i in range(len(SERIES_COLORS))]
+    assert len({s["color"] for s in styles}) == len({s["marker"] for s in styles}) == len(SERIES_COLORS)
+    assert series_style(len(SERIES_COLORS)) == series_style(0)
+
+
+def test_backprojection_draws_the_middle_grid_lines_thick_on_request():
+    g = np.stack(np.meshgrid(np.linspace(0, 1, 9), np.linspace(0, 2, 9)), axis=-1)  # (9, 9, 2), [i, :] constant x₂
+    frame = Frame(g, np.zeros((9, 9), int), g[::3, 0], np.arange(3) % 2, 2, "t", "x", "y", None)
+    fig, (on, off) = plt.subplots(1, 2)
+    plot_backprojection(frame, ax=on)
+    plot_backprojection(frame, ax=off, highlight=False)
+    thick = [c for c in on.collections if isinstance(c, LineCollection) and c.get_linewidths()[0] > 1]
+    assert len(thick) == 1 and not [c for c in off.collections if c.get_linewidths()[0] > 1]
+    first, second = thick[0].get_segments()
+    np.testing.assert_array_equal(first, g[4])  # the middle line of constant x₂
+    np.testing.assert_array_equal(second, g[:, 4])  # the middle line of constant x₁
+    assert [to_hex(c).upper() for c in thick[0].get_colors()] == [c.upper() for c in HIGHLIGHT_COLORS]
+    assert set(HIGHLIGHT_COLORS).isdisjoint(CLASS_COLORS[:3])
+    plt.close(fig)

@@ -1,6 +1,7 @@
 """``reluscope study``: the quick study end to end, its numbers are the run's, and bad input exits 2."""
 
 import csv
+import io
 import json
 import re
 from importlib.metadata import version
@@ -15,7 +16,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
 from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
-from reluscope.report.html import render_html
+from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
 from reluscope.report.config import StudyConfig
 from reluscope.report.study import stages, total_units, write_study
@@ -51,13 +52,30 @@ def test_quick_study_writes_the_report_and_its_files(quick):
     assert "<math" in page and not re.search(r"\$\\|\\frac|\\operatorname|\$\$", text)  # no LaTeX left raw
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing loaded from the network
     assert (quick / "figures").is_dir() and any((quick / "figures").rglob("*.png"))
-    for png in (quick / "figures").rglob("*.png"):
-        assert PILImage.open(png).size[0] > 100
     study = json.loads((quick / "study.json").read_text())
     assert study["config"]["seed"] == 0
     assert study["provenance"]["command"].split() == ["reluscope", "study", "--dataset", "spirals", "--seed", "0",
                                                       "--quick", "--out", str(quick)]  # reruns this study
     assert (quick / "report.html").stat().st_size < 5_000_000
+
+
+def test_every_figure_and_frame_is_drawn_for_the_text_column(quick):
+    """Static figures are PNG, viewer frames WebP, all at least 720 px wide (the page shows them ≥ 720 px wide
+    on a 1280 px screen: drawn narrower, they would be stretched and blurred); a viewer's frames share one size."""
+    figures = quick / "figures"
+    static = sorted(figures.glob("*.*"))
+    assert static and {p.suffix for p in static} == {".png"}
+    for path in static:
+        assert PILImage.open(path).size[0] >= 720, path.name
+    viewers = [d for d in figures.iterdir() if d.is_dir()]
+    assert {d.name for d in viewers} >= {"task0_boundary", "task1_variance", "backprojection", "cells"}
+    for folder in viewers:
+        frames = sorted(folder.iterdir())
+        assert frames and {p.suffix for p in frames} == {".webp"}, folder.name
+        sizes = {PILImage.open(p).size for p in frames}
+        assert len(sizes) == 1 and next(iter(sizes))[0] >= 720, (folder.name, sizes)
+    page = (quick / "report.html").read_text()
+    assert page.count("data:image/webp;base64,") >= sum(len(list(d.iterdir())) for d in viewers)  # and shown ones
 
 
 def test_every_table_on_the_page_is_written_as_csv(quick):
@@ -216,6 +234,42 @@ def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):
 def test_markdown_math_becomes_mathml():
     html = markdown_to_html("inline $x^2$ and display\n\n$$\\frac{1}{n}$$\n")
     assert html.count("<math") == 2 and "<mfrac>" in html and 'display="block"' in html
+
+
+def test_frames_honour_their_margins():
+    """Every frame, not only the first: clearing the figure resets matplotlib's subplot parameters."""
+    axes = [Axis("a", "slider", ["0", "1", "2"])]
+    left = []
+    render_viewer("v", axes, lambda fig, key: left.append(fig.subplots().get_position().x0), figsize=(2, 2),
+                  margins=dict(left=0.3), workers=1)
+    assert left == pytest.approx([0.3] * 3)
+
+
+def test_a_frame_is_lossless_webp_of_a_palette_within_the_tolerance():
+    fig = plt.figure(figsize=(4, 3))
+    ax = fig.subplots()
+    for k in range(12):  # more colours and anti-aliased shades than the smallest palette holds
+        ax.plot(np.arange(10) * (k + 1), color=plt.get_cmap("viridis")(k / 11), lw=2)
+    drawn = np.asarray(figures.pixels(fig, dpi=50, close=False), dtype=int)  # (150, 200, 3)
+    data = figures.to_webp(fig, dpi=50)
+    assert image_type(data) == ("image/webp", ".webp") and data_uri(data).startswith("data:image/webp;base64,")
+    img = PILImage.open(io.BytesIO(data))
+    assert img.format == "WEBP" and img.size == (200, 150)
+    shown = np.asarray(img.convert("RGB"), dtype=int)
+    assert np.abs(shown - drawn).max() <= figures.PALETTE_TOLERANCE
+    assert len(np.unique(shown.reshape(-1, 3), axis=0)) <= max(figures.PALETTES)
+
+
+def test_image_files_and_data_uris_are_named_by_their_bytes(tmp_path):
+    png, webp = _png("red"), figures.to_webp(plt.figure(figsize=(1, 1)))
+    assert data_uri(png).startswith("data:image/png;base64,")
+    axes = [Axis("step", "slider", ["0"])]
+    report = Report("t", {}, [Section("s", "S", blocks=[Image("still", png), Viewer("v", axes, {(0,): webp})])])
+    write_report(report, tmp_path)
+    assert (tmp_path / "figures" / "still.png").read_bytes() == png
+    assert (tmp_path / "figures" / "v" / "step-0.webp").read_bytes() == webp
+    with pytest.raises(ValueError, match="neither PNG nor WebP"):
+        data_uri(b"GIF89a")
 
 
 def test_png_is_a_small_palette_image():

@@ -3,6 +3,8 @@
 A panel shows one layer ``l``: a regular grid over the data's box, back-projected from layer ``l`` and drawn
 as warped grid lines (constant ``x₁`` dark, constant ``x₂`` light) over the grid points coloured by the
 class the whole network predicts there, with the back-projected data points coloured by their true class.
+The grid's middle line of constant ``x₂`` (reddish purple) and of constant ``x₁`` (black) are drawn thick
+(``highlight=True``), so one line can be followed from layer to layer.
 Where every unit on the path is active the grid stays straight (``x̂ = x``); a unit that switches off sends
 its share of the point to the constant ``−b`` side, so the plane is folded along the unit's kink.
 
@@ -27,7 +29,7 @@ from reluscope.geometry.backproject import backproject, forward64, select_layers
 from reluscope.model.layers import linear_layers
 from reluscope.plots.animation import save_animation
 from reluscope.plots.boundary import grid_over
-from reluscope.plots.style import axes, class_cmap, plt, save
+from reluscope.plots.style import HIGHLIGHT_COLORS, axes, class_cmap, plt, save
 
 MAX_LINES = 25  # grid lines drawn per direction; the points use the full grid
 MAX_ASPECT = 8.0  # equal axis scales unless the data's extents differ more (then each axis fills its side)
@@ -83,8 +85,9 @@ def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, vie
 
 
 def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bool = True,
-                        title: str | None = None):
-    """Draw one frame: warped grid lines, grid points by predicted class, data by true class.
+                        highlight: bool = True, title: str | None = None):
+    """Draw one frame: warped grid lines, grid points by predicted class, data by true class; with
+    ``highlight`` the grid's middle lines thick in ``style.HIGHLIGHT_COLORS``, over everything else.
 
     The view box is the central 98% of the data's back-projection (1st to 99th percentile per axis)
     widened by a quarter of its extent on each side; the grid beyond it is clipped, so a few far-off points
@@ -105,6 +108,10 @@ def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bo
         ax.add_collection(LineCollection(list(g[:, ::step].transpose(1, 0, 2)), colors="0.35",
                                          linewidths=0.5))  # constant x₁
     ax.scatter(frame.data[:, 0], frame.data[:, 1], c=frame.labels, s=6, edgecolors="none", **colour)
+    if highlight:
+        middle = g.shape[0] // 2
+        ax.add_collection(LineCollection([g[middle], g[:, middle]], colors=HIGHLIGHT_COLORS,
+                                         linewidths=1.8))  # constant x₂, constant x₁
     lo, hi = np.percentile(frame.data, [1, 99], axis=0)  # (2,), (2,)
     pad = 0.25 * np.maximum(hi - lo, 1e-6 * np.maximum(np.abs(hi), 1))
     extent = hi - lo  # (2,)

@@ -15,15 +15,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from reluscope.plots.style import axes
+from reluscope.plots.style import axes, series_style
 
 QUANTITY_LABELS = {"pre": "Var(z)", "post": "Var(h)", "grad_pre": "Var(∂L/∂z)", "grad_post": "Var(∂L/∂h)"}
 
 
-def scheme_colors(schemes: Sequence[str]) -> dict[str, tuple]:
-    """One fixed colour per scheme, in the study's order."""
-    cmap = plt.get_cmap("tab10")
-    return {s: cmap(i % 10) for i, s in enumerate(schemes)}
+def scheme_styles(schemes: Sequence[str]) -> dict[str, dict]:
+    """One fixed colour and marker per scheme, in the study's order (``style.series_style``)."""
+    return {s: series_style(i) for i, s in enumerate(schemes)}
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Band:
     lo: np.ndarray  # (m,) minimum over seeds
     hi: np.ndarray  # (m,) maximum over seeds
     label: str
-    color: tuple
+    style: dict  # its colour and marker (style.series_style)
     reference: np.ndarray | None = None  # (m,) the theory's line (dashed), where there is one
 
 
@@ -52,7 +51,7 @@ class VarianceDisplay:
                          quantity: str = "pre") -> VarianceDisplay:
         """From tidy probe rows (scheme, depth, seed, layer, quantity, var, theory_var): per scheme the
         geometric mean over seeds with its min–max band, and the theory's geometric mean."""
-        colors = scheme_colors(schemes)
+        styles = scheme_styles(schemes)
         layers = np.arange(1, depth + 1)
         bands = []
         for scheme in schemes:
@@ -63,16 +62,16 @@ class VarianceDisplay:
             theory = np.array([[r["theory_var"] for r in mine if r["layer"] == k] for k in layers])  # (depth, seeds)
             with np.errstate(divide="ignore", invalid="ignore"):
                 geo, reference = np.exp(np.log(measured).mean(axis=1)), np.exp(np.log(theory).mean(axis=1))
-            bands.append(Band(layers, geo, measured.min(axis=1), measured.max(axis=1), scheme, colors[scheme],
+            bands.append(Band(layers, geo, measured.min(axis=1), measured.max(axis=1), scheme, styles[scheme],
                               reference))
         return cls(depth, quantity, bands)
 
     def plot(self, *, ax=None):
         ax = axes(ax, figsize=(6, 4.5))
         for b in self.bands:
-            ax.fill_between(b.x, b.lo, b.hi, color=b.color, alpha=0.15, lw=0)
-            ax.plot(b.x, b.line, "o-", color=b.color, ms=3.5, lw=1.2, label=b.label)
-            ax.plot(b.x, b.reference, "--", color=b.color, lw=1)
+            ax.fill_between(b.x, b.lo, b.hi, color=b.style["color"], alpha=0.15, lw=0)
+            ax.plot(b.x, b.line, "-", ms=4, lw=1.2, label=b.label, **b.style)
+            ax.plot(b.x, b.reference, "--", color=b.style["color"], lw=1)
         if any((b.hi > 0).any() for b in self.bands):  # all zero (every point the same): a linear axis
             ax.set_yscale("log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -99,7 +98,7 @@ class CurvesDisplay:
         """From the histories keyed (scheme, depth, seed) and the runs' rows (scheme, depth, status). A run
         that stopped early (diverged) ends its curve there; a scheme's label counts its runs by every status
         other than ``ok``, e.g. ``"normal (2/2 diverged)"``."""
-        colors = scheme_colors(schemes)
+        styles = scheme_styles(schemes)
         bands = []
         for scheme in schemes:
             mine = [h for (s, d, _), h in histories.items() if s == scheme and d == depth]
@@ -115,14 +114,14 @@ class CurvesDisplay:
             status = Counter(r["status"] for r in runs if r["scheme"] == scheme and r["depth"] == depth)
             failed = ", ".join(f"{n}/{len(mine)} {s}" for s, n in sorted(status.items()) if s != "ok")
             bands.append(Band(np.array(steps), mean, lo, hi, f"{scheme} ({failed})" if failed else scheme,
-                              colors[scheme]))
+                              styles[scheme]))
         return cls(metric, f"depth {depth}, {dataset}", bands)
 
     def plot(self, *, ax=None):
         ax = axes(ax, figsize=(6, 4.5))
-        for b in self.bands:
-            ax.plot(b.x, b.line, color=b.color, lw=1.3, label=b.label, marker="x" if len(b.x) < 3 else None)
-            ax.fill_between(b.x, b.lo, b.hi, color=b.color, alpha=0.15, lw=0)
+        for b in self.bands:  # about 10 markers a line: told apart in greyscale, the line still readable
+            ax.plot(b.x, b.line, lw=1.3, ms=4, label=b.label, markevery=max(1, len(b.x) // 10), **b.style)
+            ax.fill_between(b.x, b.lo, b.hi, color=b.style["color"], alpha=0.15, lw=0)
         if "loss" in self.metric:
             ax.set_yscale("log")
         ax.set_xlabel("step")

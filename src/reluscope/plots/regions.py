@@ -20,7 +20,7 @@ from reluscope.geometry.patterns import GridRegions
 from reluscope.geometry.region_stats import InitCount
 from reluscope.geometry.regions import LayerRegions, decision_segments, linear_regions
 from reluscope.plots.animation import save_animation
-from reluscope.plots.style import axes, class_cmap, plt
+from reluscope.plots.style import axes, class_cmap, plt, series_style
 
 
 def key_colors(keys: np.ndarray, *, colors: str = "hash") -> np.ndarray:
@@ -130,7 +130,7 @@ def plot_decision_cells(final: LayerRegions, *, ax=None, X: np.ndarray | None = 
 def plot_region_counts(counts: Sequence[int], *, ax=None, label: str | None = None):
     """Region count after each layer (log scale). Returns the Axes."""
     ax = axes(ax, figsize=(5, 3.5))
-    ax.plot(np.arange(1, len(counts) + 1), counts, "o-", label=label)
+    ax.plot(np.arange(1, len(counts) + 1), counts, "-", label=label, **series_style(1))
     ax.set(yscale="log", xlabel="layer l (network truncated after l)", ylabel="linear regions in the box")
     ax.set_xticks(np.arange(1, len(counts) + 1))
     if label:
@@ -154,10 +154,10 @@ def plot_counts_at_init(rows: Sequence[InitCount], *, ax=None):
     """Region count at init vs number of neurons N (log–log), one marker series per depth, with a ∝ N² guide.
     Returns the Axes."""
     ax = axes(ax, figsize=(5, 4))
-    for depth in sorted({r.depth for r in rows}):
+    for i, depth in enumerate(sorted({r.depth for r in rows})):
         sel = sorted((r for r in rows if r.depth == depth), key=lambda r: r.neurons)
         ax.errorbar([r.neurons for r in sel], [r.count_mean for r in sel], yerr=[r.count_std for r in sel],
-                    marker="o", capsize=2, label=f"depth {depth}")
+                    capsize=2, label=f"depth {depth}", **series_style(i))
     n = np.array(sorted({r.neurons for r in rows}), dtype=float)
     ref = max(rows, key=lambda r: r.neurons)
     ax.plot(n, ref.count_mean * (n / ref.neurons) ** 2, "k--", lw=0.8, label="∝ N²")

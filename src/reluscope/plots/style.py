@@ -1,7 +1,19 @@
-"""Shared look of every reluscope figure: class colours and the figure/axes helper.
+"""Shared look of every reluscope figure: class and series colours, markers, and the figure/axes helper.
 
-The library leaves matplotlib's backend alone (a notebook keeps its own); the command line, which only writes
-files, selects Agg before anything is drawn.
+Colours are safe for the common colour-vision deficiencies (deuteranopia, protanopia, tritanopia):
+
+* ``CLASS_COLORS``: the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), class ``k`` is
+  ``CLASS_COLORS[k]`` in every figure of the library and in the playground (``serve/static/draw.js``). The
+  first two, blue and orange, also differ in lightness, so two classes stay apart in greyscale.
+* ``SERIES_COLORS`` with ``MARKERS``: Paul Tol's "muted" scheme for the lines of a comparison (init schemes,
+  depths); ``series_style(i)`` pairs the ``i``-th colour with the ``i``-th marker, so a line is told apart
+  by its marker on paper in greyscale too.
+* ``HIGHLIGHT_COLORS``: the two carried-back grid lines the back-projection draws thick (reddish purple and
+  black), not among the first classes' colours.
+
+Sequential data (one line per layer, heat maps) uses viridis, which is colour-blind safe and monotone in
+lightness. The library leaves matplotlib's backend alone (a notebook keeps its own); the command line, which
+only writes files, selects Agg before anything is drawn.
 """
 
 from __future__ import annotations
@@ -9,11 +21,23 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 
-CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+# Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black
+CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Paul Tol's muted, in his order: rose, indigo, sand, green, cyan, wine, teal, olive, purple (the first three
+# also differ in lightness: mid, dark, light)
+SERIES_COLORS = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933",
+                 "#AA4499"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">"]
+HIGHLIGHT_COLORS = ("#CC79A7", "#000000")  # the middle grid line of constant x₂, of constant x₁
 
 
 def class_cmap(n_classes: int) -> ListedColormap:
     return ListedColormap(CLASS_COLORS[: max(n_classes, 2)])
+
+
+def series_style(i: int) -> dict:
+    """Colour and marker of the ``i``-th line of a comparison (they repeat after ``len(SERIES_COLORS)``)."""
+    return dict(color=SERIES_COLORS[i % len(SERIES_COLORS)], marker=MARKERS[i % len(MARKERS)])
 
 
 def axes(ax=None, *, figsize=(5, 5)):

@@ -2,9 +2,9 @@
 
 Layout written into ``dir``::
 
-    dir/report.html                      everything inlined: CSS, JS, PNGs as data URIs, math as MathML
-    dir/figures/NAME.png                 each static figure
-    dir/figures/NAME/AXIS-OPTION_….png   each frame of each viewer
+    dir/report.html                      everything inlined: CSS, JS, images as data URIs, math as MathML
+    dir/figures/NAME.png                 each static figure (PNG)
+    dir/figures/NAME/AXIS-OPTION_….webp  each frame of each viewer (WebP)
     dir/tables/NAME.csv                  each named table
 
 The page loads nothing from the network: no CDN, no web font, no external script.
@@ -30,8 +30,17 @@ from reluscope.report.texts import catalog, texts
 ASSETS = files("reluscope.report") / "assets"
 
 
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def image_type(image: bytes) -> tuple[str, str]:
+    """The MIME type and file suffix of PNG or WebP bytes, read from their signature."""
+    if image.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if image[:4] == b"RIFF" and image[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    raise ValueError(f"an image of the report is neither PNG nor WebP (starts {image[:12]!r})")
+
+
+def data_uri(image: bytes) -> str:
+    return f"data:{image_type(image)[0]};base64," + base64.b64encode(image).decode("ascii")
 
 
 NUMBER = re.compile(r"^[−+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][−+-]?\d+)?%?$")
@@ -95,13 +104,13 @@ def write_report(report: Report, out: str | Path) -> Path:
     for section in report.sections:
         for block in section.blocks:
             if isinstance(block, Image):
-                (out / "figures" / f"{block.name}.png").write_bytes(block.png)
+                (out / "figures" / f"{block.name}{image_type(block.png)[1]}").write_bytes(block.png)
             elif isinstance(block, Viewer):
                 folder = out / "figures" / block.name
                 folder.mkdir(exist_ok=True)
                 for key in block.keys():
                     stem = "_".join(f"{_slug(a.label)}-{_slug(a.options[i])}" for a, i in zip(block.axes, key))
-                    (folder / f"{stem}.png").write_bytes(block.frames[key])
+                    (folder / f"{stem}{image_type(block.frames[key])[1]}").write_bytes(block.frames[key])
             elif isinstance(block, Table) and block.name:
                 (out / "tables").mkdir(exist_ok=True)
                 with (out / "tables" / f"{block.name}.csv").open("w", newline="") as fh:

@@ -52,7 +52,7 @@ class Task2(Stage):
                            ylabel=t("pc_label", k=2, share=100 * frame.explained[1]))
 
         axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
-        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.7),
+        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 4.2),
                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
                                advance=ctx.advance,
                                caption=t("viewer_caption", deep=b.deep))

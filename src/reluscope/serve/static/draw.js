@@ -1,5 +1,6 @@
 // Drawing only: every number comes from the server (reluscope's library); this file turns them into pixels.
-export const CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+// class k's colour: plots/style.py's CLASS_COLORS (Okabe–Ito, colour-blind safe)
+export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const SERIES = { z: "#1565c0", h: "#2e7d32", gz: "#ef6c00" };
 
 // base64 little-endian bytes -> typed array (the server packs with numpy, '<' byte order)
