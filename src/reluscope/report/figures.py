@@ -1,8 +1,8 @@
 """Matplotlib figures to small image bytes, and viewers whose frames come from one drawing function.
 
-Frames are drawn on one reused figure of a fixed size and fixed margins (no ``bbox_inches="tight"``, no
-layout engine: it would double the drawing time of a frame), so every frame of a viewer has the same pixel
-size and the axes do not jump while a slider moves. At ``DPI`` a figure 9.6 inches wide is 960 px, the page's
+Every frame of a viewer is drawn on a new figure of one fixed size and fixed margins (no ``bbox_inches="tight"``,
+no layout engine: it would double the drawing time of a frame), so the frames have the same pixel size and the
+axes do not jump while a slider moves. At ``DPI`` a figure 9.6 inches wide is 960 px, the page's
 text column (about 950 px), and 9-point text is 12.5 px high.
 
 A frame is a lossless WebP of the figure reduced to a palette (``to_webp``): the fewest of ``PALETTES`` colours
@@ -13,8 +13,8 @@ figure is a palette PNG (``to_png``). Both take the figure's pixels from one Agg
 encoded once. Titles sit at a fixed height (``axes.titley``): matplotlib's automatic placement measured every
 tick label of every Axes in every frame, a sixth of a frame's drawing time.
 
-Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (each with its own
-figure, torch on one thread); the drawing function and its data reach the workers by ``fork``, only the image
+Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
+thread); the drawing function and its data reach the workers by ``fork``, only the image
 bytes come back. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not
 fork-safe, Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn
 in the calling process, to the same bytes.
@@ -89,12 +89,12 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
                   workers: int = WORKERS) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
 
-    ``draw`` receives the cleared figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
+    ``draw`` receives an empty figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
     keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     """
     keys = option_keys(axes)
-    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, fig=None)
+    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:
             with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
@@ -104,21 +104,18 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
         else:
             frames = {key: _advanced(_frame(key), advance) for key in keys}
     finally:
-        if _JOB["fig"] is not None:
-            plt.close(_JOB["fig"])
         _JOB.clear()
     return Viewer(name, list(axes), frames, caption)
 
 
-_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi, and this process's figure
+_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
-    """One frame of the viewer in ``_JOB``, drawn on this process's reused figure."""
-    if _JOB["fig"] is None:
-        _JOB["fig"] = plt.figure(figsize=_JOB["figsize"])
-    fig = _JOB["fig"]
-    fig.clear()  # also resets the margins to matplotlib's defaults
+    """One frame of the viewer in ``_JOB``, drawn on a new figure outside pyplot (cheaper than clearing one:
+    ``Figure.clear`` clears every Axes before it drops them). Margins are set after the figure is made: its
+    ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
+    fig = Figure(figsize=_JOB["figsize"])
     fig.subplots_adjust(**_JOB["margins"])
     with plt.rc_context(FRAME_RC):
         _JOB["draw"](fig, key)
