@@ -32,7 +32,7 @@ from reluscope.plots.boundary import grid_over
 from reluscope.plots.style import HIGHLIGHT_COLORS, axes, class_cmap, plt, save
 
 MAX_LINES = 25  # grid lines drawn per direction; the points use the full grid
-MAX_ASPECT = 8.0  # equal axis scales unless the data's extents differ more (then each axis fills its side)
+MAX_ASPECT = 2.0  # equal axis scales unless the data's extents differ more (then each axis fills its side)
 
 
 @dataclass
@@ -92,8 +92,9 @@ def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bo
     The view box is the central 98% of the data's back-projection (1st to 99th percentile per axis)
     widened by a quarter of its extent on each side; the grid beyond it is clipped, so a few far-off points
     cannot shrink the picture. The axes share one scale unless the two extents differ by more than
-    ``MAX_ASPECT`` (deep layers collapse the plane towards a line; stretching the thin side is an affine
-    change of basis, which is all the theorem promises anyway). Returns the Axes.
+    ``MAX_ASPECT``; then each fills its side of the panel, which an equal scale would shrink to a thin strip
+    (deep layers collapse the plane towards a line; stretching the thin side is an affine change of basis,
+    which is all the theorem promises anyway). Returns the Axes.
     """
     ax = axes(ax)
     cmap = class_cmap(frame.n_classes)

@@ -23,10 +23,10 @@ from matplotlib.colors import ListedColormap
 
 # Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black
 CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-# Paul Tol's muted, in his order: rose, indigo, sand, green, cyan, wine, teal, olive, purple (the first three
-# also differ in lightness: mid, dark, light)
-SERIES_COLORS = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933",
-                 "#AA4499"]
+# Paul Tol's muted: rose, indigo, teal, green, wine, olive, purple, then the light sand and cyan (faint as thin
+# lines on white)
+SERIES_COLORS = ["#CC6677", "#332288", "#44AA99", "#117733", "#882255", "#999933", "#AA4499", "#DDCC77",
+                 "#88CCEE"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">"]
 HIGHLIGHT_COLORS = ("#CC79A7", "#000000")  # the middle grid line of constant x₂, of constant x₁
 
