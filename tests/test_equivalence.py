@@ -1,6 +1,7 @@
 """The affine-equivalence theorem (docs/theory.md §2) checked on random nets, and shown to fail without it."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,8 +11,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from nets import random_net
-from reluscope.geometry.backproject import backproject
-from reluscope.geometry.equivalence import affine_fit_residuals, check_equivalence
+from reluscope.geometry.backproject import backproject, backprojection_maps
+from reluscope.geometry.equivalence import LayerEquivalence, affine_fit_residuals, check_equivalence
 
 TOL = 1e-8
 
@@ -151,3 +152,15 @@ def test_a_check_on_no_points_does_not_hold():
     model = net(2, 6, 3, 2, seed=0)
     for eq in check_equivalence(model, cloud(3, 2, 1), view="input", per_region=True):
         assert eq.n_points == 0 and eq.n_regions == 0 and not eq.holds()
+
+
+def test_the_verdict_separates_a_failure_from_what_float64_cannot_resolve():
+    """``cond·ε₆₄ ≤ tol``: a residual above ``tol`` is a failure; above it, round-off alone may explain it."""
+    model = net(2, 6, 3, 2, seed=0)
+    checks = check_equivalence(model, cloud(200, 2, 1), view="embedded")
+    maps, _ = backprojection_maps(model, view="embedded")
+    assert [c.cond for c in checks] == pytest.approx([maps[c.layer].cond for c in checks])
+    assert all(c.verdict() == "yes" for c in checks)
+    eq = LayerEquivalence(0, "0", act_from_bp=1e-6, bp_from_act=0.0, n_points=10, n_regions=1, cond=10.0)
+    assert eq.verdict(1e-8) == "no" and eq.verdict(1e-5) == "yes"
+    assert replace(eq, cond=1e9).verdict(1e-8) == "unresolvable"  # 1e9 · 2.2e-16 > 1e-8

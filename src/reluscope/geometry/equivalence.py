@@ -30,6 +30,7 @@ from reluscope.geometry.patterns import splits
 from reluscope.model.layers import linear_layers
 
 
+EPS64 = float(torch.finfo(torch.float64).eps)  # float64 round-off unit
 CONSTANT_RTOL = 1e-12  # spread/size below which a fitted quantity counts as constant (round-off ≈ 1e-16·√N)
 
 
@@ -43,6 +44,7 @@ class LayerEquivalence:
     bp_from_act: float  # relative residual of x̂_l ≈ [h_l, 1] Θ' (holds by construction)
     n_points: int  # points that entered the fits
     n_regions: int  # regions fitted separately (1 for a global fit)
+    cond: float  # condition number of the composed map Φ_l: float64 resolves residuals down to about cond·ε₆₄
 
     def holds(self, tol: float = 1e-8) -> bool:
         """Both residuals at most ``tol``: equal under an affine basis on these points (to round-off).
@@ -50,6 +52,13 @@ class LayerEquivalence:
         False when no point entered the fits (every region too small): the residuals of 0 then measured nothing.
         """
         return self.n_points > 0 and max(self.act_from_bp, self.bp_from_act) <= tol
+
+    def verdict(self, tol: float = 1e-8) -> str:
+        """``"yes"`` if it ``holds(tol)``; ``"no"`` if not although float64 resolves ``tol`` through ``Φ_l``
+        (``cond·ε₆₄ ≤ tol``); ``"unresolvable"`` when round-off amplified by ``cond`` may exceed ``tol``."""
+        if self.holds(tol):
+            return "yes"
+        return "no" if self.cond * EPS64 <= tol else "unresolvable"
 
 
 def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:
@@ -83,7 +92,7 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
         for g in groups:
             sums += (*affine_fit_residuals(h[g], xh[g]), *affine_fit_residuals(xh[g], h[g]))
         out.append(LayerEquivalence(i, name, _ratio(sums[0], sums[1]), _ratio(sums[2], sums[3]),
-                                    sum(len(g) for g in groups), len(groups)))
+                                    sum(len(g) for g in groups), len(groups), bp.conds[i]))
     return out
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import torch
-
 from reluscope.geometry.backproject import VIEWS, backprojection_maps
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
@@ -17,7 +15,6 @@ from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.texts import texts
 from reluscope.report.theory import theory_section
 
-EPS64 = float(torch.finfo(torch.float64).eps)  # float64 round-off unit
 
 
 class Task2(Stage):
@@ -58,32 +55,24 @@ class Task2(Stage):
                                caption=t("viewer_caption", deep=b.deep))
         final = result.model_at(steps[-1])
         checks = check_equivalence(final, X, view="embedded")
-        maps, pinvs = backprojection_maps(final, view="embedded")
-        cond = {i: m.cond for i, m in maps.items()}  # of the composed map Φ_l
+        _, pinvs = backprojection_maps(final, view="embedded")  # every layer's W⁺: its shape and rank
         ctx.advance(1)
         tol = 1e-8
-        resolvable = {i: c * EPS64 <= tol for i, c in cond.items()}  # can float64 resolve a residual of tol?
-
-        def verdict(c) -> str:
-            if c.holds(tol):
-                return t("yes")
-            return t("no") if resolvable[c.layer] else t("unresolvable")
 
         columns = [t(f"col_{c}") for c in ("layer", "shape", "cond", "act_from_bp", "bp_from_act", "equal")]
         table = Table(columns,
                       [[str(c.layer + 1), f"{pinvs[c.layer].shape[0]} × {pinvs[c.layer].shape[1]}, "
-                        f"{pinvs[c.layer].rank}", f"{cond[c.layer]:.2e}", f"{c.act_from_bp:.2e}",
-                        f"{c.bp_from_act:.2e}", verdict(c)]
+                        f"{pinvs[c.layer].rank}", f"{c.cond:.2e}", f"{c.act_from_bp:.2e}",
+                        f"{c.bp_from_act:.2e}", t(c.verdict(tol))]
                        for c in checks],
                       caption=t("table_caption", step=steps[-1], points=len(X)), name="task2_equivalence")
-        held = [c for c in checks if c.holds(tol)]
-        failed = [c for c in checks if not c.holds(tol) and resolvable[c.layer]]
-        unresolved = len(checks) - len(held) - len(failed)
-        counts = dict(held=len(held), layers=len(checks), unresolved=unresolved)
-        answer = t("answer", deep=b.deep, failed=len(failed), **counts)
+        verdicts = [c.verdict(tol) for c in checks]
+        held, failed, unresolved = (verdicts.count(v) for v in ("yes", "no", "unresolvable"))
+        counts = dict(held=held, layers=len(checks), unresolved=unresolved)
+        answer = t("answer", deep=b.deep, failed=failed, **counts)
         findings = [t("views", deep=b.deep, width=b.run.width)]
         if unresolved:
-            findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(cond.values())))
+            findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(c.cond for c in checks)))
         theory = theory_section(2, ctx.cfg.lang)
         section = Section("task2", t("title"), question=texts("sheet", "de")("task2"), answer=answer,
                           blocks=[viewer, table, *findings], derivation=theory.derivation, evidence=theory.evidence)
