@@ -50,7 +50,7 @@ def test_help_lists_every_command(capsys):
 @pytest.mark.parametrize("argv", [["train", "--depth", "0"], ["train", "--init", "bogus"],
                                   ["init-study", "--depths", "0"], ["sweep", "--depths", "0"],
                                   ["regions", "/nonexistent"], ["backproject", "/nonexistent"],
-                                  ["serve", "--port", "-5"]])
+                                  ["serve", "--port", "-5"], ["study", "--dataset", "bogus"]])
 def test_bad_input_is_refused_before_the_library_loads(argv):
     """A configuration is checked against torch-free names and limits, so its error comes at once (the wall
     times are in ``benchmarks/cli_start.py``)."""

@@ -20,8 +20,9 @@ COMMANDS = {  # name -> (module that registers it, its docstring's first paragra
                    "Compare initialisation schemes: per-layer variance vs theory, and which deep nets train."),
     "regions": ("reluscope.cli.regions",
                 "Count and draw the linear regions (decision cells) of every layer of a trained run."),
-    "study": ("reluscope.cli.study", "Run the whole sheet (Tasks 0, 1, 2, the decision cells) and write "
-              "OUT/report.html, one offline page, with its figures and tables beside it."),
+    "study": ("reluscope.cli.study", "Run the whole sheet (Tasks 0, 1, 2, the decision cells, mean-field "
+              "trainability) and write OUT/report.html in English or German, one offline page, with its figures "
+              "and tables beside it."),
     "sweep": ("reluscope.cli.sweep",
               "Train a grid of networks as ensembles; heat maps of trainability with mean-field theory."),
     "serve": ("reluscope.cli.serve",

@@ -9,7 +9,6 @@ import click
 from reluscope.cli.app import app
 from reluscope.cli.progress import progress_bar
 from reluscope.report.config import StudyConfig
-from reluscope.report.study import total_units, write_study
 
 _D = StudyConfig()
 
@@ -26,9 +25,11 @@ _D = StudyConfig()
 @click.option("--out", type=click.Path(path_type=Path), default=_D.out, show_default=True,
               help="Study directory (an earlier study there is replaced).")
 def study(dataset, quick, seed, lang, pdf, out) -> None:
-    """Run the whole sheet (Tasks 0, 1, 2, the decision cells) and write OUT/report.html, one offline page,
-    with its figures and tables beside it."""
+    """Run the whole sheet (Tasks 0, 1, 2, the decision cells, mean-field trainability) and write
+    OUT/report.html in English or German, one offline page, with its figures and tables beside it."""
     cfg = StudyConfig(dataset=dataset, seed=seed, quick=quick, out=out, lang=lang, pdf=pdf).validate()
+    from reluscope.report.study import total_units, write_study  # torch, matplotlib: after the checks
+
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
     for path in (page, page.with_name("report.pdf")) if pdf else (page,):
