@@ -41,17 +41,19 @@ class Cells(Stage):
         exact = counts_over_training(snapshot, counted, box, progress=ctx.advance)  # (len(counted), L)
         exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
 
+        shown = ctx.shown()
+
         def draw(fig, key):
             i, layer = key[0], key[1] + 1
             grid = grids[i]
-            plot_grid_cells(grid, layer, ax=fig.subplots(), X=ctx.data.X, y=ctx.data.y,
+            plot_grid_cells(grid, layer, ax=fig.subplots(), X=shown[0], y=shown[1],
                             title=t("frame_title", step=steps[i], layer=layer, count=grid.counts[layer - 1]))
 
         hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer
         axes = [replace(steps_axis(steps), label=t("axis_step")),
                 replace(layers_axis(hidden, initial=hidden - 1), label=t("axis_layer"))]
         viewer = render_viewer("cells", axes, draw,
-                               figsize=(9.6, 6.4), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
+                               figsize=(9.6, 5.8), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
                                advance=ctx.advance,
                                caption=t("viewer_caption", deep=b.deep))
         counts = [g.counts for g in grids]  # (S, L)

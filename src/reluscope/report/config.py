@@ -25,6 +25,7 @@ class Budget:
     pixels: int  # pixels per side of the decision-cell images (one activation pattern per pixel centre)
     warp_grid: int  # grid points per side carried back by the back-projection (drawn as warped lines)
     exact_final: bool  # also count the trained network's cells exactly (seconds: tens of thousands of cells)
+    shown_points: int = 200  # data points drawn in each back-projection and cells frame (they set its size)
     shallow: int = 3  # the sheet's first depth (linear layers)
     deep: int = 11  # the depth at which N(0, 1) fails
     # the mean-field section's trainability sweep: small ReLU nets, W ~ N(0, σ_w²/n), one seed per cell
@@ -40,7 +41,7 @@ class Budget:
         return self.run.snapshots + 1
 
 
-FULL = Budget(TrainConfig(n_samples=1000, steps=3000, snapshots=6), grid=140, pixels=180, warp_grid=40,
+FULL = Budget(TrainConfig(n_samples=1000, steps=3000, snapshots=4), grid=140, pixels=130, warp_grid=20,
               exact_final=True)
 QUICK = Budget(TrainConfig(n_samples=300, steps=300, snapshots=2), grid=50, pixels=80, warp_grid=20,
                exact_final=False, sweep_depths=(2, 10), sweep_sigma_w2=(1.0, 2.0, 3.0), sweep_steps=20,

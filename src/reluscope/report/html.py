@@ -63,10 +63,13 @@ def kind_of(block) -> str:
 
 
 def viewer_json(viewer: Viewer) -> Markup:
-    """The frames and options of a viewer as JSON safe inside a ``<script>`` element."""
-    payload = dict(sizes=[len(a.options) for a in viewer.axes], initial=list(viewer.initial_key()),
+    """The frames and options of a viewer as JSON safe inside a ``<script>`` element; the initial frame is
+    ``null`` there (the page's ``<img>`` holds it: inlined once, not twice)."""
+    initial = viewer.initial_key()
+    payload = dict(sizes=[len(a.options) for a in viewer.axes], initial=list(initial),
                    labels=[a.label for a in viewer.axes], options=[a.options for a in viewer.axes],
-                   alt=viewer.caption or viewer.name, frames=[data_uri(viewer.frames[k]) for k in viewer.keys()])
+                   alt=viewer.caption or viewer.name,
+                   frames=[None if k == initial else data_uri(viewer.frames[k]) for k in viewer.keys()])
     return Markup(json.dumps(payload, separators=(",", ":")).replace("</", "<\\/"))
 
 

@@ -9,6 +9,8 @@ table), reporting ``Stage.units`` progress units through ``StudyContext.advance`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 from typing import Protocol
 
 from reluscope.data import Dataset
@@ -30,6 +32,13 @@ class StudyContext:
     @property
     def budget(self) -> Budget:
         return self.cfg.budget
+
+    def shown(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)``: the points a frame draws, at most ``Budget.shown_points`` evenly spaced over the data set
+        (every point enters the numbers; a frame's file grows with the points it draws)."""
+        X, y = self.data.X, self.data.y
+        idx = np.linspace(0, len(X) - 1, min(len(X), self.budget.shown_points)).round().astype(int)  # (k,)
+        return X[idx], y[idx]
 
     def run(self, depth: int, init: str) -> TrainResult:
         """The run at ``depth`` with ``init`` (trained on first use, with snapshots; one unit per step)."""

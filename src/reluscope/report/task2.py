@@ -30,11 +30,11 @@ class Task2(Stage):
         b, t = ctx.budget, texts("task2", ctx.cfg.lang)
         result = ctx.run(b.deep, "he")
         steps = sorted(result.snapshots)
-        X, y = ctx.data.X, ctx.data.y
+        X = ctx.data.X  # every point enters the check; the frames draw ctx.shown()
         frames = []  # per step: view -> {layer index: Frame}
         for step in steps:
             model = result.model_at(step)
-            frames.append({v: backprojection_frames(model, X, y, view=v, grid=b.warp_grid) for v in VIEWS})
+            frames.append({v: backprojection_frames(model, *ctx.shown(), view=v, grid=b.warp_grid) for v in VIEWS})
             ctx.advance(1)
 
         def draw(fig, key):
@@ -49,7 +49,7 @@ class Task2(Stage):
                            ylabel=t("pc_label", k=2, share=100 * frame.explained[1]))
 
         axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
-        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 4.2),
+        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.8),
                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
                                advance=ctx.advance,
                                caption=t("viewer_caption", deep=b.deep))

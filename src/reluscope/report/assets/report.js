@@ -1,15 +1,16 @@
 // Viewers: one pre-rendered frame per combination of options; the controls pick the frame.
-// Frames live in a JSON <script> beside each viewer, in row-major order over the axes.
+// Frames live in a JSON <script> beside each viewer, in row-major order over the axes (the initial one as null).
 "use strict";
 for (const viewer of document.querySelectorAll("figure.viewer")) {
   const data = JSON.parse(document.getElementById(viewer.dataset.frames).textContent);
   const sizes = data.sizes;
   const choice = data.initial.slice();
   const img = viewer.querySelector("img");
+  const initial = img.src;  // the initial frame is inlined once, in the <img>; its JSON entry is null
   const show = () => {
     let index = 0;
     for (let a = 0; a < sizes.length; a++) index = index * sizes[a] + choice[a];
-    img.src = data.frames[index];
+    img.src = data.frames[index] ?? initial;
     img.alt = data.alt + " (" + choice.map((c, a) => data.labels[a] + " " + data.options[a][c]).join(", ") + ")";
     viewer.dataset.key = choice.join("-");
   };
