@@ -1,7 +1,6 @@
 """The report's linear net (Task 1.1 measured): under N(0, 1) every layer multiplies the variance by its fan-in
 (2 in layer 1, the width after), under LeCun it stays flat; the section states the numbers it measured."""
 
-
 import numpy as np
 import pytest
 
