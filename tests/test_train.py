@@ -17,6 +17,7 @@ from reluscope.train.rundir import load_run
 RUN_FILES = {"config.json", "metrics.json", "history.csv", "model.pt", "data.npz", "decision_boundary.png"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_task0_every_dataset_beats_guessing(name):
     _, res = fit(TrainConfig(dataset=name, depth=3, width=32))
@@ -24,6 +25,7 @@ def test_task0_every_dataset_beats_guessing(name):
     assert res.metrics["test_accuracy"] >= 0.85  # clearly better than guessing (chance ≤ 0.5); checkerboard 0.89
 
 
+@pytest.mark.slow
 def test_task0_on_a_csv_of_spirals(tmp_path):
     X, y = generate("spirals", 1000, random_state=0)
     save_csv(tmp_path / "spirals.csv", X, y)
