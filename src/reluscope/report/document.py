@@ -1,10 +1,11 @@
 """What a report is made of: sections of prose, tables, figures and interactive viewers.
 
 The study composes a ``Report`` from its numbers and figures; ``reluscope.report.html`` turns it into one
-self-contained page. Nothing here knows about networks: a figure is PNG bytes, a table is strings.
+self-contained page. Nothing here knows about networks: a figure is image bytes (PNG or WebP), a table is
+strings.
 
 A ``Viewer`` is a figure that depends on a few discrete choices (its axes), e.g. training step × layer:
-one pre-rendered PNG frame per combination, and a control per axis (a slider, a drop-down or toggle
+one pre-rendered image frame per combination, and a control per axis (a slider, a drop-down or toggle
 buttons) that picks the frame in the browser.
 """
 
@@ -56,9 +57,10 @@ def option_keys(axes: Sequence[Axis]) -> list[tuple[int, ...]]:
 
 @dataclass
 class Viewer:
-    """A figure chosen by one option per axis: ``frames[(i, j, …)]`` is the PNG for option i of axis 0, …"""
+    """A figure chosen by one option per axis: ``frames[(i, j, …)]`` is the image (WebP) for option i of
+    axis 0, …"""
 
-    name: str  # file stem prefix of its PNG frames
+    name: str  # file stem prefix of its frames
     axes: list[Axis]
     frames: dict[tuple[int, ...], bytes]
     caption: str = ""
