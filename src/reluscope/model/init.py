@@ -9,8 +9,8 @@ every ``nn.Linear`` of a model, first layer to last.
 Schemes whose variance depends on the non-linearity (``he*``, ``orthogonal``) take ``activation=`` (and
 ``negative_slope=`` for leaky ReLU); ``init_model_`` passes the activation that feeds the layer — the one
 after the previous Linear — and, for the first layer, the network's own (He et al. 2015 use ``2/n`` in the
-first layer too "for simplicity"). ``torch-default`` and ``mean-field`` draw their biases (``names.DRAWS_BIAS``); every other scheme
-sets them to a constant. ``lsuv`` is data dependent (``lsuv_``).
+first layer too "for simplicity"). ``torch-default`` and ``mean-field`` draw their biases
+(``names.DRAWS_BIAS``); every other scheme sets them to a constant. ``lsuv`` is data dependent (``lsuv_``).
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ class LinearNet(Stage):
         ctx.advance(1)
         fan_in = [ctx.data.X_train.shape[1]] + [b.run.width] * (b.deep - 1)
         blocks = [figure, variance_table(rows, var_x, fan_in, t), t("finding", **values)]
-        section = Section("task1-linear", t("title"), question=texts("sheet", "de")("task1_linear"), answer=t("answer", **values),
-                          blocks=blocks)
+        section = Section("task1-linear", t("title"), question=texts("sheet", "de")("task1_linear"),
+                          answer=t("answer", **values), blocks=blocks)
         summary = [[t("summary_task"), *(t(f"summary_{scheme}_{column}", **values)
                                          for column in ("setting", "measured", "expected"))] for scheme in SCHEMES]
         return Part(section, summary)
