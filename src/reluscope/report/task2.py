@@ -30,11 +30,11 @@ class Task2(Stage):
         b, t = ctx.budget, texts("task2", ctx.cfg.lang)
         result = ctx.run(b.deep, "he")
         steps = sorted(result.snapshots)
-        X = ctx.data.X  # every point enters the check; the frames draw ctx.shown()
+        X, shown = ctx.data.X, ctx.shown()  # every point enters the check; the frames draw the shown ones
         frames = []  # per step: view -> {layer index: Frame}
         for step in steps:
             model = result.model_at(step)
-            frames.append({v: backprojection_frames(model, *ctx.shown(), view=v, grid=b.warp_grid) for v in VIEWS})
+            frames.append({v: backprojection_frames(model, *shown, view=v, grid=b.warp_grid) for v in VIEWS})
             ctx.advance(1)
 
         def draw(fig, key):
