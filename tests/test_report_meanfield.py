@@ -11,6 +11,7 @@ from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.report.config import StudyConfig
 from reluscope.report.document import Image, Table
+from reluscope.report.numbers import number, parse_number
 from reluscope.report.meanfield import DATASET, MeanField, sweep_config
 from reluscope.report.stage import StudyContext
 from reluscope.report.texts import catalog
@@ -53,7 +54,7 @@ def test_the_figure_is_there_and_fills_the_text_column(built):
 def test_the_numbers_are_the_sweeps(built, tmp_path):
     """The same sweep run on its own gives the table's accuracies and lengths at init."""
     ctx, part, _ = built
-    b = ctx.budget
+    b, lang = ctx.budget, ctx.cfg.lang
     result = run_sweep(sweep_config(b, ctx.cfg.seed), tmp_path, draw=False)  # the section draws its own figure
     assert result.figure is None and not (tmp_path / "trainability.png").exists()
     rows = result.rows
@@ -61,12 +62,13 @@ def test_the_numbers_are_the_sweeps(built, tmp_path):
     depths = sorted(b.sweep_depths)
     assert len(table.rows) == len(b.sweep_sigma_w2) and len(rows) == len(b.sweep_sigma_w2) * len(depths)
     for line in table.rows:
-        mine = {r["depth"]: r for r in rows if f"{r['sigma_w2']:g}" == line[0]}
-        assert line[3] == f"{mine[depths[-1]]['q_init']:.3g}"
-        assert [cell.split()[0] for cell in line[5:]] == [f"{mine[d]['train_accuracy']:.3f}" for d in depths]
+        mine = {r["depth"]: r for r in rows if number(r["sigma_w2"], "g", lang) == line[0]}
+        assert line[3] == number(mine[depths[-1]]["q_init"], ".3g", lang)
+        assert [cell.split()[0] for cell in line[5:]] == [number(mine[d]["train_accuracy"], ".3f", lang)
+                                                          for d in depths]
     deepest = {r["sigma_w2"]: r for r in rows if r["depth"] == depths[-1]}
     for s in (min(b.sweep_sigma_w2), 2.0, max(b.sweep_sigma_w2)):  # the answer's three nets
-        assert f"**{deepest[s]['train_accuracy']:.3f}**" in part.section.answer
+        assert f"**{number(deepest[s]['train_accuracy'], '.3f', lang)}**" in part.section.answer
 
 
 def test_the_theory_columns_are_relu_closed_forms(built):
@@ -75,11 +77,12 @@ def test_the_theory_columns_are_relu_closed_forms(built):
     b, depth = ctx.budget, max(ctx.budget.sweep_depths)
     X = load_dataset(DATASET, b.sweep_points, random_state=ctx.cfg.seed).X_train
     q_in = float((X.astype("float32") ** 2).mean())  # E[x²] of the sweep's training points
+    lang = ctx.cfg.lang
     for line in _table(part).rows:
-        s = float(line[0])
-        assert line[1] == f"{s / 2:.3g}"
-        assert line[2] == ("∞" if s == 2 else f"{6 / abs(math.log(s / 2)):.3g}")
-        assert float(line[4]) == pytest.approx(s * q_in * (s / 2) ** (depth - 1), rel=6e-3)  # shown to 3 digits
+        s = parse_number(line[0], lang)
+        assert line[1] == number(s / 2, ".3g", lang)
+        assert line[2] == ("∞" if s == 2 else number(6 / abs(math.log(s / 2)), ".3g", lang))
+        assert parse_number(line[4], lang) == pytest.approx(s * q_in * (s / 2) ** (depth - 1), rel=6e-3)  # shown to 3 digits
 
 
 def test_a_sweep_task_that_fails_is_one_error(monkeypatch):
