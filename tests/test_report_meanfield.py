@@ -3,12 +3,14 @@ sweep and its theory columns from the closed forms for ReLU."""
 
 import io
 import math
+from dataclasses import replace
 
 import pytest
 from PIL import Image as PILImage
 
 from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
+from reluscope.probe.meanfield import MeanField as MeanField_theory
 from reluscope.report.config import StudyConfig
 from reluscope.report.document import Image, Table
 from reluscope.report.numbers import number, parse_number
@@ -100,3 +102,24 @@ def test_the_question_is_the_sheets_words():
     quote, sheet = (" ".join(catalog("sheet")["de"][key].split()) for key in ("task1_intro", "task1"))
     assert "Von den Gradienten haben wir hier noch gar nicht gesprochen." in quote
     assert quote.split("*Aufgabe 1, Einleitung:* ")[1] in sheet
+
+
+@pytest.mark.slow
+def test_the_trainable_band_moves_with_the_learning_rate(tmp_path):
+    """L = 6ξ_∇ is a rule of thumb, not a limit: at depth 20 (10 seeds, the report's sweep otherwise), σ_w² = 3
+    trains at lr 10⁻³ (at least 8 of 10 nets) and not at lr 0.1 (none; most diverge), and σ_w² = 1, whose 6ξ_∇ is
+    8.7 layers, trains at lr 0.01 (at least 7 of 10)."""
+    b = StudyConfig().budget
+
+    def trained(lr, sigma_w2):
+        cfg = sweep_config(b, 0)
+        cfg = replace(cfg, depths=[20], sigma_w2=[sigma_w2], seeds=10, base=replace(cfg.base, lr=lr))
+        rows = run_sweep(cfg, tmp_path / f"{lr}-{sigma_w2}", draw=False).rows
+        assert len(rows) == 10
+        return sum(r["status"] == "ok" for r in rows), sum(r["status"] == "diverged" for r in rows)
+
+    assert MeanField_theory("relu", 1.0).trainable_depth() < 20
+    assert trained(1e-3, 3.0)[0] >= 8
+    ok, diverged = trained(1e-1, 3.0)
+    assert ok == 0 and diverged >= 5
+    assert trained(1e-2, 1.0)[0] >= 7

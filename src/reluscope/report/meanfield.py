@@ -6,9 +6,10 @@ length ``q = E[z²]`` and the mean squared gradient by ``χ₁ = σ_w²/2``:
 
     q_L = (σ_w²/2)^{L−1} · q_1,    ξ_∇ = 1/|ln(σ_w²/2)|,
 
-critical at ``σ_w² = 2`` (He). The correlation map of ReLU has ``J'(1) = 1`` for every σ_w²: no ordered or
-chaotic phase, no finite correlation depth; what bounds the depth is the growth or decay of the variance,
-drawn as ``L = 6ξ_∇`` (where ``q_L`` and the gradients have changed by ``e^{±6}``). ``docs/theory.md`` §4.
+critical at ``σ_w² = 2`` (He), in expectation. The correlation map of ReLU has ``J'(1) = 1`` for every σ_w²:
+no ordered or chaotic phase, no exponential correlation depth (correlations approach 1 polynomially). The
+curve ``L = 6ξ_∇`` (where ``q_L`` and the gradients have changed by ``e^{±6}``) is drawn as a rule of thumb for
+the sweep's SGD setting: the band moves with the learning rate. ``docs/theory.md`` §4.
 """
 
 from __future__ import annotations
