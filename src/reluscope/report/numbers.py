@@ -5,7 +5,7 @@ none) and writes ``value`` with the digits Python's ``format(value, spec)`` woul
 decimal sign: 0.5 in English, 0,5 in German. The rest follows one convention in both languages:
 
 - a power of ten is a mantissa times ten with a superscript exponent, 1.5 · 10¹² (German 1,5 · 10¹²), wherever
-  Python would write ``1.5e+12``;
+  Python would write ``1.5e+12`` (``7.26e+00`` is just 7.26);
 - the digits left of the decimal sign are grouped by three with a narrow no-break space (U+202F) from 10 000
   up, as ISO 80000-1 writes them (58 024, 4096 and 0.0125 are left as they are);
 - a percentage is written as the locale writes it: 63% in English, 63 % in German (with a no-break space).
@@ -55,7 +55,8 @@ def number(value, spec: str = "", lang: str = "en") -> str:
     text = format(value, (f".{match['precision']}" if match["precision"] else "") + (match["type"] or "g"))
     mantissa, _, exponent = text.partition("e")
     written = _decimal(Decimal(mantissa), _decimals(mantissa), lang)
-    return written + TIMES + "10" + str(int(exponent)).translate(SUPERSCRIPT) if exponent else written
+    power = int(exponent or 0)
+    return written + TIMES + "10" + str(power).translate(SUPERSCRIPT) if power else written
 
 
 def parse_number(text: str, lang: str = "en") -> float:
