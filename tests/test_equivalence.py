@@ -25,9 +25,17 @@ def cloud(n, dim, seed):
     return 2 * torch.randn(n, dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
+def completed_cond(W: torch.Tensor) -> float:
+    """κ̄(W) = max(s_max, 1)/min(s_min, 1): the condition number of W with singular values 1 added, which for a
+    widening layer is κ(W̃) of its completion W̃ = [W; N] (docs/theory.md §2.5)."""
+    s = torch.linalg.svdvals(W.detach().double())
+    return float(max(s[0], 1.0) / min(s[-1], 1.0))
+
+
 def composed_cond(model, upto):
-    """Product of the layer condition numbers: bounds the composed map's, so round-off ≲ it · eps."""
-    return math.prod(p.cond for p in backproject(model, cloud(4, model[0].in_features, 0)).pinvs[: upto + 1])
+    """∏ κ̄(W_k) over layers 1 … upto+1: bounds the embedded map's κ(A_l), so round-off ≲ it · eps."""
+    weights = [lin.weight.T for lin in model if isinstance(lin, nn.Linear)]
+    return math.prod(completed_cond(W) for W in weights[: upto + 1])
 
 
 def test_affine_fit_residuals_oracle():
@@ -164,3 +172,52 @@ def test_the_verdict_separates_a_failure_from_what_float64_cannot_resolve():
     eq = LayerEquivalence(0, "0", act_from_bp=1e-6, bp_from_act=0.0, n_points=10, n_regions=1, cond=10.0)
     assert eq.verdict(1e-8) == "no" and eq.verdict(1e-5) == "yes"
     assert replace(eq, cond=1e9).verdict(1e-8) == "unresolvable"  # 1e9 · 2.2e-16 > 1e-8
+
+
+def _he_net(widths, seed):
+    """A bias-free He net through ``widths``, float64."""
+    g, layers = torch.Generator().manual_seed(seed), []
+    for n, m in zip(widths[:-1], widths[1:]):
+        lin = nn.Linear(n, m, bias=False).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(m, n, generator=g, dtype=torch.float64) * math.sqrt(2 / n))
+        layers += [lin, nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+# (widths, what the test also shows on them): "plain" — the product of the plain κ(W_k) is exceeded by some
+# embedded κ(A_l); "input" — some input-view κ(A_l) exceeds even ∏ κ̄(W_k)
+WIDTHS = [((2, 32, 32), "plain"), ((2, 32, 32, 2), "plain"), ((2, 3, 6, 2), "plain input"),
+          ((2, 8, 4, 8, 2), "plain input"), ((3, 5, 5, 5, 3), "plain input")]
+
+
+@pytest.mark.parametrize("widths, shows", WIDTHS, ids=lambda v: str(v))
+def test_the_embedded_maps_condition_is_bounded_by_the_completed_layers(widths, shows):
+    """κ(A_l) ≤ ∏_k κ̄(W_k) in the embedded view, on 40 random He nets per architecture; the product of the
+    plain κ(W_k) is no bound there (the completion adds singular values 1), and the input view, whose A_l has
+    rank ≤ n, has no such bound."""
+    plain_exceeded = input_exceeded = 0
+    for seed in range(40):
+        model = _he_net(widths, seed)
+        weights = [lin.weight.T.detach() for lin in model if isinstance(lin, nn.Linear)]
+        embedded, _ = backprojection_maps(model, view="embedded", max_cond=1e12)
+        inputs, _ = backprojection_maps(model, view="input", max_cond=1e12)
+        for layer, amap in embedded.items():
+            bound = math.prod(completed_cond(W) for W in weights[: layer + 1])
+            assert amap.cond <= bound * (1 + 1e-9), (seed, layer)
+            plain_exceeded += amap.cond > 1.01 * math.prod(float(torch.linalg.cond(W)) for W in weights[: layer + 1])
+            input_exceeded += inputs[layer].cond > 1.01 * bound
+    shown = {name for name, count in (("plain", plain_exceeded), ("input", input_exceeded)) if count}
+    assert shown == set(shows.split()), (plain_exceeded, input_exceeded)
+
+
+def test_the_example_of_the_theory_2_32_32():
+    """docs/theory.md §2.5: the He net 2 → 32 → 32 of seed 0 has κ(W₁) = 1.03 but κ(W̃₁) = 6.42, and its embedded
+    κ(A₂) = 683 lies above κ(W₁)κ(W₂) = 215 and below ∏ κ̄ = 1346."""
+    model = _he_net((2, 32, 32), 0)
+    weights = [lin.weight.T.detach() for lin in model if isinstance(lin, nn.Linear)]
+    embedded, _ = backprojection_maps(model, view="embedded")
+    plain = [float(torch.linalg.cond(W)) for W in weights]
+    assert round(plain[0], 2) == 1.03 and round(completed_cond(weights[0]), 2) == 6.42
+    assert (round(embedded[1].cond), round(plain[0] * plain[1])) == (683, 215)
+    assert round(completed_cond(weights[0]) * completed_cond(weights[1])) == 1346

@@ -103,6 +103,49 @@ def test_relu_correlations_approach_one_polynomially():
     assert abs(products[10_000] - limit) < abs(products[1_000] - limit) < abs(products[100] - limit)
 
 
+@pytest.mark.parametrize("sigma_w2", [0.5, 2.0, 4.0])
+def test_relu_correlations_of_orthogonal_inputs_after_10_20_and_50_layers(sigma_w2):
+    """From c = 0, 1 − c_l is 0.128, 0.052 and 0.012 after 10, 20 and 50 layers, for every σ_w²: two inputs
+    become alike with depth, polynomially, (1 − c_l)·l² still far below its limit 9π²/2 ≈ 44.4 there."""
+    mf, c, gap = MeanField("relu", sigma_w2), 0.0, {}
+    for layer in range(1, 51):
+        c = mf.cmap(c)
+        gap[layer] = 1 - c
+    assert [round(gap[layer], 3) for layer in (10, 20, 50)] == [0.128, 0.052, 0.012]
+    assert gap[10] * 10**2 < gap[20] * 20**2 < gap[50] * 50**2 < 9 * math.pi**2 / 2
+
+
+def test_relu_is_critical_at_two_in_the_gradients_only_when_there_are_biases():
+    """χ₁ = σ_w²/2 = 1 at σ_w² = 2 whatever σ_b; with σ_b > 0 the length has no fixed point there: it grows by
+    σ_b² per layer."""
+    mf = MeanField("relu", 2.0, 0.3)
+    assert mf.chi1() == pytest.approx(1.0) and critical_sigma_w2("relu", 0.3) == pytest.approx(2.0)
+    assert mf.q_star() == math.inf
+    q = mf.q_trajectory(1.0, 50)
+    assert np.diff(q) == pytest.approx(np.full(49, 0.3))
+
+
+def test_he_nets_of_width_16_and_depth_20_typically_start_far_below_the_qmap():
+    """3000 He nets (width 16, depth 20, no bias) on the report sweep's 150 moons points: their mean E[z_L²] of
+    the logits over the q-map's stays near 1 (the q-map is exact in expectation, but the ratio is heavy-tailed),
+    while the median is below 1/10 and most nets start more than 10 times below it (Hanin 2018)."""
+    from reluscope.data import load_dataset
+
+    X = torch.tensor(load_dataset("moons", 150, random_state=0).X_train, dtype=torch.float64)  # (150, 2)
+    nets, width, depth = 3000, 16, 20
+    g = torch.Generator().manual_seed(0)
+    sizes = [2] + [width] * (depth - 1) + [2]
+    h = X.expand(nets, *X.shape)  # (nets, 150, 2)
+    for k in range(depth):
+        W = torch.randn(nets, sizes[k], sizes[k + 1], generator=g, dtype=torch.float64) * math.sqrt(2 / sizes[k])
+        z = h @ W  # (nets, 150, sizes[k + 1])
+        h = z.clamp(min=0)
+    qmap = MeanField("relu", 2.0).q_trajectory(float((X**2).mean()), depth)[-1]
+    ratio = ((z**2).mean(dim=(1, 2)) / qmap).numpy()  # (nets,)
+    assert 0.5 < ratio.mean() < 2.0
+    assert np.median(ratio) < 0.1 and (ratio < 0.1).mean() > 0.5
+
+
 def test_tanh_critical_line_matches_poole_et_al():
     assert critical_sigma_w2("tanh", 0.0) == 1.0  # 1/φ'(0)², in closed form
     assert critical_sigma_w2("tanh", 0.05) == pytest.approx(1.76, abs=0.01)  # Poole et al. 2016, Fig. 2

@@ -7,6 +7,7 @@ import pytest
 from reluscope.data import load_dataset
 from reluscope.report.config import StudyConfig
 from reluscope.report.document import Image, Table
+from reluscope.report.numbers import number, parse_number
 from reluscope.report.linear import LinearNet, growth, input_variance, layer_variances, measurements, probe_linear
 from reluscope.report.stage import StudyContext
 from reluscope.report.texts import catalog
@@ -51,9 +52,10 @@ def test_the_section_shows_what_it_measured_and_reports_its_units(lang):
     assert image.png.startswith(b"\x89PNG")
     [table] = [blk for blk in section.blocks if isinstance(blk, Table)]
     values = measurements(probe_linear(_context(lang=lang)[0]), input_variance(ctx))  # the same nets again
-    factors = [float(row[4]) for row in table.rows[1:]]  # N(0, 1): the growth column, input row left out
-    assert factors[0] == float(f"{values['first']:.3g}")
-    assert f"**{values['hidden']:.3g}**" in section.answer and f"**{values['first']:.3g}**" in section.answer
+    factors = [parse_number(row[4], lang) for row in table.rows[1:]]  # N(0, 1): the growth column, no input row
+    assert table.rows[1][4] == number(values["first"], ".3g", lang)
+    assert factors == pytest.approx(growth(layer_variances(probe_linear(ctx), "normal"), input_variance(ctx)), rel=5e-3)
+    assert all(f"**{number(values[k], '.3g', lang)}**" in section.answer for k in ("hidden", "first"))
     assert [row[0] for row in part.summary] == ["1.1", "1.1"]
 
 

@@ -92,8 +92,8 @@ def test_the_reported_numbers_are_the_runs_numbers(quick):
     cfg = StudyConfig(quick=True, seed=0)
     _, result = fit(cfg.train_config(cfg.budget.shallow, "normal"))
     header, row = _table(quick / "tables" / "task0_baseline.csv")
-    assert row[header.index("final train loss")] == f"{result.metrics['final_loss']:.4g}"
-    assert row[header.index("test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
+    assert row[header.index("Final train loss")] == f"{result.metrics['final_loss']:.4g}"
+    assert row[header.index("Test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_the_runs_table_says_where_a_run_collapsed():
     study = InitStudyResult(InitStudyConfig(depths=(11,), schemes=("lecun", "he"), seeds=1), [collapsed, ok])
     lecun, he = runs_table(study).rows
     assert lecun[2] == "collapsed" and "collapsed at step 500" in lecun[5] and "0.997" in lecun[5]
-    assert "450" in lecun[5] and "layer 9 (16)" in lecun[5]
+    assert "450" in lecun[5] and "layer 9 passes nothing on" in lecun[5]  # the layer, not its module index
     assert he[2] == "ok" and he[5] == "—"
 
 
@@ -301,8 +301,9 @@ def test_evidence_quotes_leave_the_derivation_for_the_appendix(tmp_path):
 def test_numbers_are_right_aligned_and_text_is_not():
     from reluscope.report.html import is_number
 
-    assert all(map(is_number, ["7", "0.980", "1.31e+10", "−5", "12%", "53317"]))
-    assert not any(map(is_number, ["32 × 32, 32", "yes", "layer 3 (4)", "", "he"]))
+    assert all(map(is_number, ["7", "0.980", "1.31e+10", "−5", "12%", "53317", "0,980", "53\u202f317",
+                               "1,31\u202f·\u202f10¹⁰", "12\xa0%"]))
+    assert not any(map(is_number, ["32 × 32, 32", "yes", "layer 3 (4)", "", "he", "10 (Layer)"]))
 
 
 def test_a_column_is_right_aligned_when_it_holds_numbers_only():

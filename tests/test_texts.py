@@ -4,21 +4,26 @@ reads as the library describes it, and a German study shows no English text of a
 
 import re
 from dataclasses import replace
+from html.parser import HTMLParser
 
 import pytest
 
 import reluscope.report.texts
 
+from reluscope.data import DATASETS
 from reluscope.errors import ReluscopeError
 from reluscope.report import config
 from reluscope.report.document import Image, Table, Viewer
+from reluscope.report import theory
+from reluscope.report.html import render_html
 from reluscope.report.markup import markdown_to_html
 from reluscope.report.study import run_study
 from reluscope.report.task1 import how_it_ended
-from reluscope.report.texts import LANGUAGES, PLACEHOLDER, TEXTS, Texts, catalog, texts
+from reluscope.report.texts import LANGUAGES, PLACEHOLDER, TEXTS, Texts, catalog, dataset_name, glossary, texts
 from reluscope.train.outcome import describe
 
-CATALOGS = sorted(p.name.removesuffix(".toml") for p in TEXTS.iterdir() if p.name.endswith(".toml"))
+CATALOGS = sorted(p.name.removesuffix(".toml") for p in TEXTS.iterdir()
+                  if p.name.endswith(".toml") and p.name != "glossary.toml")  # the glossary is no catalog
 GERMAN_ONLY = {"sheet"}  # the course sheet's words, quoted in the original German in both languages
 STAGES = ("task0", "task1", "task2", "cells")  # the catalogs of the study's stages
 
@@ -66,11 +71,12 @@ ENDINGS = [dict(RUN, status="diverged", diverged_at_step=3, diverged_layer="laye
 
 @pytest.mark.parametrize("metrics", ENDINGS, ids=lambda m: f"{m['status']}-{m['collapsed_layer']}")
 def test_a_runs_ending_reads_in_english_as_the_library_describes_it_and_is_translated(metrics):
-    assert how_it_ended(metrics, texts("task1", "en")) == describe(metrics)
+    library = re.sub(r"(layer \d+) \(\d+\)", r"\1", describe(metrics))  # the layer without its module index
+    assert how_it_ended(metrics, texts("task1", "en")) == library
     german = how_it_ended(metrics, texts("task1", "de"))
-    assert german != describe(metrics) or metrics["status"] == "ok"
-    for number in re.findall(r"\d+(?:\.\d+)?", describe(metrics)):
-        assert number in german  # the same step, accuracy and layer numbers
+    assert german != library or metrics["status"] == "ok"
+    for number in re.findall(r"\d+(?:\.\d+)?", library):
+        assert number.replace(".", ",") in german  # the same step, accuracy and layer numbers, with a comma
 
 
 ENGLISH = re.compile(r"\b(the|of|and|with|at|per|step|steps|training|accuracy|train|test|layer|run|cells?|depth|"
@@ -141,3 +147,78 @@ def test_a_german_study_shows_no_english_text_of_any_stage(german_study):
                 assert fragment in de[key] or fragment not in page, (name, key, fragment)
     words = set(ENGLISH.findall(_prose(page)))
     assert not words, words
+
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees on the page, one text node a line: the sheet's quotes, code, the provenance table
+    (package versions) and scripts left out; ``prose`` leaves out the formulas too."""
+
+    SKIP = {"script", "style", "code", "pre"}
+    SKIP_CLASSES = {"question", "provenance"}
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "col", "wbr", "mspace", "none", "mprescripts"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.lines, self.prose = [], [], []  # stack: (skipped, in math) per open element
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        skipped = tag in self.SKIP or bool(classes & self.SKIP_CLASSES)
+        self.stack.append((skipped, tag == "math"))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if data.strip() and not any(skipped for skipped, _ in self.stack):
+            self.lines.append(data.strip())
+            if not any(math for _, math in self.stack):
+                self.prose.append(data.strip())
+
+
+SECTION_WORDS = re.compile(r"(?:Aufgaben?|Abschnitte?n?|§)\s*\d+(?:\.\d+)+")  # "Aufgabe 1.4", "§2.5"
+THEORY_HEADING = re.compile(r"^#{2,5} (\d+(?:\.\d+)+)", flags=re.M)
+WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
+TITLE = re.compile(r'"[^"]*"')  # a paper's English title, quoted in the theory's references
+
+
+def _section_labels() -> set[str]:
+    """The numbers of the sheet's sub-tasks and of the theory's sub-sections, which a page writes with points."""
+    labels = set(THEORY_HEADING.findall((theory.DOCS / "theory.de.md").read_text(encoding="utf-8")))
+    return labels | {"1.1", "1.2", "1.3", "1.4", "2.1", "2.2"}
+
+
+def _english_only_words() -> set[str]:
+    """Words of the English catalogs that no German catalog uses (math, placeholders and code left out), but
+    the words German uses as they stand (the glossary's loanwords)."""
+    def words(lang):
+        found = set()
+        for name in CATALOGS:
+            for text in catalog(name).get(lang, {}).values():
+                plain = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|\{\{[^}]*\}\}|`[^`]*`", " ", text, flags=re.S)
+                found |= {w.lower() for w in WORD.findall(plain)}
+        return found
+    return words("en") - words("de") - {w.lower() for w in glossary()["loanwords"]}
+
+
+@pytest.mark.slow
+def test_a_german_page_writes_numbers_with_a_comma_and_no_english_word(german_study):
+    """The German page as a reader sees it (the derivations from docs/theory.de.md included): no number with a
+    decimal point (section numbers such as 1.4 aside), no word that only the English catalogs use (the titles of
+    cited papers aside), no data set by its English name."""
+    page = _VisibleText()
+    page.feed(render_html(german_study))
+    labels = _section_labels()
+    points = [(m[0], line) for line in page.lines for m in re.finditer(r"\d+\.\d+", SECTION_WORDS.sub(" ", line))
+              if not (m.start() == 0 and m[0] in labels)]
+    assert not points, points
+    english = _english_only_words()
+    found = {w for line in page.prose for w in WORD.findall(TITLE.sub(" ", line)) if w.lower() in english}
+    assert not found, found
+    names = {n for n in DATASETS if dataset_name(n, "de") != n}
+    assert not names & {w for line in page.prose for w in re.findall(r"\w+", line)}, "a data set named in English"
+    assert dataset_name("spirals", "de") in german_study.title

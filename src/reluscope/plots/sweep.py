@@ -68,8 +68,9 @@ def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: f
 
 
 def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0, ax=None,
-                       title: str | None = None):
-    """``log₁₀ E[z_L²]`` at init per (σ_w², depth), with the q-map's ``log₁₀ q_L`` as contours."""
+                       title: str | None = None, contour_label=None):
+    """``log₁₀ E[z_L²]`` at init per (σ_w², depth), with the q-map's ``log₁₀ q_L`` as contours, each labelled
+    ``contour_label(level)`` (by default ``q-map: 1e+02`` for level 2)."""
     ax = axes(ax, figsize=(6, 4.5))
     sw, depths, logq = _grid(rows, lambda r: np.log10(np.clip(r["q_init"], 1e-300, 1e300)))  # overflow: 1e300
     span = np.nanmax(np.abs(logq))
@@ -83,7 +84,7 @@ def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: 
     levels = [lv for lv in (-20, -10, -5, -2, 0, 2, 5, 10, 20) if theory.min() < lv < theory.max()]
     if levels and len(fine_depth) > 1:  # a contour needs two depths at least
         contours = ax.contour(fine_sw, fine_depth, theory, levels=levels, colors="k", linewidths=0.8)
-        ax.clabel(contours, fmt=lambda v: f"q-map: 1e{v:+.0f}", fontsize=7)
+        ax.clabel(contours, fmt=contour_label or (lambda v: f"q-map: 1e{v:+.0f}"), fontsize=7)
     ax.set_title(title or f"{activation}: layer-L variance at init")
     return ax
 

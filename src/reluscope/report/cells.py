@@ -54,7 +54,7 @@ class Cells(Stage):
                 replace(layers_axis(hidden, initial=hidden - 1), label=t("axis_layer"))]
         viewer = render_viewer("cells", axes, draw,
                                figsize=(9.6, 5.8), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
-                               advance=ctx.advance,
+                               advance=ctx.advance, lang=t.lang,
                                caption=t("viewer_caption", deep=b.deep))
         counts = [g.counts for g in grids]  # (S, L)
         fig = plt.figure(figsize=(9.6, 4), layout="constrained")  # sized before drawing: no label is cut off
@@ -62,13 +62,13 @@ class Cells(Stage):
         ax.set(xlabel=t("counts_xlabel"), ylabel=t("counts_ylabel"))
         for layer, text in enumerate(ax.get_legend().get_texts()):  # one entry per hidden layer, in order
             text.set_text(t("counts_legend", layer=layer + 1))
-        figure = Image("cells_counts", to_png(fig), t("counts_caption"))
+        figure = Image("cells_counts", to_png(fig, lang=t.lang), t("counts_caption"))
         first, last = steps[0], steps[-1]
         columns = [(t("col_grid", step=first), counts[0]), (t("col_exact", step=first), exact[first]),
                    (t("col_grid", step=last), counts[-1])]
         columns += [(t("col_exact", step=last), exact[last])] if last in exact else []
         table = Table([t("col_layer")] + [c for c, _ in columns],
-                      [[str(layer + 1)] + [str(col[layer]) for _, col in columns] for layer in range(hidden)],
+                      [[str(layer + 1)] + [t.number(col[layer]) for _, col in columns] for layer in range(hidden)],
                       caption=t("table_caption", pixels=b.pixels), name="cells_counts")
         final = exact.get(last, counts[-1])
         how = "exact" if last in exact else "grid"

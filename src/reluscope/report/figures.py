@@ -11,7 +11,8 @@ lost, while anti-aliased edges share a few shades. Line art needs 32, the decisi
 Lossy WebP or AVIF blur thin lines and colour edges and measured larger at a quality that keeps them. A static
 figure is a palette PNG (``to_png``). Both take the figure's pixels from one Agg draw (``savefig`` to raw RGBA),
 encoded once. Titles sit at a fixed height (``axes.titley``): matplotlib's automatic placement measured every
-tick label of every Axes in every frame, a sixth of a frame's drawing time.
+tick label of every Axes in every frame, a sixth of a frame's drawing time. A figure in a language other than
+English has its tick labels written with that language's decimal sign (``plots.ticks.with_decimal_sign``).
 
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
 thread); the drawing function and its data reach the workers by ``fork``, only the image
@@ -34,8 +35,10 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from reluscope.plots.style import plt
+from reluscope.plots.ticks import with_decimal_sign
 from reluscope.progress import Progress
 from reluscope.report.document import Axis, Viewer, option_keys
+from reluscope.report.numbers import decimal_sign
 
 DPI = 100  # pixels per inch of every figure of the report
 PALETTES = (32, 64, 128)  # colour counts a frame may be reduced to, fewest first
@@ -45,8 +48,10 @@ CAN_FORK = sys.platform.startswith("linux")  # fork is missing on Windows and un
 WORKERS = min(4, len(os.sched_getaffinity(0))) if CAN_FORK else 1  # drawing processes: the cores this may use
 
 
-def pixels(fig: Figure, *, dpi: int = DPI, close: bool = True) -> PILImage.Image:
-    """``fig`` drawn at ``dpi`` as an RGB image (one Agg draw, no encoding); closes it unless ``close=False``."""
+def pixels(fig: Figure, *, dpi: int = DPI, close: bool = True, lang: str = "en") -> PILImage.Image:
+    """``fig`` drawn at ``dpi`` as an RGB image (one Agg draw, no encoding), its tick labels in ``lang``'s
+    decimal sign; closes it unless ``close=False``."""
+    with_decimal_sign(fig, decimal_sign(lang))
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi)
     width, height = (int(v) for v in fig.get_size_inches() * dpi)  # what Agg allocated: size × dpi, truncated
@@ -55,20 +60,20 @@ def pixels(fig: Figure, *, dpi: int = DPI, close: bool = True) -> PILImage.Image
     return PILImage.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True) -> bytes:
-    """``fig`` as palette PNG bytes (``colors`` entries); closes the figure unless ``close=False``."""
-    img = pixels(fig, dpi=dpi, close=close).quantize(colors, method=PILImage.Quantize.FASTOCTREE)
+def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True, lang: str = "en") -> bytes:
+    """``fig`` as palette PNG bytes (``colors`` entries), ticks in ``lang``; closes it unless ``close=False``."""
+    img = pixels(fig, dpi=dpi, close=close, lang=lang).quantize(colors, method=PILImage.Quantize.FASTOCTREE)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def to_webp(fig: Figure, *, dpi: int = DPI, close: bool = True) -> bytes:
-    """``fig`` as lossless WebP bytes of its ``palette``; closes the figure unless ``close=False``.
+def to_webp(fig: Figure, *, dpi: int = DPI, close: bool = True, lang: str = "en") -> bytes:
+    """``fig`` as lossless WebP bytes of its ``palette``, ticks in ``lang``; closes it unless ``close=False``.
 
     At the lowest effort (method 1): as small as more effort on these frames, in half the time."""
     out = io.BytesIO()
-    palette(pixels(fig, dpi=dpi, close=close)).save(out, format="WEBP", lossless=True, quality=25, method=1)
+    palette(pixels(fig, dpi=dpi, close=close, lang=lang)).save(out, format="WEBP", lossless=True, quality=25, method=1)
     return out.getvalue()
 
 
@@ -86,15 +91,16 @@ def palette(img: PILImage.Image) -> PILImage.Image:
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple[int, ...]], None], *,
                   figsize: tuple[float, float], margins: dict[str, float] | None = None, caption: str = "",
                   dpi: int = DPI, advance: Progress | None = None,
-                  workers: int = WORKERS) -> Viewer:
+                  workers: int = WORKERS, lang: str = "en") -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
 
     ``draw`` receives an empty figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
-    keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame.
+    keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame; tick
+    labels are written in ``lang``.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     """
     keys = option_keys(axes)
-    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi)
+    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, lang=lang)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:
             with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
@@ -108,7 +114,7 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
     return Viewer(name, list(axes), frames, caption)
 
 
-_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi
+_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi, lang
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
@@ -119,7 +125,7 @@ def _frame(key: tuple[int, ...]) -> bytes:
     fig.subplots_adjust(**_JOB["margins"])
     with plt.rc_context(FRAME_RC):
         _JOB["draw"](fig, key)
-    return to_webp(fig, dpi=_JOB["dpi"], close=False)
+    return to_webp(fig, dpi=_JOB["dpi"], close=False, lang=_JOB["lang"])
 
 
 def _advanced(image: bytes, advance: Progress | None) -> bytes:

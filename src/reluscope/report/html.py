@@ -25,7 +25,8 @@ from markupsafe import Markup
 
 from reluscope.report.document import Image, Report, Table, Viewer
 from reluscope.report.markup import markdown_to_html
-from reluscope.report.texts import catalog, texts
+from reluscope.report.numbers import parse_number
+from reluscope.report.texts import LANGUAGES, catalog, texts
 
 ASSETS = files("reluscope.report") / "assets"
 
@@ -47,8 +48,18 @@ NUMBER = re.compile(r"^[−+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][−+-]?\d+)?%?$")
 
 
 def is_number(cell) -> bool:
-    """Whether a table cell reads as a number; text does not."""
-    return bool(NUMBER.match(str(cell).strip()))
+    """Whether a table cell reads as a number (as Python or ``numbers.number`` writes one, in either language);
+    text does not."""
+    text = str(cell).strip()
+    return bool(NUMBER.match(text)) or any(_parses(text, lang) for lang in LANGUAGES)
+
+
+def _parses(text: str, lang: str) -> bool:
+    try:
+        parse_number(text, lang)
+    except ValueError:
+        return False
+    return True
 
 
 def numeric_columns(table: Table) -> list[bool]:

@@ -48,7 +48,7 @@ class LinearNet(Stage):
         var_x = input_variance(ctx)
         values = dict(measurements(rows, var_x), depth=b.deep, hidden_last=b.deep - 1, width=b.run.width,
                       points=len(ctx.data.y_train))
-        figure = Image("task1_linear_variance", to_png(variance_figure(rows, b.deep, t), dpi=96),
+        figure = Image("task1_linear_variance", to_png(variance_figure(rows, b.deep, t), dpi=96, lang=t.lang),
                        t("figure_caption", **values))
         ctx.advance(1)
         fan_in = [ctx.data.X_train.shape[1]] + [b.run.width] * (b.deep - 1)
@@ -134,8 +134,8 @@ def variance_table(rows: list[dict], var_x: float, fan_in: list[int], t: Texts) 
     for scheme in SCHEMES:
         measured = layer_variances(rows, scheme)
         cols += [measured, layer_variances(rows, scheme, "theory_var"), growth(measured, var_x)]
-    body = [[str(k + 1), str(n)] + [f"{c[k]:.3g}" for c in cols] for k, n in enumerate(fan_in)]
-    inputs = [t("col_input"), "—"] + [f"{var_x:.3g}", f"{var_x:.3g}", "—"] * len(SCHEMES)
+    body = [[str(k + 1), str(n)] + [t.number(c[k], ".3g") for c in cols] for k, n in enumerate(fan_in)]
+    inputs = [t("col_input"), "—"] + ([t.number(var_x, ".3g")] * 2 + ["—"]) * len(SCHEMES)
     return Table([t("col_layer"), t("col_fan_in"),
                   *(t(f"col_{s}_{q}") for s in SCHEMES for q in ("var", "theory", "growth"))],
                  [inputs, *body], caption=t("table_caption"), name="task1_linear_variance")

@@ -6,14 +6,14 @@ length ``q = E[z²]`` and the mean squared gradient by ``χ₁ = σ_w²/2``:
 
     q_L = (σ_w²/2)^{L−1} · q_1,    ξ_∇ = 1/|ln(σ_w²/2)|,
 
-critical at ``σ_w² = 2`` (He). The correlation map of ReLU has ``J'(1) = 1`` for every σ_w²: no ordered or
-chaotic phase, no finite correlation depth; what bounds the depth is the growth or decay of the variance,
-drawn as ``L = 6ξ_∇`` (where ``q_L`` and the gradients have changed by ``e^{±6}``). ``docs/theory.md`` §4.
+critical at ``σ_w² = 2`` (He), in expectation. The correlation map of ReLU has ``J'(1) = 1`` for every σ_w²:
+no ordered or chaotic phase, no exponential correlation depth (correlations approach 1 polynomially). The
+curve ``L = 6ξ_∇`` (where ``q_L`` and the gradients have changed by ``e^{±6}``) is drawn as a rule of thumb for
+the sweep's SGD setting: the band moves with the learning rate. ``docs/theory.md`` §4.
 """
 
 from __future__ import annotations
 
-import math
 import tempfile
 from dataclasses import replace
 
@@ -28,7 +28,7 @@ from reluscope.report.config import Budget
 from reluscope.report.document import Image, Part, Section, Table
 from reluscope.report.figures import to_png
 from reluscope.report.stage import Stage, StudyContext
-from reluscope.report.texts import Texts, texts
+from reluscope.report.texts import Texts, dataset_name, texts
 from reluscope.report.theory import theory_section
 from reluscope.studies.store import ERROR
 from reluscope.studies.sweep import SweepConfig, plan, run_sweep
@@ -65,9 +65,11 @@ class MeanField(Stage):
         if failed:
             raise ReluscopeError(f"the mean-field sweep failed: {failed[0]['error']}")
         values = measurements(rows, t)
-        values.update(width=b.sweep_width, steps=b.sweep_steps, points=cfg.base.n_samples, dataset=DATASET,
+        values.update(width=b.sweep_width, steps=b.sweep_steps, points=cfg.base.n_samples,
+                      dataset=dataset_name(DATASET, t.lang),
                       nets=len(rows))
-        figure = Image("meanfield_sweep", to_png(sweep_figure(rows, t), dpi=80), t("figure_caption", **values))
+        figure = Image("meanfield_sweep", to_png(sweep_figure(rows, t), dpi=80, lang=t.lang),
+                       t("figure_caption", **values))
         ctx.advance(1)
         theory = theory_section(4, ctx.cfg.lang)
         section = Section("meanfield", t("title"), question=texts("sheet", "de")("task1_intro"), answer=t("answer", **values),
@@ -114,7 +116,8 @@ def sweep_figure(rows: list[dict], t: Texts):
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.92, wspace=0.25)  # no layout engine: faster
     plot_trainability(rows, activation=ACTIVATION, ax=left, title=t("accuracy_title"))
-    plot_init_variance(rows, activation=ACTIVATION, ax=right, title=t("variance_title"))
+    plot_init_variance(rows, activation=ACTIVATION, ax=right, title=t("variance_title"),
+                       contour_label=lambda level: t("contour_label", q=10.0 ** level))
     for ax, colorbar in ((left, t("accuracy_colorbar")), (right, t("variance_colorbar"))):
         ax.set(xlabel=t("x_label"), ylabel=t("y_label"))
         next(c for c in ax.collections if c.colorbar is not None).colorbar.set_label(colorbar)
@@ -134,13 +137,13 @@ def sweep_table(rows: list[dict], t: Texts) -> Table:
         theory = Theory(ACTIVATION, s)
         bound = theory.trainable_depth()
         accuracy = [_accuracy(_cell(rows, s, d), t) for d in depths]
-        body.append([f"{s:g}", f"{theory.chi1():.3g}", "∞" if math.isinf(bound) else f"{bound:.3g}",
-                     f"{_cell(rows, s, deepest)['q_init']:.3g}", f"{q_map(q_in, s, deepest):.3g}", *accuracy])
+        numbers = (theory.chi1(), bound, _cell(rows, s, deepest)["q_init"], q_map(q_in, s, deepest))
+        body.append([t.number(s, "g"), *(t.number(v, ".3g") for v in numbers), *accuracy])
     columns = [t("col_sigma"), t("col_chi1"), t("col_bound"), t("col_q", depth=deepest),
                t("col_qmap", depth=deepest), *(t("col_accuracy", depth=d) for d in depths)]
     return Table(columns, body, caption=t("table_caption"), name="meanfield_sweep")
 
 
 def _accuracy(row: dict, t: Texts) -> str:
-    text = f"{row['train_accuracy']:.3f}"
+    text = t.number(row["train_accuracy"], ".3f")
     return text if row["status"] == "ok" else f"{text} ({t('status_' + row['status'])})"

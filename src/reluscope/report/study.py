@@ -37,7 +37,7 @@ from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.task0 import Task0
 from reluscope.report.task1 import Task1
 from reluscope.report.task2 import Task2
-from reluscope.report.texts import texts
+from reluscope.report.texts import dataset_name, texts
 
 MARKER = "study.json"  # written into every study directory; only such a directory is overwritten
 
@@ -106,7 +106,7 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     sections.append(Section("summary", t("summary_title"), answer=t("summary_text"),
                             blocks=[Table(columns, summary, caption=t("summary_caption"), name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
-    return Report(t("title", dataset=data.name), provenance, sections, t("lead"), lang=cfg.lang)
+    return Report(t("title", dataset=dataset_name(data.name, cfg.lang)), provenance, sections, t("lead"), lang=cfg.lang)
 
 
 def prepare_study_dir(out: Path) -> None:
@@ -142,7 +142,7 @@ def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, st
                *(["--lang", cfg.lang] if cfg.lang != "en" else []), *(["--pdf"] * cfg.pdf), "--out", str(cfg.out)]
     packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
     return {
-        "data": t("data_value", name=data.name, train=len(data.y_train), test=len(data.y_test),
+        "data": t("data_value", name=dataset_name(data.name, cfg.lang), train=len(data.y_train), test=len(data.y_test),
                   classes=data.n_classes),
         "seeds": t("seeds_value", seed=cfg.seed),
         "training": t("training_value", steps=b.run.steps, momentum=b.run.momentum, lr=b.run.lr, width=b.run.width,

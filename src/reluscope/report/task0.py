@@ -38,13 +38,13 @@ class Task0(Stage):
         axis = replace(steps_axis(steps), label=t("axis_step"))
         viewer = render_viewer("task0_boundary", [axis], draw, figsize=(9.6, 6.4),
                                margins=dict(left=0.05, right=0.95, bottom=0.09, top=0.94), advance=ctx.advance,
-                               caption=t("viewer_caption", depth=b.shallow))
+                               lang=t.lang, caption=t("viewer_caption", depth=b.shallow))
         status = status_word(m["status"], ctx.cfg.lang)
         columns = [t(f"col_{c}") for c in ("depth", "init", "status", "loss", "train_accuracy", "test_accuracy",
                                            "chance")]
-        table = Table(columns, [[str(b.shallow), "N(0, 1)", status, f"{m['final_loss']:.4g}",
-                                 f"{m['train_accuracy']:.3f}", f"{m['test_accuracy']:.3f}",
-                                 f"{m['chance_accuracy']:.3f}"]],
+        table = Table(columns, [[str(b.shallow), "N(0, 1)", status, t.number(m["final_loss"], ".4g"),
+                                 *(t.number(m[k], ".3f") for k in ("train_accuracy", "test_accuracy",
+                                                                   "chance_accuracy"))]],
                       caption=t("table_caption"), name="task0_baseline")
         above = m["test_accuracy"] > m["chance_accuracy"] + STALL_MARGIN
         verdict = t("verdict_above") if above else t("verdict_not_above", margin=STALL_MARGIN)

@@ -20,7 +20,7 @@ from reluscope.report.config import Budget
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.stage import Stage, StudyContext
-from reluscope.report.texts import Texts, texts
+from reluscope.report.texts import Texts, dataset_name, texts
 from reluscope.report.theory import theory_section
 from reluscope.studies.initstudy import CURVES, InitStudyConfig, InitStudyResult
 from reluscope.train.outcome import STALL_MARGIN
@@ -48,10 +48,10 @@ class Task1(Stage):
         pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
         grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
         viewer = variance_viewer(study, t, ctx.advance)
-        curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84),
+        curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84, lang=lang),
                        t("curves_caption", depth=b.deep))
         ctx.advance(1)
-        histograms = Image("task1_histograms", to_png(histograms_figure(study, t), dpi=84),
+        histograms = Image("task1_histograms", to_png(histograms_figure(study, t), dpi=84, lang=lang),
                            t("hist_caption", depth=b.deep))
         ctx.advance(1)
         normal, he, lecun = run[b.deep, "normal"], run[b.deep, "he"], run[b.deep, "lecun"]
@@ -113,15 +113,16 @@ def moments_table(study: InitStudyResult, depth: int, t: Texts) -> Table:
         columns += [f"{name}: E[h]", t("theory"), f"{name}: Var(z)", t("theory")]
         cols += [[r["mean"] for r in post], [r["theory_mean"] for r in post], [r["var"] for r in pre],
                  [r["theory_var"] for r in pre]]
-    rows = [[str(k + 1)] + [f"{c[k]:.3g}" for c in cols] for k in range(depth)]
+    rows = [[str(k + 1)] + [t.number(c[k], ".3g") for c in cols] for k in range(depth)]
     return Table(columns, rows, name=f"task1_moments_depth{depth}", caption=t("moments_caption", depth=depth))
 
 
 def runs_table(study: InitStudyResult, lang: str = "en") -> Table:
     """Every run: its status, accuracies, how it ended (where it diverged or collapsed), in ``lang``."""
     t = texts("task1", lang)
-    rows = [[str(r["depth"]), t(f"scheme_{r['scheme']}"), t(f"status_{r['status']}"), f"{r['train_accuracy']:.3f}",
-             f"{r['test_accuracy']:.3f}", "—" if r["status"] == "ok" else how_it_ended(r, t),
+    rows = [[str(r["depth"]), t(f"scheme_{r['scheme']}"), t(f"status_{r['status']}"),
+             t.number(r["train_accuracy"], ".3f"), t.number(r["test_accuracy"], ".3f"),
+             "—" if r["status"] == "ok" else how_it_ended(r, t),
              layer_words(r["unstable_layer_at_init"], t) or "—"] for r in study.runs]
     base = study.config.base
     columns = [t(f"col_{c}") for c in ("depth", "init", "status", "train_accuracy", "test_accuracy", "ended",
@@ -140,7 +141,8 @@ def status_word(status: str, lang: str) -> str:
 
 def how_it_ended(metrics: dict, t: Texts) -> str:
     """How a run ended, with its step and layer, in ``t``'s language: in English the words of
-    ``reluscope.train.outcome.describe``, e.g. ``"diverged at step 3: layer 2 (2) overflowed"``."""
+    ``reluscope.train.outcome.describe`` with each layer named by its place among the linear layers alone,
+    e.g. ``"diverged at step 3: layer 2 overflowed"`` (the library adds the module's index: ``layer 2 (2)``)."""
     status = metrics["status"]
     if status == "diverged":
         return t("ended_diverged", step=metrics["diverged_at_step"], layer=layer_words(metrics["diverged_layer"], t))
@@ -154,9 +156,10 @@ def how_it_ended(metrics: dict, t: Texts) -> str:
 
 
 def layer_words(name: str | None, t: Texts) -> str | None:
-    """A layer named by ``reluscope.train.outcome.layer_name`` (``"layer 3 (6)"``) in ``t``'s language."""
+    """A layer named by ``reluscope.train.outcome.layer_name`` (``"layer 3 (6)"``) in ``t``'s language, by its
+    place among the linear layers (``"layer 3"``): the module's index in the Sequential means nothing to a reader."""
     match = LAYER.fullmatch(name or "")
-    return t("layer_name", index=match[1], module=match[2]) if match else name
+    return t("layer_name", index=match[1]) if match else name
 
 
 OPTIONS = [*SCHEMES, "all"]  # the variance viewer's init toggle
@@ -184,7 +187,7 @@ def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> View
         ax.set_title(t("variance_title", depth=displays[key].depth), fontsize=10)
 
     return render_viewer("task1_variance", axes, draw, figsize=(9.6, 5.4),
-                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance,
+                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance, lang=t.lang,
                          caption=t("variance_caption"))
 
 
@@ -192,12 +195,11 @@ def curves_figure(study: InitStudyResult, t: Texts):
     """Train accuracy and loss over training at the deepest depth, one line per scheme (its status if not ok)."""
     deep = study.config.deepest
     status = {r["scheme"]: r["status"] for r in study.runs if r["depth"] == deep}
-    displays = []
+    dataset, displays = dataset_name(study.config.base.dataset, t.lang), []
     for display in study.curves():  # one band per scheme, in the study's order: every scheme ran at every depth
         bands = [replace(b, label=t(f"scheme_{s}") + ("" if status[s] == "ok" else f" ({t(f'status_{status[s]}')})"))
                  for s, b in zip(study.config.schemes, display.bands, strict=True)]
-        displays.append(replace(display, bands=bands, title=t("curves_title", depth=deep,
-                                                              dataset=study.config.base.dataset)))
+        displays.append(replace(display, bands=bands, title=t("curves_title", depth=deep, dataset=dataset)))
     fig = row_figure(displays, height=4.5)
     for ax, metric in zip(fig.axes, CURVES):
         ax.set(xlabel=t("step"), ylabel=t(f"metric_{metric}"))

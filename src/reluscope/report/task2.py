@@ -45,13 +45,13 @@ class Task2(Stage):
                                          title=t("frame_title", view=t(f"view_{view}"), layer=layer + 1,
                                                  step=steps[i]))
                 if frame.explained is not None:  # the embedded view's axes are its principal components
-                    ax.set(xlabel=t("pc_label", k=1, share=100 * frame.explained[0]),
-                           ylabel=t("pc_label", k=2, share=100 * frame.explained[1]))
+                    ax.set(xlabel=t("pc_label", k=1, share=frame.explained[0]),
+                           ylabel=t("pc_label", k=2, share=frame.explained[1]))
 
         axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
         viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.8),
                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
-                               advance=ctx.advance,
+                               advance=ctx.advance, lang=t.lang,
                                caption=t("viewer_caption", deep=b.deep))
         final = result.model_at(steps[-1])
         checks = check_equivalence(final, X, view="embedded")
@@ -62,8 +62,8 @@ class Task2(Stage):
         columns = [t(f"col_{c}") for c in ("layer", "shape", "cond", "act_from_bp", "bp_from_act", "equal")]
         table = Table(columns,
                       [[str(c.layer + 1), f"{pinvs[c.layer].shape[0]} × {pinvs[c.layer].shape[1]}, "
-                        f"{pinvs[c.layer].rank}", f"{c.cond:.2e}", f"{c.act_from_bp:.2e}",
-                        f"{c.bp_from_act:.2e}", t(c.verdict(tol))]
+                        f"{pinvs[c.layer].rank}",
+                        *(t.number(v, ".2e") for v in (c.cond, c.act_from_bp, c.bp_from_act)), t(c.verdict(tol))]
                        for c in checks],
                       caption=t("table_caption", step=steps[-1], points=len(X)), name="task2_equivalence")
         verdicts = [c.verdict(tol) for c in checks]

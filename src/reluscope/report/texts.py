@@ -2,9 +2,11 @@
 
 Each stage of the study has one TOML file in ``reluscope/report/texts/`` with an ``[en]`` and a ``[de]``
 table holding the same keys: headings, answers, captions, table columns. A text is Markdown with ``$…$``
-math; ``{{name}}`` or ``{{name:spec}}`` marks a value filled in from the run (``format(value, spec)``), so
-LaTeX's own braces need no escaping. ``tests/test_texts.py`` checks that both languages have the same keys
-and the same placeholders.
+math; ``{{name}}`` or ``{{name:spec}}`` marks a value filled in from the run, so LaTeX's own braces need no
+escaping. A number is written as the text's language writes it (``reluscope.report.numbers.number``: 0.5 in
+English, 0,5 in German); inside ``$…$`` one that is more than digits is set as ``\\text{…}`` (math would space out
+a decimal comma). ``tests/test_texts.py`` checks that both languages have the same keys and the same
+placeholders, ``tests/test_glossary.py`` that they use the glossary's words.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import cache
 from importlib.resources import files
 
 from reluscope.errors import ReluscopeError
+from reluscope.report.numbers import number
 
 LANGUAGES = ("en", "de")
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*(?::([^}]*))?\}\}")  # {{name}} or {{name:.3g}}
@@ -24,7 +27,7 @@ TEXTS = files("reluscope.report") / "texts"
 
 @cache
 def catalog(name: str) -> dict[str, dict[str, str]]:
-    """``texts/NAME.toml`` as {language: {key: text}}."""
+    """``texts/NAME.toml`` as {language: {key: text}} (``glossary`` as its own tables)."""
     return tomllib.loads((TEXTS / f"{name}.toml").read_text(encoding="utf-8"))
 
 
@@ -43,7 +46,28 @@ class Texts:
 
     def __call__(self, key: str, /, **values) -> str:
         text = catalog(self.name)[self.lang][key]
-        return PLACEHOLDER.sub(lambda m: format(values[m.group(1)], m.group(2) or ""), text)
+
+        def fill(m: re.Match) -> str:
+            filled = self.number(values[m.group(1)], m.group(2) or "")
+            in_math = text.count("$", 0, m.start()) % 2 == 1  # an odd number of $ before it: inside $…$
+            return rf"\text{{{filled}}}" if in_math and not filled.isdigit() else filled
+
+        return PLACEHOLDER.sub(fill, text)
+
+    def number(self, value, spec: str = "") -> str:
+        """``value`` formatted by ``spec`` as this language writes numbers (``numbers.number``)."""
+        return number(value, spec, self.lang)
+
+
+def glossary() -> dict:
+    """``texts/glossary.toml``: one word per idea (``term``: its ``en`` and ``de`` word and the words to avoid), and
+    the ``loanwords`` German uses as they stand."""
+    return catalog("glossary")
+
+
+def dataset_name(name: str, lang: str) -> str:
+    """A data set as ``lang`` names it: a built-in one by ``texts/datasets.toml``, a CSV by its path."""
+    return catalog("datasets")[check_language(lang)].get(name, name)
 
 
 def texts(name: str, lang: str) -> Texts:

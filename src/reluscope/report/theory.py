@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import reluscope
+from reluscope.report.texts import texts
 
 DOCS = Path(reluscope.__file__).resolve().parents[2] / "docs"
 FILES = {"en": "theory.md", "de": "theory.de.md"}
@@ -35,7 +36,7 @@ class Theory:
 def theory_section(number: int, lang: str = "en", docs: Path = DOCS) -> Theory:
     """Section ``## {number}.`` of the theory in ``lang``; a pointer to the file if it is absent."""
     path = docs / FILES[lang]
-    pointer = Theory(f"*`docs/{FILES[lang]}`, section {number}.*")
+    pointer = Theory(texts("page", lang)("theory_pointer", file=f"docs/{FILES[lang]}", number=number))
     if not path.is_file():
         return pointer
     text = re.sub(r"<!--.*?-->", "", path.read_text(encoding="utf-8"), flags=re.S)

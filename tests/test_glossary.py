@@ -1,0 +1,67 @@
+"""One word per idea: every catalog in both languages and the theory in both languages use the glossary's word
+for each idea (``texts/glossary.toml``), never one of the words it lists to avoid; a run's status has one name
+in every table."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reluscope.report.texts import LANGUAGES, TEXTS, catalog, glossary
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = {"en": ROOT / "docs" / "theory.md", "de": ROOT / "docs" / "theory.de.md"}
+CATALOGS = sorted(p.name.removesuffix(".toml") for p in TEXTS.iterdir()
+                  if p.name.endswith(".toml") and p.name not in ("glossary.toml", "sheet.toml"))  # the sheet's own
+
+
+def _words(text: str) -> str:
+    """``text`` without code (identifiers, options, file names) and placeholders: the words a reader reads."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    return re.sub(r"`[^`\n]*`|\{\{[^}]*\}\}", " ", text)
+
+
+def _sources(lang: str) -> dict[str, str]:
+    """Every text in ``lang``: each catalog key, and the theory."""
+    found = {f"{name}.toml:{key}": _words(text) for name in CATALOGS for key, text in catalog(name)[lang].items()}
+    found[DOCS[lang].name] = _words(DOCS[lang].read_text(encoding="utf-8"))
+    return found
+
+
+def _pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w])")  # the word alone, or as a compound's first part
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_uses_the_glossarys_word_for_each_idea(lang):
+    sources = _sources(lang)
+    found = [(term[lang], word, where) for term in glossary()["term"] for word in term.get(f"avoid_{lang}", [])
+             for where, text in sources.items() if _pattern(word).search(text)]
+    assert not found, found
+
+
+def test_the_glossary_names_every_idea_in_both_languages_and_avoids_none_of_its_own_words():
+    terms = glossary()["term"]
+    assert len(terms) >= 10
+    for term in terms:
+        assert all(term.get(lang, "").strip() for lang in LANGUAGES), term
+        for lang in LANGUAGES:
+            own = {t[lang] for t in terms}
+            assert not own & set(term.get(f"avoid_{lang}", [])), term
+
+
+def test_the_glossary_is_used():
+    """Each German word of the glossary appears in a German text: the glossary lists the words in use."""
+    german = "\n".join(_sources("de").values())
+    unused = [term["de"] for term in glossary()["term"] if term["de"].split()[0] not in german]
+    assert not unused, unused
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_status_has_one_name_in_every_table(lang):
+    names = {}
+    for name in CATALOGS:
+        for key, text in catalog(name)[lang].items():
+            if key.startswith("status_"):
+                names.setdefault(key, set()).add(text)
+    assert names and all(len(v) == 1 for v in names.values()), names
