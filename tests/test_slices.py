@@ -13,7 +13,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import extend_keys, pixel_centres, splits
 from reluscope.geometry.plane import Plane, auto_indices, near_plane, plane_through
 from reluscope.geometry.regions import linear_regions
-from reluscope.geometry.slices import check_through, predicted_classes, slice_through
+from reluscope.geometry.slices import predicted_classes, slice_through
 from reluscope.model.layers import linear_layers
 
 
@@ -163,14 +163,3 @@ def test_a_plane_in_the_wrong_space_is_refused():
     X, _ = points(10, count=10)
     with pytest.raises(ReluscopeError, match="R\\^10 but the model takes 64"):
         linear_regions(random_net(64, 8, 2, 10), plane=plane_through(X, (0, 1, 2)))
-
-
-@pytest.mark.parametrize("text, expected", [("auto", "auto"), ("1,2,3", (1, 2, 3)), (" auto ", "auto")])
-def test_through_parses(text, expected):
-    assert check_through(text) == expected
-
-
-@pytest.mark.parametrize("text", ["1,2", "a,b,c", "1,2,3,4", ""])
-def test_bad_through_is_refused(text):
-    with pytest.raises(ReluscopeError, match="--through"):
-        check_through(text)

@@ -40,19 +40,6 @@ class Slice:
         return [len(layer) for layer in self.layers]
 
 
-def check_through(text: str) -> str | tuple[int, int, int]:
-    """``"auto"`` or three comma-separated data indices ``"i,j,k"``; else ``ReluscopeError``."""
-    if text.strip() == "auto":
-        return "auto"
-    try:
-        idx = tuple(int(t) for t in text.split(","))
-    except ValueError:
-        raise ReluscopeError(f"--through takes three data indices i,j,k or 'auto', got {text!r}") from None
-    if len(idx) != 3:
-        raise ReluscopeError(f"--through takes three data indices i,j,k or 'auto', got {text!r}")
-    return idx
-
-
 def slice_through(model: nn.Module, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = "auto", *,
                   margin: float = 0.5, near: float = NEAR) -> Slice:
     """The slice of ``model`` on the plane through three points of ``X`` (N, n) with labels ``y`` (N,).
