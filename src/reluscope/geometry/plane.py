@@ -110,17 +110,24 @@ def check_indices(indices: Sequence[int], n: int) -> tuple[int, int, int]:
 
 
 def auto_indices(X: np.ndarray, y: np.ndarray) -> tuple[int, int, int]:
-    """Three data points for a slice: in each class the point nearest its class mean (the most typical),
-    taken from the classes 0, 1, 2; with two classes, the second most typical point of class 0 is the third."""
+    """Three data points for a slice: ``typical_indices(X, y, 3)``, typical points of classes 0, 1, 2 (with two
+    classes, the second most typical point of class 0 is the third)."""
+    order = typical_indices(X, y, 3)
+    if len(order) < 3:
+        raise ReluscopeError(f"a slice needs three data points, the data has {len(order)}")
+    return tuple(order)
+
+
+def typical_indices(X: np.ndarray, y: np.ndarray, k: int) -> list[int]:
+    """``k`` data indices (fewer if there are fewer points): in each class the point nearest its class mean
+    (the most typical), taken in class order, then each class's second most typical, and so on."""
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
     ranked = []  # per class, its indices by distance to the class mean
     for c in np.unique(y):
         members = np.flatnonzero(y == c)
         ranked.append(members[np.argsort(np.linalg.norm(X[members] - X[members].mean(axis=0), axis=1))])
-    order = [r[k] for k in range(max(map(len, ranked))) for r in ranked if k < len(r)]
-    if len(order) < 3:
-        raise ReluscopeError(f"a slice needs three data points, the data has {len(order)}")
-    return tuple(int(i) for i in order[:3])
+    order = [r[j] for j in range(max(map(len, ranked))) for r in ranked if j < len(r)]
+    return [int(i) for i in order[:k]]
 
 
 def near_plane(distance: np.ndarray, fraction: float = NEAR) -> np.ndarray:
