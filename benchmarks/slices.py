@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import time
 
 import numpy as np
 import regioncam
@@ -25,15 +24,7 @@ from reluscope.geometry.plane import Plane, auto_indices
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.train import TrainConfig, fit
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+from regions import best_of  # benchmarks/regions.py, beside this script
 
 
 def regioncam_slice(model, points: np.ndarray):

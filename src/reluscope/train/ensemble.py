@@ -60,8 +60,8 @@ def init_member(member: Member, n_classes: int, X: torch.Tensor | None = None, *
     """The member's initial model and its generator, advanced past the init draws (it draws batches next).
 
     Without weight scales this is exactly ``fit``'s model (``X``: the training points, for data-dependent
-    schemes such as ``lsuv``) on ``n_features`` inputs; with them, the ``mean-field`` scheme: every layer draws its weight
-    ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
+    schemes such as ``lsuv``) on ``n_features`` inputs; with them, the ``mean-field`` scheme: every layer draws
+    its weight ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
     """
     cfg = member.config
     gen = torch.Generator().manual_seed(cfg.seed)

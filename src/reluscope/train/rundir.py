@@ -145,7 +145,8 @@ def _state_dict(obj, name: str) -> dict:
 
 def _check_layers(cfg: TrainConfig, data: Dataset, state: dict) -> None:
     """The linear layers in ``state`` (its 2-D weights, in order) must be the configured MLP's,
-    ``data.n_features`` inputs to ``data.n_classes`` logits — checked before the (possibly huge) configured model is built."""
+    ``data.n_features`` inputs to ``data.n_classes`` logits — checked before the (possibly huge) configured model
+    is built."""
     shapes = [tuple(v.shape) for k, v in state.items() if k.endswith("weight") and v.dim() == 2]  # (out, in)
     fits = (len(shapes) == cfg.depth and shapes[0][1] == data.n_features and shapes[-1][0] == data.n_classes
             and all(out == cfg.width for out, _ in shapes[:-1]) and all(n == cfg.width for _, n in shapes[1:]))
