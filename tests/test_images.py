@@ -11,6 +11,7 @@ from torch import nn
 from reluscope.cli import main
 from reluscope.data import load_dataset, save_csv
 from reluscope.geometry.backproject import backproject
+from reluscope.plots.backprojection import backprojection_frames
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,6 @@ def test_default_images_are_typical_digits_of_six_classes(digits_run, tmp_path):
     (["--images", "--view", "embedded"], "no --view"),
     (["--images", "--inputs", "1,x"], "comma-separated data indices"),
     (["--images", "--inputs", "99999"], "must lie in 0 … 1796"),
-    ([], "needs the plane; draw what each layer keeps of an image with --images"),
 ])
 def test_bad_image_requests_exit_2(digits_run, tmp_path, capsys, args, message):
     assert main(["backproject", str(digits_run), *args, "--out", str(tmp_path / "o")]) == 2
@@ -111,3 +111,23 @@ def test_inputs_that_are_not_square_images_are_refused(tmp_path, capsys):
     capsys.readouterr()
     assert main(["backproject", str(run), "--images", "--out", str(tmp_path / "o")]) == 2
     assert "square number of input pixels" in capsys.readouterr().err
+
+
+def test_the_grid_of_the_plane_through_three_digits_stays_straight_where_every_unit_is_on(X):
+    """For d > 2 inputs the carried-back grid is that of the plane through three typical points, shown in the
+    plane's coordinates: with every unit on and W of full row rank, layer 1 gives the grid back unchanged."""
+    net = all_active_layer(128)
+    y = np.arange(len(X)) % 3
+    frame = backprojection_frames(net, X, y, view="input", layers=[0], grid=7, margin=0.5)[0]
+    ss, tt = np.meshgrid(np.linspace(-0.5, 1.5, 7), np.linspace(-0.5, 1.5, 7))
+    np.testing.assert_allclose(frame.grid, np.stack([ss, tt], axis=-1), atol=1e-9)
+    assert frame.data.shape == (200, 2)
+
+
+@pytest.mark.parametrize("view", ["input", "embedded"])
+def test_a_digits_run_is_back_projected_on_its_plane(digits_run, tmp_path, capsys, view):
+    out = tmp_path / view
+    assert main(["backproject", str(digits_run), "--view", view, "--grid", "12", "--out", str(out)]) == 0
+    assert (out / "layers.png").stat().st_size > 5000
+    rows = json.loads((out / "summary.json").read_text())["layers"]
+    assert [r["layer"] for r in rows] == [1, 2, 3] and rows[0]["rank"] == 16  # W₁ 64×16: rank d₁

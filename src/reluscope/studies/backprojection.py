@@ -65,7 +65,8 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     and write their figures, ``summary.json`` and, with ``animate`` or ``mp4``, an animation over the run's
     snapshots into ``out`` (default ``RUN/backproject-VIEW``) atomically.
 
-    ``grid`` points per side of the data's box are carried back (at most ``ANIMATION_GRID`` in an animation).
+    ``grid`` points per side of the data's box are carried back (at most ``ANIMATION_GRID`` in an animation);
+    for inputs of more than two dimensions, of the plane through three typical data points.
     The affine-equivalence residuals (docs/theory.md §2.4) are taken per activation region of the data in the
     input views of a piecewise-linear network, globally otherwise.
 
@@ -78,9 +79,6 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     """
     check_view(view)
     check_grid(grid, MAX_WARP_GRID)
-    if run.data.n_features != 2:
-        raise ReluscopeError(f"{run.path}: the input has {run.data.n_features} dimensions, the carried-back grid "
-                             "needs the plane; draw what each layer keeps of an image with --images")
     if mp4 and shutil.which("ffmpeg") is None and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise ReluscopeError("--mp4 needs an ffmpeg on PATH or the imageio-ffmpeg package")
     animate = animate or mp4
