@@ -1,6 +1,6 @@
 """Exact slices through three digits: reluscope's folded plane against Regioncam's ``through_points``.
 
-    .venv/bin/python benchmarks/slices.py [--nets 3x64,6x64,4x128] [--steps 1500] [--repeat 3]
+    .venv/bin/python benchmarks/slices.py [--nets 3x64,6x64,4x128] [--steps 1000] [--repeat 3]
 
 Each net is trained on the digits (He, the training defaults otherwise) until its train accuracy is 1.00
 where the steps allow; then both tools cut the same plane — Regioncam's own, through three digits of
@@ -52,7 +52,7 @@ def compare(model, points: np.ndarray, repeat: int) -> tuple[int, int, float, fl
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nets", default="3x64,6x64,4x128", help="DEPTHxWIDTH, comma-separated")
-    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     torch.set_num_threads(2)
