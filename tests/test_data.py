@@ -115,3 +115,32 @@ def test_missing_csv_and_unknown_name():
         load_csv("/nonexistent/data.csv")
     with pytest.raises(ReluscopeError, match="unknown data set"):
         load_dataset("nope")
+
+
+def test_digits_are_the_64_pixel_images_standardised_and_split():
+    X, y = generate("digits", random_state=0)
+    assert X.shape == (1797, 64) and X.min() == 0 and X.max() == 16 and set(np.unique(y)) == set(range(10))
+    d = load_dataset("digits", 10, random_state=0)  # a fixed set: n_samples does not apply
+    assert d.n_features == 64 and d.n_classes == 10 and len(d.X) == 1797 and len(d.y_test) == 449
+    np.testing.assert_allclose(d.X_train.mean(axis=0), 0, atol=1e-12)
+    std = d.X_train.std(axis=0)  # 1 per pixel, 0 for the pixels blank in every training image
+    assert np.all(np.isclose(std, 1, atol=1e-12) | (std == 0)) and (std == 0).sum() < 5
+    assert set(np.unique(d.y_test)) == set(range(10))
+    noisy, _ = generate("digits", noise=1.0, random_state=3)
+    assert 0.9 < (noisy - X).std() < 1.1
+
+
+def test_csv_with_more_feature_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), np.arange(60) % 3
+    save_csv(tmp_path / "five.csv", X, y)
+    X2, y2 = load_csv(tmp_path / "five.csv", n_features=None)
+    np.testing.assert_allclose(X2, X)
+    np.testing.assert_array_equal(y2, y)
+    d = load_dataset(str(tmp_path / "five.csv"))
+    assert d.n_features == 5 and d.n_classes == 3
+    with pytest.raises(ReluscopeError, match="expected 3 columns"):
+        load_csv(tmp_path / "five.csv")  # the plane's reader (the playground's upload) stays 2D
+    (tmp_path / "ragged.csv").write_text("a,b,c,label\n0,0,0,0\n1,1,1,1\n2,2,0\n3,3,3,1\n")
+    with pytest.raises(ReluscopeError, match="line 4: expected 4 columns"):
+        load_csv(tmp_path / "ragged.csv", n_features=None)

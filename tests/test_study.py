@@ -157,7 +157,14 @@ BAD = {
     "out is a file": lambda t: ["--out", str(t / "file.txt")],
     "out holds something else": lambda t: ["--out", str(t / "other")],
     "all points coincide": lambda t: ["--dataset", _csv(t / "same.csv", [(1.0, 2.0, c) for c in (0, 1) * 4])],
+    "64 inputs": lambda t: ["--dataset", "digits"],
+    "3 feature columns": lambda t: ["--dataset", _csv3(t / "three.csv")],
 }
+
+
+def _csv3(path):
+    path.write_text("x1,x2,x3,label\n" + "".join(f"{i},{i * i % 7},{i % 3},{i % 2}\n" for i in range(12)))
+    return str(path)
 
 
 def _csv(path, rows):

@@ -26,12 +26,23 @@ from reluscope.train.runfiles import check_run_dir
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=int, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
+@click.option("--images", is_flag=True,
+              help="Inputs that are images (the 8×8 digits): each layer's x̂ (input view) drawn as an image beside "
+                   "a few inputs, with the residuals.")
+@click.option("--inputs", default=None, metavar="I,J,…",
+              help="With --images: the data indices to draw (train then test) [default: typical images of six "
+                   "classes].")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output directory (default: RUN_DIR/backproject-VIEW).")
+              help="Output directory (default: RUN_DIR/backproject-VIEW, RUN_DIR/backproject-images).")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
-def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
+def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
     idx = parse_layers(layers)
+    if inputs is not None and not images:
+        raise ReluscopeError("--inputs chooses the images of --images")
+    if images and (view != "input" or animate or mp4):
+        raise ReluscopeError("--images draws the input view's x̂ as images: no --view, --animate or --mp4")
+    chosen = None if inputs is None else parse_indices(inputs)
     check_run_dir(run_dir)
     from reluscope.geometry.backproject import select_layers  # torch, matplotlib: after the checks
     from reluscope.model import linear_layers
@@ -40,6 +51,15 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     from reluscope.train.rundir import load_run
 
     run = load_run(run_dir)
+    if images:
+        from reluscope.studies.backprojection import images_to_dir
+
+        drawn = images_to_dir(run, out, indices=chosen, layers=idx, force=force)
+        first = min(r["layer"] for r in drawn.rows)
+        worst = max(r["residual"] for r in drawn.rows if r["layer"] == first)
+        click.echo(f"{len(drawn.indices)} images × {len(drawn.rows) // len(drawn.indices)} layers, input view: "
+                   f"‖x − x̂‖/‖x‖ at layer {first} up to {worst:.2g} -> {drawn.out}")
+        return
     if animate or mp4:
         check_animation(len(run.snapshots), len(select_layers(idx, len(linear_layers(run.model)))))
     with animation_progress(f"backprojection.{'mp4' if mp4 else 'gif'}"):
@@ -63,3 +83,11 @@ def parse_layers(text: str) -> list[int] | None:
     if 0 in numbers:
         raise ReluscopeError("--layers counts from 1 (first linear layer) or from -1 (last)")
     return [n - 1 if n > 0 else n for n in numbers]
+
+
+def parse_indices(text: str) -> list[int]:
+    """'3,17,-1' -> [3, 17, -1]: data indices (train then test, negative from the end)."""
+    try:
+        return [int(t) for t in text.split(",")]
+    except ValueError:
+        raise ReluscopeError(f"--inputs must be comma-separated data indices, got {text!r}") from None

@@ -1,4 +1,5 @@
-"""``reluscope regions``: the decision cells of every layer of a trained run, exact or on a grid."""
+"""``reluscope regions``: the decision cells of every layer of a trained run, exact or on a grid, in the input
+plane or on the plane through three data points (``--through``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from reluscope.train.runfiles import check_run_dir
 @click.option("--box", type=float, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
               help="Region of the (standardised) input plane [default: the data's box + --margin].")
 @click.option("--margin", type=float, default=0.5, show_default=True, help="Margin around the data's box.")
+@click.option("--through", default=None, metavar="I,J,K|auto",
+              help="Cut the exact cells on the plane through data points I, J, K (train then test; 'auto': "
+                   "typical points of three classes) [default for inputs of more than 2 dimensions: auto].")
+@click.option("--near", type=float, default=0.05, show_default=True,
+              help="With --through: the fraction of the data nearest the plane drawn on it.")
 @click.option("--colors", type=click.Choice(["hash", "random"]), default="hash", show_default=True,
               help="Cell colours: by activation pattern (stable over layers and steps) or random.")
 @click.option("--animate", is_flag=True,
@@ -28,10 +34,13 @@ from reluscope.train.runfiles import check_run_dir
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output directory [default: RUN_DIR/regions].")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
-def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> None:
+def regions(run_dir, exact, grid, box, margin, through, near, colors, animate, out, force) -> None:
     """Count and draw the linear regions (decision cells) of every layer of a trained run."""
     if exact and grid is not None:
         raise ReluscopeError("choose --exact or --grid N, not both")
+    through = None if through is None else parse_through(through)
+    if through is not None and (grid is not None or box is not None or animate):
+        raise ReluscopeError("--through cuts exact cells in its own box (--margin): no --grid, --box or --animate")
     check_run_dir(run_dir)
     from reluscope.model import linear_layers  # torch, matplotlib: after the path is checked
     from reluscope.plots.animation import check_animation
@@ -39,6 +48,9 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     from reluscope.train.rundir import load_run
 
     run = load_run(run_dir)
+    if through is not None or run.data.n_features != 2:
+        slice_cells(run, out, through or "auto", margin, near, colors, force)
+        return
     if animate:
         check_animation(len(run.snapshots), len(linear_layers(run.model)))  # every frame cuts every layer
     with progress_bar(len(run.snapshots), "regions over training") as advance, animation_progress("cells.gif"):
@@ -49,3 +61,30 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     missed = f"; {result.data_outside} of {len(run.data.X)} data points outside the box" if result.data_outside else ""
     click.echo(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
                f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")
+
+
+def slice_cells(run, out, through, margin, near, colors, force) -> None:
+    """The cells on the plane through three data points (``slice_to_dir``) and its summary line."""
+    from reluscope.studies.regions import slice_to_dir
+
+    with progress_bar(len(run.snapshots), "slice over training") as advance:
+        result = slice_to_dir(run, out, through=through, margin=margin, near=near, colors=colors, force=force,
+                              progress=advance)
+    cut = result.slice
+    click.echo(f"slice through {','.join(map(str, cut.indices))} (classes "
+               f"{','.join(str(run.data.y[i]) for i in cut.indices)}) in R^{cut.plane.dim}: {cut.counts[-1]} "
+               f"cells after layer {len(cut.counts)} (per layer: {' '.join(map(str, cut.counts))}) in "
+               f"{result.seconds:.2f} s; {int(cut.near.sum())} points near the plane drawn -> {result.out}")
+
+
+def parse_through(text: str) -> str | tuple[int, int, int]:
+    """``"auto"`` or three comma-separated data indices ``"i,j,k"``; else ``ReluscopeError``."""
+    if text.strip() == "auto":
+        return "auto"
+    try:
+        idx = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        idx = ()
+    if len(idx) != 3:
+        raise ReluscopeError(f"--through takes three data indices i,j,k or 'auto', got {text!r}")
+    return idx

@@ -16,7 +16,8 @@ _D = TrainConfig()
 
 @app.command()
 @click.option("--dataset", default=_D.dataset, show_default=True,
-              help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
+              help="moons, circles, spirals, xor, gaussians, checkerboard, digits (8×8 images, 64 inputs), or a "
+                   "CSV path (x1,…,xd,label).")
 @click.option("--n-samples", type=int, default=_D.n_samples, show_default=True, help="Points to generate.")
 @click.option("--noise", type=float, default=None, help="Generator noise (default: the data set's own).")
 @click.option("--depth", type=int, default=_D.depth, show_default=True, help="Number of linear layers.")

@@ -1,7 +1,8 @@
-"""Stage 1 of the pipeline: 2D toy data sets, the user's CSV, standardisation, the split.
+"""Stage 1 of the pipeline: 2D toy data sets, the 8×8 digits, the user's CSV, standardisation, the split.
 
-``DATASETS`` is the one place that knows the built-in names; ``load_dataset`` takes a name or a CSV path
-and returns a standardised, split ``Dataset``.
+``DATASETS`` (the generated 2D sets) and ``FIXED`` (sets that ship as they are: the 64-pixel digits) are the
+one place that knows the built-in names; ``load_dataset`` takes a name or a CSV path and returns a
+standardised, split ``Dataset`` with any number of features.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from reluscope.data.csv import load_csv, save_csv
+from reluscope.data.digits import IMAGE_SHAPE, load_digits
 from reluscope.data.scaling import Standardizer, split
 from reluscope.data.toy import (make_checkerboard, make_circles, make_gaussians, make_moons, make_spirals,
                                 make_xor)
@@ -26,23 +28,29 @@ DATASETS = {
     "gaussians": make_gaussians,
     "checkerboard": make_checkerboard,
 }
+FIXED = {"digits": load_digits}  # fixed data sets: n_samples does not apply
 POINT_BYTES = 200  # memory per generated point: X, y and the generators' temporaries, split, standardised
 
 
 @dataclass
 class Dataset:
-    """A standardised 2D classification problem, split into train and test."""
+    """A standardised classification problem with ``n_features`` inputs, split into train and test."""
 
     name: str  # built-in name or the CSV's path
-    X_train: np.ndarray  # (n_train, 2), standardised
+    X_train: np.ndarray  # (n_train, d), standardised
     y_train: np.ndarray  # (n_train,)
-    X_test: np.ndarray  # (n_test, 2), standardised
+    X_test: np.ndarray  # (n_test, d), standardised
     y_test: np.ndarray  # (n_test,)
     scaler: Standardizer  # maps raw coordinates to the standardised ones
 
     @property
     def n_classes(self) -> int:
         return int(max(self.y_train.max(), self.y_test.max()) + 1)
+
+    @property
+    def n_features(self) -> int:
+        """The input dimension ``d`` (2 for the toy sets, 64 for the digits)."""
+        return int(self.X_train.shape[1])
 
     def tensors(self, device="cpu"):
         """``X_train, y_train, X_test, y_test`` as float32/int64 tensors on ``device`` (a name or a
@@ -56,7 +64,7 @@ class Dataset:
 
     @property
     def X(self) -> np.ndarray:
-        """All points, train then test, standardised: (n, 2)."""
+        """All points, train then test, standardised: (n, d)."""
         return np.concatenate([self.X_train, self.X_test])
 
     @property
@@ -68,25 +76,43 @@ def is_csv(name: str) -> bool:
     return str(name).lower().endswith(".csv")
 
 
+def check_dataset_name(name: str) -> str:
+    """``name`` if it is a built-in data set or a ``.csv`` path; else ``ReluscopeError`` listing the names."""
+    if not is_csv(name) and name not in DATASETS and name not in FIXED:
+        raise _unknown(name)
+    return name
+
+
+def _unknown(name: str) -> ReluscopeError:
+    return ReluscopeError(f"unknown data set {name!r}; choose one of {', '.join([*DATASETS, *FIXED])} "
+                          "or a .csv path")
+
+
 def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, random_state=0):
-    """Raw ``X, y`` of a built-in data set; ``noise=None`` keeps the generator's default."""
+    """Raw ``X, y`` of a built-in data set; ``noise=None`` keeps the generator's default.
+
+    A fixed set (``FIXED``: the digits) has its own size and ignores ``n_samples``.
+    """
+    kwargs = {} if noise is None else {"noise": noise}
+    if name in FIXED:
+        return FIXED[name](random_state=random_state, **kwargs)
     if name not in DATASETS:
-        raise ReluscopeError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)} or a .csv path")
+        raise _unknown(name)
     if n_samples < 8:
         raise ReluscopeError(f"n_samples must be at least 8, got {n_samples}")
     check_memory(POINT_BYTES * n_samples, f"{n_samples} points of {name}")
-    kwargs = {} if noise is None else {"noise": noise}
     return DATASETS[name](n_samples, random_state=random_state, **kwargs)
 
 
 def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None, test_size: float = 0.25,
                  random_state=0) -> Dataset:
-    """A built-in data set (by name) or a CSV (by path), standardised with train statistics, split.
+    """A built-in data set (by name) or a CSV (by path, any number of feature columns), standardised with
+    train statistics per feature, split.
 
     The standardiser is fitted on the training part only, so test points are mapped as new points would be.
     """
     if is_csv(name):
-        X, y = load_csv(name)
+        X, y = load_csv(name, n_features=None)
         name = str(Path(name))
     else:
         X, y = generate(name, n_samples, noise=noise, random_state=random_state)
@@ -100,6 +126,6 @@ def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None
     return Dataset(name, scaler.transform(X_tr), y_tr, scaler.transform(X_te), y_te, scaler)
 
 
-__all__ = ["DATASETS", "Dataset", "Standardizer", "generate", "is_csv", "load_csv", "load_dataset",
-           "make_checkerboard", "make_circles", "make_gaussians", "make_moons", "make_spirals", "make_xor",
-           "save_csv", "split"]
+__all__ = ["DATASETS", "FIXED", "IMAGE_SHAPE", "Dataset", "Standardizer", "check_dataset_name", "generate",
+           "is_csv", "load_csv", "load_dataset", "load_digits", "make_checkerboard", "make_circles",
+           "make_gaussians", "make_moons", "make_spirals", "make_xor", "save_csv", "split"]

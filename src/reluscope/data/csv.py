@@ -1,4 +1,4 @@
-"""The user's own 2D data: a CSV with a header row and columns x1, x2, label."""
+"""The user's own data: a CSV with a header row and columns x1, x2, …, xd, label (d = 2 for the plane)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,18 @@ MIN_ROWS = 4
 ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of the file
 
 
-def load_csv(path: str | Path):
-    """Read ``x1, x2, label`` rows (a header row first) into ``X`` (n, 2) float64 and ``y`` (n,) int64.
+def load_csv(path: str | Path, *, n_features: int | None = 2):
+    """Read ``x1, …, xd, label`` rows (a header row first) into ``X`` (n, d) float64 and ``y`` (n,) int64.
 
-    Labels may be any numbers or strings; they are mapped to 0..k−1 in sorted order.
+    ``n_features=2`` reads the plane's ``x1, x2, label``; ``None`` reads any ``d ≥ 2`` feature columns, as
+    many as the header names. Labels may be any numbers or strings; they are mapped to 0..k−1 in sorted order.
 
     Raises
     ------
     ReluscopeError
-        If the file is missing, empty or not UTF-8 text, a row does not have three columns, a coordinate is not a finite
-        number, there are fewer than ``MIN_ROWS`` rows or fewer than two classes.
+        If the file is missing, empty or not UTF-8 text, a row does not have the header's (or ``n_features + 1``)
+        columns, a coordinate is not a finite number, there are fewer than ``MIN_ROWS`` rows or fewer than two
+        classes.
     """
     path = Path(path)
     try:
@@ -38,18 +40,20 @@ def load_csv(path: str | Path):
         raise ReluscopeError(f"cannot read {path}: {e.strerror or e}") from None
     if len(rows) < 2:
         raise ReluscopeError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)")
+    d = max(len(rows[0]) - 1, 2) if n_features is None else n_features
+    names = "x1, x2" if d == 2 else f"x1 … x{d}"
     coords, labels = [], []
     for lineno, row in enumerate(rows[1:], start=2):
-        if len(row) != 3:
-            raise ReluscopeError(f"{path}, line {lineno}: expected 3 columns (x1, x2, label), got {len(row)}")
+        if len(row) != d + 1:
+            raise ReluscopeError(f"{path}, line {lineno}: expected {d + 1} columns ({names}, label), got {len(row)}")
         try:
-            xy = [float(row[0]), float(row[1])]
+            x = [float(v) for v in row[:d]]
         except ValueError:
-            raise ReluscopeError(f"{path}, line {lineno}: x1, x2 must be numbers, got {row[:2]}") from None
-        if not np.all(np.isfinite(xy)):
-            raise ReluscopeError(f"{path}, line {lineno}: x1, x2 must be finite, got {row[:2]}")
-        coords.append(xy)
-        labels.append(row[2].strip())
+            raise ReluscopeError(f"{path}, line {lineno}: {names} must be numbers, got {row[:d]}") from None
+        if not np.all(np.isfinite(x)):
+            raise ReluscopeError(f"{path}, line {lineno}: {names} must be finite, got {row[:d]}")
+        coords.append(x)
+        labels.append(row[d].strip())
     if len(coords) < MIN_ROWS:
         raise ReluscopeError(f"{path}: {len(coords)} data rows; need at least {MIN_ROWS}")
     classes, y = np.unique(_numeric_if_possible(labels), return_inverse=True)
@@ -59,11 +63,11 @@ def load_csv(path: str | Path):
 
 
 def save_csv(path: str | Path, X: np.ndarray, y: np.ndarray) -> None:
-    """Write ``X`` (n, 2) and ``y`` (n,) in the format ``load_csv`` reads."""
+    """Write ``X`` (n, d) and ``y`` (n,) in the format ``load_csv`` reads."""
     with Path(path).open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["x1", "x2", "label"])
-        w.writerows([float(a), float(b), int(c)] for (a, b), c in zip(X, y))
+        w.writerow([*(f"x{i + 1}" for i in range(X.shape[1])), "label"])
+        w.writerows([*map(float, x), int(c)] for x, c in zip(X, y))
 
 
 def _numeric_if_possible(labels: list[str]) -> np.ndarray:

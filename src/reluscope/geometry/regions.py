@@ -83,19 +83,24 @@ def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     return 0.5 * np.where(valid, cross, 0.0).sum(axis=1)
 
 
-def linear_regions(model: nn.Module, box, *, rtol: float = RTOL) -> list[LayerRegions]:
+def linear_regions(model: nn.Module, box=None, *, plane=None, rtol: float = RTOL) -> list[LayerRegions]:
     """The exact linear regions inside ``box`` of the network truncated after each layer ``l = 1 … L``.
 
     Parameters
     ----------
-    model : nn.Sequential of Linear and ReLU / LeakyReLU modules with 2 inputs (any widths, the user's own).
-    box : (x0, x1, y0, y1), e.g. ``patterns.data_box(X)``.
+    model : nn.Sequential of Linear and ReLU / LeakyReLU modules with 2 inputs (any widths, the user's own),
+        or with n inputs and a ``plane``.
+    box : (x0, x1, y0, y1), e.g. ``patterns.data_box(X)``; with a plane, in its coordinates (default: its box).
+    plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
+        (the plane folded into the first layer, ``Plane.fold``).
     rtol : relative distance under which a polygon vertex counts as lying on a unit's line.
 
     Returns
     -------
     One ``LayerRegions`` per linear layer; the last one carries the logits' affine maps.
     """
+    if plane is not None:
+        model, box = plane.fold(model), plane.box if box is None else box
     box = check_box(box)
     x0, x1, y0, y1 = box
     radius = float(np.abs(box).max())

@@ -26,6 +26,7 @@ from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from reluscope.geometry.backproject import backproject, forward64, select_layers
+from reluscope.geometry.plane import auto_indices, plane_through
 from reluscope.model.layers import linear_layers
 from reluscope.plots.animation import save_animation
 from reluscope.plots.boundary import grid_over
@@ -53,15 +54,28 @@ class Frame:
 def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, view: str = "input",
                           layers: Sequence[int] | None = None, grid: int = 60,
                           margin: float = 0.5) -> dict[int, Frame]:
-    """One ``Frame`` per requested layer (0-based ``Layer.index``) for data ``X`` (n, 2) with labels ``y``.
+    """One ``Frame`` per requested layer (0-based ``Layer.index``) for data ``X`` (n, d) with labels ``y``.
 
     The ``embedded`` view is shown as its first two PCA scores, the PCA fitted per layer on the data's
     back-projections; each axis is oriented so that its scores grow with ``x₁`` (PC 1) and ``x₂`` (PC 2)
     on the data, which keeps the picture from flipping between training snapshots.
+
+    Inputs of more than two dimensions (``X`` (n, d), d > 2) carry back the grid of the plane through three
+    typical data points (``geometry.plane``: classes 0, 1, 2, box ``[−margin, 1 + margin]²``) instead of the
+    data's box; the input view is then shown in that plane's coordinates ``(ŝ, t̂)`` (least squares), where a
+    layer whose units are all on keeps the grid straight.
     """
     X = np.asarray(X, dtype=np.float64)
-    xx, _, pts = grid_over(X, grid, margin)  # pts (g², 2)
-    both = np.concatenate([pts, X])  # (g² + n, 2)
+    plane = None if X.shape[1] == 2 else plane_through(X, auto_indices(X, y), margin=margin)
+    if plane is None:
+        xx, _, pts = grid_over(X, grid, margin)  # pts (g², 2)
+        ref = X  # (n, 2) the coordinates the PCA axes are oriented by
+    else:
+        s0, s1, t0, t1 = plane.box
+        xx, yy = np.meshgrid(np.linspace(s0, s1, grid), np.linspace(t0, t1, grid))  # (g, g)
+        pts = plane.embed(np.column_stack([xx.ravel(), yy.ravel()]))  # (g², d)
+        ref = plane.project(X)[0]  # (n, 2)
+    both = np.concatenate([pts, X])  # (g² + n, d)
     pca = 2 if view == "embedded" else None
     bp = backproject(model, both, view=view, layers=layers, pca=pca, pca_fit=X if pca else None)
     *_, (_, _, logits) = forward64(model, pts)
@@ -70,11 +84,14 @@ def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, vie
     lays = linear_layers(model)
     frames = {}
     for i, name in zip(bp.layers, bp.names):
-        p = bp.points[i]  # (g² + n, 2)
+        p = bp.points[i]  # (g² + n, 2), or (g² + n, d) in the input views of d > 2 inputs
         if pca:
-            p = p * _orientation(p[len(pts):], X)
+            p = p * _orientation(p[len(pts):], ref)
             r = 100 * bp.explained[i]
             xlabel, ylabel = f"PC 1 ({r[0]:.3g}% var.)", f"PC 2 ({r[1]:.2g}% var.)"
+        elif plane is not None:
+            p = plane.project(p)[0]
+            xlabel, ylabel = r"$\hat s$", r"$\hat t$"
         else:
             xlabel, ylabel = r"$\hat x_1$", r"$\hat x_2$"
         lin = lays[i].linear

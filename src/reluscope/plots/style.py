@@ -4,7 +4,8 @@ Colours are safe for the common colour-vision deficiencies (deuteranopia, protan
 
 * ``CLASS_COLORS``: the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), class ``k`` is
   ``CLASS_COLORS[k]`` in every figure of the library and in the playground (``serve/static/draw.js``). The
-  first two, blue and orange, also differ in lightness, so two classes stay apart in greyscale.
+  first two, blue and orange, also differ in lightness, so two classes stay apart in greyscale. Classes 8
+  and 9 (the digits) take grey and Tol's wine.
 * ``SERIES_COLORS`` with ``MARKERS``: Paul Tol's "muted" scheme for the lines of a comparison (init schemes,
   depths); ``series_style(i)`` pairs the ``i``-th colour with the ``i``-th marker, so a line is told apart
   by its marker on paper in greyscale too.
@@ -27,12 +28,14 @@ CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"
 # lines on white)
 SERIES_COLORS = ["#CC6677", "#332288", "#44AA99", "#117733", "#882255", "#999933", "#AA4499", "#DDCC77",
                  "#88CCEE"]
+MORE_CLASS_COLORS = ["#999999", "#882255"]  # classes 8 and 9: grey, Tol's wine
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">"]
 HIGHLIGHT_COLORS = ("#CC79A7", "#000000")  # the middle grid line of constant x₂, of constant x₁
 
 
 def class_cmap(n_classes: int) -> ListedColormap:
-    return ListedColormap(CLASS_COLORS[: max(n_classes, 2)])
+    """Class ``k`` in colour ``k`` (up to 10 distinct colours; more classes repeat them)."""
+    return ListedColormap((CLASS_COLORS + MORE_CLASS_COLORS)[: max(n_classes, 2)])
 
 
 def series_style(i: int) -> dict:

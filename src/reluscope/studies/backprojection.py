@@ -6,6 +6,11 @@ Layout (``reluscope backproject``)::
     OUT/layers.png             all chosen layers as panels
     OUT/summary.json           per layer: rank and condition numbers, PCA shares, equivalence residuals
     OUT/backprojection.gif     the panels over the run's snapshots (``animate``; ``.mp4`` with ``mp4``)
+
+For inputs that are images (``images_to_dir``, ``reluscope backproject --images``)::
+
+    OUT/images.png             a few inputs, each layer's x̂_l (input view) as an image beside them, the residuals
+    OUT/images.json            per input and layer: ‖x − x̂_l‖/‖x‖ and the share of layer l's units active
 """
 
 from __future__ import annotations
@@ -16,13 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import backprojection_maps, check_view
+from reluscope.geometry.backproject import backproject, backprojection_maps, check_view, forward64
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import check_grid, is_piecewise_linear
+from reluscope.geometry.plane import typical_indices
 from reluscope.limits import MAX_WARP_GRID
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
+from reluscope.plots.images import image_shape, plot_layer_images
+from reluscope.plots.style import save
 from reluscope.train.rundir import Run
 
 ANIMATION_GRID = 40  # at most this many grid points per side in an animation frame
@@ -55,7 +65,8 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
     and write their figures, ``summary.json`` and, with ``animate`` or ``mp4``, an animation over the run's
     snapshots into ``out`` (default ``RUN/backproject-VIEW``) atomically.
 
-    ``grid`` points per side of the data's box are carried back (at most ``ANIMATION_GRID`` in an animation).
+    ``grid`` points per side of the data's box are carried back (at most ``ANIMATION_GRID`` in an animation);
+    for inputs of more than two dimensions, of the plane through three typical data points.
     The affine-equivalence residuals (docs/theory.md §2.4) are taken per activation region of the data in the
     input views of a piecewise-linear network, globally otherwise.
 
@@ -104,3 +115,49 @@ def _summary_rows(eq, frames, maps, pinvs) -> list[dict]:
                      "backprojection_from_act_residual": e.bp_from_act, "regions": e.n_regions,
                      "points": e.n_points})
     return rows
+
+
+IMAGES = 6  # inputs drawn by default: typical images of the first six classes
+
+
+@dataclass
+class ImagesResult:
+    """What ``images_to_dir`` drew: the inputs (data indices) and per input and layer its residual."""
+
+    out: Path
+    indices: list[int]
+    rows: list[dict]  # images.json's rows: index, class, layer (from 1), residual, active
+
+
+def images_to_dir(run: Run, out: str | Path | None = None, *, indices: Sequence[int] | None = None,
+                  layers: Sequence[int] | None = None, force: bool = False) -> ImagesResult:
+    """Each chosen layer's input-view back-projection ``x̂_l = Φ_l(h_l)`` of a few inputs, drawn as images
+    beside them with the residuals ``x − x̂_l`` (``images.png``, ``images.json``), in ``out`` (default
+    ``RUN/backproject-images``) atomically. ``indices`` into ``run.data.X`` (train then test; default: typical
+    images of the first ``IMAGES`` classes); ``layers`` 0-based (None: all).
+
+    Raises
+    ------
+    ReluscopeError
+        If the inputs are not square images, an index is out of range, a layer has no usable W⁺, or ``out``
+        may not be written.
+    """
+    X, y = run.data.X, run.data.y
+    image_shape(X.shape[1])
+    idx = typical_indices(X, y, IMAGES) if indices is None else [int(i) for i in indices]
+    if not idx or not all(-len(X) <= i < len(X) for i in idx):
+        raise ReluscopeError(f"--inputs: data indices must lie in 0 … {len(X) - 1}, got {idx}")
+    idx = [i % len(X) for i in idx]
+    bp = backproject(run.model, X[idx], view="input", layers=layers)
+    active = {lay.index: (z > 0).double().mean(dim=1).numpy()  # (k,) share of units on
+              for lay, z, _ in forward64(run.model, X[idx])}
+    rows = [{"index": i, "class": int(y[i]), "layer": layer + 1,
+             "residual": float(np.linalg.norm(X[i] - bp.points[layer][r]) / np.linalg.norm(X[i])),
+             "active": float(active[layer][r])}
+            for r, i in enumerate(idx) for layer in bp.layers]
+    out = prepare_out_dir(run.path / "backproject-images" if out is None else out, force=force)
+    with atomic_dir(out) as tmp:
+        save(plot_layer_images(X[idx], bp.points, run.data.scaler, active=active, labels=y[idx], indices=idx),
+             tmp / "images.png")
+        write_json(tmp / "images.json", {"view": "input", "inputs": rows})
+    return ImagesResult(out, idx, rows)

@@ -9,6 +9,12 @@ Layout::
     OUT/counts_over_training.csv   regions per layer at every snapshot (when the run kept snapshots)
     OUT/counts_over_training.png
     OUT/cells.gif                  the last layer's exact cells over the snapshots (``animate``)
+
+A slice (``slice_to_dir``, ``reluscope regions --through``; any number of inputs) writes the same counts
+and ``cells.png`` on the plane through three data points, with::
+
+    OUT/decision_regions.png       the classes on the plane, the exact decision boundary, the data near it
+    OUT/slice.json                 the three points, the plane, counts per layer, the points drawn
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from pathlib import Path
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import Box, check_box, check_grid, data_box, grid_regions
+from reluscope.geometry.plane import NEAR
 from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
 from reluscope.geometry.regions import linear_regions
-from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv
+from reluscope.geometry.slices import Slice, predicted_classes, slice_through
+from reluscope.outputs import atomic_dir, prepare_out_dir, write_csv, write_json
 from reluscope.plots.regions import (animate_cells, plot_counts_over_training, plot_decision_cells,
                                      plot_grid_panels, plot_layer_panels, plot_region_counts)
-from reluscope.plots.style import save
+from reluscope.plots.slices import plot_slice
+from reluscope.plots.style import axes, save
 from reluscope.progress import Progress
 from reluscope.train.rundir import Run
 
@@ -56,6 +65,9 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
         For a grid outside ``2 … MAX_GRID``, an empty box, ``animate`` on a run without snapshots, or an
         ``out`` that may not be written (non-empty without ``force``).
     """
+    if run.data.n_features != 2:
+        raise ReluscopeError(f"{run.path}: the input has {run.data.n_features} dimensions; cut a slice through "
+                             "three data points (--through i,j,k or auto)")
     if grid is not None:
         check_grid(grid)
     box = data_box(run.data.X, margin) if box is None else check_box(box)
@@ -91,3 +103,61 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
     x0, x1, y0, y1 = box
     inside = (X[:, 0] >= x0) & (X[:, 0] <= x1) & (X[:, 1] >= y0) & (X[:, 1] <= y1)  # (n,)
     return RegionsResult(out, grid, counts, seconds, int((~inside).sum()))
+
+
+@dataclass
+class SliceResult:
+    """What ``slice_to_dir`` cut and where it wrote it."""
+
+    out: Path
+    slice: Slice
+    seconds: float  # wall time of the exact cells on the plane (figures not included)
+
+
+def slice_to_dir(run: Run, out: str | Path | None = None, *, through="auto", margin: float = 0.5,
+                 near: float = NEAR, colors: str = "hash", force: bool = False,
+                 progress: Progress | None = None) -> SliceResult:
+    """The exact cells of every layer of ``run`` on the plane through three of its data points (``through``:
+    three indices into ``run.data.X``, train then test, or ``"auto"``), written to ``out`` atomically
+    (default ``RUN/regions-slice``): counts per layer (and over the snapshots), the cells and the decision
+    regions with the ``near`` fraction of the data nearest the plane, ``slice.json``.
+
+    Raises
+    ------
+    ReluscopeError
+        For indices out of range or equal, three points on one line, or an ``out`` that may not be written.
+    """
+    X, y = run.data.X, run.data.y
+    start = time.perf_counter()
+    cut = slice_through(run.model, X, y, through, margin=margin, near=near)
+    seconds = time.perf_counter() - start
+    out = prepare_out_dir(run.path / "regions-slice" if out is None else out, force=force)
+    steps = sorted(run.snapshots)
+    with atomic_dir(out) as tmp:
+        write_csv(tmp / "region_counts.csv", as_rows(layer_stats(cut.layers)))
+        save(plot_layer_panels(cut.layers, X=cut.coords[cut.near], y=y[cut.near], colors=colors),
+             tmp / "cells.png")
+        ax = plot_slice(cut, predicted_classes(run.model, cut.plane), y, ax=axes(figsize=(6, 6)),
+                        n_classes=run.data.n_classes)
+        save(ax.figure, tmp / "decision_regions.png")
+        save(plot_region_counts(cut.counts).figure, tmp / "region_counts.png")
+        if steps:
+            over = counts_over_training(lambda step: cut.plane.fold(run.model_at(step)), steps, cut.plane.box,
+                                        progress=progress)  # (S, L)
+            write_csv(tmp / "counts_over_training.csv",
+                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
+                       for s, row in zip(steps, over)])
+            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+        write_json(tmp / "slice.json", slice_summary(cut, y, seconds))
+    return SliceResult(out, cut, seconds)
+
+
+def slice_summary(cut: Slice, y, seconds: float) -> dict:
+    """``slice.json``: the three points (data index, class), the plane (origin, directions, box), the cells per
+    layer, the time, and the points drawn with their plane coordinates and distances."""
+    drawn = [int(i) for i in cut.near.nonzero()[0]]
+    return {"indices": list(cut.indices), "classes": [int(y[i]) for i in cut.indices],
+            "origin": cut.plane.origin.tolist(), "directions": cut.plane.basis.tolist(), "box": list(cut.plane.box),
+            "counts": cut.counts, "seconds": seconds,
+            "near": [{"index": i, "class": int(y[i]), "s": float(cut.coords[i, 0]), "t": float(cut.coords[i, 1]),
+                      "distance": float(cut.distance[i])} for i in drawn]}

@@ -13,7 +13,8 @@ from reluscope.train.rundir import Run, load_run, save_run
 
 def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,
                  progress: Progress = silent, device: str = "cpu") -> Run:
-    """Train ``cfg`` on ``device`` and write the run directory ``out`` (config, metrics, history, model, figures)."""
+    """Train ``cfg`` on ``device`` and write the run directory ``out`` (config, metrics, history, model, and
+    the decision boundary's figure when the input is the plane)."""
     cfg.validate()
     prepare_out_dir(out, force=force)
     data, result = fit(cfg, progress=progress, device=device)
@@ -28,5 +29,5 @@ def train_to_dir(cfg: TrainConfig, out: str | Path, *, force: bool = False,
                                title=f"{data.name}: {m['status']}, test acc {m['test_accuracy']:.2f}")
         save(ax.figure, tmp / "decision_boundary.png")
 
-    save_run(out, cfg, data, result, figures)
+    save_run(out, cfg, data, result, figures if data.n_features == 2 else None)
     return load_run(out)

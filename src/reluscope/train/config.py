@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 from typing import TYPE_CHECKING
 
-from reluscope.data import DATASETS, is_csv
+from reluscope.data import check_dataset_name
 from reluscope.errors import ReluscopeError
 from reluscope.model.names import check_activation, check_init
 from reluscope.train.budget import check_run_budget
@@ -26,8 +26,8 @@ SCHEDULES = ("constant", "cosine")
 class TrainConfig:
     """Everything needed to rerun a training run bit for bit."""
 
-    dataset: str = "spirals"  # built-in name (reluscope.data.DATASETS) or a CSV path
-    n_samples: int = 1000  # points generated (ignored for a CSV)
+    dataset: str = "spirals"  # built-in name (reluscope.data.DATASETS, .FIXED) or a CSV path
+    n_samples: int = 1000  # points generated (ignored for a CSV and the fixed digits)
     noise: float | None = None  # None: the generator's default noise
     depth: int = 3  # number of nn.Linear layers
     width: int = 32  # hidden width
@@ -49,9 +49,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
-        if not is_csv(self.dataset) and self.dataset not in DATASETS:
-            raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
-                                 "or a .csv path")
+        check_dataset_name(self.dataset)
         check_activation(self.activation)
         check_init(self.init, self.bias_init)
         if self.optimizer not in OPTIMIZERS:
@@ -105,11 +103,12 @@ class TrainConfig:
             return self.steps // self.snapshot_every + 1 + (self.steps % self.snapshot_every != 0)
         return min(self.snapshots, self.steps) + 1 if self.snapshots else 0
 
-    def architecture(self, n_classes: int) -> nn.Sequential:
-        """The configured MLP on 2D points with ``n_classes`` logits, not yet initialised (PyTorch's default)."""
+    def architecture(self, n_classes: int, n_features: int = 2) -> nn.Sequential:
+        """The configured MLP on ``n_features`` inputs with ``n_classes`` logits, not yet initialised
+        (PyTorch's default)."""
         from reluscope.model.mlp import build_mlp  # torch: not needed to check a configuration
 
-        return build_mlp(2, self.width, self.depth, n_classes, activation=self.activation)
+        return build_mlp(n_features, self.width, self.depth, n_classes, activation=self.activation)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -55,19 +55,19 @@ def with_seeds(cfg: TrainConfig, seeds: Sequence[int]) -> list[TrainConfig]:
 
 
 @torch.no_grad()
-def init_member(member: Member, n_classes: int,
-                X: torch.Tensor | None = None) -> tuple[nn.Sequential, torch.Generator]:
+def init_member(member: Member, n_classes: int, X: torch.Tensor | None = None, *,
+                n_features: int = 2) -> tuple[nn.Sequential, torch.Generator]:
     """The member's initial model and its generator, advanced past the init draws (it draws batches next).
 
     Without weight scales this is exactly ``fit``'s model (``X``: the training points, for data-dependent
-    schemes such as ``lsuv``); with them, the ``mean-field`` scheme: every layer draws its weight
-    ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
+    schemes such as ``lsuv``) on ``n_features`` inputs; with them, the ``mean-field`` scheme: every layer draws
+    its weight ``N(0, σ_w²/fan_in)`` and then (σ_b² > 0) its bias ``N(0, σ_b²)`` from the same generator.
     """
     cfg = member.config
     gen = torch.Generator().manual_seed(cfg.seed)
     if member.sigma_w2 is None:
-        return build_model(cfg, n_classes, gen, X=X), gen
-    model = init_model_(cfg.architecture(n_classes), "mean-field", generator=gen, sigma_w2=member.sigma_w2,
+        return build_model(cfg, n_classes, gen, X=X, n_features=n_features), gen
+    model = init_model_(cfg.architecture(n_classes, n_features), "mean-field", generator=gen, sigma_w2=member.sigma_w2,
                         sigma_b2=member.sigma_b2)
     return model, gen
 
@@ -109,8 +109,9 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     cfg = _check(members)
     device = check_device(device)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
-    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), CPU: init is drawn there
-    models, generators = zip(*(init_member(m, data.n_classes, X_tr) for m in members))
+    X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, d), CPU: init is drawn there
+    models, generators = zip(*(init_member(m, data.n_classes, X_tr, n_features=data.n_features)
+                               for m in members))
     initial = [{k: v.clone() for k, v in model.state_dict().items()} for model in models]  # snapshots[0]
     net = StackedMLP(models).to(device)  # member(k) writes the trained parameters back into models[k]
     runs = train_nets(net, data, cfg, generators, progress=progress)

@@ -178,9 +178,10 @@ def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
 
 
 def build_model(cfg: TrainConfig, n_classes: int, generator: torch.Generator,
-                X: torch.Tensor | None = None) -> nn.Sequential:
-    """The configured MLP, initialised with ``cfg.init`` from ``generator`` (``X``: batch for ``lsuv``)."""
-    return init_model_(cfg.architecture(n_classes), cfg.init, generator=generator, bias=cfg.bias_init, X=X)
+                X: torch.Tensor | None = None, *, n_features: int = 2) -> nn.Sequential:
+    """The configured MLP on ``n_features`` inputs, initialised with ``cfg.init`` from ``generator``
+    (``X``: batch for ``lsuv``)."""
+    return init_model_(cfg.architecture(n_classes, n_features), cfg.init, generator=generator, bias=cfg.bias_init, X=X)
 
 
 def fit(cfg: TrainConfig, *, data: Dataset | None = None,
@@ -193,5 +194,6 @@ def fit(cfg: TrainConfig, *, data: Dataset | None = None,
     cfg.validate()
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    model = build_model(cfg, data.n_classes, gen, X=torch.as_tensor(data.X_train, dtype=torch.float32))
+    model = build_model(cfg, data.n_classes, gen, X=torch.as_tensor(data.X_train, dtype=torch.float32),
+                        n_features=data.n_features)
     return data, train_model(model, data, cfg, generator=gen, progress=progress, device=device)

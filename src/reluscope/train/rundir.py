@@ -8,7 +8,7 @@ Layout::
     RUN/data.npz             the standardised train/test points and the scaler's mean/std
     RUN/model.pt             the final state_dict
     RUN/snapshots.pt         {step: state_dict} when snapshots were kept
-    RUN/decision_boundary.png
+    RUN/decision_boundary.png   (2D inputs; a slice through the data: ``reluscope regions --through``)
 
 ``load_run(RUN)`` rebuilds the trained model (``run.model``), its snapshots and data.
 """
@@ -48,7 +48,7 @@ class Run:
 
     def model_at(self, step: int) -> nn.Sequential:
         """A fresh copy of the model with the parameters of snapshot ``step``."""
-        model = self.config.architecture(self.data.n_classes)
+        model = self.config.architecture(self.data.n_classes, self.data.n_features)
         model.load_state_dict(self.snapshots[step])
         return model.eval()
 
@@ -74,7 +74,7 @@ def load_run(path: str | Path) -> Run:
     """Read a run directory written by ``save_run`` (``reluscope train``).
 
     Every file is checked against the others before a model is built: ``config.json`` must be a JSON object
-    whose depth and width match the layers in ``model.pt``, ``data.npz`` must hold (n, 2) finite points with
+    whose depth and width match the layers in ``model.pt``, ``data.npz`` must hold (n, d) finite points with
     labels 0 … k−1 for the k logits of the last layer, and every snapshot must have the model's shapes.
 
     Raises
@@ -92,7 +92,7 @@ def load_run(path: str | Path) -> Run:
             data = _dataset(npz)
         state = _state_dict(torch.load(path / "model.pt", weights_only=True), "model.pt")
         _check_layers(cfg, data, state)
-        model = cfg.architecture(data.n_classes)
+        model = cfg.architecture(data.n_classes, data.n_features)
         model.load_state_dict(state)
         snap_file = path / "snapshots.pt"
         snapshots = torch.load(snap_file, weights_only=True) if snap_file.is_file() else {}
@@ -119,18 +119,20 @@ def _json_object(path: Path) -> dict:
 
 
 def _dataset(npz) -> Dataset:
-    """The standardised points of ``data.npz``, checked: (n, 2) finite floats, integer labels from 0."""
+    """The standardised points of ``data.npz``, checked: (n, d) finite floats (the same d ≥ 2 in both parts),
+    integer labels from 0."""
     parts = {k: np.asarray(npz[k]) for k in ("X_train", "y_train", "X_test", "y_test", "mean", "std")}
+    d = parts["X_train"].shape[1] if parts["X_train"].ndim == 2 else 0
     for x, y in (("X_train", "y_train"), ("X_test", "y_test")):
         X, labels = parts[x], parts[y]
-        if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or labels.shape != (len(X),):
-            raise ReluscopeError(f"data.npz: {x} {X.shape} and {y} {labels.shape} are not (n, 2) and (n,)")
+        if X.ndim != 2 or X.shape[1] != d or d < 2 or len(X) == 0 or labels.shape != (len(X),):
+            raise ReluscopeError(f"data.npz: {x} {X.shape} and {y} {labels.shape} are not (n, d ≥ 2) and (n,)")
         if not (np.issubdtype(X.dtype, np.floating) and np.isfinite(X).all()):
             raise ReluscopeError(f"data.npz: {x} is not finite floating-point numbers")
         if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
             raise ReluscopeError(f"data.npz: {y} is not class numbers 0, 1, …")
-    if parts["mean"].shape != (2,) or parts["std"].shape != (2,):
-        raise ReluscopeError("data.npz: mean and std are not two numbers each")
+    if parts["mean"].shape != (d,) or parts["std"].shape != (d,):
+        raise ReluscopeError(f"data.npz: mean and std are not {d} numbers each")
     return Dataset(str(npz["name"]), parts["X_train"], parts["y_train"], parts["X_test"], parts["y_test"],
                    Standardizer(parts["mean"], parts["std"]))
 
@@ -142,10 +144,11 @@ def _state_dict(obj, name: str) -> dict:
 
 
 def _check_layers(cfg: TrainConfig, data: Dataset, state: dict) -> None:
-    """The linear layers in ``state`` (its 2-D weights, in order) must be the configured MLP's, 2 inputs to
-    ``data.n_classes`` logits — checked before the (possibly huge) configured model is built."""
+    """The linear layers in ``state`` (its 2-D weights, in order) must be the configured MLP's,
+    ``data.n_features`` inputs to ``data.n_classes`` logits — checked before the (possibly huge) configured model
+    is built."""
     shapes = [tuple(v.shape) for k, v in state.items() if k.endswith("weight") and v.dim() == 2]  # (out, in)
-    fits = (len(shapes) == cfg.depth and shapes[0][1] == 2 and shapes[-1][0] == data.n_classes
+    fits = (len(shapes) == cfg.depth and shapes[0][1] == data.n_features and shapes[-1][0] == data.n_classes
             and all(out == cfg.width for out, _ in shapes[:-1]) and all(n == cfg.width for _, n in shapes[1:]))
     if not fits:
         raise ReluscopeError(f"config.json (depth {cfg.depth}, width {cfg.width}) and data.npz "
