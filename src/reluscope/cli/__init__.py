@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.errors import ReluscopeError
 
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (ReluscopeError, click.UsageError) as e:
         message = e.format_message() if isinstance(e, click.ClickException) else str(e)
-        click.echo(f"reluscope: error: {' '.join(message.split())}", err=True)
+        say(f"reluscope: error: {' '.join(message.split())}", err=True)
         return 2
     except click.exceptions.Exit as e:
         return e.exit_code

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.views import VIEWS
@@ -48,7 +48,7 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     where = "per activation region" if result.per_region else "globally"
     unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
                  if result.unchecked else "")
-    click.echo(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
+    say(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
                f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
 
 

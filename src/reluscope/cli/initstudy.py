@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.limits import MAX_FLOPS, check_work
@@ -48,5 +48,5 @@ def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = init_study_to_dir(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]
-    click.echo(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r.get('ok', 0)}/{r['runs']} ok" for r in deep)
+    say(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r.get('ok', 0)}/{r['runs']} ok" for r in deep)
                + f" -> {out}")

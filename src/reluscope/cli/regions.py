@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.progress import animation_progress, progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_GRID
@@ -47,5 +47,5 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     counts = result.counts
     method = "exact" if grid is None else f"grid {grid}×{grid}"
     missed = f"; {result.data_outside} of {len(run.data.X)} data points outside the box" if result.data_outside else ""
-    click.echo(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
+    say(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
                f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.progress import progress_bar
 from reluscope.report.config import StudyConfig
 
@@ -33,4 +33,4 @@ def study(dataset, quick, seed, lang, pdf, out) -> None:
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
     for path in (page, page.with_name("report.pdf")) if pdf else (page,):
-        click.echo(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        say(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")

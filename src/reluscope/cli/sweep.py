@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.options import given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
@@ -49,7 +49,7 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     if export:
         from reluscope.studies.sweep import export_csv
 
-        click.echo(export_csv(out))
+        say(export_csv(out))
         return
     if address is not None and backend != "ray":
         raise ReluscopeError("--address needs --backend ray")
@@ -68,5 +68,5 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     ok = sum(r["status"] == "ok" for r in result.rows)
     errors = [r["error"] for r in result.rows if r["error"]]
     failed = f"; {len(errors)} failed ({' '.join(errors[0].split())[:200]}), rerun to retry" if errors else ""
-    click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
+    say(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
                f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.cli.progress import progress_bar
 from reluscope.model.names import INIT_NAMES
 from reluscope.train.config import TrainConfig
@@ -56,5 +56,5 @@ def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, 
     with progress_bar(cfg.steps, "training") as advance:
         run = train_to_dir(cfg, out, force=force, progress=advance, device=device)
     m = run.metrics
-    click.echo(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
+    say(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
                f"{m['test_accuracy']:.3f} -> {out}")

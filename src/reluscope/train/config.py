@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from reluscope.data import DATASETS, is_csv
 from reluscope.errors import ReluscopeError
 from reluscope.model.names import check_activation, check_init
+from reluscope.outputs import check_text_name
 from reluscope.train.budget import check_run_budget
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class TrainConfig:
         if not is_csv(self.dataset) and self.dataset not in DATASETS:
             raise ReluscopeError(f"unknown data set {self.dataset!r}; choose one of {', '.join(DATASETS)} "
                                  "or a .csv path")
+        check_text_name(self.dataset, "data set")
         check_activation(self.activation)
         check_init(self.init, self.bias_init)
         if self.optimizer not in OPTIMIZERS:
