@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
+from reluscope.cli.options import INT
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.views import VIEWS
@@ -24,7 +25,7 @@ from reluscope.train.runfiles import check_run_dir
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
 @click.option("--mp4", is_flag=True,
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
-@click.option("--grid", type=int, default=60, show_default=True,
+@click.option("--grid", type=INT, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output directory (default: RUN_DIR/backproject-VIEW).")

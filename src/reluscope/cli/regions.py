@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
+from reluscope.cli.options import FLOAT, INT
 from reluscope.cli.progress import animation_progress, progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_GRID
@@ -16,11 +17,11 @@ from reluscope.train.runfiles import check_run_dir
 @app.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--exact", "exact", is_flag=True, help="Exact polygons (the default).")
-@click.option("--grid", type=int, default=None,
+@click.option("--grid", type=INT, default=None,
               help=f"Approximate by the patterns of an N×N grid instead (N ≤ {MAX_GRID}).")
-@click.option("--box", type=float, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
+@click.option("--box", type=FLOAT, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
               help="Region of the (standardised) input plane [default: the data's box + --margin].")
-@click.option("--margin", type=float, default=0.5, show_default=True, help="Margin around the data's box.")
+@click.option("--margin", type=FLOAT, default=0.5, show_default=True, help="Margin around the data's box.")
 @click.option("--colors", type=click.Choice(["hash", "random"]), default="hash", show_default=True,
               help="Cell colours: by activation pattern (stable over layers and steps) or random.")
 @click.option("--animate", is_flag=True,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
+from reluscope.cli.options import INT
 from reluscope.cli.progress import progress_bar
 from reluscope.report.config import StudyConfig
 
@@ -17,7 +18,7 @@ _D = StudyConfig()
 @click.option("--dataset", default=_D.dataset, show_default=True,
               help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
 @click.option("--quick", is_flag=True, help="A small budget that checks the pipeline in seconds.")
-@click.option("--seed", type=int, default=_D.seed, show_default=True,
+@click.option("--seed", type=INT, default=_D.seed, show_default=True,
               help="Seeds the data, the split, the initial weights and the batches of every run.")
 @click.option("--lang", type=click.Choice(["en", "de"]), default=_D.lang, show_default=True,
               help="Language of the report (the sheet's questions are quoted in the original German in both).")
