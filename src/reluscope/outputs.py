@@ -27,6 +27,9 @@ from pathlib import Path
 
 from reluscope.errors import ReluscopeError
 
+TAG = 32  # characters of a name kept in its temporary sibling's name
+INSIDE = 128  # bytes a directory's own files add to its path (figures/…, tables/…, .runs.tmp.csv)
+
 
 def prepare_out_dir(out: str | Path, *, force: bool = False) -> Path:
     """Check that ``out`` may be written: ``check_writable``, and it must not exist as a non-empty directory
@@ -81,10 +84,11 @@ def check_text_name(path: str | Path, what: str) -> None:
 
 
 def check_name_length(path: Path, ancestor: Path, option: str) -> None:
-    """Refuse ``path`` if a component is longer than ``NAME_MAX`` bytes or the whole (absolute) than
-    ``PATH_MAX``, as the file system holding ``ancestor`` (an existing directory) counts them."""
+    """Refuse ``path`` if a component is longer than ``NAME_MAX`` bytes or the whole (absolute, with the
+    ``INSIDE`` bytes of the files written in it) than ``PATH_MAX``, as the file system holding ``ancestor`` (an
+    existing directory) counts them."""
     longest = max(len(os.fsencode(part)) for part in path.absolute().parts)
-    too_long = len(os.fsencode(path.absolute())) >= os.pathconf(ancestor, "PC_PATH_MAX")
+    too_long = len(os.fsencode(path.absolute())) + INSIDE >= os.pathconf(ancestor, "PC_PATH_MAX")
     if too_long or longest > os.pathconf(ancestor, "PC_NAME_MAX"):
         raise ReluscopeError(f"{option} {printable(path)[:200]}: file name too long")
 
@@ -109,7 +113,7 @@ def atomic_dir(out: str | Path):
     (``0o777`` less the umask), not the private ``0o700`` of ``tempfile.mkdtemp``.
     """
     out = check_writable(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = out.with_name(f".{out.name[:TAG]}.{os.getpid()}-{secrets.token_hex(4)}")  # fits NAME_MAX as out does
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
@@ -119,7 +123,7 @@ def atomic_dir(out: str | Path):
         yield tmp
         old = None
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            old = out.with_name(f".{out.name[:TAG]}.old-{os.getpid()}-{secrets.token_hex(4)}")
             out.rename(old)
         tmp.rename(out)
         if old is not None:
