@@ -65,7 +65,7 @@ def check_number(value: int | float, what: str) -> int | float:
     (see the module); ``ReluscopeError`` naming ``what`` otherwise."""
     if isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise ReluscopeError(f"{what} must be within ±(2^63 − 1), got a number of {len(str(abs(value)))} digits")
+            raise ReluscopeError(f"{what} must be within ±(2^63 − 1), got a number of {value.bit_length()} bits")
         return value
     if not (value == 0 or FLOAT32_TINY <= abs(value) <= FLOAT32_MAX):  # NaN and ±inf fail too
         raise ReluscopeError(f"{what} must be 0 or between {FLOAT32_TINY:.3g} and {FLOAT32_MAX:.3g} in magnitude "
