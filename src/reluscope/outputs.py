@@ -10,8 +10,8 @@ directories hold.
 A path is any bytes the OS accepts: a name that is not UTF-8 (the Latin-1 bytes of "café") reaches Python as
 surrogate escapes, is written under its own bytes (``os.fsencode``), and is shown in a message or summary
 line by ``printable`` with the undecodable bytes as ``\\xNN``; a path that is recorded as text (a data set's
-name) must be UTF-8 (``check_text_name``). Each component of a name must fit the file
-system's ``NAME_MAX`` bytes and the whole the ``PATH_MAX``, checked (``check_name``) before any work.
+name) must be UTF-8 (``check_text_name``). Each component of a name must fit the file system's ``NAME_MAX``
+bytes and the whole its ``PATH_MAX`` (``check_name_length``), checked with the rest before any work.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def backproject(run_dir, layers, view, animate, mp4, grid, out, force) -> None:
     unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
                  if result.unchecked else "")
     say(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
-               f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
+        f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
 
 
 def parse_layers(text: str) -> list[int] | None:

@@ -49,4 +49,4 @@ def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_
         result = init_study_to_dir(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]
     say(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r.get('ok', 0)}/{r['runs']} ok" for r in deep)
-               + f" -> {out}")
+        + f" -> {out}")

@@ -49,4 +49,4 @@ def regions(run_dir, exact, grid, box, margin, colors, animate, out, force) -> N
     method = "exact" if grid is None else f"grid {grid}×{grid}"
     missed = f"; {result.data_outside} of {len(run.data.X)} data points outside the box" if result.data_outside else ""
     say(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
-               f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")
+        f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")

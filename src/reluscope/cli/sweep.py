@@ -69,4 +69,4 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     errors = [r["error"] for r in result.rows if r["error"]]
     failed = f"; {len(errors)} failed ({' '.join(errors[0].split())[:200]}), rerun to retry" if errors else ""
     say(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
-               f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")
+        f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")

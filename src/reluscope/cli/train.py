@@ -58,4 +58,4 @@ def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, 
         run = train_to_dir(cfg, out, force=force, progress=advance, device=device)
     m = run.metrics
     say(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
-               f"{m['test_accuracy']:.3f} -> {out}")
+        f"{m['test_accuracy']:.3f} -> {out}")
