@@ -5,7 +5,8 @@ networks, a few steps) and one to three options replaced by hostile values — a
 and infinity, huge strings, paths that cannot be written or read, malformed CSVs, broken run directories.
 Whatever the option, a hostile value is drawn a third of the time from the classes every option must survive
 (``extreme``): path bytes that are not UTF-8 (surrogate escapes, as Python hands them over), magnitudes up to
-1e308 and 10**400, and names over the file system's limits (a 300-byte component, a path past 4096 bytes).
+1e308 and 10**400, and names over the file system's limits (a 300-byte component, a path past 4096 bytes);
+``grid_cases(env)`` sets every option of every command to each of those values in turn.
 ``run_case`` calls ``reluscope.cli.main`` in this process under a SIGALRM timeout and returns what went wrong
 (``None``: exit 0, or exit 2 with exactly one line ``reluscope: error: …`` on stderr and no warning).
 """
@@ -34,6 +35,7 @@ MAGNITUDES = ["1e308", "-1e308", "1.7976931348623157e308", "3.5e38", "-3.5e38", 
               str(10**40), str(-(10**40)), str(10**400), "1e40:1e308:3", "1," + str(10**400)]
 NON_UTF8 = ["caf\udce9", "\udcff\udcfe", "caf\udce9.csv", "sub\udce9/x", "\udce9" * 10, "\ud800"]  # \ud800: no byte
 LONG = ["n" * 256, "\u00e9" * 128, "\udce9" * 256, "d/" * 2100 + "x", "x" * 255 + ".csv", "n" * 300 + "/x"]
+EXTREMES = MAGNITUDES + NON_UTF8 + LONG
 
 
 @dataclass
@@ -49,10 +51,10 @@ class Env:
 
     def extreme(self, rng: random.Random, writable: bool = True) -> str:
         """A value of the classes every option must survive: bytes that are not UTF-8, magnitudes, long names
-        (as given, relative to the scratch working directory, or below ``tmp``); ``writable=False`` leaves out
-        the names a directory can be written under (for ``study``, whose valid case takes a minute)."""
+        (as given, relative to the scratch working directory, or below ``tmp``); ``writable=False`` draws only
+        names no directory can be written under (for ``study --out``: a valid study takes a minute)."""
         names = NON_UTF8 + LONG if writable else ["\ud800", *LONG]
-        value = rng.choice(MAGNITUDES + names)
+        value = rng.choice(EXTREMES if writable else names)
         return str(self.tmp / "x" / value) if value in names and rng.random() < 0.3 else value
 
     def writable_outs(self) -> list[str]:
@@ -200,7 +202,7 @@ def _hostile_steps(rng: random.Random) -> str:
     return rng.choice([v for v in HUGE + NEGATIVE + NONFINITE + GARBAGE + MAGNITUDES + ["0"] if v != str(10**6)])
 
 
-def _train(rng: random.Random, env: Env, out: Path) -> list[str]:
+def _train(rng: random.Random, env: Env, out: Path, force=None) -> list[str]:
     valid = {
         "--dataset": lambda: rng.choice(["moons", "xor", "circles", "gaussians", "checkerboard", "spirals",
                                          str(env.good_csv)]),
@@ -241,25 +243,29 @@ def _train(rng: random.Random, env: Env, out: Path) -> list[str]:
         "--device": lambda: rng.choice(["tpu", "cuda:99", "", "cpu:1", "meta", "mps"]),
     }
     base = {"--n-samples": "40", "--depth": "2", "--width": "3", "--steps": "2", "--out": str(out)}
-    return ["train", *_options(rng, env, valid, hostile, base)]
+    return ["train", *_options(rng, env, valid, hostile, base, force=force)]
 
 
-def _options(rng: random.Random, env: Env, valid: dict, hostile: dict, base: dict,
-             writable: bool = True) -> list[str]:
+def _options(rng: random.Random, env: Env, valid: dict, hostile: dict, base: dict, *, writable: bool = True,
+             force: tuple[str, str] | None = None) -> list[str]:
     """``base`` with a few valid options added and one to three replaced by hostile values (a third of them
-    from ``env.extreme(rng, writable)``, whatever the option)."""
+    from ``env.extreme``, whatever the option; ``writable=False``: no ``--out`` that could be written); or, with
+    ``force = (option, value)``, that one option set to that value."""
     chosen = dict(base)
     for name in rng.sample(sorted(valid), k=rng.randint(0, min(3, len(valid)))):
         chosen[name] = valid[name]()
-    for name in rng.sample(sorted(hostile), k=rng.randint(1, min(3, len(hostile)))):
-        chosen[name] = env.extreme(rng, writable) if rng.random() < 1 / 3 else hostile[name]()
+    for name in [] if force else rng.sample(sorted(hostile), k=rng.randint(1, min(3, len(hostile)))):
+        extreme = env.extreme(rng, writable or name != "--out")
+        chosen[name] = extreme if rng.random() < 1 / 3 else hostile[name]()
+    if force:
+        chosen[force[0]] = force[1]
     argv = [tok for name, value in chosen.items() for tok in ((name,) if value is None else (name, value))]
-    if rng.random() < 0.05:
+    if rng.random() < 0.05 and not force:
         argv.insert(rng.randrange(len(argv) + 1), rng.choice(["--bogus", "extra", "--force", "-h"]))
     return argv
 
 
-def _study_grid(rng: random.Random, env: Env, out: Path, command: str) -> list[str]:
+def _study_grid(rng: random.Random, env: Env, out: Path, command: str, force=None) -> list[str]:
     def values() -> str:
         return rng.choice(["0", "-1", "1:5:0", "1:2:3:4", "a", "", ",", "nan", "inf", "1e400", "2,2", "1:3:1e9",
                            "1:3:1000000000", "1:1e12:3", "1e12", "3.5", "2:3:-4", str(10**6), "9" * 5000,
@@ -288,7 +294,7 @@ def _study_grid(rng: random.Random, env: Env, out: Path, command: str) -> list[s
                    "--chunk": lambda: _hostile_number(rng), "--address": lambda: rng.choice(["auto", ""])}
         base = {"--depths": "2", "--sigma-w2": "2", "--seeds": "1", "--steps": "2", "--n-samples": "40",
                 "--width": "3", "--out": str(out)}
-    return [command, *_options(rng, env, valid, hostile, base)]
+    return [command, *_options(rng, env, valid, hostile, base, force=force)]
 
 
 def _run_dir(rng: random.Random, env: Env) -> str:
@@ -300,7 +306,7 @@ def _run_dir(rng: random.Random, env: Env) -> str:
                        str(env.tmp / "a-file"), "a" * 5000, str(env.tmp / ("n" * 300))])
 
 
-def _backproject(rng: random.Random, env: Env, out: Path) -> list[str]:
+def _backproject(rng: random.Random, env: Env, out: Path, force=None) -> list[str]:
     valid = {"--layers": lambda: rng.choice(["all", "1", "-1", "1,3"]),
              "--view": lambda: rng.choice(["input", "embedded", "nonzero"]),
              "--grid": lambda: _int(rng, [2, 6]), "--animate": lambda: None}
@@ -308,10 +314,11 @@ def _backproject(rng: random.Random, env: Env, out: Path) -> list[str]:
                "--view": lambda: rng.choice(["foo", "", "INPUT"]),
                "--grid": lambda: _hostile_number(rng), "--out": lambda: rng.choice(env.hostile_outs())}
     base = {"--grid": "4", "--out": str(out)}
-    return ["backproject", _run_dir(rng, env), *_options(rng, env, valid, hostile, base)]
+    run = force[1] if force and force[0] == RUN_DIR else str(env.run) if force else _run_dir(rng, env)
+    return ["backproject", run, *_options(rng, env, valid, hostile, base, force=_option(force))]
 
 
-def _regions(rng: random.Random, env: Env, out: Path) -> list[str]:
+def _regions(rng: random.Random, env: Env, out: Path, force=None) -> list[str]:
     valid = {"--grid": lambda: _int(rng, [2, 8]), "--margin": lambda: rng.choice(["0", "0.5"]),
              "--colors": lambda: rng.choice(["hash", "random"]), "--animate": lambda: None}
     hostile = {"--grid": lambda: _hostile_number(rng),
@@ -323,21 +330,28 @@ def _regions(rng: random.Random, env: Env, out: Path) -> list[str]:
                                             "1e38 3.4e38 0 1", "1e9 1000000001 0 1", "caf\udce9 1 0 1"]),
                "--out": lambda: rng.choice(env.hostile_outs())}
     base = {"--out": str(out)}
-    argv = ["regions", _run_dir(rng, env), *_options(rng, env, valid, hostile, base)]
+    run = force[1] if force and force[0] == RUN_DIR else str(env.run) if force else _run_dir(rng, env)
+    argv = ["regions", run, *_options(rng, env, valid, hostile, base, force=_option(force))]
     return [tok for part in argv for tok in (part.split(" ") if part.count(" ") == 3 else [part])]
 
 
-def _study(rng: random.Random, env: Env, out: Path) -> list[str]:
+def _study(rng: random.Random, env: Env, out: Path, force=None) -> list[str]:
     hostile = {"--dataset": lambda: rng.choice(["spiralz", "", *map(str, env.bad_csvs)]),
                "--seed": lambda: rng.choice(NEGATIVE + NONFINITE + GARBAGE + [str(2**32), str(2**64), "9" * 5000]),
                "--lang": lambda: rng.choice(["fr", "", "DE"]),
                "--out": lambda: rng.choice(env.hostile_outs(writable=False))}  # a valid case runs the whole study
     base = {"--quick": None, "--out": str(out)}
-    return ["study", *_options(rng, env, {"--quick": lambda: None}, hostile, base, writable=False)]
+    return ["study", *_options(rng, env, {"--quick": lambda: None}, hostile, base, writable=False, force=force)]
 
 
-COMMANDS = {"train": _train, "init-study": lambda r, e, o: _study_grid(r, e, o, "init-study"),
-            "sweep": lambda r, e, o: _study_grid(r, e, o, "sweep"), "backproject": _backproject,
+def _option(force: tuple[str, str] | None) -> tuple[str, str] | None:
+    """``force`` unless it names the run directory (an argument, not an option)."""
+    return None if force is None or force[0] == RUN_DIR else force
+
+
+RUN_DIR = "RUN_DIR"
+COMMANDS = {"train": _train, "init-study": lambda r, e, o, f=None: _study_grid(r, e, o, "init-study", f),
+            "sweep": lambda r, e, o, f=None: _study_grid(r, e, o, "sweep", f), "backproject": _backproject,
             "regions": _regions, "study": _study}
 
 
@@ -346,6 +360,24 @@ def case(i: int, env: Env) -> list[str]:
     rng = random.Random(i)
     command = rng.choice(sorted(COMMANDS))
     return COMMANDS[command](rng, env, env.tmp / "out" / str(i))
+
+
+def grid_cases(env: Env) -> list[list[str]]:
+    """Every option (and run directory) of every command set to every value of ``EXTREMES`` in turn, on an
+    otherwise valid command line; ``study --out`` only to the names no directory can be written under."""
+    from reluscope.cli.app import app
+
+    cases = []
+    for command, build in COMMANDS.items():
+        params = app.get_command(None, command).params
+        names = [p.opts[0] for p in params if p.opts[0].startswith("--") and not p.is_flag]
+        names += [RUN_DIR] if command in ("backproject", "regions") else []
+        for name in names:
+            for value in EXTREMES if (command, name) != ("study", "--out") else ["\ud800", *LONG]:
+                value = " ".join([value] * 4) if name == "--box" else value
+                rng = random.Random(len(cases))
+                cases.append(build(rng, env, env.tmp / "out" / f"grid-{len(cases)}", (name, value)))
+    return cases
 
 
 class Hang(BaseException):
