@@ -3,6 +3,8 @@ values, and which options were given."""
 
 from __future__ import annotations
 
+import math
+
 import click
 import numpy as np
 
@@ -54,7 +56,8 @@ def parse_values(text: str, kind: type, name: str) -> list:
     if not values:
         raise ReluscopeError(f"--{name}: no values in {text!r}")
     for v in values:
-        check_number(v, f"--{name}")
+        if isinstance(v, int) or math.isfinite(v):  # NaN and ±inf: the caller's own check names them
+            check_number(v, f"--{name}")
     return [round(v, 10) if kind is float else v for v in values]
 
 
