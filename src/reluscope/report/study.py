@@ -142,7 +142,7 @@ def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, st
                *(["--lang", cfg.lang] if cfg.lang != "en" else []), *(["--pdf"] * cfg.pdf), "--out", str(cfg.out)]
     packages = ("reluscope", "torch", "numpy", "scikit-learn", "matplotlib")
     return {
-        "data": t("data_value", name=printable(data.name), train=len(data.y_train), test=len(data.y_test),
+        "data": t("data_value", name=data.name, train=len(data.y_train), test=len(data.y_test),
                   classes=data.n_classes),
         "seeds": t("seeds_value", seed=cfg.seed),
         "training": t("training_value", steps=b.run.steps, momentum=b.run.momentum, lr=b.run.lr, width=b.run.width,
