@@ -1,13 +1,15 @@
 """Every command under a seeded fuzz battery (``fuzzcases``): whatever the input, exit 0 or exit 2 with one line
 ``reluscope: error: …`` on stderr — no traceback, no warning, no hang.
 
-The first ``FAST`` cases run in the normal suite; the rest (``slow``) bring the battery to ``TOTAL`` cases.
-Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
+The first ``FAST`` random cases run in the normal suite; the rest (``slow``) bring them to ``TOTAL``. The grid
+(``grid_cases``: every option of every command at every value of ``EXTREMES`` — path bytes that are not UTF-8,
+magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX) runs in the normal suite, one test per
+command. Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
 """
 
 import pytest
 
-from fuzzcases import case, make_env, run_case
+from fuzzcases import COMMANDS, case, grid_cases, make_env, run_case
 
 FAST, TOTAL, CHUNK = 240, 1200, 40
 TIMEOUT = 60.0  # seconds: the valid parts are tiny, so only a job that should have been refused comes near
@@ -22,21 +24,28 @@ def _short(argv: list[str]) -> str:
     return " ".join(repr(a) if len(a) < 80 else f"<{len(a)} chars: {a[:20]!r}…>" for a in argv)
 
 
-def _battery(env, cases, monkeypatch) -> None:
+def _battery(env, cases: dict[str, list[str]], monkeypatch) -> None:
     work = env.tmp / "cwd"
     work.mkdir(exist_ok=True)
     monkeypatch.chdir(work)  # '.', '..' and relative paths land in the scratch directory
     failures = [f"case {i}: reluscope {_short(argv)}\n  {problem}"
-                for i in cases for argv in [case(i, env)] if (problem := run_case(argv, TIMEOUT))]
+                for i, argv in cases.items() if (problem := run_case(argv, TIMEOUT))]
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures)
 
 
 @pytest.mark.parametrize("start", range(0, FAST, CHUNK))
 def test_fuzz_battery(env, monkeypatch, start):
-    _battery(env, range(start, start + CHUNK), monkeypatch)
+    _battery(env, {i: case(i, env) for i in range(start, start + CHUNK)}, monkeypatch)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("start", range(FAST, TOTAL, CHUNK))
 def test_fuzz_battery_slow(env, monkeypatch, start):
-    _battery(env, range(start, start + CHUNK), monkeypatch)
+    _battery(env, {i: case(i, env) for i in range(start, start + CHUNK)}, monkeypatch)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_survives_every_extreme(env, monkeypatch, command):
+    grid = {f"grid {i}": argv for i, argv in enumerate(grid_cases(env)) if argv[0] == command}
+    assert grid
+    _battery(env, grid, monkeypatch)

@@ -4,8 +4,10 @@ uploads gets one error each while another session keeps training."""
 
 import contextlib
 import json
+import logging
 import random
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
 from reluscope.serve.messages import MAX_UPLOAD, VERSION
+from reluscope.serve.settings import Settings
 
 FUZZ_CASES = 600
 BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
@@ -23,6 +26,10 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("noise", v) for v in (-0.1, 4, "0.1")] + [("sigma_w2", v) for v in (0, 17, -1)]
                 + [("batch_size", v) for v in (0, 5001, 2.5)] + [("steps", v) for v in (0, 100_001)]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
+# what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
+# JSON \\udce9 escape decodes), over-long names; none is a valid value of any field
+EXTREMES = [10**40, -(10**40), 10**400, -(10**400), 1e308, -1e308, 1.7976931348623157e308, "caf\udce9",
+            "\udcff" * 300, "\ud800", "x" * 300, "x" * 5000, "n" * 256 + ".csv"]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +114,7 @@ def malformed(rng: random.Random) -> str | bytes:
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
     kind = rng.choice(list(good))
     d = {"v": VERSION, "type": kind, **json.loads(json.dumps(good[kind]))}
-    case = rng.randrange(10)
+    case = rng.randrange(12)
     if case == 0:
         return rng.choice([b"\x00\xff", "", "{", "[1, 2", "null", "42", '"save"', "{'v': 1}", "[" * 5000])
     if case == 1:
@@ -128,15 +135,26 @@ def malformed(rng: random.Random) -> str | bytes:
         d.update(type="control", action=rng.choice(bad_values + ["PLAY", "stop", "rewind"]))
     elif case == 8:
         d.update(type="upload", name="f.csv", text=rng.choice(csvs))
-    else:
+    elif case == 9:
         d.update(type="upload", name=rng.choice([None, 3, "f.csv"]), text=rng.choice([None, 4, "x" * (MAX_UPLOAD + 1)]))
+    elif case == 10:  # every setting, each class
+        d.update(type="settings", settings={rng.choice([f.name for f in fields(Settings)]): rng.choice(EXTREMES)})
+    else:  # every other field, each class (an upload's name with a CSV that must be refused anyway)
+        d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
+                             {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
+                             {"type": "control", "action": rng.choice(EXTREMES)},
+                             {"type": "upload", "name": rng.choice(EXTREMES), "text": rng.choice(csvs)},
+                             {"type": "upload", "name": "f.csv", "text": rng.choice(EXTREMES)},
+                             {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
     return json.dumps(d)
 
 
-def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server):
-    """600 seeded malformed messages and uploads: each gets exactly one error; the fuzzed session still works
+def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server, caplog):
+    """600 seeded malformed messages and uploads: each gets exactly one error, a refusal that names the problem
+    (never "the server could not do that", never a traceback in the log); the fuzzed session still works
     afterwards, and a session training beside it never stops."""
     url, _ = server
+    caplog.set_level(logging.ERROR, logger="reluscope.serve")
     rng = random.Random(12)
     with started(url) as victim, started(url) as fuzz:
         send(victim, "control", action="play")
@@ -145,6 +163,8 @@ def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server):
             fuzz.send(malformed(rng))
         replies = [json.loads(fuzz.recv(timeout=60)) for _ in range(FUZZ_CASES)]
         assert all(m["type"] == "error" for m in replies)  # one error each, nothing else (no run started)
+        unforeseen = [m["message"] for m in replies if m["message"].startswith("the server could not")]
+        assert not unforeseen and not caplog.records, (unforeseen[:3], caplog.text[-2000:])
         send(fuzz, "settings", settings={"n_samples": 200, "depth": 2})
         assert until(fuzz, lambda m: m["type"] in ("data", "error"))[-1]["type"] == "data"
         step = until(victim, lambda m: m["type"] == "frame")[-1]["step"]

@@ -7,7 +7,11 @@ know their sizes and pass the estimate:
 * ``check_memory(nbytes, what)`` — ``nbytes`` against the memory available now (``MemAvailable`` of
   ``/proc/meminfo``, else the physical memory from ``os.sysconf``), less a safety margin;
 * ``check_work(units, limit, what, unit)`` — a count of units of work (floating-point operations, animation
-  panels, …) against a limit the caller names.
+  panels, …) against a limit the caller names;
+* ``check_number(value, what)`` — a number given by the user against what every later step can carry: an
+  integer fits int64 (``|n| ≤ 2⁶³ − 1``: torch's and NumPy's sizes and seeds), a float is 0 or a normal float32
+  (``1.18e-38 ≤ |x| ≤ 3.40e38``: training runs in float32, where a larger value overflows and a smaller one
+  rounds towards 0; the plots and the float64 geometry hold every such value).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ MEMORY_SHARE = 0.8  # a job may plan for this share of the memory available when
 MAX_FLOPS = 1e14  # training work refused above this: 2 h at the 1.3e10 flop/s a 3×256 MLP reached on this CPU
 MAX_GRID = 2048  # points per side of a pattern grid: a 2048² grid's (n², 32) float64 activations take 1 GiB
 MAX_WARP_GRID = 1000  # grid points per side carried back and scattered: 10⁶ points per panel at most
+MAX_INT = 2**63 - 1  # int64
+FLOAT32_MAX = 3.4028234663852886e38  # the largest float32
+FLOAT32_TINY = 1.1754943508222875e-38  # the smallest normal float32
 
 
 def available_memory() -> int:
@@ -51,6 +58,19 @@ def check_work(units: float, limit: float, what: str, unit: str = "floating-poin
     if not units <= limit:
         raise ReluscopeError(f"{what} would take an estimated {_count(units)} {unit}, more than the limit of "
                              f"{_count(limit)}")
+
+
+def check_number(value: int | float, what: str) -> int | float:
+    """``value`` if it is an integer within int64, or a finite float that is 0 or a normal float32 in magnitude
+    (see the module); ``ReluscopeError`` naming ``what`` otherwise."""
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ReluscopeError(f"{what} must be within ±(2^63 − 1), got a number of {value.bit_length()} bits")
+        return value
+    if not (value == 0 or FLOAT32_TINY <= abs(value) <= FLOAT32_MAX):  # NaN and ±inf fail too
+        raise ReluscopeError(f"{what} must be 0 or between {FLOAT32_TINY:.3g} and {FLOAT32_MAX:.3g} in magnitude "
+                             f"(float32, the precision the nets train in), got {value:g}")
+    return value
 
 
 def _bytes(n: float) -> str:

@@ -6,26 +6,28 @@ and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
 from reluscope.errors import ReluscopeError
+from reluscope.outputs import printable
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``reluscope`` console script; returns the exit code."""
     try:
-        if argv is not None and any("\x00" in str(a) for a in argv):  # only in-process: argv cannot hold NUL
-            raise ReluscopeError("an argument contains a NUL byte")
+        if argv is not None:  # only in-process: a real argv holds no NUL, and no surrogate but an escaped byte
+            check_argv(argv)
         app.main(args=argv, prog_name="reluscope", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
         click.echo(e.ctx.get_help())
         return 0
     except (ReluscopeError, click.UsageError) as e:
         message = e.format_message() if isinstance(e, click.ClickException) else str(e)
-        click.echo(f"reluscope: error: {' '.join(message.split())}", err=True)
+        say(f"reluscope: error: {' '.join(message.split())}", err=True)
         return 2
     except click.exceptions.Exit as e:
         return e.exit_code
@@ -33,6 +35,17 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("reluscope: aborted", err=True)
         return 130
     return 0
+
+
+def check_argv(argv: list[str]) -> None:
+    """Refuse an argument that no command line can hold: a NUL, or a character with no bytes (``os.fsencode``)."""
+    for a in map(str, argv):
+        try:
+            if b"\x00" in os.fsencode(a):
+                raise ReluscopeError("an argument contains a NUL byte")
+        except UnicodeEncodeError:
+            raise ReluscopeError(f"the argument {printable(repr(a[:40]))} holds a character no command line "
+                                 "can") from None
 
 
 def run() -> None:

@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from reluscope.outputs import printable
+
 COMMANDS = {  # name -> (module that registers it, its docstring's first paragraph)
     "backproject": ("reluscope.cli.backproject",
                     "Back-project each layer's activations into the input plane and draw the folded grid."),
@@ -54,6 +56,12 @@ class LazyGroup(click.Group):
 def app() -> None:
     """Why deep ReLU networks need the right initialisation, and what each layer does to the input plane."""
     draw_without_a_window()
+
+
+def say(line: str, *, err: bool = False) -> None:
+    """Print one line (a summary on stdout, an error on stderr) as ``outputs.printable`` text: a path's bytes
+    that are not UTF-8 appear as ``\\xNN`` whatever the stream's encoding."""
+    click.echo(printable(line), err=err)
 
 
 def draw_without_a_window() -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
+from reluscope.cli.options import INT
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.views import VIEWS
@@ -24,7 +25,7 @@ from reluscope.train.runfiles import check_run_dir
 @click.option("--animate", is_flag=True, help="Also write backprojection.gif over the run's snapshots.")
 @click.option("--mp4", is_flag=True,
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
-@click.option("--grid", type=int, default=60, show_default=True,
+@click.option("--grid", type=INT, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
 @click.option("--images", is_flag=True,
               help="Inputs that are images (the 8×8 digits): each layer's x̂ (input view) drawn as an image beside "
@@ -68,8 +69,8 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
     where = "per activation region" if result.per_region else "globally"
     unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
                  if result.unchecked else "")
-    click.echo(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
-               f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
+    say(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
+        f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
 
 
 def parse_layers(text: str) -> list[int] | None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
-from reluscope.cli.options import given, parse_values
+from reluscope.cli.app import app, say
+from reluscope.cli.options import FLOAT, INT, given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.limits import MAX_FLOPS, check_work
 from reluscope.studies.initstudyconfig import InitStudyConfig
@@ -22,13 +22,13 @@ _B = _D.base
 @click.option("--dataset", default=None, help=f"Data set name or CSV path [default: {_B.dataset}].")
 @click.option("--depths", default=None, help="Numbers of linear layers: '3,11' or 'start:stop:count' [default: 3,11].")
 @click.option("--schemes", default=None, help=f"Comma-separated init schemes [default: {','.join(_D.schemes)}].")
-@click.option("--seeds", type=int, default=None, help=f"Seeds per depth and scheme [default: {_D.seeds}].")
-@click.option("--width", type=int, default=None, help=f"Hidden width [default: {_B.width}].")
+@click.option("--seeds", type=INT, default=None, help=f"Seeds per depth and scheme [default: {_D.seeds}].")
+@click.option("--width", type=INT, default=None, help=f"Hidden width [default: {_B.width}].")
 @click.option("--activation", default=None,
               help=f"relu, leaky_relu, tanh, identity (Task 1.1's linear net) [default: {_B.activation}].")
-@click.option("--lr", type=float, default=None, help=f"SGD learning rate [default: {_B.lr}].")
-@click.option("--steps", type=int, default=None, help=f"Full-batch steps per run [default: {_B.steps}].")
-@click.option("--n-samples", type=int, default=None, help=f"Points to generate [default: {_B.n_samples}].")
+@click.option("--lr", type=FLOAT, default=None, help=f"SGD learning rate [default: {_B.lr}].")
+@click.option("--steps", type=INT, default=None, help=f"Full-batch steps per run [default: {_B.steps}].")
+@click.option("--n-samples", type=INT, default=None, help=f"Points to generate [default: {_B.n_samples}].")
 @click.option("--quick", is_flag=True, help="Small version: 2 seeds, 300 steps, 500 points (options still apply).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/init-study"), show_default=True,
               help="Study directory to write.")
@@ -48,5 +48,5 @@ def init_study(dataset, depths, schemes, seeds, width, activation, lr, steps, n_
     with progress_bar(len(cfg.depths) * len(cfg.schemes) * cfg.seeds, "init study") as advance:
         result = init_study_to_dir(cfg, out, force=force, progress=advance)
     deep = [r for r in result.summary() if r["depth"] == cfg.deepest]
-    click.echo(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r.get('ok', 0)}/{r['runs']} ok" for r in deep)
-               + f" -> {out}")
+    say(f"depth {cfg.deepest}: " + ", ".join(f"{r['scheme']} {r.get('ok', 0)}/{r['runs']} ok" for r in deep)
+        + f" -> {out}")

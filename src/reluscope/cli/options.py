@@ -1,12 +1,35 @@
-"""Option parsing shared by the study commands: lists of values, and which options were given."""
+"""Option parsing shared by the commands: numbers every later step can carry (``INT``, ``FLOAT``), lists of
+values, and which options were given."""
 
 from __future__ import annotations
 
+import math
+
+import click
 import numpy as np
 
 from reluscope.errors import ReluscopeError
+from reluscope.limits import check_number
 
 MAX_VALUES = 10_000  # values on one axis of a grid: more than any grid that can be trained
+
+
+class Checked(click.ParamType):
+    """click's ``INT`` or ``FLOAT``, then ``limits.check_number``: a number that passes is one the training, the
+    geometry and the plots can all carry (no 10**40, no 1e308)."""
+
+    def __init__(self, base: click.ParamType):
+        self.base, self.name = base, base.name
+
+    def convert(self, value, param, ctx):
+        number = self.base.convert(value, param, ctx)
+        try:
+            return check_number(number, "the value")
+        except ReluscopeError as e:
+            self.fail(str(e), param, ctx)
+
+
+INT, FLOAT = Checked(click.INT), Checked(click.FLOAT)
 
 
 def parse_values(text: str, kind: type, name: str) -> list:
@@ -32,6 +55,9 @@ def parse_values(text: str, kind: type, name: str) -> list:
         values = [int(v) for v in values]
     if not values:
         raise ReluscopeError(f"--{name}: no values in {text!r}")
+    for v in values:
+        if isinstance(v, int) or math.isfinite(v):  # NaN and ±inf: the caller's own check names them
+            check_number(v, f"--{name}")
     return [round(v, 10) if kind is float else v for v in values]
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
+from reluscope.cli.options import FLOAT, INT
 from reluscope.cli.progress import animation_progress, progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_GRID
@@ -17,15 +18,15 @@ from reluscope.train.runfiles import check_run_dir
 @app.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--exact", "exact", is_flag=True, help="Exact polygons (the default).")
-@click.option("--grid", type=int, default=None,
+@click.option("--grid", type=INT, default=None,
               help=f"Approximate by the patterns of an N×N grid instead (N ≤ {MAX_GRID}).")
-@click.option("--box", type=float, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
+@click.option("--box", type=FLOAT, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
               help="Region of the (standardised) input plane [default: the data's box + --margin].")
-@click.option("--margin", type=float, default=0.5, show_default=True, help="Margin around the data's box.")
+@click.option("--margin", type=FLOAT, default=0.5, show_default=True, help="Margin around the data's box.")
 @click.option("--through", default=None, metavar="I,J,K|auto",
               help="Cut the exact cells on the plane through data points I, J, K (train then test; 'auto': "
                    "typical points of three classes) [default for inputs of more than 2 dimensions: auto].")
-@click.option("--near", type=float, default=0.05, show_default=True,
+@click.option("--near", type=FLOAT, default=0.05, show_default=True,
               help="With --through: the fraction of the data nearest the plane drawn on it.")
 @click.option("--colors", type=click.Choice(["hash", "random"]), default="hash", show_default=True,
               help="Cell colours: by activation pattern (stable over layers and steps) or random.")
@@ -59,8 +60,8 @@ def regions(run_dir, exact, grid, box, margin, through, near, colors, animate, o
     counts = result.counts
     method = "exact" if grid is None else f"grid {grid}×{grid}"
     missed = f"; {result.data_outside} of {len(run.data.X)} data points outside the box" if result.data_outside else ""
-    click.echo(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
-               f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")
+    say(f"{method}: {counts[-1]} regions after layer {len(counts)} (per layer: "
+        f"{' '.join(map(str, counts))}) in {result.seconds:.2f} s{missed} -> {result.out}")
 
 
 def slice_cells(run, out, through, margin, near, colors, force) -> None:
@@ -71,10 +72,10 @@ def slice_cells(run, out, through, margin, near, colors, force) -> None:
         result = slice_to_dir(run, out, through=through, margin=margin, near=near, colors=colors, force=force,
                               progress=advance)
     cut = result.slice
-    click.echo(f"slice through {','.join(map(str, cut.indices))} (classes "
-               f"{','.join(str(run.data.y[i]) for i in cut.indices)}) in R^{cut.plane.dim}: {cut.counts[-1]} "
-               f"cells after layer {len(cut.counts)} (per layer: {' '.join(map(str, cut.counts))}) in "
-               f"{result.seconds:.2f} s; {int(cut.near.sum())} points near the plane drawn -> {result.out}")
+    say(f"slice through {','.join(map(str, cut.indices))} (classes "
+        f"{','.join(str(run.data.y[i]) for i in cut.indices)}) in R^{cut.plane.dim}: {cut.counts[-1]} "
+        f"cells after layer {len(cut.counts)} (per layer: {' '.join(map(str, cut.counts))}) in "
+        f"{result.seconds:.2f} s; {int(cut.near.sum())} points near the plane drawn -> {result.out}")
 
 
 def parse_through(text: str) -> str | tuple[int, int, int]:

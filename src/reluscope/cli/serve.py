@@ -7,17 +7,18 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app
+from reluscope.cli.options import INT
 from reluscope.serve.config import ServeConfig
 
 
 @app.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but this machine prints a warning.")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port (0: any free one).")
+@click.option("--port", type=INT, default=8765, show_default=True, help="Port (0: any free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
 @click.option("--runs-dir", type=click.Path(path_type=Path), default=Path("out/playground"), show_default=True,
               help="Where 'save run' writes run directories.")
-@click.option("--max-sessions", type=int, default=8, show_default=True, help="Pages that may train at once.")
+@click.option("--max-sessions", type=INT, default=8, show_default=True, help="Pages that may train at once.")
 def serve(host, port, open_browser, runs_dir, max_sessions) -> None:
     """A live playground in the browser: every layer's statistics, back-projection and cells."""
     config = ServeConfig(host=host, port=port, runs_dir=runs_dir, max_sessions=max_sessions,

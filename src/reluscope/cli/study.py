@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
+from reluscope.cli.options import INT
 from reluscope.cli.progress import progress_bar
 from reluscope.report.config import StudyConfig
 
@@ -17,7 +18,7 @@ _D = StudyConfig()
 @click.option("--dataset", default=_D.dataset, show_default=True,
               help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
 @click.option("--quick", is_flag=True, help="A small budget that checks the pipeline in seconds.")
-@click.option("--seed", type=int, default=_D.seed, show_default=True,
+@click.option("--seed", type=INT, default=_D.seed, show_default=True,
               help="Seeds the data, the split, the initial weights and the batches of every run.")
 @click.option("--lang", type=click.Choice(["en", "de"]), default=_D.lang, show_default=True,
               help="Language of the report (the sheet's questions are quoted in the original German in both).")
@@ -33,4 +34,4 @@ def study(dataset, quick, seed, lang, pdf, out) -> None:
     with progress_bar(total_units(cfg), "study") as advance:
         page = write_study(cfg, progress=advance)
     for path in (page, page.with_name("report.pdf")) if pdf else (page,):
-        click.echo(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        say(f"report -> {path} ({path.stat().st_size / 1e6:.1f} MB)")

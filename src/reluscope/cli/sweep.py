@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
-from reluscope.cli.options import given, parse_values
+from reluscope.cli.app import app, say
+from reluscope.cli.options import FLOAT, INT, given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.studies.raymap import RayOptions
@@ -23,13 +23,13 @@ _D = SweepConfig()
 @click.option("--sigma-w2", default=None, help="σ_w² values, W ~ N(0, σ_w²/fan_in). [default: 0.5:4:8]")
 @click.option("--sigma-b2", default="0", show_default=True, help="σ_b² values, b ~ N(0, σ_b²).")
 @click.option("--datasets", default="moons", show_default=True, help="Comma-separated data set names.")
-@click.option("--seeds", type=int, default=None, help=f"Seeds per cell. [default: {_D.seeds}]")
-@click.option("--width", type=int, default=_D.base.width, show_default=True, help="Hidden width.")
+@click.option("--seeds", type=INT, default=None, help=f"Seeds per cell. [default: {_D.seeds}]")
+@click.option("--width", type=INT, default=_D.base.width, show_default=True, help="Hidden width.")
 @click.option("--activation", default=_D.base.activation, show_default=True, help="relu, leaky_relu, tanh.")
 @click.option("--optimizer", default=_D.base.optimizer, show_default=True, help="sgd (with momentum) or adam.")
-@click.option("--lr", type=float, default=_D.base.lr, show_default=True, help="Learning rate.")
-@click.option("--steps", type=int, default=None, help=f"Full-batch steps per run. [default: {_D.base.steps}]")
-@click.option("--n-samples", type=int, default=None, help=f"Points per data set. [default: {_D.base.n_samples}]")
+@click.option("--lr", type=FLOAT, default=_D.base.lr, show_default=True, help="Learning rate.")
+@click.option("--steps", type=INT, default=None, help=f"Full-batch steps per run. [default: {_D.base.steps}]")
+@click.option("--n-samples", type=INT, default=None, help=f"Points per data set. [default: {_D.base.n_samples}]")
 @click.option("--quick", is_flag=True, help="A small grid in seconds: depths 2,10,20, σ_w² 1,2,3, 1 seed, 100 steps.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/sweep"), show_default=True,
               help="Sweep directory; rerun with the same --out to resume.")
@@ -40,7 +40,7 @@ _D = SweepConfig()
 @click.option("--address", default=None,
               help="Ray cluster: 'auto' (`ray start` on this machine) or ray://HOST:PORT. "
                    "[default: $RAY_ADDRESS, else a new local cluster]")
-@click.option("--chunk", type=int, default=None,
+@click.option("--chunk", type=INT, default=None,
               help="Runs per ensemble (task). [default: all runs of a data set and depth]")
 @click.option("--export", is_flag=True, help="Only write --out's runs.csv from its runs.sqlite.")
 def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimizer, lr, steps, n_samples, quick,
@@ -49,7 +49,7 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     if export:
         from reluscope.studies.sweep import export_csv
 
-        click.echo(export_csv(out))
+        say(export_csv(out))
         return
     if address is not None and backend != "ray":
         raise ReluscopeError("--address needs --backend ray")
@@ -68,5 +68,5 @@ def sweep(depths, sigma_w2, sigma_b2, datasets, seeds, width, activation, optimi
     ok = sum(r["status"] == "ok" for r in result.rows)
     errors = [r["error"] for r in result.rows if r["error"]]
     failed = f"; {len(errors)} failed ({' '.join(errors[0].split())[:200]}), rerun to retry" if errors else ""
-    click.echo(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
-               f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")
+    say(f"{result.trained} runs trained, {len(result.rows) - result.trained - result.failed} resumed, in "
+        f"{result.seconds:.1f} s; {ok}/{len(result.rows)} ok{failed} -> {result.figure or out}")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from reluscope.cli.app import app
+from reluscope.cli.app import app, say
+from reluscope.cli.options import FLOAT, INT
 from reluscope.cli.progress import progress_bar
 from reluscope.model.names import INIT_NAMES
 from reluscope.train.config import TrainConfig
@@ -18,27 +19,27 @@ _D = TrainConfig()
 @click.option("--dataset", default=_D.dataset, show_default=True,
               help="moons, circles, spirals, xor, gaussians, checkerboard, digits (8×8 images, 64 inputs), or a "
                    "CSV path (x1,…,xd,label).")
-@click.option("--n-samples", type=int, default=_D.n_samples, show_default=True, help="Points to generate.")
-@click.option("--noise", type=float, default=None, help="Generator noise (default: the data set's own).")
-@click.option("--depth", type=int, default=_D.depth, show_default=True, help="Number of linear layers.")
-@click.option("--width", type=int, default=_D.width, show_default=True, help="Hidden width.")
+@click.option("--n-samples", type=INT, default=_D.n_samples, show_default=True, help="Points to generate.")
+@click.option("--noise", type=FLOAT, default=None, help="Generator noise (default: the data set's own).")
+@click.option("--depth", type=INT, default=_D.depth, show_default=True, help="Number of linear layers.")
+@click.option("--width", type=INT, default=_D.width, show_default=True, help="Hidden width.")
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
 @click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INIT_NAMES)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
-@click.option("--lr", type=float, default=_D.lr, show_default=True, help="Learning rate (peak, after the warm-up).")
-@click.option("--momentum", type=float, default=_D.momentum, show_default=True, help="SGD momentum.")
-@click.option("--warmup-steps", type=int, default=_D.warmup_steps, show_default=True,
+@click.option("--lr", type=FLOAT, default=_D.lr, show_default=True, help="Learning rate (peak, after the warm-up).")
+@click.option("--momentum", type=FLOAT, default=_D.momentum, show_default=True, help="SGD momentum.")
+@click.option("--warmup-steps", type=INT, default=_D.warmup_steps, show_default=True,
               help="Steps over which the learning rate rises linearly from lr/N to lr.")
 @click.option("--schedule", default=_D.schedule, show_default=True,
               help="After the warm-up: constant, or cosine (down to 0 at the last step).")
-@click.option("--clip-norm", type=float, default=None, help="Clip the gradient norm to this (default: no clipping).")
-@click.option("--steps", type=int, default=_D.steps, show_default=True, help="Optimisation steps.")
-@click.option("--batch-size", type=int, default=None, help="Mini-batch size (default: full batch).")
-@click.option("--snapshots", type=int, default=_D.snapshots, show_default=True,
+@click.option("--clip-norm", type=FLOAT, default=None, help="Clip the gradient norm to this (default: no clipping).")
+@click.option("--steps", type=INT, default=_D.steps, show_default=True, help="Optimisation steps.")
+@click.option("--batch-size", type=INT, default=None, help="Mini-batch size (default: full batch).")
+@click.option("--snapshots", type=INT, default=_D.snapshots, show_default=True,
               help="Keep the parameters at K evenly spaced steps, the last included, and at step 0 (0: none).")
-@click.option("--snapshot-every", type=int, default=_D.snapshot_every, show_default=True,
+@click.option("--snapshot-every", type=INT, default=_D.snapshot_every, show_default=True,
               help="Or keep them every N steps, and at the last (0: none).")
-@click.option("--seed", type=int, default=_D.seed, show_default=True, help="Seeds data, split, init, batches.")
+@click.option("--seed", type=INT, default=_D.seed, show_default=True, help="Seeds data, split, init, batches.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True,
               help="Run directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
@@ -57,5 +58,5 @@ def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, 
     with progress_bar(cfg.steps, "training") as advance:
         run = train_to_dir(cfg, out, force=force, progress=advance, device=device)
     m = run.metrics
-    click.echo(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
-               f"{m['test_accuracy']:.3f} -> {out}")
+    say(f"{describe(m)}: train accuracy {m['train_accuracy']:.3f}, test accuracy "
+        f"{m['test_accuracy']:.3f} -> {out}")

@@ -33,9 +33,11 @@ def _grid(rows: list[dict], value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _edges(centers: np.ndarray, low: float = -np.inf) -> np.ndarray:
-    """Cell edges halfway between sorted centres, the outer ones as far out (not below ``low``), (len + 1,)."""
+    """Cell edges halfway between sorted centres, the outer ones as far out (not below ``low``), (len + 1,); a
+    lone centre ``c`` gets ``c ± max(0.5, |c|/1000)``: edges float64 tells apart however large ``c`` is."""
     if len(centers) == 1:
-        return np.array([max(centers[0] - 0.5, low), centers[0] + 0.5])
+        half = max(0.5, abs(centers[0]) / 1000)
+        return np.array([max(centers[0] - half, low), centers[0] + half])
     mid = (centers[1:] + centers[:-1]) / 2
     return np.concatenate([[max(2 * centers[0] - mid[0], low)], mid, [2 * centers[-1] - mid[-1]]])
 

@@ -24,7 +24,7 @@ import torch
 
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
-from reluscope.outputs import atomic_dir, check_writable, write_json
+from reluscope.outputs import atomic_dir, check_writable, printable, write_json
 from reluscope.progress import Progress, silent
 from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
@@ -151,6 +151,6 @@ def _provenance(cfg: StudyConfig, data: Dataset, seconds: float) -> dict[str, st
         "training": t("training_value", steps=b.run.steps, momentum=b.run.momentum, lr=b.run.lr, width=b.run.width,
                       shallow=b.shallow, deep=b.deep) + (t("quick_value") if cfg.quick else ""),
         "versions": ", ".join(f"{p} {version(p)}" for p in packages) + f", Python {platform.python_version()}",
-        "command": shlex.join(command),
+        "command": printable(shlex.join(command)),
         "created": t("created_value", when=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}", seconds=seconds),
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reluscope.errors import ReluscopeError
+from reluscope.outputs import check_text_name, check_writable
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ServeConfig:
             raise ReluscopeError(f"max_sessions must be at least 1, got {self.max_sessions}")
         if not self.idle_timeout > 0:
             raise ReluscopeError(f"idle_timeout must be positive, got {self.idle_timeout}")
+        check_writable(self.runs_dir, replace=False, option="--runs-dir")
+        check_text_name(self.runs_dir.absolute(), "--runs-dir")  # a saved run records its CSV's path as text
         if self.runs_dir.exists() and not self.runs_dir.is_dir():
             raise ReluscopeError(f"--runs-dir {self.runs_dir} exists and is not a directory")
         return self

@@ -8,6 +8,7 @@ Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -31,6 +32,7 @@ BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width
           "steps": (1, 100_000), "seed": (0, 2**32 - 1)}
 KINDS = {"str": str, "int": int, "float": float, "int | None": int, "float | None": float}  # annotation -> type
 NULLABLE = ("noise", "batch_size")  # None: the generator's noise, full batch
+MAX_FLOAT_INT = int(sys.float_info.max)  # a JSON integer beyond this has no float
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,23 @@ def _check(name: str, value, kind: type):
     """``value`` if it is a ``kind`` within ``name``'s choices or bounds (``None`` where allowed)."""
     if value is None and name in NULLABLE:
         return None
+    given = value
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        value = float(value) if abs(value) <= MAX_FLOAT_INT else math.inf if value > 0 else -math.inf  # 10**400
     if not isinstance(value, kind) or isinstance(value, bool):
         what = {int: "a whole number", float: "a number", str: "a string"}[kind]
-        got = repr(value) if type(value) in (int, float) else json_type(value)
+        got = _short(value) if type(value) in (int, float) else json_type(value)
         raise ReluscopeError(f"setting {name!r} must be {what}, got {got}")
     if name in CHOICES and value not in CHOICES[name]:
         raise ReluscopeError(f"setting {name!r}: unknown value {str(value)[:40]!r}")
     if name in BOUNDS:
         low, high = BOUNDS[name]
-        if not (math.isfinite(value) and low <= value <= high):
-            raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {value}")
+        if not low <= value <= high:  # NaN fails too; an int is compared exactly, however large
+            raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}")
     return value
+
+
+def _short(number) -> str:
+    """A number as the message shows it: at most 24 characters (an integer of 400 digits is cut)."""
+    text = repr(number)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} digits)"

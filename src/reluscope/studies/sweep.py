@@ -77,7 +77,9 @@ def finished(out: str | Path) -> set[tuple]:
 
 def total_units(cfg: SweepConfig, out: str | Path, *, force: bool = False, chunk: int | None = None) -> int:
     """The progress units ``run_sweep(cfg, out, force=force, chunk=chunk)`` reports: a training step of each
-    ensemble it trains (all of them with ``force``, else those with a run not yet finished in ``OUT``)."""
+    ensemble it trains (all of them with ``force``, else those with a run not yet finished in ``OUT``). ``OUT``
+    is checked first (``outputs.check_writable``): a name the OS refuses ends here, before any training."""
+    out = check_writable(out, replace=False)
     return len(plan(cfg, set() if force else finished(out), chunk=chunk)) * cfg.base.steps
 
 
@@ -125,7 +127,7 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, force: bool = False, progres
 
 def export_csv(out: str | Path) -> Path:
     """Write ``OUT/runs.csv`` from ``OUT/runs.sqlite`` (every row, ordered by ``KEY``); return its path."""
-    out = Path(out)
+    out = check_writable(out, replace=False)
     if not (out / STORE).is_file():
         raise ReluscopeError(f"{out} holds no sweep ({STORE} is missing)")
     with RunStore(out / STORE) as store:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from reluscope.data import check_dataset_name
 from reluscope.errors import ReluscopeError
+from reluscope.limits import check_number
 from reluscope.model.names import check_activation, check_init
+from reluscope.outputs import check_text_name
 from reluscope.train.budget import check_run_budget
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
         check_dataset_name(self.dataset)
+        check_text_name(self.dataset, "data set")
         check_activation(self.activation)
         check_init(self.init, self.bias_init)
         if self.optimizer not in OPTIMIZERS:
@@ -80,6 +83,10 @@ class TrainConfig:
             raise ReluscopeError("give snapshots (a count) or snapshot_every (a period), not both")
         if self.noise is not None and not 0 <= self.noise < math.inf:
             raise ReluscopeError(f"noise must be 0 or more and finite, got {self.noise}")
+        for f in fields(self):  # every number within what float32 training and int64 sizes hold
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                check_number(value, f.name)
         check_run_budget(self)
         return self
 
