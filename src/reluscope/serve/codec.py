@@ -59,7 +59,7 @@ def to_wire(value, buffers: list[memoryview]):
         dtype = array.dtype.str
         if dtype not in DTYPES:
             raise ReluscopeError(f"arrays travel as {', '.join(DTYPES)}, not {dtype}")
-        buffers.append(memoryview(array).cast("B"))
+        buffers.append(memoryview(array.reshape(-1).view(np.uint8)))
         return dict(buffer=len(buffers) - 1, dtype=dtype, shape=list(array.shape))
     if isinstance(value, float):
         return value if math.isfinite(value) else None

@@ -24,6 +24,7 @@ from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.regions import linear_regions
+from reluscope.model import linear_layers
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import Fixed
@@ -136,3 +137,27 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
     except ReluscopeError as e:
         return dict(layer=layer, note=str(e))
     return out
+
+
+def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
+    """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
+    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note."""
+    X = scene.data.X  # (N, 2)
+    try:
+        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection,
+                         pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
+    except ReluscopeError:
+        return [backprojection(scene, model, layer, projection) for layer in range(1, len(linear_layers(model)) + 1)]
+    return [dict(layer=i + 1, projection=projection, points=Fixed(p[: len(X)]), grid=Fixed(p[len(X):]),
+                 line_points=LINE_POINTS) for i, p in sorted(bp.points.items())]
+
+
+def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
+    """The grid cells after every layer from one pass of ``grid_regions`` (or one note for all)."""
+    depth = len(linear_layers(model))
+    try:
+        keys = grid_regions(model, scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
+    except ReluscopeError as e:
+        return [dict(layer=layer, note=str(e)) for layer in range(1, depth + 1)]
+    return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),
+                 hue=(k >> np.uint64(48)).astype("<u2")) for i, k in enumerate(keys)]
