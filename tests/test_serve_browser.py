@@ -3,6 +3,7 @@ divergence, He, the layer selector, the URL, save run, a CSV upload, two tabs â€
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -180,3 +181,81 @@ def test_a_link_with_a_bad_setting_starts_from_the_defaults(browser):
     new_page, _ = browser
     with new_page("depth=abc&width=9999") as page:
         assert state(page, "data.settings.depth") == 3 and "'depth' must be a whole number" in page.inner_text(the("errors"))
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, context="document"):
+    """axe-core's serious and critical findings in ``context`` (a JS expression), one line each."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(f"""async () => (await axe.run({context}, {{resultTypes: ['violations']}})).violations
+        .filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
+
+
+def test_axe_finds_no_serious_violation_and_the_controls_are_named(browser):
+    new_page, _ = browser
+    with new_page() as page:
+        assert axe_violations(page) == []
+        names = {b: page.get_attribute(the(b), "aria-label") for b in ("reset", "play", "stepbtn")}
+        assert names == {"reset": "Reset to step 0", "play": "Play", "stepbtn": "+1 step"}
+        assert page.get_attribute(the("play"), "aria-pressed") == "false"
+        assert page.get_attribute(the("status"), "role") == "status"
+        label = page.get_attribute(the("c-bp"), "aria-label")
+        assert page.get_attribute(the("c-bp"), "role") == "img" and "Layer 1" in label and "step 0" in label
+        page.click(the("play"))
+        assert page.get_attribute(the("play"), "aria-pressed") == "true"
+        wait(page, "S.step >= 5")
+        page.click(the("play"))
+        assert page.get_attribute(the("play"), "aria-pressed") == "false"
+        wait(page, "!S.playing")
+        time.sleep(0.3)  # the last frame of the run drawn
+        assert page.get_attribute(the("c-bp"), "aria-label") != label  # the label follows the step
+
+
+def test_a_double_click_on_play_plays_then_pauses(browser):
+    new_page, _ = browser
+    with new_page() as page:
+        page.dblclick(the("play"))
+        time.sleep(0.5)
+        step = state(page, "step")
+        time.sleep(0.5)
+        assert state(page, "step") == step and page.get_attribute(the("play"), "aria-pressed") == "false"
+
+
+def test_a_panel_with_a_note_clears_its_canvas(browser):
+    """After switching to tanh the cells panel says why it is off, and the ReLU cells are gone."""
+    new_page, _ = browser
+    with new_page() as page:
+        wait(page, "S.last.cells && S.last.cells.count > 1")
+        relu = canvas(page, "c-cells")
+        page.select_option(the("s-activation"), "tanh")
+        wait(page, "S.data.settings.activation === 'tanh' && S.last && S.last.cells && S.last.cells.note")
+        time.sleep(0.2)
+        assert canvas(page, "c-cells") != relu and "piecewise linear" in page.inner_text(the("cells-note"))
+
+
+def test_an_edit_made_during_a_restart_is_kept(browser):
+    """Two quick edits: the first run's echo must not put the first edit's values back over the second."""
+    new_page, _ = browser
+    with new_page() as page:
+        page.eval_on_selector(the("s-width"), "el => { el.value = '20'; el.dispatchEvent(new Event('change')); }")
+        page.eval_on_selector(the("s-seed"), "el => { el.value = '7'; el.dispatchEvent(new Event('change')); }")
+        wait(page, "S.data.settings.seed === 7")
+        assert page.input_value(the("s-width")) == "20" and page.input_value(the("s-seed")) == "7"
+
+
+def test_a_lost_connection_is_shown_and_a_click_says_so(chromium, tmp_path):
+    """The server closes an idle page: the page says so and dims, and a click tells it is not sent."""
+    with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        errors, _ = watch(page, url.rstrip("/"))
+        page.goto(f"{url}#{SMALL}")
+        first_frame(page)
+        page.wait_for_selector(".reluscope.offline", timeout=20_000)
+        assert "disconnected" in page.inner_text(the("busy"))
+        page.click(the("stepbtn"), force=True)
+        page.wait_for_function("document.querySelector('[data-id=errors]').textContent.includes('disconnected')")
+        assert errors == []
+        page.close()

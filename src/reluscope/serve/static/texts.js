@@ -1,7 +1,7 @@
 // Every text the live view shows, in one place: view.js and page.js read them through t().
 export const TEXTS = {
   title: "reluscope", subtitle_playground: "playground", subtitle_watch: "watching your net",
-  reset: "Reset to step 0", play: "Play", pause: "Pause", step_once: "One step", step: "step",
+  reset: "Reset to step 0", play: "Play", pause: "Pause", step_once: "+1 step", step: "step",
   preset: "preset", save: "save run", save_title: "Write a run directory on the server", saving: "saving…",
   saved: "saved step {step} → {path}",
   data: "data", dataset: "data set", noise: "noise", noise_default: "default", points: "points",
