@@ -44,7 +44,8 @@ def test_the_bundle_joins_every_source_once_and_resolves_its_imports():
     text = bundle()
     assert [line[8:] for line in text.splitlines() if line.startswith("// ---- ")] == list(SOURCES)
     assert not re.search(r"^\s*import\b", text, re.M)
-    assert text.count("export default") == 1 and "export function render(" in text
+    assert text.count("export default") == 1 and text.rstrip().endswith("export default { render };")
+    assert "export function render" not in text  # anywidget wants the render of the default export only
 
 
 def test_every_css_rule_is_scoped_to_the_live_view():

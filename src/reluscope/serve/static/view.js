@@ -85,7 +85,7 @@ export function typed(field, text) {
   return field.type === "str" ? text : Number(text);
 }
 
-export function render({ model, el }) {
+function render({ model, el }) {
   el.innerHTML = template();
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
   const state = { data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,

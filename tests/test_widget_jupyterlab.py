@@ -1,0 +1,120 @@
+"""The widget in a real JupyterLab: the test starts JupyterLab on 127.0.0.1 (its own token, a temporary root and
+Jupyter directories, a free port; stopped afterwards), opens the watch example, runs it in headless Chromium, and
+checks that both widgets render, that the He run's widget changes while the loop trains and answers its layer
+and view menus while the kernel is busy, that the N(0, 1) run is told as diverged, that axe finds no serious
+violation in the widget, and that nothing logs a console error."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import pytest
+from conftest import watch
+from notebooks import kernel_env
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net.ipynb"
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """(url with token, root): JupyterLab serving a copy of the example notebook."""
+    root, home = tmp_path_factory.mktemp("lab"), tmp_path_factory.mktemp("jupyter")
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    token, port = secrets.token_hex(16), free_port()
+    env = kernel_env() | {"JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+                          "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+                          "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                             "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=(home / "lab.log").open("w"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urlopen(f"{url}/api/status?token={token}", timeout=2).read()
+                break
+            except (URLError, ConnectionError):
+                assert proc.poll() is None and time.monotonic() < deadline, (home / "lab.log").read_text()[-3000:]
+                time.sleep(0.3)
+        yield url, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+HOOK = "document.querySelectorAll('.reluscope')[{i}]?.reluscope"
+
+
+def wait(page, i, condition, timeout=120_000):
+    """Wait until ``condition`` (JavaScript, ``S``: the state of the ``i``-th widget on the page) holds."""
+    page.wait_for_function(f"(() => {{ const S = {HOOK.format(i=i)}; return S && ({condition}); }})()",
+                           timeout=timeout)
+
+
+def state(page, i, expr):
+    return page.evaluate(f"{HOOK.format(i=i)}.{expr}")
+
+
+def test_the_example_runs_in_jupyterlab_and_its_widget_follows_and_obeys(lab, chromium):
+    url, token = lab
+    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+    errors, outside = watch(page, url)
+    page.goto(f"{url}/lab/tree/{NOTEBOOK.name}?token={token}")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=60_000)  # the kernel is up
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    # N(0, 1): diverged, and the widget says at which step and layer
+    wait(page, 0, "S.status && S.status.startsWith('diverged at step')")
+    assert "overflowed" in state(page, 0, "status")
+    # He: frames arrive while the loop trains
+    wait(page, 1, "S.step >= 10 && S.step < 300")
+    first = state(page, 1, "step")
+    wait(page, 1, f"S.step > {first}")
+    # its menus answer while the kernel is busy: layer 5, embedded, from the data already sent
+    widget = page.locator(".reluscope").nth(1)
+    widget.locator("[data-id=v-layer]").select_option("5")
+    widget.locator("[data-id=v-projection]").select_option("embedded")
+    assert state(page, 1, "view.layer") == 5 and state(page, 1, "step") < 400
+    wait(page, 1, "document.querySelectorAll('.reluscope')[1].querySelector('[data-id=c-bp]')"
+                  ".getAttribute('aria-label').startsWith('Layer 5 back-projected (embedded)')", timeout=30_000)
+    assert "layer 5 carried back" in widget.locator("[data-id=bp-note]").inner_text()
+    wait(page, 1, "S.step === 400")  # the loop is done: its last weights arrive in every view
+    widget.locator("[data-id=v-projection]").select_option("nonzero")
+    wait(page, 1, "document.querySelectorAll('.reluscope')[1].querySelector('[data-id=c-bp]')"
+                  ".getAttribute('aria-label') === 'Layer 5 back-projected (nonzero) at step 400'", timeout=5_000)
+    assert "cells" in widget.locator("[data-id=cells-count]").inner_text() or \
+        "regions" in widget.locator("[data-id=cells-count]").inner_text()
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => (await axe.run(document.querySelectorAll('.reluscope')[1],
+        {resultTypes: ['violations']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
+    assert violations == []
+    assert errors == []
+    assert [u for u in outside if not u.startswith((f"blob:{url}/", "data:"))] == []  # anywidget: a blob URL
+    page.close()
