@@ -6,19 +6,12 @@ violation in the widget, and that nothing logs a console error."""
 
 from __future__ import annotations
 
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.error import URLError
-from urllib.request import urlopen
 
 import pytest
 from conftest import watch
-from notebooks import kernel_env
+from labserver import jupyterlab, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net.ipynb"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -26,45 +19,13 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """(url with token, root): JupyterLab serving a copy of the example notebook."""
+    """(url, token): JupyterLab serving a copy of the example notebook."""
     root, home = tmp_path_factory.mktemp("lab"), tmp_path_factory.mktemp("jupyter")
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    token, port = secrets.token_hex(16), free_port()
-    env = kernel_env() | {"JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-                          "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-                          "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-                             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-                             "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
-                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                            env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=(home / "lab.log").open("w"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urlopen(f"{url}/api/status?token={token}", timeout=2).read()
-                break
-            except (URLError, ConnectionError):
-                assert proc.poll() is None and time.monotonic() < deadline, (home / "lab.log").read_text()[-3000:]
-                time.sleep(0.3)
-        yield url, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with jupyterlab(root, home) as served:
+        yield served
 
 
 HOOK = "document.querySelectorAll('.reluscope')[{i}]?.reluscope"
@@ -84,11 +45,7 @@ def test_the_example_runs_in_jupyterlab_and_its_widget_follows_and_obeys(lab, ch
     url, token = lab
     page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     errors, outside = watch(page, url)
-    page.goto(f"{url}/lab/tree/{NOTEBOOK.name}?token={token}")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=60_000)  # the kernel is up
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    run_notebook(page, url, token, NOTEBOOK.name)
     # N(0, 1): diverged, and the widget says at which step and layer
     wait(page, 0, "S.status && S.status.startsWith('diverged at step')")
     assert "overflowed" in state(page, 0, "status")

@@ -48,6 +48,7 @@ from reluscope.train.outcome import describe, first_nonfinite_layer
 
 FRAME_INTERVAL = 1 / 30  # seconds between frames at most
 GEOMETRY_INTERVAL = 0.5  # seconds between geometry messages at most
+DUTY = 0.1  # the worker draws at most this fraction of the time (its CPU time against the time it waits)
 JOIN_TIMEOUT = 30.0  # seconds to wait for the last drawing on leaving the block
 Emit = Callable[[str, dict], None]
 
@@ -101,6 +102,11 @@ class Mailbox:
             self.closed = True
             self.cond.notify()
 
+    def rest(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the mailbox is closed meanwhile."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.closed, seconds)
+
     def take(self) -> tuple[tuple[int, dict] | None, bool]:
         """Wait for a copy or the close; returns (the copy or None, closed)."""
         with self.cond:
@@ -141,7 +147,7 @@ class Watcher:
                                    (("boundary", "the decision boundary"), ("backprojection", "the back-projection"),
                                     ("cells", "the cells in the input plane"))}
         empty = np.zeros((0, 2), "<f4")
-        return dict(run=1, tag=0, name=f"your data ({len(y)} points, d = {d})", n_classes=int(y.max()) + 1,
+        return dict(run=1, tag=0, name=f"your data (d = {d})", n_classes=int(y.max()) + 1,
                     depth=len(self.layers), box=list(s.box) if s.planar else [0, 1, 0, 1],
                     train=X.numpy().astype("<f4") if s.planar else empty, test=empty,
                     train_labels=y.numpy().astype("<u2"), test_labels=np.zeros(0, "<u2"), meanfield=None,
@@ -174,25 +180,25 @@ class Watcher:
         self._mailbox.put(self.step, state)
 
     def _work(self) -> None:
-        last_frame = last_geometry = 0.0
+        """Draw the newest copy; then rest ``cost·(1/DUTY − 1)`` (at least ``FRAME_INTERVAL``): the loop
+        shares the interpreter with this thread, so its overhead stays near ``DUTY``."""
+        last_geometry = 0.0
         while True:
             item, closed = self._mailbox.take()
             if item is None:
                 return
-            now = time.monotonic()
-            if not closed and now - last_frame < FRAME_INTERVAL:
-                time.sleep(FRAME_INTERVAL - (now - last_frame))
             step, state = item
             self.canvas.load_state_dict(state)
-            last_frame = time.monotonic()
+            start, cpu = time.monotonic(), time.thread_time()
+            geometry = closed or start - last_geometry >= GEOMETRY_INTERVAL
             try:
-                self._draw(step, geometry=closed or last_frame - last_geometry >= GEOMETRY_INTERVAL, every_view=closed)
+                self._draw(step, geometry=geometry, every_view=closed)
             except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not stop the user's loop
                 self.emit("error", dict(message=f"could not draw step {step}: {type(e).__name__}: {e}"))
-            if closed or last_frame - last_geometry >= GEOMETRY_INTERVAL:
-                last_geometry = last_frame
             if closed:
                 return
+            last_geometry = start if geometry else last_geometry
+            self._mailbox.rest(max(FRAME_INTERVAL, (time.thread_time() - cpu) * (1 / DUTY - 1)))
 
     def _draw(self, step: int, *, geometry: bool, every_view: bool) -> None:
         s, m = self.scene, self.canvas

@@ -15,7 +15,7 @@ export const TEXTS = {
   task1_legend: "measured (dots) · theory for these weights (dashed)",
   task2: "Task 2: back-projection", layer: "layer", view: "view", cells: "cells of the chosen layer",
   meanfield: "mean field",
-  dataname: "{name}, {train} train / {test} test points", dataname_watch: "{name}, {train} points",
+  dataname: "{name}, {train} train / {test} test points", dataname_watch: "{name}: {train} points",
   scores: "loss {tl} train / {sl} test · accuracy {ta} / {sa}", scores_watch: "loss {tl} · accuracy {ta}",
   means: "mean z: {z} | mean h: {h}",
   bp_caption: "layer {layer} carried back to the input plane ({projection}); lines: the input grid",
