@@ -60,8 +60,8 @@ def jupyterlab(root: Path, home: Path, timeout: float = 60.0) -> Iterator[tuple[
 
 
 def run_notebook(page, url: str, token: str, name: str) -> None:
-    """Open ``name`` in JupyterLab once its kernel is idle, and run all its cells."""
-    page.goto(f"{url}/lab/tree/{name}?token={token}")
+    """Open ``name`` alone in a fresh JupyterLab workspace of its own, wait for its kernel, run all its cells."""
+    page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/{name}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     page.wait_for_selector(".jp-StatusBar-TextItem:has-text('| Idle')", timeout=60_000)  # the kernel is up
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")

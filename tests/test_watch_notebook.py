@@ -33,4 +33,4 @@ def test_the_watched_loops_run_and_show_the_widget(tmp_path):
     assert not [o for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
     record = json.loads("".join(o.text for o in code[-1].outputs if o.output_type == "stream"))
     assert not math.isfinite(record["normal"]["loss"])  # N(0, 1) at depth 11: diverged
-    assert record["he"]["accuracy"] >= 0.6 and record["watched_steps"] == 400
+    assert record["he"]["accuracy"] >= 0.6 and record["watched_steps"] == 1000
