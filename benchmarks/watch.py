@@ -14,39 +14,26 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
-from torch import nn
+from train_step import plain_loop  # the same textbook loop, timed the same way
 
 import reluscope as rs
 
 DEPTH, WIDTH, N = 11, 32, 1000
 
 
-def loop(model, X, y, steps: int) -> float:
-    """Seconds per step of the textbook loop."""
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    t = time.perf_counter()
-    for _ in range(steps):
-        loss = nn.functional.cross_entropy(model(X), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return (time.perf_counter() - t) / steps
-
-
 def run(every: int | None, X, y, steps: int) -> tuple[float, int]:
     """(seconds per step, frames sent) bare (``every`` None) or watched."""
     model = rs.init_model_(rs.build_mlp(2, WIDTH, DEPTH, 2), "he", generator=torch.Generator().manual_seed(0))
     if every is None:
-        return loop(model, X, y, steps), 0
+        return plain_loop(model, X, y, steps), 0
     w = rs.watch(model, X, y, every=every, show=False)
     frames = []
     emit = w._watcher.emit
     w._watcher.emit = lambda kind, fields: (frames.append(kind), emit(kind, fields))
     with w:
-        per_step = loop(model, X, y, steps)
+        per_step = plain_loop(model, X, y, steps)
     return per_step, frames.count("frame")
 
 

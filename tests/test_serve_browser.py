@@ -157,7 +157,8 @@ def test_a_dropped_csv_trains(browser, tmp_path):
         page.set_input_files(the("upload"), str(csv))
         wait(page, "S.data.name === 'ring.csv'")
         assert page.input_value(the("s-dataset")) == "csv" and "ring.csv" in page.inner_text(the("dataname"))
-        page.set_input_files(the("upload"), {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"x1,x2,label\n1,2\n"})
+        page.set_input_files(the("upload"), {"name": "bad.csv", "mimeType": "text/csv",
+                                             "buffer": b"x1,x2,label\n1,2\n"})
         page.wait_for_function("document.querySelector('[data-id=errors]').textContent.includes('bad.csv')")
         dropped = page.evaluate_handle("""() => { const dt = new DataTransfer();
             dt.items.add(new File([document.defaultView.__csv], 'dropped.csv', {type: 'text/csv'})); return dt; }"""
@@ -180,7 +181,8 @@ def test_two_tabs_train_independently(browser):
 def test_a_link_with_a_bad_setting_starts_from_the_defaults(browser):
     new_page, _ = browser
     with new_page("depth=abc&width=9999") as page:
-        assert state(page, "data.settings.depth") == 3 and "'depth' must be a whole number" in page.inner_text(the("errors"))
+        assert state(page, "data.settings.depth") == 3
+        assert "'depth' must be a whole number" in page.inner_text(the("errors"))
 
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"

@@ -1,8 +1,8 @@
 """The playground's web app: one page, its static files, and one WebSocket per open page.
 
 Starlette routes ``/`` (the page), ``/static/liveview.js`` (the live view's module, ``bundle``), ``/static``
-(the page's host script and style, shipped in the package) and ``/ws`` (a ``Session``); uvicorn serves them. At most ``max_sessions`` pages train at once; one more gets a ``busy``
-message. A WebSocket whose ``Origin`` is another site is refused, so a page elsewhere cannot drive the
+(the page's host script and style, shipped in the package) and ``/ws`` (a ``Session``); uvicorn serves them.
+At most ``max_sessions`` pages train at once; one more gets a ``busy`` message. A WebSocket whose ``Origin`` is another site is refused, so a page elsewhere cannot drive the
 playground through the user's browser. ``running`` starts the server in a background thread (tests,
 benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
 """

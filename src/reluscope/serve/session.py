@@ -2,9 +2,10 @@
 
 A session talks through an ``emit(kind, fields)`` coroutine, the same for both hosts: the playground's WebSocket
 (``serve_socket``, here) and the notebook widget (``reluscope.widget``). Each client message is checked
-(``messages``) and acted on (``handle``); a bad one is answered with an ``error`` and changes nothing. Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
-thread to the event loop (older ones are dropped, never queued), a worker thread draws its quick panels
-(``panels.render``) and the ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
+(``messages``) and acted on (``handle``); a bad one is answered with an ``error`` and changes nothing.
+Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training thread to the event loop
+(older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
+``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
 ``SLOW_FRAMES`` frames while training, and for every frame of a resting run (with exact cells), a new run's
 first frame and a changed view. A session that hears nothing for ``idle_timeout`` seconds is closed;
