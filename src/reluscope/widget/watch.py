@@ -13,9 +13,10 @@ draws the newest copy and drops the older ones, so drawing never holds the loop 
 
 * each frame: loss and accuracy on ``(X, y)``; the decision boundary (2-D inputs); per layer mean and variance of
   ``z`` and ``h``, ``E[(∂L/∂z)²]`` and the dead units (``probe.stats.probe`` on ``(X, y)``, so they equal the
-  probe's on the same weights) against the theory for these weights (``probe.theory.predict``);
-* at most every ``GEOMETRY_INTERVAL`` seconds (2-D inputs): every layer back-projected in one of the three
-  views (in turn), that view's residuals, and every layer's cells. The widget keeps the latest of each, so its
+  probe's on the same weights);
+* at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predict``) in the
+  frame, and (2-D inputs) every layer back-projected in one of the three views (in turn), that view's
+  residuals, and every layer's cells. The widget keeps the latest of each, so its
   layer and view menus choose among data already sent and answer while the kernel is busy with the loop (a
   busy kernel reads no comm messages);
 * the first time a parameter or the loss is not finite: the outcome in the library's words
@@ -203,7 +204,8 @@ class Watcher:
     def _draw(self, step: int, *, geometry: bool, every_view: bool) -> None:
         s, m = self.scene, self.canvas
         frame = dict(run=1, step=step, playing=True, finished=False, scores=scores(s, m), layers=layer_stats(s, m))
-        frame["theory"] = theory(s, m, frame["layers"]["gz_out_m2"])
+        if geometry:  # the theory costs as much as the statistics: it comes at the geometry's pace
+            frame["theory"] = theory(s, m, frame["layers"]["gz_out_m2"])
         if s.planar:
             frame["boundary"] = boundary(s, m)
         self.emit("frame", frame)
