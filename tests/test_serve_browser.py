@@ -261,3 +261,13 @@ def test_a_lost_connection_is_shown_and_a_click_says_so(chromium, tmp_path):
         page.wait_for_function("document.querySelector('[data-id=errors]').textContent.includes('disconnected')")
         assert errors == []
         page.close()
+
+
+def test_ranges_of_long_histories_need_no_spread(browser):
+    """A long ``rs.watch`` history passes 130k values, where ``Math.max(...values)`` throws a RangeError."""
+    new_page, _ = browser
+    with new_page() as page:
+        lo_hi = page.evaluate("""async () => { const m = await import('./static/liveview.js');
+            const values = Array.from({length: 300000}, (_, i) => i % 7 === 0 ? NaN : i);
+            return m.extent(values); }""")
+        assert lo_hi == [1, 299998]  # 299999 = 7 · 42857: NaN
