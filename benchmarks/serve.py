@@ -22,7 +22,8 @@ import torch
 from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
-from reluscope.serve.messages import View, encode
+from reluscope.serve.codec import decode
+from reluscope.serve.messages import VERSION, View, encode
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
@@ -42,7 +43,7 @@ def bare_rate(steps: int = 400) -> float:
     return steps / (time.perf_counter() - t)
 
 
-def frame_cost(repeat: int = 20) -> tuple[float, float, str]:
+def frame_cost(repeat: int = 20) -> tuple[float, float, str | bytes]:
     """CPU milliseconds (this thread's) to draw the quick and the slow panels of the benchmark net at init, and
     the quick frame as it is sent."""
     s = Settings(**NET)
@@ -61,7 +62,7 @@ def frame_cost(repeat: int = 20) -> tuple[float, float, str]:
 
 
 def send(ws, kind, **fields):
-    ws.send(json.dumps({"v": 1, "type": kind, **fields}))
+    ws.send(json.dumps({"v": VERSION, "type": kind, **fields}))
 
 
 def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
@@ -73,14 +74,14 @@ def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
         frames, sizes, first, last = 0, [], None, None
         deadline = time.monotonic() + seconds
         while (now := time.monotonic()) < deadline:
-            text = ws.recv(timeout=30)
-            m = json.loads(text)
+            raw = ws.recv(timeout=30)
+            m = decode(raw)
             if m["type"] != "frame" or not m["playing"]:
                 continue
             if first is None:
                 first = (now, m["step"])
             frames += 1
-            sizes.append(len(text))
+            sizes.append(len(raw))
             last = (now, m["step"])
         if frames < 2:  # nothing to time between
             out.update(frames_per_s=math.nan, steps_per_s=math.nan, bytes_per_frame=math.nan)
@@ -102,14 +103,14 @@ def latency(url: str, repeats: int = 8) -> list[float]:
             t = time.perf_counter()
             send(ws, "settings", settings={**NET, "seed": i})
             while True:
-                m = json.loads(ws.recv(timeout=30))
+                m = decode(ws.recv(timeout=30))
                 if m["type"] == "frame" and m["run"] == i + 1:
                     out.append(time.perf_counter() - t)
                     break
     return out
 
 
-def transport(frame: str, n: int) -> dict[str, float]:
+def transport(frame: str | bytes, n: int) -> dict[str, float]:
     """Frames per second that Starlette + uvicorn and (when installed) aiohttp push through one WebSocket to a
     client on this machine: ``n`` copies of one pre-encoded frame, nothing drawn — the framework's own cost.
     Without compression, as the playground's server runs."""
@@ -122,7 +123,7 @@ def transport(frame: str, n: int) -> dict[str, float]:
     async def starlette_ws(ws):
         await ws.accept()
         for _ in range(n):
-            await ws.send_text(frame)
+            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
         await ws.close()
 
     def receive_all(url: str) -> float:
@@ -152,7 +153,7 @@ def transport(frame: str, n: int) -> dict[str, float]:
         ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
         for _ in range(n):
-            await ws.send_str(frame)
+            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
         await ws.close()
         return ws
 

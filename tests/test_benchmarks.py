@@ -18,6 +18,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     ("backproject.py", ["--grid", "32", "--repeat", "1", "--threads", "1"], "input view"),
     ("cli_start.py", ["--repeat", "1"], "reluscope --help"),
     ("serve.py", ["--seconds", "1", "--changes", "1", "--steps", "20"], "control change"),
+    ("watch.py", ["--steps", "5", "--repeat", "1"], "overhead"),
+    pytest.param("frames.py", ["--seconds", "1", "--changes", "1"], "rs.Playground in JupyterLab",
+                 marks=pytest.mark.browser),  # headless Chromium on the page and in a JupyterLab it starts
     ("depth11_seeds.py", ["--seeds", "1", "--steps", "5", "--datasets", "moons", "--jobs", "1"], "diverged"),
     ("slices.py", ["--nets", "2x8", "--steps", "5", "--repeat", "1"], "784-D inputs"),
     pytest.param("sweep_backends.py", ["--depths", "2", "--sigma-w2", "1,2", "--seeds", "1", "--steps", "2",

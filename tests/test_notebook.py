@@ -1,21 +1,17 @@
 """The sheet's notebook (``examples/sheet-LE12.ipynb``): committed without outputs, and run top to bottom.
 
-The run uses a kernel spec written to a temporary directory that starts this interpreter (``sys.executable``,
-the project's ``.venv``), so nothing is installed into the user's Jupyter directories and no other Python can be
-picked up. Torch runs on one thread in the kernel, as in the rest of the suite (two workers share two cores).
+The run uses ``notebooks.execute``: a kernel of this interpreter on this checkout, torch on one thread.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
-import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from notebooks import execute
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "sheet-LE12.ipynb"
 STRIP = ".venv/bin/python examples/strip_outputs.py examples/sheet-LE12.ipynb"
@@ -62,23 +58,7 @@ def plotting_cells(cells) -> list:
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """The notebook run top to bottom by nbclient: ``(notebook with outputs, seconds)``."""
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-
-    kernels = tmp_path_factory.mktemp("kernels")
-    (kernels / "reluscope").mkdir()
-    (kernels / "reluscope" / "kernel.json").write_text(json.dumps(
-        {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-         "display_name": "reluscope", "language": "python"}))
-    km = AsyncKernelManager(kernel_name="reluscope", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, km=km, timeout=BUDGET_S,
-                            resources={"metadata": {"path": str(tmp_path_factory.mktemp("cwd"))}})
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | {"OMP_NUM_THREADS": "1"}
-    start = time.perf_counter()
-    client.execute(cleanup_kc=True, env=env)
-    return nb, time.perf_counter() - start
+    return execute(NOTEBOOK, tmp_path_factory.mktemp("kernels"), tmp_path_factory.mktemp("cwd"), BUDGET_S)
 
 
 @pytest.mark.slow

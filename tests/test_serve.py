@@ -13,7 +13,8 @@ import torch
 import reluscope as rs
 from reluscope.errors import ReluscopeError
 from reluscope.model import INITS
-from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, pack, parse
+from reluscope.serve.codec import Fixed, decode, envelope
+from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
@@ -25,6 +26,10 @@ from reluscope.serve.upload import MAX_ROWS, store_upload
 
 def msg(kind, **fields):
     return json.dumps({"v": VERSION, "type": kind, **fields})
+
+
+def upload(name, data: bytes, **fields):
+    return envelope({"v": VERSION, "type": "upload", "name": name, **fields}, [data])
 
 
 # ---- settings ------------------------------------------------------------------------------------------------
@@ -70,20 +75,24 @@ def test_same_settings_give_the_same_model():
 
 # ---- messages -------------------------------------------------------------------------------------------------
 def test_parse_accepts_each_message_type():
-    assert parse(msg("settings", settings={"depth": 5})).payload.depth == 5
+    assert parse(msg("settings", settings={"depth": 5})).payload[0].depth == 5
+    assert parse(msg("settings", settings={}, tag=7)).payload[1] == 7
     assert parse(msg("control", action="step")).payload == "step"
     assert parse(msg("view", view={"layer": 3, "projection": "embedded"})).payload == View(3, "embedded")
-    assert parse(msg("upload", name="a.csv", text="x1,x2,label\n")).payload == ("a.csv", "x1,x2,label\n")
+    assert parse(upload("a.csv", b"x1,x2,label\n")).payload == ("a.csv", "x1,x2,label\n")
     assert parse(msg("save")).type == "save"
 
 
 @pytest.mark.parametrize("text", [
-    "not json", "[]", "null", '"settings"', json.dumps({"type": "save"}), json.dumps({"v": 2, "type": "save"}),
+    "not json", "[]", "null", '"settings"', json.dumps({"type": "save"}), json.dumps({"v": 1, "type": "save"}),
     msg("launch"), msg("save", path="/etc"), msg("control"), msg("control", action="rewind"),
     msg("control", action=["play"]), msg("view", view={"layer": 0}), msg("view", view={"layer": "2"}),
     msg("view", view={"layer": 2, "zoom": 3}), msg("view", view={"projection": "pca"}), msg("view", view=[1]),
     msg("settings", settings=[]), msg("settings", settings={"depth": 1e400}),
-    msg("upload", name=1, text=""), msg("upload", name="a.csv", text="x" * (MAX_UPLOAD + 1)),
+    msg("upload", name="a.csv"), msg("upload", name="a.csv", text="x"), upload(1, b""), upload("a.csv", b"\xff\xfe"),
+    upload("a.csv", b"x" * (MAX_UPLOAD + 1)), envelope({"v": VERSION, "type": "save"}, [b"x"]), b"\x00\x01",
+    b"\xff\xff\xff\x7f{}", envelope({"v": VERSION, "type": "upload", "name": "a"}, [b"x", b"y"]),
+    msg("settings", settings={}, tag=-1), msg("settings", settings={}, tag=1.5),
     "[" * 100_000 + "]" * 100_000, "x" * 2_000_000,
 ])
 def test_parse_refuses_malformed_messages(text):
@@ -96,10 +105,35 @@ def test_encode_is_strict_json_with_a_version():
     assert d == {"v": VERSION, "type": "frame", "a": [1.0, None, None], "b": {"c": None}}
 
 
-def test_pack_is_little_endian_bytes_in_base64():
-    import base64
-    x = np.array([1.5, -2.0], dtype=np.float64)
-    assert np.array_equal(np.frombuffer(base64.b64decode(pack(x, "<f4")), "<f4"), x.astype(np.float32))
+def test_an_upload_of_a_million_bytes_passes_and_one_more_names_the_file():
+    """The limit counts the file's bytes, as the page does (not JSON characters with escaped newlines)."""
+    text = ("1,2,0\n" * 200_000)[:MAX_UPLOAD]
+    assert parse(upload("big.csv", text.encode())).payload[1] == text
+    with pytest.raises(ReluscopeError, match=r"big\.csv: 1,000,001 bytes"):
+        parse(upload("dir/big.csv", text.encode() + b"\n"))
+
+
+def test_arrays_travel_as_aligned_little_endian_buffers():
+    rng = np.random.default_rng(0)
+    arrays = dict(a=rng.normal(size=(7, 3)).astype("<f4"), b=np.arange(5, dtype=np.uint8), c=rng.normal(size=3))
+    frame = encode("frame", x=1.5, nested=[arrays])
+    assert isinstance(frame, bytes)
+    head = json.loads(frame[4:4 + int.from_bytes(frame[:4], "little")])
+    assert [offset % 8 for offset, _ in head["buffers"]] == [0, 0, 0]
+    assert head["nested"][0]["a"] == {"buffer": 0, "dtype": "<f4", "shape": [7, 3]}
+    back = decode(frame)
+    assert back["x"] == 1.5 and all(np.array_equal(back["nested"][0][k], v) for k, v in arrays.items())
+
+
+def test_fixed_points_are_exact_to_a_65534th_of_their_box_and_keep_nonfinite_rows():
+    rng = np.random.default_rng(1)
+    p = rng.normal(size=(500, 2)) * [1.0, 1e6]
+    p[3, 0], p[7, 1] = np.nan, np.inf
+    back = decode(encode("frame", p=Fixed(p)))["p"]
+    finite = np.isfinite(p).all(axis=1)
+    span = p[finite].max(axis=0) - p[finite].min(axis=0)
+    assert np.all(np.abs(back[finite] - p[finite]) <= span / 65534 / 2 * (1 + 1e-9))
+    assert np.isnan(back[~finite]).all()
 
 
 # ---- uploads ---------------------------------------------------------------------------------------------------
@@ -170,7 +204,10 @@ def test_frame_of_a_diverging_net_is_strict_json():
     scene = Scene.build(s, data, model)
     frame = render(scene, model, View(4, "embedded"))
     frame.update(render_slow(scene, model, View(4, "embedded"), grad_out_m2=frame["layers"]["gz_out_m2"], exact=True))
-    d = json.loads(encode("frame", **frame))
+    frame_bytes = encode("frame", **frame)
+    json.loads(frame_bytes[4:4 + int.from_bytes(frame_bytes[:4], "little")],
+               parse_constant=lambda c: pytest.fail(f"{c} in JSON"))  # strict JSON: no NaN, no Infinity
+    d = decode(frame_bytes)
     assert d["layers"]["nonfinite"][1] > 0 and "note" in d["backprojection"] and "note" in d["cells"]
 
 

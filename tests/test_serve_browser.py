@@ -3,6 +3,7 @@ divergence, He, the layer selector, the URL, save run, a CSV upload, two tabs �
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -37,66 +38,76 @@ def browser(chromium, tmp_path_factory):
         yield new_page, runs
 
 
+HOOK = "document.querySelector('.reluscope')?.reluscope"  # the live view's state, kept on its root element
+
+
 def state(page, expr):
-    return page.evaluate(f"window.__playground.{expr}")
+    return page.evaluate(f"{HOOK}.{expr}")
+
+
+def wait(page, condition):
+    """Wait until ``condition`` (JavaScript, with ``S`` the live view's state) holds."""
+    page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && ({condition}); }})()")
 
 
 def first_frame(page):
-    page.wait_for_function("window.__playground.data && window.__playground.last "
-                           "&& window.__playground.last.run === window.__playground.run")
+    wait(page, "S.data && S.last && S.last.run === S.run")
 
 
 def canvas(page, cid):
-    return page.evaluate(f"document.getElementById('{cid}').toDataURL()")
+    return page.evaluate(f"document.querySelector('[data-id={cid}]').toDataURL()")
+
+
+def the(name):
+    """The selector of the live view's element ``name`` (its data-id)."""
+    return f"[data-id={name}]"
 
 
 def test_play_moves_the_step_the_loss_and_the_boundary(browser):
     new_page, _ = browser
     with new_page() as page:
-        before, loss = canvas(page, "c-boundary"), page.inner_text("#scores")
-        page.click("#play")
-        page.wait_for_function("window.__playground.step >= 40")
-        page.click("#play")
-        page.wait_for_function("!window.__playground.playing")
-        assert int(page.inner_text("#step")) >= 40
-        assert page.inner_text("#scores") != loss and canvas(page, "c-boundary") != before
+        before, loss = canvas(page, "c-boundary"), page.inner_text(the("scores"))
+        page.click(the("play"))
+        wait(page, "S.step >= 40")
+        page.click(the("play"))
+        wait(page, "!S.playing")
+        assert int(page.inner_text(the("step"))) >= 40
+        assert page.inner_text(the("scores")) != loss and canvas(page, "c-boundary") != before
 
 
 def test_task_1_2_diverges_and_names_the_layer(browser):
     new_page, _ = browser
     with new_page(SMALL) as page:
-        page.select_option("#preset", "Task 1.2: 11 layers, N(0, 1)")
-        page.wait_for_function("window.__playground.settings.depth === 11 && window.__playground.step === 0")
+        page.select_option(the("preset"), "Task 1.2: 11 layers, N(0, 1)")
+        wait(page, "S.settings.depth === 11 && S.step === 0")
         first_frame(page)
-        page.click("#play")
-        page.wait_for_function("document.getElementById('status').textContent.includes('diverged')")
-        text = page.inner_text("#status")
+        page.click(the("play"))
+        page.wait_for_function("document.querySelector('[data-id=status]').textContent.includes('diverged')")
+        text = page.inner_text(the("status"))
         assert "diverged at step" in text and ("layer" in text or "output" in text)
-        assert 1 <= state(page, "marked") <= 11 and "bad" in page.get_attribute("#status", "class")
+        assert 1 <= state(page, "marked") <= 11 and "bad" in page.get_attribute(the("status"), "class")
 
 
 def test_task_1_4_he_trains(browser):
     new_page, _ = browser
     with new_page(SMALL) as page:
-        page.select_option("#preset", "Task 1.4: He")
-        page.wait_for_function("window.__playground.settings.init === 'he' "
-                               "&& window.__playground.settings.depth === 11")
+        page.select_option(the("preset"), "Task 1.4: He")
+        wait(page, "S.settings.init === 'he' && S.settings.depth === 11")
         first_frame(page)
-        page.click("#play")
-        page.wait_for_function("window.__playground.step >= 150")
+        page.click(the("play"))
+        wait(page, "S.step >= 150")
         hist = state(page, "hist")
-        assert "diverged" not in page.inner_text("#status")
+        assert "diverged" not in page.inner_text(the("status"))
         assert hist[-1]["train_loss"] < 0.9 * hist[0]["train_loss"]
 
 
 def test_layer_selector_changes_task_2_and_cells(browser):
     new_page, _ = browser
     with new_page(SMALL + "&layer=1") as page:
-        page.wait_for_function("window.__playground.last.cells && window.__playground.last.cells.exact")
+        wait(page, "S.last.cells && S.last.cells.exact")
         bp, cells = canvas(page, "c-bp"), canvas(page, "c-cells")
-        page.select_option("#v-layer", "2")
-        page.wait_for_function("window.__playground.last.view.layer === 2 "
-                               "&& window.__playground.last.cells.layer === 2")
+        page.select_option(the("v-layer"), "2")
+        wait(page, "S.last.view.layer === 2 && S.last.cells.layer === 2")
         assert canvas(page, "c-bp") != bp and canvas(page, "c-cells") != cells
         assert "layer=2" in page.url
 
@@ -111,17 +122,17 @@ def test_the_url_restores_every_control(browser):
     hash_ = "&".join(f"{k}={v}" for k, v in EVERY.items()) + "&layer=4&projection=nonzero"
     with new_page(hash_) as page:
         for _ in range(2):  # as opened, and after a reload
-            shown = {k: page.input_value(f"#s-{k}") for k in EVERY}
+            shown = {k: page.input_value(the(f"s-{k}")) for k in EVERY}
             assert shown == EVERY
-            assert (page.input_value("#v-layer"), page.input_value("#v-projection")) == ("4", "nonzero")
+            assert (page.input_value(the("v-layer")), page.input_value(the("v-projection"))) == ("4", "nonzero")
             assert state(page, "data.settings.sigma_w2") == 1.5 and state(page, "data.settings.batch_size") == 64
             page.reload()
             first_frame(page)
-        page.eval_on_selector("#s-width", "el => { el.value = '40'; el.dispatchEvent(new Event('change')); }")
-        page.wait_for_function("window.__playground.data.settings.width === 40")
+        page.eval_on_selector(the("s-width"), "el => { el.value = '40'; el.dispatchEvent(new Event('change')); }")
+        wait(page, "S.data.settings.width === 40")
         link = page.url
     with new_page(urlsplit(link).fragment) as page:
-        assert page.input_value("#s-width") == "40"
+        assert page.input_value(the("s-width")) == "40"
         assert dict(parse_qsl(urlsplit(page.url).fragment, keep_blank_values=True))["init"] == "mean-field"
 
 
@@ -129,11 +140,11 @@ def test_save_run_writes_what_load_run_reads(browser):
     new_page, runs = browser
     with new_page() as page:
         for _ in range(3):
-            page.click("#stepbtn")
-        page.wait_for_function("window.__playground.step === 3")
-        page.click("#save")
-        page.wait_for_function("document.getElementById('saved').textContent.includes('→')")
-        path = Path(page.inner_text("#saved").split("→", 1)[1].strip())
+            page.click(the("stepbtn"))
+        wait(page, "S.step === 3")
+        page.click(the("save"))
+        page.wait_for_function("document.querySelector('[data-id=saved]').textContent.includes('→')")
+        path = Path(page.inner_text(the("saved")).split("→", 1)[1].strip())
     run = rs.load_run(path)
     assert path.parent == runs and run.metrics["steps_run"] == 3 and run.config.depth == 3
 
@@ -143,30 +154,120 @@ def test_a_dropped_csv_trains(browser, tmp_path):
     csv = tmp_path / "ring.csv"
     csv.write_text("x1,x2,label\n" + "".join(f"{i % 9},{(i * 7) % 11},{int(i % 9 > 4)}\n" for i in range(60)))
     with new_page() as page:
-        page.set_input_files("#upload", str(csv))
-        page.wait_for_function("window.__playground.data.name === 'ring.csv'")
-        assert page.input_value("#s-dataset") == "csv" and "ring.csv" in page.inner_text("#dataname")
-        page.set_input_files("#upload", {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"x1,x2,label\n1,2\n"})
-        page.wait_for_function("document.getElementById('errors').textContent.includes('bad.csv')")
+        page.set_input_files(the("upload"), str(csv))
+        wait(page, "S.data.name === 'ring.csv'")
+        assert page.input_value(the("s-dataset")) == "csv" and "ring.csv" in page.inner_text(the("dataname"))
+        page.set_input_files(the("upload"), {"name": "bad.csv", "mimeType": "text/csv",
+                                             "buffer": b"x1,x2,label\n1,2\n"})
+        page.wait_for_function("document.querySelector('[data-id=errors]').textContent.includes('bad.csv')")
         dropped = page.evaluate_handle("""() => { const dt = new DataTransfer();
             dt.items.add(new File([document.defaultView.__csv], 'dropped.csv', {type: 'text/csv'})); return dt; }"""
                                        .replace("document.defaultView.__csv", json.dumps(csv.read_text())))
-        page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
-        page.wait_for_function("window.__playground.data.name === 'dropped.csv'")
+        page.dispatch_event(the("drop"), "drop", {"dataTransfer": dropped})
+        wait(page, "S.data.name === 'dropped.csv'")
 
 
 def test_two_tabs_train_independently(browser):
     new_page, _ = browser
     with new_page() as a, new_page(SMALL + "&seed=5") as b:
-        a.click("#play")
-        a.wait_for_function("window.__playground.step >= 20")
+        a.click(the("play"))
+        wait(a, "S.step >= 20")
         assert state(b, "step") == 0 and not state(b, "playing") and state(b, "settings.seed") == 5
-        b.click("#stepbtn")
-        b.wait_for_function("window.__playground.step === 1")
+        b.click(the("stepbtn"))
+        wait(b, "S.step === 1")
         assert state(a, "playing") and json.loads(json.dumps(state(a, "settings.seed"))) == 0
 
 
 def test_a_link_with_a_bad_setting_starts_from_the_defaults(browser):
     new_page, _ = browser
     with new_page("depth=abc&width=9999") as page:
-        assert state(page, "data.settings.depth") == 3 and "'depth' must be a whole number" in page.inner_text("#errors")
+        assert state(page, "data.settings.depth") == 3
+        assert "'depth' must be a whole number" in page.inner_text(the("errors"))
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, context="document"):
+    """axe-core's serious and critical findings in ``context`` (a JS expression), one line each."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(f"""async () => (await axe.run({context}, {{resultTypes: ['violations']}})).violations
+        .filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
+
+
+def test_axe_finds_no_serious_violation_and_the_controls_are_named(browser):
+    new_page, _ = browser
+    with new_page() as page:
+        assert axe_violations(page) == []
+        names = {b: page.get_attribute(the(b), "aria-label") for b in ("reset", "play", "stepbtn")}
+        assert names == {"reset": "Reset to step 0", "play": "Play", "stepbtn": "+1 step"}
+        assert page.get_attribute(the("play"), "aria-pressed") == "false"
+        assert page.get_attribute(the("status"), "role") == "status"
+        label = page.get_attribute(the("c-bp"), "aria-label")
+        assert page.get_attribute(the("c-bp"), "role") == "img" and "Layer 1" in label and "step 0" in label
+        page.click(the("play"))
+        assert page.get_attribute(the("play"), "aria-pressed") == "true"
+        wait(page, "S.step >= 5")
+        page.click(the("play"))
+        assert page.get_attribute(the("play"), "aria-pressed") == "false"
+        wait(page, "!S.playing")
+        time.sleep(0.3)  # the last frame of the run drawn
+        assert page.get_attribute(the("c-bp"), "aria-label") != label  # the label follows the step
+
+
+def test_a_double_click_on_play_plays_then_pauses(browser):
+    new_page, _ = browser
+    with new_page() as page:
+        page.dblclick(the("play"))
+        time.sleep(0.5)
+        step = state(page, "step")
+        time.sleep(0.5)
+        assert state(page, "step") == step and page.get_attribute(the("play"), "aria-pressed") == "false"
+
+
+def test_a_panel_with_a_note_clears_its_canvas(browser):
+    """After switching to tanh the cells panel says why it is off, and the ReLU cells are gone."""
+    new_page, _ = browser
+    with new_page() as page:
+        wait(page, "S.last.cells && S.last.cells.count > 1")
+        relu = canvas(page, "c-cells")
+        page.select_option(the("s-activation"), "tanh")
+        wait(page, "S.data.settings.activation === 'tanh' && S.last && S.last.cells && S.last.cells.note")
+        time.sleep(0.2)
+        assert canvas(page, "c-cells") != relu and "piecewise linear" in page.inner_text(the("cells-note"))
+
+
+def test_an_edit_made_during_a_restart_is_kept(browser):
+    """Two quick edits: the first run's echo must not put the first edit's values back over the second."""
+    new_page, _ = browser
+    with new_page() as page:
+        page.eval_on_selector(the("s-width"), "el => { el.value = '20'; el.dispatchEvent(new Event('change')); }")
+        page.eval_on_selector(the("s-seed"), "el => { el.value = '7'; el.dispatchEvent(new Event('change')); }")
+        wait(page, "S.data.settings.seed === 7")
+        assert page.input_value(the("s-width")) == "20" and page.input_value(the("s-seed")) == "7"
+
+
+def test_a_lost_connection_is_shown_and_a_click_says_so(chromium, tmp_path):
+    """The server closes an idle page: the page says so and dims, and a click tells it is not sent."""
+    with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        errors, _ = watch(page, url.rstrip("/"))
+        page.goto(f"{url}#{SMALL}")
+        first_frame(page)
+        page.wait_for_selector(".reluscope.offline", timeout=20_000)
+        assert "disconnected" in page.inner_text(the("busy"))
+        page.click(the("stepbtn"), force=True)
+        page.wait_for_function("document.querySelector('[data-id=errors]').textContent.includes('disconnected')")
+        assert errors == []
+        page.close()
+
+
+def test_ranges_of_long_histories_need_no_spread(browser):
+    """A long ``rs.watch`` history passes 130k values, where ``Math.max(...values)`` throws a RangeError."""
+    new_page, _ = browser
+    with new_page() as page:
+        lo_hi = page.evaluate("""async () => { const m = await import('./static/liveview.js');
+            const values = Array.from({length: 300000}, (_, i) => i % 7 === 0 ? NaN : i);
+            return m.extent(values); }""")
+        assert lo_hi == [1, 299998]  # 299999 = 7 · 42857: NaN

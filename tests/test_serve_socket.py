@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
+from reluscope.serve.codec import decode, envelope
 from reluscope.serve.messages import MAX_UPLOAD, VERSION
 from reluscope.serve.settings import Settings
 
@@ -47,7 +48,7 @@ def until(ws, pred, timeout=30.0):
     """Messages up to and including the first for which ``pred`` holds."""
     seen, deadline = [], time.monotonic() + timeout
     while True:
-        m = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        m = decode(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
         seen.append(m)
         if pred(m):
             return seen
@@ -57,7 +58,7 @@ def until(ws, pred, timeout=30.0):
 def started(url, **settings):
     """A session whose first run (paused at step 0) has drawn its first frame and panels."""
     with connect(url) as ws:
-        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+        assert decode(ws.recv(timeout=10))["type"] == "hello"
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
         until(ws, lambda m: m["type"] == "panels")
         yield ws
@@ -82,7 +83,7 @@ def test_beyond_the_limit_a_page_is_told_busy(server):
     url, _ = server
     with started(url), started(url), started(url):
         with connect(url) as extra:
-            m = json.loads(extra.recv(timeout=10))
+            m = decode(extra.recv(timeout=10))
             assert m["type"] == "busy" and "busy" in m["message"]
     with started(url):  # the three closed: room again
         pass
@@ -107,8 +108,7 @@ def test_an_idle_session_is_closed(tmp_path):
 def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
-            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv", "text": ""},
-            "save": {}}
+            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -118,7 +118,7 @@ def malformed(rng: random.Random) -> str | bytes:
     if case == 0:
         return rng.choice([b"\x00\xff", "", "{", "[1, 2", "null", "42", '"save"', "{'v': 1}", "[" * 5000])
     if case == 1:
-        d["v"] = rng.choice([0, 2, "1", None, 1.5])
+        d["v"] = rng.choice([0, VERSION - 1, VERSION + 1, str(VERSION), None, 1.5])
     elif case == 2:
         d["type"] = rng.choice(["", "Settings", "shutdown", None, 7, ["save"]])
     elif case == 3:
@@ -134,18 +134,23 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 7:
         d.update(type="control", action=rng.choice(bad_values + ["PLAY", "stop", "rewind"]))
     elif case == 8:
-        d.update(type="upload", name="f.csv", text=rng.choice(csvs))
+        d.update(type="upload", name="f.csv")
+        return envelope(d, [rng.choice(csvs).encode()])
     elif case == 9:
-        d.update(type="upload", name=rng.choice([None, 3, "f.csv"]), text=rng.choice([None, 4, "x" * (MAX_UPLOAD + 1)]))
+        d.update(type="upload", name=rng.choice([None, 3, "f.csv"]))
+        return envelope(d, rng.choice([[], [b"x" * (MAX_UPLOAD + 1)], [b"\xff"], [b"a", b"b"]]))
     elif case == 10:  # every setting, each class
         d.update(type="settings", settings={rng.choice([f.name for f in fields(Settings)]): rng.choice(EXTREMES)})
     else:  # every other field, each class (an upload's name with a CSV that must be refused anyway)
         d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
                              {"type": "control", "action": rng.choice(EXTREMES)},
-                             {"type": "upload", "name": rng.choice(EXTREMES), "text": rng.choice(csvs)},
-                             {"type": "upload", "name": "f.csv", "text": rng.choice(EXTREMES)},
+                             {"type": "upload", "name": rng.choice(EXTREMES)},
                              {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
+        if d["type"] == "upload":
+            return envelope(d, [rng.choice(csvs).encode()])
+    if kind == "upload" and case in (1, 2, 3):
+        return envelope(d, [b"x1,x2,label\n"])
     return json.dumps(d)
 
 
@@ -161,7 +166,7 @@ def test_fuzzed_messages_get_one_error_each_and_harm_no_one(server, caplog):
         until(victim, lambda m: m["type"] == "frame" and m["step"] > 0)
         for _ in range(FUZZ_CASES):
             fuzz.send(malformed(rng))
-        replies = [json.loads(fuzz.recv(timeout=60)) for _ in range(FUZZ_CASES)]
+        replies = [decode(fuzz.recv(timeout=60)) for _ in range(FUZZ_CASES)]
         assert all(m["type"] == "error" for m in replies)  # one error each, nothing else (no run started)
         unforeseen = [m["message"] for m in replies if m["message"].startswith("the server could not")]
         assert not unforeseen and not caplog.records, (unforeseen[:3], caplog.text[-2000:])

@@ -2,7 +2,8 @@
 
 The pipeline, one subpackage a stage: ``data`` → ``model`` (MLP, init) → ``train`` (loop, run directories)
 → ``probe`` (layer statistics, theory) → ``geometry`` (back-projection, decision cells) → ``plots`` →
-``studies`` → ``report`` → ``cli``.
+``studies`` → ``report`` → ``serve`` (the live playground) → ``widget`` (the live view in a notebook:
+``watch``, ``Playground``) → ``cli``.
 
 The names below are loaded on first use (``reluscope.TrainConfig`` imports torch then), so ``import reluscope``
 and the command line's ``--help`` start without torch, matplotlib, scikit-learn or SciPy.
@@ -15,6 +16,7 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {  # name -> the module that defines it
+    "Playground": "reluscope.widget.playground",
     "ReluscopeError": "reluscope.errors",
     "TrainConfig": "reluscope.train",
     "build_mlp": "reluscope.model",
@@ -24,6 +26,7 @@ _EXPORTS = {  # name -> the module that defines it
     "load_dataset": "reluscope.data",
     "load_run": "reluscope.train.rundir",
     "train_to_dir": "reluscope.studies.training",
+    "watch": "reluscope.widget.watch",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,10 +1,12 @@
 """The live playground (``reluscope serve``): a local web page on which every layer answers while the network
-trains. The server trains and measures with the library; the page (plain JS and canvas, in ``static/``) only
-draws. The top of the pipeline, beside ``cli``: it may import every stage, and only ``cli.serve`` imports it.
+trains. The server trains and measures with the library; the page only draws. Its drawing and controls are one
+ES module with anywidget's interface (``static/``, joined by ``bundle``), which the notebook widget
+(``reluscope.widget``) runs as well. Near the top of the pipeline: ``cli.serve`` and ``widget`` import it.
 
 ``settings`` (what a run is) → ``scene`` (what stays fixed in a run) → ``panels`` (the views of one step) →
-``trainer`` (the run's thread) → ``session`` (one page) → ``app`` (the server); ``messages`` is the wire
-format, ``upload`` and ``saving`` the two ways files cross it. ``config`` (``ServeConfig``) imports without
+``trainer`` (the run's thread) → ``session`` (one live view) → ``app`` (the server); ``messages`` is the schema
+both hosts speak, ``codec`` how arrays travel in it (binary buffers), ``upload`` and ``saving`` the two ways
+files cross it. ``config`` (``ServeConfig``) imports without
 them; the server's names load starlette, uvicorn and torch on first use (PEP 562).
 """
 

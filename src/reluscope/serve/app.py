@@ -1,8 +1,8 @@
 """The playground's web app: one page, its static files, and one WebSocket per open page.
 
-Starlette routes ``/`` (the page), ``/static`` (its script and style, shipped in the package) and ``/ws``
-(a ``Session``); uvicorn serves them. At most ``max_sessions`` pages train at once; one more gets a ``busy``
-message. A WebSocket whose ``Origin`` is another site is refused, so a page elsewhere cannot drive the
+Starlette routes ``/`` (the page), ``/static/liveview.js`` (the live view's module, ``bundle``), ``/static``
+(the page's host script and style, shipped in the package) and ``/ws`` (a ``Session``); uvicorn serves them.
+At most ``max_sessions`` pages train at once; one more gets a ``busy`` message. A WebSocket whose ``Origin`` is another site is refused, so a page elsewhere cannot drive the
 playground through the user's browser. ``running`` starts the server in a background thread (tests,
 benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
 """
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import torch
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -28,7 +28,8 @@ from starlette.websockets import WebSocket
 from reluscope.errors import ReluscopeError
 from reluscope.serve.config import ServeConfig
 from reluscope.serve.messages import MAX_MESSAGE, encode
-from reluscope.serve.session import Session
+from reluscope.serve.bundle import bundle
+from reluscope.serve.session import Session, serve_socket
 
 STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -41,6 +42,9 @@ def create_app(config: ServeConfig) -> Starlette:
     async def page(request):
         return FileResponse(STATIC / "index.html")
 
+    async def module(request):
+        return Response(bundle(), media_type="text/javascript")
+
     async def socket(ws: WebSocket):
         if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
             await ws.close(code=1008)
@@ -51,12 +55,7 @@ def create_app(config: ServeConfig) -> Starlette:
                                                       "training already; try again in a while"))
             await ws.close(code=1013)
             return
-        session = Session(ws, config.runs_dir, config.idle_timeout)
-        sessions.add(session)
-        try:
-            await session.serve()
-        finally:
-            sessions.discard(session)
+        await serve_socket(ws, config.runs_dir, config.idle_timeout, sessions)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -64,7 +63,8 @@ def create_app(config: ServeConfig) -> Starlette:
         for session in list(sessions):
             await session.close()
 
-    app = Starlette(routes=[Route("/", page), Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    app = Starlette(routes=[Route("/", page), Route("/static/liveview.js", module),
+                            Mount("/static", StaticFiles(directory=STATIC), name="static"),
                             WebSocketRoute("/ws", socket)], lifespan=lifespan)
     return app
 
@@ -80,8 +80,8 @@ def make_server(config: ServeConfig) -> uvicorn.Server:
     """The uvicorn server for ``config``. Sets torch to one thread per operation for the whole process: the
     sessions already train in parallel threads, and the small matrices of a playground net run 100× slower when
     two intra-op threads wait for each other on a busy machine (0.05 ms against 12 ms for a 750×32 Linear).
-    WebSocket compression is off: a frame is mostly base64, which deflate shrinks by a quarter at 1–3 ms of CPU
-    a frame (``benchmarks/serve.py``), a poor trade on the machine's own network."""
+    WebSocket compression is off: a frame is mostly binary arrays, which deflate shrinks little at 1–3 ms of
+    CPU a frame (``benchmarks/serve.py``), a poor trade on the machine's own network."""
     torch.set_num_threads(1)
     return uvicorn.Server(uvicorn.Config(create_app(config.validate()), host=config.host, port=config.port,
                                          ws_max_size=MAX_MESSAGE * 4, ws_per_message_deflate=False,

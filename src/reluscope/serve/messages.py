@@ -1,37 +1,41 @@
-"""The playground's wire format: JSON text messages with a version field, checked before anything acts on them.
+"""The live view's message schema, one for both hosts (the playground's WebSocket and the notebook widget's comm):
+JSON objects with a version field, checked before anything acts on them. Arrays travel as binary buffers
+(``codec``).
 
 Client → server (``type``, then its fields; nothing else is accepted)::
 
-    settings  settings: {field: value, …}      a new run (fields as ``Settings``; missing ones keep defaults)
+    settings  settings: {field: value, …}, tag: int   a new run (fields as ``Settings``; missing ones keep
+                                                      defaults); ``tag`` numbers the request, and the run's
+                                                      ``data`` echoes the latest one
     control   action: play | pause | step | reset
     view      view: {layer: 1…30, projection: input | embedded | nonzero}
-    upload    name: str, text: str             a CSV (x1, x2, label), at most MAX_UPLOAD characters
+    upload    name: str, and one buffer: the file's bytes    a CSV (x1, x2, label), at most MAX_UPLOAD bytes
     save      (no fields)                      write the run directory
 
-Server → client: ``hello``, ``data``, ``frame``, ``panels``, ``status``, ``saved``, ``error``, ``busy``.
+Server → client: ``hello`` (the settings' schema), ``data`` (a run's points, once per run), ``frame`` (the
+quick panels of one step), ``panels`` (the slow ones), ``geometry`` (``rs.watch``: every layer's views),
+``status``, ``saved``, ``error``, ``busy``.
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import math
 from dataclasses import dataclass
-
-import numpy as np
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
 from reluscope.serve.settings import BOUNDS, Settings
 
-VERSION = 1
-MAX_UPLOAD = 1_000_000  # characters of an uploaded CSV
-MAX_MESSAGE = MAX_UPLOAD + 4096  # characters of any client message (the upload's JSON around it)
+VERSION = 2
+MAX_UPLOAD = 1_000_000  # bytes of an uploaded CSV
+MAX_MESSAGE = MAX_UPLOAD + 4096  # bytes of any client message (an upload's header and padding around it)
 MAX_NAME = 200  # characters of an upload's file name
+MAX_TAG = 2**31 - 1
 ACTIONS = ("play", "pause", "step", "reset")
-FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name", "text"},
-          "save": set()}
+FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name"}, "save": set()}
+OPTIONAL = {"settings": {"tag"}}
 
 
 @dataclass(frozen=True)
@@ -50,16 +54,25 @@ class Message:
     payload: object = None
 
 
-def parse(text: str) -> Message:
-    """Check one client message; ``ReluscopeError`` names the first problem."""
-    if not isinstance(text, str):
-        raise ReluscopeError("messages are JSON text")
-    if len(text) > MAX_MESSAGE:
-        raise ReluscopeError(f"message of {len(text)} characters; at most {MAX_MESSAGE}")
+def parse(raw: str | bytes) -> Message:
+    """Check one client message from the WebSocket (JSON text, or an envelope for an upload)."""
+    if not isinstance(raw, (str, bytes)):
+        raise ReluscopeError("messages are JSON text or binary envelopes")
+    if len(raw) > MAX_MESSAGE:
+        raise ReluscopeError(f"message of {len(raw)} {'bytes' if isinstance(raw, bytes) else 'characters'}; "
+                             f"at most {MAX_MESSAGE}")
+    if isinstance(raw, bytes):
+        return check(*open_envelope(raw, max_buffers=1))
     try:
-        d = json.loads(text)
+        d = json.loads(raw)
     except (ValueError, RecursionError):
         raise ReluscopeError("message is not valid JSON") from None
+    return check(d, [])
+
+
+def check(d, buffers: list) -> Message:
+    """Check one decoded client message and its buffers (the widget's comm hands them over decoded);
+    ``ReluscopeError`` names the first problem."""
     if not isinstance(d, dict):
         raise ReluscopeError("message must be a JSON object")
     if d.get("v") != VERSION:
@@ -67,17 +80,23 @@ def parse(text: str) -> Message:
     kind = d.get("type")
     if not isinstance(kind, str) or kind not in FIELDS:
         raise ReluscopeError(f"unknown message type; expected one of {', '.join(FIELDS)}")
-    extra = set(d) - {"v", "type"} - FIELDS[kind]
+    extra = set(d) - {"v", "type"} - FIELDS[kind] - OPTIONAL.get(kind, set())
     missing = FIELDS[kind] - set(d)
     if extra or missing:
         raise ReluscopeError(f"{kind} message: " + (f"unknown field {sorted(extra)[0][:40]!r}" if extra
                                                     else f"missing field {sorted(missing)[0]!r}"))
-    return Message(kind, _payload(kind, d))
+    if (kind == "upload") != bool(buffers) or len(buffers) > 1:
+        raise ReluscopeError("only an upload carries a buffer: the file's bytes" if kind != "upload"
+                             else "an upload carries one buffer: the file's bytes")
+    return Message(kind, _payload(kind, d, buffers))
 
 
-def _payload(kind: str, d: dict):
+def _payload(kind: str, d: dict, buffers: list):
     if kind == "settings":
-        return Settings.from_dict(_object(d["settings"], "settings"))
+        tag = d.get("tag", 0)
+        if not (type(tag) is int and 0 <= tag <= MAX_TAG):
+            raise ReluscopeError(f"settings tag must be a whole number in [0, {MAX_TAG}]")
+        return Settings.from_dict(_object(d["settings"], "settings")), tag
     if kind == "control":
         if d["action"] not in ACTIONS:
             raise ReluscopeError(f"control action must be one of {', '.join(ACTIONS)}")
@@ -85,13 +104,21 @@ def _payload(kind: str, d: dict):
     if kind == "view":
         return _view(_object(d["view"], "view"))
     if kind == "upload":
-        name, text = d["name"], d["text"]
-        if not (isinstance(name, str) and isinstance(text, str)):
-            raise ReluscopeError("upload name and text must be strings")
-        if len(name) > MAX_NAME or len(text) > MAX_UPLOAD:
-            raise ReluscopeError(f"upload too large: at most {MAX_UPLOAD} characters")
-        return name, text
+        name, data = d["name"], bytes(buffers[0])
+        if not isinstance(name, str) or len(name) > MAX_NAME:
+            raise ReluscopeError(f"upload name must be a string of at most {MAX_NAME} characters")
+        if len(data) > MAX_UPLOAD:
+            raise ReluscopeError(f"{_shown(name)}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}")
+        try:
+            return name, data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReluscopeError(f"{_shown(name)}: not UTF-8 text") from None
     return None
+
+
+def _shown(name: str) -> str:
+    """The file name of an upload as messages quote it: without any folder, at most 60 characters."""
+    return (name.replace("\\", "/").rsplit("/", 1)[-1] or "upload")[:60]
 
 
 def _object(value, name: str) -> dict:
@@ -113,22 +140,14 @@ def _view(d: dict) -> View:
     return view
 
 
-def encode(kind: str, **fields) -> str:
-    """A server message as JSON text: ``{"v": 1, "type": kind, …}``, non-finite numbers as ``null``."""
-    return json.dumps({"v": VERSION, "type": kind, **_finite(fields)}, allow_nan=False, separators=(",", ":"))
+def split(kind: str, **fields) -> tuple[dict, list[memoryview]]:
+    """A server message ``{"v": VERSION, "type": kind, …}`` as JSON-ready data and its arrays' buffers (the
+    widget's comm sends the two as they are); non-finite numbers outside arrays become ``null``."""
+    buffers: list[memoryview] = []
+    return to_wire({"v": VERSION, "type": kind, **fields}, buffers), buffers
 
 
-def pack(array: np.ndarray, dtype: str) -> str:
-    """An array's bytes (little-endian ``dtype``, row-major) in base64: how images and point sets travel."""
-    return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()).decode()
-
-
-def _finite(value):
-    """``value`` with every NaN/±inf float (also inside lists and dicts) replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+def encode(kind: str, **fields) -> str | bytes:
+    """A server message for the WebSocket: JSON text, or an envelope when it carries arrays."""
+    message, buffers = split(kind, **fields)
+    return envelope(message, buffers) if buffers else dumps(message)

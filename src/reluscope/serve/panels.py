@@ -1,4 +1,4 @@
-"""The live views of one model state, each a small dict of numbers and packed arrays for the page to draw.
+"""The live views of one model state, each a small dict of numbers and arrays (sent as binary) for the page to draw.
 
 * ``scores``: train/test loss and accuracy;
 * ``boundary``: the predicted class and its probability at ``BOUNDARY_PIXELS²`` pixel centres;
@@ -24,9 +24,11 @@ from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.regions import linear_regions
+from reluscope.model import linear_layers
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
-from reluscope.serve.messages import View, pack
+from reluscope.serve.codec import Fixed
+from reluscope.serve.messages import View
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
@@ -60,11 +62,14 @@ def scores(scene: Scene, model: nn.Module) -> dict:
 
 @torch.no_grad()
 def boundary(scene: Scene, model: nn.Module) -> dict:
-    """Predicted class (uint8) and its probability (uint8, ×255) per pixel, rows from the bottom (y slow)."""
+    """Per pixel (rows from the bottom, y slow) one byte ``class · levels + q``: the predicted class and its
+    probability in ``levels = 256 // k`` steps, ``q = round(p · (levels − 1))`` (k classes)."""
     p = torch.softmax(model(scene.pixels), dim=1)  # (P², k)
     conf, cls = p.max(dim=1)  # (P²,), (P²,)
     conf = torch.nan_to_num(conf, nan=0.0)  # a diverged net's NaN logits: no confidence
-    return dict(n=BOUNDARY_PIXELS, cls=pack(cls.numpy(), "u1"), conf=pack((conf * 255).round().numpy(), "u1"))
+    levels = 256 // max(2, p.shape[1])
+    code = cls * levels + (conf * (levels - 1)).round().long()  # (P²,)
+    return dict(n=BOUNDARY_PIXELS, levels=levels, code=code.numpy().astype(np.uint8))
 
 
 def layer_stats(scene: Scene, model: nn.Module) -> dict:
@@ -98,8 +103,8 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
     except ReluscopeError as e:
         return dict(layer=layer, projection=projection, note=str(e))
     points = bp.points[layer - 1]  # (N + grid, 2)
-    return dict(layer=layer, projection=projection, points=pack(points[: len(X)], "<f4"),
-                grid=pack(points[len(X):], "<f4"), line_points=LINE_POINTS)
+    return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
+                line_points=LINE_POINTS)
 
 
 def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
@@ -121,14 +126,38 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
     try:
         keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
         out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
-                   hue=pack(keys >> np.uint64(48), "<u2"))
+                   hue=(keys >> np.uint64(48)).astype("<u2"))
         if exact and out["count"] <= MAX_EXACT:
             regions = linear_regions(head, scene.box)[-1]
-            out.update(exact=True, count=len(regions), n_vertices=pack(regions.n_vertices, "<u2"),
-                       vertices=pack(np.concatenate(regions.polygons()), "<f4"),
-                       poly_hue=pack(regions.key >> np.uint64(48), "<u2"))
+            out.update(exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
+                       vertices=np.concatenate(regions.polygons()).astype("<f4"),
+                       poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
         elif exact:
             out["note"] = f"the grid already finds {out['count']} regions; exact polygons up to {MAX_EXACT}"
     except ReluscopeError as e:
         return dict(layer=layer, note=str(e))
     return out
+
+
+def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
+    """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
+    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note."""
+    X = scene.data.X  # (N, 2)
+    try:
+        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection,
+                         pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
+    except ReluscopeError:
+        return [backprojection(scene, model, layer, projection) for layer in range(1, len(linear_layers(model)) + 1)]
+    return [dict(layer=i + 1, projection=projection, points=Fixed(p[: len(X)]), grid=Fixed(p[len(X):]),
+                 line_points=LINE_POINTS) for i, p in sorted(bp.points.items())]
+
+
+def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
+    """The grid cells after every layer from one pass of ``grid_regions`` (or one note for all)."""
+    depth = len(linear_layers(model))
+    try:
+        keys = grid_regions(model, scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
+    except ReluscopeError as e:
+        return [dict(layer=layer, note=str(e)) for layer in range(1, depth + 1)]
+    return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),
+                 hue=(k >> np.uint64(48)).astype("<u2")) for i, k in enumerate(keys)]

@@ -30,15 +30,17 @@ def run_name(settings: Settings, step: int) -> str:
 
 
 def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, result: TrainResult | None,
-                  csv_path: Path | None = None) -> Path:
-    """Write the run at ``step`` (``result``: the finished run, else retrained) under ``runs_dir``; its path."""
+                  csv_path: Path | None = None, *, out: Path | None = None) -> Path:
+    """Write the run at ``step`` (``result``: the finished run, else retrained) under ``runs_dir`` with a name of
+    its own, or at ``out``, which must not exist yet; its path."""
     if step < 1 and result is None:
         raise ReluscopeError("nothing trained yet: press play or step first")
-    out = runs_dir / run_name(settings, step)
-    for i in range(2, 100):
+    if out is not None and out.exists():
+        raise ReluscopeError(f"{out} exists already; name a new directory")
+    for i in range(1, 100) if out is None else ():
+        out = runs_dir / (run_name(settings, step) + (f"-{i}" if i > 1 else ""))
         if not out.exists():
             break
-        out = runs_dir / f"{run_name(settings, step)}-{i}"
     dataset = str((out / "data.csv").resolve()) if settings.dataset == UPLOADED else settings.dataset
     cfg = settings.train_config(dataset, steps=None if result is not None else step)
     if result is None:

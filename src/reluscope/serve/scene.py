@@ -50,9 +50,9 @@ class Scene:
     def points(self, title: str) -> dict:
         """The data message's payload: the data set's ``title``, points, labels, box, classes, mean-field theory."""
         d = self.data
-        return dict(name=title, n_classes=d.n_classes, box=list(self.box),
-                    train=np.round(d.X_train, 4).tolist(), test=np.round(d.X_test, 4).tolist(),
-                    train_labels=d.y_train.tolist(), test_labels=d.y_test.tolist(), meanfield=self.meanfield)
+        return dict(name=title, n_classes=d.n_classes, depth=self.settings.depth, box=list(self.box),
+                    train=d.X_train.astype("<f4"), test=d.X_test.astype("<f4"),
+                    train_labels=d.y_train.astype("<u2"), test_labels=d.y_test.astype("<u2"), meanfield=self.meanfield)
 
 
 def grid_lines(box: Box) -> np.ndarray:

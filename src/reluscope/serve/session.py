@@ -1,9 +1,11 @@
-"""One page's session: its WebSocket, its current run (``Trainer``) and the loop that draws what the run offers.
+"""One live view's session: its current run (``Trainer``) and the loop that draws what the run offers.
 
-The receive loop checks each message (``messages.parse``) and acts on it; a bad one is answered with an
-``error`` and changes nothing. Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
-thread to the event loop (older ones are dropped, never queued), a worker thread draws its quick panels
-(``panels.render``) and the ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
+A session talks through an ``emit(kind, fields)`` coroutine, the same for both hosts: the playground's WebSocket
+(``serve_socket``, here) and the notebook widget (``reluscope.widget``). Each client message is checked
+(``messages``) and acted on (``handle``); a bad one is answered with an ``error`` and changes nothing.
+Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training thread to the event loop
+(older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
+``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
 ``SLOW_FRAMES`` frames while training, and for every frame of a resting run (with exact cells), a new run's
 first frame and a changed view. A session that hears nothing for ``idle_timeout`` seconds is closed;
@@ -20,6 +22,7 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -31,7 +34,7 @@ from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
-from reluscope.serve.settings import BOUNDS, CHOICES, UPLOADED, Settings
+from reluscope.serve.settings import UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
 from reluscope.train.outcome import describe
@@ -67,12 +70,15 @@ class Slot:
                 return value
 
 
-class Session:
-    """The state behind one open page."""
+Emit = Callable[[str, dict], Awaitable[None]]  # sends one server message (its kind and fields) to the client
 
-    def __init__(self, ws: WebSocket, runs_dir: Path, idle_timeout: float):
-        self.ws, self.runs_dir, self.idle_timeout = ws, runs_dir, idle_timeout
-        self.settings, self.view, self.run = Settings(), View(), 0
+
+class Session:
+    """The state behind one live view; ``emit`` sends to its client. Runs on an asyncio event loop."""
+
+    def __init__(self, emit: Emit, runs_dir: Path):
+        self.emit, self.runs_dir = emit, runs_dir
+        self.settings, self.view, self.run, self.tag = Settings(), View(), 0, 0
         self.trainer: Trainer | None = None
         self.scene: Scene | None = None
         self._canvas = None  # a model of the run's shape that frames load snapshots into
@@ -85,44 +91,30 @@ class Session:
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
-            await self.ws.send_text(encode(kind, **fields))
+            await self.emit(kind, fields)
 
-    async def serve(self) -> None:
-        """Answer messages until the page closes or stays silent for ``idle_timeout`` seconds."""
-        drawer = asyncio.create_task(self._draw_loop())
-        try:
-            await self.send("hello", settings=Settings().to_dict(), choices=CHOICES, bounds=BOUNDS, views=VIEWS)
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.ws.receive(), self.idle_timeout)
-                except TimeoutError:
-                    await self.send("error", message=f"closed after {self.idle_timeout:.0f} s without input; "
-                                                     "reload the page to start again")
-                    await self.ws.close(code=1000)
-                    break
-                if message["type"] == "websocket.disconnect":
-                    break
-                await self.handle(message.get("text"))
-        except (WebSocketDisconnect, RuntimeError):
-            pass  # the page went away mid-send
-        finally:
-            drawer.cancel()
-            await asyncio.gather(drawer, return_exceptions=True)
-            await self.close()
+    async def open(self) -> None:
+        """Greet the client with the settings' schema and start drawing."""
+        self._drawer = asyncio.create_task(self._draw_loop())
+        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS)
 
     async def close(self) -> None:
+        """Stop drawing and the run's thread; remove the upload."""
+        drawer = getattr(self, "_drawer", None)
+        if drawer is not None:
+            drawer.cancel()
+            await asyncio.gather(drawer, return_exceptions=True)
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
         if self._upload_dir is not None:
             self._upload_dir.cleanup()
 
-    async def handle(self, text: str | None) -> None:
-        """Act on one client message; a ``ReluscopeError`` (from the checks or the library) becomes an ``error``,
-        and so does anything else that goes wrong (a full disk on "save run"), logged with its traceback."""
+    async def handle(self, checked: Callable[[], Message]) -> None:
+        """Act on one client message, checked by ``checked()``; a ``ReluscopeError`` (from the checks or the
+        library) becomes an ``error``, and so does anything else that goes wrong (a full disk on "save run"),
+        logged with its traceback."""
         try:
-            if text is None:
-                raise ReluscopeError("binary messages are not accepted; send JSON text")
-            await self._dispatch(parse(text))
+            await self._dispatch(checked())
         except ReluscopeError as e:
             await self.send("error", message=str(e))
         except (WebSocketDisconnect, asyncio.CancelledError):
@@ -133,7 +125,8 @@ class Session:
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
-            await self.restart(msg.payload, playing=self.trainer is not None and self.trainer.playing)
+            settings, self.tag = msg.payload
+            await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
         elif msg.type == "view":
@@ -160,7 +153,8 @@ class Session:
         self.run += 1
         self.settings, self.scene, self._canvas = settings, scene, copy.deepcopy(model)
         title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
-        await self.send("data", run=self.run, settings=settings.to_dict(), **scene.points(title))
+        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
+                        **scene.points(title))
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
         self.trainer.start()
@@ -191,7 +185,7 @@ class Session:
             return
         metrics = trainer.result.metrics
         await self.send("status", run=trainer.run, metrics=metrics, sentence=describe(metrics),
-                        layer=marked_layer(metrics, self.settings.depth))
+                        layer=marked_layer(metrics, self.settings.depth), playing=False)
 
     async def _draw_loop(self) -> None:
         while True:
@@ -225,6 +219,36 @@ class Session:
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
+
+
+async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessions: set[Session]) -> None:
+    """One page's session over its WebSocket, until the page closes or stays silent for ``idle_timeout`` s."""
+
+    async def emit(kind: str, fields: dict) -> None:
+        frame = encode(kind, **fields)
+        await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
+
+    session = Session(emit, runs_dir)
+    sessions.add(session)
+    try:
+        await session.open()
+        while True:
+            try:
+                message = await asyncio.wait_for(ws.receive(), idle_timeout)
+            except TimeoutError:
+                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; "
+                                                    "reload the page to start again")
+                await ws.close(code=1000)
+                break
+            if message["type"] == "websocket.disconnect":
+                break
+            raw = message.get("text") if message.get("text") is not None else message.get("bytes")
+            await session.handle(lambda: parse(raw))
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the page went away mid-send
+    finally:
+        sessions.discard(session)
+        await session.close()
 
 
 def marked_layer(metrics: dict, depth: int) -> int | None:

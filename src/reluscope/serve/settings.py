@@ -93,6 +93,21 @@ class Settings:
         return build_model(cfg, data.n_classes, gen, X=X), gen
 
 
+def schema() -> dict:
+    """Every field's type, nullability, default and choices or bounds, for a client to build and read its
+    controls without guessing from the defaults: ``{name: {"type": "int" | "float" | "str", "nullable": bool,
+    "default": …, "choices": […] | "bounds": [low, high]}}``."""
+    out = {}
+    for f in fields(Settings):
+        entry = dict(type=KINDS[f.type].__name__, nullable=f.name in NULLABLE, default=f.default)
+        if f.name in CHOICES:
+            entry["choices"] = list(CHOICES[f.name])
+        if f.name in BOUNDS:
+            entry["bounds"] = list(BOUNDS[f.name])
+        out[f.name] = entry
+    return out
+
+
 def json_type(value) -> str:
     """How JSON names the type of a decoded ``value``: null, boolean, number, string, array, object."""
     return {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array",

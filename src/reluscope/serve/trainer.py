@@ -13,6 +13,7 @@ A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``res
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,7 @@ class Trainer:
         self._cond = threading.Condition()
         self.playing, self._budget, self._stopped = playing, 0, False
         self.step, self._last_offer = 0, 0.0
+        self._copies: list[tuple[list, threading.Event]] = []  # model copies asked for by other threads
         self.result: TrainResult | None = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
@@ -90,6 +92,17 @@ class Trainer:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(JOIN_TIMEOUT)
 
+    def model_copy(self) -> nn.Sequential:
+        """A copy of the model between two steps: at once when the run rests, else made by the training thread
+        after its current step."""
+        with self._cond:
+            if self.at_rest or not self._thread.is_alive():
+                return copy.deepcopy(self.model)
+            box, done = [], threading.Event()
+            self._copies.append((box, done))
+        done.wait(JOIN_TIMEOUT)
+        return box[0] if box else copy.deepcopy(self.model)
+
     def snapshot(self) -> Snapshot:
         """The current parameters (the model does not change while the run rests, so this is safe then)."""
         state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -117,6 +130,11 @@ class Trainer:
 
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
+        with self._cond:
+            copies, self._copies = self._copies, []
+        for box, done in copies:
+            box.append(copy.deepcopy(self.model))
+            done.set()
         now = time.monotonic()
         if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
             self._last_offer = now

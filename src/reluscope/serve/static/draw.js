@@ -1,15 +1,13 @@
-// Drawing only: every number comes from the server (reluscope's library); this file turns them into pixels.
+// Drawing only: every number comes from the library (through the host); this file turns them into pixels.
 // class k's colour: plots/style.py's CLASS_COLORS (Okabe–Ito, colour-blind safe)
+import { t } from "./texts.js";
+
 export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const SERIES = { z: "#1565c0", h: "#2e7d32", gz: "#ef6c00" };
-
-// base64 little-endian bytes -> typed array (the server packs with numpy, '<' byte order)
-export function unpack(b64, Type) {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  return new Type(bytes.buffer);
-}
+const offscreen = new WeakMap();  // target canvas -> its reused n×n OffscreenCanvas and ImageData
 
 function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)); }
+const CLASS_RGB = CLASS_COLORS.map(rgb);
 
 function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s = 0.55, l = 0.72)
   const h = (h16 / 65536) * 6, c = 0.55 * (1 - Math.abs(2 * 0.72 - 1)), x = c * (1 - Math.abs((h % 2) - 1));
@@ -18,27 +16,32 @@ function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s =
   return [(r + m) * 255, (g + m) * 255, (b + m) * 255];
 }
 
-function clear(cv) { const ctx = cv.getContext("2d"); ctx.clearRect(0, 0, cv.width, cv.height); return ctx; }
+export function clear(cv) { const ctx = cv.getContext("2d"); ctx.clearRect(0, 0, cv.width, cv.height); return ctx; }
 
-function note(ctx, text, x = 8, y = 16) {
-  ctx.fillStyle = "#777"; ctx.font = "12px system-ui";
-  const words = text.split(" "); let line = "";
-  for (const w of words) {
-    if (ctx.measureText(line + w).width > ctx.canvas.width - 16) { ctx.fillText(line, x, y); y += 15; line = ""; }
+// a panel that cannot be drawn: its canvas cleared, the reason written on it
+export function drawNote(cv, text, x = 8, y = 16) {
+  const ctx = clear(cv);
+  ctx.fillStyle = "#666"; ctx.font = "12px system-ui";
+  let line = "";
+  for (const w of text.split(" ")) {
+    if (ctx.measureText(line + w).width > cv.width - 16) { ctx.fillText(line, x, y); y += 15; line = ""; }
     line += w + " ";
   }
   ctx.fillText(line, x, y);
 }
 
-// an n×n image (rows from the bottom) scaled onto the canvas; rgbaAt(i) gives pixel i's colour
-function image(cv, n, rgbaAt) {
-  const off = new OffscreenCanvas(n, n), octx = off.getContext("2d"), img = octx.createImageData(n, n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-    const [R, G, B, A] = rgbaAt(r * n + c), o = ((n - 1 - r) * n + c) * 4;
-    img.data[o] = R; img.data[o + 1] = G; img.data[o + 2] = B; img.data[o + 3] = A;
+// an n×n image (rows from the bottom) scaled onto the canvas; put(i, rgba) writes pixel i's colour
+function image(cv, n, put) {
+  let o = offscreen.get(cv);
+  if (!o || o.n !== n) {
+    const off = new OffscreenCanvas(n, n);
+    o = { n, off, ctx: off.getContext("2d"), img: new ImageData(n, n) };
+    offscreen.set(cv, o);
   }
-  octx.putImageData(img, 0, 0);
-  const ctx = clear(cv); ctx.imageSmoothingEnabled = false; ctx.drawImage(off, 0, 0, cv.width, cv.height);
+  const px = o.img.data;
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) put(r * n + c, px, ((n - 1 - r) * n + c) * 4);
+  o.ctx.putImageData(o.img, 0, 0);
+  const ctx = clear(cv); ctx.imageSmoothingEnabled = false; ctx.drawImage(o.off, 0, 0, cv.width, cv.height);
   return ctx;
 }
 
@@ -47,25 +50,31 @@ export function boxMapper(cv, box) {  // data coordinates -> canvas pixels
   return (x, y) => [((x - x0) / (x1 - x0)) * cv.width, (1 - (y - y0) / (y1 - y0)) * cv.height];
 }
 
-function drawPoints(ctx, map, pts, labels, hollow, r = 2.6) {
-  pts.forEach(([x, y], i) => {
-    const [px, py] = map(x, y);
+function dots(ctx, map, pts, labels, hollow, r = 2.6) {  // pts: Float32Array (n·2), labels: (n,)
+  for (let i = 0; i < labels.length; i++) {
+    const [px, py] = map(pts[2 * i], pts[2 * i + 1]);
     ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI);
     ctx.fillStyle = CLASS_COLORS[labels[i] % 8]; ctx.fill();
     ctx.strokeStyle = hollow ? "#000" : "#fff"; ctx.lineWidth = hollow ? 1 : 0.6; ctx.stroke();
-  });
+  }
 }
 
-export function drawBoundary(cv, frame, data) {
-  const cls = unpack(frame.boundary.cls, Uint8Array), conf = unpack(frame.boundary.conf, Uint8Array);
-  const colors = CLASS_COLORS.map(rgb), base = 1 / Math.max(2, data.n_classes);
-  const ctx = image(cv, frame.boundary.n, (i) => {
-    const a = Math.max(0, (conf[i] / 255 - base) / (1 - base));  // 0 at a guess, 1 when sure
-    return [...colors[cls[i] % 8], 40 + 150 * a];
+// the data points on their own layer, drawn once per run (train filled, test hollow)
+export function drawPoints(cv, data) {
+  const ctx = clear(cv), map = boxMapper(cv, data.box);
+  dots(ctx, map, data.train, data.train_labels, false);
+  dots(ctx, map, data.test, data.test_labels, true);
+}
+
+// boundary.code: one byte per pixel, class·levels + round(p·(levels − 1))
+export function drawBoundary(cv, boundary, nClasses) {
+  const { code, levels, n } = boundary, base = 1 / Math.max(2, nClasses);
+  image(cv, n, (i, px, o) => {
+    const k = Math.floor(code[i] / levels), p = (code[i] % levels) / (levels - 1);
+    const a = Math.max(0, (p - base) / (1 - base));  // 0 at a guess, 1 when sure
+    const [R, G, B] = CLASS_RGB[k % 8];
+    px[o] = R; px[o + 1] = G; px[o + 2] = B; px[o + 3] = 40 + 150 * a;
   });
-  const map = boxMapper(cv, data.box);
-  drawPoints(ctx, map, data.train, data.train_labels, false);
-  drawPoints(ctx, map, data.test, data.test_labels, true);
 }
 
 // a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; returns the mapper
@@ -74,7 +83,7 @@ function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "",
   const f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
-  ctx.fillStyle = "#777"; ctx.font = "10px system-ui";
+  ctx.fillStyle = "#666"; ctx.font = "10px system-ui";
   if (!ticks) return { map, L, T, W, H };
   if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / 6))) {
     const [, y] = map(xlo, 10 ** e); ctx.fillText(`1e${e}`, 2, y + 3);
@@ -93,10 +102,16 @@ function line(ctx, pts, color, dash = []) {
 
 const finitePos = (v) => v !== null && Number.isFinite(v) && v > 0;
 
+// [min, max] of the finite values by a loop (a spread of a long array overflows the call stack)
+export function extent(values, keep = Number.isFinite) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (keep(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
 function logRange(values, floor = 1e-12) {
-  const vs = values.filter(finitePos).filter((v) => v > floor);
-  if (!vs.length) return [1e-3, 1e3];
-  let lo = Math.min(...vs), hi = Math.max(...vs);
+  let [lo, hi] = extent(values, (v) => finitePos(v) && v > floor);
+  if (lo === Infinity) return [1e-3, 1e3];
   lo = 10 ** Math.floor(Math.log10(lo)); hi = 10 ** Math.ceil(Math.log10(hi));
   return lo === hi ? [lo / 10, hi * 10] : [lo, hi];
 }
@@ -104,31 +119,29 @@ function logRange(values, floor = 1e-12) {
 export function drawCurves(cv, hist) {
   const ctx = clear(cv);
   if (hist.length < 1) return;
-  const steps = hist.map((r) => r.step), xhi = Math.max(1, ...steps);
-  const losses = hist.flatMap((r) => [r.train_loss, r.test_loss]);
-  const [ylo, yhi] = logRange(losses);
-  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: "step",
-                              ylabel: "loss (blue, log) · accuracy 0–1 (green); dashed: test" });
+  const xhi = Math.max(1, hist[hist.length - 1].step);
+  const [ylo, yhi] = logRange(hist.flatMap((r) => [r.train_loss, r.test_loss]));
+  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: t("step"), ylabel: t("curves_label") });
   const lin = axes(ctx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, ticks: false }).map;
-  const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && r[k] !== null) ? m(r.step, r[k]) : null));
+  const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && Number.isFinite(r[k])) ? m(r.step, r[k]) : null));
   line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
 }
 
 export function drawStats(cv, layers, theory, marked) {
   const ctx = clear(cv), n = layers.z_var.length;
-  const keys = [["z", layers.z_var, theory.z_var], ["h", layers.h_var, theory.h_var],
-                ["gz", layers.gz_m2, theory.gz_m2]];
+  const keys = [["z", layers.z_var, theory ? theory.z_var : []], ["h", layers.h_var, theory ? theory.h_var : []],
+                ["gz", layers.gz_m2, theory ? theory.gz_m2 : []]];
   const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
-  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer" });
+  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: t("layer") });
   if (marked) {
     const [x] = map(marked, ylo); ctx.fillStyle = "rgba(198,40,40,0.15)"; ctx.fillRect(x - 8, T, 16, H);
-    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`layer ${marked}`, x - 40, T + 28);
+    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`${t("layer")} ${marked}`, x - 40, T + 28);
   }
   const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
-  for (const [k, measured, theory] of keys) {
-    line(ctx, theory.map((v, i) => (finitePos(v) ? map(i + 1, clamp(v)) : null)), SERIES[k], [5, 4]);
-    measured.forEach((v, i) => {
+  for (const [k, measured, predicted] of keys) {
+    line(ctx, Array.from(predicted, (v, i) => (finitePos(v) ? map(i + 1, clamp(v)) : null)), SERIES[k], [5, 4]);
+    Array.from(measured).forEach((v, i) => {
       const [x, y] = map(i + 1, finitePos(v) ? clamp(v) : yhi);
       ctx.fillStyle = finitePos(v) ? SERIES[k] : "#c62828";
       if (finitePos(v)) { ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill(); }
@@ -143,22 +156,19 @@ export function drawStats(cv, layers, theory, marked) {
 
 export function drawDead(cv, dead) {
   const ctx = clear(cv), n = dead.length;
-  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: "dead units" });
-  dead.forEach((d, i) => {
+  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: t("dead_units") });
+  Array.from(dead).forEach((d, i) => {
     const [x0, y0] = map(i + 0.6, d ?? 0), [x1, y1] = map(i + 1.4, 0);
     ctx.fillStyle = "#8d6e63"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
   });
 }
 
 export function drawBackprojection(cv, bp, labels) {
-  const ctx = clear(cv);
-  const pts = unpack(bp.points, Float32Array), grid = unpack(bp.grid, Float32Array);
-  const xs = [], ys = [];
+  const pts = bp.points, grid = bp.grid, xs = [], ys = [];
   for (let i = 0; i < pts.length; i += 2) if (Number.isFinite(pts[i]) && Number.isFinite(pts[i + 1])) { xs.push(pts[i]); ys.push(pts[i + 1]); }
-  if (!xs.length) return note(ctx, "no finite points");
-  const lo = (a) => Math.min(...a), hi = (a) => Math.max(...a);
-  const cx = (lo(xs) + hi(xs)) / 2, cy = (lo(ys) + hi(ys)) / 2;
-  const half = 0.55 * Math.max(hi(xs) - lo(xs), hi(ys) - lo(ys), 1e-9);
+  if (!xs.length) return drawNote(cv, t("no_finite"));
+  const ctx = clear(cv), [x0, x1] = extent(xs), [y0, y1] = extent(ys);
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, half = 0.55 * Math.max(x1 - x0, y1 - y0, 1e-9);
   const map = boxMapper(cv, [cx - half, cx + half, cy - half, cy + half]);
   const per = bp.line_points, lines = grid.length / 2 / per;
   for (let l = 0; l < lines; l++) {
@@ -178,18 +188,16 @@ export function drawBackprojection(cv, bp, labels) {
 export function drawResiduals(cv, res, chosen) {
   const ctx = clear(cv), r = res.act_from_bp, n = r.length;
   const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 1e-17, yhi: 10, log: true,
-                              ylabel: `residual of h ≈ affine(x̂), ${res.projection}` });
-  r.forEach((v, i) => {
+                              ylabel: t("residual_label", { projection: res.projection }) });
+  Array.from(r).forEach((v, i) => {
     const [x0, y0] = map(i + 0.65, Math.max(v ?? 10, 1e-17)), [x1, y1] = map(i + 1.35, 1e-17);
     ctx.fillStyle = i + 1 === chosen ? "#1565c0" : "#90a4ae"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
   });
 }
 
-export function drawCells(cv, cells, data) {
-  const ctx = clear(cv);
+export function drawCells(cv, cells, box) {
   if (cells.exact) {
-    const nv = unpack(cells.n_vertices, Uint16Array), v = unpack(cells.vertices, Float32Array);
-    const hue = unpack(cells.poly_hue, Uint16Array), map = boxMapper(cv, data.box);
+    const ctx = clear(cv), nv = cells.n_vertices, v = cells.vertices, hue = cells.poly_hue, map = boxMapper(cv, box);
     let o = 0;
     ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(0,0,0,0.45)";
     nv.forEach((k, r) => {
@@ -199,17 +207,17 @@ export function drawCells(cv, cells, data) {
       o += k;
     });
   } else {
-    const hue = unpack(cells.hue, Uint16Array);
-    image(cv, cells.n, (i) => [...hueRGB(hue[i]), 255]);
+    const hue = cells.hue;
+    image(cv, cells.n, (i, px, o) => { const [R, G, B] = hueRGB(hue[i]); px[o] = R; px[o + 1] = G; px[o + 2] = B; px[o + 3] = 255; });
   }
 }
 
 export function drawMeanfield(cvq, cvmap, mf, measured) {
   const ctx = clear(cvq), n = mf.q.length;
   const [ylo, yhi] = logRange([...mf.q, ...measured], 1e-30);
-  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: "layer", ylabel: "q = E[z²]" });
+  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: t("layer"), ylabel: "q = E[z²]" });
   line(ctx, mf.q.map((v, i) => (finitePos(v) ? map(i + 1, Math.min(v, yhi)) : null)), "#6a1b9a", [5, 4]);
-  measured.forEach((v, i) => {
+  Array.from(measured).forEach((v, i) => {
     if (!finitePos(v)) return;
     const [x, y] = map(i + 1, v); ctx.fillStyle = "#6a1b9a"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
   });

@@ -1,0 +1,332 @@
+// The live view: anywidget's front-end interface, render({ model, el }) -> cleanup. The same module runs in the
+// page (page.js: a model over the WebSocket) and in a notebook (anywidget: a model over the Jupyter comm).
+//
+// Synced state (traits): mode ("playground" | "watch"), schema (the settings' types), settings, request (the
+// number of the latest settings request), view ({layer, projection}), playing, and data (the run's points,
+// once per run). Messages: frame, panels, geometry, status, saved, error, busy from the host; control, save,
+// upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
+// or a view answers at once even while the host is busy.
+import { TEXTS, t } from "./texts.js";
+import { decode } from "./codec.js";
+import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
+         drawPoints, drawResiduals, drawStats } from "./draw.js";
+
+export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
+const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
+
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+function template() {
+  const T = (k) => esc(t(k));
+  const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
+  const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
+  const sel = (k, text = k) => `<label>${T(text)} <select data-id="s-${k}"></select></label>`;
+  const canvas = (id, w, h) => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label=""></canvas>`;
+  return `<div class="reluscope">
+<header>
+  <h1>${T("title")} <span data-id="subtitle"></span></h1>
+  <div class="transport" data-for="playground">
+    <button data-id="reset" aria-label="${T("reset")}" title="${T("reset")}">&#x27F2;</button>
+    <button data-id="play" class="play" aria-label="${T("play")}" aria-pressed="false" title="${T("play")}">&#x25B6;</button>
+    <button data-id="stepbtn" aria-label="${T("step_once")}" title="${T("step_once")}">+1</button>
+  </div>
+  <span class="counter">${T("step")} <b data-id="step">0</b></span>
+  <div data-id="status" class="status" role="status"></div>
+  <label data-for="playground">${T("preset")} <select data-id="preset"><option value="">—</option></select></label>
+  <button data-id="save" data-for="playground" title="${T("save_title")}">${T("save")}</button>
+  <span data-id="saved" class="saved" role="status"></span>
+</header>
+<div data-id="errors" class="errors" aria-live="polite"></div>
+<div data-id="busy" class="busy" hidden></div>
+<div class="main">
+  <aside data-for="playground">
+    <fieldset><legend>${T("data")}</legend>
+      ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
+      <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
+    </fieldset>
+    <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}${sel("activation")}</fieldset>
+    <fieldset><legend>${T("initialisation")}</legend>
+      ${sel("init", "scheme")}${range("sigma_w2", 'step="0.01"')}${range("sigma_b2", 'step="0.01"')}
+      <p class="hint">${T("meanfield_hint")}</p>
+    </fieldset>
+    <fieldset><legend>${T("training")}</legend>
+      ${sel("optimizer")}${num("lr", 'step="any"')}${num("batch_size", `placeholder="${T("full_batch")}"`)}${num("steps")}${num("seed")}
+    </fieldset>
+  </aside>
+  <section><h2>${T("boundary")} <small data-id="dataname"></small></h2>
+    <div class="stack">${canvas("boundary", 320, 320)}<canvas data-id="c-points" width="320" height="320" aria-hidden="true"></canvas></div>
+    ${canvas("curves", 320, 150)}
+    <p data-id="scores" class="numbers"></p>
+  </section>
+  <section><h2>${T("task1")} <small>${T("task1_legend")}</small></h2>
+    ${canvas("stats", 440, 250)}${canvas("dead", 440, 70)}
+    <p data-id="means" class="numbers"></p>
+  </section>
+  <section><h2>${T("task2")}
+      <label>${T("layer")} <select data-id="v-layer"></select></label>
+      <label>${T("view")} <select data-id="v-projection"></select></label></h2>
+    ${canvas("bp", 320, 320)}${canvas("residual", 320, 110)}
+    <p data-id="bp-note" class="note"></p>
+  </section>
+  <section><h2>${T("cells")} <small data-id="cells-count"></small></h2>
+    ${canvas("cells", 320, 320)}
+    <p data-id="cells-note" class="note"></p>
+  </section>
+  <section data-for="playground"><h2>${T("meanfield")} <small data-id="mf-text"></small></h2>
+    ${canvas("q", 320, 200)}${canvas("qmap", 200, 200)}
+  </section>
+</div>
+</div>`;
+}
+
+// a control's text -> the setting's JSON value, by the schema's type (never guessed from the default)
+export function typed(field, text) {
+  if (text === "" && field.nullable) return null;
+  return field.type === "str" ? text : Number(text);
+}
+
+function render({ model, el }) {
+  el.innerHTML = template();
+  const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
+  const state = { data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+                  theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
+  root.reluscope = state;  // read by the end-to-end tests
+  const cleanups = [];
+  const on = (target, type, fn) => { target.addEventListener(type, fn); cleanups.push(() => target.removeEventListener(type, fn)); };
+  const listen = (name, fn) => { model.on(name, fn); cleanups.push(() => model.off(name, fn)); };
+  const schema = () => model.get("schema") || {};
+  const mode = () => model.get("mode");
+
+  function showError(text) {
+    const div = document.createElement("div"); div.textContent = text; $("errors").append(div);
+    const timer = setTimeout(() => div.remove(), 6000); cleanups.push(() => clearTimeout(timer));
+    while ($("errors").children.length > 3) $("errors").firstChild.remove();
+  }
+  function setStatus(text, cls) { $("status").textContent = text; $("status").className = "status " + cls; }
+
+  // ---- controls
+  function buildControls() {
+    const fields = schema().fields || {};
+    for (const [key, f] of Object.entries(fields)) {
+      const input = $("s-" + key); if (!input) continue;
+      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(v === "csv" ? t("uploaded_csv") : v, v)));
+      if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
+    }
+    $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
+    $("preset").replaceChildren(new Option("—", ""), ...Object.keys(TEXTS.presets).map((k) => new Option(k, k)));
+  }
+  function setControls(settings) {
+    for (const [k, v] of Object.entries(settings)) {
+      const input = $("s-" + k); if (!input) continue;
+      input.value = v === null ? "" : v;
+      if ($("o-" + k)) $("o-" + k).textContent = v;
+    }
+  }
+  function setLayerOptions(depth) {
+    const sel = $("v-layer"), layer = Math.min(state.view.layer, depth);
+    if (sel.options.length !== depth) sel.replaceChildren(...Array.from({ length: depth }, (_, i) => new Option(String(i + 1), String(i + 1))));
+    sel.value = String(layer); $("v-projection").value = state.view.projection;
+  }
+  function readControls() {
+    const out = {};
+    for (const [k, f] of Object.entries(schema().fields || {})) out[k] = typed(f, $("s-" + k).value);
+    return out;
+  }
+  function requestSettings(settings) {  // a new run; the host's data echoes this request's number
+    state.settings = settings;
+    model.set("request", (model.get("request") || 0) + 1);
+    model.set("settings", settings);
+    model.save_changes();
+  }
+  function requestView(view) {
+    state.view = view; setLayerOptions(state.data ? state.data.depth : view.layer);
+    model.set("view", view); model.save_changes(); schedule();
+  }
+  function settingsChanged() { requestSettings(readControls()); }
+  function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
+  function applyPreset(name) {
+    const p = TEXTS.presets[name]; if (!p) return;
+    const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
+    const { layer, projection, ...settings } = { ...defaults, ...p };
+    setControls(settings); requestSettings(settings);
+    requestView({ layer: layer ?? 1, projection: projection ?? "input" });
+  }
+  async function upload(file) {
+    if (!file) return;
+    if (file.size > MAX_UPLOAD) return showError(t("too_large", { name: file.name, mb: MAX_UPLOAD / 1e6 }));
+    model.send({ type: "upload", name: file.name }, undefined, [await file.arrayBuffer()]);
+  }
+
+  // ---- synced state from the host
+  function onSchema() {
+    buildControls();
+    if (model.get("settings")) setControls(model.get("settings"));
+  }
+  function onData() {
+    const raw = model.get("data"); if (!raw) return;
+    const data = decode(raw);
+    state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
+    state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
+    if (data.settings && data.tag === model.get("request")) { state.settings = data.settings; setControls(data.settings); }
+    setLayerOptions(data.depth);
+    $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name: data.name, train: data.train_labels.length })
+      : t("dataname", { name: data.name, train: data.train_labels.length, test: data.test_labels.length });
+    setStatus("", "");
+    if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
+    else drawPoints($("c-points"), data);
+    const mf = data.meanfield;
+    if (mf) $("mf-text").textContent = t("mf_text", { sw: mf.sigma_w2.toFixed(3), source: mf.source, sb: mf.sigma_b2,
+      chi: mf.chi1.toFixed(3), scale: mf.depth_scale === null ? "∞" : mf.depth_scale.toFixed(1) });
+    schedule();
+  }
+  function onPlaying() {
+    state.playing = !!model.get("playing");
+    $("play").innerHTML = state.playing ? "&#x275A;&#x275A;" : "&#x25B6;";
+    $("play").setAttribute("aria-pressed", String(state.playing));
+    $("play").setAttribute("aria-label", t(state.playing ? "pause" : "play"));
+    $("play").title = t(state.playing ? "pause" : "play");
+  }
+  function onMode() {
+    const watch = mode() === "watch";
+    for (const node of root.querySelectorAll('[data-for="playground"]')) node.hidden = watch;
+    $("subtitle").textContent = t(watch ? "subtitle_watch" : "subtitle_playground");
+  }
+
+  // ---- messages from the host
+  function store(geo, f) {  // keep each view's latest arrays: a later choice is drawn from them at once
+    const bp = f.backprojection;
+    if (bp) (geo.bp[bp.projection] ??= {})[bp.layer] = bp;
+    for (const b of f.backprojections || []) (geo.bp[b.projection] ??= {})[b.layer] = b;
+    if (f.residuals) geo.res[f.residuals.projection ?? f.projection] = f.residuals;
+    if (f.cells && !Array.isArray(f.cells)) geo.cells[f.cells.layer] = f.cells;
+    for (const c of Array.isArray(f.cells) ? f.cells : []) geo.cells[c.layer] = c;
+  }
+  function onMessage(content, buffers) {
+    const msg = decode(content, buffers || []);
+    if (msg.type === "frame" || msg.type === "panels" || msg.type === "geometry") {
+      if (msg.run !== state.run || !state.data) return;
+      if (msg.type === "frame") onFrame(msg);
+      else if (state.last) Object.assign(state.last, msg);
+      if (msg.theory) state.theory = msg.theory;
+      store(state.geo, msg);
+      schedule();
+    } else if (msg.type === "status") {
+      if (msg.run !== state.run) return;
+      state.marked = msg.layer; state.status = msg.sentence;
+      setStatus(msg.sentence, msg.metrics.status === "ok" ? "good" : "bad");
+      schedule();
+    } else if (msg.type === "saved") {
+      $("saved").textContent = t("saved", { step: msg.step, path: msg.path });
+    } else if (msg.type === "busy") {
+      $("busy").hidden = false; $("busy").textContent = msg.message;
+    } else if (msg.type === "error") {
+      showError(msg.message);
+      if (msg.fatal) { $("busy").hidden = false; $("busy").textContent = msg.message; root.classList.add("offline"); }
+    }
+  }
+  function onFrame(f) {
+    state.frames += 1; state.step = f.step;
+    state.last = { ...state.last, ...f };  // a frame without the slow panels keeps the last ones drawn
+    $("step").textContent = f.step;
+    const s = f.scores, h = state.hist;
+    if (!h.length || h[h.length - 1].step < f.step) {
+      h.push({ step: f.step, ...s });
+      if (h.length > MAX_HIST) state.hist = h.filter((_, i) => i % 2 === 0 || i >= h.length - MAX_HIST / 2);
+    }
+    const fmt = (v) => (v === null || v === undefined ? "—" : v.toFixed(3));
+    $("scores").textContent = mode() === "watch" ? t("scores_watch", { tl: fmt(s.train_loss), ta: fmt(s.train_accuracy) })
+      : t("scores", { tl: fmt(s.train_loss), sl: fmt(s.test_loss), ta: fmt(s.train_accuracy), sa: fmt(s.test_accuracy) });
+  }
+
+  // ---- drawing: the latest state, once per animation frame
+  function schedule() { if (!state.raf) state.raf = requestAnimationFrame(paint); }
+  function label(id, text) { $("c-" + id).setAttribute("aria-label", text); }
+  function off(id, what, note) { drawNote($("c-" + id), note); label(id, t("img_off", { what, note })); }
+  function paint() {
+    state.raf = 0;
+    const f = state.last, data = state.data;
+    if (!f || !data) return;
+    const step = f.step, L = f.layers;
+    if (data.off && data.off.boundary) off("boundary", t("boundary"), data.off.boundary);
+    else { drawBoundary($("c-boundary"), f.boundary, data.n_classes); label("boundary", t("img_boundary", { step, scores: $("scores").textContent })); }
+    drawCurves($("c-curves"), state.hist); label("curves", t("img_curves", { n: state.hist.length, step }));
+    const marked = state.marked ?? firstNonfinite(L);
+    drawStats($("c-stats"), L, state.theory, marked);
+    label("stats", t("img_stats", { step, marked: marked ? t("img_marked", { layer: marked }) : "" }));
+    drawDead($("c-dead"), L.dead);
+    label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => (d === null ? "—" : d.toFixed(2))).join(", ") }));
+    const means = (a) => Array.from(a, (v) => (v === null || !Number.isFinite(v) ? "—" : v.toPrecision(2))).join(" · ");
+    $("means").textContent = t("means", { z: means(L.z_mean), h: means(L.h_mean) });
+    paintGeometry(step, data);
+    if (data.meanfield) {
+      drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2);
+      label("q", t("img_q")); label("qmap", t("img_qmap"));
+    }
+  }
+  function paintGeometry(step, data) {
+    const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
+    const bp = (geo.bp[projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
+    const why = data.off && data.off.backprojection;
+    if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
+    else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
+    else if (bp.note) { off("bp", t("task2"), bp.note); $("bp-note").textContent = bp.note; }
+    else {
+      drawBackprojection($("c-bp"), bp, labels); label("bp", t("img_bp", { layer, projection, step }));
+      $("bp-note").textContent = t("bp_caption", { layer, projection });
+    }
+    if (!why && res) {
+      if (res.note) off("residual", t("task2"), res.note);
+      else { drawResiduals($("c-residual"), res, layer); label("residual", t("img_residual", { projection })); }
+    }
+    const cwhy = data.off && data.off.cells;
+    if (cwhy || (cells && cells.note && cells.count === undefined)) {
+      const n = cwhy || cells.note; off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
+    } else if (cells) {
+      $("cells-note").textContent = cells.note ?? "";
+      const how = cells.exact ? t("cells_exact") : t(mode() === "watch" ? "cells_grid_watch" : "cells_grid", { n: cells.n });
+      $("cells-count").textContent = t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how });
+      drawCells($("c-cells"), cells, data.box); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
+    }
+  }
+  function concatLabels(data) {
+    if (!data.all_labels) { data.all_labels = new Uint16Array(data.train_labels.length + data.test_labels.length);
+      data.all_labels.set(data.train_labels); data.all_labels.set(data.test_labels, data.train_labels.length); }
+    return data.all_labels;
+  }
+  function firstNonfinite(L) {
+    const i = Array.from(L.nonfinite).findIndex((n) => n > 0);
+    return i < 0 ? null : i + 1;
+  }
+
+  // ---- wiring
+  for (const input of root.querySelectorAll('[data-id^="s-"]')) {
+    const key = input.dataset.id.slice(2);
+    on(input, "change", settingsChanged);
+    if ($("o-" + key)) on(input, "input", () => ($("o-" + key).textContent = input.value));
+  }
+  for (const key of ["layer", "projection"]) on($("v-" + key), "change", viewChanged);
+  on($("play"), "click", () => { const p = !model.get("playing"); model.set("playing", p); model.save_changes(); onPlaying(); });
+  on($("stepbtn"), "click", () => model.send({ type: "control", action: "step" }));
+  on($("reset"), "click", () => model.send({ type: "control", action: "reset" }));
+  on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
+  on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
+  on($("upload"), "change", (e) => upload(e.target.files[0]));
+  const drop = $("drop");
+  on(root, "dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  on(root, "dragleave", () => drop.classList.remove("over"));
+  on(root, "drop", (e) => { e.preventDefault(); drop.classList.remove("over"); upload(e.dataTransfer.files[0]); });
+  listen("change:schema", onSchema);
+  listen("change:data", onData);
+  listen("change:playing", onPlaying);
+  listen("change:view", () => { state.view = { ...model.get("view") }; if (state.data) setLayerOptions(state.data.depth); schedule(); });
+  listen("change:mode", onMode);
+  listen("msg:custom", onMessage);
+  onMode(); onSchema(); onPlaying(); onData();
+  return () => {
+    for (const undo of cleanups) undo();
+    if (state.raf) cancelAnimationFrame(state.raf);
+    el.replaceChildren();
+  };
+}
+
+export default { render };

@@ -1,0 +1,42 @@
+"""Run a notebook top to bottom with nbclient, in a kernel of this interpreter that imports this checkout.
+
+The kernel spec is written to a temporary directory and starts ``sys.executable`` (the project's ``.venv``), so
+nothing is installed into the user's Jupyter directories and no other Python can be picked up; ``src/`` comes
+first on the kernel's path. Torch runs on one thread in the kernel, as in the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def kernel_env() -> dict:
+    """The environment a kernel (or a Jupyter server's kernels) of this checkout runs in."""
+    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
+    return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | {"OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+
+
+def execute(notebook: Path, kernels: Path, cwd: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:
+    """``notebook`` run in ``cwd`` (a kernel spec is written under ``kernels``): (it with outputs, seconds)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    (kernels / "reluscope").mkdir(parents=True, exist_ok=True)
+    (kernels / "reluscope" / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "reluscope", "language": "python"}))
+    km = AsyncKernelManager(kernel_name="reluscope", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
+    start = time.perf_counter()
+    client.execute(cleanup_kc=True, env=kernel_env())
+    return nb, time.perf_counter() - start

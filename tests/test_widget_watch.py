@@ -1,0 +1,176 @@
+"""``rs.watch`` on a user's own net and loop: its statistics are the probe's on the same weights, the hook is gone
+after the block (also after an exception or a KeyboardInterrupt) and its thread has ended, other models are
+refused with one clear error, non-2-D inputs keep the statistics and say why each geometry panel is off, and a
+blow-up is told in the library's words."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import reluscope as rs
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.backproject import VIEWS
+from reluscope.probe.stats import probe
+from reluscope.probe.theory import predict
+from reluscope.serve.codec import decode
+from reluscope.serve.messages import encode
+from reluscope.widget.watch import Watch, Watcher
+
+
+def spirals(n=300, depth=4, width=16, init="he", seed=0):
+    data = rs.load_dataset("spirals", n, random_state=seed)
+    X, y = torch.as_tensor(data.X_train, dtype=torch.float32), torch.as_tensor(data.y_train)
+    model = rs.init_model_(rs.build_mlp(2, width, depth, 2), init, generator=torch.Generator().manual_seed(seed))
+    return model, X, y
+
+
+def watched(model, X, y, every=1):
+    """A ``Watcher`` whose messages (decoded as the front-end gets them) collect in a list."""
+    sent = []
+    w = Watcher(model, X, y, every=every, emit=lambda kind, f: sent.append(decode(encode(kind, **f))),
+                set_data=lambda d: sent.append(decode(encode("data", **d))))
+    return w, sent
+
+
+def train(model, X, y, steps, lr=0.05):
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for _ in range(steps):
+        loss = nn.functional.cross_entropy(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def of(sent, kind):
+    return [m for m in sent if m["type"] == kind]
+
+
+def test_statistics_equal_the_probe_and_the_theory_on_the_same_weights():
+    model, X, y = spirals()
+    w, sent = watched(model, X, y)
+    w.start()
+    train(model, X, y, 30)
+    w.stop()
+    last = of(sent, "frame")[-1]
+    assert last["step"] == 30 == w.step
+    rows = probe(model, X, y)
+    for name, quantity in (("z", "pre"), ("h", "post"), ("gz", "grad_pre")):
+        for stat in ("mean", "var", "m2"):
+            assert last["layers"][f"{name}_{stat}"] == pytest.approx([getattr(r, stat) for r in rows
+                                                                        if r.quantity == quantity], rel=1e-6)
+    assert last["layers"]["dead"] == [r.frac_dead for r in rows if r.quantity == "pre"]
+    theory = predict(model, float(X.double().pow(2).mean()), grad_out_m2=last["layers"]["gz_out_m2"])
+    assert last["theory"]["z_var"] == pytest.approx([m.pre_var for m in theory], rel=1e-9)
+
+
+def test_every_nth_training_pass_is_sampled_and_evaluation_passes_are_not():
+    model, X, y = spirals()
+    w, sent = watched(model, X, y, every=5)
+    w.start()
+    for _ in range(12):
+        train(model, X, y, 1)
+        with torch.no_grad():
+            model(X)  # an evaluation pass: not a training step
+    w.stop()
+    steps = [m["step"] for m in of(sent, "frame")]
+    assert w.step == 12 and steps[0] == 0 and steps[-1] == 12 and set(steps) <= {0, 5, 10, 12}
+
+
+def test_the_last_weights_arrive_in_every_view_with_every_layer_and_its_cells():
+    model, X, y = spirals(depth=3)
+    w, sent = watched(model, X, y, every=100)
+    w.start()
+    train(model, X, y, 5)
+    w.stop()
+    last = [m for m in of(sent, "geometry") if m["step"] == 5]
+    assert sorted(m["projection"] for m in last) == sorted(VIEWS)
+    for m in last:
+        assert [b["layer"] for b in m["backprojections"]] == [1, 2, 3] and len(m["residuals"]["act_from_bp"]) == 3
+        assert [c["layer"] for c in m["cells"]] == [1, 2, 3] and all(c["count"] >= 1 for c in m["cells"])
+        assert m["backprojections"][0]["points"].shape == (len(X), 2)
+
+
+def _hooks(model):
+    return len(model._forward_pre_hooks) + len(model._forward_hooks)
+
+
+def _watch_threads():
+    return [t for t in threading.enumerate() if t.name == "reluscope-watch"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_the_hook_and_the_thread_are_gone_after_the_block_also_after_an_exception(error):
+    model, X, y = spirals()
+    before = _hooks(model)
+    with Watch(model, X, y, every=2, show=False) as w:
+        train(model, X, y, 4)
+        assert _hooks(model) == before + 1
+    assert _hooks(model) == before and not _watch_threads() and w.step == 4
+    with pytest.raises(error):
+        with Watch(model, X, y, every=2, show=False):
+            train(model, X, y, 3)
+            raise error("the user's loop stopped")
+    assert _hooks(model) == before and not _watch_threads()
+    train(model, X, y, 2)  # the model trains on as before
+
+
+@pytest.mark.parametrize("model,why", [
+    (nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.1), nn.Linear(8, 2)), "Dropout"),
+    (nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), "does not follow a Linear"),
+    (nn.Linear(2, 2), "expected an nn.Sequential"),
+    (nn.Sequential(nn.Sequential(nn.Linear(2, 2))), "Sequential"),
+])
+def test_a_model_that_is_not_a_linear_activation_stack_is_refused(model, why):
+    with pytest.raises(ReluscopeError, match=why):
+        rs.watch(model, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), show=False)
+
+
+@pytest.mark.parametrize("X,y,every,why", [
+    (torch.zeros(4, 3), torch.zeros(4, dtype=torch.long), 1, r"X must be \(N, 2\)"),
+    (torch.zeros(4, 2), torch.zeros(5, dtype=torch.long), 1, r"y must be \(N,\)"),
+    (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), 0, "every must be"),
+    ("points", torch.zeros(4, dtype=torch.long), 1, "X must be an array"),
+])
+def test_bad_data_or_period_is_refused(X, y, every, why):
+    model, _, _ = spirals()
+    with pytest.raises(ReluscopeError, match=why):
+        rs.watch(model, X, y, every=every, show=False)
+
+
+def test_inputs_that_are_not_2d_keep_the_statistics_and_each_geometry_panel_says_why_it_is_off():
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(200, 5, generator=gen)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    model = rs.init_model_(rs.build_mlp(5, 16, 3, 2), "he", generator=gen)
+    w, sent = watched(model, X, y)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    data, frame = of(sent, "data")[0], of(sent, "frame")[-1]
+    assert set(data["off"]) == {"boundary", "backprojection", "cells"}
+    assert all("2-D" in why and "5 dimensions" in why and "\n" not in why for why in data["off"].values())
+    assert len(frame["layers"]["z_var"]) == 3 and "boundary" not in frame and not of(sent, "geometry")
+
+
+def test_a_run_that_blows_up_is_told_in_the_librarys_words():
+    model, X, y = spirals(depth=11, width=32, init="normal")
+    w, sent = watched(model, X, y)
+    w.start()
+    with np.errstate(all="ignore"):
+        train(model, X, y, 6, lr=0.5)
+    w.stop()
+    status = of(sent, "status")
+    assert len(status) == 1 and status[0]["sentence"].startswith("diverged at step ")
+    assert "overflowed" in status[0]["sentence"] and 1 <= status[0]["layer"] <= 11
+
+
+def test_the_widget_carries_the_points_as_bytes_and_the_frames_as_messages():
+    model, X, y = spirals()
+    w = Watch(model, X, y, show=False)
+    data = w.widget.data
+    assert data["type"] == "data" and isinstance(data["train"]["buffer"], bytes)
+    assert np.frombuffer(data["train"]["buffer"], "<f4").reshape(data["train"]["shape"]) == pytest.approx(X.numpy())
+    assert w.widget.mode == "watch" and "frame" not in w.widget.trait_names()
