@@ -12,8 +12,9 @@ pattern and its affine map; layers without a kink (identity, the logits) cut not
 cells with one pattern each (two neighbouring cells may still carry the same affine map, e.g. next to a unit
 whose outgoing weights are zero).
 
-Each polygon of a layer is cut by the lines of all units, one after another (Sutherland–Hodgman, compiled:
-``clipping.cut_polygons``), so the cost is ``O(units · regions · vertices)`` float64 work.
+Each polygon of a layer is cut by the lines of all units, one after another (Sutherland–Hodgman), the whole
+network in one compiled pass (``clipping.network_cells``), so the cost is ``O(units · regions · vertices)``
+float64 work.
 A corner within ``RTOL · (‖a‖·r + |c|)`` of a line (``r`` the box's radius) counts as on the line, so
 round-off never creates sliver regions.
 """
@@ -25,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from reluscope.geometry.clipping import cut_polygons
-from reluscope.geometry.patterns import Box, affine64, check_box, extend_keys, piecewise_linear_layers, splits
+from reluscope.geometry.clipping import cut_polygons, network_cells, unpack_bits
+from reluscope.geometry.patterns import (KEY_MULT, Box, affine64, check_box, piecewise_linear_layers, splits,
+                                        word_weights)
 from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
@@ -99,25 +101,16 @@ def linear_regions(model: nn.Module, box, *, rtol: float = RTOL) -> list[LayerRe
     """
     box = check_box(box)
     x0, x1, y0, y1 = box
-    radius = float(np.abs(box).max())
-    verts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])  # (1, 4, 2) counter-clockwise
-    n_verts = np.array([4])
-    Ac = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]])  # (1, 3, 2): rows A, then c; the identity on the box
-    keys = np.zeros(1, dtype=np.uint64)
-    out: list[LayerRegions] = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        z = Ac @ W  # (R, 3, width): z(x) = x z[r, :2] + z[r, 2] on region r (one small product per region)
-        z[:, 2] += b
-        if splits(layer):
-            verts, n_verts, owner, pattern = cut_polygons(verts, n_verts, z, radius, rtol)
-            Ac = z[owner] * np.where(pattern, 1.0, negative_slope(layer))[:, None, :]  # (R', 3, width)
-        else:
-            owner, pattern, Ac = np.arange(len(z)), np.zeros((len(z), 0), dtype=bool), z
-        keys = extend_keys(keys[owner], pattern, layer.index)
-        out.append(LayerRegions(layer.index + 1, layer.name, box, verts, n_verts, owner, pattern, Ac[:, :2],
-                                Ac[:, 2], keys))
-    return out
+    layers = piecewise_linear_layers(model)
+    weights, biases = zip(*(affine64(layer) for layer in layers))
+    slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
+    hashes = [word_weights(layer.index, -(-W.shape[1] // 64)) for layer, W in zip(layers, weights)]
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # (4, 2) counter-clockwise
+    cells = network_cells(corners, weights, biases, slopes, hashes, KEY_MULT, float(np.abs(box).max()), rtol)
+    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent,
+                         unpack_bits(cell.words, cell.Ac.shape[2] if slope is not None else 0),
+                         cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
+            for layer, cell, slope in zip(layers, cells, slopes)]
 
 
 def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:
