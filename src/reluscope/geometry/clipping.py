@@ -268,12 +268,13 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
             z[:2, :w_out] = 0.0
             z[2, :w_out] = flat_b[b_off:b_off + w_out]
             for i in range(3):
+                zi = z[i]
                 for j in range(w_in):
                     a = ac[base + i * w_in + j]
-                    if a != 0.0:
-                        row = w_off + j * w_out
+                    if a != 0.0:  # an off unit's column is zero
+                        w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
                         for k in range(w_out):
-                            z[i, k] += a * flat_w[row + k]
+                            zi[k] += a * w_row[k]
             poly = corners[start[r]:start[r + 1]]
             n_lines = w_out if splits[layer] else 0
             n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, n_lines, radius, rtol, ws)
