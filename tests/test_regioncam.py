@@ -63,6 +63,7 @@ def test_counts_equal_regioncam_at_he_init(depth, width):
     assert [len(r) for r in linear_regions(net, box)] == regioncam_counts(net, box)
 
 
+@pytest.mark.slow  # trains six nets
 @pytest.mark.parametrize("dataset, depth", [("spirals", 4), ("moons", 3), ("circles", 5), ("xor", 3),
                                             ("checkerboard", 4), ("gaussians", 3)])
 def test_counts_equal_regioncam_on_trained_nets(dataset, depth):
