@@ -107,11 +107,7 @@ def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
 
 def _padded(corners: np.ndarray, start: np.ndarray):
     """Pieces ``corners[start[i]:start[i + 1]]`` as padded polygons (P, V, 2) and their counts (P,)."""
-    counts = np.diff(start)  # (P,)
-    valid = np.arange(counts.max() if len(counts) else 0) < counts[:, None]  # (P, V)
-    padded = np.zeros(valid.shape + (2,))  # (P, V, 2)
-    padded[valid] = corners[start[0]:start[-1]]
-    return padded, counts
+    return _pad(corners, np.ascontiguousarray(start))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -311,6 +307,16 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
         if splits[layer]:
             h_off += (w_out + 63) // 64
     return corners, start[:n_out + 1], parent[:n_out], words[:n_out], ac[:ac_len], ac_start[1:], key[:n_out], ends
+
+
+@numba.njit(cache=True, nogil=True)
+def _pad(corners, start):  # pragma: no cover - compiled
+    n = len(start) - 1
+    counts = start[1:] - start[:-1]
+    out = np.zeros((n, counts.max() if n else 0, 2))
+    for i in range(n):
+        out[i, :counts[i]] = corners[start[i]:start[i + 1]]
+    return out, counts
 
 
 @numba.njit(cache=True, nogil=True)

@@ -69,8 +69,10 @@ def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
                              f"{layers[0].linear.in_features}")
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
-        if not all(torch.isfinite(p).all() for p in layer.linear.parameters()):
-            raise ReluscopeError(f"layer {layer.name} has non-finite parameters (a diverged run?)")
+    params = [p.detach().reshape(-1) for layer in layers for p in layer.linear.parameters()]
+    if not torch.isfinite(torch.cat(params)).all():  # one check for the whole net
+        bad = next(layer for layer in layers if not all(torch.isfinite(p).all() for p in layer.linear.parameters()))
+        raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
     return layers
 
 
