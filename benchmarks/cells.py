@@ -5,43 +5,30 @@
 He-initialised nets on the box ±3 (the small partitions a live view meets), nets with N(0, 0.5²) biases,
 and with ``--run``/``--train`` the trained 11×32 spirals net (``--train`` trains it first, about 15 s). Each
 partition is timed best of ``--repeat`` with one thread, after one warm-up call; the per-layer counts of the
-two engines are printed equal or the script fails. Regioncam comes with the ``test`` extra.
+two engines are printed equal or the script fails (``tests/regioncam_oracle.py``; Regioncam comes with the
+``test`` extra).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import regioncam
 import torch
 from torch import nn
 
-from reluscope.geometry.patterns import affine64, data_box, piecewise_linear_layers, splits
+from reluscope.geometry.patterns import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.studies.training import train_to_dir
 from reluscope.train import TrainConfig
 from reluscope.train.rundir import load_run
 
-
-def regioncam_counts(model: nn.Module, box) -> list[int]:
-    """Regioncam's regions after each linear layer (its square [−1, 1]² mapped onto ``box``, float32)."""
-    x0, x1, y0, y1 = box
-    rc = regioncam.Regioncam(size=1.0)
-    rc.linear(np.diag([(x1 - x0) / 2, (y1 - y0) / 2]).astype(np.float32),
-              np.array([(x0 + x1) / 2, (y0 + y1) / 2], dtype=np.float32))
-    counts = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        rc.linear(W.astype(np.float32), b.astype(np.float32))
-        if splits(layer):
-            rc.relu() if layer.kind == "relu" else rc.leaky_relu(float(layer.activation.negative_slope))
-        counts.append(rc.num_faces)
-    return counts
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from regioncam_oracle import regioncam_counts  # noqa: E402 (the tests' oracle)
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:

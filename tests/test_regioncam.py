@@ -1,37 +1,15 @@
 """Exact decision cells against an independent engine: Regioncam (a Rust planar-graph partition, float32),
 the per-layer region counts equal on random, He-initialised and trained nets."""
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from reluscope.geometry.patterns import affine64, data_box, piecewise_linear_layers, splits
+from reluscope.geometry.patterns import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.train import TrainConfig, fit
-
-regioncam = pytest.importorskip("regioncam")
-
-
-def regioncam_counts(model: nn.Module, box) -> list[int]:
-    """Regions after each linear layer by Regioncam: its square [−1, 1]² mapped onto ``box`` by a first affine
-    layer, then the net's layers (float32, as Regioncam takes them)."""
-    x0, x1, y0, y1 = box
-    rc = regioncam.Regioncam(size=1.0)
-    rc.linear(np.diag([(x1 - x0) / 2, (y1 - y0) / 2]).astype(np.float32),
-              np.array([(x0 + x1) / 2, (y0 + y1) / 2], dtype=np.float32))
-    counts = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        rc.linear(W.astype(np.float32), b.astype(np.float32))
-        if splits(layer):
-            if layer.kind == "relu":
-                rc.relu()
-            else:
-                rc.leaky_relu(float(layer.activation.negative_slope))
-        counts.append(rc.num_faces)
-    return counts
+from regioncam_oracle import regioncam_counts
 
 
 def biased_net(depth, width, seed, activation):
