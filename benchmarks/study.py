@@ -3,13 +3,15 @@
     .venv/bin/python benchmarks/study.py [--quick] [--profile]
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
-the other; prints each wall time and the ratio study / train. ``--profile`` also prints where the study's time
+the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
+machine torch's default threads oversubscribe the cores and slow the anchor down). ``--profile`` also prints where the study's time
 went: training, each stage's own work, and writing the page (the study's cProfile, cumulative seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pstats
 import subprocess
 import sys
@@ -26,9 +28,9 @@ PHASES = {  # cProfile function names -> what they are
 }
 
 
-def timed(args: list[str]) -> float:
+def timed(args: list[str], **env: str) -> float:
     t = time.perf_counter()
-    subprocess.run([str(SCRIPT), *args], check=True, capture_output=True)
+    subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
     return time.perf_counter() - t
 
 
@@ -39,12 +41,15 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     steps = "300" if args.quick else "3000"
-    t_train = timed(["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")])
+    train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
+    t_train = timed(train)
+    t_train1 = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
     study = ["study", "--out", str(tmp / "study"), *(["--quick"] * args.quick)]
     t_study = timed(study)
-    print(f"reluscope train --depth 11 --width 32 --steps {steps}: {t_train:.1f} s")
+    print(f"reluscope train --depth 11 --width 32 --steps {steps}: {t_train:.1f} s "
+          f"({t_train1:.1f} s on one torch thread, as the study trains)")
     print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s")
-    print(f"study / train: {t_study / t_train:.2f}")
+    print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
     if args.profile:
         prof = tmp / "study.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,
