@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
      "speed-up of train_ensemble"),
     ("backproject.py", ["--grid", "32", "--repeat", "1", "--threads", "1"], "input view"),
     ("cli_start.py", ["--repeat", "1"], "reluscope --help"),
-    ("cells.py", ["--repeat", "1"], "reluscope / Regioncam"),
+    ("cells.py", ["--repeat", "1", "--quick"], "reluscope / Regioncam"),
     ("frame.py", ["--repeat", "1", "--steps", "2"], "frame / step"),
     ("serve.py", ["--seconds", "1", "--changes", "1", "--steps", "20"], "control change"),
     ("depth11_seeds.py", ["--seeds", "1", "--steps", "5", "--datasets", "moons", "--jobs", "1"], "diverged"),

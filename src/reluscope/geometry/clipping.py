@@ -19,8 +19,9 @@ compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (
 cut it, and each piece ``p`` gets ``A_p = (A_r W)·diag(d)``, ``c_p = (c_r W + b)·diag(d)``, ``d_k = 1`` on the
 positive side of unit ``k``, else the activation's negative slope, and the pattern hash
 ``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. ``cut_polygons`` cuts given
-polygons by given lines (the decision boundary's use). Compiled once and cached on disk; a cut costs a few
-nanoseconds per corner.
+polygons by given lines (the decision boundary's use). Compiled on the first call after an install or a change
+(10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's user cache where that cannot
+be written); after that a cut costs a few nanoseconds per corner.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def cut_polygons(verts: np.ndarray, n_verts: np.ndarray, lines: np.ndarray, radi
 
 def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
     """Bits (R, width) bool of words (R, ⌈width/64⌉) uint64 (bit k mod 64 of word ⌊k/64⌋ is bit k)."""
-    bytes_ = np.ascontiguousarray(words).view(np.uint8)  # (R, 8·words) little-endian
+    bytes_ = np.ascontiguousarray(words, dtype="<u8").view(np.uint8)  # (R, 8·words) little-endian
     return np.unpackbits(bytes_, axis=1, count=width, bitorder="little").view(bool)
 
 
