@@ -17,6 +17,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
      "speed-up of train_ensemble"),
     ("backproject.py", ["--grid", "32", "--repeat", "1", "--threads", "1"], "input view"),
     ("cli_start.py", ["--repeat", "1"], "reluscope --help"),
+    ("cells.py", ["--repeat", "1", "--quick"], "reluscope / Regioncam"),
+    ("frame.py", ["--repeat", "1", "--steps", "2"], "frame / step"),
     ("serve.py", ["--seconds", "1", "--changes", "1", "--steps", "20"], "control change"),
     ("watch.py", ["--steps", "5", "--repeat", "1"], "overhead"),
     pytest.param("frames.py", ["--seconds", "1", "--changes", "1"], "rs.Playground in JupyterLab",

@@ -8,10 +8,11 @@ from importlib.metadata import version
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image as PILImage
 
 from reluscope.cli import main
-from reluscope.data import generate, save_csv
+from reluscope.data import generate, load_dataset, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
 from reluscope.report import figures
@@ -19,6 +20,7 @@ from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
 from reluscope.report.config import StudyConfig
+from reluscope.report.stage import StudyContext
 from reluscope.report.study import stages, total_units, write_study
 from reluscope.report.task0 import Task0
 from reluscope.report.task1 import Task1, runs_table
@@ -224,6 +226,26 @@ def test_frames_drawn_in_worker_processes_are_the_same_bytes():
     one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
     two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2)
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
+
+
+def test_runs_trained_at_once_in_workers_are_the_runs_trained_one_after_another():
+    cfg = StudyConfig(quick=True, seed=3)
+    data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=cfg.seed)
+    runs = [(3, "he"), (4, "normal"), (3, "he"), (5, "lecun")]
+    contexts = []
+    for workers in (1, 2):
+        ticks = []
+        ctx = StudyContext(cfg, data, ticks.append)
+        ctx.train(runs, workers=workers)
+        assert sum(ticks) == 3 * cfg.budget.run.steps  # every run's steps, once each
+        contexts.append(ctx)
+    one, two = contexts
+    assert one.runs.keys() == two.runs.keys() == set(runs)
+    for key, a in one.runs.items():
+        b = two.runs[key]
+        assert a.metrics == b.metrics and a.history == b.history and a.snapshots.keys() == b.snapshots.keys()
+        for name, p in a.model.state_dict().items():
+            assert torch.equal(p, b.model.state_dict()[name])
 
 
 def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):

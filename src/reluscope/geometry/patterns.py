@@ -19,6 +19,7 @@ every region but the thinnest, in ``O(n²·neurons)`` time whatever the number o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,7 @@ from reluscope.model.layers import Layer, linear_layers, negative_slope
 
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
-_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
+KEY_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
 
 
 def check_box(box) -> Box:
@@ -68,8 +69,10 @@ def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
                              f"{layers[0].linear.in_features}")
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
-        if not all(torch.isfinite(p).all() for p in layer.linear.parameters()):
-            raise ReluscopeError(f"layer {layer.name} has non-finite parameters (a diverged run?)")
+    params = [p.detach().reshape(-1) for layer in layers for p in layer.linear.parameters()]
+    if not torch.isfinite(torch.cat(params)).all():  # one check for the whole net
+        bad = next(layer for layer in layers if not all(torch.isfinite(p).all() for p in layer.linear.parameters()))
+        raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
     return layers
 
 
@@ -97,10 +100,13 @@ def splits(layer: Layer) -> bool:
     return negative_slope(layer) != 1.0
 
 
+@functools.lru_cache(maxsize=256)
 def word_weights(layer_index: int, n_words: int) -> np.ndarray:
     """The fixed odd hash weights ``w_{l,i}`` (n_words,) uint64 of one layer's 64-unit words."""
     rng = np.random.default_rng([0x5EED, layer_index])
-    return rng.integers(0, 2**63, size=n_words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    out = rng.integers(0, 2**63, size=n_words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    out.flags.writeable = False  # cached: shared by every caller
+    return out
 
 
 def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.ndarray:
@@ -109,7 +115,7 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
     packed = np.packbits(pattern, axis=1, bitorder="little")  # (R, ⌈width/8⌉) uint8
     packed = np.pad(packed, ((0, 0), (0, 8 * n_words - packed.shape[1])))  # (R, 8·n_words)
     words = np.ascontiguousarray(packed).view("<u8")  # (R, n_words): bit k of word i is unit 64·i + k
-    out = keys * _MULT
+    out = keys * KEY_MULT
     for word, w in zip(words.T, word_weights(layer_index, n_words)):
         out = out + word * w  # uint64 arithmetic wraps mod 2⁶⁴
     return out

@@ -12,8 +12,9 @@ pattern and its affine map; layers without a kink (identity, the logits) cut not
 cells with one pattern each (two neighbouring cells may still carry the same affine map, e.g. next to a unit
 whose outgoing weights are zero).
 
-All polygons of a layer are cut by one unit at a time in a single vectorised step (Sutherland–Hodgman on
-padded vertex arrays), so the cost is ``O(units · regions · vertices)`` numpy work, float64 throughout.
+Each polygon of a layer is cut by the lines of all units, one after another (Sutherland–Hodgman), the whole
+network in one compiled pass (``clipping.network_cells``), so the cost is ``O(units · regions · vertices)``
+float64 work.
 A corner within ``RTOL · (‖a‖·r + |c|)`` of a line (``r`` the box's radius) counts as on the line, so
 round-off never creates sliver regions.
 """
@@ -25,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from reluscope.geometry.patterns import Box, affine64, check_box, extend_keys, piecewise_linear_layers, splits
+from reluscope.geometry.clipping import cut_polygons, network_cells, unpack_bits
+from reluscope.geometry.patterns import (KEY_MULT, Box, affine64, check_box, piecewise_linear_layers, splits,
+                                        word_weights)
 from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
@@ -103,86 +106,16 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, rtol: float = RTOL
         model, box = plane.fold(model), plane.box if box is None else box
     box = check_box(box)
     x0, x1, y0, y1 = box
-    radius = float(np.abs(box).max())
-    verts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])  # (1, 4, 2) counter-clockwise
-    n_verts = np.array([4])
-    A, c = np.eye(2)[None], np.zeros((1, 2))  # h(x) = x A + c on the box: the identity
-    keys = np.zeros(1, dtype=np.uint64)
-    out: list[LayerRegions] = []
-    for layer in piecewise_linear_layers(model):
-        W, b = affine64(layer)
-        zA, zc = A @ W, c @ W + b  # (R, 2, width), (R, width): pre-activations on each region
-        owner = np.arange(len(zc))  # (R',) the region of the previous layer each polygon lies in
-        pattern = np.zeros((len(zc), 0), dtype=bool)
-        if splits(layer):
-            pattern = np.zeros(zc.shape, dtype=bool)
-            for k in range(zc.shape[1]):
-                a, off = zA[owner, :, k], zc[owner, k]  # (R', 2), (R',)
-                verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off,
-                                                                  _tolerance(a, off, radius, rtol))
-                owner, pattern = owner[parent], pattern[parent]
-                pattern[:, k] = positive
-        slope = np.where(pattern, 1.0, negative_slope(layer)) if splits(layer) else np.ones_like(zc[owner])
-        A, c = zA[owner] * slope[:, None, :], zc[owner] * slope  # (R', 2, width), (R', width)
-        keys = extend_keys(keys[owner], pattern, layer.index)
-        out.append(LayerRegions(layer.index + 1, layer.name, box, verts, n_verts, owner, pattern, A, c, keys))
-    return out
-
-
-def split_polygons(verts: np.ndarray, n_verts: np.ndarray, a: np.ndarray, c: np.ndarray, tol: np.ndarray):
-    """Cut every convex polygon ``r`` by its own line ``x·a[r] + c[r] = 0``.
-
-    Parameters
-    ----------
-    verts : (R, V, 2) padded counter-clockwise polygons; n_verts : (R,) their corner counts.
-    a : (R, 2), c : (R,) the lines; tol : (R,) |x·a + c| ≤ tol counts as on the line.
-
-    Returns
-    -------
-    verts (R', V', 2), n_verts (R',), parent (R',) the polygon each piece came from, positive (R',) bool:
-    the piece lies on the side ``x·a + c > 0``. Uncut polygons keep their index; the negative pieces of cut
-    polygons are appended.
-    """
-    s = np.einsum("rvk,rk->rv", verts, a) + c[:, None]  # (R, V) signed values at the corners
-    valid = np.arange(verts.shape[1]) < n_verts[:, None]  # (R, V)
-    side = np.where(valid, np.sign(s) * (np.abs(s) > tol[:, None]), 0).astype(np.int8)  # (R, V) in {-1, 0, 1}
-    has_pos, has_neg = (side > 0).any(axis=1), (side < 0).any(axis=1)
-    cut = np.flatnonzero(has_pos & has_neg)
-    parent = np.concatenate([np.arange(len(verts)), cut])
-    positive = np.concatenate([has_pos, np.zeros(len(cut), dtype=bool)])
-    if not len(cut):
-        return verts, n_verts, parent, positive
-    v, sv, sd, val = verts[cut], s[cut], side[cut], valid[cut]  # (C, V, 2), (C, V), (C, V), (C, V)
-    nxt = _next_index(n_verts[cut], verts.shape[1])  # (C, V)
-    v_n = np.take_along_axis(v, nxt[..., None], axis=1)  # (C, V, 2) the edge's other end
-    s_n, sd_n = np.take_along_axis(sv, nxt, axis=1), np.take_along_axis(sd, nxt, axis=1)
-    crosses = val & (sd * sd_n < 0)  # (C, V): edge i → i+1 crosses the line strictly
-    t = np.where(crosses, sv / np.where(crosses, sv - s_n, 1.0), 0.0)  # (C, V)
-    x = v + t[..., None] * (v_n - v)  # (C, V, 2) crossing points
-    pos_v, pos_n = _compact(v, x, val & (sd >= 0), crosses)
-    neg_v, neg_n = _compact(v, x, val & (sd <= 0), crosses)
-    width = max(verts.shape[1], pos_v.shape[1], neg_v.shape[1])
-    verts, pos_v, neg_v = (_pad(arr, width) for arr in (verts, pos_v, neg_v))
-    verts[cut], n_verts = pos_v, n_verts.copy()
-    n_verts[cut] = pos_n
-    return (np.concatenate([verts, neg_v]), np.concatenate([n_verts, neg_n]), parent, positive)
-
-
-def _compact(v: np.ndarray, x: np.ndarray, keep_v: np.ndarray, keep_x: np.ndarray):
-    """Interleave corners ``v`` and crossings ``x`` (C, V, 2) (corner i, then the crossing on edge i → i+1),
-    keep the masked ones in order, left-aligned: (C, V', 2) and counts (C,)."""
-    cand = np.stack([v, x], axis=2).reshape(len(v), -1, 2)  # (C, 2V, 2)
-    mask = np.stack([keep_v, keep_x], axis=2).reshape(len(v), -1)  # (C, 2V)
-    order = np.argsort(~mask, axis=1, kind="stable")  # kept slots first, in cyclic order
-    counts = mask.sum(axis=1)
-    width = int(counts.max())
-    out = np.take_along_axis(cand, order[:, :width, None], axis=1)  # (C, V', 2)
-    out[np.arange(width) >= counts[:, None]] = 0.0
-    return out, counts
-
-
-def _pad(verts: np.ndarray, width: int) -> np.ndarray:
-    return np.pad(verts, ((0, 0), (0, width - verts.shape[1]), (0, 0)))
+    layers = piecewise_linear_layers(model)
+    weights, biases = zip(*(affine64(layer) for layer in layers))
+    slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
+    hashes = [word_weights(layer.index, -(-W.shape[1] // 64)) for layer, W in zip(layers, weights)]
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # (4, 2) counter-clockwise
+    cells = network_cells(corners, weights, biases, slopes, hashes, KEY_MULT, float(np.abs(box).max()), rtol)
+    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent,
+                         unpack_bits(cell.words, cell.Ac.shape[2] if slope is not None else 0),
+                         cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
+            for layer, cell, slope in zip(layers, cells, slopes)]
 
 
 def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:
@@ -206,17 +139,14 @@ def decision_segments(final: LayerRegions, *, rtol: float = RTOL) -> np.ndarray:
     """
     n_classes = final.c.shape[1]
     radius = float(np.abs(final.box).max())
+    Ac = np.concatenate([final.A, final.c[:, None]], axis=1)  # (R, 3, classes): the logits on each region
     segments = []
     for k in range(n_classes):
-        verts, n_verts, owner = final.vertices, final.n_vertices, np.arange(len(final))
-        for j in range(n_classes):
-            if j == k:
-                continue
-            a = final.A[owner, :, k] - final.A[owner, :, j]  # (R', 2)
-            off = final.c[owner, k] - final.c[owner, j]  # (R',)
-            verts, n_verts, parent, positive = split_polygons(verts, n_verts, a, off,
-                                                              _tolerance(a, off, radius, rtol))
-            verts, n_verts, owner = verts[positive], n_verts[positive], owner[parent][positive]
+        others = [j for j in range(n_classes) if j != k]
+        lines = Ac[:, :, [k]] - Ac[:, :, others]  # (R, 3, classes − 1): logit_k − logit_j
+        verts, n_verts, owner, positive = cut_polygons(final.vertices, final.n_vertices, lines, radius, rtol)
+        keep = positive.all(axis=1)  # the pieces where class k wins
+        verts, n_verts, owner = verts[keep], n_verts[keep], owner[keep]
         nxt = _next_index(n_verts, verts.shape[1])
         v_n = np.take_along_axis(verts, nxt[..., None], axis=1)  # (R', V, 2)
         valid = np.arange(verts.shape[1]) < n_verts[:, None]

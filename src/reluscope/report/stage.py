@@ -8,16 +8,20 @@ table), reporting ``Stage.units`` progress units through ``StudyContext.advance`
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
-from typing import Protocol
+import torch
 
 from reluscope.data import Dataset
 from reluscope.progress import Progress
 from reluscope.report.config import Budget, StudyConfig
 from reluscope.report.document import Part
-from reluscope.train import TrainResult, fit
+from reluscope.report.figures import CAN_FORK, WORKERS
+from reluscope.train import TrainConfig, TrainResult, fit
 
 
 @dataclass
@@ -40,12 +44,48 @@ class StudyContext:
         idx = np.linspace(0, len(X) - 1, min(len(X), self.budget.shown_points)).round().astype(int)  # (k,)
         return X[idx], y[idx]
 
+    def train(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
+        """Train the ``runs`` (depth, init) not trained yet, at once in ``workers`` forked processes (Linux; torch
+        on one thread in each), the deepest first; ``advance(steps)`` as each ends. The same numbers as one after
+        another: every run draws from its own generator seeded with the study's seed."""
+        todo = sorted((r for r in dict.fromkeys(runs) if r not in self.runs), key=lambda r: -r[0])
+        if not (CAN_FORK and workers > 1 and len(todo) > 1):
+            for depth, init in todo:
+                self.run(depth, init)
+            return
+        configs = [self.cfg.train_config(depth, init) for depth, init in todo]
+        _JOB.update(data=self.data)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(todo)), initializer=torch.set_num_threads,
+                                                          initargs=(1,)) as pool:
+                for key, result in zip(todo, pool.imap(_fit, configs)):
+                    self.runs[key] = result
+                    self.advance(self.budget.run.steps)
+        finally:
+            _JOB.clear()
+
     def run(self, depth: int, init: str) -> TrainResult:
-        """The run at ``depth`` with ``init`` (trained on first use, with snapshots; one unit per step)."""
+        """The run at ``depth`` with ``init`` (trained on first use, with snapshots; one unit per step, all of
+        its steps even where it stopped early)."""
         if (depth, init) not in self.runs:
-            cfg = self.cfg.train_config(depth, init)
-            _, self.runs[depth, init] = fit(cfg, data=self.data, progress=self.advance)
+            done = 0
+
+            def tick(n: int = 1, /) -> None:
+                nonlocal done
+                done += n
+                self.advance(n)
+
+            _, self.runs[depth, init] = fit(self.cfg.train_config(depth, init), data=self.data, progress=tick)
+            self.advance(max(0, self.budget.run.steps - done))
         return self.runs[depth, init]
+
+
+_JOB: dict = {}  # the data set the forked training processes share
+
+
+def _fit(cfg: TrainConfig) -> TrainResult:
+    """One run of ``StudyContext.train`` in a worker (the data reach it by ``fork``)."""
+    return fit(cfg, data=_JOB["data"])[1]
 
 
 class Stage(Protocol):

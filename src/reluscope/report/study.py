@@ -7,7 +7,8 @@ rows of the summary table. ``write_study`` renders the page into ``cfg.out`` ato
 advances over all stages together.
 
 Every run of a study shares one data set and one seed (``cfg.seed`` draws the data, the split, the initial
-weights); runs used by several stages (the 11-layer He run) are trained once, by ``StudyContext.run``.
+weights); the runs of all stages are trained first, at once in forked processes (``StudyContext.train``), and
+runs used by several stages (the 11-layer He run) only once.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for stage, new in _plan(cfg.budget):
+        plan = _plan(cfg.budget)
+        ctx.train([run for _, new in plan for run in new])  # the runs of every stage at once, one unit per step
+        for stage, _ in plan:
             done = 0
 
             def advance(n: int = 1, /) -> None:
@@ -96,10 +99,8 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
                 progress(n)
 
             ctx.advance = advance
-            for depth, init in new:
-                ctx.run(depth, init)
             part = stage.build(ctx)
-            progress(max(0, _units(stage, new, cfg.budget) - done))  # a run that diverged stopped early
+            progress(max(0, stage.units(cfg.budget) - done))
             sections.append(part.section)
             summary += part.summary
     finally:

@@ -1,0 +1,70 @@
+"""A live frame's compute: what the playground calculates for one frame, against one training step, in one run.
+
+    .venv/bin/python benchmarks/frame.py [--repeat 20] [--steps 300]
+
+For the 6×16 and the 11×32 He nets on 1000 spiral points (after ``--steps`` training steps, as a frame meets
+them while the net trains), one torch thread: the CPU milliseconds of each part of a frame — the boundary, the
+per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer (the grid, then
+the exact polygons where the grid finds few enough) — their sum, and that sum over one full-batch training step of
+the same net.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import torch
+
+from reluscope.serve.messages import View
+from reluscope.serve.panels import backprojection, boundary, cells, layer_stats
+from reluscope.serve.scene import Scene
+from reluscope.serve.settings import Settings
+from reluscope.train.loop import train_model
+
+
+def cpu_ms(fn, repeat: int) -> float:
+    """This thread's CPU milliseconds per call of ``fn`` (mean of ``repeat`` after one warm-up call)."""
+    fn()
+    t = time.thread_time()
+    for _ in range(repeat):
+        fn()
+    return (time.thread_time() - t) / repeat * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=300, help="training steps before the frame is timed")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    for depth, width in ((6, 16), (11, 32)):
+        s = Settings(dataset="spirals", n_samples=1000, depth=depth, width=width, init="he", steps=args.steps)
+        data = s.load_data(None)
+        model, gen = s.build_model(data)
+        cfg = s.train_config(data.name)
+        train_model(copy.deepcopy(model), data, s.train_config(data.name, steps=5))  # warm-up: imports, first calls
+        t = time.thread_time()
+        train_model(model, data, cfg, generator=gen)
+        step = (time.thread_time() - t) / args.steps * 1e3
+        scene, layer = Scene.build(s, data, model), depth // 2
+        view = View(layer=layer, projection="embedded")
+        parts = {
+            "boundary": lambda: boundary(scene, model),
+            "layer statistics": lambda: layer_stats(scene, model),
+            f"back-projection of layer {layer}": lambda: backprojection(scene, model, layer, view.projection),
+            f"cells of layer {layer} (grid, then exact)": lambda: cells(scene, model, layer, exact=True),
+        }
+        times = {name: cpu_ms(fn, args.repeat) for name, fn in parts.items()}
+        shown = cells(scene, model, layer, exact=True)
+        how = "exact" if shown["exact"] else "grid only"
+        print(f"He {depth}×{width} after {args.steps} steps ({shown['count']} cells in layer {layer}, {how}):")
+        for name, ms in times.items():
+            print(f"  {name:<40} {ms:7.2f} ms")
+        total = sum(times.values())
+        print(f"  {'frame':<40} {total:7.2f} ms;  one training step {step:.2f} ms;  frame / step: {total / step:.1f}")
+
+
+if __name__ == "__main__":
+    main()

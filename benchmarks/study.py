@@ -1,0 +1,64 @@
+"""The main job: ``reluscope study`` against one ``reluscope train --depth 11 --width 32 --steps 3000``, in one run.
+
+    .venv/bin/python benchmarks/study.py [--quick] [--profile]
+
+Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
+the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
+machine torch's default threads oversubscribe the cores and slow the anchor down). ``--profile`` also prints where the study's time
+went: training, each stage's own work, and writing the page (the study's cProfile, cumulative seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCRIPT = Path(sys.executable).with_name("reluscope")
+PHASES = {  # cProfile function names -> what they are
+    "train": "training the runs (StudyContext.train)",
+    "build": "the stages (their analyses and frames)",
+    "render_viewer": "… of which drawing viewer frames",
+    "write_report": "writing the page",
+}
+
+
+def timed(args: list[str], **env: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="time `reluscope study --quick` (and train 300 steps)")
+    parser.add_argument("--profile", action="store_true", help="profile the study and print its phases")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    steps = "300" if args.quick else "3000"
+    train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
+    t_train = timed(train)
+    t_train1 = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
+    study = ["study", "--out", str(tmp / "study"), *(["--quick"] * args.quick)]
+    t_study = timed(study)
+    print(f"reluscope train --depth 11 --width 32 --steps {steps}: {t_train:.1f} s "
+          f"({t_train1:.1f} s on one torch thread, as the study trains)")
+    print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s")
+    print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
+    if args.profile:
+        prof = tmp / "study.prof"
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,
+                       capture_output=True)
+        stats = pstats.Stats(str(prof)).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+        for name, what in PHASES.items():
+            seconds = sum(v[3] for (f, _, n), v in stats.items() if n == name and "reluscope" in f)
+            print(f"  {what}: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

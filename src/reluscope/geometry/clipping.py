@@ -1,0 +1,328 @@
+"""Cutting convex polygons by lines: the compiled core of the decision cells (numba, float64).
+
+A convex polygon is cut by its lines ``x·a_k + c_k = 0``, ``k = 0 … K−1``, one after another. Each piece is
+cut by the next line with Sutherland–Hodgman: a corner ``v`` lies on the positive side if
+``s(v) = v·a + c > tol``, on the negative side if ``s(v) < −tol``, on the line otherwise, with
+
+    tol = rtol · (‖a‖·radius + |c|),
+
+the round-off scale of ``s`` for ``|x| ≤ radius``, so round-off never creates sliver pieces. A piece with
+corners strictly on both sides splits in two; each new corner is the crossing ``v + t (v' − v)``,
+``t = s(v) / (s(v) − s(v'))``, of an edge ``v → v'`` whose ends lie strictly on opposite sides, and corners on
+the line belong to both pieces. A piece not cut keeps its corners; its bit is ``[some corner is positive]``.
+Bit ``k`` of a piece (bit ``k mod 64`` of word ``⌊k/64⌋``) says it lies on the positive side of line ``k``.
+A line farther than ``ρ·‖a‖ + 2·tol`` from the centre ``m`` of the polygon's corners (``ρ`` their largest
+distance from ``m``) leaves every corner of every piece strictly on one side, so it only sets the bits.
+
+``network_cells`` walks a whole network this way, region after region and layer after layer, in one
+compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (c_r W + b)``, the units' lines
+cut it, and each piece ``p`` gets ``A_p = (A_r W)·diag(d)``, ``c_p = (c_r W + b)·diag(d)``, ``d_k = 1`` on the
+positive side of unit ``k``, else the activation's negative slope, and the pattern hash
+``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. ``cut_polygons`` cuts given
+polygons by given lines (the decision boundary's use). Compiled on the first call after an install or a change
+(10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's user cache where that cannot
+be written); after that a cut costs a few nanoseconds per corner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+
+@dataclass
+class CellLayer:
+    """One layer's pieces from ``network_cells``."""
+
+    verts: np.ndarray  # (R, V, 2) padded counter-clockwise polygons
+    n_verts: np.ndarray  # (R,)
+    parent: np.ndarray  # (R,) the region of the previous layer each lies in (0 = the box for the first layer)
+    words: np.ndarray  # (R, ⌈width/64⌉) uint64: bit k mod 64 of word ⌊k/64⌋ is [unit k on]
+    Ac: np.ndarray  # (R, 3, width): the layer's output on the piece is x @ Ac[:, :2] + Ac[:, 2]
+    key: np.ndarray  # (R,) uint64
+
+
+def network_cells(box, weights, biases, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
+    """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box.
+
+    Parameters
+    ----------
+    box : (4, 2) the box's corners, counter-clockwise.
+    weights, biases : per layer ``W`` (fan_in, fan_out) and ``b`` (fan_out,) float64.
+    slopes : per layer the activation's negative slope, or ``None`` for a layer without a kink (cuts nothing).
+    hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
+    mult : the odd multiplier of the parent's key.
+    radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
+    """
+    dims = np.array([weights[0].shape[0]] + [W.shape[1] for W in weights], dtype=np.int64)  # (L + 1,)
+    splits = np.array([s is not None for s in slopes])
+    flat_w = np.concatenate([np.ascontiguousarray(W, dtype=np.float64).ravel() for W in weights])
+    flat_b = np.concatenate([np.asarray(b, dtype=np.float64) for b in biases])
+    flat_h = np.concatenate([np.asarray(h, dtype=np.uint64) if s is not None else np.zeros(0, np.uint64)
+                             for h, s in zip(hash_weights, slopes)])
+    alpha = np.array([0.0 if s is None else s for s in slopes])
+    corners, start, parent, words, ac, ac_start, key, ends = _walk(
+        np.ascontiguousarray(box, dtype=np.float64), dims, splits, alpha, flat_w, flat_b, flat_h, np.uint64(mult),
+        float(radius), float(rtol))
+    out, lo = [], 1  # piece 0 is the box
+    for layer, hi in enumerate(ends):
+        width = dims[layer + 1]
+        n_words = -(-width // 64) if splits[layer] else 0
+        verts, n_verts = _padded(corners, start[lo:hi + 1])
+        out.append(CellLayer(verts, n_verts, parent[lo:hi], words[lo:hi, :n_words],
+                             ac[ac_start[layer]:ac_start[layer] + 3 * width * (hi - lo)].reshape(hi - lo, 3, width),
+                             key[lo:hi]))
+        lo = hi
+    return out
+
+
+def cut_polygons(verts: np.ndarray, n_verts: np.ndarray, lines: np.ndarray, radius: float, rtol: float):
+    """Cut every convex polygon ``r`` by all of its own lines ``x·lines[r, :2, k] + lines[r, 2, k] = 0``.
+
+    Parameters
+    ----------
+    verts : (R, V, 2) float64 padded counter-clockwise polygons; n_verts : (R,) their corner counts.
+    lines : (R, 3, K) float64.
+    radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
+
+    Returns
+    -------
+    verts (P, V', 2) padded counter-clockwise pieces, n_verts (P,), parent (P,) the polygon each piece lies in
+    (non-decreasing), positive (P, K) bool: the piece lies on the side ``x·a_k + c_k > 0``.
+    """
+    corners, start, parent, words = _cut_each(np.ascontiguousarray(verts, dtype=np.float64),
+                                              np.ascontiguousarray(n_verts, dtype=np.int64),
+                                              np.ascontiguousarray(lines, dtype=np.float64), float(radius),
+                                              float(rtol))
+    padded, counts = _padded(corners, start)
+    return padded, counts, parent, unpack_bits(words, lines.shape[2])
+
+
+def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
+    """Bits (R, width) bool of words (R, ⌈width/64⌉) uint64 (bit k mod 64 of word ⌊k/64⌋ is bit k)."""
+    bytes_ = np.ascontiguousarray(words, dtype="<u8").view(np.uint8)  # (R, 8·words) little-endian
+    return np.unpackbits(bytes_, axis=1, count=width, bitorder="little").view(bool)
+
+
+def _padded(corners: np.ndarray, start: np.ndarray):
+    """Pieces ``corners[start[i]:start[i + 1]]`` as padded polygons (P, V, 2) and their counts (P,)."""
+    return _pad(corners, np.ascontiguousarray(start))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# compiled kernels (numba): `ws` is the scratch of one polygon's pieces, cut from `cur` into `nxt`, corners of
+# piece i in buf[start[i]:start[i + 1]], its bits in bits[i]: (cur_buf, nxt_buf, cur_start, nxt_start,
+# cur_bits, nxt_bits, s, side)
+
+@numba.njit(cache=True, nogil=True)
+def _scratch(n_words):  # pragma: no cover - compiled
+    return (np.empty((256, 2)), np.empty((256, 2)), np.zeros(65, dtype=np.int64), np.zeros(65, dtype=np.int64),
+            np.zeros((64, n_words), dtype=np.uint64), np.zeros((64, n_words), dtype=np.uint64), np.empty(256),
+            np.empty(256, dtype=np.int8))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - compiled
+    """Cut the polygon ``poly[:n]`` by the lines ``z[:, k]`` (rows a0, a1, c), ``k < n_lines``: the number of
+    pieces and corners, and the scratch with the pieces in ``cur``."""
+    cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side = ws
+    while n > cur_buf.shape[0]:
+        cur_buf = _grow(cur_buf)
+    cur_buf[:n] = poly[:n]
+    cur_start[0], cur_start[1] = 0, n
+    cur_bits[0] = 0
+    n_pieces, n_corners = 1, n
+    m0, m1 = poly[:n, 0].mean(), poly[:n, 1].mean()  # a disk (m, rho) around the polygon and all its pieces
+    rho = 0.0
+    for j in range(n):
+        rho = max(rho, (poly[j, 0] - m0) ** 2 + (poly[j, 1] - m1) ** 2)
+    rho = np.sqrt(rho) * (1.0 + 1e-9)
+    for k in range(n_lines):
+        a0, a1, c = z[0, k], z[1, k], z[2, k]
+        norm = np.sqrt(a0 * a0 + a1 * a1)
+        tol = rtol * (norm * radius + abs(c))
+        sm = m0 * a0 + m1 * a1 + c
+        if abs(sm) - norm * rho > 2.0 * tol:  # the disk lies on one side, every corner farther than tol
+            if sm > 0:
+                for i in range(n_pieces):
+                    cur_bits[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+            continue
+        while n_corners > s.shape[0]:
+            s, side = _grow(s), _grow(side)
+        word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
+        any_cut = False
+        for i in range(n_pieces):  # the side of every corner; a piece not cut only gets its bit
+            has_pos, has_neg = False, False
+            for j in range(cur_start[i], cur_start[i + 1]):
+                s[j] = cur_buf[j, 0] * a0 + cur_buf[j, 1] * a1 + c
+                side[j] = 1 if s[j] > tol else (-1 if s[j] < -tol else 0)
+                has_pos |= side[j] > 0
+                has_neg |= side[j] < 0
+            if has_pos and not has_neg:
+                cur_bits[i, word] |= bit
+            any_cut |= has_pos and has_neg
+        if not any_cut:
+            continue
+        while 2 * n_corners + 4 * n_pieces > nxt_buf.shape[0]:
+            nxt_buf = _grow(nxt_buf)
+        while 2 * n_pieces + 1 > nxt_bits.shape[0]:
+            nxt_start, nxt_bits = _grow(nxt_start), _grow(nxt_bits)
+        n_pieces, n_corners = _split(cur_buf, cur_start, cur_bits, n_pieces, word, bit, s, side, nxt_buf,
+                                     nxt_start, nxt_bits)
+        cur_buf, nxt_buf = nxt_buf, cur_buf
+        cur_start, nxt_start = nxt_start, cur_start
+        cur_bits, nxt_bits = nxt_bits, cur_bits
+    return n_pieces, n_corners, (cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side)
+
+
+@numba.njit(cache=True, nogil=True)
+def _split(buf, bstart, bits, n_pieces, word, bit, s, side, out, ostart, obits):  # pragma: no cover - compiled
+    """Split the pieces with corners on both sides of the line (values ``s``, sides ``side``) into ``out``,
+    copy the others; set the line's ``bit`` (in ``word``) of the positive pieces. The new counts of pieces and
+    corners."""
+    ostart[0] = 0
+    n, m = 0, 0  # pieces and corners written
+    for i in range(n_pieces):
+        lo, hi = bstart[i], bstart[i + 1]
+        has_pos, has_neg = False, False
+        for j in range(lo, hi):
+            has_pos |= side[j] > 0
+            has_neg |= side[j] < 0
+        if not (has_pos and has_neg):
+            out[m:m + hi - lo] = buf[lo:hi]
+            m += hi - lo
+            obits[n] = bits[i]
+            n += 1
+            ostart[n] = m
+            continue
+        for sign in (1, -1):
+            for j in range(lo, hi):
+                jn = j + 1 if j + 1 < hi else lo
+                if side[j] * sign >= 0:
+                    out[m] = buf[j]
+                    m += 1
+                if side[j] * side[jn] < 0:
+                    t = s[j] / (s[j] - s[jn])
+                    out[m, 0] = buf[j, 0] + t * (buf[jn, 0] - buf[j, 0])
+                    out[m, 1] = buf[j, 1] + t * (buf[jn, 1] - buf[j, 1])
+                    m += 1
+            obits[n] = bits[i]
+            if sign > 0:
+                obits[n, word] |= bit
+            n += 1
+            ostart[n] = m
+    return n, m
+
+
+@numba.njit(cache=True, nogil=True)
+def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compiled
+    n_words = max(1, (lines.shape[2] + 63) // 64)
+    cap = 2 * verts.shape[0] + 16
+    corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
+    parent, words = np.empty(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
+    ws = _scratch(n_words)
+    n_out = 0
+    for r in range(verts.shape[0]):
+        n_pieces, n_corners, ws = _cut_polygon(verts[r], n_verts[r], lines[r], lines.shape[2], radius, rtol, ws)
+        base = start[n_out]
+        while base + n_corners > corners.shape[0]:
+            corners = _grow(corners)
+        while n_out + n_pieces + 1 > parent.shape[0]:
+            parent, words, start = _grow(parent), _grow(words), _grow(start)
+        corners[base:base + n_corners] = ws[0][:n_corners]
+        start[n_out + 1:n_out + n_pieces + 1] = base + ws[2][1:n_pieces + 1]
+        parent[n_out:n_out + n_pieces] = r
+        words[n_out:n_out + n_pieces] = ws[4][:n_pieces]
+        n_out += n_pieces
+    return corners, start[:n_out + 1], parent[:n_out], words[:n_out]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
+    n_layers = len(dims) - 1
+    w_max = dims.max()
+    n_words = max(1, (w_max + 63) // 64)
+    cap = 1024
+    corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
+    parent, words = np.zeros(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
+    key, ac = np.zeros(cap, dtype=np.uint64), np.empty(3 * w_max * cap)
+    corners[:4] = box  # piece 0: the box, h(x) = x, key 0
+    start[1] = 4
+    ac[:6] = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    ac_start, ends = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers, dtype=np.int64)
+    ac_start[0], ac_len = 0, 6  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
+    lo, hi, n_out = 0, 1, 1  # the previous layer's pieces [lo, hi)
+    w_off, b_off, h_off = 0, 0, 0
+    z = np.empty((3, w_max))
+    ws = _scratch(n_words)
+    for layer in range(n_layers):
+        w_in, w_out = dims[layer], dims[layer + 1]
+        ac_start[layer + 1] = ac_len
+        for r in range(lo, hi):
+            base = ac_start[layer] + (r - lo) * 3 * w_in  # z = Ac_r @ W + (0, 0, b): (3, w_out)
+            z[:2, :w_out] = 0.0
+            z[2, :w_out] = flat_b[b_off:b_off + w_out]
+            for i in range(3):
+                zi = z[i]
+                for j in range(w_in):
+                    a = ac[base + i * w_in + j]
+                    if a != 0.0:  # an off unit's column is zero
+                        w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
+                        for k in range(w_out):
+                            zi[k] += a * w_row[k]
+            poly = corners[start[r]:start[r + 1]]
+            n_lines = w_out if splits[layer] else 0
+            n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, n_lines, radius, rtol, ws)
+            while start[n_out] + n_corners > corners.shape[0]:
+                corners = _grow(corners)
+            while n_out + n_pieces + 1 > parent.shape[0]:
+                parent, words, start, key = _grow(parent), _grow(words), _grow(start), _grow(key)
+            while ac_len + 3 * w_out * n_pieces > ac.shape[0]:
+                ac = _grow(ac)
+            c0 = start[n_out]
+            corners[c0:c0 + n_corners] = ws[0][:n_corners]
+            for p in range(n_pieces):
+                q = n_out + p
+                start[q + 1] = c0 + ws[2][p + 1]
+                parent[q] = r - lo
+                bits = ws[4][p]
+                words[q] = bits
+                h = key[r] * mult
+                if splits[layer]:
+                    for i in range((w_out + 63) // 64):
+                        h += bits[i] * flat_h[h_off + i]
+                key[q] = h
+                for k in range(w_out):  # A_p, c_p: the columns of z times the slopes d_k
+                    on = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1)
+                    d = 1.0 if (on or not splits[layer]) else alpha[layer]
+                    for i in range(3):
+                        ac[ac_len + i * w_out + k] = z[i, k] * d
+                ac_len += 3 * w_out
+            n_out += n_pieces
+        lo, hi = hi, n_out
+        ends[layer] = n_out
+        w_off += w_in * w_out
+        b_off += w_out
+        if splits[layer]:
+            h_off += (w_out + 63) // 64
+    return corners, start[:n_out + 1], parent[:n_out], words[:n_out], ac[:ac_len], ac_start[1:], key[:n_out], ends
+
+
+@numba.njit(cache=True, nogil=True)
+def _pad(corners, start):  # pragma: no cover - compiled
+    n = len(start) - 1
+    counts = start[1:] - start[:-1]
+    out = np.zeros((n, counts.max() if n else 0, 2))
+    for i in range(n):
+        out[i, :counts[i]] = corners[start[i]:start[i + 1]]
+    return out, counts
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow(arr):  # pragma: no cover - compiled
+    """``arr`` with twice the rows, the old rows first."""
+    out = np.zeros((2 * arr.shape[0],) + arr.shape[1:], dtype=arr.dtype)
+    out[:arr.shape[0]] = arr
+    return out
