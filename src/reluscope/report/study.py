@@ -77,9 +77,6 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     start = time.perf_counter()
     base = cfg.base
     data = load_dataset(base.dataset, base.n_samples, noise=base.noise, random_state=base.seed)
-    if data.n_features != 2:
-        raise ReluscopeError(f"{data.name}: {data.n_features} feature columns; the report is drawn in the input "
-                             "plane and needs 2")
     if not (data.X_train.std(axis=0) > 0).any():  # every activation would be constant, every variance 0
         raise ReluscopeError(f"{data.name}: all training points coincide; the study needs points spread in the plane")
     ctx = StudyContext(cfg, data, progress)
