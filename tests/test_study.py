@@ -132,13 +132,12 @@ def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_st
 TINY = replace(config.QUICK, run=replace(config.QUICK.run, steps=20, snapshots=1), grid=12, pixels=12, warp_grid=6)
 
 
-@pytest.mark.parametrize("lang", ["en", "de"])
-def test_a_digits_study_draws_the_slice_in_every_section(lang, tmp_path, monkeypatch):
+def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, monkeypatch):
     """64 inputs: Task 0 and the cells on the plane through three data points, Task 2 carried back from it with
-    every layer's x̂ of those points as 8×8 images, in the page's language."""
+    every layer's x̂ of those points as 8×8 images (the German page: tests/test_texts.py's German study)."""
     monkeypatch.setattr(config, "QUICK", TINY)
     out = tmp_path / "digits"
-    assert main(["study", "--quick", "--dataset", "digits", "--lang", lang, "--out", str(out)]) == 0
+    assert main(["study", "--quick", "--dataset", "digits", "--out", str(out)]) == 0
     page = (out / "report.html").read_text()
     assert re.findall(r'<section id="([^"]+)">', page) == SECTIONS
     y = load_dataset("digits").y
@@ -147,7 +146,7 @@ def test_a_digits_study_draws_the_slice_in_every_section(lang, tmp_path, monkeyp
     named = ", ".join(f"#{i} ({y[i]})" for i in indices)
     text = re.sub(r"<[^>]+>", "", page)
     assert text.count(named) >= 4  # Task 0's caption, Task 2's views and images, the cells' finding: one plane
-    assert texts("cells", lang)("space_plane") in text
+    assert texts("cells", "en")("space_plane") in text
     images = PILImage.open(out / "figures" / "task2_images.png")
     assert images.width == 960  # the text column
     cells = _table(out / "tables" / "cells_counts.csv")

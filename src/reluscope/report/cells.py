@@ -82,7 +82,8 @@ class Cells(Stage):
         final = exact.get(last, counts[-1])
         how = "exact" if last in exact else "grid"
         answer = t("answer", space=t(f"space_{space}"), box=t(f"box_{space}"), deep=b.deep, first_init=exact[first][0],
-                   first_final=final[0], last=last, hidden=hidden, deep_init=exact[first][hidden - 1], deep_final=final[hidden - 1], how=t(f"how_{how}"))
+                   first_final=final[0], last=last, hidden=hidden, deep_init=exact[first][hidden - 1],
+                   deep_final=final[hidden - 1], how=t(f"how_{how}"))
         theory = theory_section(3, ctx.cfg.lang)
         section = Section("cells", t("title"), question=texts("sheet", "de")("cells"), answer=answer,
                           blocks=[viewer, figure, table, t("finding"),

@@ -82,7 +82,8 @@ class Task2(Stage):
             findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(c.cond for c in checks)))
         theory = theory_section(2, ctx.cfg.lang)
         section = Section("task2", t("title"), question=texts("sheet", "de")("task2"), answer=answer,
-                          blocks=[viewer, *layer_images(ctx, final, steps[-1], t), table, *findings], derivation=theory.derivation, evidence=theory.evidence)
+                          blocks=[viewer, *layer_images(ctx, final, steps[-1], t), table, *findings],
+                          derivation=theory.derivation, evidence=theory.evidence)
         summary = [["2", t("summary_setting", depth=b.deep), t("summary_measured", **counts), t("summary_expected")]]
         return Part(section, summary)
 
@@ -107,9 +108,9 @@ def layer_images(ctx: StudyContext, model, step: int, t: Texts) -> list[Image]:
     bp = backproject(model, X[idx], view="input")  # points: layer -> (3, n)
     active = {lay.index: (z > 0).double().mean(dim=1).numpy() for lay, z, _ in forward64(model, X[idx])}  # (3,)
     fig = plot_layer_images(X[idx], bp.points, ctx.data.scaler, active=active, labels=y[idx], indices=idx, panel=0.8)
-    columns = len(bp.layers) + 1
-    for r, i in enumerate(idx):  # the titles in the report's words: row 2r the images, row 2r + 1 the residuals
-        top, bottom = fig.axes[2 * r * columns:(2 * r + 1) * columns], fig.axes[(2 * r + 1) * columns:(2 * r + 2) * columns]
+    rows = np.array(fig.axes).reshape(2 * len(idx), len(bp.layers) + 1)  # per input: its images, its residuals
+    for r, i in enumerate(idx):  # the titles in the report's words
+        top, bottom = rows[2 * r], rows[2 * r + 1]
         for c, layer in enumerate(bp.layers, start=1):
             residual = np.linalg.norm(X[i] - bp.points[layer][r]) / np.linalg.norm(X[i])
             top[c].set_title(t("image_title", layer=layer + 1, active=active[layer][r]), fontsize=6)
