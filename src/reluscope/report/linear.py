@@ -47,7 +47,8 @@ class LinearNet(Stage):
         rows = probe_linear(ctx)
         var_x = input_variance(ctx)
         values = dict(measurements(rows, var_x), depth=b.deep, hidden_last=b.deep - 1, width=b.run.width,
-                      points=len(ctx.data.y_train), inputs=ctx.data.n_features, classes=ctx.data.n_classes)
+                      points=len(ctx.data.y_train), inputs=ctx.data.n_features, classes=ctx.data.n_classes,
+                      dims=t("dims_plane") if ctx.data.n_features == 2 else t("dims_space", inputs=ctx.data.n_features))
         figure = Image("task1_linear_variance", to_png(variance_figure(rows, b.deep, t), dpi=96, lang=t.lang),
                        t("figure_caption", **values))
         ctx.advance(1)
