@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
@@ -19,11 +20,13 @@ from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
+from reluscope.report import config
 from reluscope.report.config import StudyConfig
 from reluscope.report.stage import StudyContext
 from reluscope.report.study import stages, total_units, write_study
 from reluscope.report.task0 import Task0
 from reluscope.report.task1 import Task1, runs_table
+from reluscope.report.texts import texts
 from reluscope.report.theory import theory_section
 from reluscope.plots.style import plt
 from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
@@ -128,6 +131,47 @@ def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_st
     assert "mine.csv" in (cfg.out / "report.html").read_text()
 
 
+TINY = replace(config.QUICK, run=replace(config.QUICK.run, steps=20, snapshots=1), grid=12, pixels=12, warp_grid=6)
+
+
+def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, monkeypatch):
+    """64 inputs: Task 0 and the cells on the plane through three data points, Task 2 carried back from it with
+    every layer's x̂ of those points as 8×8 images (the German page: tests/test_texts.py's German study)."""
+    monkeypatch.setattr(config, "QUICK", TINY)
+    out = tmp_path / "digits"
+    assert main(["study", "--quick", "--dataset", "digits", "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert re.findall(r'<section id="([^"]+)">', page) == SECTIONS
+    y = load_dataset("digits").y
+    indices = plane_indices_of(out)
+    assert sorted(y[indices]) == [0, 1, 2]  # typical points of three classes span the plane
+    named = ", ".join(f"#{i} ({y[i]})" for i in indices)
+    text = re.sub(r"<[^>]+>", "", page)
+    assert text.count(named) >= 4  # Task 0's caption, Task 2's views and images, the cells' finding: one plane
+    assert texts("cells", "en")("space_plane") in text
+    images = PILImage.open(out / "figures" / "task2_images.png")
+    assert images.width == 960  # the text column
+    cells = _table(out / "tables" / "cells_counts.csv")
+    assert len(cells) == 1 + 10 and all(int(row[1]) >= 1 for row in cells[1:])  # every hidden layer, counted
+
+
+def plane_indices_of(out) -> list[int]:
+    """The three data indices a study's Task 0 caption names (``#i (class)``)."""
+    caption = re.search(r"#(\d+) \(\d\), #(\d+) \(\d\), #(\d+) \(\d\)", (out / "report.html").read_text())
+    return [int(i) for i in caption.groups()]
+
+
+def test_a_csv_of_three_columns_is_drawn_on_a_plane_without_images(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "QUICK", TINY)
+    out = tmp_path / "three"
+    path = _csv3(tmp_path / "three.csv", lambda i: (i % 5, (i * i) % 7, (i % 3) + 0.1 * i))
+    assert main(["study", "--quick", "--dataset", path, "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert re.findall(r'<section id="([^"]+)">', page) == SECTIONS
+    assert texts("cells", "en")("space_plane") in page
+    assert not (out / "figures" / "task2_images.png").exists()  # 3 inputs are no square image
+
+
 def test_every_stage_reports_units_and_reads_runs_at_the_budgets_depths():
     for quick in (True, False):
         b = StudyConfig(quick=quick).budget
@@ -159,13 +203,13 @@ BAD = {
     "out is a file": lambda t: ["--out", str(t / "file.txt")],
     "out holds something else": lambda t: ["--out", str(t / "other")],
     "all points coincide": lambda t: ["--dataset", _csv(t / "same.csv", [(1.0, 2.0, c) for c in (0, 1) * 4])],
-    "64 inputs": lambda t: ["--dataset", "digits"],
-    "3 feature columns": lambda t: ["--dataset", _csv3(t / "three.csv")],
+    "3 points on one line": lambda t: ["--dataset", _csv3(t / "line.csv", lambda i: (i % 4, 2 * (i % 4), 3 * (i % 4)))],
 }
 
 
-def _csv3(path):
-    path.write_text("x1,x2,x3,label\n" + "".join(f"{i},{i * i % 7},{i % 3},{i % 2}\n" for i in range(12)))
+def _csv3(path, row):
+    """A CSV of three feature columns: ``row(i)`` for i < 24, labels 0, 1, 2 in turn."""
+    path.write_text("x1,x2,x3,label\n" + "".join(f"{a},{b},{c},{i % 3}\n" for i in range(24) for a, b, c in [row(i)]))
     return str(path)
 
 

@@ -101,14 +101,15 @@ def test_no_text_of_a_stage_uses_a_word_of_the_other_language(name):
             assert not words, (name, lang, key, words)
 
 
-@pytest.fixture(scope="module")
-def german_study():
-    """A German study on a tiny budget (a few training steps, coarse grids): every stage, every text."""
+@pytest.fixture(scope="module", params=["spirals", "digits"])
+def german_study(request):
+    """A German study on a tiny budget (a few training steps, coarse grids): every stage, every text; in the
+    input plane (spirals) and on the plane through three data points (the 64-pixel digits)."""
     tiny = replace(config.QUICK, run=replace(config.QUICK.run, n_samples=120, steps=20, snapshots=1), grid=12,
                    pixels=12, warp_grid=6)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(config, "QUICK", tiny)
-        yield run_study(config.StudyConfig(quick=True, lang="de"))
+        yield run_study(config.StudyConfig(dataset=request.param, quick=True, lang="de"))
 
 
 def _texts_on_page(report) -> list[str]:
@@ -180,7 +181,8 @@ class _VisibleText(HTMLParser):
                 self.prose.append(data.strip())
 
 
-SECTION_WORDS = re.compile(r"(?:Aufgaben?|Abschnitte?n?|§)\s*\d+(?:\.\d+)+")  # "Aufgabe 1.4", "§2.5"
+SECTION = r"\d+(?:\.\d+)+"  # "1.4", "2.5"
+SECTION_WORDS = re.compile(rf"(?:Aufgaben?|Abschnitte?n?|§)\s*{SECTION}(?:–{SECTION})?")  # "Aufgabe 1.4", "§1.1–1.3"
 THEORY_HEADING = re.compile(r"^#{2,5} (\d+(?:\.\d+)+)", flags=re.M)
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
 TITLE = re.compile(r'"[^"]*"')  # a paper's English title, quoted in the theory's references
@@ -206,7 +208,7 @@ def _english_only_words() -> set[str]:
 
 
 @pytest.mark.slow
-def test_a_german_page_writes_numbers_with_a_comma_and_no_english_word(german_study):
+def test_a_german_page_writes_numbers_with_a_comma_and_no_english_word(german_study, request):
     """The German page as a reader sees it (the derivations from docs/theory.de.md included): no number with a
     decimal point (section numbers such as 1.4 aside), no word that only the English catalogs use (the titles of
     cited papers aside), no data set by its English name."""
@@ -221,4 +223,4 @@ def test_a_german_page_writes_numbers_with_a_comma_and_no_english_word(german_st
     assert not found, found
     names = {n for n in DATASETS if dataset_name(n, "de") != n}
     assert not names & {w for line in page.prose for w in re.findall(r"\w+", line)}, "a data set named in English"
-    assert dataset_name("spirals", "de") in german_study.title
+    assert dataset_name(request.node.callspec.params["german_study"], "de") in german_study.title

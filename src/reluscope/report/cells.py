@@ -1,4 +1,5 @@
-"""The decision cells of every layer (the sheet's premise, LE11) of the 11-layer He network, over training."""
+"""The decision cells of every layer (the sheet's premise, LE11) of the 11-layer He network, over training: in the
+input plane, or for more than two inputs on the plane through three data points (``report.slice``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from reluscope.plots.style import plt
 from reluscope.report.config import Budget
 from reluscope.report.document import Image, Part, Section, Table
 from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
+from reluscope.report.slice import named_points, near_points, study_plane
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.texts import texts
 from reluscope.report.theory import theory_section
@@ -31,8 +33,17 @@ class Cells(Stage):
         b, t = ctx.budget, texts("cells", ctx.cfg.lang)
         result = ctx.run(b.deep, "he")
         steps = sorted(result.snapshots)
-        box = data_box(ctx.data.X)
-        snapshot = result.model_at  # step -> model
+        on_plane = ctx.data.n_features > 2
+        space = "plane" if on_plane else "input"  # the texts' where_SPACE, space_SPACE, box_SPACE
+        if on_plane:  # the cells on the study's plane: each snapshot folded onto its coordinates (s, t)
+            plane = study_plane(ctx)
+            box, shown = plane.box, near_points(ctx, plane)
+
+            def snapshot(step):  # step -> model on the plane
+                return plane.fold(result.model_at(step))
+        else:
+            box, shown = data_box(ctx.data.X), ctx.shown()
+            snapshot = result.model_at  # step -> model
         grids = []
         for step in steps:
             grids.append(grid_regions(snapshot(step), box, b.pixels))
@@ -40,8 +51,6 @@ class Cells(Stage):
         counted = [steps[0], steps[-1]] if b.exact_final else [steps[0]]
         exact = counts_over_training(snapshot, counted, box, progress=ctx.advance)  # (len(counted), L)
         exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
-
-        shown = ctx.shown()
 
         def draw(fig, key):
             i, layer = key[0], key[1] + 1
@@ -69,14 +78,18 @@ class Cells(Stage):
         columns += [(t("col_exact", step=last), exact[last])] if last in exact else []
         table = Table([t("col_layer")] + [c for c, _ in columns],
                       [[str(layer + 1)] + [t.number(col[layer]) for _, col in columns] for layer in range(hidden)],
-                      caption=t("table_caption", pixels=b.pixels), name="cells_counts")
+                      caption=t("table_caption", pixels=b.pixels, where=t(f"where_{space}")), name="cells_counts")
         final = exact.get(last, counts[-1])
         how = "exact" if last in exact else "grid"
-        answer = t("answer", deep=b.deep, first_init=exact[first][0], first_final=final[0], last=last, hidden=hidden,
-                   deep_init=exact[first][hidden - 1], deep_final=final[hidden - 1], how=t(f"how_{how}"))
+        answer = t("answer", space=t(f"space_{space}"), box=t(f"box_{space}"), deep=b.deep, first_init=exact[first][0],
+                   first_final=final[0], last=last, hidden=hidden, deep_init=exact[first][hidden - 1],
+                   deep_final=final[hidden - 1], how=t(f"how_{how}"))
         theory = theory_section(3, ctx.cfg.lang)
         section = Section("cells", t("title"), question=texts("sheet", "de")("cells"), answer=answer,
-                          blocks=[viewer, figure, table, t("finding")], derivation=theory.derivation,
+                          blocks=[viewer, figure, table, t("finding"),
+                                  *([t("finding_plane", inputs=ctx.data.n_features, points=named_points(ctx), lo=box[0],
+                                      hi=box[1])]
+                                    if on_plane else [])], derivation=theory.derivation,
                           evidence=theory.evidence)
         summary = [[t("summary_task"), t("summary_setting", depth=b.deep, layer=hidden),
                     t("summary_measured", init=exact[first][hidden - 1], first=first, final=final[hidden - 1],

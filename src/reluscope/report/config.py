@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reluscope.data import FIXED, is_csv
+from reluscope.data import is_csv
 from reluscope.errors import ReluscopeError
 from reluscope.report.pdf import require_chromium
 from reluscope.report.texts import check_language
@@ -73,14 +73,9 @@ class StudyConfig:
         return replace(self.base, depth=depth, init=init)
 
     def validate(self) -> "StudyConfig":
-        """Raise ``ReluscopeError`` for a missing CSV, a built-in set of more than 2 inputs, or a setting no run
-        may have (an unknown data set, a seed
+        """Raise ``ReluscopeError`` for a missing CSV or a setting no run may have (an unknown data set, a seed
         outside [0, 2³²), a language other than en and de, a PDF with no Chromium to print it); return self."""
         check_language(self.lang)
-        if self.dataset in FIXED:
-            raise ReluscopeError(f"the report is drawn in the input plane; {self.dataset} has more than 2 inputs "
-                                 "(train it, then: reluscope regions RUN --through auto, reluscope backproject RUN "
-                                 "--images)")
         if self.pdf:
             require_chromium()
         if is_csv(self.dataset):

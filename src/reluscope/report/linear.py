@@ -5,7 +5,7 @@ A linear layer ``z = x W`` with i.i.d. centred weights, independent of its centr
     Var(z_j) = n · Var(W) · Var(x)        (n the fan-in),
 
 so through ``l`` layers ``Var(z_l) = Π_k (n_k Var(W_k)) · Var(x)``. With ``W ~ N(0, 1)`` every layer
-multiplies the variance by its fan-in: ×2 in the first layer (two inputs), ×width after it; LeCun's
+multiplies the variance by its fan-in: ×n in the first layer (n inputs), ×width after it; LeCun's
 ``Var(W) = 1/n`` keeps every factor at 1. The stage builds the study's deepest network with the identity as
 activation, initialises it from the study's seed (the same weights as Task 1's N(0, 1) and LeCun nets: the
 weight draws do not depend on the activation), and probes it on the study's training points beside the theory
@@ -47,7 +47,8 @@ class LinearNet(Stage):
         rows = probe_linear(ctx)
         var_x = input_variance(ctx)
         values = dict(measurements(rows, var_x), depth=b.deep, hidden_last=b.deep - 1, width=b.run.width,
-                      points=len(ctx.data.y_train))
+                      points=len(ctx.data.y_train), inputs=ctx.data.n_features, classes=ctx.data.n_classes,
+                      dims=t("dims_plane") if ctx.data.n_features == 2 else t("dims_space", inputs=ctx.data.n_features))
         figure = Image("task1_linear_variance", to_png(variance_figure(rows, b.deep, t), dpi=96, lang=t.lang),
                        t("figure_caption", **values))
         ctx.advance(1)
@@ -62,11 +63,12 @@ class LinearNet(Stage):
 
 def probe_linear(ctx: StudyContext) -> list[dict]:
     """Tidy probe rows (``probe_with_theory``) of the linear deep net under each of ``SCHEMES`` at init."""
-    b, X = ctx.budget, ctx.data.X_train.astype(np.float32)  # (n_train, 2)
+    b, X = ctx.budget, ctx.data.X_train.astype(np.float32)  # (n_train, n)
     rows = []
     for scheme in SCHEMES:
         cfg = replace(ctx.cfg.train_config(b.deep, scheme), activation="identity")
-        model = build_model(cfg, ctx.data.n_classes, torch.Generator().manual_seed(cfg.seed))
+        model = build_model(cfg, ctx.data.n_classes, torch.Generator().manual_seed(cfg.seed),
+                            n_features=ctx.data.n_features)
         rows += probe_with_theory(model, X, ctx.data.y_train, scheme=scheme, depth=b.deep, seed=cfg.seed)
         ctx.advance(1)
     return rows
@@ -95,9 +97,9 @@ def geometric_mean(factors: np.ndarray) -> float:
 def measurements(rows: list[dict], var_x: float) -> dict[str, float]:
     """The numbers the section states, from the probe's rows.
 
-    ``first``: the N(0, 1) growth factor of layer 1 (theory: its 2 inputs); ``hidden``, ``hidden_min``,
+    ``first``: the N(0, 1) growth factor of layer 1 (theory: its n inputs); ``hidden``, ``hidden_min``,
     ``hidden_max``: the geometric mean and range of the factors of layers 2 … L−1 (theory: the width);
-    ``out``: the output layer's factor, whose 2 units make it a sum of few random terms; ``lo``, ``hi``:
+    ``out``: the output layer's factor, whose few units (one per class) make it a sum of few random terms; ``lo``, ``hi``:
     LeCun's ``Var(z_l)/Var(x)`` over the hidden layers (theory: 1) and ``out_lecun`` at the output;
     ``dev``: the largest factor between measurement and theory in a hidden layer, either scheme;
     ``out_ratio``: measured over predicted at the N(0, 1) output; ``last``, ``last_theory``: both there.

@@ -37,12 +37,16 @@ class StudyContext:
     def budget(self) -> Budget:
         return self.cfg.budget
 
+    def shown_indices(self) -> np.ndarray:
+        """Indices (k,) into ``data.X`` of the points a frame draws: at most ``Budget.shown_points``, evenly
+        spaced over the data set (every point enters the numbers; a frame's file grows with the points it draws)."""
+        n = len(self.data.X)
+        return np.linspace(0, n - 1, min(n, self.budget.shown_points)).round().astype(int)
+
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(X, y)``: the points a frame draws, at most ``Budget.shown_points`` evenly spaced over the data set
-        (every point enters the numbers; a frame's file grows with the points it draws)."""
-        X, y = self.data.X, self.data.y
-        idx = np.linspace(0, len(X) - 1, min(len(X), self.budget.shown_points)).round().astype(int)  # (k,)
-        return X[idx], y[idx]
+        """``(X, y)``: the points a frame draws (``shown_indices``)."""
+        idx = self.shown_indices()  # (k,)
+        return self.data.X[idx], self.data.y[idx]
 
     def train(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
         """Train the ``runs`` (depth, init) not trained yet, at once in ``workers`` forked processes (Linux; torch

@@ -34,6 +34,7 @@ from reluscope.report.html import write_report
 from reluscope.report.linear import LinearNet
 from reluscope.report.meanfield import MeanField
 from reluscope.report.pdf import print_pdf
+from reluscope.report.slice import study_plane
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.task0 import Task0
 from reluscope.report.task1 import Task1
@@ -78,12 +79,11 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     start = time.perf_counter()
     base = cfg.base
     data = load_dataset(base.dataset, base.n_samples, noise=base.noise, random_state=base.seed)
-    if data.n_features != 2:
-        raise ReluscopeError(f"{data.name}: {data.n_features} feature columns; the report is drawn in the input "
-                             "plane and needs 2")
     if not (data.X_train.std(axis=0) > 0).any():  # every activation would be constant, every variance 0
         raise ReluscopeError(f"{data.name}: all training points coincide; the study needs points spread in the plane")
     ctx = StudyContext(cfg, data, progress)
+    if data.n_features > 2:
+        study_plane(ctx)  # drawn on a plane through three data points: refused here if they span none
     sections, summary = [], []
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -1,16 +1,22 @@
-"""Task 0 of the sheet: a baseline MLP on a 2D toy data set, standard-normal weights, clearly above chance."""
+"""Task 0 of the sheet: a baseline MLP on a 2D toy data set, standard-normal weights, clearly above chance.
+
+Its decision regions are drawn in the input plane; for more than two inputs, on the plane through three data
+points (``report.slice``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from reluscope.geometry.slices import predicted_classes, slice_through
 from reluscope.plots.boundary import DecisionBoundaryDisplay
+from reluscope.plots.slices import plot_slice
 from reluscope.report.config import Budget
 from reluscope.report.document import Part, Section, Table
 from reluscope.report.figures import render_viewer, steps_axis
+from reluscope.report.slice import named_points, plane_indices
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.task1 import status_word
-from reluscope.report.texts import texts
+from reluscope.report.texts import Texts, texts
 from reluscope.train.outcome import STALL_MARGIN
 
 
@@ -28,17 +34,14 @@ class Task0(Stage):
         result = ctx.run(b.shallow, "normal")
         m = result.metrics
         steps = sorted(result.snapshots)
-        X, y = ctx.data.X_train, ctx.data.y_train
-        regions = [DecisionBoundaryDisplay.from_model(result.model_at(step), X, y, grid=b.grid) for step in steps]
-
-        def draw(fig, key):
-            ax = regions[key[0]].plot(ax=fig.subplots(), title=t("frame_title", step=steps[key[0]]))
-            ax.set(xlabel=t("xlabel"), ylabel=t("ylabel"))
-
+        on_plane = ctx.data.n_features > 2
+        draw = (plane_frames if on_plane else input_frames)(ctx, result, steps, t)
         axis = replace(steps_axis(steps), label=t("axis_step"))
+        caption = (t("viewer_caption_plane", depth=b.shallow, points=named_points(ctx)) if on_plane
+                   else t("viewer_caption", depth=b.shallow))
         viewer = render_viewer("task0_boundary", [axis], draw, figsize=(9.6, 6.4),
                                margins=dict(left=0.05, right=0.95, bottom=0.09, top=0.94), advance=ctx.advance,
-                               lang=t.lang, caption=t("viewer_caption", depth=b.shallow))
+                               lang=t.lang, caption=caption)
         status = status_word(m["status"], ctx.cfg.lang)
         columns = [t(f"col_{c}") for c in ("depth", "init", "status", "loss", "train_accuracy", "test_accuracy",
                                            "chance")]
@@ -51,10 +54,40 @@ class Task0(Stage):
         answer = t("answer", depth=b.shallow, test=m["test_accuracy"], steps=m["steps_run"],
                    chance=m["chance_accuracy"], verdict=verdict)
         finding = t("finding", train=m["train_accuracy"], loss=m["final_loss"], test=m["test_accuracy"], status=status,
-                    meaning=t(f"meaning_{m['status']}", margin=STALL_MARGIN))
+                    meaning=t(f"meaning_{m['status']}", margin=STALL_MARGIN),
+                    frames=t("frames_plane", inputs=ctx.data.n_features) if on_plane else t("frames_input"))
         section = Section("task0", t("title"), question=texts("sheet", "de")("task0"), answer=answer,
                           blocks=[viewer, table, finding])
         summary = [["0", t("summary_setting", depth=b.shallow),
                     t("summary_measured", test=m["test_accuracy"], loss=m["final_loss"]),
                     t("summary_expected", chance=m["chance_accuracy"])]]
         return Part(section, summary)
+
+
+def input_frames(ctx: StudyContext, result, steps: list[int], t: Texts):
+    """A frame per snapshot: the decision regions in the input plane, the training points on them."""
+    X, y = ctx.data.X_train, ctx.data.y_train
+    regions = [DecisionBoundaryDisplay.from_model(result.model_at(step), X, y, grid=ctx.budget.grid)
+               for step in steps]
+
+    def draw(fig, key):
+        ax = regions[key[0]].plot(ax=fig.subplots(), title=t("frame_title", step=steps[key[0]]))
+        ax.set(xlabel=t("xlabel"), ylabel=t("ylabel"))
+
+    return draw
+
+
+def plane_frames(ctx: StudyContext, result, steps: list[int], t: Texts):
+    """A frame per snapshot: the decision regions on the study's plane (``report.slice``), its exact decision
+    boundary, and the data points nearest the plane where they project."""
+    X, y, through = ctx.data.X, ctx.data.y, plane_indices(ctx)
+    slices = [slice_through(result.model_at(step), X, y, through) for step in steps]
+    classes = [predicted_classes(result.model_at(step), s.plane, ctx.budget.grid) for step, s in zip(steps, slices)]
+
+    def draw(fig, key):
+        i = key[0]
+        ax = plot_slice(slices[i], classes[i], y, ax=fig.subplots(), n_classes=ctx.data.n_classes,
+                        title=t("frame_title", step=steps[i]))
+        ax.set(xlabel=t("xlabel_plane"), ylabel=t("ylabel_plane"))
+
+    return draw

@@ -1,20 +1,26 @@
 """Task 2 of the sheet: the pseudo-inverse back-projection of every layer of the 11-layer He network over
-training, in the three views (input plane, embedded + PCA, the input's non-zero coordinates)."""
+training, in the three views (input plane, embedded + PCA, the input's non-zero coordinates); for more than two
+inputs on the plane through three data points (``report.slice``), with each layer's x̂ of those points drawn as
+images when the inputs are square images (the 8×8 digits)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from reluscope.geometry.backproject import VIEWS, backprojection_maps
+import numpy as np
+
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.backproject import VIEWS, backproject, backprojection_maps, forward64
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.plots.backprojection import backprojection_frames, plot_backprojection
+from reluscope.plots.images import image_shape, plot_layer_images
 from reluscope.report.config import Budget
-from reluscope.report.document import Part, Section, Table
-from reluscope.report.figures import layers_axis, render_viewer, steps_axis
+from reluscope.report.document import Image, Part, Section, Table
+from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
+from reluscope.report.slice import named_points, plane_indices
 from reluscope.report.stage import Stage, StudyContext
-from reluscope.report.texts import texts
+from reluscope.report.texts import Texts, texts
 from reluscope.report.theory import theory_section
-
 
 
 class Task2(Stage):
@@ -70,12 +76,44 @@ class Task2(Stage):
         held, failed, unresolved = (verdicts.count(v) for v in ("yes", "no", "unresolvable"))
         counts = dict(held=held, layers=len(checks), unresolved=unresolved)
         answer = t("answer", deep=b.deep, failed=failed, **counts)
-        findings = [t("views", deep=b.deep, width=b.run.width)]
+        on_plane = X.shape[1] > 2
+        findings = [plane_views(ctx, t) if on_plane else t("views", deep=b.deep, width=b.run.width)]
         if unresolved:
             findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(c.cond for c in checks)))
         theory = theory_section(2, ctx.cfg.lang)
         section = Section("task2", t("title"), question=texts("sheet", "de")("task2"), answer=answer,
-                          blocks=[viewer, table, *findings], derivation=theory.derivation, evidence=theory.evidence)
+                          blocks=[viewer, *layer_images(ctx, final, steps[-1], t), table, *findings],
+                          derivation=theory.derivation, evidence=theory.evidence)
         summary = [["2", t("summary_setting", depth=b.deep), t("summary_measured", **counts), t("summary_expected")]]
         return Part(section, summary)
 
+
+def plane_views(ctx: StudyContext, t: Texts) -> str:
+    """The viewer's three views as they read for more than two inputs: on the study's plane (``report.slice``)."""
+    b, n = ctx.budget, ctx.data.n_features
+    first = t("first_narrow" if b.run.width < n else "first_wide", inputs=n, width=b.run.width)
+    return t("views_plane", deep=b.deep, inputs=n, width=b.run.width, points=named_points(ctx), first=first)
+
+
+def layer_images(ctx: StudyContext, model, step: int, t: Texts) -> list[Image]:
+    """What each layer keeps of the plane's three points: every layer's input-view back-projection x̂_l as an
+    image beside the input, the residual x − x̂_l below it (``plots.images``); none when the inputs are not
+    square images."""
+    X, y = ctx.data.X, ctx.data.y
+    try:
+        side, _ = image_shape(X.shape[1])
+    except ReluscopeError:  # not an image: nothing to draw
+        return []
+    idx = list(plane_indices(ctx))
+    bp = backproject(model, X[idx], view="input")  # points: layer -> (3, n)
+    active = {lay.index: (z > 0).double().mean(dim=1).numpy() for lay, z, _ in forward64(model, X[idx])}  # (3,)
+    fig = plot_layer_images(X[idx], bp.points, ctx.data.scaler, active=active, labels=y[idx], indices=idx, panel=0.8)
+    rows = np.array(fig.axes).reshape(2 * len(idx), len(bp.layers) + 1)  # per input: its images, its residuals
+    for r, i in enumerate(idx):  # the titles in the report's words
+        top, bottom = rows[2 * r], rows[2 * r + 1]
+        for c, layer in enumerate(bp.layers, start=1):
+            residual = np.linalg.norm(X[i] - bp.points[layer][r]) / np.linalg.norm(X[i])
+            top[c].set_title(t("image_title", layer=layer + 1, active=active[layer][r]), fontsize=6)
+            bottom[c].set_title(t("residual_title", residual=residual), fontsize=6)
+    return [Image("task2_images", to_png(fig, lang=t.lang),
+                  t("images_caption", points=named_points(ctx), step=step, side=side))]
