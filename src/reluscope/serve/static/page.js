@@ -7,7 +7,7 @@ const LANG = chooseLanguage(new URLSearchParams(location.search).get("lang"));  
 const { t } = texts(LANG);
 
 function socketModel(url) {
-  const traits = { lang: LANG, lesson: lessonOf(readHash()), mode: "playground", schema: null, settings: null, request: 0, view: { layer: 1, projection: "input" },
+  const traits = { lang: LANG, lesson: lessonOf(readHash()), projector: readHash().projector === "1", mode: "playground", schema: null, settings: null, request: 0, view: { layer: 1, projection: "input" },
                    playing: false, data: null };
   const handlers = new Map(), changed = new Set();
   let ws = null, closed = false;
@@ -81,7 +81,7 @@ function lessonOf(hash) {
 }
 function writeHash(model) {
   const hash = readHash(), kept = Object.fromEntries(LESSON.filter((k) => hash[k]).map((k) => [k, hash[k]]));
-  const all = { ...model.get("settings"), ...model.get("view"), ...kept };
+  const all = { ...model.get("settings"), ...model.get("view"), ...kept, ...(model.get("projector") ? { projector: 1 } : {}) };
   history.replaceState(null, "", "#" + new URLSearchParams(Object.entries(all).map(([k, v]) => [k, v === null ? "" : String(v)])));
 }
 
@@ -112,6 +112,7 @@ window.addEventListener("DOMContentLoaded", () => {
   model.on("change:data", () => { started = true; writeHash(model); });
   model.on("change:view", () => writeHash(model));
   model.on("change:settings", () => writeHash(model));
+  model.on("change:projector", () => writeHash(model));
   model.on("msg:custom", (msg) => {  // a link with a bad setting: start from the defaults instead
     if (msg.type !== "error" || started || fellBack || !model.get("schema")) return;
     fellBack = true;

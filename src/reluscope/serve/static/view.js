@@ -2,7 +2,8 @@
 // page (page.js: a model over the WebSocket) and in a notebook (anywidget: a model over the Jupyter comm).
 //
 // Synced state (traits): mode ("playground" | "watch"), lang ("en" | "de"; null: the browser's), lesson (an
-// exercise: {hide: [control], lock: [control], view: panel, task: text, question: text}, or null), schema (the settings' types), settings, request (the
+// exercise: {hide: [control], lock: [control], view: panel, task: text, question: text}, or null), projector
+// (large type), schema (the settings' types), settings, request (the
 // number of the latest settings request), view ({layer, projection}), playing, and data (the run's points,
 // once per run). Messages: frame, panels, geometry, status, saved, error, busy from the host; control, save,
 // upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
@@ -31,12 +32,13 @@ function template({ t }) {
     <button data-id="play" class="play" aria-label="${T("play")}" aria-pressed="false" title="${T("play")}">&#x25B6;</button>
     <button data-id="stepbtn" aria-label="${T("step_once")}" title="${T("step_once")}">+1</button>
   </div>
-  <span class="counter">${T("step")} <b data-id="step">0</b></span>
+  <span class="counter">${T("step")} <b data-id="step">0</b> <span data-id="playstate" class="playstate"></span></span>
   <div data-id="status" class="status" role="status"></div>
   <label data-for="playground">${T("preset")} <select data-id="preset"><option value="">—</option></select></label>
   <button data-id="save" data-for="playground" title="${T("save_title")}">${T("save")}</button>
   <span data-id="saved" class="saved" role="status"></span>
   <button data-id="copylink">${T("copy_link")}</button>
+  <button data-id="projector" aria-pressed="false">${T("projector")}</button>
   <input data-id="link" class="link" readonly aria-label="${T("link_label")}" hidden>
 </header>
 <div data-id="task" class="task" role="note" hidden><b>${T("task")}:</b> <span data-id="task-text"></span>
@@ -201,6 +203,8 @@ function render({ model, el }) {
     $("play").setAttribute("aria-pressed", String(state.playing));
     $("play").setAttribute("aria-label", t(state.playing ? "pause" : "play"));
     $("play").title = t(state.playing ? "pause" : "play");
+    $("playstate").textContent = mode() === "watch" ? "" : t(state.playing ? "playing" : "paused");
+    $("playstate").className = "playstate" + (state.playing ? " on" : "");
   }
   // an exercise: its hidden controls leave the page, its locked ones stay in view but disabled; a menu or a drop
   // that could change them goes with them
@@ -223,6 +227,10 @@ function render({ model, el }) {
     const url = model.link(), field = $("link");
     field.value = url; field.hidden = false; field.select();
     try { await navigator.clipboard.writeText(url); $("saved").textContent = t("link_copied"); } catch { /* the field shows it */ }
+  }
+  function onProjector() {  // large type for a room: a toggle the host keeps (the page: in its link)
+    const big = !!model.get("projector");
+    root.classList.toggle("projector", big); $("projector").setAttribute("aria-pressed", String(big));
   }
   function onMode() {
     const watch = mode() === "watch";
@@ -360,8 +368,10 @@ function render({ model, el }) {
   listen("change:view", () => { state.view = { ...model.get("view") }; if (state.data) setLayerOptions(state.data.depth); schedule(); });
   listen("change:mode", onMode);
   listen("change:lesson", onLesson);
+  listen("change:projector", onProjector);
+  on($("projector"), "click", () => { model.set("projector", !model.get("projector")); model.save_changes(); onProjector(); });
   listen("msg:custom", onMessage);
-  onMode(); onSchema(); onPlaying(); onData(); onLesson();
+  onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector();
   return () => {
     for (const undo of cleanups) undo();
     if (state.raf) cancelAnimationFrame(state.raf);
