@@ -59,11 +59,13 @@ function dots(ctx, map, pts, labels, hollow, r = 2.6) {  // pts: Float32Array (n
   }
 }
 
-// the data points on their own layer, drawn once per run (train filled, test hollow)
-export function drawPoints(cv, data) {
+// the data points on their own layer, drawn once per run (train filled, test hollow); the drawn ones
+// ([x1, x2, label]) larger, ringed in black
+export function drawPoints(cv, data, drawn = []) {
   const ctx = clear(cv), map = boxMapper(cv, data.box);
   dots(ctx, map, data.train, data.train_labels, false);
   dots(ctx, map, data.test, data.test_labels, true);
+  if (drawn.length) dots(ctx, map, drawn.flatMap(([x, y]) => [x, y]), drawn.map((p) => p[2]), true, 5);
 }
 
 // boundary.code: one byte per pixel, class·levels + round(p·(levels − 1))

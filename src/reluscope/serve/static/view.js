@@ -50,8 +50,12 @@ function template({ t }) {
     <fieldset><legend>${T("data")}</legend>
       ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
       <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
+      <div data-need="points" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
+        <button data-id="clear">${T("clear")}</button><p class="hint">${T("draw_hint")}</p></div>
     </fieldset>
-    <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}${sel("activation")}</fieldset>
+    <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}
+      <label data-need="widths" hidden>${T("widths")} <input data-id="s-widths" type="text" inputmode="numeric" placeholder="8,8,4"></label>
+      ${sel("activation")}</fieldset>
     <fieldset><legend>${T("initialisation")}</legend>
       ${sel("init", "scheme")}${range("sigma_w2", 'step="0.01"')}${range("sigma_b2", 'step="0.01"')}
       <p class="hint">${T("meanfield_hint")}</p>
@@ -91,9 +95,14 @@ function template({ t }) {
 </div>`;
 }
 
-// a control's text -> the setting's JSON value, by the schema's type (never guessed from the default)
+// a control's text -> the setting's JSON value, by the schema's type (never guessed from the default); a list is
+// its items split at commas ("8,8,4"), a list of points its numbers taken three at a time (x1, x2, label)
 export function typed(field, text) {
   if (text === "" && field.nullable) return null;
+  if (field.type === "list") {
+    const nums = text.split(/[\s,]+/).filter(Boolean).map(Number);
+    return field.items === "point" ? Array.from({ length: Math.floor(nums.length / 3) }, (_, i) => nums.slice(3 * i, 3 * i + 3)) : nums;
+  }
   return field.type === "str" ? text : Number(text);
 }
 
@@ -101,7 +110,7 @@ function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
-  const state = { data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+  const state = { drawn: [...(model.get("settings")?.points || [])], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
@@ -131,7 +140,7 @@ function render({ model, el }) {
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
-      input.value = v === null ? "" : v;
+      input.value = v === null ? "" : Array.isArray(v) ? v.join(",") : v;
       if ($("o-" + k)) $("o-" + k).textContent = v;
     }
   }
@@ -140,10 +149,39 @@ function render({ model, el }) {
     if (sel.options.length !== depth) sel.replaceChildren(...Array.from({ length: depth }, (_, i) => new Option(String(i + 1), String(i + 1))));
     sel.value = String(layer); $("v-projection").value = state.view.projection;
   }
-  function readControls() {  // a hidden control (not in the page) keeps the run's value
+  function readControls() {  // a hidden control (not in the page) keeps the run's value; the drawn points are the view's
     const out = {}, now = state.settings || model.get("settings") || {};
     for (const [k, f] of Object.entries(schema().fields || {})) out[k] = $("s-" + k) ? typed(f, $("s-" + k).value) : now[k] ?? f.default;
+    if ("points" in out) out.points = state.drawn;
     return out;
+  }
+  // ---- the class's own points: a click on the plane adds one of the chosen class, shift- or right-click removes
+  // the nearest drawn one, "clear" removes them all (and picks the empty plane where the host offers one)
+  function planePoint(e) {  // a pointer event on the boundary -> [x1, x2] in the data's plane, rounded for the link
+    const r = $("c-points").getBoundingClientRect(), [x0, x1, y0, y1] = state.data.box;
+    const round = (v) => Math.round(v * 1000) / 1000;
+    return [round(x0 + ((e.clientX - r.left) / r.width) * (x1 - x0)), round(y1 - ((e.clientY - r.top) / r.height) * (y1 - y0))];
+  }
+  function editPoints(e) {
+    const field = (schema().fields || {}).points;
+    if (!field || !state.data || (e.button !== 0 && e.button !== 2)) return;
+    e.preventDefault();
+    const [x, y] = planePoint(e), drawn = [...state.drawn];
+    if (e.shiftKey || e.button === 2) {
+      if (!drawn.length) return;
+      const d = drawn.map(([px, py]) => (px - x) ** 2 + (py - y) ** 2);
+      drawn.splice(d.indexOf(Math.min(...d)), 1);
+    } else {
+      if (drawn.length >= (field.length ? field.length[1] : 200)) return showError(t("too_many_points", { n: drawn.length }));
+      drawn.push([x, y, Number($("draw-class").value)]);
+    }
+    setDrawn(drawn);
+  }
+  function setDrawn(drawn, dataset) {
+    state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
+    const settings = readControls();
+    if (dataset) { settings.dataset = dataset; setControls({ dataset }); }
+    requestSettings(settings);
   }
   function requestSettings(settings) {  // a new run; the host's data echoes this request's number
     state.settings = settings;
@@ -173,6 +211,12 @@ function render({ model, el }) {
   // ---- synced state from the host
   function onSchema() {
     buildControls();
+    const fields = schema().fields || {};
+    for (const node of root.querySelectorAll("[data-need]")) node.hidden = !(node.dataset.need in fields);
+    if (fields.points) {
+      const [lo, hi] = fields.points.labels || [0, 1];
+      $("draw-class").replaceChildren(...Array.from({ length: Math.min(hi, 7) - lo + 1 }, (_, i) => new Option(t("class_n", { n: lo + i }), String(lo + i))));
+    }
     if (model.get("settings")) setControls(model.get("settings"));
   }
   function onData() {
@@ -180,14 +224,17 @@ function render({ model, el }) {
     const data = decode(raw);
     state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
     state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
-    if (data.settings && data.tag === model.get("request")) { state.settings = data.settings; setControls(data.settings); }
+    if (data.settings && data.tag === model.get("request")) {
+      state.settings = data.settings; setControls(data.settings);
+      state.drawn = data.settings.points ?? model.get("settings")?.points ?? state.drawn;
+    }
     setLayerOptions(data.depth);
     const name = tx.dataset(data.name);
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
-    else drawPoints($("c-points"), data);
+    else drawPoints($("c-points"), data, state.drawn);
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
@@ -355,6 +402,9 @@ function render({ model, el }) {
   on($("stepbtn"), "click", () => model.send({ type: "control", action: "step" }));
   on($("reset"), "click", () => model.send({ type: "control", action: "reset" }));
   if (typeof model.link === "function") on($("copylink"), "click", copyLink); else $("copylink").remove();
+  on($("c-points"), "pointerdown", editPoints);
+  on($("c-points"), "contextmenu", (e) => e.preventDefault());
+  on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
