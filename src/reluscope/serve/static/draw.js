@@ -228,3 +228,31 @@ export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
   line(c2, qs.map((q) => m2(Math.log10(q), q)), "#bbb");
   line(c2, qs.map((q, i) => (finitePos(qn[i]) && qn[i] <= 1e3 && qn[i] >= 1e-3 ? m2(Math.log10(q), qn[i]) : null)), "#6a1b9a");
 }
+
+// the network as a graph: a column per layer (input, hidden…, output), one node per neuron up to `most` in a
+// column, beyond it one box with the count; a hidden layer's nodes shaded by its live share (1 − dead), the hovered
+// layer outlined. Returns each column's x centre, for the host to find the layer under the pointer.
+export function drawNetwork(cv, sizes, dead, hovered, most = 16) {
+  const ctx = clear(cv), n = sizes.length, pad = 14, H = cv.height - 2 * pad;
+  const xs = sizes.map((_, i) => pad + 10 + (i * (cv.width - 2 * pad - 20)) / Math.max(1, n - 1));
+  const ys = sizes.map((k) => (k <= most ? Array.from({ length: k }, (_, j) => pad + ((j + 0.5) * H) / k) : null));
+  ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(120,120,120,0.35)";
+  for (let i = 0; i + 1 < n; i++) {
+    const a = ys[i] || [pad + H / 2], b = ys[i + 1] || [pad + H / 2];
+    ctx.beginPath();
+    for (const ya of a) for (const yb of b) { ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); }
+    ctx.stroke();
+  }
+  sizes.forEach((k, i) => {
+    const live = i > 0 && i < n - 1 && dead[i - 1] !== null && dead[i - 1] !== undefined ? 1 - dead[i - 1] : 1;
+    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`; ctx.strokeStyle = i === hovered ? "#c62828" : "#fff";
+    ctx.lineWidth = i === hovered ? 2 : 1;
+    if (ys[i]) for (const y of ys[i]) { ctx.beginPath(); ctx.arc(xs[i], y, Math.min(6, H / k / 2.2), 0, 2 * Math.PI); ctx.fill(); ctx.stroke(); }
+    else {
+      ctx.fillRect(xs[i] - 8, pad, 16, H); ctx.strokeRect(xs[i] - 8, pad, 16, H);
+      ctx.save(); ctx.fillStyle = "#fff"; ctx.font = "10px system-ui"; ctx.translate(xs[i] + 3, pad + H / 2 + 6);
+      ctx.rotate(-Math.PI / 2); ctx.fillText(String(k), 0, 0); ctx.restore();
+    }
+  });
+  return xs;
+}

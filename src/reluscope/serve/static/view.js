@@ -11,7 +11,7 @@
 import { PRESETS, chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
-         drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
+         drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -81,6 +81,11 @@ function template({ t }) {
     <p class="about">${T("task2_about")}</p>
     ${canvas("bp", 320, 320)}${canvas("residual", 320, 110)}
     <p data-id="bp-note" class="note"></p>
+  </section>
+  <section data-panel="network" data-for="playground"><h2>${T("net")}</h2>
+    <p class="about">${T("net_about")}</p>
+    ${canvas("net", 320, 160)}
+    <p data-id="net-note" class="numbers" aria-live="polite"></p>
   </section>
   <section data-panel="cells"><h2>${T("cells")} <small data-id="cells-count"></small></h2>
     <p class="about">${T("cells_about")}</p>
@@ -350,11 +355,36 @@ function render({ model, el }) {
     label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
     const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
     $("means").textContent = t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) });
+    paintNetwork(L, data);
     paintGeometry(step, data);
     if (data.meanfield) {
       drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2, tx);
       label("q", t("img_q")); label("qmap", t("img_qmap"));
     }
+  }
+  // the graph's columns: input, each hidden layer, output (the widths the run was built with)
+  function layerSizes(data) {
+    const s = data.settings || state.settings || {};
+    const hidden = s.widths || Array.from({ length: data.depth - 1 }, () => s.width);
+    return [2, ...hidden, data.n_classes];
+  }
+  function paintNetwork(L, data) {
+    const sizes = layerSizes(data);
+    if (sizes.some((k) => !Number.isFinite(k))) return;
+    state.netX = drawNetwork($("c-net"), sizes, L.dead, state.netHover);
+    label("net", t("img_net", { sizes: sizes.join(" → ") }));
+    const k = state.netHover;
+    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : t("net_input"))
+      : t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+  }
+  function hoverNetwork(e) {  // the column under the pointer; a hidden layer becomes the Task 2 and cells views' layer
+    if (!state.netX || !state.data) return;
+    const r = $("c-net").getBoundingClientRect(), x = ((e.clientX - r.left) / r.width) * $("c-net").width;
+    const d = state.netX.map((c) => Math.abs(c - x)), k = d.indexOf(Math.min(...d));
+    if (k === state.netHover) return;
+    state.netHover = k;
+    if (k > 0 && k < state.netX.length - 1 && k !== state.view.layer) requestView({ ...state.view, layer: k });
+    schedule();
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
@@ -403,6 +433,8 @@ function render({ model, el }) {
   on($("reset"), "click", () => model.send({ type: "control", action: "reset" }));
   if (typeof model.link === "function") on($("copylink"), "click", copyLink); else $("copylink").remove();
   on($("c-points"), "pointerdown", editPoints);
+  on($("c-net"), "pointermove", hoverNetwork);
+  on($("c-net"), "pointerdown", hoverNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
   on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
