@@ -1,7 +1,9 @@
-"""The class's own points and per-layer widths, as the page sends them: a click on the boundary adds a point of the
+"""The class's own points, per-layer widths and the server's exercises, as the page sends and shows them: a click on the boundary adds a point of the
 chosen class, shift-click or right-click removes the nearest drawn one, "clear" removes all; the points live in the
-link, and a text ``8,8,4`` is sent as the list of widths. The server's hello is given the ``points`` and ``widths``
-fields of its schema here (``page.route_web_socket``), and what the page sends is read on its way."""
+link, and a text ``8,8,4`` is sent as the list of widths; the exercise menu lists the server's exercises and a link
+``ex=ID`` opens one with its task, locks and hidden controls. The server's hello is given the ``points`` and
+``widths`` fields of its schema and ``exercises`` here (``page.route_web_socket``), and what the page sends is read
+on its way (its own hello, with its language, kept from the server that does not know it)."""
 
 import json
 
@@ -17,12 +19,15 @@ FIELDS = {"points": {"type": "list", "items": "point", "nullable": False, "defau
                      "bounds": [-5, 5], "labels": [0, 7]},
           "widths": {"type": "list", "items": "int", "nullable": True, "default": None, "length": [1, 19],
                      "bounds": [1, 256]}}
+EXERCISES = [{"id": "1.2", "title": "Task 1.2", "task": "Eleven layers, N(0, 1).", "question": "Where does it explode?",
+              "settings": {"depth": 11, "width": 32, "init": "normal"}, "hide": ["lr"], "lock": ["init"],
+              "view": "task1"}]
 
 
 @pytest.fixture
 def page_and_sent(chromium, tmp_path):
     """(open(hash) -> page, sent): the settings the page sends, the new fields taken out before the server sees them."""
-    sent, pages = [], []
+    sent, pages, hellos = [], [], []
     with running(ServeConfig(port=0, runs_dir=tmp_path)) as url:
 
         def route(ws):
@@ -32,12 +37,16 @@ def page_and_sent(chromium, tmp_path):
                 if isinstance(message, str) and '"type": "hello"' in message or '"type":"hello"' in str(message):
                     hello = json.loads(message)
                     hello["schema"].update(FIELDS)
+                    hello["exercises"] = EXERCISES
                     message = json.dumps(hello)
                 ws.send(message)
 
             def to_server(message):
                 if isinstance(message, str):
                     msg = json.loads(message)
+                    if msg.get("type") == "hello":
+                        hellos.append(msg)
+                        return
                     if msg.get("type") == "settings":
                         sent.append(msg["settings"])
                         msg["settings"] = {k: v for k, v in msg["settings"].items() if k not in FIELDS}
@@ -57,6 +66,7 @@ def page_and_sent(chromium, tmp_path):
             pages.append((page, errors))
             return page
 
+        open_.hellos = hellos
         yield open_, sent
         for page, errors in pages:
             assert errors == []
@@ -109,3 +119,18 @@ def test_widths_typed_as_a_list_are_sent_as_one(page_and_sent):
     page.fill("[data-id=s-widths]", "")
     page.dispatch_event("[data-id=s-widths]", "change")
     assert sent[-1]["widths"] is None
+
+
+def test_the_menu_offers_the_servers_exercises_and_a_link_opens_one(page_and_sent):
+    open_, sent = page_and_sent
+    page = open_()
+    assert open_.hellos and open_.hellos[-1]["lang"] == "en"
+    assert page.evaluate("[...document.querySelectorAll('[data-id=preset] option')].map(o => o.textContent)") == ["—", "Task 1.2"]
+    page.select_option("[data-id=preset]", "1.2")
+    assert {k: sent[-1][k] for k in ("depth", "width", "init")} == {"depth": 11, "width": 32, "init": "normal"}
+    assert page.text_content("[data-id=task-text]") == "Eleven layers, N(0, 1)."
+    linked = open_("ex=1.2")
+    assert {k: sent[-1][k] for k in ("depth", "init")} == {"depth": 11, "init": "normal"}
+    assert linked.text_content("[data-id=question]") == "Where does it explode?"
+    assert linked.is_disabled("[data-id=s-init]") and linked.locator("[data-id=s-lr]").count() == 0
+    assert "chosen" in linked.get_attribute("[data-panel=task1]", "class")

@@ -43,7 +43,7 @@ function socketModel(url) {
     if (msg.v !== VERSION) return fail(t("version"));
     if (msg.type === "hello") {
       if (msg.exercises) sendJSON("hello", { lang: LANG });  // a server with exercises speaks the page's language
-      put("schema", { fields: msg.schema, views: msg.views }); emit("hello", msg);
+      put("schema", { fields: msg.schema, views: msg.views, exercises: msg.exercises || [] }); emit("hello", msg);
     }
     else if (msg.type === "data") {
       traits.playing = msg.playing; traits.settings = msg.settings;

@@ -140,7 +140,8 @@ function render({ model, el }) {
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
     $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
-    $("preset")?.replaceChildren(new Option("—", ""), ...Object.keys(PRESETS).map((k) => new Option(t(k), k)));
+    const menu = exercises().length ? exercises().map((e) => new Option(e.title, e.id)) : Object.keys(PRESETS).map((k) => new Option(t(k), k));
+    $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
@@ -200,12 +201,17 @@ function render({ model, el }) {
   }
   function settingsChanged() { requestSettings(readControls()); }
   function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
+  // the menu's exercises: the host's (the sheet's, in the page's language: {id, title, task, question, settings,
+  // view}) where it sends them, else PRESETS
+  function exercises() { return schema().exercises || []; }
   function applyPreset(name) {
-    const p = PRESETS[name]; if (!p) return;
+    const ex = exercises().find((e) => e.id === name), p = ex ? { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) } : PRESETS[name];
+    if (!p) return;
     const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
     const { layer, projection, ...settings } = { ...defaults, ...p };
     setControls(settings); requestSettings(settings);
     requestView({ layer: layer ?? 1, projection: projection ?? "input" });
+    if (ex) showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : null });
   }
   async function upload(file) {
     if (!file) return;
@@ -269,6 +275,9 @@ function render({ model, el }) {
     for (const key of lock) { const input = $("s-" + key) || $("v-" + key); if (input) { input.disabled = true; control(key).classList.add("locked"); } }
     if (hide.length || lock.length) $("preset")?.closest("label").remove();
     if ([...hide, ...lock].some((k) => k === "dataset" || k === "n_samples" || k === "noise")) $("drop")?.remove();
+    showTask(lesson);
+  }
+  function showTask(lesson) {  // the exercise's task and question above the panels, its panel marked
     const text = lesson.task || "", question = lesson.question || "";
     $("task").hidden = !text && !question; $("task-text").textContent = text; $("question").textContent = question;
     for (const node of root.querySelectorAll("[data-panel]")) node.classList.toggle("chosen", node.dataset.panel === lesson.view);
