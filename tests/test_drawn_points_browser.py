@@ -8,13 +8,9 @@ on its way (its own hello, with its language, kept from the server that does not
 import json
 
 import pytest
-from conftest import watch
-
-from reluscope.serve import ServeConfig, running
+from conftest import LIVE_VIEW as HOOK
 
 pytestmark = pytest.mark.browser
-
-HOOK = "document.querySelector('.reluscope')?.reluscope"
 FIELDS = {"points": {"type": "list", "items": "point", "nullable": False, "default": [], "length": [0, 200],
                      "bounds": [-5, 5], "labels": [0, 7]},
           "widths": {"type": "list", "items": "int", "nullable": True, "default": None, "length": [1, 19],
@@ -25,52 +21,42 @@ EXERCISES = [{"id": "1.2", "title": "Task 1.2", "task": "Eleven layers, N(0, 1).
 
 
 @pytest.fixture
-def page_and_sent(chromium, tmp_path):
-    """(open(hash) -> page, sent): the settings the page sends, the new fields taken out before the server sees them."""
-    sent, pages, hellos = [], [], []
-    with running(ServeConfig(port=0, runs_dir=tmp_path)) as url:
+def page_and_sent(live_page):
+    """(open(hash) -> page, sent): the settings the page sends, the new fields taken out before the server sees
+    them; ``open.hellos``: the page's own hellos."""
+    sent, hellos = [], []
 
-        def route(ws):
-            server = ws.connect_to_server()
+    def route(ws):
+        server = ws.connect_to_server()
 
-            def to_page(message):
-                if isinstance(message, str) and '"type": "hello"' in message or '"type":"hello"' in str(message):
-                    hello = json.loads(message)
-                    hello["schema"].update(FIELDS)
-                    hello["exercises"] = EXERCISES
-                    message = json.dumps(hello)
-                ws.send(message)
+        def to_page(message):
+            if isinstance(message, str) and json.loads(message).get("type") == "hello":
+                hello = json.loads(message)
+                hello["schema"].update(FIELDS)
+                hello["exercises"] = EXERCISES
+                message = json.dumps(hello)
+            ws.send(message)
 
-            def to_server(message):
-                if isinstance(message, str):
-                    msg = json.loads(message)
-                    if msg.get("type") == "hello":
-                        hellos.append(msg)
-                        return
-                    if msg.get("type") == "settings":
-                        sent.append(msg["settings"])
-                        msg["settings"] = {k: v for k, v in msg["settings"].items() if k not in FIELDS}
-                        message = json.dumps(msg)
-                server.send(message)
+        def to_server(message):
+            if isinstance(message, str):
+                msg = json.loads(message)
+                if msg.get("type") == "hello":
+                    hellos.append(msg)
+                    return
+                if msg.get("type") == "settings":
+                    sent.append(msg["settings"])
+                    msg["settings"] = {k: v for k, v in msg["settings"].items() if k not in FIELDS}
+                    message = json.dumps(msg)
+            server.send(message)
 
-            server.on_message(to_page)
-            ws.on_message(to_server)
+        server.on_message(to_page)
+        ws.on_message(to_server)
 
-        def open_(hash_="n_samples=300&depth=3&width=16"):
-            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(30_000)
-            errors, _ = watch(page, url.rstrip("/"))
-            page.route_web_socket("**/ws", route)
-            page.goto(f"{url}?lang=en#{hash_}")
-            page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && S.data && S.last && S.last.run === S.run; }})()")
-            pages.append((page, errors))
-            return page
+    def open_(hash_="n_samples=300&depth=3&width=16"):
+        return live_page(hash_, route=route)
 
-        open_.hellos = hellos
-        yield open_, sent
-        for page, errors in pages:
-            assert errors == []
-            page.close()
+    open_.hellos = hellos
+    return open_, sent
 
 
 def click(page, fx, fy, **kw):

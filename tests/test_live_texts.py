@@ -2,17 +2,14 @@
 languages have the same keys and placeholders, ``?lang=`` or else the browser's language chooses, and a German
 page shows no English catalog text and writes its numbers with the decimal comma."""
 
-import contextlib
 import re
 
 import pytest
-from conftest import watch
+from conftest import LIVE_VIEW as HOOK
 
-from reluscope.serve import ServeConfig, running
 from reluscope.serve.bundle import bundle, catalog
 
 SMALL = "n_samples=300&depth=3&width=16"
-HOOK = "document.querySelector('.reluscope')?.reluscope"
 SERVER_TEXT = "[data-id=status], [data-id=errors], [data-id=bp-note], [data-id=cells-note], [data-id=busy]"
 CODE_NAMES = "[data-id=s-init], [data-id=s-activation], [data-id=s-optimizer], [data-id=v-projection]"  # as the CLI
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -27,26 +24,6 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 
 def test_the_module_carries_the_catalog():
     assert "CATALOG_JSON" not in bundle() and catalog()["texts"]["de"]["boundary"] in bundle()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as url:
-        yield url
-
-
-@contextlib.contextmanager
-def opened(chromium, url, query="", locale="en-US"):
-    context = chromium.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    errors, outside = watch(page, url.rstrip("/"))
-    page.goto(f"{url}{query}#{SMALL}")
-    page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && S.data && S.last && S.last.run === S.run; }})()")
-    page.wait_for_timeout(300)  # the frame drawn
-    yield page
-    assert errors == [] and outside == []
-    context.close()
 
 
 def shown(page) -> str:
@@ -64,24 +41,24 @@ def shown(page) -> str:
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("query", "locale"), [("?lang=de", "en-US"), ("", "de-DE")])
-def test_a_german_page_shows_no_english_text_and_no_decimal_point(chromium, server, query, locale):
+def test_a_german_page_shows_no_english_text_and_no_decimal_point(live_page, query, locale):
     en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
     english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
     english = {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
-    with opened(chromium, server, query, locale) as page:
-        page.click("[data-id=play]")
-        page.wait_for_function(f"{HOOK}.step >= 20")
-        page.click("[data-id=play]")
-        text = shown(page)
-        assert page.evaluate("document.documentElement.lang") == "de"
-        assert de["boundary"] in text and de["task1_about"] in text
-        assert [e for e in english if e in text] == []
-        assert re.findall(r"(?<!Aufgabe )\d\.\d", text) == []  # a task's number is a name, as the sheet writes it
-        assert re.search(r"\d,\d", page.text_content("[data-id=scores]"))  # the scores, with the decimal comma
+    page = live_page(SMALL, query=query, locale=locale)
+    page.click("[data-id=play]")
+    page.wait_for_function(f"{HOOK}.step >= 20")
+    page.click("[data-id=play]")
+    text = shown(page)
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert de["boundary"] in text and de["task1_about"] in text
+    assert [e for e in english if e in text] == []
+    assert re.findall(r"(?<!Aufgabe )\d\.\d", text) == []  # a task's number is a name, as the sheet writes it
+    assert re.search(r"\d,\d", page.text_content("[data-id=scores]"))  # the scores, with the decimal comma
 
 
 @pytest.mark.browser
-def test_lang_en_wins_over_a_german_browser(chromium, server):
-    with opened(chromium, server, "?lang=en", "de-DE") as page:
-        text = shown(page)
-        assert catalog()["texts"]["en"]["boundary_about"] in text and re.search(r"\d\.\d", page.text_content("[data-id=scores]"))
+def test_lang_en_wins_over_a_german_browser(live_page):
+    page = live_page(SMALL, query="?lang=en", locale="de-DE")
+    text = shown(page)
+    assert catalog()["texts"]["en"]["boundary_about"] in text and re.search(r"\d\.\d", page.text_content("[data-id=scores]"))

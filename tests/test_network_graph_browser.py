@@ -4,11 +4,9 @@ names its values (those of the frame) and chooses it for the Task 2 and cells vi
 import re
 
 import pytest
-from test_exercise_link_browser import open_page  # noqa: F401 — the fixture: a page on a fresh server
+from conftest import LIVE_VIEW as HOOK
 
 pytestmark = pytest.mark.browser
-
-HOOK = "document.querySelector('.reluscope')?.reluscope"
 
 
 def hover_column(page, k):
@@ -19,18 +17,18 @@ def hover_column(page, k):
     page.wait_for_function(f"{HOOK}.netHover === {k}")
 
 
-def test_hovering_a_layer_shows_its_values_and_chooses_it(open_page):  # noqa: F811
-    with open_page("n_samples=300&depth=4&width=8") as page:
-        assert len(page.evaluate(f"{HOOK}.netX")) == 5  # input, 3 hidden layers, output
-        hover_column(page, 2)
-        page.wait_for_function(f"{HOOK}.view.layer === 2")
-        assert page.input_value("[data-id=v-layer]") == "2"
-        note = page.text_content("[data-id=net-note]")
-        layers = page.evaluate(f"{HOOK}.last.layers")
-        assert note.startswith("layer 2: 8 neurons")
-        var = float(re.search(r"Var z ([-\d.e]+)", note)[1])
-        assert var == pytest.approx(layers["z_var"][1], rel=0.06)
-        assert note.endswith(f"{round(layers['dead'][1] * 100)} % dead")
-        hover_column(page, 4)
-        assert page.text_content("[data-id=net-note]") == "output: 2 classes"
-        assert page.evaluate(f"{HOOK}.view.layer") == 2  # the output is no layer of the views
+def test_hovering_a_layer_shows_its_values_and_chooses_it(live_page):
+    page = live_page("n_samples=300&depth=4&width=8")
+    assert len(page.evaluate(f"{HOOK}.netX")) == 5  # input, 3 hidden layers, output
+    hover_column(page, 2)
+    page.wait_for_function(f"{HOOK}.view.layer === 2")
+    assert page.input_value("[data-id=v-layer]") == "2"
+    note = page.text_content("[data-id=net-note]")
+    layers = page.evaluate(f"{HOOK}.last.layers")
+    assert note.startswith("layer 2: 8 neurons")
+    var = float(re.search(r"Var z ([-\d.e]+)", note)[1])
+    assert var == pytest.approx(layers["z_var"][1], rel=0.06)
+    assert note.endswith(f"{round(layers['dead'][1] * 100)} % dead")
+    hover_column(page, 4)
+    assert page.text_content("[data-id=net-note]") == "output: 2 classes"
+    assert page.evaluate(f"{HOOK}.view.layer") == 2  # the output is no layer of the views

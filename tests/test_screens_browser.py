@@ -2,39 +2,13 @@
 screen (1440×900) with no horizontal scrolling, no panel over another, no chart cut off by its panel and no empty
 column; a keyboard-only walk reaches every control with a visible focus; axe-core finds nothing serious."""
 
-import contextlib
-
 import pytest
-from conftest import watch
 from test_serve_browser import axe_violations
-
-from reluscope.serve import ServeConfig, running
 
 pytestmark = pytest.mark.browser
 
-HOOK = "document.querySelector('.reluscope')?.reluscope"
 SMALL = "n_samples=300&depth=3&width=16"
 SCREENS = [(1024, 768, False, ""), (1024, 768, False, "&projector=1"), (768, 1024, True, ""), (1440, 900, False, "")]
-
-
-@pytest.fixture(scope="module")
-def open_page(chromium, tmp_path_factory):
-    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as url:
-
-        @contextlib.contextmanager
-        def opened(width, height, touch, extra="", lang="en"):
-            context = chromium.new_context(viewport={"width": width, "height": height}, has_touch=touch, locale="en-US")
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            errors, outside = watch(page, url.rstrip("/"))
-            page.goto(f"{url}?lang={lang}#{SMALL}{extra}")
-            page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && S.data && S.last && S.last.run === S.run; }})()")
-            yield page
-            assert errors == [] and outside == []
-            context.close()
-
-        yield opened
-
 
 LAYOUT = """() => {
   const box = (n) => { const r = n.getBoundingClientRect(); return {x: r.left + scrollX, y: r.top + scrollY, r: r.right + scrollX, b: r.bottom + scrollY}; };
@@ -53,50 +27,50 @@ def overlaps(a, b) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height", "touch", "extra"), SCREENS)
-def test_no_horizontal_scrolling_no_overlap_no_cut_chart(open_page, width, height, touch, extra, tmp_path):
-    with open_page(width, height, touch, extra) as page:
-        page.screenshot(path=tmp_path / f"{width}x{height}.png", full_page=True)
-        layout = page.evaluate(LAYOUT)
-        assert layout["scroll"] <= 0
-        panels = layout["panels"]
-        assert len(panels) >= 6 and all(p["r"] <= width + 0.5 for p in panels)
-        assert [(a["name"], b["name"]) for i, a in enumerate(panels) for b in panels[i + 1:] if overlaps(a, b)] == []
-        cut = [c["id"] for c in layout["canvases"] if c["r"] > c["panel"]["r"] + 0.5 or c["x"] < c["panel"]["x"] - 0.5]
-        assert cut == []
-        if width >= 1440:  # every column holds a panel: the last panel's right edge is the grid's
-            assert max(p["r"] for p in panels if p["name"] != "HEADER") >= layout["main"]["r"] - 20
+def test_no_horizontal_scrolling_no_overlap_no_cut_chart(live_page, width, height, touch, extra, tmp_path):
+    page = live_page(SMALL + extra, size=(width, height), touch=touch)
+    page.screenshot(path=tmp_path / f"{width}x{height}.png", full_page=True)
+    layout = page.evaluate(LAYOUT)
+    assert layout["scroll"] <= 0
+    panels = layout["panels"]
+    assert len(panels) >= 6 and all(p["r"] <= width + 0.5 for p in panels)
+    assert [(a["name"], b["name"]) for i, a in enumerate(panels) for b in panels[i + 1:] if overlaps(a, b)] == []
+    cut = [c["id"] for c in layout["canvases"] if c["r"] > c["panel"]["r"] + 0.5 or c["x"] < c["panel"]["x"] - 0.5]
+    assert cut == []
+    if width >= 1440:  # every column holds a panel: the last panel's right edge is the grid's
+        assert max(p["r"] for p in panels if p["name"] != "HEADER") >= layout["main"]["r"] - 20
 
 
-def test_a_keyboard_walk_reaches_every_control_with_a_visible_focus(open_page):
-    with open_page(1024, 768, False) as page:
-        controls = set(page.evaluate("""() => [...document.querySelectorAll('.reluscope button, .reluscope select, .reluscope input')]
-            .filter(n => !n.disabled && n.offsetParent !== null && n.type !== 'file').map(n => n.dataset.id)"""))
-        page.focus("body")
-        reached, outlines = set(), set()
-        for _ in range(len(controls) + 10):
-            page.keyboard.press("Tab")
-            reached.add(page.evaluate("document.activeElement.dataset?.id"))
-            outlines.add(page.evaluate("""() => { const e = document.activeElement;
-                return e.closest('.reluscope') ? getComputedStyle(e).outlineStyle : 'solid'; }"""))
-        assert controls <= reached, controls - reached
-        assert outlines == {"solid"}
+def test_a_keyboard_walk_reaches_every_control_with_a_visible_focus(live_page):
+    page = live_page(SMALL, size=(1024, 768))
+    controls = set(page.evaluate("""() => [...document.querySelectorAll('.reluscope button, .reluscope select, .reluscope input')]
+        .filter(n => !n.disabled && n.offsetParent !== null && n.type !== 'file').map(n => n.dataset.id)"""))
+    page.focus("body")
+    reached, outlines = set(), set()
+    for _ in range(len(controls) + 10):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("document.activeElement.dataset?.id"))
+        outlines.add(page.evaluate("""() => { const e = document.activeElement;
+            return e.closest('.reluscope') ? getComputedStyle(e).outlineStyle : 'solid'; }"""))
+    assert controls <= reached, controls - reached
+    assert outlines == {"solid"}
 
 
 @pytest.mark.parametrize(("width", "height", "touch", "extra", "lang"),
                          [(768, 1024, True, "&projector=1", "de"), (1024, 768, False, "&lock=depth&hide=lr&task=t", "en")])
-def test_axe_is_clean_on_a_tablet_in_large_type_and_with_an_exercise(open_page, width, height, touch, extra, lang):
-    with open_page(width, height, touch, extra, lang) as page:
-        assert page.get_attribute("[data-id=projector]", "aria-pressed") == str("projector" in extra).lower()
-        assert axe_violations(page) == []
+def test_axe_is_clean_on_a_tablet_in_large_type_and_with_an_exercise(live_page, width, height, touch, extra, lang):
+    page = live_page(SMALL + extra, query=f"?lang={lang}", size=(width, height), touch=touch)
+    assert page.get_attribute("[data-id=projector]", "aria-pressed") == str("projector" in extra).lower()
+    assert axe_violations(page) == []
 
 
-def test_the_projector_toggle_enlarges_the_type_and_goes_into_the_link(open_page):
-    with open_page(1024, 768, False) as page:
-        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")
-        page.click("[data-id=projector]")
-        assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)") > 1.3 * size
-        assert "projector=1" in page.url and page.get_attribute("[data-id=projector]", "aria-pressed") == "true"
-        page.click("[data-id=play]")
-        assert page.text_content("[data-id=playstate]") == "training"
-        page.click("[data-id=play]")
-        assert page.text_content("[data-id=playstate]") == "paused"
+def test_the_projector_toggle_enlarges_the_type_and_goes_into_the_link(live_page):
+    page = live_page(SMALL, size=(1024, 768))
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")
+    page.click("[data-id=projector]")
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)") > 1.3 * size
+    assert "projector=1" in page.url and page.get_attribute("[data-id=projector]", "aria-pressed") == "true"
+    page.click("[data-id=play]")
+    assert page.text_content("[data-id=playstate]") == "training"
+    page.click("[data-id=play]")
+    assert page.text_content("[data-id=playstate]") == "paused"
