@@ -41,3 +41,34 @@ def watch(page, local) -> tuple[list[str], list[str]]:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
     return errors, outside
+
+
+LIVE_VIEW = "document.querySelector('.reluscope')?.reluscope"  # the live view's state, kept on its root element
+
+
+@pytest.fixture(scope="module")
+def live_page(chromium, tmp_path_factory):
+    """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None) -> a playground page
+    on this module's server (127.0.0.1), after its first frame, in a context of its own (closed, with a check for
+    console errors and requests elsewhere, at the module's end); ``route`` handles the page's WebSocket
+    (``page.route_web_socket``)."""
+    from reluscope.serve import ServeConfig, running
+
+    contexts = []
+    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as url:
+
+        def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None):
+            context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch, locale=locale)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            contexts.append((context, *watch(page, url.rstrip("/"))))
+            if route:
+                page.route_web_socket("**/ws", route)
+            page.goto(f"{url}{query}#{hash_}")
+            page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; return S && S.data && S.last && S.last.run === S.run; }})()")
+            return page
+
+        yield open_
+        for context, errors, outside in contexts:
+            context.close()
+            assert errors == [] and outside == []

@@ -1,6 +1,6 @@
-"""One word per idea: every catalog in both languages and the theory in both languages use the glossary's word
-for each idea (``texts/glossary.toml``), never one of the words it lists to avoid; a run's status has one name
-in every table."""
+"""One word per idea: every catalog in both languages (the report's and the live view's ``serve/texts.toml``) and the
+theory in both languages use the glossary's word for each idea (``texts/glossary.toml``), never one of the words it
+lists to avoid; a run's status has one name in every table."""
 
 import re
 from pathlib import Path
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reluscope.report.texts import LANGUAGES, TEXTS, catalog, glossary
+from reluscope.serve.bundle import catalog as live_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {"en": ROOT / "docs" / "theory.md", "de": ROOT / "docs" / "theory.de.md"}
@@ -24,6 +25,7 @@ def _words(text: str) -> str:
 def _sources(lang: str) -> dict[str, str]:
     """Every text in ``lang``: each catalog key, and the theory."""
     found = {f"{name}.toml:{key}": _words(text) for name in CATALOGS for key, text in catalog(name)[lang].items()}
+    found |= {f"serve/texts.toml:{key}": _words(text) for key, text in live_catalog()["texts"][lang].items()}
     found[DOCS[lang].name] = _words(DOCS[lang].read_text(encoding="utf-8"))
     return found
 

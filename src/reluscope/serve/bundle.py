@@ -7,20 +7,33 @@ order and drops their imports of each other. A source may import only an earlier
 
     import { drawBoundary, drawCurves } from "./draw.js";
 
+``texts.js`` names its catalog ``CATALOG_JSON``; the bundle puts there ``serve/texts.toml`` and the data sets'
+names of ``report/texts/datasets.toml`` as JSON (``catalog``), so both hosts carry every text in both languages.
+
 ``render({ model, el })`` (anywidget's front-end interface, default export of ``view.js``) is the entry point.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+import tomllib
 from pathlib import Path
 
 from reluscope.errors import ReluscopeError
+from reluscope.report.texts import catalog as report_catalog
 
 STATIC = Path(__file__).parent / "static"
 SOURCES = ("texts.js", "codec.js", "draw.js", "view.js")  # dependency order
+TEXTS = Path(__file__).parent / "texts.toml"
 IMPORT = re.compile(r'^import\s+\{[^}]*\}\s+from\s+"\./([\w.-]+)";\s*$', re.M)
+
+
+@functools.cache
+def catalog() -> dict:
+    """The live view's texts, ``{"texts": {lang: {key: text}}, "datasets": {lang: {name: text}}}``."""
+    return {"texts": tomllib.loads(TEXTS.read_text(encoding="utf-8")), "datasets": report_catalog("datasets")}
 
 
 @functools.cache
@@ -32,7 +45,7 @@ def bundle() -> str:
         for source in IMPORT.findall(text):
             if source not in SOURCES[:i]:
                 raise ReluscopeError(f"static/{name} imports {source}, which is not an earlier source")
-        text = IMPORT.sub("", text)
+        text = IMPORT.sub("", text).replace("CATALOG_JSON", json.dumps(catalog(), ensure_ascii=False))
         if re.search(r"^\s*import[\s{(*]", text, re.M):
             raise ReluscopeError(f"static/{name}: only named imports of earlier sources can be bundled")
         parts.append(f"// ---- {name}\n{text.strip()}\n")

@@ -1,6 +1,7 @@
 """The widget: anywidget's ``AnyWidget`` with the live view's module and style (``serve.bundle``).
 
 State that every view of the widget needs is a trait, synced both ways and kept with the notebook: ``mode``,
+``lang`` (the texts' language, ``"en"`` or ``"de"``; ``None``: the browser's), ``projector`` (large type),
 ``schema``, ``settings`` and ``request`` (the number of the latest settings request), ``view``, ``playing`` and
 ``data`` (the run's points, its arrays as binary buffers). Frames are messages (``emit``), never traits: they
 would be saved in the notebook. ``on_message`` receives what the front-end sends (control, save, upload).
@@ -23,6 +24,8 @@ class LiveView(anywidget.AnyWidget):
     _esm = traitlets.Unicode(bundle()).tag(sync=True)
     _css = traitlets.Unicode(stylesheet()).tag(sync=True)
     mode = traitlets.Unicode("watch").tag(sync=True)
+    lang = traitlets.Unicode(None, allow_none=True).tag(sync=True)  # "en" or "de"; None: the browser's language
+    projector = traitlets.Bool(False).tag(sync=True)  # large type
     schema = traitlets.Dict().tag(sync=True)
     settings = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     request = traitlets.Int(0).tag(sync=True)

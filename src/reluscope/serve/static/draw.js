@@ -1,6 +1,6 @@
 // Drawing only: every number comes from the library (through the host); this file turns them into pixels.
+// Functions that write words or numbers take `tx`, one language's texts (texts.js: t, num).
 // class k's colour: plots/style.py's CLASS_COLORS (Okabe–Ito, colour-blind safe)
-import { t } from "./texts.js";
 
 export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const SERIES = { z: "#1565c0", h: "#2e7d32", gz: "#ef6c00" };
@@ -31,7 +31,7 @@ export function drawNote(cv, text, x = 8, y = 16) {
 }
 
 // an n×n image (rows from the bottom) scaled onto the canvas; put(i, rgba) writes pixel i's colour
-function image(cv, n, put) {
+function image(cv, n, put, smooth = false) {
   let o = offscreen.get(cv);
   if (!o || o.n !== n) {
     const off = new OffscreenCanvas(n, n);
@@ -41,7 +41,7 @@ function image(cv, n, put) {
   const px = o.img.data;
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) put(r * n + c, px, ((n - 1 - r) * n + c) * 4);
   o.ctx.putImageData(o.img, 0, 0);
-  const ctx = clear(cv); ctx.imageSmoothingEnabled = false; ctx.drawImage(o.off, 0, 0, cv.width, cv.height);
+  const ctx = clear(cv); ctx.imageSmoothingEnabled = smooth; ctx.imageSmoothingQuality = "high"; ctx.drawImage(o.off, 0, 0, cv.width, cv.height);
   return ctx;
 }
 
@@ -59,11 +59,13 @@ function dots(ctx, map, pts, labels, hollow, r = 2.6) {  // pts: Float32Array (n
   }
 }
 
-// the data points on their own layer, drawn once per run (train filled, test hollow)
-export function drawPoints(cv, data) {
+// the data points on their own layer, drawn once per run (train filled, test hollow); the drawn ones
+// ([x1, x2, label]) larger, ringed in black
+export function drawPoints(cv, data, drawn = []) {
   const ctx = clear(cv), map = boxMapper(cv, data.box);
   dots(ctx, map, data.train, data.train_labels, false);
   dots(ctx, map, data.test, data.test_labels, true);
+  if (drawn.length) dots(ctx, map, drawn.flatMap(([x, y]) => [x, y]), drawn.map((p) => p[2]), true, 5);
 }
 
 // boundary.code: one byte per pixel, class·levels + round(p·(levels − 1))
@@ -74,11 +76,11 @@ export function drawBoundary(cv, boundary, nClasses) {
     const a = Math.max(0, (p - base) / (1 - base));  // 0 at a guess, 1 when sure
     const [R, G, B] = CLASS_RGB[k % 8];
     px[o] = R; px[o + 1] = G; px[o + 2] = B; px[o + 3] = 40 + 150 * a;
-  });
+  }, true);  // bilinear upscaling: a smooth boundary, as the net's own output is
 }
 
 // a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; returns the mapper
-function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "", ticks = true }) {
+function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "", ticks = true }) {
   const [L, R, T, B] = pad, W = ctx.canvas.width - L - R, H = ctx.canvas.height - T - B;
   const f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
@@ -88,7 +90,7 @@ function axes(ctx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "",
   if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / 6))) {
     const [, y] = map(xlo, 10 ** e); ctx.fillText(`1e${e}`, 2, y + 3);
     ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
-  } else { ctx.fillText(String(+yhi.toFixed(2)), 2, T + 8); ctx.fillText(String(+ylo.toFixed(2)), 2, T + H); }
+  } else { ctx.fillText(tx.num(yhi, 2, "sig"), 2, T + 8); ctx.fillText(tx.num(ylo, 2, "sig"), 2, T + H); }
   ctx.fillText(xlabel, L + W / 2 - 20, T + H + 14); ctx.fillText(ylabel, L + 2, T + 10);
   return { map, L, T, W, H };
 }
@@ -116,27 +118,27 @@ function logRange(values, floor = 1e-12) {
   return lo === hi ? [lo / 10, hi * 10] : [lo, hi];
 }
 
-export function drawCurves(cv, hist) {
+export function drawCurves(cv, hist, tx) {
   const ctx = clear(cv);
   if (hist.length < 1) return;
   const xhi = Math.max(1, hist[hist.length - 1].step);
   const [ylo, yhi] = logRange(hist.flatMap((r) => [r.train_loss, r.test_loss]));
-  const { map } = axes(ctx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: t("step"), ylabel: t("curves_label") });
-  const lin = axes(ctx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, ticks: false }).map;
+  const { map } = axes(ctx, tx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: tx.t("step"), ylabel: tx.t("curves_label") });
+  const lin = axes(ctx, tx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, ticks: false }).map;
   const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && Number.isFinite(r[k])) ? m(r.step, r[k]) : null));
   line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
 }
 
-export function drawStats(cv, layers, theory, marked) {
+export function drawStats(cv, layers, theory, marked, tx) {
   const ctx = clear(cv), n = layers.z_var.length;
   const keys = [["z", layers.z_var, theory ? theory.z_var : []], ["h", layers.h_var, theory ? theory.h_var : []],
                 ["gz", layers.gz_m2, theory ? theory.gz_m2 : []]];
   const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
-  const { map, T, H } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: t("layer") });
+  const { map, T, H } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer") });
   if (marked) {
     const [x] = map(marked, ylo); ctx.fillStyle = "rgba(198,40,40,0.15)"; ctx.fillRect(x - 8, T, 16, H);
-    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`${t("layer")} ${marked}`, x - 40, T + 28);
+    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`${tx.t("layer")} ${marked}`, x - 40, T + 28);
   }
   const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
   for (const [k, measured, predicted] of keys) {
@@ -154,19 +156,19 @@ export function drawStats(cv, layers, theory, marked) {
   }
 }
 
-export function drawDead(cv, dead) {
+export function drawDead(cv, dead, tx) {
   const ctx = clear(cv), n = dead.length;
-  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: t("dead_units") });
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: tx.t("dead_units") });
   Array.from(dead).forEach((d, i) => {
     const [x0, y0] = map(i + 0.6, d ?? 0), [x1, y1] = map(i + 1.4, 0);
     ctx.fillStyle = "#8d6e63"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
   });
 }
 
-export function drawBackprojection(cv, bp, labels) {
+export function drawBackprojection(cv, bp, labels, tx) {
   const pts = bp.points, grid = bp.grid, xs = [], ys = [];
   for (let i = 0; i < pts.length; i += 2) if (Number.isFinite(pts[i]) && Number.isFinite(pts[i + 1])) { xs.push(pts[i]); ys.push(pts[i + 1]); }
-  if (!xs.length) return drawNote(cv, t("no_finite"));
+  if (!xs.length) return drawNote(cv, tx.t("no_finite"));
   const ctx = clear(cv), [x0, x1] = extent(xs), [y0, y1] = extent(ys);
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, half = 0.55 * Math.max(x1 - x0, y1 - y0, 1e-9);
   const map = boxMapper(cv, [cx - half, cx + half, cy - half, cy + half]);
@@ -185,10 +187,10 @@ export function drawBackprojection(cv, bp, labels) {
   }
 }
 
-export function drawResiduals(cv, res, chosen) {
+export function drawResiduals(cv, res, chosen, tx) {
   const ctx = clear(cv), r = res.act_from_bp, n = r.length;
-  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo: 1e-17, yhi: 10, log: true,
-                              ylabel: t("residual_label", { projection: res.projection }) });
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 1e-17, yhi: 10, log: true,
+                                  ylabel: tx.t("residual_label", { projection: res.projection }) });
   Array.from(r).forEach((v, i) => {
     const [x0, y0] = map(i + 0.65, Math.max(v ?? 10, 1e-17)), [x1, y1] = map(i + 1.35, 1e-17);
     ctx.fillStyle = i + 1 === chosen ? "#1565c0" : "#90a4ae"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
@@ -212,17 +214,45 @@ export function drawCells(cv, cells, box) {
   }
 }
 
-export function drawMeanfield(cvq, cvmap, mf, measured) {
+export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
   const ctx = clear(cvq), n = mf.q.length;
   const [ylo, yhi] = logRange([...mf.q, ...measured], 1e-30);
-  const { map } = axes(ctx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: t("layer"), ylabel: "q = E[z²]" });
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer"), ylabel: "q = E[z²]" });
   line(ctx, mf.q.map((v, i) => (finitePos(v) ? map(i + 1, Math.min(v, yhi)) : null)), "#6a1b9a", [5, 4]);
   Array.from(measured).forEach((v, i) => {
     if (!finitePos(v)) return;
     const [x, y] = map(i + 1, v); ctx.fillStyle = "#6a1b9a"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
   });
   const c2 = clear(cvmap), [qs, qn] = mf.qmap;
-  const m2 = axes(c2, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: "log10 q(l−1)", ylabel: "q(l)" }).map;
+  const m2 = axes(c2, tx, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: "log10 q(l−1)", ylabel: "q(l)" }).map;
   line(c2, qs.map((q) => m2(Math.log10(q), q)), "#bbb");
   line(c2, qs.map((q, i) => (finitePos(qn[i]) && qn[i] <= 1e3 && qn[i] >= 1e-3 ? m2(Math.log10(q), qn[i]) : null)), "#6a1b9a");
+}
+
+// the network as a graph: a column per layer (input, hidden…, output), one node per neuron up to `most` in a
+// column, beyond it one box with the count; a hidden layer's nodes shaded by its live share (1 − dead), the hovered
+// layer outlined. Returns each column's x centre, for the host to find the layer under the pointer.
+export function drawNetwork(cv, sizes, dead, hovered, most = 16) {
+  const ctx = clear(cv), n = sizes.length, pad = 14, H = cv.height - 2 * pad;
+  const xs = sizes.map((_, i) => pad + 10 + (i * (cv.width - 2 * pad - 20)) / Math.max(1, n - 1));
+  const ys = sizes.map((k) => (k <= most ? Array.from({ length: k }, (_, j) => pad + ((j + 0.5) * H) / k) : null));
+  ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(120,120,120,0.35)";
+  for (let i = 0; i + 1 < n; i++) {
+    const a = ys[i] || [pad + H / 2], b = ys[i + 1] || [pad + H / 2];
+    ctx.beginPath();
+    for (const ya of a) for (const yb of b) { ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); }
+    ctx.stroke();
+  }
+  sizes.forEach((k, i) => {
+    const live = i > 0 && i < n - 1 && dead[i - 1] !== null && dead[i - 1] !== undefined ? 1 - dead[i - 1] : 1;
+    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`; ctx.strokeStyle = i === hovered ? "#c62828" : "#fff";
+    ctx.lineWidth = i === hovered ? 2 : 1;
+    if (ys[i]) for (const y of ys[i]) { ctx.beginPath(); ctx.arc(xs[i], y, Math.min(6, H / k / 2.2), 0, 2 * Math.PI); ctx.fill(); ctx.stroke(); }
+    else {
+      ctx.fillRect(xs[i] - 8, pad, 16, H); ctx.strokeRect(xs[i] - 8, pad, 16, H);
+      ctx.save(); ctx.fillStyle = "#fff"; ctx.font = "10px system-ui"; ctx.translate(xs[i] + 3, pad + H / 2 + 6);
+      ctx.rotate(-Math.PI / 2); ctx.fillText(String(k), 0, 0); ctx.restore();
+    }
+  });
+  return xs;
 }

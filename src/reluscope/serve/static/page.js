@@ -1,11 +1,13 @@
 // The page's host: a model with anywidget's interface (get, set, save_changes, on, off, send) over the playground's
 // WebSocket, and the URL hash that keeps every setting and the view. The live view itself is liveview.js.
-import widget, { t, typed, envelope, openEnvelope } from "./liveview.js";
+import widget, { chooseLanguage, texts, typed, envelope, openEnvelope } from "./liveview.js";
 
 const VERSION = 2;  // serve/messages.py's VERSION
+const LANG = chooseLanguage(new URLSearchParams(location.search).get("lang"));  // ?lang=de|en, else the browser's
+const { t } = texts(LANG);
 
 function socketModel(url) {
-  const traits = { mode: "playground", schema: null, settings: null, request: 0, view: { layer: 1, projection: "input" },
+  const traits = { lang: LANG, lesson: lessonOf(readHash()), projector: readHash().projector === "1", mode: "playground", schema: null, settings: null, request: 0, view: { layer: 1, projection: "input" },
                    playing: false, data: null };
   const handlers = new Map(), changed = new Set();
   let ws = null, closed = false;
@@ -34,10 +36,15 @@ function socketModel(url) {
       raw(buffers.length ? envelope(msg, buffers) : JSON.stringify(msg));
     },
     tell: (msg) => emit("msg:custom", msg, []),  // the page's own notes, shown as the host's messages
+    link: () => location.href,  // the hash keeps the state (writeHash)
+    lesson: (lesson) => put("lesson", lesson),
   };
   function receive(msg, buffers) {
     if (msg.v !== VERSION) return fail(t("version"));
-    if (msg.type === "hello") { put("schema", { fields: msg.schema, views: msg.views }); emit("hello", msg); }
+    if (msg.type === "hello") {
+      if (msg.exercises) sendJSON("hello", { lang: LANG });  // a server with exercises speaks the page's language
+      put("schema", { fields: msg.schema, views: msg.views, exercises: msg.exercises || [] }); emit("hello", msg);
+    }
     else if (msg.type === "data") {
       traits.playing = msg.playing; traits.settings = msg.settings;
       put("data", inline(msg, buffers)); emit("change:playing"); emit("change:settings");
@@ -65,19 +72,35 @@ function inline(value, buffers) {
   return out;
 }
 
-// ---- the URL hash: every setting and the view, e.g. #depth=11&init=normal&layer=3
+// ---- the URL hash: every setting, the view and the exercise, e.g. #depth=11&init=normal&layer=3&lock=depth
+const LESSON = ["ex", "hide", "lock", "view", "task"];  // an exercise's keys: hide=lr,optimizer lock=depth view=cells
 function readHash() { return Object.fromEntries(new URLSearchParams(location.hash.slice(1))); }
+function lessonOf(hash) {
+  const list = (v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : []);
+  return { hide: list(hash.hide), lock: list(hash.lock), view: hash.view || null, task: hash.task || "", question: "" };
+}
 function writeHash(model) {
-  const all = { ...model.get("settings"), ...model.get("view") };
+  const hash = readHash(), kept = Object.fromEntries(LESSON.filter((k) => hash[k]).map((k) => [k, hash[k]]));
+  const all = { ...model.get("settings"), ...model.get("view"), ...kept, ...(model.get("projector") ? { projector: 1 } : {}) };
   history.replaceState(null, "", "#" + new URLSearchParams(Object.entries(all).map(([k, v]) => [k, v === null ? "" : String(v)])));
 }
 
 window.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.lang = LANG; document.title = `${t("title")} ${t("subtitle_playground")}`;
   const model = socketModel(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   let started = false, fellBack = false;
-  model.on("hello", (hello) => {  // the first run: the link's settings over the defaults
+  model.on("hello", (hello) => {  // the first run: the link's settings over the exercise's over the defaults
     const hash = readHash(), settings = {}, view = { ...model.get("view") };
-    for (const [k, f] of Object.entries(hello.schema)) settings[k] = k in hash ? typed(f, hash[k]) : f.default;
+    const ex = (hello.exercises || []).find((e) => e.id === hash.ex);
+    if (ex) {
+      const own = lessonOf(hash);
+      model.lesson({ hide: [...ex.hide || [], ...own.hide], lock: [...ex.lock || [], ...own.lock], view: own.view || (typeof ex.view === "string" ? ex.view : null),
+                     task: own.task || ex.task, question: ex.question || "" });
+    }
+    if (ex && ex.view && typeof ex.view === "object") Object.assign(view, ex.view);  // {layer, projection}
+    for (const [k, f] of Object.entries(hello.schema)) {
+      settings[k] = k in hash ? typed(f, hash[k]) : ex && k in ex.settings ? ex.settings[k] : f.default;
+    }
     if (hash.layer) view.layer = Math.max(1, Math.round(Number(hash.layer)) || 1);
     if (hello.views.includes(hash.projection)) view.projection = hash.projection;
     if (settings.dataset === "csv") {
@@ -89,6 +112,7 @@ window.addEventListener("DOMContentLoaded", () => {
   model.on("change:data", () => { started = true; writeHash(model); });
   model.on("change:view", () => writeHash(model));
   model.on("change:settings", () => writeHash(model));
+  model.on("change:projector", () => writeHash(model));
   model.on("msg:custom", (msg) => {  // a link with a bad setting: start from the defaults instead
     if (msg.type !== "error" || started || fellBack || !model.get("schema")) return;
     fellBack = true;

@@ -1,22 +1,24 @@
 // The live view: anywidget's front-end interface, render({ model, el }) -> cleanup. The same module runs in the
 // page (page.js: a model over the WebSocket) and in a notebook (anywidget: a model over the Jupyter comm).
 //
-// Synced state (traits): mode ("playground" | "watch"), schema (the settings' types), settings, request (the
+// Synced state (traits): mode ("playground" | "watch"), lang ("en" | "de"; null: the browser's), lesson (an
+// exercise: {hide: [control], lock: [control], view: panel, task: text, question: text}, or null), projector
+// (large type), schema (the settings' types), settings, request (the
 // number of the latest settings request), view ({layer, projection}), playing, and data (the run's points,
 // once per run). Messages: frame, panels, geometry, status, saved, error, busy from the host; control, save,
 // upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
 // or a view answers at once even while the host is busy.
-import { TEXTS, t } from "./texts.js";
+import { PRESETS, chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
-         drawPoints, drawResiduals, drawStats } from "./draw.js";
+         drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
-function template() {
+function template({ t }) {
   const T = (k) => esc(t(k));
   const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
   const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
@@ -30,12 +32,17 @@ function template() {
     <button data-id="play" class="play" aria-label="${T("play")}" aria-pressed="false" title="${T("play")}">&#x25B6;</button>
     <button data-id="stepbtn" aria-label="${T("step_once")}" title="${T("step_once")}">+1</button>
   </div>
-  <span class="counter">${T("step")} <b data-id="step">0</b></span>
+  <span class="counter">${T("step")} <b data-id="step">0</b> <span data-id="playstate" class="playstate"></span></span>
   <div data-id="status" class="status" role="status"></div>
   <label data-for="playground">${T("preset")} <select data-id="preset"><option value="">—</option></select></label>
   <button data-id="save" data-for="playground" title="${T("save_title")}">${T("save")}</button>
   <span data-id="saved" class="saved" role="status"></span>
+  <button data-id="copylink">${T("copy_link")}</button>
+  <button data-id="projector" aria-pressed="false">${T("projector")}</button>
+  <input data-id="link" class="link" readonly aria-label="${T("link_label")}" hidden>
 </header>
+<div data-id="task" class="task" role="note" hidden><b>${T("task")}:</b> <span data-id="task-text"></span>
+  <em data-id="question"></em></div>
 <div data-id="errors" class="errors" aria-live="polite"></div>
 <div data-id="busy" class="busy" hidden></div>
 <div class="main">
@@ -43,8 +50,12 @@ function template() {
     <fieldset><legend>${T("data")}</legend>
       ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
       <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
+      <div data-need="points" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
+        <button data-id="clear">${T("clear")}</button><p class="hint">${T("draw_hint")}</p></div>
     </fieldset>
-    <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}${sel("activation")}</fieldset>
+    <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}
+      <label data-need="widths" hidden>${T("widths")} <input data-id="s-widths" type="text" inputmode="numeric" placeholder="8,8,4"></label>
+      ${sel("activation")}</fieldset>
     <fieldset><legend>${T("initialisation")}</legend>
       ${sel("init", "scheme")}${range("sigma_w2", 'step="0.01"')}${range("sigma_b2", 'step="0.01"')}
       <p class="hint">${T("meanfield_hint")}</p>
@@ -53,42 +64,58 @@ function template() {
       ${sel("optimizer")}${num("lr", 'step="any"')}${num("batch_size", `placeholder="${T("full_batch")}"`)}${num("steps")}${num("seed")}
     </fieldset>
   </aside>
-  <section><h2>${T("boundary")} <small data-id="dataname"></small></h2>
+  <section data-panel="boundary"><h2>${T("boundary")} <small data-id="dataname"></small></h2>
     <div class="stack">${canvas("boundary", 320, 320)}<canvas data-id="c-points" width="320" height="320" aria-hidden="true"></canvas></div>
+    <p class="about">${T("boundary_about")}</p>
     ${canvas("curves", 320, 150)}
     <p data-id="scores" class="numbers"></p>
   </section>
-  <section><h2>${T("task1")} <small>${T("task1_legend")}</small></h2>
+  <section data-panel="task1"><h2>${T("task1")} <small>${T("task1_legend")}</small></h2>
+    <p class="about">${T("task1_about")}</p>
     ${canvas("stats", 440, 250)}${canvas("dead", 440, 70)}
     <p data-id="means" class="numbers"></p>
   </section>
-  <section><h2>${T("task2")}
+  <section data-panel="task2"><h2>${T("task2")}
       <label>${T("layer")} <select data-id="v-layer"></select></label>
       <label>${T("view")} <select data-id="v-projection"></select></label></h2>
+    <p class="about">${T("task2_about")}</p>
     ${canvas("bp", 320, 320)}${canvas("residual", 320, 110)}
     <p data-id="bp-note" class="note"></p>
   </section>
-  <section><h2>${T("cells")} <small data-id="cells-count"></small></h2>
+  <section data-panel="network" data-for="playground"><h2>${T("net")}</h2>
+    <p class="about">${T("net_about")}</p>
+    ${canvas("net", 320, 160)}
+    <p data-id="net-note" class="numbers" aria-live="polite"></p>
+  </section>
+  <section data-panel="cells"><h2>${T("cells")} <small data-id="cells-count"></small></h2>
+    <p class="about">${T("cells_about")}</p>
     ${canvas("cells", 320, 320)}
     <p data-id="cells-note" class="note"></p>
   </section>
-  <section data-for="playground"><h2>${T("meanfield")} <small data-id="mf-text"></small></h2>
+  <section data-panel="meanfield" data-for="playground"><h2>${T("meanfield")} <small data-id="mf-text"></small></h2>
+    <p class="about">${T("meanfield_about")}</p>
     ${canvas("q", 320, 200)}${canvas("qmap", 200, 200)}
   </section>
 </div>
 </div>`;
 }
 
-// a control's text -> the setting's JSON value, by the schema's type (never guessed from the default)
+// a control's text -> the setting's JSON value, by the schema's type (never guessed from the default); a list is
+// its items split at commas ("8,8,4"), a list of points its numbers taken three at a time (x1, x2, label)
 export function typed(field, text) {
   if (text === "" && field.nullable) return null;
+  if (field.type === "list") {
+    const nums = text.split(/[\s,]+/).filter(Boolean).map(Number);
+    return field.items === "point" ? Array.from({ length: Math.floor(nums.length / 3) }, (_, i) => nums.slice(3 * i, 3 * i + 3)) : nums;
+  }
   return field.type === "str" ? text : Number(text);
 }
 
 function render({ model, el }) {
-  el.innerHTML = template();
+  const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
+  el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
-  const state = { data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+  const state = { drawn: [...(model.get("settings")?.points || [])], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
@@ -109,16 +136,17 @@ function render({ model, el }) {
     const fields = schema().fields || {};
     for (const [key, f] of Object.entries(fields)) {
       const input = $("s-" + key); if (!input) continue;
-      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(v === "csv" ? t("uploaded_csv") : v, v)));
+      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(v === "csv" ? t("uploaded_csv") : key === "dataset" ? tx.dataset(v) : v, v)));
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
     $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
-    $("preset").replaceChildren(new Option("—", ""), ...Object.keys(TEXTS.presets).map((k) => new Option(k, k)));
+    const menu = exercises().length ? exercises().map((e) => new Option(e.title, e.id)) : Object.keys(PRESETS).map((k) => new Option(t(k), k));
+    $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
-      input.value = v === null ? "" : v;
+      input.value = v === null ? "" : Array.isArray(v) ? v.join(",") : v;
       if ($("o-" + k)) $("o-" + k).textContent = v;
     }
   }
@@ -127,10 +155,39 @@ function render({ model, el }) {
     if (sel.options.length !== depth) sel.replaceChildren(...Array.from({ length: depth }, (_, i) => new Option(String(i + 1), String(i + 1))));
     sel.value = String(layer); $("v-projection").value = state.view.projection;
   }
-  function readControls() {
-    const out = {};
-    for (const [k, f] of Object.entries(schema().fields || {})) out[k] = typed(f, $("s-" + k).value);
+  function readControls() {  // a hidden control (not in the page) keeps the run's value; the drawn points are the view's
+    const out = {}, now = state.settings || model.get("settings") || {};
+    for (const [k, f] of Object.entries(schema().fields || {})) out[k] = $("s-" + k) ? typed(f, $("s-" + k).value) : now[k] ?? f.default;
+    if ("points" in out) out.points = state.drawn;
     return out;
+  }
+  // ---- the class's own points: a click on the plane adds one of the chosen class, shift- or right-click removes
+  // the nearest drawn one, "clear" removes them all (and picks the empty plane where the host offers one)
+  function planePoint(e) {  // a pointer event on the boundary -> [x1, x2] in the data's plane, rounded for the link
+    const r = $("c-points").getBoundingClientRect(), [x0, x1, y0, y1] = state.data.box;
+    const round = (v) => Math.round(v * 1000) / 1000;
+    return [round(x0 + ((e.clientX - r.left) / r.width) * (x1 - x0)), round(y1 - ((e.clientY - r.top) / r.height) * (y1 - y0))];
+  }
+  function editPoints(e) {
+    const field = (schema().fields || {}).points;
+    if (!field || !state.data || (e.button !== 0 && e.button !== 2)) return;
+    e.preventDefault();
+    const [x, y] = planePoint(e), drawn = [...state.drawn];
+    if (e.shiftKey || e.button === 2) {
+      if (!drawn.length) return;
+      const d = drawn.map(([px, py]) => (px - x) ** 2 + (py - y) ** 2);
+      drawn.splice(d.indexOf(Math.min(...d)), 1);
+    } else {
+      if (drawn.length >= (field.length ? field.length[1] : 200)) return showError(t("too_many_points", { n: drawn.length }));
+      drawn.push([x, y, Number($("draw-class").value)]);
+    }
+    setDrawn(drawn);
+  }
+  function setDrawn(drawn, dataset) {
+    state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
+    const settings = readControls();
+    if (dataset) { settings.dataset = dataset; setControls({ dataset }); }
+    requestSettings(settings);
   }
   function requestSettings(settings) {  // a new run; the host's data echoes this request's number
     state.settings = settings;
@@ -144,12 +201,17 @@ function render({ model, el }) {
   }
   function settingsChanged() { requestSettings(readControls()); }
   function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
+  // the menu's exercises: the host's (the sheet's, in the page's language: {id, title, task, question, settings,
+  // view}) where it sends them, else PRESETS
+  function exercises() { return schema().exercises || []; }
   function applyPreset(name) {
-    const p = TEXTS.presets[name]; if (!p) return;
+    const ex = exercises().find((e) => e.id === name), p = ex ? { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) } : PRESETS[name];
+    if (!p) return;
     const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
     const { layer, projection, ...settings } = { ...defaults, ...p };
     setControls(settings); requestSettings(settings);
     requestView({ layer: layer ?? 1, projection: projection ?? "input" });
+    if (ex) showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : null });
   }
   async function upload(file) {
     if (!file) return;
@@ -160,6 +222,12 @@ function render({ model, el }) {
   // ---- synced state from the host
   function onSchema() {
     buildControls();
+    const fields = schema().fields || {};
+    for (const node of root.querySelectorAll("[data-need]")) node.hidden = !(node.dataset.need in fields);
+    if (fields.points) {
+      const [lo, hi] = fields.points.labels || [0, 1];
+      $("draw-class").replaceChildren(...Array.from({ length: Math.min(hi, 7) - lo + 1 }, (_, i) => new Option(t("class_n", { n: lo + i }), String(lo + i))));
+    }
     if (model.get("settings")) setControls(model.get("settings"));
   }
   function onData() {
@@ -167,17 +235,25 @@ function render({ model, el }) {
     const data = decode(raw);
     state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
     state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
-    if (data.settings && data.tag === model.get("request")) { state.settings = data.settings; setControls(data.settings); }
+    if (data.settings && data.tag === model.get("request")) {
+      state.settings = data.settings; setControls(data.settings);
+      state.drawn = data.settings.points ?? model.get("settings")?.points ?? state.drawn;
+    }
     setLayerOptions(data.depth);
-    $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name: data.name, train: data.train_labels.length })
-      : t("dataname", { name: data.name, train: data.train_labels.length, test: data.test_labels.length });
+    const name = tx.dataset(data.name);
+    $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
+      : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
-    else drawPoints($("c-points"), data);
+    else drawPoints($("c-points"), data, state.drawn);
     const mf = data.meanfield;
-    if (mf) $("mf-text").textContent = t("mf_text", { sw: mf.sigma_w2.toFixed(3), source: mf.source, sb: mf.sigma_b2,
-      chi: mf.chi1.toFixed(3), scale: mf.depth_scale === null ? "∞" : mf.depth_scale.toFixed(1) });
+    if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
+      chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
+  }
+  function mfSource(source, settings) {  // scene.py's "sliders" or "effective, from the <init> weights"
+    if (source === "sliders") return t("mf_sliders");
+    return settings && source.startsWith("effective") ? t("mf_effective", { init: settings.init }) : source;
   }
   function onPlaying() {
     state.playing = !!model.get("playing");
@@ -185,6 +261,37 @@ function render({ model, el }) {
     $("play").setAttribute("aria-pressed", String(state.playing));
     $("play").setAttribute("aria-label", t(state.playing ? "pause" : "play"));
     $("play").title = t(state.playing ? "pause" : "play");
+    $("playstate").textContent = mode() === "watch" ? "" : t(state.playing ? "playing" : "paused");
+    $("playstate").className = "playstate" + (state.playing ? " on" : "");
+  }
+  // an exercise: its hidden controls leave the page, its locked ones stay in view but disabled; a menu or a drop
+  // that could change them goes with them
+  function control(key) { const input = $("s-" + key) || $("v-" + key); return input && (input.closest("label") || input); }
+  function onLesson() {
+    const lesson = model.get("lesson") || {}, hide = lesson.hide || [], lock = lesson.lock || [];
+    for (const key of hide) {  // a view's selector stays (its value is read), hidden and disabled
+      if ($("v-" + key)) { $("v-" + key).disabled = true; control(key).hidden = true; } else control(key)?.remove();
+    }
+    for (const key of lock) { const input = $("s-" + key) || $("v-" + key); if (input) { input.disabled = true; control(key).classList.add("locked"); } }
+    if (hide.length || lock.length) $("preset")?.closest("label").remove();
+    if ([...hide, ...lock].some((k) => k === "dataset" || k === "n_samples" || k === "noise")) $("drop")?.remove();
+    showTask(lesson);
+  }
+  function showTask(lesson) {  // the exercise's task and question above the panels, its panel marked
+    const text = lesson.task || "", question = lesson.question || "";
+    $("task").hidden = !text && !question; $("task-text").textContent = text; $("question").textContent = question;
+    for (const node of root.querySelectorAll("[data-panel]")) node.classList.toggle("chosen", node.dataset.panel === lesson.view);
+    const chosen = root.querySelector(`[data-panel="${lesson.view}"]`);
+    if (chosen) chosen.scrollIntoView({ block: "nearest" });
+  }
+  async function copyLink() {  // the host's link to this state: to the clipboard, and shown to copy by hand
+    const url = model.link(), field = $("link");
+    field.value = url; field.hidden = false; field.select();
+    try { await navigator.clipboard.writeText(url); $("saved").textContent = t("link_copied"); } catch { /* the field shows it */ }
+  }
+  function onProjector() {  // large type for a room: a toggle the host keeps (the page: in its link)
+    const big = !!model.get("projector");
+    root.classList.toggle("projector", big); $("projector").setAttribute("aria-pressed", String(big));
   }
   function onMode() {
     const watch = mode() === "watch";
@@ -233,7 +340,7 @@ function render({ model, el }) {
       h.push({ step: f.step, ...s });
       if (h.length > MAX_HIST) state.hist = h.filter((_, i) => i % 2 === 0 || i >= h.length - MAX_HIST / 2);
     }
-    const fmt = (v) => (v === null || v === undefined ? "—" : v.toFixed(3));
+    const fmt = (v) => num(v);
     $("scores").textContent = mode() === "watch" ? t("scores_watch", { tl: fmt(s.train_loss), ta: fmt(s.train_accuracy) })
       : t("scores", { tl: fmt(s.train_loss), sl: fmt(s.test_loss), ta: fmt(s.train_accuracy), sa: fmt(s.test_accuracy) });
   }
@@ -249,19 +356,44 @@ function render({ model, el }) {
     const step = f.step, L = f.layers;
     if (data.off && data.off.boundary) off("boundary", t("boundary"), data.off.boundary);
     else { drawBoundary($("c-boundary"), f.boundary, data.n_classes); label("boundary", t("img_boundary", { step, scores: $("scores").textContent })); }
-    drawCurves($("c-curves"), state.hist); label("curves", t("img_curves", { n: state.hist.length, step }));
+    drawCurves($("c-curves"), state.hist, tx); label("curves", t("img_curves", { n: state.hist.length, step }));
     const marked = state.marked ?? firstNonfinite(L);
-    drawStats($("c-stats"), L, state.theory, marked);
+    drawStats($("c-stats"), L, state.theory, marked, tx);
     label("stats", t("img_stats", { step, marked: marked ? t("img_marked", { layer: marked }) : "" }));
-    drawDead($("c-dead"), L.dead);
-    label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => (d === null ? "—" : d.toFixed(2))).join(", ") }));
-    const means = (a) => Array.from(a, (v) => (v === null || !Number.isFinite(v) ? "—" : v.toPrecision(2))).join(" · ");
-    $("means").textContent = t("means", { z: means(L.z_mean), h: means(L.h_mean) });
+    drawDead($("c-dead"), L.dead, tx);
+    label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
+    const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
+    $("means").textContent = t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) });
+    paintNetwork(L, data);
     paintGeometry(step, data);
     if (data.meanfield) {
-      drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2);
+      drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2, tx);
       label("q", t("img_q")); label("qmap", t("img_qmap"));
     }
+  }
+  // the graph's columns: input, each hidden layer, output (the widths the run was built with)
+  function layerSizes(data) {
+    const s = data.settings || state.settings || {};
+    const hidden = s.widths || Array.from({ length: data.depth - 1 }, () => s.width);
+    return [2, ...hidden, data.n_classes];
+  }
+  function paintNetwork(L, data) {
+    const sizes = layerSizes(data);
+    if (sizes.some((k) => !Number.isFinite(k))) return;
+    state.netX = drawNetwork($("c-net"), sizes, L.dead, state.netHover);
+    label("net", t("img_net", { sizes: sizes.join(" → ") }));
+    const k = state.netHover;
+    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : t("net_input"))
+      : t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+  }
+  function hoverNetwork(e) {  // the column under the pointer; a hidden layer becomes the Task 2 and cells views' layer
+    if (!state.netX || !state.data) return;
+    const r = $("c-net").getBoundingClientRect(), x = ((e.clientX - r.left) / r.width) * $("c-net").width;
+    const d = state.netX.map((c) => Math.abs(c - x)), k = d.indexOf(Math.min(...d));
+    if (k === state.netHover) return;
+    state.netHover = k;
+    if (k > 0 && k < state.netX.length - 1 && k !== state.view.layer) requestView({ ...state.view, layer: k });
+    schedule();
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
@@ -271,12 +403,12 @@ function render({ model, el }) {
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
     else if (bp.note) { off("bp", t("task2"), bp.note); $("bp-note").textContent = bp.note; }
     else {
-      drawBackprojection($("c-bp"), bp, labels); label("bp", t("img_bp", { layer, projection, step }));
+      drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
     if (!why && res) {
       if (res.note) off("residual", t("task2"), res.note);
-      else { drawResiduals($("c-residual"), res, layer); label("residual", t("img_residual", { projection })); }
+      else { drawResiduals($("c-residual"), res, layer, tx); label("residual", t("img_residual", { projection })); }
     }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
@@ -308,6 +440,12 @@ function render({ model, el }) {
   on($("play"), "click", () => { const p = !model.get("playing"); model.set("playing", p); model.save_changes(); onPlaying(); });
   on($("stepbtn"), "click", () => model.send({ type: "control", action: "step" }));
   on($("reset"), "click", () => model.send({ type: "control", action: "reset" }));
+  if (typeof model.link === "function") on($("copylink"), "click", copyLink); else $("copylink").remove();
+  on($("c-points"), "pointerdown", editPoints);
+  on($("c-net"), "pointermove", hoverNetwork);
+  on($("c-net"), "pointerdown", hoverNetwork);
+  on($("c-points"), "contextmenu", (e) => e.preventDefault());
+  on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
@@ -320,8 +458,11 @@ function render({ model, el }) {
   listen("change:playing", onPlaying);
   listen("change:view", () => { state.view = { ...model.get("view") }; if (state.data) setLayerOptions(state.data.depth); schedule(); });
   listen("change:mode", onMode);
+  listen("change:lesson", onLesson);
+  listen("change:projector", onProjector);
+  on($("projector"), "click", () => { model.set("projector", !model.get("projector")); model.save_changes(); onProjector(); });
   listen("msg:custom", onMessage);
-  onMode(); onSchema(); onPlaying(); onData();
+  onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector();
   return () => {
     for (const undo of cleanups) undo();
     if (state.raf) cancelAnimationFrame(state.raf);

@@ -1,0 +1,122 @@
+"""The class's own points, per-layer widths and the server's exercises, as the page sends and shows them: a click on the boundary adds a point of the
+chosen class, shift-click or right-click removes the nearest drawn one, "clear" removes all; the points live in the
+link, and a text ``8,8,4`` is sent as the list of widths; the exercise menu lists the server's exercises and a link
+``ex=ID`` opens one with its task, locks and hidden controls. The server's hello is given the ``points`` and
+``widths`` fields of its schema and ``exercises`` here (``page.route_web_socket``), and what the page sends is read
+on its way (its own hello, with its language, kept from the server that does not know it)."""
+
+import json
+
+import pytest
+from conftest import LIVE_VIEW as HOOK
+
+pytestmark = pytest.mark.browser
+FIELDS = {"points": {"type": "list", "items": "point", "nullable": False, "default": [], "length": [0, 200],
+                     "bounds": [-5, 5], "labels": [0, 7]},
+          "widths": {"type": "list", "items": "int", "nullable": True, "default": None, "length": [1, 19],
+                     "bounds": [1, 256]}}
+EXERCISES = [{"id": "1.2", "title": "Task 1.2", "task": "Eleven layers, N(0, 1).", "question": "Where does it explode?",
+              "settings": {"depth": 11, "width": 32, "init": "normal"}, "hide": ["lr"], "lock": ["init"],
+              "view": "task1"}]
+
+
+@pytest.fixture
+def page_and_sent(live_page):
+    """(open(hash) -> page, sent): the settings the page sends, the new fields taken out before the server sees
+    them; ``open.hellos``: the page's own hellos."""
+    sent, hellos = [], []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def to_page(message):
+            if isinstance(message, str) and json.loads(message).get("type") == "hello":
+                hello = json.loads(message)
+                hello["schema"].update(FIELDS)
+                hello["exercises"] = EXERCISES
+                message = json.dumps(hello)
+            ws.send(message)
+
+        def to_server(message):
+            if isinstance(message, str):
+                msg = json.loads(message)
+                if msg.get("type") == "hello":
+                    hellos.append(msg)
+                    return
+                if msg.get("type") == "settings":
+                    sent.append(msg["settings"])
+                    msg["settings"] = {k: v for k, v in msg["settings"].items() if k not in FIELDS}
+                    message = json.dumps(msg)
+            server.send(message)
+
+        server.on_message(to_page)
+        ws.on_message(to_server)
+
+    def open_(hash_="n_samples=300&depth=3&width=16"):
+        return live_page(hash_, route=route)
+
+    open_.hellos = hellos
+    return open_, sent
+
+
+def click(page, fx, fy, **kw):
+    box = page.locator("[data-id=c-points]").bounding_box()
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    if kw.get("shift"):
+        page.keyboard.down("Shift")
+    page.mouse.down(button=kw.get("button", "left"))
+    page.mouse.up(button=kw.get("button", "left"))
+    if kw.get("shift"):
+        page.keyboard.up("Shift")
+
+
+def test_clicks_add_and_remove_points_of_the_chosen_class_and_the_link_keeps_them(page_and_sent):
+    open_, sent = page_and_sent
+    page = open_()
+    assert page.is_visible("[data-id=draw-class]") and page.is_visible("[data-id=s-widths]")
+    box = page.evaluate(f"{HOOK}.data.box")
+    click(page, 0.25, 0.25)
+    page.select_option("[data-id=draw-class]", "1")
+    click(page, 0.75, 0.75)
+    points = sent[-1]["points"]
+    assert [p[2] for p in points] == [0, 1]
+    x0, x1, y0, y1 = box  # the first point: a quarter in from the left, a quarter down from the top
+    assert points[0][0] == pytest.approx(x0 + 0.25 * (x1 - x0), abs=0.02)
+    assert points[0][1] == pytest.approx(y1 - 0.25 * (y1 - y0), abs=0.02)
+    page.wait_for_function("location.hash.includes('points=')")
+    link = page.url
+    click(page, 0.3, 0.3, shift=True)  # the nearest drawn point, the class-0 one, goes
+    assert [p[2] for p in sent[-1]["points"]] == [1]
+    click(page, 0.1, 0.9, button="right")
+    assert sent[-1]["points"] == []
+    click(page, 0.5, 0.5)
+    page.click("[data-id=clear]")
+    assert sent[-1]["points"] == []
+    open_(link.split("#", 1)[1])  # the link's points are the new page's first request
+    assert sent[-1]["points"] == points
+
+
+def test_widths_typed_as_a_list_are_sent_as_one(page_and_sent):
+    open_, sent = page_and_sent
+    page = open_()
+    page.fill("[data-id=s-widths]", "8,8,4")
+    page.dispatch_event("[data-id=s-widths]", "change")
+    assert sent[-1]["widths"] == [8, 8, 4]
+    page.fill("[data-id=s-widths]", "")
+    page.dispatch_event("[data-id=s-widths]", "change")
+    assert sent[-1]["widths"] is None
+
+
+def test_the_menu_offers_the_servers_exercises_and_a_link_opens_one(page_and_sent):
+    open_, sent = page_and_sent
+    page = open_()
+    assert open_.hellos and open_.hellos[-1]["lang"] == "en"
+    assert page.evaluate("[...document.querySelectorAll('[data-id=preset] option')].map(o => o.textContent)") == ["—", "Task 1.2"]
+    page.select_option("[data-id=preset]", "1.2")
+    assert {k: sent[-1][k] for k in ("depth", "width", "init")} == {"depth": 11, "width": 32, "init": "normal"}
+    assert page.text_content("[data-id=task-text]") == "Eleven layers, N(0, 1)."
+    linked = open_("ex=1.2")
+    assert {k: sent[-1][k] for k in ("depth", "init")} == {"depth": 11, "init": "normal"}
+    assert linked.text_content("[data-id=question]") == "Where does it explode?"
+    assert linked.is_disabled("[data-id=s-init]") and linked.locator("[data-id=s-lr]").count() == 0
+    assert "chosen" in linked.get_attribute("[data-panel=task1]", "class")

@@ -1,0 +1,64 @@
+"""The live view speaks English and German from one catalog (``serve/texts.toml``, inlined into the module): both
+languages have the same keys and placeholders, ``?lang=`` or else the browser's language chooses, and a German
+page shows no English catalog text and writes its numbers with the decimal comma."""
+
+import re
+
+import pytest
+from conftest import LIVE_VIEW as HOOK
+
+from reluscope.serve.bundle import bundle, catalog
+
+SMALL = "n_samples=300&depth=3&width=16"
+SERVER_TEXT = "[data-id=status], [data-id=errors], [data-id=bp-note], [data-id=cells-note], [data-id=busy]"
+CODE_NAMES = "[data-id=s-init], [data-id=s-activation], [data-id=s-optimizer], [data-id=v-projection]"  # as the CLI
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    texts = catalog()["texts"]
+    assert set(texts) == {"en", "de"} and texts["en"].keys() == texts["de"].keys()
+    for key, text in texts["en"].items():
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(texts["de"][key])), key
+
+
+def test_the_module_carries_the_catalog():
+    assert "CATALOG_JSON" not in bundle() and catalog()["texts"]["de"]["boundary"] in bundle()
+
+
+def shown(page) -> str:
+    """Every text the view shows or names itself by (aria-label, title, placeholder), the server's own and the
+    schemes' code names (``he``, ``torch-default``, as the command line spells them) aside."""
+    return page.evaluate(f"""() => {{
+        const root = document.querySelector('.reluscope').cloneNode(true);
+        for (const n of root.querySelectorAll('{SERVER_TEXT}, {CODE_NAMES}')) n.remove();
+        const attrs = [...root.querySelectorAll('[aria-label], [title], [placeholder]')]
+            .flatMap(n => ['aria-label', 'title', 'placeholder'].map(a => n.getAttribute(a) || ''));
+        const options = [...root.querySelectorAll('option')].map(o => o.textContent);
+        return [root.textContent, ...attrs, ...options, document.title].join('\\n');
+    }}""")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("query", "locale"), [("?lang=de", "en-US"), ("", "de-DE")])
+def test_a_german_page_shows_no_english_text_and_no_decimal_point(live_page, query, locale):
+    en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
+    english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
+    english = {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
+    page = live_page(SMALL, query=query, locale=locale)
+    page.click("[data-id=play]")
+    page.wait_for_function(f"{HOOK}.step >= 20")
+    page.click("[data-id=play]")
+    text = shown(page)
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert de["boundary"] in text and de["task1_about"] in text
+    assert [e for e in english if e in text] == []
+    assert re.findall(r"(?<!Aufgabe )\d\.\d", text) == []  # a task's number is a name, as the sheet writes it
+    assert re.search(r"\d,\d", page.text_content("[data-id=scores]"))  # the scores, with the decimal comma
+
+
+@pytest.mark.browser
+def test_lang_en_wins_over_a_german_browser(live_page):
+    page = live_page(SMALL, query="?lang=en", locale="de-DE")
+    text = shown(page)
+    assert catalog()["texts"]["en"]["boundary_about"] in text and re.search(r"\d\.\d", page.text_content("[data-id=scores]"))
