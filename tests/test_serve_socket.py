@@ -11,7 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
@@ -94,6 +94,48 @@ def test_a_foreign_origin_is_refused(server):
     with pytest.raises(Exception):
         with connect(url, origin="http://evil.example") as ws:
             ws.recv(timeout=5)
+
+
+def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
+    """A token set forces the shared mode on 127.0.0.1: the page and the socket without the right token are refused
+    (HTTP 403, the socket closed before it opens), with it they are served; one address holds at most
+    ``max_sessions_per_client`` sessions, and one more is told why in a ``busy`` message."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+    config = ServeConfig(port=0, runs_dir=tmp_path, token="s3cret-Token", max_sessions_per_client=1)
+    with running(config) as link:
+        assert link.endswith("/?token=s3cret-Token")
+        base = link.split("?")[0]
+        assert b"reluscope playground" in urlopen(link, timeout=10).read()
+        for bad in (base, base + "?token=", base + "?token=s3cret-Toke", base + "?token=S3CRET-TOKEN"):
+            with pytest.raises(HTTPError) as refused:
+                urlopen(bad, timeout=10)
+            assert refused.value.code == 403 and b"token" in refused.value.read()
+        ws_url = base.replace("http://", "ws://") + "ws"
+        for bad in (ws_url, ws_url + "?token=wrong"):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(bad)
+            assert refused.value.response.status_code == 403
+        with started(ws_url + "?token=s3cret-Token"):
+            with connect(ws_url + "?token=s3cret-Token") as extra:
+                m = decode(extra.recv(timeout=10))
+                assert m["type"] == "busy" and "close one to open another" in m["message"]
+        with started(ws_url + "?token=s3cret-Token"):  # the first closed: the address has room again
+            pass
+
+
+def test_a_token_beyond_this_machine_is_generated():
+    config = ServeConfig(host="0.0.0.0").validate()
+    assert config.shared and len(config.token) >= 32
+    assert ServeConfig(host="0.0.0.0").validate().token != config.token
+    assert not ServeConfig().validate().shared
+
+
+@pytest.mark.parametrize("token", ["", "a b", "x&y=z", "é", "x" * 201])
+def test_a_token_that_cannot_travel_in_a_link_is_refused(token, tmp_path):
+    from reluscope.errors import ReluscopeError
+    with pytest.raises(ReluscopeError, match="token"):
+        ServeConfig(runs_dir=tmp_path, token=token).validate()
 
 
 def test_an_idle_session_is_closed(tmp_path):
@@ -204,6 +246,7 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
     import signal
     import subprocess
     import sys
+    from urllib.error import HTTPError
     from urllib.request import urlopen
     # SIGINT acts as Ctrl-C in the server even when the suite runs in the background (children inherit it ignored)
     proc = subprocess.Popen([sys.executable, "-m", "reluscope", "serve", "--port", "0", "--host", "127.0.0.2",
@@ -214,7 +257,9 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
         line = proc.stdout.readline()
         assert line.startswith("reluscope playground at http://127.0.0.2:"), line
         url = line.split(" at ", 1)[1].split()[0]
-        assert b"reluscope playground" in urlopen(url, timeout=10).read()
+        assert "?token=" in url and b"reluscope playground" in urlopen(url, timeout=10).read()
+        with pytest.raises(HTTPError, match="403"):
+            urlopen(url.split("?")[0], timeout=10)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0  # generous: a loaded 2-core machine shuts uvicorn down slowly
         assert "stopping" in proc.stdout.read()
