@@ -26,6 +26,7 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("dataset", v) for v in ("../x.csv", "/etc/passwd", "moon", 1)]
                 + [("noise", v) for v in (-0.1, 4, "0.1")] + [("sigma_w2", v) for v in (0, 17, -1)]
                 + [("batch_size", v) for v in (0, 5001, 2.5)] + [("steps", v) for v in (0, 100_001)]
+                + [("widths", v) for v in ([0], [129], [8] * 30, "8,8", [2.5], [True], [None], 8, [10**40], [[8]], {})]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
 # what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
 # JSON \\udce9 escape decodes), over-long names; none is a valid value of any field
@@ -77,6 +78,17 @@ def test_two_sessions_train_independently(server):
         send(b, "view", view={"layer": 2, "projection": "embedded"})
         m = until(b, lambda m: m["type"] == "frame" and m["view"]["layer"] == 2)[-1]
         assert m["step"] == 1 and m["backprojection"]["layer"] == 2 and m["backprojection"]["projection"] == "embedded"
+        assert m["backprojection"]["dimension"] == 8  # n + Σ (d_k − rank W_k) = 2 + (8 − 2) + (8 − 8)
+
+
+def test_per_layer_widths_reach_the_model(server):
+    url, _ = server
+    with started(url, widths=[6, 5, 4]) as ws:
+        send(ws, "settings", settings={"n_samples": 200, "widths": [7, 3]}, tag=2)
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert data["settings"]["widths"] == [7, 3] and data["settings"]["depth"] == 3
+        frame = until(ws, lambda m: m["type"] == "frame" and m["run"] == data["run"])[-1]
+        assert len(frame["layers"]["dead"]) == 3
 
 
 def test_beyond_the_limit_a_page_is_told_busy(server):
@@ -120,8 +132,15 @@ def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path)
             with connect(ws_url + "?token=s3cret-Token") as extra:
                 m = decode(extra.recv(timeout=10))
                 assert m["type"] == "busy" and "close one to open another" in m["message"]
-        with started(ws_url + "?token=s3cret-Token"):  # the first closed: the address has room again
-            pass
+        deadline = time.monotonic() + 30  # the first closed: the address has room again, once the server has seen it
+        while first_reply(ws_url + "?token=s3cret-Token") == "busy":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def first_reply(url) -> str:
+    with connect(url) as ws:
+        return decode(ws.recv(timeout=10))["type"]
 
 
 def test_a_token_beyond_this_machine_is_generated():
@@ -164,7 +183,8 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 2:
         d["type"] = rng.choice(["", "Settings", "shutdown", None, 7, ["save"]])
     elif case == 3:
-        d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(bad_values)
+        finite = [v for v in bad_values if v != 1e400]  # an envelope's header is strict JSON
+        d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(finite if kind == "upload" else bad_values)
     elif case == 4 and kind != "save":
         del d[next(iter(good[kind]))]
     elif case == 5:
@@ -181,8 +201,9 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 9:
         d.update(type="upload", name=rng.choice([None, 3, "f.csv"]))
         return envelope(d, rng.choice([[], [b"x" * (MAX_UPLOAD + 1)], [b"\xff"], [b"a", b"b"]]))
-    elif case == 10:  # every setting, each class
-        d.update(type="settings", settings={rng.choice([f.name for f in fields(Settings)]): rng.choice(EXTREMES)})
+    elif case == 10:  # every setting, each class (a list's items too)
+        name, value = rng.choice([f.name for f in fields(Settings)]), rng.choice(EXTREMES)
+        d.update(type="settings", settings={name: [8, value] if name == "widths" and rng.random() < 0.5 else value})
     else:  # every other field, each class (an upload's name with a CSV that must be refused anyway)
         d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
