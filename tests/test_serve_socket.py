@@ -27,6 +27,8 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("noise", v) for v in (-0.1, 4, "0.1")] + [("sigma_w2", v) for v in (0, 17, -1)]
                 + [("batch_size", v) for v in (0, 5001, 2.5)] + [("steps", v) for v in (0, 100_001)]
                 + [("widths", v) for v in ([0], [129], [8] * 30, "8,8", [2.5], [True], [None], 8, [10**40], [[8]], {})]
+                + [("points", v) for v in ([[0, 0]], [[0, 0, 8]], [[11, 0, 0]], [[10**40, 0, 0]], [[0, 0, 10**40]],
+                                           [[0, 0, 1]] * 201, [[0, 0, True]], [[None, 0, 0]], [0, 0, 1], "0,0,1")]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
 # what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
 # JSON \\udce9 escape decodes), over-long names; none is a valid value of any field
@@ -106,6 +108,36 @@ def test_a_foreign_origin_is_refused(server):
     with pytest.raises(Exception):
         with connect(url, origin="http://evil.example") as ws:
             ws.recv(timeout=5)
+
+
+def test_drawn_points_join_the_running_training_without_a_restart(server, tmp_path):
+    """A point sent while the run trains: the same run goes on (its step grows past where it was), its data
+    message holds the point, the next frames are measured on it, a saved run keeps it; junk changes nothing."""
+    import numpy as np
+    import reluscope as rs
+    url, _ = server
+    with started(url, n_samples=100, steps=100_000) as ws:
+        send(ws, "control", action="play")
+        first = until(ws, lambda m: m["type"] == "frame" and m["step"] >= 5)[-1]
+        send(ws, "settings", settings={"n_samples": 100, "depth": 3, "width": 8, "steps": 100_000,
+                                       "points": [[0.25, -1.5, 1], [9.5, 9.5, 0]]}, tag=3)
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert data["run"] == first["run"] and data["settings"]["points"] == [[0.25, -1.5, 1], [9.5, 9.5, 0]]
+        train, labels = np.asarray(data["train"]), np.asarray(data["train_labels"])
+        assert train[-2:].tolist() == [[0.25, -1.5], [9.5, 9.5]] and labels[-2:].tolist() == [1, 0]
+        later = until(ws, lambda m: m["type"] == "frame" and m["step"] > first["step"] + 5)[-1]
+        assert later["run"] == first["run"] and later["playing"]
+        for junk in ([[0.0, 0.0, 2]], [[0.0, 0.0]], [[10.5, 0.0, 0]], [[1e400, 0.0, 0]], [[10**40, 0, 0]],
+                     [[0.0, 0.0, -1]], [[0.0, 0.0, 1.0]], [[0.0, 0.0, 1]] * 201, "0,0,1", [["0", 0, 1]]):
+            send(ws, "settings", settings={"n_samples": 100, "depth": 3, "width": 8, "steps": 100_000,
+                                           "points": junk}, tag=4)
+            assert "point" in until(ws, lambda m: m["type"] == "error")[-1]["message"]
+        send(ws, "control", action="pause")
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    run = rs.load_run(Path(saved["path"]))
+    assert run.data.X_train[-2:].tolist() == [[0.25, -1.5], [9.5, 9.5]]
+    assert json.loads((Path(saved["path"]) / "playground.json").read_text())["settings"]["points"][0] == [0.25, -1.5, 1]
 
 
 def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
@@ -203,7 +235,8 @@ def malformed(rng: random.Random) -> str | bytes:
         return envelope(d, rng.choice([[], [b"x" * (MAX_UPLOAD + 1)], [b"\xff"], [b"a", b"b"]]))
     elif case == 10:  # every setting, each class (a list's items too)
         name, value = rng.choice([f.name for f in fields(Settings)]), rng.choice(EXTREMES)
-        d.update(type="settings", settings={name: [8, value] if name == "widths" and rng.random() < 0.5 else value})
+        inner = {"widths": [8, value], "points": [[0.5, value, 0]]}.get(name, value)
+        d.update(type="settings", settings={name: inner if rng.random() < 0.5 else value})
     else:  # every other field, each class (an upload's name with a CSV that must be refused anyway)
         d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},

@@ -104,11 +104,11 @@ def same_origin(origin: str | None, host: str | None) -> bool:
 
 
 def make_server(config: ServeConfig) -> uvicorn.Server:
-    """The uvicorn server for ``config`` (as ``config.validate()`` returns it). Sets torch to one thread per operation for the whole process: the
-    sessions already train in parallel threads, and the small matrices of a playground net run 100× slower when
-    two intra-op threads wait for each other on a busy machine (0.05 ms against 12 ms for a 750×32 Linear).
-    WebSocket compression is off: a frame is mostly binary arrays, which deflate shrinks little at 1–3 ms of
-    CPU a frame (``benchmarks/serve.py``), a poor trade on the machine's own network."""
+    """The uvicorn server for ``config`` (as ``config.validate()`` returns it). Sets torch to one thread per operation
+    for the whole process: the sessions already train in parallel threads, and the small matrices of a playground net
+    run 100× slower when two intra-op threads wait for each other on a busy machine (0.05 ms against 12 ms for a
+    750×32 Linear). WebSocket compression is off: a frame is mostly binary arrays, which deflate shrinks little at
+    1–3 ms of CPU a frame (``benchmarks/serve.py``), a poor trade on the machine's own network."""
     torch.set_num_threads(1)
     return uvicorn.Server(uvicorn.Config(create_app(config), host=config.host, port=config.port,
                                          ws_max_size=MAX_MESSAGE * 4, ws_per_message_deflate=False,

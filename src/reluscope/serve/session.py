@@ -88,6 +88,7 @@ class Session:
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
+        self._base = None  # the run's data without the drawn points
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
@@ -126,7 +127,10 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
+            if self.trainer is not None and replace(settings, points=self.settings.points) == self.settings:
+                await self._new_points(settings)
+            else:
+                await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
         elif msg.type == "view":
@@ -145,19 +149,35 @@ class Session:
     async def restart(self, settings: Settings, *, playing: bool) -> None:
         """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run)."""
         csv = None if self._csv is None else str(self._csv[0])
-        data = await asyncio.to_thread(settings.load_data, csv)
+        base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
+        data = settings.with_points(base)
         model, gen = await asyncio.to_thread(settings.build_model, data)
         scene = await asyncio.to_thread(Scene.build, settings, data, model)
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
         self.run += 1
-        self.settings, self.scene, self._canvas = settings, scene, copy.deepcopy(model)
-        title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
-        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
-                        **scene.points(title))
+        self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
+        await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
         self.trainer.start()
+
+    async def _new_points(self, settings: Settings) -> None:
+        """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
+        ``data`` message of the same run); the run goes on."""
+        data = settings.with_points(self._base)
+        scene = await asyncio.to_thread(Scene.build, settings, data, copy.deepcopy(self._canvas))
+        self.settings, self.scene = settings, replace(scene, meanfield=self.scene.meanfield)  # the run's theory
+        self.trainer.use_data(data)
+        await self._send_data(self.trainer.playing)
+        if self.trainer.at_rest:
+            self._slot.put(self.trainer.snapshot())  # a resting run's panels measure the new data
+
+    async def _send_data(self, playing: bool) -> None:
+        settings = self.settings
+        title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
+        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
+                        **self.scene.points(title))
 
     async def _upload(self, name: str, text: str) -> None:
         if self._upload_dir is None:
