@@ -140,6 +140,36 @@ def test_drawn_points_join_the_running_training_without_a_restart(server, tmp_pa
     assert json.loads((Path(saved["path"]) / "playground.json").read_text())["settings"]["points"][0] == [0.25, -1.5, 1]
 
 
+def test_exported_weights_are_the_models_parameters(server):
+    """JSON and a PyTorch state dict of a run resting at step 3: both equal the parameters of the same run
+    retrained to step 3 by "save run" (the same seed gives the same numbers)."""
+    import io
+    import numpy as np
+    import torch
+    import reluscope as rs
+    url, _ = server
+    with started(url, widths=[5, 3]) as ws:
+        for _ in range(3):
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 3)
+        send(ws, "export", format="json")
+        as_json = until(ws, lambda m: m["type"] == "export")[-1]
+        send(ws, "export", format="pt")
+        as_pt = until(ws, lambda m: m["type"] == "export")[-1]
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    assert (as_json["step"], as_json["name"], as_pt["name"]) == (3, "reluscope-weights-step3.json",
+                                                                  "reluscope-weights-step3.pt")
+    state = json.loads(bytes(np.asarray(as_json["file"], dtype=np.uint8)))["state_dict"]
+    loaded = torch.load(io.BytesIO(bytes(np.asarray(as_pt["file"], dtype=np.uint8))), weights_only=True)
+    reference = rs.load_run(Path(saved["path"])).model.state_dict()
+    assert list(state) == list(loaded) == list(reference)
+    for name, value in reference.items():
+        assert torch.equal(loaded[name], value)
+        assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+    assert reference["2.weight"].shape == (3, 5)
+
+
 def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
     """A token set forces the shared mode on 127.0.0.1: the page and the socket without the right token are refused
     (HTTP 403, the socket closed before it opens), with it they are served; one address holds at most
@@ -201,7 +231,8 @@ def test_an_idle_session_is_closed(tmp_path):
 def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
-            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {}}
+            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {},
+            "export": {"format": "json"}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -241,6 +272,7 @@ def malformed(rng: random.Random) -> str | bytes:
         d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
                              {"type": "control", "action": rng.choice(EXTREMES)},
+                             {"type": "export", "format": rng.choice(EXTREMES + ["csv", "JSON", None, ["pt"]])},
                              {"type": "upload", "name": rng.choice(EXTREMES)},
                              {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
         if d["type"] == "upload":

@@ -26,10 +26,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.model.export import export_weights
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
@@ -141,6 +143,8 @@ class Session:
             raise ReluscopeError("no run yet: send settings first")
         elif msg.type == "save":
             await self._save()
+        elif msg.type == "export":
+            await self._export(msg.payload)
         elif msg.payload == "reset":
             await self.restart(self.settings, playing=False)
         else:
@@ -191,6 +195,15 @@ class Session:
         csv = self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
         path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result, csv)
         await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+
+    async def _export(self, fmt: str) -> None:
+        """The current weights (taken between two steps) as a ``fmt`` file, sent as bytes."""
+        t = self.trainer
+        model = await asyncio.to_thread(t.model_copy)
+        step = t.step
+        data = await asyncio.to_thread(export_weights, model, fmt)
+        await self.send("export", format=fmt, step=step, name=f"reluscope-weights-step{step}.{fmt}",
+                        file=np.frombuffer(data, dtype=np.uint8))
 
     def _ended(self, trainer: Trainer) -> None:
         """Called in the training thread when a run ends by itself: post its outcome to the page."""
