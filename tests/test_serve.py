@@ -81,6 +81,21 @@ def test_embedded_dimension_is_n_plus_the_lost_ranks():
         embedded_dimension(low, 4)
 
 
+def test_every_exercise_validates_in_both_languages():
+    from dataclasses import fields
+    from reluscope.serve.exercises import LANGUAGES, exercises
+    names = {f.name for f in fields(Settings)}
+    by_lang = {lang: exercises(lang) for lang in LANGUAGES}
+    assert [e["id"] for e in by_lang["en"]] == [e["id"] for e in by_lang["de"]] == ["1.2", "1.4", "2.2", "cells"]
+    for en, de in zip(by_lang["en"], by_lang["de"]):
+        s = Settings.from_dict(en["settings"])
+        assert en["settings"] == de["settings"] and set(en["hide"]) | set(en["lock"]) <= names
+        assert 1 <= en["view"]["layer"] <= s.depth and s.lr == rs.TrainConfig().lr  # the library's defaults
+        assert all(en[k] and de[k] and en[k] != de[k] for k in ("title", "task", "question"))
+    assert Settings.from_dict(by_lang["en"][0]["settings"]).init == "normal" and by_lang["en"][0]["settings"]["depth"] == 11
+    assert exercises("fr") == by_lang["en"]
+
+
 def test_every_init_scheme_is_offered_and_builds():
     data = Settings(n_samples=64).load_data(None)
     for init in INITS:
@@ -111,6 +126,10 @@ def test_parse_accepts_each_message_type():
     assert parse(msg("settings", settings={"depth": 5})).payload[0].depth == 5
     assert parse(msg("settings", settings={}, tag=7)).payload[1] == 7
     assert parse(msg("control", action="step")).payload == "step"
+    assert parse(msg("hello", lang="de")).payload == "de" and parse(msg("export", format="pt")).payload == "pt"
+    for bad in (msg("hello", lang="fr"), msg("hello"), msg("export", format="csv"), msg("export", format=None)):
+        with pytest.raises(ReluscopeError):
+            parse(bad)
     assert parse(msg("view", view={"layer": 3, "projection": "embedded"})).payload == View(3, "embedded")
     assert parse(upload("a.csv", b"x1,x2,label\n")).payload == ("a.csv", "x1,x2,label\n")
     assert parse(msg("save")).type == "save"

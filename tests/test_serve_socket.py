@@ -140,6 +140,21 @@ def test_drawn_points_join_the_running_training_without_a_restart(server, tmp_pa
     assert json.loads((Path(saved["path"]) / "playground.json").read_text())["settings"]["points"][0] == [0.25, -1.5, 1]
 
 
+def test_the_hello_carries_the_exercises_in_the_pages_language(server):
+    url, _ = server
+    with connect(url) as ws:
+        hello = decode(ws.recv(timeout=10))
+        assert hello["lang"] == "en" and hello["exercises"][0]["id"] == "1.2"
+        assert hello["exercises"][0]["title"].startswith("Task 1.2")
+        send(ws, "hello", lang="de")
+        assert until(ws, lambda m: m["type"] == "exercises")[-1]["exercises"][1]["title"].startswith("Aufgabe 1.4")
+        send(ws, "hello", lang="xx")
+        assert "lang" in until(ws, lambda m: m["type"] == "error")[-1]["message"]
+    with connect(url + "?lang=de") as ws:
+        hello = decode(ws.recv(timeout=10))
+        assert hello["lang"] == "de" and hello["exercises"][0]["question"].startswith("Um welchen Faktor")
+
+
 def test_exported_weights_are_the_models_parameters(server):
     """JSON and a PyTorch state dict of a run resting at step 3: both equal the parameters of the same run
     retrained to step 3 by "save run" (the same seed gives the same numbers)."""
@@ -232,7 +247,7 @@ def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
             "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {},
-            "export": {"format": "json"}}
+            "export": {"format": "json"}, "hello": {"lang": "de"}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -273,6 +288,7 @@ def malformed(rng: random.Random) -> str | bytes:
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
                              {"type": "control", "action": rng.choice(EXTREMES)},
                              {"type": "export", "format": rng.choice(EXTREMES + ["csv", "JSON", None, ["pt"]])},
+                             {"type": "hello", "lang": rng.choice(EXTREMES + ["DE", "de-DE", "", None, ["de"]])},
                              {"type": "upload", "name": rng.choice(EXTREMES)},
                              {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
         if d["type"] == "upload":

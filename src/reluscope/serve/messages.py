@@ -12,8 +12,10 @@ Client → server (``type``, then its fields; nothing else is accepted)::
     upload    name: str, and one buffer: the file's bytes    a CSV (x1, x2, label), at most MAX_UPLOAD bytes
     save      (no fields)                      write the run directory
     export    format: json | pt                the current weights as a file (answered by ``export``)
+    hello     lang: en | de                    the exercises in that language (answered by ``exercises``)
 
-Server → client: ``hello`` (the settings' schema), ``data`` (a run's points, once per run and again when the
+Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
+that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``data`` (a run's points, once per run and again when the
 drawn points change), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
 array), ``frame`` (the
 quick panels of one step), ``panels`` (the slow ones), ``geometry`` (``rs.watch``: every layer's views),
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import FORMATS
+from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
 from reluscope.serve.settings import BOUNDS, Settings
 
@@ -39,7 +42,7 @@ MAX_NAME = 200  # characters of an upload's file name
 MAX_TAG = 2**31 - 1
 ACTIONS = ("play", "pause", "step", "reset")
 FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name"}, "save": set(),
-          "export": {"format"}}
+          "export": {"format"}, "hello": {"lang"}}
 OPTIONAL = {"settings": {"tag"}}
 
 
@@ -108,6 +111,10 @@ def _payload(kind: str, d: dict, buffers: list):
         return d["action"]
     if kind == "view":
         return _view(_object(d["view"], "view"))
+    if kind == "hello":
+        if d["lang"] not in LANGUAGES:
+            raise ReluscopeError(f"lang must be one of {', '.join(LANGUAGES)}")
+        return d["lang"]
     if kind == "export":
         if d["format"] not in FORMATS:
             raise ReluscopeError(f"export format must be one of {', '.join(FORMATS)}")

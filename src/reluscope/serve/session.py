@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import export_weights
+from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
@@ -78,8 +79,8 @@ Emit = Callable[[str, dict], Awaitable[None]]  # sends one server message (its k
 class Session:
     """The state behind one live view; ``emit`` sends to its client. Runs on an asyncio event loop."""
 
-    def __init__(self, emit: Emit, runs_dir: Path):
-        self.emit, self.runs_dir = emit, runs_dir
+    def __init__(self, emit: Emit, runs_dir: Path, lang: str = "en"):
+        self.emit, self.runs_dir, self.lang = emit, runs_dir, lang
         self.settings, self.view, self.run, self.tag = Settings(), View(), 0, 0
         self.trainer: Trainer | None = None
         self.scene: Scene | None = None
@@ -99,7 +100,8 @@ class Session:
     async def open(self) -> None:
         """Greet the client with the settings' schema and start drawing."""
         self._drawer = asyncio.create_task(self._draw_loop())
-        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS)
+        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS, lang=self.lang,
+                        exercises=exercises(self.lang))
 
     async def close(self) -> None:
         """Stop drawing and the run's thread; remove the upload."""
@@ -135,6 +137,9 @@ class Session:
                 await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
+        elif msg.type == "hello":
+            self.lang = msg.payload
+            await self.send("exercises", lang=self.lang, exercises=exercises(self.lang))
         elif msg.type == "view":
             self.view, self._view_changed = msg.payload, True
             if self.trainer is not None and self.trainer.at_rest:
@@ -255,13 +260,15 @@ class Session:
 
 
 async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessions: set[Session]) -> None:
-    """One page's session over its WebSocket, until the page closes or stays silent for ``idle_timeout`` s."""
+    """One page's session over its WebSocket, until the page closes or stays silent for ``idle_timeout`` s; its
+    ``?lang=`` (``exercises.LANGUAGES``, else English) is the language of the exercises in its ``hello``."""
 
     async def emit(kind: str, fields: dict) -> None:
         frame = encode(kind, **fields)
         await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
 
-    session = Session(emit, runs_dir)
+    lang = ws.query_params.get("lang", "en")
+    session = Session(emit, runs_dir, lang if lang in LANGUAGES else "en")
     sessions.add(session)
     try:
         await session.open()
