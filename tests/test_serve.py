@@ -127,7 +127,10 @@ def test_parse_accepts_each_message_type():
     assert parse(msg("settings", settings={}, tag=7)).payload[1] == 7
     assert parse(msg("control", action="step")).payload == "step"
     assert parse(msg("hello", lang="de")).payload == "de" and parse(msg("export", format="pt")).payload == "pt"
-    for bad in (msg("hello", lang="fr"), msg("hello"), msg("export", format="csv"), msg("export", format=None)):
+    assert parse(msg("load", run="20260101-run")).payload == "20260101-run"
+    for bad in (msg("hello", lang="fr"), msg("hello"), msg("export", format="csv"), msg("export", format=None),
+                msg("load", run="a/b"), msg("load", run=".."), msg("load", run="\ud800"), msg("load", run="a\u0000"),
+                msg("load", run="a\\b"), msg("load", run=""), msg("load", run=["a"])):
         with pytest.raises(ReluscopeError):
             parse(bad)
     assert parse(msg("view", view={"layer": 3, "projection": "embedded"})).payload == View(3, "embedded")

@@ -185,6 +185,38 @@ def test_exported_weights_are_the_models_parameters(server):
     assert reference["2.weight"].shape == (3, 5)
 
 
+def test_a_saved_run_loads_back_into_a_page(server):
+    """A run saved at step 4 with widths and a drawn point, loaded by its name in another page: the same settings,
+    resting, its weights those of the run directory; names outside the runs directory or of no saved run are
+    refused and change nothing."""
+    import numpy as np
+    import torch
+    import reluscope as rs
+    url, runs = server
+    with started(url, widths=[6, 4], points=[[0.5, 0.5, 1]]) as ws:
+        for _ in range(4):
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 4)
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    (runs / "not-a-run").mkdir(exist_ok=True)
+    with started(url) as ws:
+        for bad in ("../" + saved["name"], "..", "", "nothing-here", "not-a-run", "x" * 201, None, 3):
+            send(ws, "load", run=bad)
+            assert until(ws, lambda m: m["type"] == "error")[-1]["message"]
+        send(ws, "load", run=saved["name"])
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        loaded = until(ws, lambda m: m["type"] == "loaded")[-1]
+        assert loaded == {"v": VERSION, "type": "loaded", "name": saved["name"], "step": 4}
+        assert data["settings"]["widths"] == [6, 4] and data["settings"]["points"] == [[0.5, 0.5, 1]]
+        assert not data["playing"]
+        send(ws, "export", format="json")
+        state = json.loads(bytes(np.asarray(until(ws, lambda m: m["type"] == "export")[-1]["file"],
+                                            dtype=np.uint8)))["state_dict"]
+    for name, value in rs.load_run(Path(saved["path"])).model.state_dict().items():
+        assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+
+
 def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
     """A token set forces the shared mode on 127.0.0.1: the page and the socket without the right token are refused
     (HTTP 403, the socket closed before it opens), with it they are served; one address holds at most
@@ -247,7 +279,7 @@ def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
             "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {},
-            "export": {"format": "json"}, "hello": {"lang": "de"}}
+            "export": {"format": "json"}, "hello": {"lang": "de"}, "load": {"run": "nothing"}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -289,6 +321,7 @@ def malformed(rng: random.Random) -> str | bytes:
                              {"type": "control", "action": rng.choice(EXTREMES)},
                              {"type": "export", "format": rng.choice(EXTREMES + ["csv", "JSON", None, ["pt"]])},
                              {"type": "hello", "lang": rng.choice(EXTREMES + ["DE", "de-DE", "", None, ["de"]])},
+                             {"type": "load", "run": rng.choice(EXTREMES + ["..", "/etc", "../runs", None, 7])},
                              {"type": "upload", "name": rng.choice(EXTREMES)},
                              {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
         if d["type"] == "upload":

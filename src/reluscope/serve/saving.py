@@ -10,6 +10,7 @@ has ``playground.json`` (the page's settings, including the σ_w², σ_b² of th
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.style import axes, save
 from reluscope.serve.settings import UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
-from reluscope.train.rundir import save_run
+from reluscope.train.rundir import load_run, save_run
 
 
 def run_name(settings: Settings, step: int) -> str:
@@ -58,3 +59,19 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
         save(ax.figure, tmp / "decision_boundary.png")
 
     return save_run(out, cfg, data, result, extras)
+
+
+def load_live_run(runs_dir: Path, name: str) -> tuple[Settings, dict, int, Path | None]:
+    """The run directory ``runs_dir/name`` that ``save_live_run`` wrote: its settings (``playground.json``), its
+    final weights (a state dict), the step it was saved at and its CSV (None for a built-in data set)."""
+    path = runs_dir / name
+    if path.resolve().parent != runs_dir.resolve() or not (path / "playground.json").is_file():
+        raise ReluscopeError(f"no run saved by the playground is called {name[:60]!r} in the runs directory")
+    try:
+        saved = json.loads((path / "playground.json").read_text(encoding="utf-8"))
+        settings, step = Settings.from_dict(saved["settings"]), saved["step"]
+    except (ValueError, KeyError, TypeError, OSError):
+        raise ReluscopeError(f"{name[:60]}: playground.json is not the playground's") from None
+    run = load_run(path)
+    csv = path / "data.csv" if settings.dataset == UPLOADED else None
+    return settings, run.model.state_dict(), step if type(step) is int else 0, csv

@@ -35,7 +35,7 @@ from reluscope.model.export import export_weights
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
-from reluscope.serve.saving import save_live_run
+from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
@@ -137,6 +137,8 @@ class Session:
                 await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
+        elif msg.type == "load":
+            await self._load(msg.payload)
         elif msg.type == "hello":
             self.lang = msg.payload
             await self.send("exercises", lang=self.lang, exercises=exercises(self.lang))
@@ -155,12 +157,15 @@ class Session:
         else:
             {"play": self.trainer.play, "pause": self.trainer.pause, "step": self.trainer.single_step}[msg.payload]()
 
-    async def restart(self, settings: Settings, *, playing: bool) -> None:
-        """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run)."""
+    async def restart(self, settings: Settings, *, playing: bool, state: dict | None = None) -> None:
+        """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run),
+        from the weights ``state`` if given."""
         csv = None if self._csv is None else str(self._csv[0])
         base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
         data = settings.with_points(base)
         model, gen = await asyncio.to_thread(settings.build_model, data)
+        if state is not None:
+            model.load_state_dict(state)
         scene = await asyncio.to_thread(Scene.build, settings, data, model)
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
@@ -187,6 +192,15 @@ class Session:
         title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
         await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
                         **self.scene.points(title))
+
+    async def _load(self, name: str) -> None:
+        """The run directory ``name`` under the runs directory, as "save run" wrote it: a new run with its settings
+        and weights, resting; a directory elsewhere, without ``playground.json`` or broken is refused."""
+        settings, state, step, csv = await asyncio.to_thread(load_live_run, self.runs_dir, name)
+        if csv is not None:
+            self._csv = (csv, csv.name)
+        await self.restart(settings, playing=False, state=state)
+        await self.send("loaded", name=name, step=step)
 
     async def _upload(self, name: str, text: str) -> None:
         if self._upload_dir is None:
