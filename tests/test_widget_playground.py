@@ -47,7 +47,7 @@ def test_the_first_run_is_the_settings_given_and_its_state_is_in_traits(pg):
     w = pg.widget
     until(lambda: w.data is not None)
     assert pg.settings.depth == 2 and w.settings["depth"] == 2 and w.data["tag"] == 0 and w.mode == "playground"
-    assert set(w.schema["fields"]) | set(w.schema["lists"]) == set(Settings().to_dict())
+    assert set(w.schema["fields"]) == set(Settings().to_dict())
     assert w.schema["fields"]["lr"]["type"] == "float" and w.schema["fields"]["batch_size"]["nullable"]
     assert isinstance(w.data["train"]["buffer"], bytes) and not w.playing
     assert pg.metrics == {"step": 0, "status": "running", **pg.metrics} and pg.metrics["step"] == 0

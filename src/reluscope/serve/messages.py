@@ -16,7 +16,7 @@ Client → server (``type``, then its fields; nothing else is accepted)::
     load      run: str                         a run directory that "save run" wrote under the runs directory,
                                                by its name: its settings and weights, resting (``loaded``)
 
-Server → client: ``hello`` (the settings' schema, ``lists``: the list fields' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
+Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
 that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
 drawn points change), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
 array), ``frame`` (the

@@ -37,7 +37,7 @@ from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene
-from reluscope.serve.settings import UPLOADED, Settings, list_schema, schema
+from reluscope.serve.settings import UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
 from reluscope.train.outcome import describe
@@ -100,8 +100,8 @@ class Session:
     async def open(self) -> None:
         """Greet the client with the settings' schema and start drawing."""
         self._drawer = asyncio.create_task(self._draw_loop())
-        await self.send("hello", settings=Settings().to_dict(), schema=schema(), lists=list_schema(), views=VIEWS,
-                        lang=self.lang, exercises=exercises(self.lang))
+        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS, lang=self.lang,
+                        exercises=exercises(self.lang))
 
     async def close(self) -> None:
         """Stop drawing and the run's thread; remove the upload."""

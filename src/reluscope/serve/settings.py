@@ -37,7 +37,6 @@ BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width
           "steps": (1, 100_000), "seed": (0, 2**32 - 1)}
 KINDS = {"str": str, "int": int, "float": float, "int | None": int, "float | None": float,
          "tuple[int, ...] | None": list, "tuple[tuple[float, float, int], ...]": tuple}  # annotation -> type
-LISTS = ("widths", "points")  # the fields that hold lists (``list_schema``)
 NULLABLE = ("noise", "batch_size", "widths")  # None: the generator's noise, full batch, depth × width
 MAX_FLOAT_INT = int(sys.float_info.max)  # a JSON integer beyond this has no float
 MAX_POINTS = 200  # drawn points a run may hold (they travel in the URL)
@@ -130,30 +129,26 @@ class Settings:
 
 
 def schema() -> dict:
-    """Every single-valued field's type, nullability, default and choices or bounds, for a client to build and read
-    its controls without guessing from the defaults: ``{name: {"type": "int" | "float" | "str", "nullable": bool,
-    "default": …, "choices": […] | "bounds": [low, high]}}``. The list fields are in ``list_schema``."""
+    """Every field's type, nullability, default and choices or bounds, for a client to build and read its
+    controls without guessing from the defaults: ``{name: {"type": "int" | "float" | "str", "nullable": bool,
+    "default": …, "choices": […] | "bounds": [low, high]}}``; a list (``widths``) has ``"type": "list"``,
+    ``"items": "int"``, ``"length": [low, high]`` and its items' ``"bounds"``; ``points`` has ``"items": "point"``
+(``[x1, x2, label]``), the coordinates' ``"bounds"`` and the ``"labels"`` bounds."""
     out = {}
     for f in fields(Settings):
-        if f.name in LISTS:
-            continue
         entry = dict(type=KINDS[f.type].__name__, nullable=f.name in NULLABLE, default=f.default)
         if f.name in CHOICES:
             entry["choices"] = list(CHOICES[f.name])
         if f.name in BOUNDS:
             entry["bounds"] = list(BOUNDS[f.name])
+        if f.name == "points":
+            entry.update(type="list", default=[], items="point", length=[0, MAX_POINTS],
+                         bounds=[-POINT_RANGE, POINT_RANGE], labels=[0, MAX_LABEL])
+        if f.name == "widths":
+            entry.update(items="int", length=[BOUNDS["depth"][0] - 1, BOUNDS["depth"][1] - 1],
+                         bounds=list(BOUNDS["width"]))
         out[f.name] = entry
     return out
-
-
-def list_schema() -> dict:
-    """The list fields: ``widths`` (``{"type": "list", "items": "int", "nullable": true, "default": null,
-    "length": [low, high], "bounds": [low, high]}``: each width's bounds) and ``points`` (``"items": "point"``,
-    ``[x1, x2, label]``, with the coordinates' ``"bounds"`` and the labels' ``"labels"`` bounds)."""
-    return dict(widths=dict(type="list", items="int", nullable=True, default=None,
-                            length=[BOUNDS["depth"][0] - 1, BOUNDS["depth"][1] - 1], bounds=list(BOUNDS["width"])),
-                points=dict(type="list", items="point", nullable=False, default=[], length=[0, MAX_POINTS],
-                            bounds=[-POINT_RANGE, POINT_RANGE], labels=[0, MAX_LABEL]))
 
 
 def json_type(value) -> str:
