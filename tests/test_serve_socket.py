@@ -58,9 +58,9 @@ def until(ws, pred, timeout=30.0):
 
 
 @contextlib.contextmanager
-def started(url, **settings):
+def started(url, additional_headers=None, **settings):
     """A session whose first run (paused at step 0) has drawn its first frame and panels."""
-    with connect(url) as ws:
+    with connect(url, additional_headers=additional_headers) as ws:
         assert decode(ws.recv(timeout=10))["type"] == "hello"
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
         until(ws, lambda m: m["type"] == "panels")
@@ -237,7 +237,12 @@ def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path)
             with pytest.raises(InvalidStatus) as refused:
                 connect(bad)
             assert refused.value.response.status_code == 403
-        with started(ws_url + "?token=s3cret-Token"):
+        with urlopen(link, timeout=10) as page:  # the page's cookie lets its socket in without the query
+            cookie = page.headers["set-cookie"].split(";")[0]
+        assert cookie == "reluscope-token=s3cret-Token"
+        with pytest.raises(InvalidStatus):
+            connect(ws_url, additional_headers={"Cookie": "reluscope-token=wrong"})
+        with started(ws_url, additional_headers={"Cookie": cookie}):
             with connect(ws_url + "?token=s3cret-Token") as extra:
                 m = decode(extra.recv(timeout=10))
                 assert m["type"] == "busy" and "close one to open another" in m["message"]

@@ -5,8 +5,9 @@ Starlette routes ``/`` (the page), ``/static/liveview.js`` (the live view's modu
 At most ``max_sessions`` pages train at once; one more gets a ``busy`` message. A WebSocket whose ``Origin``
 is another site is refused, so a page elsewhere cannot drive the playground through the user's browser.
 A shared playground (``ServeConfig.shared``: it has a token) answers the page and the WebSocket only with the
-token in the query string (``?token=…``; the page forwards it to its socket): otherwise HTTP 403 and a
-WebSocket closed with 1008 before it opens. There one client address holds at most
+token in the query string (``?token=…``) or in the cookie that the page served with it sets (HttpOnly,
+SameSite=Strict), which the page's WebSocket sends back: otherwise HTTP 403 and a WebSocket closed with 1008
+before it opens. There one client address holds at most
 ``max_sessions_per_client`` sessions; one more gets a ``busy`` message that says so. The static files hold no
 secret and need no token. ``running`` starts the server in a background thread (tests,
 benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
@@ -39,6 +40,7 @@ from reluscope.serve.bundle import bundle
 from reluscope.serve.session import Session, serve_socket
 
 STATIC = Path(__file__).parent / "static"
+COOKIE = "reluscope-token"  # set by the page served with the token; its WebSocket sends it back
 NO_TOKEN = "this playground needs the token of its link: open the link the server printed, with ?token="
 
 
@@ -47,19 +49,26 @@ def create_app(config: ServeConfig) -> Starlette:
     sessions: set[Session] = set()  # the open ones: never more than config.max_sessions; shutdown stops them
     per_client: Counter[str] = Counter()  # open sessions by client address
 
-    def allowed(query) -> bool:
-        return not config.shared or secrets.compare_digest(query.get("token", "").encode(), config.token.encode())
+    def allowed(conn) -> bool:
+        """The link's ``?token=``, or the cookie that the page with the token set, is the token."""
+        if not config.shared:
+            return True
+        given = [conn.query_params.get("token", ""), conn.cookies.get(COOKIE, "")]
+        return any(secrets.compare_digest(g.encode(), config.token.encode()) for g in given)
 
     async def page(request):
-        if not allowed(request.query_params):
+        if not allowed(request):
             return PlainTextResponse(NO_TOKEN, status_code=403)
-        return FileResponse(STATIC / "index.html")
+        response = FileResponse(STATIC / "index.html")
+        if config.shared:  # the page's WebSocket carries it, as Jupyter's pages carry theirs
+            response.set_cookie(COOKIE, config.token, httponly=True, samesite="strict")
+        return response
 
     async def module(request):
         return Response(bundle(), media_type="text/javascript")
 
     async def socket(ws: WebSocket):
-        if not (same_origin(ws.headers.get("origin"), ws.headers.get("host")) and allowed(ws.query_params)):
+        if not (same_origin(ws.headers.get("origin"), ws.headers.get("host")) and allowed(ws)):
             await ws.close(code=1008)
             return
         await ws.accept()
