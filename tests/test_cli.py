@@ -45,6 +45,10 @@ BAD = {
     "seed 2**32": lambda t: ["--seed", str(2**32)],
     "steps 0": lambda t: ["--steps", "0"],
     "not a number": lambda t: ["--depth", "three"],
+    "widths not whole": lambda t: ["--widths", "8,2.5"],
+    "widths zero": lambda t: ["--widths", "8,0,4"],
+    "widths junk": lambda t: ["--widths", "8;x"],
+    "widths huge": lambda t: ["--widths", f"8,{10**40}"],
     "unknown option": lambda t: ["--dept", "3"],
     "missing csv": lambda t: ["--dataset", str(t / "none.csv")],
     "empty csv": lambda t: ["--dataset", _csv(t, "")],
@@ -54,6 +58,14 @@ BAD = {
     "one class": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,1\n1,1,1\n2,2,1\n3,3,1\n")],
     "three rows": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n")],
 }
+
+
+def test_train_takes_per_layer_widths(tmp_path):
+    import reluscope as rs
+    assert main(["train", "--widths", "8,8,4", "--steps", "5", "--out", str(tmp_path / "run")]) == 0
+    run = rs.load_run(tmp_path / "run")
+    assert run.config.widths == [8, 8, 4] and run.config.depth == 4
+    assert [tuple(lay.linear.weight.shape) for lay in rs.linear_layers(run.model)] == [(8, 2), (8, 8), (4, 8), (2, 4)]
 
 
 @pytest.mark.parametrize("case", list(BAD))

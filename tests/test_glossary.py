@@ -9,6 +9,7 @@ import pytest
 
 from reluscope.report.texts import LANGUAGES, TEXTS, catalog, glossary
 from reluscope.serve.bundle import catalog as live_catalog
+from reluscope.serve.exercises import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {"en": ROOT / "docs" / "theory.md", "de": ROOT / "docs" / "theory.de.md"}
@@ -27,6 +28,9 @@ def _sources(lang: str) -> dict[str, str]:
     found = {f"{name}.toml:{key}": _words(text) for name in CATALOGS for key, text in catalog(name)[lang].items()}
     found |= {f"serve/texts.toml:{key}": _words(text) for key, text in live_catalog()["texts"][lang].items()}
     found[DOCS[lang].name] = _words(DOCS[lang].read_text(encoding="utf-8"))
+    for e in exercises(lang):  # the playground's exercises; a German task is the sheet's own words
+        found.update({f"exercises.toml:{e['id']}.{key}": e[key] for key in ("title", "question", "task")
+                      if not (key == "task" and lang == "de")})
     return found
 
 

@@ -48,6 +48,54 @@ def test_settings_refuse_what_is_out_of_range_or_unknown(bad):
         Settings.from_dict(bad)
 
 
+def test_per_layer_widths_reach_the_model_and_the_library_default_lr():
+    s = Settings.from_dict({"widths": [8, 8, 4], "n_samples": 64})
+    assert (s.depth, s.width, s.to_dict()["widths"]) == (4, 8, [8, 8, 4])
+    assert Settings.from_dict(s.to_dict()) == s and Settings.from_dict({"widths": None}).widths is None
+    model, _ = s.build_model(s.load_data(None))
+    assert [tuple(m.weight.shape) for m in model if isinstance(m, torch.nn.Linear)] == [(8, 2), (8, 8), (4, 8),
+                                                                                        (2, 4)]
+    assert s.train_config("spirals").widths == [8, 8, 4] and Settings().lr == rs.TrainConfig().lr
+
+
+@pytest.mark.parametrize("widths", [[1], [129], [8, 0], [2.0], [True], ["8"], [None], [[8]], [10**40], [10**400],
+                                    8, "8,8", {"0": 8}, [8] * 30])
+def test_junk_widths_are_refused(widths):
+    with pytest.raises(ReluscopeError, match="widths"):
+        Settings.from_dict({"widths": widths})
+
+
+def test_embedded_dimension_is_n_plus_the_lost_ranks():
+    """``D_l = n + Σ (d_k − rank W_k)``: max(n, d_1) for full-rank widths that do not grow after layer 1; 6 for
+    2→3→6; a layer whose weight has rank 1 adds what it loses."""
+    from reluscope.geometry.backproject import embedded_dimension
+    torch.manual_seed(0)
+    net = rs.build_mlp(2, [16, 8, 4], 4)
+    assert [embedded_dimension(net, l) for l in (1, 2, 3, 4)] == [16, 16, 16, 16]
+    assert embedded_dimension(rs.build_mlp(2, [3, 6], 3), 2) == 6
+    low = rs.build_mlp(2, [4, 5], 3)
+    with torch.no_grad():
+        low[2].weight.copy_(torch.outer(torch.arange(1.0, 6.0), torch.ones(4)))  # (5, 4) of rank 1
+    assert embedded_dimension(low, 1) == 4 and embedded_dimension(low, 2) == 4 + 5 - 1
+    with pytest.raises(ReluscopeError):
+        embedded_dimension(low, 4)
+
+
+def test_every_exercise_validates_in_both_languages():
+    from dataclasses import fields
+    from reluscope.serve.exercises import LANGUAGES, exercises
+    names = {f.name for f in fields(Settings)}
+    by_lang = {lang: exercises(lang) for lang in LANGUAGES}
+    assert [e["id"] for e in by_lang["en"]] == [e["id"] for e in by_lang["de"]] == ["1.2", "1.4", "2.2", "cells"]
+    for en, de in zip(by_lang["en"], by_lang["de"]):
+        s = Settings.from_dict(en["settings"])
+        assert en["settings"] == de["settings"] and set(en["hide"]) | set(en["lock"]) <= names
+        assert 1 <= en["view"]["layer"] <= s.depth and s.lr == rs.TrainConfig().lr  # the library's defaults
+        assert all(en[k] and de[k] and en[k] != de[k] for k in ("title", "task", "question"))
+    assert Settings.from_dict(by_lang["en"][0]["settings"]).init == "normal" and by_lang["en"][0]["settings"]["depth"] == 11
+    assert exercises("fr") == by_lang["en"]
+
+
 def test_every_init_scheme_is_offered_and_builds():
     data = Settings(n_samples=64).load_data(None)
     for init in INITS:
@@ -78,6 +126,13 @@ def test_parse_accepts_each_message_type():
     assert parse(msg("settings", settings={"depth": 5})).payload[0].depth == 5
     assert parse(msg("settings", settings={}, tag=7)).payload[1] == 7
     assert parse(msg("control", action="step")).payload == "step"
+    assert parse(msg("hello", lang="de")).payload == "de" and parse(msg("export", format="pt")).payload == "pt"
+    assert parse(msg("load", run="20260101-run")).payload == "20260101-run"
+    for bad in (msg("hello", lang="fr"), msg("hello"), msg("export", format="csv"), msg("export", format=None),
+                msg("load", run="a/b"), msg("load", run=".."), msg("load", run="\ud800"), msg("load", run="a\u0000"),
+                msg("load", run="a\\b"), msg("load", run=""), msg("load", run=["a"])):
+        with pytest.raises(ReluscopeError):
+            parse(bad)
     assert parse(msg("view", view={"layer": 3, "projection": "embedded"})).payload == View(3, "embedded")
     assert parse(upload("a.csv", b"x1,x2,label\n")).payload == ("a.csv", "x1,x2,label\n")
     assert parse(msg("save")).type == "save"

@@ -11,7 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
@@ -26,6 +26,9 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("dataset", v) for v in ("../x.csv", "/etc/passwd", "moon", 1)]
                 + [("noise", v) for v in (-0.1, 4, "0.1")] + [("sigma_w2", v) for v in (0, 17, -1)]
                 + [("batch_size", v) for v in (0, 5001, 2.5)] + [("steps", v) for v in (0, 100_001)]
+                + [("widths", v) for v in ([0], [129], [8] * 30, "8,8", [2.5], [True], [None], 8, [10**40], [[8]], {})]
+                + [("points", v) for v in ([[0, 0]], [[0, 0, 8]], [[11, 0, 0]], [[10**40, 0, 0]], [[0, 0, 10**40]],
+                                           [[0, 0, 1]] * 201, [[0, 0, True]], [[None, 0, 0]], [0, 0, 1], "0,0,1")]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
 # what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
 # JSON \\udce9 escape decodes), over-long names; none is a valid value of any field
@@ -55,9 +58,9 @@ def until(ws, pred, timeout=30.0):
 
 
 @contextlib.contextmanager
-def started(url, **settings):
+def started(url, additional_headers=None, **settings):
     """A session whose first run (paused at step 0) has drawn its first frame and panels."""
-    with connect(url) as ws:
+    with connect(url, additional_headers=additional_headers) as ws:
         assert decode(ws.recv(timeout=10))["type"] == "hello"
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
         until(ws, lambda m: m["type"] == "panels")
@@ -77,6 +80,17 @@ def test_two_sessions_train_independently(server):
         send(b, "view", view={"layer": 2, "projection": "embedded"})
         m = until(b, lambda m: m["type"] == "frame" and m["view"]["layer"] == 2)[-1]
         assert m["step"] == 1 and m["backprojection"]["layer"] == 2 and m["backprojection"]["projection"] == "embedded"
+        assert m["backprojection"]["dimension"] == 8  # n + Σ (d_k − rank W_k) = 2 + (8 − 2) + (8 − 8)
+
+
+def test_per_layer_widths_reach_the_model(server):
+    url, _ = server
+    with started(url, widths=[6, 5, 4]) as ws:
+        send(ws, "settings", settings={"n_samples": 200, "widths": [7, 3]}, tag=2)
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert data["settings"]["widths"] == [7, 3] and data["settings"]["depth"] == 3
+        frame = until(ws, lambda m: m["type"] == "frame" and m["run"] == data["run"])[-1]
+        assert len(frame["layers"]["dead"]) == 3
 
 
 def test_beyond_the_limit_a_page_is_told_busy(server):
@@ -96,6 +110,167 @@ def test_a_foreign_origin_is_refused(server):
             ws.recv(timeout=5)
 
 
+def test_drawn_points_join_the_running_training_without_a_restart(server, tmp_path):
+    """A point sent while the run trains: the same run goes on (its step grows past where it was), its data
+    message holds the point, the next frames are measured on it, a saved run keeps it; junk changes nothing."""
+    import numpy as np
+    import reluscope as rs
+    url, _ = server
+    with started(url, n_samples=100, steps=100_000) as ws:
+        send(ws, "control", action="play")
+        first = until(ws, lambda m: m["type"] == "frame" and m["step"] >= 5)[-1]
+        send(ws, "settings", settings={"n_samples": 100, "depth": 3, "width": 8, "steps": 100_000,
+                                       "points": [[0.25, -1.5, 1], [9.5, 9.5, 0]]}, tag=3)
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert data["run"] == first["run"] and data["settings"]["points"] == [[0.25, -1.5, 1], [9.5, 9.5, 0]]
+        train, labels = np.asarray(data["train"]), np.asarray(data["train_labels"])
+        assert train[-2:].tolist() == [[0.25, -1.5], [9.5, 9.5]] and labels[-2:].tolist() == [1, 0]
+        later = until(ws, lambda m: m["type"] == "frame" and m["step"] > first["step"] + 5)[-1]
+        assert later["run"] == first["run"] and later["playing"]
+        for junk in ([[0.0, 0.0, 2]], [[0.0, 0.0]], [[10.5, 0.0, 0]], [[1e400, 0.0, 0]], [[10**40, 0, 0]],
+                     [[0.0, 0.0, -1]], [[0.0, 0.0, 1.0]], [[0.0, 0.0, 1]] * 201, "0,0,1", [["0", 0, 1]]):
+            send(ws, "settings", settings={"n_samples": 100, "depth": 3, "width": 8, "steps": 100_000,
+                                           "points": junk}, tag=4)
+            assert "point" in until(ws, lambda m: m["type"] == "error")[-1]["message"]
+        send(ws, "control", action="pause")
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    run = rs.load_run(Path(saved["path"]))
+    assert run.data.X_train[-2:].tolist() == [[0.25, -1.5], [9.5, 9.5]]
+    assert json.loads((Path(saved["path"]) / "playground.json").read_text())["settings"]["points"][0] == [0.25, -1.5, 1]
+
+
+def test_the_hello_carries_the_exercises_in_the_pages_language(server):
+    url, _ = server
+    with connect(url) as ws:
+        hello = decode(ws.recv(timeout=10))
+        assert hello["lang"] == "en" and hello["exercises"][0]["id"] == "1.2"
+        assert hello["exercises"][0]["title"].startswith("Task 1.2")
+        send(ws, "hello", lang="de")
+        assert until(ws, lambda m: m["type"] == "exercises")[-1]["exercises"][1]["title"].startswith("Aufgabe 1.4")
+        send(ws, "hello", lang="xx")
+        assert "lang" in until(ws, lambda m: m["type"] == "error")[-1]["message"]
+    with connect(url + "?lang=de") as ws:
+        hello = decode(ws.recv(timeout=10))
+        assert hello["lang"] == "de" and hello["exercises"][0]["question"].startswith("Um welchen Faktor")
+
+
+def test_exported_weights_are_the_models_parameters(server):
+    """JSON and a PyTorch state dict of a run resting at step 3: both equal the parameters of the same run
+    retrained to step 3 by "save run" (the same seed gives the same numbers)."""
+    import io
+    import numpy as np
+    import torch
+    import reluscope as rs
+    url, _ = server
+    with started(url, widths=[5, 3]) as ws:
+        for _ in range(3):
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 3)
+        send(ws, "export", format="json")
+        as_json = until(ws, lambda m: m["type"] == "export")[-1]
+        send(ws, "export", format="pt")
+        as_pt = until(ws, lambda m: m["type"] == "export")[-1]
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    assert (as_json["step"], as_json["name"], as_pt["name"]) == (3, "reluscope-weights-step3.json",
+                                                                  "reluscope-weights-step3.pt")
+    state = json.loads(bytes(np.asarray(as_json["file"], dtype=np.uint8)))["state_dict"]
+    loaded = torch.load(io.BytesIO(bytes(np.asarray(as_pt["file"], dtype=np.uint8))), weights_only=True)
+    reference = rs.load_run(Path(saved["path"])).model.state_dict()
+    assert list(state) == list(loaded) == list(reference)
+    for name, value in reference.items():
+        assert torch.equal(loaded[name], value)
+        assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+    assert reference["2.weight"].shape == (3, 5)
+
+
+def test_a_saved_run_loads_back_into_a_page(server):
+    """A run saved at step 4 with widths and a drawn point, loaded by its name in another page: the same settings,
+    resting, its weights those of the run directory; names outside the runs directory or of no saved run are
+    refused and change nothing."""
+    import numpy as np
+    import torch
+    import reluscope as rs
+    url, runs = server
+    with started(url, widths=[6, 4], points=[[0.5, 0.5, 1]]) as ws:
+        for _ in range(4):
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 4)
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+    (runs / "not-a-run").mkdir(exist_ok=True)
+    with started(url) as ws:
+        for bad in ("../" + saved["name"], "..", "", "nothing-here", "not-a-run", "x" * 201, None, 3):
+            send(ws, "load", run=bad)
+            assert until(ws, lambda m: m["type"] == "error")[-1]["message"]
+        send(ws, "load", run=saved["name"])
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        loaded = until(ws, lambda m: m["type"] == "loaded")[-1]
+        assert loaded == {"v": VERSION, "type": "loaded", "name": saved["name"], "step": 4}
+        assert data["settings"]["widths"] == [6, 4] and data["settings"]["points"] == [[0.5, 0.5, 1]]
+        assert not data["playing"]
+        send(ws, "export", format="json")
+        state = json.loads(bytes(np.asarray(until(ws, lambda m: m["type"] == "export")[-1]["file"],
+                                            dtype=np.uint8)))["state_dict"]
+    for name, value in rs.load_run(Path(saved["path"])).model.state_dict().items():
+        assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+
+
+def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
+    """A token set forces the shared mode on 127.0.0.1: the page and the socket without the right token are refused
+    (HTTP 403, the socket closed before it opens), with it they are served; one address holds at most
+    ``max_sessions_per_client`` sessions, and one more is told why in a ``busy`` message."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+    config = ServeConfig(port=0, runs_dir=tmp_path, token="s3cret-Token", max_sessions_per_client=1)
+    with running(config) as link:
+        assert link.endswith("/?token=s3cret-Token")
+        base = link.split("?")[0]
+        assert b"reluscope playground" in urlopen(link, timeout=10).read()
+        for bad in (base, base + "?token=", base + "?token=s3cret-Toke", base + "?token=S3CRET-TOKEN"):
+            with pytest.raises(HTTPError) as refused:
+                urlopen(bad, timeout=10)
+            assert refused.value.code == 403 and b"token" in refused.value.read()
+        ws_url = base.replace("http://", "ws://") + "ws"
+        for bad in (ws_url, ws_url + "?token=wrong"):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(bad)
+            assert refused.value.response.status_code == 403
+        with urlopen(link, timeout=10) as page:  # the page's cookie lets its socket in without the query
+            cookie = page.headers["set-cookie"].split(";")[0]
+        assert cookie == "reluscope-token=s3cret-Token"
+        with pytest.raises(InvalidStatus):
+            connect(ws_url, additional_headers={"Cookie": "reluscope-token=wrong"})
+        with started(ws_url, additional_headers={"Cookie": cookie}):
+            with connect(ws_url + "?token=s3cret-Token") as extra:
+                m = decode(extra.recv(timeout=10))
+                assert m["type"] == "busy" and "close one to open another" in m["message"]
+        deadline = time.monotonic() + 30  # the first closed: the address has room again, once the server has seen it
+        while first_reply(ws_url + "?token=s3cret-Token") == "busy":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def first_reply(url) -> str:
+    with connect(url) as ws:
+        return decode(ws.recv(timeout=10))["type"]
+
+
+def test_a_token_beyond_this_machine_is_generated():
+    config = ServeConfig(host="0.0.0.0").validate()
+    assert config.shared and len(config.token) >= 32
+    assert ServeConfig(host="0.0.0.0").validate().token != config.token
+    assert not ServeConfig().validate().shared
+
+
+@pytest.mark.parametrize("token", ["", "a b", "x&y=z", "é", "x" * 201])
+def test_a_token_that_cannot_travel_in_a_link_is_refused(token, tmp_path):
+    from reluscope.errors import ReluscopeError
+    with pytest.raises(ReluscopeError, match="token"):
+        ServeConfig(runs_dir=tmp_path, token=token).validate()
+
+
 def test_an_idle_session_is_closed(tmp_path):
     with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url, \
             started(url.replace("http://", "ws://") + "ws") as ws:
@@ -108,7 +283,8 @@ def test_an_idle_session_is_closed(tmp_path):
 def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
-            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {}}
+            "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {},
+            "export": {"format": "json"}, "hello": {"lang": "de"}, "load": {"run": "nothing"}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -122,7 +298,8 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 2:
         d["type"] = rng.choice(["", "Settings", "shutdown", None, 7, ["save"]])
     elif case == 3:
-        d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(bad_values)
+        finite = [v for v in bad_values if v != 1e400]  # an envelope's header is strict JSON
+        d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(finite if kind == "upload" else bad_values)
     elif case == 4 and kind != "save":
         del d[next(iter(good[kind]))]
     elif case == 5:
@@ -139,12 +316,17 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 9:
         d.update(type="upload", name=rng.choice([None, 3, "f.csv"]))
         return envelope(d, rng.choice([[], [b"x" * (MAX_UPLOAD + 1)], [b"\xff"], [b"a", b"b"]]))
-    elif case == 10:  # every setting, each class
-        d.update(type="settings", settings={rng.choice([f.name for f in fields(Settings)]): rng.choice(EXTREMES)})
+    elif case == 10:  # every setting, each class (a list's items too)
+        name, value = rng.choice([f.name for f in fields(Settings)]), rng.choice(EXTREMES)
+        inner = {"widths": [8, value], "points": [[0.5, value, 0]]}.get(name, value)
+        d.update(type="settings", settings={name: inner if rng.random() < 0.5 else value})
     else:  # every other field, each class (an upload's name with a CSV that must be refused anyway)
         d.update(rng.choice([{"type": "view", "view": {"layer": rng.choice(EXTREMES), "projection": "input"}},
                              {"type": "view", "view": {"layer": 1, "projection": rng.choice(EXTREMES)}},
                              {"type": "control", "action": rng.choice(EXTREMES)},
+                             {"type": "export", "format": rng.choice(EXTREMES + ["csv", "JSON", None, ["pt"]])},
+                             {"type": "hello", "lang": rng.choice(EXTREMES + ["DE", "de-DE", "", None, ["de"]])},
+                             {"type": "load", "run": rng.choice(EXTREMES + ["..", "/etc", "../runs", None, 7])},
                              {"type": "upload", "name": rng.choice(EXTREMES)},
                              {"type": rng.choice(EXTREMES)}, {"v": rng.choice(EXTREMES)}]))
         if d["type"] == "upload":
@@ -204,6 +386,7 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
     import signal
     import subprocess
     import sys
+    from urllib.error import HTTPError
     from urllib.request import urlopen
     # SIGINT acts as Ctrl-C in the server even when the suite runs in the background (children inherit it ignored)
     proc = subprocess.Popen([sys.executable, "-m", "reluscope", "serve", "--port", "0", "--host", "127.0.0.2",
@@ -214,7 +397,9 @@ def test_the_command_warns_off_loopback_serves_and_stops_on_ctrl_c(tmp_path):
         line = proc.stdout.readline()
         assert line.startswith("reluscope playground at http://127.0.0.2:"), line
         url = line.split(" at ", 1)[1].split()[0]
-        assert b"reluscope playground" in urlopen(url, timeout=10).read()
+        assert "?token=" in url and b"reluscope playground" in urlopen(url, timeout=10).read()
+        with pytest.raises(HTTPError, match="403"):
+            urlopen(url.split("?")[0], timeout=10)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0  # generous: a loaded 2-core machine shuts uvicorn down slowly
         assert "stopping" in proc.stdout.read()

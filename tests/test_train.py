@@ -85,6 +85,22 @@ def test_run_directory_round_trip_with_snapshots(tmp_path):
     assert [r["step"] for r in run.history] == [0, 10, 20, 30, 40]
 
 
+def test_per_layer_widths_set_depth_and_round_trip(tmp_path):
+    cfg = TrainConfig(dataset="xor", widths=[8, 3, 5], steps=10, eval_every=5)
+    assert (cfg.depth, cfg.width, cfg.hidden_widths) == (4, 8, [8, 3, 5])
+    run = train_to_dir(cfg, tmp_path / "run")
+    assert run.config == cfg == TrainConfig.from_dict(json.loads((tmp_path / "run" / "config.json").read_text()))
+    shapes = [tuple(m.weight.shape) for m in run.model if isinstance(m, torch.nn.Linear)]
+    assert shapes == [(8, 2), (3, 8), (5, 3), (2, 5)]
+    assert TrainConfig(depth=3, width=7).hidden_widths == [7, 7]
+
+
+@pytest.mark.parametrize("widths", [[8, 0], [8, -1], [2.5], [True], ["8"], 8, [10**40]])
+def test_junk_widths_are_refused(widths):
+    with pytest.raises(ReluscopeError, match="widths"):
+        TrainConfig(widths=widths).validate()
+
+
 def test_atomic_write_leaves_no_partial_directory(tmp_path, monkeypatch):
     import reluscope.train.rundir as rundir
 

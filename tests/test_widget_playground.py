@@ -105,4 +105,16 @@ def test_a_bad_setting_is_refused_before_any_thread_starts():
     before = ours()
     with pytest.raises(ReluscopeError, match="depth"):
         rs.Playground(depth=0)
+    with pytest.raises(ReluscopeError, match="widths"):
+        rs.Playground(widths=[8, 0])
     assert ours() == before
+
+
+def test_per_layer_widths_and_the_exercises_reach_the_widget(tmp_path):
+    pg = rs.Playground(runs_dir=tmp_path, n_samples=64, widths=[8, 8, 4])
+    try:
+        assert [tuple(m.weight.shape) for m in pg.model if isinstance(m, torch.nn.Linear)] == [(8, 2), (8, 8),
+                                                                                               (4, 8), (2, 4)]
+        assert pg.settings.depth == 4 and [e["id"] for e in pg.widget.schema["exercises"]][0] == "1.2"
+    finally:
+        pg.close()

@@ -19,10 +19,15 @@ from reluscope.serve.config import ServeConfig
 @click.option("--runs-dir", type=click.Path(path_type=Path), default=Path("out/playground"), show_default=True,
               help="Where 'save run' writes run directories.")
 @click.option("--max-sessions", type=INT, default=8, show_default=True, help="Pages that may train at once.")
-def serve(host, port, open_browser, runs_dir, max_sessions) -> None:
+@click.option("--token", default=None,
+              help="The token the link must carry. [default: none on this machine; beyond it, a random one]")
+@click.option("--max-sessions-per-client", type=INT, default=2, show_default=True,
+              help="Pages one computer may train at once when the playground has a token.")
+def serve(host, port, open_browser, runs_dir, max_sessions, token, max_sessions_per_client) -> None:
     """A live playground in the browser: every layer's statistics, back-projection and cells."""
     config = ServeConfig(host=host, port=port, runs_dir=runs_dir, max_sessions=max_sessions,
-                         open_browser=open_browser).validate()
+                         open_browser=open_browser, token=token,
+                         max_sessions_per_client=max_sessions_per_client).validate()
     from reluscope.serve.app import serve as run_server  # starlette, uvicorn, torch: only when serving
 
     run_server(config)

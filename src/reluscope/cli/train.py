@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import FLOAT, INT
+from reluscope.cli.options import FLOAT, INT, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.model.names import INIT_NAMES
 from reluscope.train.config import TrainConfig
@@ -23,6 +23,8 @@ _D = TrainConfig()
 @click.option("--noise", type=FLOAT, default=None, help="Generator noise (default: the data set's own).")
 @click.option("--depth", type=INT, default=_D.depth, show_default=True, help="Number of linear layers.")
 @click.option("--width", type=INT, default=_D.width, show_default=True, help="Hidden width.")
+@click.option("--widths", default=None,
+              help="Or one width per hidden layer, e.g. 8,8,4 (sets the depth to their count + 1).")
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
 @click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INIT_NAMES)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
@@ -44,10 +46,11 @@ _D = TrainConfig()
               help="Run directory to write.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
 @click.option("--device", default="cpu", show_default=True, help="Where the steps run: cpu, cuda, mps.")
-def train(dataset, n_samples, noise, depth, width, activation, init, optimizer, lr, momentum, warmup_steps,
+def train(dataset, n_samples, noise, depth, width, widths, activation, init, optimizer, lr, momentum, warmup_steps,
           schedule, clip_norm, steps, batch_size, snapshots, snapshot_every, seed, out, force, device) -> None:
     """Train one MLP classifier and write its run directory."""
     cfg = TrainConfig(dataset=dataset, n_samples=n_samples, noise=noise, depth=depth, width=width,
+                      widths=None if widths is None else parse_values(widths, int, "widths"),
                       activation=activation, init=init, optimizer=optimizer, lr=lr, momentum=momentum,
                       warmup_steps=warmup_steps, schedule=schedule, clip_norm=clip_norm, steps=steps,
                       batch_size=batch_size, snapshots=snapshots, snapshot_every=snapshot_every,

@@ -165,6 +165,17 @@ def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequen
     return maps, pinvs
 
 
+def embedded_dimension(model: nn.Module, layer: int) -> int:
+    """``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: the dimension of the ``embedded`` view at 1-based ``layer``, ``n``
+    the input's dimension and ``d_k`` layer ``k``'s width; each rank is numerical, as ``pinv`` counts it
+    (float64 singular values above ``max(n, m)·eps·s_max``)."""
+    lin = linear_layers(model)
+    if not 1 <= layer <= len(lin):
+        raise ReluscopeError(f"layer must be in [1, {len(lin)}], got {layer}")
+    weights = [lay.linear.weight.detach().double() for lay in lin[:layer]]  # (d_k, d_{k-1}) each
+    return lin[0].linear.in_features + sum(W.shape[0] - int(torch.linalg.matrix_rank(W)) for W in weights)
+
+
 def backproject(model: nn.Module, X, *, view: str = "input", layers: Sequence[int] | None = None,
                 pca: int | None = None, pca_fit=None, keep_activations: bool = False,
                 max_cond: float = MAX_COND, chunk: int = CHUNK) -> Backprojection:

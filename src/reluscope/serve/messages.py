@@ -11,8 +11,15 @@ Client → server (``type``, then its fields; nothing else is accepted)::
     view      view: {layer: 1…30, projection: input | embedded | nonzero}
     upload    name: str, and one buffer: the file's bytes    a CSV (x1, x2, label), at most MAX_UPLOAD bytes
     save      (no fields)                      write the run directory
+    export    format: json | pt                the current weights as a file (answered by ``export``)
+    hello     lang: en | de                    the exercises in that language (answered by ``exercises``)
+    load      run: str                         a run directory that "save run" wrote under the runs directory,
+                                               by its name: its settings and weights, resting (``loaded``)
 
-Server → client: ``hello`` (the settings' schema), ``data`` (a run's points, once per run), ``frame`` (the
+Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
+that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
+drawn points change), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
+array), ``frame`` (the
 quick panels of one step), ``panels`` (the slow ones), ``geometry`` (``rs.watch``: every layer's views),
 ``status``, ``saved``, ``error``, ``busy``.
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
@@ -25,6 +32,8 @@ from dataclasses import dataclass
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.model.export import FORMATS
+from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
 from reluscope.serve.settings import BOUNDS, Settings
 
@@ -34,7 +43,8 @@ MAX_MESSAGE = MAX_UPLOAD + 4096  # bytes of any client message (an upload's head
 MAX_NAME = 200  # characters of an upload's file name
 MAX_TAG = 2**31 - 1
 ACTIONS = ("play", "pause", "step", "reset")
-FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name"}, "save": set()}
+FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name"}, "save": set(),
+          "export": {"format"}, "hello": {"lang"}, "load": {"run"}}
 OPTIONAL = {"settings": {"tag"}}
 
 
@@ -103,6 +113,21 @@ def _payload(kind: str, d: dict, buffers: list):
         return d["action"]
     if kind == "view":
         return _view(_object(d["view"], "view"))
+    if kind == "hello":
+        if d["lang"] not in LANGUAGES:
+            raise ReluscopeError(f"lang must be one of {', '.join(LANGUAGES)}")
+        return d["lang"]
+    if kind == "load":
+        name = d["run"]
+        if not (isinstance(name, str) and 0 < len(name) <= MAX_NAME and name not in (".", "..")
+                and name.isprintable() and not set(name) & set("/\\") and _utf8(name)):
+            raise ReluscopeError(f"load names a run directory: a name of at most {MAX_NAME} characters without "
+                                 "a folder")
+        return name
+    if kind == "export":
+        if d["format"] not in FORMATS:
+            raise ReluscopeError(f"export format must be one of {', '.join(FORMATS)}")
+        return d["format"]
     if kind == "upload":
         name, data = d["name"], bytes(buffers[0])
         if not isinstance(name, str) or len(name) > MAX_NAME:
@@ -114,6 +139,15 @@ def _payload(kind: str, d: dict, buffers: list):
         except UnicodeDecodeError:
             raise ReluscopeError(f"{_shown(name)}: not UTF-8 text") from None
     return None
+
+
+def _utf8(text: str) -> bool:
+    """Whether ``text`` is Unicode that UTF-8 can write (no lone surrogate: a file name can hold it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown(name: str) -> str:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import backproject
+from reluscope.geometry.backproject import backproject, embedded_dimension
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.regions import linear_regions
@@ -95,7 +95,8 @@ def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
 
 
 def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:
-    """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA)."""
+    """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA of the
+    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``)."""
     X = scene.data.X  # (N, 2)
     try:
         bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1],
@@ -103,8 +104,9 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
     except ReluscopeError as e:
         return dict(layer=layer, projection=projection, note=str(e))
     points = bp.points[layer - 1]  # (N + grid, 2)
+    extra = dict(dimension=embedded_dimension(model, layer)) if projection == "embedded" else {}  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
-                line_points=LINE_POINTS)
+                line_points=LINE_POINTS, **extra)
 
 
 def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:

@@ -2,13 +2,15 @@
 
 A finished run is saved from its ``TrainResult``. A run still in progress is trained again from its seed up to
 the step on the page — the same settings and generator give the same parameters — so its run directory holds a
-real history, metrics and snapshots, and its ``config.json`` reruns it. Beside the usual files the directory
+real history, metrics and snapshots, and its ``config.json`` reruns it (drawn points, which
+``data.npz`` and ``playground.json`` hold, join the retrained run from its first step). Beside the usual files the directory
 has ``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``mean-field`` scheme, which
 ``config.json`` names by its scheme only: rerun from it, that scheme takes its defaults σ_w² = 2, σ_b² = 0) and, for an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.style import axes, save
 from reluscope.serve.settings import UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
-from reluscope.train.rundir import save_run
+from reluscope.train.rundir import load_run, save_run
 
 
 def run_name(settings: Settings, step: int) -> str:
@@ -57,3 +59,19 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
         save(ax.figure, tmp / "decision_boundary.png")
 
     return save_run(out, cfg, data, result, extras)
+
+
+def load_live_run(runs_dir: Path, name: str) -> tuple[Settings, dict, int, Path | None]:
+    """The run directory ``runs_dir/name`` that ``save_live_run`` wrote: its settings (``playground.json``), its
+    final weights (a state dict), the step it was saved at and its CSV (None for a built-in data set)."""
+    path = runs_dir / name
+    if path.resolve().parent != runs_dir.resolve() or not (path / "playground.json").is_file():
+        raise ReluscopeError(f"no run saved by the playground is called {name[:60]!r} in the runs directory")
+    try:
+        saved = json.loads((path / "playground.json").read_text(encoding="utf-8"))
+        settings, step = Settings.from_dict(saved["settings"]), saved["step"]
+    except (ValueError, KeyError, TypeError, OSError):
+        raise ReluscopeError(f"{name[:60]}: playground.json is not the playground's") from None
+    run = load_run(path)
+    csv = path / "data.csv" if settings.dataset == UPLOADED else None
+    return settings, run.model.state_dict(), step if type(step) is int else 0, csv

@@ -26,13 +26,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.model.export import export_weights
+from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
-from reluscope.serve.saving import save_live_run
+from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
@@ -76,8 +79,8 @@ Emit = Callable[[str, dict], Awaitable[None]]  # sends one server message (its k
 class Session:
     """The state behind one live view; ``emit`` sends to its client. Runs on an asyncio event loop."""
 
-    def __init__(self, emit: Emit, runs_dir: Path):
-        self.emit, self.runs_dir = emit, runs_dir
+    def __init__(self, emit: Emit, runs_dir: Path, lang: str = "en"):
+        self.emit, self.runs_dir, self.lang = emit, runs_dir, lang
         self.settings, self.view, self.run, self.tag = Settings(), View(), 0, 0
         self.trainer: Trainer | None = None
         self.scene: Scene | None = None
@@ -88,6 +91,7 @@ class Session:
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
+        self._base = None  # the run's data without the drawn points
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
@@ -96,7 +100,8 @@ class Session:
     async def open(self) -> None:
         """Greet the client with the settings' schema and start drawing."""
         self._drawer = asyncio.create_task(self._draw_loop())
-        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS)
+        await self.send("hello", settings=Settings().to_dict(), schema=schema(), views=VIEWS, lang=self.lang,
+                        exercises=exercises(self.lang))
 
     async def close(self) -> None:
         """Stop drawing and the run's thread; remove the upload."""
@@ -126,9 +131,17 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
+            if self.trainer is not None and replace(settings, points=self.settings.points) == self.settings:
+                await self._new_points(settings)
+            else:
+                await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
+        elif msg.type == "load":
+            await self._load(msg.payload)
+        elif msg.type == "hello":
+            self.lang = msg.payload
+            await self.send("exercises", lang=self.lang, exercises=exercises(self.lang))
         elif msg.type == "view":
             self.view, self._view_changed = msg.payload, True
             if self.trainer is not None and self.trainer.at_rest:
@@ -137,27 +150,57 @@ class Session:
             raise ReluscopeError("no run yet: send settings first")
         elif msg.type == "save":
             await self._save()
+        elif msg.type == "export":
+            await self._export(msg.payload)
         elif msg.payload == "reset":
             await self.restart(self.settings, playing=False)
         else:
             {"play": self.trainer.play, "pause": self.trainer.pause, "step": self.trainer.single_step}[msg.payload]()
 
-    async def restart(self, settings: Settings, *, playing: bool) -> None:
-        """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run)."""
+    async def restart(self, settings: Settings, *, playing: bool, state: dict | None = None) -> None:
+        """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run),
+        from the weights ``state`` if given."""
         csv = None if self._csv is None else str(self._csv[0])
-        data = await asyncio.to_thread(settings.load_data, csv)
+        base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
+        data = settings.with_points(base)
         model, gen = await asyncio.to_thread(settings.build_model, data)
+        if state is not None:
+            model.load_state_dict(state)
         scene = await asyncio.to_thread(Scene.build, settings, data, model)
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
         self.run += 1
-        self.settings, self.scene, self._canvas = settings, scene, copy.deepcopy(model)
-        title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
-        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
-                        **scene.points(title))
+        self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
+        await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
         self.trainer.start()
+
+    async def _new_points(self, settings: Settings) -> None:
+        """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
+        ``data`` message of the same run); the run goes on."""
+        data = settings.with_points(self._base)
+        scene = await asyncio.to_thread(Scene.build, settings, data, copy.deepcopy(self._canvas))
+        self.settings, self.scene = settings, replace(scene, meanfield=self.scene.meanfield)  # the run's theory
+        self.trainer.use_data(data)
+        await self._send_data(self.trainer.playing)
+        if self.trainer.at_rest:
+            self._slot.put(self.trainer.snapshot())  # a resting run's panels measure the new data
+
+    async def _send_data(self, playing: bool) -> None:
+        settings = self.settings
+        title = self._csv[1] if settings.dataset == UPLOADED and self._csv else settings.dataset
+        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=playing,
+                        **self.scene.points(title))
+
+    async def _load(self, name: str) -> None:
+        """The run directory ``name`` under the runs directory, as "save run" wrote it: a new run with its settings
+        and weights, resting; a directory elsewhere, without ``playground.json`` or broken is refused."""
+        settings, state, step, csv = await asyncio.to_thread(load_live_run, self.runs_dir, name)
+        if csv is not None:
+            self._csv = (csv, csv.name)
+        await self.restart(settings, playing=False, state=state)
+        await self.send("loaded", name=name, step=step)
 
     async def _upload(self, name: str, text: str) -> None:
         if self._upload_dir is None:
@@ -171,6 +214,15 @@ class Session:
         csv = self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
         path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result, csv)
         await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+
+    async def _export(self, fmt: str) -> None:
+        """The current weights (taken between two steps) as a ``fmt`` file, sent as bytes."""
+        t = self.trainer
+        model = await asyncio.to_thread(t.model_copy)
+        step = t.step
+        data = await asyncio.to_thread(export_weights, model, fmt)
+        await self.send("export", format=fmt, step=step, name=f"reluscope-weights-step{step}.{fmt}",
+                        file=np.frombuffer(data, dtype=np.uint8))
 
     def _ended(self, trainer: Trainer) -> None:
         """Called in the training thread when a run ends by itself: post its outcome to the page."""
@@ -222,13 +274,15 @@ class Session:
 
 
 async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessions: set[Session]) -> None:
-    """One page's session over its WebSocket, until the page closes or stays silent for ``idle_timeout`` s."""
+    """One page's session over its WebSocket, until the page closes or stays silent for ``idle_timeout`` s; its
+    ``?lang=`` (``exercises.LANGUAGES``, else English) is the language of the exercises in its ``hello``."""
 
     async def emit(kind: str, fields: dict) -> None:
         frame = encode(kind, **fields)
         await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
 
-    session = Session(emit, runs_dir)
+    lang = ws.query_params.get("lang", "en")
+    session = Session(emit, runs_dir, lang if lang in LANGUAGES else "en")
     sessions.add(session)
     try:
         await session.open()

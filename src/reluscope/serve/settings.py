@@ -1,16 +1,21 @@
 """The playground's settings: one typed record, checked field by field, that builds the data, the model and the
 ``TrainConfig`` of a live run with the library's own functions.
 
-Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``,
-``b_i ~ N(0, σ_b²)``, the parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
+``widths`` (a list of hidden widths, or None) overrides ``depth`` and ``width``: given, it sets them (its count + 1,
+its widest). ``points`` are the class's own: up to ``MAX_POINTS`` ``(x1, x2, label)`` in the standardised plane
+(``|x| ≤ POINT_RANGE``), added to the training split; changing only them keeps the run going (the session hands the
+new data to its trainer). Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0,
+σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b²
+sliders.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -30,9 +35,13 @@ CHOICES = {"dataset": (*DATASETS, UPLOADED), "activation": tuple(ACTIVATIONS), "
 BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
           "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
           "steps": (1, 100_000), "seed": (0, 2**32 - 1)}
-KINDS = {"str": str, "int": int, "float": float, "int | None": int, "float | None": float}  # annotation -> type
-NULLABLE = ("noise", "batch_size")  # None: the generator's noise, full batch
+KINDS = {"str": str, "int": int, "float": float, "int | None": int, "float | None": float,
+         "tuple[int, ...] | None": list, "tuple[tuple[float, float, int], ...]": tuple}  # annotation -> type
+NULLABLE = ("noise", "batch_size", "widths")  # None: the generator's noise, full batch, depth × width
 MAX_FLOAT_INT = int(sys.float_info.max)  # a JSON integer beyond this has no float
+MAX_POINTS = 200  # drawn points a run may hold (they travel in the URL)
+POINT_RANGE = 10.0  # a drawn coordinate's bound, in the standardised plane
+MAX_LABEL = 7  # a drawn point's label at most (8 classes)
 
 
 @dataclass(frozen=True)
@@ -44,15 +53,23 @@ class Settings:
     noise: float | None = None  # None: the generator's default
     depth: int = 3  # linear layers
     width: int = 16  # hidden width
+    widths: tuple[int, ...] | None = None  # or one width per hidden layer (each within width's bounds)
     activation: str = "relu"
     init: str = "he"  # a scheme of INITS
     sigma_w2: float = 2.0  # mean-field: Var(W) = σ_w²/fan_in
     sigma_b2: float = 0.0  # mean-field: Var(b) = σ_b²
     optimizer: str = "sgd"
-    lr: float = 0.05
+    lr: float = TrainConfig.lr  # the library's: He at depth 11 collapses at 0.05 (benchmarks/depth11_seeds.py)
     batch_size: int | None = None  # None: full batch
     steps: int = 3000  # the run stops here
     seed: int = 0
+    points: tuple[tuple[float, float, int], ...] = ()  # the class's own (x1, x2, label), added to training
+
+    def __post_init__(self) -> None:
+        if self.widths is not None:
+            object.__setattr__(self, "widths", tuple(self.widths))
+            object.__setattr__(self, "depth", len(self.widths) + 1)
+            object.__setattr__(self, "width", max(self.widths, default=self.width))
 
     @classmethod
     def from_dict(cls, d: dict) -> Settings:
@@ -63,23 +80,41 @@ class Settings:
         return cls(**{f.name: _check(f.name, d[f.name], KINDS[f.type]) for f in fields(cls) if f.name in d})
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["widths"] = None if self.widths is None else list(self.widths)
+        d["points"] = [list(p) for p in self.points]
+        return d
 
     def train_config(self, dataset_name: str, steps: int | None = None) -> TrainConfig:
         """The ``TrainConfig`` of this run (``steps`` of them, default ``self.steps``); ``dataset_name`` is the
         built-in name or the CSV's path. It keeps ``SNAPSHOTS`` evenly spaced snapshots."""
         return TrainConfig(dataset=dataset_name, n_samples=self.n_samples, noise=self.noise, depth=self.depth,
-                           width=self.width, activation=self.activation, init=self.init,
+                           width=self.width, widths=None if self.widths is None else list(self.widths),
+                           activation=self.activation, init=self.init,
                            optimizer=self.optimizer, lr=self.lr, batch_size=self.batch_size,
                            steps=self.steps if steps is None else steps, snapshots=SNAPSHOTS, seed=self.seed)
 
     def load_data(self, csv_path: str | None) -> Dataset:
-        """The run's standardised, split data: the built-in set, or the uploaded CSV at ``csv_path``."""
+        """The run's standardised, split data: the built-in set, or the uploaded CSV at ``csv_path``, with the
+        drawn ``points`` added to its training split."""
         if self.dataset == UPLOADED:
             if csv_path is None:
                 raise ReluscopeError("no CSV uploaded in this session; drop a file on the page first")
-            return load_dataset(csv_path, random_state=self.seed)
-        return load_dataset(self.dataset, self.n_samples, noise=self.noise, random_state=self.seed)
+            return self.with_points(load_dataset(csv_path, random_state=self.seed))
+        return self.with_points(load_dataset(self.dataset, self.n_samples, noise=self.noise, random_state=self.seed))
+
+    def with_points(self, data: Dataset) -> Dataset:
+        """``data`` (without drawn points) with ``points`` appended to its training split; a label beyond the data
+        set's classes is refused."""
+        if not self.points:
+            return data
+        P = np.array([p[:2] for p in self.points], dtype=data.X_train.dtype)  # (p, 2)
+        labels = np.array([p[2] for p in self.points], dtype=data.y_train.dtype)  # (p,)
+        if labels.max() >= data.n_classes or data.n_features != 2:
+            raise ReluscopeError(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
+                                 f"got {int(labels.max())}" if data.n_features == 2 else
+                                 "points can be drawn on a plane only")
+        return replace(data, X_train=np.concatenate([data.X_train, P]), y_train=np.concatenate([data.y_train, labels]))
 
     def build_model(self, data: Dataset) -> tuple[nn.Sequential, torch.Generator]:
         """The initialised model and the generator that then draws the mini-batches (as ``train.fit`` does)."""
@@ -96,7 +131,9 @@ class Settings:
 def schema() -> dict:
     """Every field's type, nullability, default and choices or bounds, for a client to build and read its
     controls without guessing from the defaults: ``{name: {"type": "int" | "float" | "str", "nullable": bool,
-    "default": …, "choices": […] | "bounds": [low, high]}}``."""
+    "default": …, "choices": […] | "bounds": [low, high]}}``; a list (``widths``) has ``"type": "list"``,
+    ``"items": "int"``, ``"length": [low, high]`` and its items' ``"bounds"``; ``points`` has ``"items": "point"``
+(``[x1, x2, label]``), the coordinates' ``"bounds"`` and the ``"labels"`` bounds."""
     out = {}
     for f in fields(Settings):
         entry = dict(type=KINDS[f.type].__name__, nullable=f.name in NULLABLE, default=f.default)
@@ -104,6 +141,12 @@ def schema() -> dict:
             entry["choices"] = list(CHOICES[f.name])
         if f.name in BOUNDS:
             entry["bounds"] = list(BOUNDS[f.name])
+        if f.name == "points":
+            entry.update(type="list", default=[], items="point", length=[0, MAX_POINTS],
+                         bounds=[-POINT_RANGE, POINT_RANGE], labels=[0, MAX_LABEL])
+        if f.name == "widths":
+            entry.update(items="int", length=[BOUNDS["depth"][0] - 1, BOUNDS["depth"][1] - 1],
+                         bounds=list(BOUNDS["width"]))
         out[f.name] = entry
     return out
 
@@ -118,6 +161,10 @@ def _check(name: str, value, kind: type):
     """``value`` if it is a ``kind`` within ``name``'s choices or bounds (``None`` where allowed)."""
     if value is None and name in NULLABLE:
         return None
+    if kind is list:
+        return _widths(name, value)
+    if kind is tuple:
+        return _points(name, value)
     given = value
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value) if abs(value) <= MAX_FLOAT_INT else math.inf if value > 0 else -math.inf  # 10**400
@@ -132,6 +179,43 @@ def _check(name: str, value, kind: type):
         if not low <= value <= high:  # NaN fails too; an int is compared exactly, however large
             raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}")
     return value
+
+
+def _widths(name: str, value) -> tuple[int, ...]:
+    """``value`` as hidden widths: a list of at most ``depth``'s upper bound − 1 whole numbers in ``width``'s
+    bounds."""
+    most = BOUNDS["depth"][1] - 1
+    if not isinstance(value, list) or len(value) > most:
+        got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
+        raise ReluscopeError(f"setting {name!r} must be a list of at most {most} hidden widths, got {got}")
+    low, high = BOUNDS["width"]
+    for w in value:
+        if type(w) is not int or not low <= w <= high:
+            got = _short(w) if type(w) in (int, float) else json_type(w)
+            raise ReluscopeError(f"setting {name!r}: each hidden width must be a whole number in [{low}, {high}], "
+                                 f"got {got}")
+    return tuple(value)
+
+
+def _points(name: str, value) -> tuple[tuple[float, float, int], ...]:
+    """``value`` as drawn points: a list of at most ``MAX_POINTS`` ``[x1, x2, label]``, finite coordinates within
+    ``±POINT_RANGE``, labels whole numbers in ``[0, MAX_LABEL]``."""
+    if not isinstance(value, list) or len(value) > MAX_POINTS:
+        got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
+        raise ReluscopeError(f"setting {name!r} must be a list of at most {MAX_POINTS} points, got {got}")
+    out = []
+    for p in value:
+        if not (isinstance(p, list) and len(p) == 3 and all(_coordinate(x) for x in p[:2])
+                and type(p[2]) is int and 0 <= p[2] <= MAX_LABEL):
+            raise ReluscopeError(f"setting {name!r}: each point must be [x1, x2, label] with x1, x2 in "
+                                 f"[{-POINT_RANGE:g}, {POINT_RANGE:g}] and a label in [0, {MAX_LABEL}]")
+        out.append((float(p[0]), float(p[1]), p[2]))
+    return tuple(out)
+
+
+def _coordinate(x) -> bool:
+    """Whether ``x`` is a JSON number within ``±POINT_RANGE`` (an integer is compared exactly, however large)."""
+    return type(x) in (int, float) and -POINT_RANGE <= x <= POINT_RANGE
 
 
 def _short(number) -> str:

@@ -5,6 +5,7 @@
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
 * blocks while the run is paused; ``single_step`` lets exactly one more step through;
+* hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
   ``train_model`` and ends the thread.
 
@@ -59,6 +60,7 @@ class Trainer:
         self.playing, self._budget, self._stopped = playing, 0, False
         self.step, self._last_offer = 0, 0.0
         self._copies: list[tuple[list, threading.Event]] = []  # model copies asked for by other threads
+        self._next_data: Dataset | None = None  # data for the next step on
         self.result: TrainResult | None = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
@@ -83,6 +85,16 @@ class Trainer:
 
     def single_step(self) -> None:
         self._set(playing=False, budget=1)
+
+    def use_data(self, data: Dataset) -> None:
+        """Train on ``data`` from the next step on (``data`` names it at once, for saving)."""
+        with self._cond:
+            self._next_data, self.data = data, data
+
+    def _take_data(self) -> Dataset | None:
+        with self._cond:
+            data, self._next_data = self._next_data, None
+        return data
 
     def stop(self) -> None:
         """End the run and wait (up to ``JOIN_TIMEOUT``) for its thread; safe to call twice."""
@@ -119,7 +131,7 @@ class Trainer:
                 self._offer(self.snapshot())  # step 0 (a paused run offers it in the gate)
             self._gate()
             self.result = train_model(self.model, self.data, self.cfg, generator=self.generator,
-                                      progress=self._progress)
+                                      progress=self._progress, data_source=self._take_data)
             self.step = self.result.metrics["steps_run"]
         except Stopped:
             return

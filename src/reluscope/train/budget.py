@@ -4,12 +4,12 @@ For an MLP on 2D points with ``depth`` linear layers of ``width`` units and ``k`
 
     P = (2 + 1)·w + (depth − 2)·(w + 1)·w + (w + 1)·k        (depth ≥ 2; 3k for depth 1)
 
-A run keeps about ``4 + S`` copies of the parameters (weights, gradients, two optimizer buffers, ``S``
-snapshots) and, per step, about four ``(batch, width)`` float32 arrays per layer for autograd; the data and
-the full-batch evaluations add ``n·width`` floats. Work: a step costs ``6·P`` floating-point operations per
-point of the batch (forward 2, backward 4) plus ``LAYER_OVERHEAD`` operations' worth of time per layer (the
-modules' calls); every ``eval_every`` steps two forward passes over all ``n`` points cost ``2·P·n`` each plus
-the overhead; building the network costs the overhead once per layer.
+A run keeps about ``4 + S`` copies of the parameters (weights, gradients, two optimizer buffers, ``S`` snapshots)
+and, per step, about four ``(batch, width)`` float32 arrays per layer for autograd; the data and the full-batch
+evaluations add ``n·width`` floats. With per-layer widths, ``w`` is the widest: an upper bound. Work: a step costs
+``6·P`` floating-point operations per point of the batch (forward 2, backward 4) plus ``LAYER_OVERHEAD`` operations'
+worth of time per layer (the modules' calls); every ``eval_every`` steps two forward passes over all ``n`` points
+cost ``2·P·n`` each plus the overhead; building the network costs the overhead once per layer.
 """
 
 from __future__ import annotations

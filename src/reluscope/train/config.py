@@ -15,7 +15,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.limits import check_number
 from reluscope.model.names import check_activation, check_init
 from reluscope.outputs import check_text_name
-from reluscope.train.budget import check_run_budget
+from reluscope.train.budget import MAX_DEPTH, check_run_budget
 
 if TYPE_CHECKING:
     from torch import nn
@@ -33,6 +33,7 @@ class TrainConfig:
     noise: float | None = None  # None: the generator's default noise
     depth: int = 3  # number of nn.Linear layers
     width: int = 32  # hidden width
+    widths: list[int] | None = None  # or one width per hidden layer; given, they set depth and width (the widest)
     activation: str = "relu"  # reluscope.model.ACTIVATIONS
     init: str = "he"  # reluscope.model.INITS
     bias_init: float = 0.0  # every bias starts at this value
@@ -49,8 +50,24 @@ class TrainConfig:
     snapshot_every: int = 0  # or: keep them every this many steps, and the last (0: none)
     seed: int = 0  # seeds data, split, init and batches
 
+    def __post_init__(self) -> None:
+        if isinstance(self.widths, (list, tuple)) and all(type(w) is int for w in self.widths):
+            self.widths = list(self.widths)
+            self.depth, self.width = len(self.widths) + 1, max(self.widths, default=self.width)
+
+    @property
+    def hidden_widths(self) -> list[int]:
+        """The ``depth − 1`` hidden widths: ``widths``, or ``width`` for each hidden layer."""
+        return list(self.widths) if self.widths is not None else [self.width] * (self.depth - 1)
+
     def validate(self) -> "TrainConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
+        if self.widths is not None and not (isinstance(self.widths, list) and len(self.widths) < MAX_DEPTH
+                                            and all(type(w) is int and 1 <= w for w in self.widths)):
+            raise ReluscopeError(f"widths must be a list of fewer than {MAX_DEPTH} whole numbers of at least 1 "
+                                 "(one per hidden layer)")
+        for w in self.widths or ():
+            check_number(w, "widths")
         check_dataset_name(self.dataset)
         check_text_name(self.dataset, "data set")
         check_activation(self.activation)
@@ -115,7 +132,8 @@ class TrainConfig:
         (PyTorch's default)."""
         from reluscope.model.mlp import build_mlp  # torch: not needed to check a configuration
 
-        return build_mlp(n_features, self.width, self.depth, n_classes, activation=self.activation)
+        width = self.width if self.widths is None else self.widths
+        return build_mlp(n_features, width, self.depth, n_classes, activation=self.activation)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -75,9 +75,13 @@ def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Te
 
 def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
                generators: Sequence[torch.Generator | None], *,
-               progress: Progress = silent) -> list[tuple[list[dict], dict, dict[int, dict]]]:
+               progress: Progress = silent,
+               data_source: Callable[[], Dataset | None] | None = None,
+               ) -> list[tuple[list[dict], dict, dict[int, dict]]]:
     """Train the K members of ``net`` (already on its device) as ``cfg`` says; member k's mini-batches come from
     ``generators[k]`` (CPU generators; None: torch's global one). ``progress(1)`` after each step.
+    ``data_source()``, asked before each step, may return a new ``Dataset`` (same inputs and classes) that
+    replaces ``data`` from that step on (the playground's drawn points); None keeps it.
 
     Returns per member ``(history, metrics, snapshots)``; ``net.member(k)`` is the trained member k.
     """
@@ -112,6 +116,10 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
     record(0)
     snapshot(0)
     for step in range(1, cfg.steps + 1):
+        if data_source is not None and (new := data_source()) is not None:
+            data, (X_tr, y_tr, X_te, y_te) = new, new.tensors(device)
+            n = len(y_tr)
+            batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
         if batch < n:
             idx = torch.stack([torch.randint(n, (batch,), generator=g) for g in generators]).to(device)  # (K, b)
             xb, yb = X_tr[idx], y_tr[idx]  # (K, b, 2), (K, b)
@@ -164,16 +172,17 @@ def _beside(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
 
 def train_model(model: nn.Sequential, data: Dataset, cfg: TrainConfig, *,
                 generator: torch.Generator | None = None,
-                progress: Progress = silent, device: str | torch.device = "cpu") -> TrainResult:
+                progress: Progress = silent, device: str | torch.device = "cpu",
+                data_source: Callable[[], Dataset | None] | None = None) -> TrainResult:
     """Train ``model`` in place on ``data`` as ``cfg`` says (optimizer, schedule, steps, batches, evaluation).
 
     ``generator`` (a CPU generator) draws the mini-batches (full batch needs none); ``progress(1)`` is called
     after each step (``reluscope.progress``). ``device`` is where the steps run; the trained model and snapshots
-    come back on the CPU.
+    come back on the CPU. ``data_source``: new data between steps (``train_nets``).
     """
     device = check_device(device)
     [(history, metrics, snapshots)] = train_nets(SingleNet(model).to(device), data, cfg, [generator],
-                                                 progress=progress)
+                                                 progress=progress, data_source=data_source)
     return TrainResult(model.to("cpu"), history, metrics, snapshots)
 
 

@@ -148,11 +148,12 @@ def _check_layers(cfg: TrainConfig, data: Dataset, state: dict) -> None:
     ``data.n_features`` inputs to ``data.n_classes`` logits — checked before the (possibly huge) configured model
     is built."""
     shapes = [tuple(v.shape) for k, v in state.items() if k.endswith("weight") and v.dim() == 2]  # (out, in)
-    fits = (len(shapes) == cfg.depth and shapes[0][1] == data.n_features and shapes[-1][0] == data.n_classes
-            and all(out == cfg.width for out, _ in shapes[:-1]) and all(n == cfg.width for _, n in shapes[1:]))
-    if not fits:
-        raise ReluscopeError(f"config.json (depth {cfg.depth}, width {cfg.width}) and data.npz "
-                             f"({data.n_classes} classes) do not match the {len(shapes)} layers in model.pt")
+    fits = len(shapes) == cfg.depth and isinstance(cfg.widths, (list, type(None)))  # before listing the widths
+    dims = [data.n_features, *cfg.hidden_widths, data.n_classes] if fits else []
+    if not fits or shapes != list(zip(dims[1:], dims[:-1])):
+        widths = cfg.width if cfg.widths is None else cfg.widths
+        raise ReluscopeError(f"config.json (depth {cfg.depth}, width {widths}) and data.npz ({data.n_classes} classes)"
+                             f" do not match the {len(shapes)} layers in model.pt")
 
 
 def _finite(row: dict) -> dict:

@@ -121,7 +121,7 @@ class Playground:
         """The session's messages: state as traits, frames and the rest as comm messages."""
         w = self.widget
         if kind == "hello":
-            w.schema = {"fields": fields["schema"], "views": list(fields["views"])}
+            w.schema = {"fields": fields["schema"], "views": list(fields["views"]), "exercises": fields["exercises"]}
         elif kind == "data":
             with w.hold_sync():
                 w.set_data(fields)
