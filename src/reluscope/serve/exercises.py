@@ -19,7 +19,7 @@ from reluscope.serve.settings import BOUNDS, Settings
 
 CATALOG = Path(__file__).with_name("exercises.toml")
 LANGUAGES = ("en", "de")
-PANELS = ("layers", "backprojection", "cells")  # what ``view.panel`` may name
+PANELS = ("task1", "task2", "cells")  # what ``view.panel`` may name
 TEXTS = ("title", "task", "question")
 
 

@@ -42,7 +42,6 @@ function socketModel(url) {
   function receive(msg, buffers) {
     if (msg.v !== VERSION) return fail(t("version"));
     if (msg.type === "hello") {
-      if (msg.exercises) sendJSON("hello", { lang: LANG });  // a server with exercises speaks the page's language
       put("schema", { fields: msg.schema, views: msg.views, exercises: msg.exercises || [] }); emit("hello", msg);
     }
     else if (msg.type === "data") {
@@ -87,17 +86,19 @@ function writeHash(model) {
 
 window.addEventListener("DOMContentLoaded", () => {
   document.documentElement.lang = LANG; document.title = `${t("title")} ${t("subtitle_playground")}`;
-  const model = socketModel(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  const model = socketModel(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?lang=${LANG}`);
   let started = false, fellBack = false;
   model.on("hello", (hello) => {  // the first run: the link's settings over the exercise's over the defaults
     const hash = readHash(), settings = {}, view = { ...model.get("view") };
     const ex = (hello.exercises || []).find((e) => e.id === hash.ex);
     if (ex) {
       const own = lessonOf(hash);
-      model.lesson({ hide: [...ex.hide || [], ...own.hide], lock: [...ex.lock || [], ...own.lock], view: own.view || (typeof ex.view === "string" ? ex.view : null),
+      model.lesson({ hide: [...ex.hide || [], ...own.hide], lock: [...ex.lock || [], ...own.lock], view: own.view || (typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null),
                      task: own.task || ex.task, question: ex.question || "" });
     }
-    if (ex && ex.view && typeof ex.view === "object") Object.assign(view, ex.view);  // {layer, projection}
+    if (ex && ex.view && typeof ex.view === "object") {  // {panel, layer, projection}: the panel marks, the rest is the view
+      const { panel, ...shown } = ex.view; Object.assign(view, shown);
+    }
     for (const [k, f] of Object.entries(hello.schema)) {
       settings[k] = k in hash ? typed(f, hash[k]) : ex && k in ex.settings ? ex.settings[k] : f.default;
     }

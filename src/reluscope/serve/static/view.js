@@ -208,10 +208,10 @@ function render({ model, el }) {
     const ex = exercises().find((e) => e.id === name), p = ex ? { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) } : PRESETS[name];
     if (!p) return;
     const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
-    const { layer, projection, ...settings } = { ...defaults, ...p };
+    const { layer, projection, panel, ...settings } = { ...defaults, ...p };
     setControls(settings); requestSettings(settings);
     requestView({ layer: layer ?? 1, projection: projection ?? "input" });
-    if (ex) showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : null });
+    if (ex) showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null });
   }
   async function upload(file) {
     if (!file) return;
