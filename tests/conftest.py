@@ -1,6 +1,7 @@
 """Shared test settings: torch on one thread (the suite's two workers share 2 cores), figures drawn with Agg, and
 hypothesis derandomized, so CI runs the same examples every time (a property failure is reproducible, never flaky)."""
 
+import re
 import os
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def live_page(chromium, tmp_path_factory):
             page.set_default_timeout(30_000)
             contexts.append((context, *watch(page, url.rstrip("/"))))
             if route:
-                page.route_web_socket("**/ws", route)
+                page.route_web_socket(re.compile(r"/ws(\?.*)?$"), route)
             page.goto(f"{url}{query}#{hash_}")
             page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; return S && S.data && S.last && S.last.run === S.run; }})()")
             return page

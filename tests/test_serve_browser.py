@@ -78,7 +78,7 @@ def test_play_moves_the_step_the_loss_and_the_boundary(browser):
 def test_task_1_2_diverges_and_names_the_layer(browser):
     new_page, _ = browser
     with new_page(SMALL) as page:
-        page.select_option(the("preset"), "Task 1.2: 11 layers, N(0, 1)")
+        page.select_option(the("preset"), "1.2")
         wait(page, "S.settings.depth === 11 && S.step === 0")
         first_frame(page)
         page.click(the("play"))
@@ -91,7 +91,7 @@ def test_task_1_2_diverges_and_names_the_layer(browser):
 def test_task_1_4_he_trains(browser):
     new_page, _ = browser
     with new_page(SMALL) as page:
-        page.select_option(the("preset"), "Task 1.4: He")
+        page.select_option(the("preset"), "1.4")
         wait(page, "S.settings.init === 'he' && S.settings.depth === 11")
         first_frame(page)
         page.click(the("play"))
