@@ -10,6 +10,7 @@ set: the mean, the lowest and the highest test accuracy over the seeds, and how 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,12 +31,16 @@ def run(cfg: TrainConfig) -> tuple[str, float, str]:
 
 
 def overrides(pairs: list[str]) -> dict:
-    """``["steps=5000", "schedule=cosine"]`` → ``{"steps": 5000, "schedule": "cosine"}``, typed by TrainConfig."""
-    types = {f.name: type(f.default) for f in fields(TrainConfig)}
+    """``["steps=5000", "schedule=cosine"]`` → ``{"steps": 5000, "schedule": "cosine"}`` (numbers as JSON)."""
     out = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        out[name] = types[name](value) if types[name] is not type(None) else float(value)
+        if name not in {f.name for f in fields(TrainConfig)}:
+            raise SystemExit(f"TrainConfig has no setting {name!r}")
+        try:
+            out[name] = json.loads(value)
+        except ValueError:
+            out[name] = value
     return out
 
 
