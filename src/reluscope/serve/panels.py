@@ -33,6 +33,8 @@ from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
 MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each); past it the grid
+DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
+GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
 
 
@@ -117,29 +119,36 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
 
 
 def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dict:
-    """Regions of the network truncated after ``layer``: exact polygons when asked (the compiled walk is
-    milliseconds for a few thousand cells), else, or past ``MAX_EXACT`` of them, a pixel image of pattern hues.
+    """Regions of the network truncated after ``layer``: exact polygons when asked, else a pixel image of
+    pattern hues (``CELL_PIXELS²``).
 
-    Every region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between
-    frames, layers and the two methods.
+    A head of at most ``DIRECT_UNITS`` hidden units goes straight to the compiled walk (milliseconds for a few
+    thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. Past
+    ``MAX_EXACT`` exact cells the grid image is sent. Every region is coloured by the top 16 bits of its pattern
+    key, so a region keeps its colour between frames, layers and the two methods.
     """
     head = model[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation right after
     try:
-        if exact:
+        keys, found = None, ""
+        if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
+            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+            if (seen := len(np.unique(keys))) > GRID_EXACT:
+                found = f"the grid already finds {seen} regions; exact polygons up to {GRID_EXACT}"
+        if exact and not found:
             regions = linear_regions(head, scene.box)[-1]
             if len(regions) <= MAX_EXACT:
                 return dict(layer=layer, exact=True, count=len(regions),
                             n_vertices=regions.n_vertices.astype("<u2"),
                             vertices=np.concatenate(regions.polygons()).astype("<f4"),
                             poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-        keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+            found = f"{len(regions)} exact regions; polygons are sent up to {MAX_EXACT}"
+        if keys is None:
+            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     except ReluscopeError as e:
         return dict(layer=layer, note=str(e))
     out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
                hue=(keys >> np.uint64(48)).astype("<u2"))
-    if exact:
-        out["note"] = f"{len(regions)} exact regions; polygons are sent up to {MAX_EXACT}"
-    return out
+    return out | ({"note": found} if found else {})
 
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
