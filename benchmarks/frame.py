@@ -4,9 +4,9 @@
 
 For the 6×16 and the 11×32 He nets on 1000 spiral points (after ``--steps`` training steps, as a frame meets
 them while the net trains), one torch thread: the CPU milliseconds of each part of a frame — the boundary, the
-per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer (the grid, then
-the exact polygons where the grid finds few enough) — their sum, and that sum over one full-batch training step of
-the same net.
+per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting
+frame shows them (exact polygons, the grid image past ``panels.MAX_EXACT``) — their sum, and that sum over one
+full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main() -> None:
             "boundary": lambda: boundary(scene, model),
             "layer statistics": lambda: layer_stats(scene, model),
             f"back-projection of layer {layer}": lambda: backprojection(scene, model, layer, view.projection),
-            f"cells of layer {layer} (grid, then exact)": lambda: cells(scene, model, layer, exact=True),
+            f"cells of layer {layer} (at rest)": lambda: cells(scene, model, layer, exact=True),
         }
         times = {name: cpu_ms(fn, args.repeat) for name, fn in parts.items()}
         shown = cells(scene, model, layer, exact=True)

@@ -24,6 +24,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     pytest.param("frames.py", ["--seconds", "1", "--changes", "1"], "rs.Playground in JupyterLab",
                  marks=pytest.mark.browser),  # headless Chromium on the page and in a JupyterLab it starts
     ("depth11_seeds.py", ["--seeds", "1", "--steps", "5", "--datasets", "moons", "--jobs", "1"], "diverged"),
+    ("defaults.py", ["--seeds", "1", "--datasets", "xor", "--set", "steps=5", "--set", "n_samples=40"], "≥ 0.90"),
     ("slices.py", ["--nets", "2x8", "--steps", "5", "--repeat", "1"], "784-D inputs"),
     pytest.param("sweep_backends.py", ["--depths", "2", "--sigma-w2", "1,2", "--seeds", "1", "--steps", "2",
                                        "--n-samples", "40", "--chunk", "1", "--tasks", "8", "--rows", "1000"],

@@ -266,6 +266,35 @@ def test_frame_of_a_diverging_net_is_strict_json():
     assert d["layers"]["nonfinite"][1] > 0 and "note" in d["backprojection"] and "note" in d["cells"]
 
 
+def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkeypatch):
+    """At rest the cells panel sends the exact regions of the truncated net (each polygon once, by its key's
+    hue); past ``MAX_EXACT`` it sends the grid image instead, with a note giving the exact count; a head larger
+    than ``DIRECT_UNITS`` is walked only when the grid finds at most ``GRID_EXACT`` regions."""
+    from reluscope.geometry.patterns import grid_regions
+    from reluscope.geometry.regions import linear_regions
+    from reluscope.serve import panels
+    s = Settings(depth=4, width=8, n_samples=100)
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    scene = Scene.build(s, data, model)
+    regions = linear_regions(model[:4], scene.box)[-1]
+    exact = panels.cells(scene, model, 2, exact=True)
+    assert exact["exact"] and exact["count"] == len(regions) > 1 and "hue" not in exact
+    assert exact["n_vertices"].sum() == len(exact["vertices"]) and exact["n_vertices"].min() >= 3
+    assert np.array_equal(exact["poly_hue"], (regions.key >> np.uint64(48)).astype("<u2"))
+    monkeypatch.setattr(panels, "MAX_EXACT", len(regions) - 1)
+    grid = panels.cells(scene, model, 2, exact=True)
+    keys = grid_regions(model[:4], scene.box, panels.CELL_PIXELS).keys[-1]
+    assert not grid["exact"] and grid["count"] == len(np.unique(keys)) and str(len(regions)) in grid["note"]
+    assert panels.cells(scene, model, 2, exact=False).keys() == grid.keys() - {"note"}
+    monkeypatch.setattr(panels, "DIRECT_UNITS", 0)  # a large head: the grid decides whether to walk
+    monkeypatch.setattr(panels, "MAX_EXACT", len(regions))
+    assert panels.cells(scene, model, 2, exact=True)["count"] == len(regions)
+    monkeypatch.setattr(panels, "GRID_EXACT", grid["count"] - 1)
+    walked_not = panels.cells(scene, model, 2, exact=True)
+    assert not walked_not["exact"] and f"finds {grid['count']} regions" in walked_not["note"]
+
+
 def test_frame_layer_stats_match_the_probe_and_theory():
     from reluscope.probe.stats import probe
     from reluscope.probe.theory import predict

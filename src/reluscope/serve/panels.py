@@ -7,7 +7,7 @@
 * ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
   (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
-  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked.
+  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly.
 
 A view that cannot be drawn for this model (tanh has no cells, a diverged layer no pseudo-inverse) carries a
 ``note`` with the library's message instead of its arrays.
@@ -32,7 +32,9 @@ from reluscope.serve.messages import View
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
-MAX_EXACT = 4000  # exact polygons only when the grid finds at most this many regions (they travel as JSON)
+MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each); past it the grid
+DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
+GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
 
 
@@ -119,26 +121,36 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
 
 
 def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dict:
-    """Regions of the network truncated after ``layer``: a pixel image of pattern hues, or exact polygons.
+    """Regions of the network truncated after ``layer``: exact polygons when asked, else a pixel image of
+    pattern hues (``CELL_PIXELS²``).
 
-    Every region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between
-    frames, layers and the two methods.
+    A head of at most ``DIRECT_UNITS`` hidden units goes straight to the compiled walk (milliseconds for a few
+    thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. Past
+    ``MAX_EXACT`` exact cells the grid image is sent. Every region is coloured by the top 16 bits of its pattern
+    key, so a region keeps its colour between frames, layers and the two methods.
     """
     head = model[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation right after
     try:
-        keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
-        out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
-                   hue=(keys >> np.uint64(48)).astype("<u2"))
-        if exact and out["count"] <= MAX_EXACT:
+        keys, found = None, ""
+        if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
+            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+            if (seen := len(np.unique(keys))) > GRID_EXACT:
+                found = f"the grid already finds {seen} regions; exact polygons up to {GRID_EXACT}"
+        if exact and not found:
             regions = linear_regions(head, scene.box)[-1]
-            out.update(exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
-                       vertices=np.concatenate(regions.polygons()).astype("<f4"),
-                       poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-        elif exact:
-            out["note"] = f"the grid already finds {out['count']} regions; exact polygons up to {MAX_EXACT}"
+            if len(regions) <= MAX_EXACT:
+                return dict(layer=layer, exact=True, count=len(regions),
+                            n_vertices=regions.n_vertices.astype("<u2"),
+                            vertices=np.concatenate(regions.polygons()).astype("<f4"),
+                            poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
+            found = f"{len(regions)} exact regions; polygons are sent up to {MAX_EXACT}"
+        if keys is None:
+            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     except ReluscopeError as e:
         return dict(layer=layer, note=str(e))
-    return out
+    out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
+               hue=(keys >> np.uint64(48)).astype("<u2"))
+    return out | ({"note": found} if found else {})
 
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
