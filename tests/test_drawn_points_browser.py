@@ -1,61 +1,40 @@
-"""The class's own points, per-layer widths and the server's exercises, as the page sends and shows them: a click on the boundary adds a point of the
-chosen class, shift-click or right-click removes the nearest drawn one, "clear" removes all; the points live in the
-link, and a text ``8,8,4`` is sent as the list of widths; the exercise menu lists the server's exercises and a link
-``ex=ID`` opens one with its task, locks and hidden controls. The server's hello is given the ``points`` and
-``widths`` fields of its schema and ``exercises`` here (``page.route_web_socket``), and what the page sends is read
-on its way (its own hello, with its language, kept from the server that does not know it)."""
+"""The class's own points, per-layer widths and the server's exercises, as the page sends and shows them: a click on
+the boundary adds a point of the chosen class, shift-click or right-click removes the nearest drawn one, "clear"
+removes all; the points live in the link, and a text ``8,8,4`` is sent as the list of widths; the exercise menu lists
+the server's exercises and a link ``ex=ID`` opens one with its task, locks and hidden controls. What the page sends is
+read on its way to the server (``page.route_web_socket``)."""
 
 import json
 
 import pytest
 from conftest import LIVE_VIEW as HOOK
 
+from reluscope.serve.exercises import exercises
+
 pytestmark = pytest.mark.browser
-FIELDS = {"points": {"type": "list", "items": "point", "nullable": False, "default": [], "length": [0, 200],
-                     "bounds": [-5, 5], "labels": [0, 7]},
-          "widths": {"type": "list", "items": "int", "nullable": True, "default": None, "length": [1, 19],
-                     "bounds": [1, 256]}}
-EXERCISES = [{"id": "1.2", "title": "Task 1.2", "task": "Eleven layers, N(0, 1).", "question": "Where does it explode?",
-              "settings": {"depth": 11, "width": 32, "init": "normal"}, "hide": ["lr"], "lock": ["init"],
-              "view": "task1"}]
 
 
 @pytest.fixture
 def page_and_sent(live_page):
-    """(open(hash) -> page, sent): the settings the page sends, the new fields taken out before the server sees
-    them; ``open.hellos``: the page's own hellos."""
-    sent, hellos = [], []
+    """(open(hash) -> page, sent): the settings the page sends, passed on to the server as they are."""
+    sent = []
 
     def route(ws):
         server = ws.connect_to_server()
 
-        def to_page(message):
-            if isinstance(message, str) and json.loads(message).get("type") == "hello":
-                hello = json.loads(message)
-                hello["schema"].update(FIELDS)
-                hello["exercises"] = EXERCISES
-                message = json.dumps(hello)
-            ws.send(message)
-
         def to_server(message):
             if isinstance(message, str):
                 msg = json.loads(message)
-                if msg.get("type") == "hello":
-                    hellos.append(msg)
-                    return
                 if msg.get("type") == "settings":
                     sent.append(msg["settings"])
-                    msg["settings"] = {k: v for k, v in msg["settings"].items() if k not in FIELDS}
-                    message = json.dumps(msg)
             server.send(message)
 
-        server.on_message(to_page)
+        server.on_message(ws.send)
         ws.on_message(to_server)
 
     def open_(hash_="n_samples=300&depth=3&width=16"):
         return live_page(hash_, route=route)
 
-    open_.hellos = hellos
     return open_, sent
 
 
@@ -110,13 +89,14 @@ def test_widths_typed_as_a_list_are_sent_as_one(page_and_sent):
 def test_the_menu_offers_the_servers_exercises_and_a_link_opens_one(page_and_sent):
     open_, sent = page_and_sent
     page = open_()
-    assert open_.hellos and open_.hellos[-1]["lang"] == "en"
-    assert page.evaluate("[...document.querySelectorAll('[data-id=preset] option')].map(o => o.textContent)") == ["—", "Task 1.2"]
+    ex = {e["id"]: e for e in exercises("en")}
+    titles = page.evaluate("[...document.querySelectorAll('[data-id=preset] option')].map(o => o.textContent)")
+    assert titles == ["—", *(e["title"] for e in ex.values())]
     page.select_option("[data-id=preset]", "1.2")
     assert {k: sent[-1][k] for k in ("depth", "width", "init")} == {"depth": 11, "width": 32, "init": "normal"}
-    assert page.text_content("[data-id=task-text]") == "Eleven layers, N(0, 1)."
+    assert page.text_content("[data-id=task-text]") == ex["1.2"]["task"]
     linked = open_("ex=1.2")
     assert {k: sent[-1][k] for k in ("depth", "init")} == {"depth": 11, "init": "normal"}
-    assert linked.text_content("[data-id=question]") == "Where does it explode?"
-    assert linked.is_disabled("[data-id=s-init]") and linked.locator("[data-id=s-lr]").count() == 0
+    assert linked.text_content("[data-id=question]") == ex["1.2"]["question"]
+    assert linked.is_disabled("[data-id=s-init]") and linked.locator("[data-id=s-optimizer]").count() == 0
     assert "chosen" in linked.get_attribute("[data-panel=task1]", "class")
