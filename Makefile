@@ -18,7 +18,17 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(LOCK) requirements/torch.in | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -c $(LOCK) -e '.[$(EXTRAS)]'
+	$(BIN)/python -c "$$WARM_CELLS"
 	touch $(STAMP)
+
+# numba compiles the decision cells' walk once and caches it beside the source: at install, not in the first
+# study, test or playground frame.
+define WARM_CELLS
+from reluscope.geometry.regions import decision_segments, linear_regions
+from reluscope.model.mlp import build_mlp
+decision_segments(linear_regions(build_mlp(2, 4, 2, 2), (-1.0, 1.0, -1.0, 1.0))[-1])
+endef
+export WARM_CELLS
 
 # Recompile the lock after a change of pyproject.toml's ranges (pip-tools, resolved against the CPU torch).
 lock: | $(BIN)/python
