@@ -76,7 +76,8 @@ def test_every_nth_training_pass_is_sampled_and_evaluation_passes_are_not():
             model(X)  # an evaluation pass: not a training step
     w.stop()
     steps = [m["step"] for m in of(sent, "frame")]
-    assert w.step == 12 and steps[0] == 0 and steps[-1] == 12 and set(steps) <= {0, 5, 10, 12}
+    # the worker draws the newest sample, so a busy machine may skip one; never one that is not a 5th step
+    assert w.step == 12 and steps[-1] == 12 and steps == sorted(set(steps)) and set(steps) <= {0, 5, 10, 12}
 
 
 def test_the_last_weights_arrive_in_every_view_with_every_layer_and_its_cells():
@@ -174,3 +175,11 @@ def test_the_widget_carries_the_points_as_bytes_and_the_frames_as_messages():
     assert data["type"] == "data" and isinstance(data["train"]["buffer"], bytes)
     assert np.frombuffer(data["train"]["buffer"], "<f4").reshape(data["train"]["shape"]) == pytest.approx(X.numpy())
     assert w.widget.mode == "watch" and "frame" not in w.widget.trait_names()
+
+
+def test_the_language_is_the_one_asked_for_or_the_browsers():
+    model, X, y = spirals()
+    assert rs.watch(model, X, y, show=False, lang="de").widget.lang == "de"
+    assert rs.watch(model, X, y, show=False).widget.lang is None
+    with pytest.raises(ReluscopeError, match="lang"):
+        rs.watch(model, X, y, show=False, lang="fr")
