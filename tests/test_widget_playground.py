@@ -107,7 +107,17 @@ def test_a_bad_setting_is_refused_before_any_thread_starts():
         rs.Playground(depth=0)
     with pytest.raises(ReluscopeError, match="widths"):
         rs.Playground(widths=[8, 0])
+    with pytest.raises(ReluscopeError, match="lang"):
+        rs.Playground(lang="fr")
     assert ours() == before
+
+
+def test_the_language_reaches_the_view_and_the_exercises(tmp_path):
+    pg = rs.Playground(runs_dir=tmp_path, n_samples=64, lang="de")
+    try:
+        assert pg.widget.lang == "de" and pg.widget.schema["exercises"][0]["title"].startswith("Aufgabe")
+    finally:
+        pg.close()
 
 
 def test_per_layer_widths_and_the_exercises_reach_the_widget(tmp_path):

@@ -14,7 +14,9 @@ from collections.abc import Callable
 import anywidget
 import traitlets
 
+from reluscope.errors import ReluscopeError
 from reluscope.serve.bundle import bundle, stylesheet
+from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.messages import split
 
 
@@ -66,3 +68,10 @@ def inline(value, buffers: list):
     if isinstance(value, list):
         return [inline(v, buffers) for v in value]
     return value
+
+
+def check_lang(lang: str | None) -> str | None:
+    """``lang`` if the live view speaks it (``None``: the browser's language); else ``ReluscopeError``."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ReluscopeError(f"lang must be one of {', '.join(LANGUAGES)} or None (the browser's), got {lang!r}")
+    return lang

@@ -25,23 +25,24 @@ from reluscope.serve.messages import VERSION, check
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.session import Session
 from reluscope.serve.settings import UPLOADED, Settings
-from reluscope.widget.liveview import LiveView
+from reluscope.widget.liveview import LiveView, check_lang
 
 TIMEOUT = 60.0  # seconds to wait for the session's loop to act on a call from Python
 
 
 class Playground:
-    """The playground as a widget; ``settings`` as ``Settings``' fields (e.g. ``depth=11, init="normal"``)."""
+    """The playground as a widget; ``settings`` as ``Settings``' fields (e.g. ``depth=11, init="normal"``);
+    ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language)."""
 
-    def __init__(self, *, runs_dir: str | Path = "out/playground", **settings):
+    def __init__(self, *, runs_dir: str | Path = "out/playground", lang: str | None = None, **settings):
         first = Settings.from_dict(settings)  # a bad setting is refused here, before any thread starts
-        self.widget = LiveView(mode="playground")
+        self.widget = LiveView(mode="playground", lang=check_lang(lang))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="reluscope-playground", daemon=True)
         self._thread.start()
         self._last: dict = {}  # the latest frame's step and scores
         self._closed = False
-        self._session = self._call(_session(self._emit, Path(runs_dir)))  # made on its loop
+        self._session = self._call(_session(self._emit, Path(runs_dir), lang or "en"))  # made on its loop
         self._call(self._session.open())
         self._call(self._session.handle(lambda: check({"v": VERSION, "type": "settings",
                                                        "settings": first.to_dict(), "tag": 0}, [])))
@@ -134,5 +135,5 @@ class Playground:
             w.emit(kind, fields)
 
 
-async def _session(emit, runs_dir: Path) -> Session:
-    return Session(emit, runs_dir)
+async def _session(emit, runs_dir: Path, lang: str) -> Session:
+    return Session(emit, runs_dir, lang)

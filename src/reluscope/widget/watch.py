@@ -255,10 +255,10 @@ class Watch:
     """The context manager ``watch`` returns: ``w.widget`` is the live view, ``w.step`` the forward passes
     counted. In a notebook it shows itself on entering the block."""
 
-    def __init__(self, model: nn.Module, X, y, *, every: int = 10, show: bool = True):
-        from reluscope.widget.liveview import LiveView
+    def __init__(self, model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: str | None = None):
+        from reluscope.widget.liveview import LiveView, check_lang
 
-        self.widget = LiveView(mode="watch", schema={"fields": {}, "views": list(VIEWS)})
+        self.widget = LiveView(mode="watch", schema={"fields": {}, "views": list(VIEWS)}, lang=check_lang(lang))
         self._watcher = Watcher(model, X, y, every=every, emit=self.widget.emit,
                                 set_data=self.widget.set_data)
         self._show = show
@@ -280,12 +280,13 @@ class Watch:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True) -> Watch:
+def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: str | None = None) -> Watch:
     """Watch ``model`` (an ``nn.Sequential`` of ``nn.Linear`` and elementwise activations) while the user's own
     loop trains it on anything; the views are computed on ``(X, y)`` (N, d) and (N,) — a sample of about a
     thousand points keeps them quick. Every ``every``-th training forward pass is drawn. A model that is not
-    such a stack raises ``ReluscopeError``. Use it as a context manager (see the module's docstring)."""
-    return Watch(model, X, y, every=every, show=show)
+    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language). Use it as
+    a context manager (see the module's docstring)."""
+    return Watch(model, X, y, every=every, show=show, lang=lang)
 
 
 def _display(widget) -> None:
