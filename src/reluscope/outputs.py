@@ -95,7 +95,7 @@ def check_name_length(path: Path, ancestor: Path, option: str) -> None:
 
 def printable(text) -> str:
     """``str(text)`` that any stream can print: bytes of a path that are not UTF-8 (surrogate escapes) as
-    ``\\xNN``, any other lone surrogate as ``\\uXXXX``."""
+    ``\\xNN``, any other lone surrogate as ``\\uNNNN`` (four hex digits)."""
     text = str(text)
     try:
         raw = text.encode("utf-8", "surrogateescape")
