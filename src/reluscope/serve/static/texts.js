@@ -3,14 +3,6 @@
 const CATALOG = CATALOG_JSON;  // {lang: {key: text}}, text with {{name}} placeholders
 export const LANGUAGES = Object.keys(CATALOG.texts);
 
-// the settings each exercise of the preset menu sets over the defaults (its name: the catalog's key)
-export const PRESETS = {
-  preset_12: { depth: 11, width: 32, init: "normal", activation: "relu" },
-  preset_14: { depth: 11, width: 32, init: "he", activation: "relu" },
-  preset_2: { dataset: "spirals", depth: 6, width: 16, init: "he", activation: "relu", layer: 3, projection: "embedded" },
-  preset_edge: { depth: 20, width: 64, init: "mean-field", sigma_w2: 2, sigma_b2: 0, activation: "relu" },
-};
-
 // the language: the one asked for when the catalog has it, else the browser's, else English
 export function chooseLanguage(asked, browser = globalThis.navigator ? navigator.language : "en") {
   for (const code of [asked, browser]) {

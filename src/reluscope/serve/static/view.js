@@ -8,7 +8,7 @@
 // once per run). Messages: frame, panels, geometry, status, saved, error, busy from the host; control, save,
 // upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
 // or a view answers at once even while the host is busy.
-import { PRESETS, chooseLanguage, texts } from "./texts.js";
+import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
          drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
@@ -140,7 +140,7 @@ function render({ model, el }) {
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
     $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
-    const menu = exercises().length ? exercises().map((e) => new Option(e.title, e.id)) : Object.keys(PRESETS).map((k) => new Option(t(k), k));
+    const menu = exercises().map((e) => new Option(e.title, e.id));
     $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
   function setControls(settings) {
@@ -202,16 +202,17 @@ function render({ model, el }) {
   function settingsChanged() { requestSettings(readControls()); }
   function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
   // the menu's exercises: the host's (the sheet's, in the page's language: {id, title, task, question, settings,
-  // view}) where it sends them, else PRESETS
+  // hide, lock, view})
   function exercises() { return schema().exercises || []; }
   function applyPreset(name) {
-    const ex = exercises().find((e) => e.id === name), p = ex ? { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) } : PRESETS[name];
-    if (!p) return;
+    const ex = exercises().find((e) => e.id === name);
+    if (!ex) return;
+    const p = { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) };
     const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
     const { layer, projection, panel, ...settings } = { ...defaults, ...p };
     setControls(settings); requestSettings(settings);
     requestView({ layer: layer ?? 1, projection: projection ?? "input" });
-    if (ex) showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null });
+    showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null });
   }
   async function upload(file) {
     if (!file) return;
