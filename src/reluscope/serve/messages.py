@@ -20,7 +20,8 @@ Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``ex
 that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
 drawn points change), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
 array), ``frame`` (the
-quick panels of one step), ``panels`` (the slow ones), ``geometry`` (``rs.watch``: every layer's views),
+quick panels of one step), ``panels`` (the slow ones, and ``weights``: the network graph's, ``graph``),
+``geometry`` (``rs.watch``: every layer's views),
 ``status``, ``saved``, ``error``, ``busy``.
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """

@@ -6,7 +6,8 @@ A session talks through an ``emit(kind, fields)`` coroutine, the same for both h
 Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training thread to the event loop
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
-cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
+cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
+at most every ``SLOW_INTERVAL`` seconds and
 ``SLOW_FRAMES`` frames while training, and for every frame of a resting run (with exact cells), a new run's
 first frame and a changed view. A session that hears nothing for ``idle_timeout`` seconds is closed;
 closing stops its run's thread and removes its upload.
@@ -33,6 +34,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import export_weights
 from reluscope.serve.exercises import LANGUAGES, exercises
+from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
@@ -261,7 +263,8 @@ class Session:
                 panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=snap.at_rest,
                                            grad_out_m2=frame["layers"]["gz_out_m2"])
                 if panels is not None and snap.run == self.run:
-                    await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
+                    await self.send("panels", run=run, step=snap.step, view=asdict(view),
+                                    weights=graph_weights(canvas), **panels)
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
         """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""

@@ -23,7 +23,7 @@ function template({ t }) {
   const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
   const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
   const sel = (k, text = k) => `<label>${T(text)} <select data-id="s-${k}"></select></label>`;
-  const canvas = (id, w, h) => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label=""></canvas>`;
+  const canvas = (id, w, h, attrs = "") => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label="" ${attrs}></canvas>`;
   return `<div class="reluscope">
 <header>
   <h1>${T("title")} <span data-id="subtitle"></span></h1>
@@ -84,7 +84,7 @@ function template({ t }) {
   </section>
   <section data-panel="network" data-for="playground"><h2>${T("net")}</h2>
     <p class="about">${T("net_about")}</p>
-    ${canvas("net", 320, 160)}
+    ${canvas("net", 320, 160, 'tabindex="0"')}
     <p data-id="net-note" class="numbers" aria-live="polite"></p>
   </section>
   <section data-panel="cells"><h2>${T("cells")} <small data-id="cells-count"></small></h2>
@@ -109,6 +109,12 @@ export function typed(field, text) {
     return field.items === "point" ? Array.from({ length: Math.floor(nums.length / 3) }, (_, i) => nums.slice(3 * i, 3 * i + 3)) : nums;
   }
   return field.type === "str" ? text : Number(text);
+}
+
+// the distance from point (x, y) to the segment (x0, y0)–(x1, y1)
+function segmentDistance(x, y, x0, y0, x1, y1) {
+  const dx = x1 - x0, dy = y1 - y0, u = Math.max(0, Math.min(1, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(x - x0 - u * dx, y - y0 - u * dy);
 }
 
 function render({ model, el }) {
@@ -381,20 +387,67 @@ function render({ model, el }) {
   function paintNetwork(L, data) {
     const sizes = layerSizes(data);
     if (sizes.some((k) => !Number.isFinite(k))) return;
-    state.netX = drawNetwork($("c-net"), sizes, L.dead, state.netHover);
+    const weights = state.last.weights || [];
+    state.netGeo = drawNetwork($("c-net"), sizes, L.dead, { col: state.netHover, unit: state.netUnit, from: state.netFrom }, weights);
+    state.netX = state.netGeo.xs;
     label("net", t("img_net", { sizes: sizes.join(" → ") }));
-    const k = state.netHover;
-    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : t("net_input"))
-      : t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+    $("net-note").textContent = netNote(L, sizes, weights);
   }
-  function hoverNetwork(e) {  // the column under the pointer; a hidden layer becomes the Task 2 and cells views' layer
-    if (!state.netX || !state.data) return;
-    const r = $("c-net").getBoundingClientRect(), x = ((e.clientX - r.left) / r.width) * $("c-net").width;
-    const d = state.netX.map((c) => Math.abs(c - x)), k = d.indexOf(Math.min(...d));
-    if (k === state.netHover) return;
-    state.netHover = k;
-    if (k > 0 && k < state.netX.length - 1 && k !== state.view.layer) requestView({ ...state.view, layer: k });
+  function netNode(col, j, sizes) {  // a node's name: an input coordinate, a layer's neuron (both from 1) or a class
+    if (col === 0) return t("net_node_input", { n: j + 1 });
+    return col === sizes.length - 1 ? t("class_n", { n: j }) : t("net_node", { n: j + 1, layer: col });
+  }
+  function netNote(L, sizes, weights) {  // the hovered edge's weight, node's bias, or layer's numbers
+    const k = state.netHover, j = state.netUnit ?? null, from = state.netFrom ?? null, w = weights[k - 1] || {};
+    const value = (a, i) => (a ? num(a[i], 4, "sig") : "—");
+    if (k > 0 && j !== null && from !== null) {
+      return t("net_weight", { from: netNode(k - 1, from, sizes), to: netNode(k, j, sizes), w: value(w.W, j * sizes[k - 1] + from) });
+    }
+    if (k > 0 && j !== null) return t("net_bias", { node: netNode(k, j, sizes), b: value(w.b, j) });
+    if (!k || k >= sizes.length - 1) return k ? t("net_output", { n: sizes[k] }) : t("net_input");
+    return t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+  }
+  function netHit(x, y) {  // what lies under canvas point (x, y): a node, else an edge with a weight, else a column
+    const { xs, ys, radius } = state.netGeo, weights = state.last?.weights || [];
+    for (let i = 0; i < xs.length; i++) for (const [j, yj] of (ys[i] || []).entries()) {
+      if (Math.hypot(x - xs[i], y - yj) <= radius[i] + 1) return { col: i, unit: j, from: null };
+    }
+    const i = xs.findIndex((xi, c) => c + 1 < xs.length && xi <= x && x <= xs[c + 1]);  // the gap x lies in
+    let best = null, near = 4;  // px: an edge this close or closer
+    if (i >= 0 && ys[i] && ys[i + 1] && weights[i]?.W) ys[i + 1].forEach((yb, j) => ys[i].forEach((ya, f) => {
+      const d = segmentDistance(x, y, xs[i], ya, xs[i + 1], yb);
+      if (d < near) { near = d; best = { col: i + 1, unit: j, from: f }; }
+    }));
+    if (best) return best;
+    const d = xs.map((c) => Math.abs(c - x));
+    return { col: d.indexOf(Math.min(...d)), unit: null, from: null };
+  }
+  function netChoose({ col, unit, from }) {  // hover (pointer, tap or keys): a hidden layer becomes the views' layer
+    if (col === state.netHover && unit === state.netUnit && from === state.netFrom) return;
+    Object.assign(state, { netHover: col, netUnit: unit, netFrom: from });
+    if (col > 0 && col < state.netX.length - 1 && col !== state.view.layer) requestView({ ...state.view, layer: col });
     schedule();
+  }
+  function hoverNetwork(e) {
+    if (!state.netGeo || !state.data) return;
+    const cv = $("c-net"), r = cv.getBoundingClientRect();
+    netChoose(netHit(((e.clientX - r.left) / r.width) * cv.width, ((e.clientY - r.top) / r.height) * cv.height));
+  }
+  function keyNetwork(e) {  // ←/→ a layer, ↑/↓ a neuron of it, shift+↑/↓ the neuron's weight from the layer before
+    if (!state.netGeo) return;
+    const ys = state.netGeo.ys, col = state.netHover ?? 0, unit = state.netUnit ?? null, from = state.netFrom ?? null;
+    const within = (v, k) => Math.max(0, Math.min(k - 1, v)), dir = e.key === "ArrowDown" || e.key === "ArrowRight" ? 1 : -1;
+    let next;
+    if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      const c = within(col + dir, ys.length);
+      next = { col: c, unit: ys[c] ? within(unit ?? 0, ys[c].length) : null, from: null };
+    } else if ((e.key === "ArrowUp" || e.key === "ArrowDown") && ys[col]) {
+      next = e.shiftKey && col > 0 && ys[col - 1] && unit !== null
+        ? { col, unit, from: from === null ? 0 : within(from + dir, ys[col - 1].length) }
+        : { col, unit: unit === null ? 0 : within(unit + dir, ys[col].length), from: null };
+    } else if (e.key === "Escape") next = { col, unit: null, from: null };
+    else return;
+    e.preventDefault(); netChoose(next);
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
@@ -445,6 +498,7 @@ function render({ model, el }) {
   on($("c-points"), "pointerdown", editPoints);
   on($("c-net"), "pointermove", hoverNetwork);
   on($("c-net"), "pointerdown", hoverNetwork);
+  on($("c-net"), "keydown", keyNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
   on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
