@@ -126,6 +126,15 @@ def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None
     return Dataset(name, scaler.transform(X_tr), y_tr, scaler.transform(X_te), y_te, scaler)
 
 
-__all__ = ["DATASETS", "FIXED", "IMAGE_SHAPE", "Dataset", "Standardizer", "check_dataset_name", "generate",
-           "is_csv", "load_csv", "load_dataset", "load_digits", "make_checkerboard", "make_circles",
+def drawn_dataset(points) -> Dataset:
+    """The points ``(x1, x2, label)`` someone drew, already on the standardised plane (the identity scaler), as a
+    data set named ``"drawn"``. Nothing is held out of so few points: the test split is the training split. With
+    no points both are empty (an empty plane to draw on; it has no classes yet)."""
+    P = np.array([p[:2] for p in points], dtype=np.float64).reshape(-1, 2)  # (p, 2)
+    y = np.array([p[2] for p in points], dtype=np.int64)  # (p,)
+    return Dataset("drawn", P, y, P.copy(), y.copy(), Standardizer(mean=np.zeros(2), std=np.ones(2)))
+
+
+__all__ = ["DATASETS", "FIXED", "IMAGE_SHAPE", "Dataset", "Standardizer", "check_dataset_name", "drawn_dataset",
+           "generate", "is_csv", "load_csv", "load_dataset", "load_digits", "make_checkerboard", "make_circles",
            "make_gaussians", "make_moons", "make_spirals", "make_xor", "save_csv", "split"]

@@ -17,7 +17,7 @@ from reluscope.data import Dataset
 from reluscope.geometry.patterns import Box, data_box, pixel_centres
 from reluscope.model import linear_layers
 from reluscope.probe.meanfield import MeanField
-from reluscope.serve.settings import MEANFIELD, Settings
+from reluscope.serve.settings import DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
 
 BOUNDARY_PIXELS = 64  # the decision-boundary heat map is BOUNDARY_PIXELS² class probabilities
 GRID_LINES = 13  # lines of constant x₁ (and as many of constant x₂) in the warped grid
@@ -41,7 +41,7 @@ class Scene:
     @classmethod
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
         """The scene of a run whose freshly initialised model is ``model``."""
-        box = data_box(data.X)
+        box = box_of(settings, data)
         tensors = data.tensors()
         input_m2 = float(tensors[0].double().pow(2).mean())
         return cls(settings, data, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS), dtype=torch.float32),
@@ -53,6 +53,12 @@ class Scene:
         return dict(name=title, n_classes=d.n_classes, depth=self.settings.depth, box=list(self.box),
                     train=d.X_train.astype("<f4"), test=d.X_test.astype("<f4"),
                     train_labels=d.y_train.astype("<u2"), test_labels=d.y_test.astype("<u2"), meanfield=self.meanfield)
+
+
+def box_of(settings: Settings, data: Dataset) -> Box:
+    """The box the views cover: the data's widened by 0.5; the drawn plane's covers ``DRAWN_CORNERS`` too, so it
+    stays put while the first points are drawn."""
+    return data_box(np.concatenate([data.X, DRAWN_CORNERS]) if settings.dataset == DRAWN else data.X)
 
 
 def grid_lines(box: Box) -> np.ndarray:

@@ -38,8 +38,8 @@ from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
-from reluscope.serve.scene import Scene
-from reluscope.serve.settings import UPLOADED, Settings, schema
+from reluscope.serve.scene import Scene, box_of
+from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
 from reluscope.train.outcome import describe
@@ -133,10 +133,11 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            if self.trainer is not None and replace(settings, points=self.settings.points) == self.settings:
+            if (self.trainer is not None and replace(settings, points=self.settings.points) == self.settings
+                    and not settings.waits and settings.with_points(self._base).n_classes == self.scene.data.n_classes):
                 await self._new_points(settings)
-            else:
-                await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
+            else:  # a drawn plane that waited for points trains on them at once
+                await self.restart(settings, playing=self.trainer.playing if self.trainer else self.settings.waits)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
         elif msg.type == "load":
@@ -148,6 +149,8 @@ class Session:
             self.view, self._view_changed = msg.payload, True
             if self.trainer is not None and self.trainer.at_rest:
                 self._slot.put(self.trainer.snapshot())
+        elif self.trainer is None and self.settings.waits:
+            await self._send_wait()
         elif self.trainer is None:
             raise ReluscopeError("no run yet: send settings first")
         elif msg.type == "save":
@@ -161,7 +164,9 @@ class Session:
 
     async def restart(self, settings: Settings, *, playing: bool, state: dict | None = None) -> None:
         """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run),
-        from the weights ``state`` if given."""
+        from the weights ``state`` if given; a drawn plane without points of two classes waits (``_wait``)."""
+        if settings.waits:
+            return await self._wait(settings)
         csv = None if self._csv is None else str(self._csv[0])
         base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
         data = settings.with_points(base)
@@ -177,6 +182,25 @@ class Session:
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
         self.trainer.start()
+
+    async def _wait(self, settings: Settings) -> None:
+        """No run (the old one stopped): the page gets the drawn plane with its points and one line saying what to
+        do; the first points of two classes start the run."""
+        if self.trainer is not None:
+            await asyncio.to_thread(self.trainer.stop)
+        self.run += 1
+        self.settings, self.trainer, self._base = settings, None, None
+        data = settings.load_data(None)
+        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=False, name=DRAWN,
+                        n_classes=2, depth=settings.depth, box=list(box_of(settings, data)), meanfield=None,
+                        train=data.X_train.astype("<f4"), test=data.X_test.astype("<f4"),
+                        train_labels=data.y_train.astype("<u2"), test_labels=data.y_test.astype("<u2"))
+        await self._send_wait()
+
+    async def _send_wait(self) -> None:
+        """The waiting plane's line (the catalog's ``wait_points``), as a ``status``."""
+        await self.send("status", run=self.run, metrics={"status": "waiting"}, key="wait_points", values={},
+                        sentence="", layer=None, playing=False)
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a

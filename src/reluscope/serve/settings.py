@@ -4,9 +4,10 @@
 ``widths`` (a list of hidden widths, or None) overrides ``depth`` and ``width``: given, it sets them (its count + 1,
 its widest). ``points`` are the class's own: up to ``MAX_POINTS`` ``(x1, x2, label)`` in the standardised plane
 (``|x| ≤ POINT_RANGE``), added to the training split; changing only them keeps the run going (the session hands the
-new data to its trainer). Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0,
-σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b²
-sliders.
+new data to its trainer). The data set ``"drawn"`` is an empty plane: its data are the drawn points alone
+(``data.drawn_dataset``), and while they hold fewer than two classes the run ``waits``. Every scheme of ``INITS``
+is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the
+parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.data import DATASETS, Dataset, load_dataset
+from reluscope.data import DATASETS, Dataset, drawn_dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import ACTIVATIONS, INITS, init_model_
 from reluscope.train.config import OPTIMIZERS, TrainConfig
@@ -27,10 +28,12 @@ from reluscope.train.loop import build_model
 
 MEANFIELD = "mean-field"  # the init scheme with σ_w², σ_b² sliders
 UPLOADED = "csv"  # the data set name that means "the CSV this session uploaded"
+DRAWN = "drawn"  # the data set name that means "an empty plane: only the drawn points"
+DRAWN_CORNERS = np.array([[-2.5, -2.5], [2.5, 2.5]])  # the drawn plane covers at least this box (and its margin)
 SNAPSHOTS = 10  # parameter snapshots kept over a run (for a saved run's animations)
 
 # field -> (allowed values or (low, high) bounds, inclusive); None bounds: any value of the type
-CHOICES = {"dataset": (*DATASETS, UPLOADED), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
+CHOICES = {"dataset": (*DATASETS, UPLOADED, DRAWN), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
            "optimizer": OPTIMIZERS}
 BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
           "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
@@ -48,7 +51,7 @@ MAX_LABEL = 7  # a drawn point's label at most (8 classes)
 class Settings:
     """Everything that defines a live run; changing any field starts a new run."""
 
-    dataset: str = "spirals"  # a built-in name or "csv" (the session's upload)
+    dataset: str = "spirals"  # a built-in name, "csv" (the session's upload) or "drawn" (only the drawn points)
     n_samples: int = 1000  # points generated
     noise: float | None = None  # None: the generator's default
     depth: int = 3  # linear layers
@@ -94,9 +97,16 @@ class Settings:
                            optimizer=self.optimizer, lr=self.lr, batch_size=self.batch_size,
                            steps=self.steps if steps is None else steps, snapshots=SNAPSHOTS, seed=self.seed)
 
+    @property
+    def waits(self) -> bool:
+        """Whether the run waits for points: the drawn plane holds points of fewer than two classes."""
+        return self.dataset == DRAWN and len({p[2] for p in self.points}) < 2
+
     def load_data(self, csv_path: str | None) -> Dataset:
         """The run's standardised, split data: the built-in set, or the uploaded CSV at ``csv_path``, with the
-        drawn ``points`` added to its training split."""
+        drawn ``points`` added to its training split; the drawn plane: only the points (``drawn_dataset``)."""
+        if self.dataset == DRAWN:
+            return drawn_dataset(self.points)
         if self.dataset == UPLOADED:
             if csv_path is None:
                 raise ReluscopeError("no CSV uploaded in this session; drop a file on the page first")
@@ -106,6 +116,8 @@ class Settings:
     def with_points(self, data: Dataset) -> Dataset:
         """``data`` (without drawn points) with ``points`` appended to its training split; a label beyond the data
         set's classes is refused."""
+        if self.dataset == DRAWN:
+            return drawn_dataset(self.points)
         if not self.points:
             return data
         P = np.array([p[:2] for p in self.points], dtype=data.X_train.dtype)  # (p, 2)

@@ -10,7 +10,7 @@
 // or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
-import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
+import { clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
          drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
@@ -142,13 +142,14 @@ function render({ model, el }) {
     const fields = schema().fields || {};
     for (const [key, f] of Object.entries(fields)) {
       const input = $("s-" + key); if (!input) continue;
-      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(v === "csv" ? t("uploaded_csv") : key === "dataset" ? tx.dataset(v) : v, v)));
+      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(key === "dataset" ? datasetName(v) : v, v)));
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
     $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
     const menu = exercises().map((e) => new Option(e.title, e.id));
     $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
+  function datasetName(v) { return v === "csv" ? t("uploaded_csv") : v === "drawn" ? t("drawn_plane") : tx.dataset(v); }
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
@@ -168,7 +169,7 @@ function render({ model, el }) {
     return out;
   }
   // ---- the class's own points: a click on the plane adds one of the chosen class, shift- or right-click removes
-  // the nearest drawn one, "clear" removes them all (and picks the empty plane where the host offers one)
+  // the nearest drawn one, "clear" removes them all; on the empty plane ("drawn") they are all its points
   function planePoint(e) {  // a pointer event on the boundary -> [x1, x2] in the data's plane, rounded for the link
     const r = $("c-points").getBoundingClientRect(), [x0, x1, y0, y1] = state.data.box;
     const round = (v) => Math.round(v * 1000) / 1000;
@@ -189,11 +190,9 @@ function render({ model, el }) {
     }
     setDrawn(drawn);
   }
-  function setDrawn(drawn, dataset) {
+  function setDrawn(drawn) {
     state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
-    const settings = readControls();
-    if (dataset) { settings.dataset = dataset; setControls({ dataset }); }
-    requestSettings(settings);
+    requestSettings(readControls());
   }
   function requestSettings(settings) {  // a new run; the host's data echoes this request's number
     state.settings = settings;
@@ -247,12 +246,13 @@ function render({ model, el }) {
       state.drawn = data.settings.points ?? model.get("settings")?.points ?? state.drawn;
     }
     setLayerOptions(data.depth);
-    const name = tx.dataset(data.name);
+    const name = datasetName(data.name);
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
     else drawPoints($("c-points"), data, state.drawn);
+    if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
@@ -326,8 +326,9 @@ function render({ model, el }) {
       schedule();
     } else if (msg.type === "status") {
       if (msg.run !== state.run) return;
-      state.marked = msg.layer; state.status = msg.sentence;
-      setStatus(msg.sentence, msg.metrics.status === "ok" ? "good" : "bad");
+      const sentence = msg.key ? t(msg.key, msg.values || {}) : msg.sentence, how = msg.metrics.status;
+      state.marked = msg.layer; state.status = sentence;
+      setStatus(sentence, how === "ok" ? "good" : how === "waiting" ? "" : "bad");
       schedule();
     } else if (msg.type === "saved") {
       $("saved").textContent = t("saved", { step: msg.step, path: msg.path });
@@ -500,7 +501,7 @@ function render({ model, el }) {
   on($("c-net"), "pointerdown", hoverNetwork);
   on($("c-net"), "keydown", keyNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
-  on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
+  on($("clear"), "click", () => setDrawn([]));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
