@@ -36,6 +36,7 @@ from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import FORMATS
 from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
+from reluscope.serve.notice import Notice
 from reluscope.serve.settings import BOUNDS, Settings
 
 VERSION = 2
@@ -134,11 +135,12 @@ def _payload(kind: str, d: dict, buffers: list):
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise ReluscopeError(f"upload name must be a string of at most {MAX_NAME} characters")
         if len(data) > MAX_UPLOAD:
-            raise ReluscopeError(f"{_shown(name)}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}")
+            raise Notice(f"{_shown(name)}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}", "upload_size",
+                         name=_shown(name), size=len(data), most=MAX_UPLOAD)
         try:
             return name, data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ReluscopeError(f"{_shown(name)}: not UTF-8 text") from None
+            raise Notice(f"{_shown(name)}: not UTF-8 text", "upload_text", name=_shown(name)) from None
     return None
 
 

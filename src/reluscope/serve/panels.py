@@ -10,7 +10,7 @@
   (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly.
 
 A view that cannot be drawn for this model (tanh has no cells, a diverged layer no pseudo-inverse) carries a
-``note`` with the library's message instead of its arrays.
+``note`` (``notice.why``: a catalog key and its values, for the page to say in its language) instead of its arrays.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import Fixed
 from reluscope.serve.messages import View
+from reluscope.serve.notice import said, why
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
@@ -104,7 +105,7 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
         bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1],
                          pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
     except ReluscopeError as e:
-        return dict(layer=layer, projection=projection, note=str(e))
+        return dict(layer=layer, projection=projection, note=why(e, model))
     points = bp.points[layer - 1]  # (N + grid, 2)
     extra = dict(dimension=embedded_dimension(model, layer)) if projection == "embedded" else {}  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
@@ -116,7 +117,7 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
     try:
         eq = check_equivalence(model, scene.data.X, view=projection)
     except ReluscopeError as e:
-        return dict(projection=projection, note=str(e))
+        return dict(projection=projection, note=why(e, model))
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
 
 
@@ -135,7 +136,7 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
         if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
             if (seen := len(np.unique(keys))) > GRID_EXACT:
-                found = f"the grid already finds {seen} regions; exact polygons up to {GRID_EXACT}"
+                found = said("cells_grid_many", count=seen, most=GRID_EXACT)
         if exact and not found:
             regions = linear_regions(head, scene.box)[-1]
             if len(regions) <= MAX_EXACT:
@@ -143,11 +144,11 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
                             n_vertices=regions.n_vertices.astype("<u2"),
                             vertices=np.concatenate(regions.polygons()).astype("<f4"),
                             poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-            found = f"{len(regions)} exact regions; polygons are sent up to {MAX_EXACT}"
+            found = said("cells_exact_many", count=len(regions), most=MAX_EXACT)
         if keys is None:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     except ReluscopeError as e:
-        return dict(layer=layer, note=str(e))
+        return dict(layer=layer, note=why(e, model))
     out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
                hue=(keys >> np.uint64(48)).astype("<u2"))
     return out | ({"note": found} if found else {})
@@ -172,6 +173,6 @@ def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
     try:
         keys = grid_regions(model, scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
     except ReluscopeError as e:
-        return [dict(layer=layer, note=str(e)) for layer in range(1, depth + 1)]
+        return [dict(layer=layer, note=why(e, model)) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),
                  hue=(k >> np.uint64(48)).astype("<u2")) for i, k in enumerate(keys)]

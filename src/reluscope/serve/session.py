@@ -33,16 +33,18 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import export_weights
+from reluscope.report.task1 import how_it_ended
+from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import Message, View, encode, parse
+from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
-from reluscope.train.outcome import describe
 
 SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training, at least …
 SLOW_FRAMES = 6  # … and this many frames
@@ -123,7 +125,7 @@ class Session:
         try:
             await self._dispatch(checked())
         except ReluscopeError as e:
-            await self.send("error", message=str(e))
+            await self.send("error", **(e.fields() if isinstance(e, Notice) else dict(message=str(e))))
         except (WebSocketDisconnect, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
@@ -152,7 +154,7 @@ class Session:
         elif self.trainer is None and self.settings.waits:
             await self._send_wait()
         elif self.trainer is None:
-            raise ReluscopeError("no run yet: send settings first")
+            raise Notice("no run yet: send settings first", "no_run")
         elif msg.type == "save":
             await self._save()
         elif msg.type == "export":
@@ -262,7 +264,8 @@ class Session:
             await self.send("error", message=f"the run stopped: {trainer.error}")
             return
         metrics = trainer.result.metrics
-        await self.send("status", run=trainer.run, metrics=metrics, sentence=describe(metrics),
+        sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words, in the page's language
+        await self.send("status", run=trainer.run, metrics=metrics, sentence=sentence,
                         layer=marked_layer(metrics, self.settings.depth), playing=False)
 
     async def _draw_loop(self) -> None:
@@ -317,8 +320,8 @@ async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessi
             try:
                 message = await asyncio.wait_for(ws.receive(), idle_timeout)
             except TimeoutError:
-                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; "
-                                                    "reload the page to start again")
+                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; reload the page "
+                                   "to start again", key="idle", values=dict(seconds=round(idle_timeout)))
                 await ws.close(code=1000)
                 break
             if message["type"] == "websocket.disconnect":

@@ -23,6 +23,7 @@ from torch import nn
 from reluscope.data import DATASETS, Dataset, drawn_dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import ACTIVATIONS, INITS, init_model_
+from reluscope.serve.notice import Notice, label
 from reluscope.train.config import OPTIMIZERS, TrainConfig
 from reluscope.train.loop import build_model
 
@@ -109,7 +110,7 @@ class Settings:
             return drawn_dataset(self.points)
         if self.dataset == UPLOADED:
             if csv_path is None:
-                raise ReluscopeError("no CSV uploaded in this session; drop a file on the page first")
+                raise Notice("no CSV uploaded in this session; drop a file on the page first", "no_csv")
             return self.with_points(load_dataset(csv_path, random_state=self.seed))
         return self.with_points(load_dataset(self.dataset, self.n_samples, noise=self.noise, random_state=self.seed))
 
@@ -123,9 +124,10 @@ class Settings:
         P = np.array([p[:2] for p in self.points], dtype=data.X_train.dtype)  # (p, 2)
         labels = np.array([p[2] for p in self.points], dtype=data.y_train.dtype)  # (p,)
         if labels.max() >= data.n_classes or data.n_features != 2:
-            raise ReluscopeError(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
-                                 f"got {int(labels.max())}" if data.n_features == 2 else
-                                 "points can be drawn on a plane only")
+            if data.n_features != 2:
+                raise Notice("points can be drawn on a plane only", "points_plane")
+            raise Notice(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
+                         f"got {int(labels.max())}", "point_class", n=data.n_classes)
         return replace(data, X_train=np.concatenate([data.X_train, P]), y_train=np.concatenate([data.y_train, labels]))
 
     def build_model(self, data: Dataset) -> tuple[nn.Sequential, torch.Generator]:
@@ -183,13 +185,14 @@ def _check(name: str, value, kind: type):
     if not isinstance(value, kind) or isinstance(value, bool):
         what = {int: "a whole number", float: "a number", str: "a string"}[kind]
         got = _short(value) if type(value) in (int, float) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be {what}, got {got}")
+        raise Notice(f"setting {name!r} must be {what}, got {got}", f"setting_{kind.__name__}", setting=label(name))
     if name in CHOICES and value not in CHOICES[name]:
-        raise ReluscopeError(f"setting {name!r}: unknown value {str(value)[:40]!r}")
+        raise Notice(f"setting {name!r}: unknown value {str(value)[:40]!r}", "setting_choice", setting=label(name))
     if name in BOUNDS:
         low, high = BOUNDS[name]
         if not low <= value <= high:  # NaN fails too; an int is compared exactly, however large
-            raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}")
+            raise Notice(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}", "setting_bounds",
+                         setting=label(name), low=low, high=high)
     return value
 
 
@@ -199,13 +202,14 @@ def _widths(name: str, value) -> tuple[int, ...]:
     most = BOUNDS["depth"][1] - 1
     if not isinstance(value, list) or len(value) > most:
         got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be a list of at most {most} hidden widths, got {got}")
+        raise Notice(f"setting {name!r} must be a list of at most {most} hidden widths, got {got}", "setting_widths",
+                     most=most, low=BOUNDS["width"][0], high=BOUNDS["width"][1])
     low, high = BOUNDS["width"]
     for w in value:
         if type(w) is not int or not low <= w <= high:
             got = _short(w) if type(w) in (int, float) else json_type(w)
-            raise ReluscopeError(f"setting {name!r}: each hidden width must be a whole number in [{low}, {high}], "
-                                 f"got {got}")
+            raise Notice(f"setting {name!r}: each hidden width must be a whole number in [{low}, {high}], got {got}",
+                         "setting_widths", most=most, low=low, high=high)
     return tuple(value)
 
 
@@ -214,13 +218,15 @@ def _points(name: str, value) -> tuple[tuple[float, float, int], ...]:
     ``±POINT_RANGE``, labels whole numbers in ``[0, MAX_LABEL]``."""
     if not isinstance(value, list) or len(value) > MAX_POINTS:
         got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be a list of at most {MAX_POINTS} points, got {got}")
+        raise Notice(f"setting {name!r} must be a list of at most {MAX_POINTS} points, got {got}", "setting_points",
+                     most=MAX_POINTS, low=-POINT_RANGE, high=POINT_RANGE, labels=MAX_LABEL)
     out = []
     for p in value:
         if not (isinstance(p, list) and len(p) == 3 and all(_coordinate(x) for x in p[:2])
                 and type(p[2]) is int and 0 <= p[2] <= MAX_LABEL):
-            raise ReluscopeError(f"setting {name!r}: each point must be [x1, x2, label] with x1, x2 in "
-                                 f"[{-POINT_RANGE:g}, {POINT_RANGE:g}] and a label in [0, {MAX_LABEL}]")
+            raise Notice(f"setting {name!r}: each point must be [x1, x2, label] with x1, x2 in "
+                         f"[{-POINT_RANGE:g}, {POINT_RANGE:g}] and a label in [0, {MAX_LABEL}]", "setting_points",
+                         most=MAX_POINTS, low=-POINT_RANGE, high=POINT_RANGE, labels=MAX_LABEL)
         out.append((float(p[0]), float(p[1]), p[2]))
     return tuple(out)
 

@@ -135,6 +135,16 @@ function render({ model, el }) {
     const timer = setTimeout(() => div.remove(), 6000); cleanups.push(() => clearTimeout(timer));
     while ($("errors").children.length > 3) $("errors").firstChild.remove();
   }
+  // a host's notice in this page's language: {key, values} of the catalog (serve/notice.py), a value named `setting`
+  // a control's label, a fraction written with the page's decimal mark; a plain text as it came
+  function said(n) {
+    if (!n || typeof n === "string") return n ?? "";
+    const values = {};
+    for (const [k, v] of Object.entries(n.values || {})) {
+      values[k] = k === "setting" && tx.has(v) ? t(v) : typeof v === "number" && !Number.isInteger(v) ? num(v, 4, "sig") : v;
+    }
+    return t(n.key, values);
+  }
   function setStatus(text, cls) { $("status").textContent = text; $("status").className = "status " + cls; }
 
   // ---- controls
@@ -326,17 +336,18 @@ function render({ model, el }) {
       schedule();
     } else if (msg.type === "status") {
       if (msg.run !== state.run) return;
-      const sentence = msg.key ? t(msg.key, msg.values || {}) : msg.sentence, how = msg.metrics.status;
+      const sentence = msg.key ? said(msg) : msg.sentence, how = msg.metrics.status;
       state.marked = msg.layer; state.status = sentence;
       setStatus(sentence, how === "ok" ? "good" : how === "waiting" ? "" : "bad");
       schedule();
     } else if (msg.type === "saved") {
       $("saved").textContent = t("saved", { step: msg.step, path: msg.path });
     } else if (msg.type === "busy") {
-      $("busy").hidden = false; $("busy").textContent = msg.message;
+      $("busy").hidden = false; $("busy").textContent = said(msg.key ? msg : msg.message);
     } else if (msg.type === "error") {
-      showError(msg.message);
-      if (msg.fatal) { $("busy").hidden = false; $("busy").textContent = msg.message; root.classList.add("offline"); }
+      const text = said(msg.key ? msg : msg.message);
+      showError(text);
+      if (msg.fatal) { $("busy").hidden = false; $("busy").textContent = text; root.classList.add("offline"); }
     }
   }
   function onFrame(f) {
@@ -456,20 +467,20 @@ function render({ model, el }) {
     const why = data.off && data.off.backprojection;
     if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
-    else if (bp.note) { off("bp", t("task2"), bp.note); $("bp-note").textContent = bp.note; }
+    else if (bp.note) { off("bp", t("task2"), said(bp.note)); $("bp-note").textContent = said(bp.note); }
     else {
       drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
     if (!why && res) {
-      if (res.note) off("residual", t("task2"), res.note);
+      if (res.note) off("residual", t("task2"), said(res.note));
       else { drawResiduals($("c-residual"), res, layer, tx); label("residual", t("img_residual", { projection })); }
     }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
-      const n = cwhy || cells.note; off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
+      const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
     } else if (cells) {
-      $("cells-note").textContent = cells.note ?? "";
+      $("cells-note").textContent = said(cells.note);
       const how = cells.exact ? t("cells_exact") : t(mode() === "watch" ? "cells_grid_watch" : "cells_grid", { n: cells.n });
       $("cells-count").textContent = t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how });
       drawCells($("c-cells"), cells, data.box); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
