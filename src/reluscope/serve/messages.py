@@ -38,6 +38,7 @@ from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
 from reluscope.serve.notice import Notice
 from reluscope.serve.settings import BOUNDS, Settings
+from reluscope.serve.upload import shown_name
 
 VERSION = 2
 MAX_UPLOAD = 1_000_000  # bytes of an uploaded CSV
@@ -135,12 +136,13 @@ def _payload(kind: str, d: dict, buffers: list):
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise ReluscopeError(f"upload name must be a string of at most {MAX_NAME} characters")
         if len(data) > MAX_UPLOAD:
-            raise Notice(f"{_shown(name)}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}", "upload_size",
-                         name=_shown(name), size=len(data), most=MAX_UPLOAD)
+            shown = shown_name(name)
+            raise Notice(f"{shown}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}", "upload_size",
+                         name=shown, size=len(data), most=MAX_UPLOAD)
         try:
             return name, data.decode("utf-8")
         except UnicodeDecodeError:
-            raise Notice(f"{_shown(name)}: not UTF-8 text", "upload_text", name=_shown(name)) from None
+            raise Notice(f"{shown_name(name)}: not UTF-8 text", "upload_text", name=shown_name(name)) from None
     return None
 
 
@@ -151,11 +153,6 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _shown(name: str) -> str:
-    """The file name of an upload as messages quote it: without any folder, at most 60 characters."""
-    return (name.replace("\\", "/").rsplit("/", 1)[-1] or "upload")[:60]
 
 
 def _object(value, name: str) -> dict:

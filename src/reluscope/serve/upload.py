@@ -18,6 +18,12 @@ MAX_ROWS = 20_000  # data rows of an uploaded CSV
 FILE_NAME = "upload.csv"
 
 
+def shown_name(name: str) -> str:
+    """The file name of an upload as messages quote it: without any folder (``/`` or ``\\``), at most 60
+    characters."""
+    return (name.replace("\\", "/").rsplit("/", 1)[-1] or "upload")[:60]
+
+
 def store_upload(directory: Path, name: str, text: str) -> Path:
     """Write ``text`` to ``directory/upload.csv`` if it is a readable CSV of at most ``MAX_ROWS`` rows.
 
@@ -27,7 +33,7 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
         Naming ``name`` (never the server's path) if the text is too long, not UTF-8 encodable or not a
         ``x1, x2, label`` CSV with two classes of at least two points each.
     """
-    shown = Path(name).name or "upload"
+    shown = shown_name(name)
     if text.count("\n") > MAX_ROWS + 1:
         raise Notice(f"{shown}: more than {MAX_ROWS} rows", "upload_rows", name=shown, most=MAX_ROWS)
     try:
