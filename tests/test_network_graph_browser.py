@@ -76,6 +76,18 @@ def exporting_page(live_page):
     return open_
 
 
+def rest_after(page, export, steps: int) -> dict:
+    """The exported state dict after ``steps`` single steps, once the page's graph holds those same weights."""
+    for _ in range(steps):
+        page.click("[data-id=stepbtn]")
+    page.wait_for_function(f"{HOOK}.step === {steps} && {HOOK}.last.weights && {HOOK}.last.step === {steps}")
+    state = export()
+    biases = json.dumps([[float(np.float32(v)) for v in state[f"{2 * i}.bias"]] for i in range(len(state) // 2)],
+                        separators=(",", ":"))  # as JSON.stringify writes them
+    page.wait_for_function(f"JSON.stringify({HOOK}.last.weights.map((w) => Array.from(w.b))) === {biases!r}")
+    return state
+
+
 def node_xy(page, col, unit, towards=None, at=0.0):
     """The page point of node ``unit`` of column ``col``, or a fraction ``at`` along its edge from node ``towards``
     of the column before."""
@@ -102,16 +114,13 @@ def shown(note: str, decimal: str = ".") -> float:
 
 def test_hovering_a_neuron_or_an_edge_shows_the_models_parameter(exporting_page):
     page, export = exporting_page("n_samples=300&depth=3&width=4")
-    for _ in range(3):
-        page.click("[data-id=stepbtn]")
-    page.wait_for_function(f"{HOOK}.step === 3 && {HOOK}.last.weights && {HOOK}.last.step === 3")
-    state = export()  # at rest: the weights the page shows
+    state = rest_after(page, export, 3)  # at rest: the weights the page shows
     b1, w2 = state["0.bias"], state["2.weight"]  # layer 1's biases, layer 2's weights (4, 4)
-    page.wait_for_function(f"{HOOK}.last.weights[1].W[2 * 4 + 1] === {float(np.float32(w2[2, 1]))!r}")
+    assert np.all(b1 != 0)  # trained: no bias is still its initial 0
     assert page.evaluate(f"{HOOK}.last.weights.map((w) => Object.keys(w).sort().join())") == ["W,b"] * 3
     page.mouse.move(*node_xy(page, 1, 3))
     note = note_starting(page, "neuron 4 of layer 1: bias ")
-    assert shown(note) == pytest.approx(b1[3], rel=6e-4, abs=1e-12)
+    assert shown(note) == pytest.approx(b1[3], rel=6e-4)
     page.mouse.move(*node_xy(page, 2, 2, towards=1, at=0.35))  # on the edge neuron 2 (layer 1) -> neuron 3 (layer 2)
     note = note_starting(page, "weight from neuron 2 of layer 1 to neuron 3 of layer 2: ")
     assert shown(note) == pytest.approx(w2[2, 1], rel=6e-4)
@@ -120,8 +129,7 @@ def test_hovering_a_neuron_or_an_edge_shows_the_models_parameter(exporting_page)
 
 def test_the_keys_walk_to_a_weight_and_a_german_page_writes_it_with_the_decimal_comma(exporting_page):
     page, export = exporting_page("n_samples=300&depth=3&width=4", query="?lang=de", locale="de-DE")
-    page.wait_for_function(f"{HOOK}.last.weights")
-    state = export()  # step 0, at rest
+    state = rest_after(page, export, 2)
     page.focus("[data-id=c-net]")
     for key in ("ArrowRight", "ArrowRight", "ArrowDown", "Shift+ArrowDown", "Shift+ArrowDown"):
         page.keyboard.press(key)
@@ -129,4 +137,14 @@ def test_the_keys_walk_to_a_weight_and_a_german_page_writes_it_with_the_decimal_
     assert "," in note.rsplit(" ", 1)[1] and shown(note, ",") == pytest.approx(state["2.weight"][1, 1], rel=6e-4)
     page.keyboard.press("ArrowRight")  # the output: its neuron's bias, named by its class
     note = note_starting(page, "Klasse 1: Bias ")
-    assert shown(note, ",") == pytest.approx(state["4.bias"][1], rel=6e-4)
+    assert state["4.bias"][1] != 0 and shown(note, ",") == pytest.approx(state["4.bias"][1], rel=6e-4)
+
+
+def test_a_tap_on_a_tablet_shows_a_neurons_bias(exporting_page):
+    page, export = exporting_page("n_samples=300&depth=3&width=4", size=(768, 1024), touch=True)
+    state = rest_after(page, export, 2)
+    page.locator("[data-id=c-net]").scroll_into_view_if_needed()
+    x, y = node_xy(page, 2, 1)
+    page.touchscreen.tap(x, y)
+    note = note_starting(page, "neuron 2 of layer 2: bias ")
+    assert state["2.bias"][1] != 0 and shown(note) == pytest.approx(state["2.bias"][1], rel=6e-4)

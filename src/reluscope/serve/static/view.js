@@ -250,6 +250,7 @@ function render({ model, el }) {
     const raw = model.get("data"); if (!raw) return;
     const data = decode(raw);
     state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
+    state.netUnit = state.netFrom = null;  // the graph's hovered neuron or edge may not exist in the new run
     state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
     if (data.settings && data.tag === model.get("request")) {
       state.settings = data.settings; setControls(data.settings);
