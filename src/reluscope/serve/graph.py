@@ -9,7 +9,6 @@ float32 numbers a layer, a few KB for the nets the graph draws node by node. The
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 

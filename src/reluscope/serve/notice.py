@@ -38,7 +38,6 @@ def label(setting: str) -> str:
     return LABELS.get(setting, setting)
 
 
-
 def why(error: ReluscopeError, model: nn.Module) -> dict:
     """Why the library could not draw a view of ``model`` (its ``error``), as a note in the catalog's words: the
     parameters or activations are no longer finite (a diverged run), an activation is not piecewise linear (no
