@@ -81,7 +81,7 @@ def test_a_german_page_says_the_servers_words_in_german(live_page):
     page.wait_for_function(f"document.querySelector('[data-id=cells-note]').textContent === {said!r}")
     page.set_input_files("[data-id=upload]", files=[{"name": "messung.csv", "mimeType": "text/csv",
                                                      "buffer": b"x1,x2,label\n1,zwei,0\n1,2,1\n3,4,0\n5,6,1\n"}])
-    said = "messung.csv, Zeile 2: x1 und x2 müssen Zahlen sein"
+    said = "messung.csv, Zeile 2: die Koordinaten müssen Zahlen sein"
     page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
     page.fill("[data-id=s-lr]", "20")
     page.dispatch_event("[data-id=s-lr]", "change")
