@@ -464,6 +464,9 @@ function render({ model, el }) {
   on($("projector"), "click", () => { model.set("projector", !model.get("projector")); model.save_changes(); onProjector(); });
   listen("msg:custom", onMessage);
   onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector();
+  // a view that opens on a run already under way (marimo shows a cell's output after the cell ran; a second view
+  // of the same widget) missed the frames sent before it: it asks for the current one
+  if (state.data && model.get("mode") === "playground") model.send({ type: "view", view: state.view });
   return () => {
     for (const undo of cleanups) undo();
     if (state.raf) cancelAnimationFrame(state.raf);
