@@ -131,7 +131,8 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            if self.trainer is not None and replace(settings, points=self.settings.points) == self.settings:
+            same_run = replace(settings, points=self.settings.points, through=self.settings.through)
+            if self.trainer is not None and same_run == self.settings:
                 await self._new_points(settings)
             else:
                 await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
@@ -178,7 +179,7 @@ class Session:
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
-        ``data`` message of the same run); the run goes on."""
+        ``data`` message of the same run, on the plane ``settings.through``); the run goes on."""
         data = settings.with_points(self._base)
         scene = await asyncio.to_thread(Scene.build, settings, data, copy.deepcopy(self._canvas))
         self.settings, self.scene = settings, replace(scene, meanfield=self.scene.meanfield)  # the run's theory

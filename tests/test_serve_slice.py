@@ -1,0 +1,98 @@
+"""The playground on inputs of more than two dimensions (the 64-pixel digits) over a real WebSocket: the plane
+views are a slice through three data points. The cells the page gets equal ``slice_through``'s on the same
+weights, the points arrive at their plane coordinates once per plane, three picked points move the plane
+without restarting the run, and a bad plane is refused and changes nothing."""
+
+import numpy as np
+import pytest
+from test_serve_socket import send, started, until
+
+from reluscope.geometry.slices import slice_through
+from reluscope.serve import ServeConfig, running
+from reluscope.serve.settings import Settings
+
+DIGITS = {"dataset": "digits", "depth": 3, "width": 8, "seed": 3}
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as base:
+        yield base.replace("http://", "ws://") + "ws"
+
+
+def reference(through="auto", **settings):
+    """The run's data and its freshly initialised model (the same seed gives the same weights), and the slice
+    the library computes on them."""
+    s = Settings.from_dict({**DIGITS, **settings})
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    return data, model, slice_through(model, data.X, data.y, through)
+
+
+def assert_same_cells(cells, layer):
+    """The page's exact cells of ``layer`` are the library's slice's: count, colours (pattern keys), vertices."""
+    assert cells["exact"] and cells["layer"] == layer.layer and cells["count"] == len(layer)
+    assert np.array_equal(np.asarray(cells["poly_hue"]), (layer.key >> np.uint64(48)).astype(np.uint16))
+    assert np.array_equal(np.asarray(cells["n_vertices"]), layer.n_vertices)
+    np.testing.assert_allclose(np.asarray(cells["vertices"]).reshape(-1, 2), np.concatenate(layer.polygons()),
+                               atol=1e-5)
+
+
+def test_the_slice_panels_cells_and_points_equal_the_librarys_slice(url):
+    data, model, cut = reference()
+    with started(url, **DIGITS) as ws:
+        send(ws, "settings", settings=DIGITS, tag=2)
+        msg = until(ws, lambda m: m["type"] == "data")[-1]
+        assert msg["slice"]["through"] == list(cut.indices) and msg["slice"]["dim"] == 64
+        assert msg["box"] == list(cut.plane.box)
+        coords = np.concatenate([np.asarray(msg["train"]), np.asarray(msg["test"])]).reshape(-1, 2)
+        np.testing.assert_allclose(coords, cut.coords, atol=1e-5)
+        assert np.array_equal(np.asarray(msg["slice"]["near"]).astype(bool), cut.near)
+        frame = until(ws, lambda m: m["type"] == "frame" and m["run"] == msg["run"])[-1]
+        assert "points" not in frame and "train" not in frame  # the points travel once per plane
+        bp = frame["backprojection"]  # the three points' images in the input view
+        assert bp["images"] and bp["indices"] == list(cut.indices) and bp["shape"] == [8, 8]
+        np.testing.assert_allclose(np.asarray(bp["inputs"]).reshape(3, 64), data.X[list(cut.indices)], atol=1e-5)
+        for layer in (1, 3):
+            send(ws, "view", view={"layer": layer, "projection": "input"})
+            panels = until(ws, lambda m: m["type"] == "panels" and m["view"]["layer"] == layer)[-1]
+            assert_same_cells(panels["cells"], cut.layers[layer - 1])
+
+
+def test_three_picked_points_move_the_plane_and_the_run_goes_on(url):
+    picked = (5, 700, 1500)  # train, train, test
+    _, _, cut = reference(picked)
+    with started(url, **DIGITS, steps=100_000) as ws:
+        send(ws, "settings", settings={**DIGITS, "steps": 100_000}, tag=2)
+        first = until(ws, lambda m: m["type"] == "data")[-1]
+        send(ws, "view", view={"layer": 2, "projection": "input"})
+        send(ws, "settings", settings={**DIGITS, "steps": 100_000, "through": "5, 700,1500"}, tag=3)
+        msg = until(ws, lambda m: m["type"] == "data")[-1]
+        assert msg["run"] == first["run"] and msg["tag"] == 3  # the same run, on a new plane
+        assert msg["slice"]["through"] == list(picked) and msg["settings"]["through"] == "5,700,1500"
+        panels = until(ws, lambda m: m["type"] == "panels" and m["step"] == 0 and m["view"]["layer"] == 2)[-1]
+        assert_same_cells(panels["cells"], cut.layers[1])
+
+
+@pytest.mark.parametrize("through, why", [("1797,1,2", "0 … 1796"), ("4,4,9", "different"), ("1,2", "three"),
+                                          ("a,b,c", "three"), ("-1,2,3", "three"), ("1,2,3,4", "three"),
+                                          (7, "three"), (None, "three"), ("AUTO", "three")])
+def test_a_bad_plane_gets_an_error_and_changes_nothing(url, through, why):
+    with started(url, **DIGITS) as ws:
+        send(ws, "settings", settings=DIGITS, tag=2)
+        before = until(ws, lambda m: m["type"] == "data")[-1]
+        send(ws, "settings", settings={**DIGITS, "through": through}, tag=3)
+        error = until(ws, lambda m: m["type"] in ("error", "data"))[-1]
+        assert error["type"] == "error" and why in error["message"]
+        send(ws, "control", action="step")  # the run before goes on, on its plane
+        frame = until(ws, lambda m: m["type"] in ("frame", "data") and m.get("step") == 1)[-1]
+        assert frame["type"] == "frame" and frame["run"] == before["run"]
+
+
+def test_a_2d_data_set_has_no_slice_and_digits_take_no_drawn_points(url):
+    with started(url, through="1,2,3") as ws:  # a plane on 2-D data: nothing to slice, the setting is kept
+        send(ws, "settings", settings={"n_samples": 200, "through": "1,2,3"}, tag=2)
+        msg = until(ws, lambda m: m["type"] == "data")[-1]
+        assert "slice" not in msg and msg["settings"]["through"] == "1,2,3"
+        send(ws, "settings", settings={**DIGITS, "points": [[0.0, 0.0, 1]]}, tag=3)
+        assert "plane only" in until(ws, lambda m: m["type"] in ("error", "data"))[-1]["message"]
