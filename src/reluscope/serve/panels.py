@@ -179,13 +179,17 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
     """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
-    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note."""
+    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note. On a slice,
+    every layer's ``images``."""
+    depth = len(linear_layers(model))
+    if scene.slice is not None:
+        return [images(scene, model, layer) for layer in range(1, depth + 1)]
     X = scene.data.X  # (N, 2)
     try:
         bp = backproject(model, np.concatenate([X, scene.grid]), view=projection,
                          pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
     except ReluscopeError:
-        return [backprojection(scene, model, layer, projection) for layer in range(1, len(linear_layers(model)) + 1)]
+        return [backprojection(scene, model, layer, projection) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, projection=projection, points=Fixed(p[: len(X)]), grid=Fixed(p[len(X):]),
                  line_points=LINE_POINTS) for i, p in sorted(bp.points.items())]
 

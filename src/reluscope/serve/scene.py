@@ -62,11 +62,9 @@ class Scene(Sliced):
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
         """The scene of a run whose freshly initialised model is ``model``; for n > 2 inputs on the plane
         ``settings.through`` (a ``ReluscopeError`` if its indices do not fit the data)."""
-        cut = None if data.n_features == 2 else Slice.through(data.X, data.y, settings.through)
-        box = data_box(data.X) if cut is None else cut.plane.box
+        cut, box, pixels = plane_views(data.X, data.y, settings.through)
         tensors = data.tensors()
         input_m2 = float(tensors[0].double().pow(2).mean())
-        pixels = torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS), dtype=torch.float32 if cut is None else torch.float64)
         return cls(settings, data, box, pixels, grid_lines(box), tensors, input_m2,
                    meanfield_theory(settings, model, input_m2), cut)
 
@@ -103,6 +101,16 @@ class Slice:
     def message(self) -> dict:
         """What the page needs beyond the points: the three indices, the near mask (train then test), n."""
         return dict(through=list(self.indices), near=self.near.astype("<u1"), dim=self.plane.dim)
+
+
+def plane_views(X: np.ndarray, y: np.ndarray, through: str = AUTO) -> tuple[Slice | None, Box, torch.Tensor]:
+    """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 the data's box, for n > 2 the
+    slice ``through`` and its plane's box; and the boundary's ``BOUNDARY_PIXELS²`` pixel centres in that box
+    (float32 in the input plane, float64 on a slice, as the folded model takes them)."""
+    cut = None if X.shape[1] == 2 else Slice.through(X, y, through)
+    box = data_box(X) if cut is None else cut.plane.box
+    return cut, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS),
+                                     dtype=torch.float32 if cut is None else torch.float64)
 
 
 def grid_lines(box: Box) -> np.ndarray:
