@@ -96,3 +96,27 @@ def test_a_2d_data_set_has_no_slice_and_digits_take_no_drawn_points(url):
         assert "slice" not in msg and msg["settings"]["through"] == "1,2,3"
         send(ws, "settings", settings={**DIGITS, "points": [[0.0, 0.0, 1]]}, tag=3)
         assert "plane only" in until(ws, lambda m: m["type"] in ("error", "data"))[-1]["message"]
+
+
+def test_a_dropped_csv_of_three_features_is_seen_on_a_slice(url, tmp_path):
+    """An uploaded ``x1, x2, x3, label`` CSV trains, its plane views on the slice: the cells the page gets equal
+    ``slice_through``'s for the same weights (the run's data read back as the session read it)."""
+    from reluscope.data import load_dataset
+    from reluscope.serve.codec import envelope
+    from reluscope.serve.messages import VERSION
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    text = "x1,x2,x3,label\n" + "".join(f"{a:.4f},{b:.4f},{c:.4f},{int(a * b > c)}\n" for a, b, c in X)
+    with started(url) as ws:
+        ws.send(envelope({"v": VERSION, "type": "upload", "name": "three.csv"}, [text.encode()]))
+        msg = until(ws, lambda m: m["type"] in ("data", "error"))[-1]
+        assert msg["type"] == "data" and msg["slice"]["dim"] == 3 and msg["name"] == "three.csv"
+        panels = until(ws, lambda m: m["type"] == "panels" and m["run"] == msg["run"])[-1]
+    (tmp_path / "three.csv").write_text(text)
+    s = Settings.from_dict({**msg["settings"], "dataset": "csv"})
+    data = load_dataset(str(tmp_path / "three.csv"), random_state=s.seed)
+    model, _ = s.build_model(data)
+    cut = slice_through(model, data.X, data.y, "auto")
+    assert msg["slice"]["through"] == list(cut.indices)
+    assert_same_cells(panels["cells"], cut.layers[0])

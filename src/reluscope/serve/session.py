@@ -254,14 +254,14 @@ class Session:
                 self._last_slow, self._since_slow, self._view_changed = now, 0, False
             canvas.load_state_dict(snap.state)
             frame = await self._drawn(snap.step, render, scene, canvas, view)
-            if frame is None or snap.run != self.run:
+            if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
                 continue
             await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
                             view=asdict(view), **frame)
             if slow:
                 panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=snap.at_rest,
                                            grad_out_m2=frame["layers"]["gz_out_m2"])
-                if panels is not None and snap.run == self.run:
+                if panels is not None and snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
