@@ -3,6 +3,8 @@ views are a slice through three data points. The cells the page gets equal ``sli
 weights, the points arrive at their plane coordinates once per plane, three picked points move the plane
 without restarting the run, and a bad plane is refused and changes nothing."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_serve_socket import send, started, until
@@ -120,3 +122,18 @@ def test_a_dropped_csv_of_three_features_is_seen_on_a_slice(url, tmp_path):
     cut = slice_through(model, data.X, data.y, "auto")
     assert msg["slice"]["through"] == list(cut.indices)
     assert_same_cells(panels["cells"], cut.layers[0])
+
+
+def test_a_saved_digits_run_keeps_its_plane_and_loads_back_on_it(url):
+    with started(url, **DIGITS, through="5,700,1500") as ws:
+        send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 1)
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] in ("saved", "error"))[-1]
+        assert saved["type"] == "saved", saved
+        send(ws, "settings", settings=DIGITS, tag=5)
+        assert until(ws, lambda m: m["type"] == "data")[-1]["slice"]["through"] != [5, 700, 1500]
+        send(ws, "load", run=saved["name"])
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert data["slice"]["through"] == [5, 700, 1500] and data["settings"]["through"] == "5,700,1500"
+    assert (Path(saved["path"]) / "decision_boundary.png").stat().st_size > 1000  # the slice, drawn

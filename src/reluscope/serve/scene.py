@@ -14,6 +14,7 @@ the ``NEAR`` share nearest the plane marked to be drawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,7 @@ class Scene(Sliced):
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
         """The scene of a run whose freshly initialised model is ``model``; for n > 2 inputs on the plane
         ``settings.through`` (a ``ReluscopeError`` if its indices do not fit the data)."""
-        cut, box, pixels = plane_views(data.X, data.y, settings.through)
+        cut, box, pixels = plane_views(data.X, data.y, settings.plane)
         tensors = data.tensors()
         input_m2 = float(tensors[0].double().pow(2).mean())
         return cls(settings, data, box, pixels, grid_lines(box), tensors, input_m2,
@@ -90,10 +91,9 @@ class Slice:
     near: np.ndarray  # (N,) bool: the points nearest the plane (``plane.near_plane``), the ones drawn
 
     @classmethod
-    def through(cls, X: np.ndarray, y: np.ndarray, through: str = AUTO) -> Slice:
-        """The slice through ``auto_indices(X, y)`` or the data indices ``"i,j,k"`` of ``X`` (N, n)."""
-        indices = auto_indices(X, y) if through == AUTO else check_indices(
-            [int(i) for i in through.split(",")], len(X))
+    def through(cls, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> Slice:
+        """The slice through ``auto_indices(X, y)`` (``"auto"``) or three data indices of ``X`` (N, n)."""
+        indices = auto_indices(X, y) if through == AUTO else check_indices(through, len(X))
         plane = plane_through(X, indices)
         coords, distance = plane.project(X)  # (N, 2), (N,)
         return cls(plane, indices, coords, near_plane(distance))
@@ -103,7 +103,8 @@ class Slice:
         return dict(through=list(self.indices), near=self.near.astype("<u1"), dim=self.plane.dim)
 
 
-def plane_views(X: np.ndarray, y: np.ndarray, through: str = AUTO) -> tuple[Slice | None, Box, torch.Tensor]:
+def plane_views(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> tuple[Slice | None, Box,
+                                                                                          torch.Tensor]:
     """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 the data's box, for n > 2 the
     slice ``through`` and its plane's box; and the boundary's ``BOUNDARY_PIXELS²`` pixel centres in that box
     (float32 in the input plane, float64 on a slice, as the folded model takes them)."""

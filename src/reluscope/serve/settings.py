@@ -90,6 +90,11 @@ class Settings:
         d["points"] = [list(p) for p in self.points]
         return d
 
+    @property
+    def plane(self) -> str | tuple[int, int, int]:
+        """``through`` as ``slice_through`` takes it: ``"auto"`` or the three indices."""
+        return AUTO if self.through == AUTO else tuple(int(i) for i in self.through.split(","))
+
     def train_config(self, dataset_name: str, steps: int | None = None) -> TrainConfig:
         """The ``TrainConfig`` of this run (``steps`` of them, default ``self.steps``); ``dataset_name`` is the
         built-in name or the CSV's path. It keeps ``SNAPSHOTS`` evenly spaced snapshots."""
