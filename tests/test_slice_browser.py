@@ -1,11 +1,13 @@
 """The playground on the 64-pixel digits in Chromium: the plane views show the slice through three data points,
 three clicks on data points in the plane pick a new plane, the link holds it and a reload keeps it, "auto plane"
-goes back to the automatic one."""
+goes back to the automatic one; the German page passes axe, and the panels fit a wide screen."""
 
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import LIVE_VIEW as HOOK
+from test_screens_browser import LAYOUT, overlaps
+from test_serve_browser import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +66,21 @@ def test_three_clicks_pick_the_plane_the_link_keeps_it_and_auto_goes_back(live_p
     assert dict(parse_qsl(urlsplit(page.url).fragment))["through"] == "auto"
 
 
-def test_the_page_speaks_german_on_a_slice(live_page):
-    page = live_page(DIGITS, query="?lang=de", locale="de-DE")
-    page.wait_for_function(f"{HOOK}.data.slice !== undefined")
+def test_the_page_speaks_german_on_a_slice_and_axe_finds_nothing_serious(live_page):
+    page = live_page(DIGITS, query="?lang=de", locale="de-DE", size=(1024, 768))
+    page.wait_for_function("['c-cells', 'c-residual', 'c-bp'].every((id) => document.querySelector(`[data-id=${id}]`)"
+                           ".getAttribute('aria-label'))")  # the slow panels have been drawn
     assert page.text_content("[data-id=auto]") == "Ebene automatisch"
     assert page.text_content("[data-id=slice-note]").startswith("die Ebene durch die Datenpunkte")
+    assert axe_violations(page) == []
+
+
+def test_the_slice_panels_fit_a_wide_screen(live_page):
+    """The screens test's checks on the digits: no horizontal scrolling, no panel over another, no chart cut off."""
+    page = live_page(DIGITS, size=(1440, 900))
+    page.wait_for_function(f"{HOOK}.data.slice && {HOOK}.last.cells !== undefined")
+    layout = page.evaluate(LAYOUT)
+    panels = layout["panels"]
+    assert layout["scroll"] <= 0 and len(panels) >= 6 and all(p["r"] <= 1440.5 for p in panels)
+    assert [(a["name"], b["name"]) for i, a in enumerate(panels) for b in panels[i + 1:] if overlaps(a, b)] == []
+    assert [c["id"] for c in layout["canvases"] if c["r"] > c["panel"]["r"] + 0.5 or c["x"] < c["panel"]["x"] - 0.5] == []

@@ -3,7 +3,8 @@ Jupyter directories, a free port; stopped afterwards), opens the watch example, 
 checks that both widgets render, that the He run's widget changes while the loop trains and answers its layer
 and view menus while the kernel is busy, that the N(0, 1) run is told as diverged, that axe finds no serious
 violation in the widget, and that nothing logs a console error; and that ``rs.Playground`` plays, steps, changes
-its view and saves its run from the widget's controls."""
+its view and saves its run from the widget's controls; and that ``rs.watch`` on a 64-pixel digits net shows the
+slice."""
 
 from __future__ import annotations
 
