@@ -99,11 +99,17 @@ def test_the_example_runs_in_jupyterlab_and_its_widget_follows_and_obeys(lab, ch
     page.close()
 
 
-def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chromium):
+def opened(lab, chromium, name):
+    """A new page that has run the notebook ``name`` in JupyterLab, and the list of its console errors."""
     url, token = lab
     page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     errors, _ = watch(page, url)
-    run_notebook(page, url, token, "playground.ipynb")
+    run_notebook(page, url, token, name)
+    return page, errors
+
+
+def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chromium):
+    page, errors = opened(lab, chromium, "playground.ipynb")
     wait(page, 0, "S.data && S.last && S.last.run === S.run")
     widget = page.locator(".reluscope").nth(0)
     widget.locator("[data-id=play]").click()
@@ -125,10 +131,7 @@ def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chrom
 def test_watch_on_a_digits_net_shows_the_slice(lab, chromium):
     """``rs.watch`` on a 64-pixel digits net: the plane views are the slice through three typical points (the
     points near it, its cells, the three points' images), drawn without a console error."""
-    url, token = lab
-    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-    errors, _ = watch(page, url)
-    run_notebook(page, url, token, "digits.ipynb")
+    page, errors = opened(lab, chromium, "digits.ipynb")
     wait(page, 0, "S.data && S.data.slice && S.step === 300")
     widget = page.locator(".reluscope").nth(0)
     widget.locator("[data-id=v-layer]").select_option("2")
