@@ -3,8 +3,7 @@ Jupyter directories, a free port; stopped afterwards), opens the watch example, 
 checks that both widgets render, that the He run's widget changes while the loop trains and answers its layer
 and view menus while the kernel is busy, that the N(0, 1) run is told as diverged, that axe finds no serious
 violation in the widget, and that nothing logs a console error; and that ``rs.Playground`` plays, steps, changes
-its view and saves its run from the widget's controls; and that ``rs.watch`` on a 64-pixel digits net shows the
-slice."""
+its view and saves its run from the widget's controls."""
 
 from __future__ import annotations
 
@@ -32,24 +31,11 @@ def lab(tmp_path_factory):
                                            "pg = rs.Playground(n_samples=300, depth=3, width=8, runs_dir='runs')\npg")],
                       metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "playground.ipynb")
-    nb = new_notebook(cells=[new_code_cell(DIGITS_WATCH)], metadata=nb.metadata)
-    nbformat.write(nb, root / "digits.ipynb")
     with jupyterlab(root, home) as served:
         yield served
 
 
 HOOK = "document.querySelectorAll('.reluscope')[{i}]?.reluscope"
-DIGITS_WATCH = """import torch
-import reluscope as rs
-data = rs.load_dataset("digits")
-X, y = torch.as_tensor(data.X_train, dtype=torch.float32), torch.as_tensor(data.y_train)
-model = rs.init_model_(rs.build_mlp(64, 16, 3, 10), "he", generator=torch.Generator().manual_seed(0))
-opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-with rs.watch(model, X, y, every=5):
-    for step in range(300):
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        opt.zero_grad(); loss.backward(); opt.step()
-"""
 
 
 def wait(page, i, condition, timeout=120_000):
@@ -99,17 +85,11 @@ def test_the_example_runs_in_jupyterlab_and_its_widget_follows_and_obeys(lab, ch
     page.close()
 
 
-def opened(lab, chromium, name):
-    """A new page that has run the notebook ``name`` in JupyterLab, and the list of its console errors."""
+def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chromium):
     url, token = lab
     page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     errors, _ = watch(page, url)
-    run_notebook(page, url, token, name)
-    return page, errors
-
-
-def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chromium):
-    page, errors = opened(lab, chromium, "playground.ipynb")
+    run_notebook(page, url, token, "playground.ipynb")
     wait(page, 0, "S.data && S.last && S.last.run === S.run")
     widget = page.locator(".reluscope").nth(0)
     widget.locator("[data-id=play]").click()
@@ -124,22 +104,5 @@ def test_the_playground_widget_plays_steps_changes_its_view_and_saves(lab, chrom
     widget.locator("[data-id=save]").click()
     page.wait_for_function("document.querySelector('.reluscope [data-id=saved]').textContent.includes('→')")
     assert "/runs/" in widget.locator("[data-id=saved]").inner_text()
-    assert errors == []
-    page.close()
-
-
-def test_watch_on_a_digits_net_shows_the_slice(lab, chromium):
-    """``rs.watch`` on a 64-pixel digits net: the plane views are the slice through three typical points (the
-    points near it, its cells, the three points' images), drawn without a console error."""
-    page, errors = opened(lab, chromium, "digits.ipynb")
-    wait(page, 0, "S.data && S.data.slice && S.step === 300")
-    widget = page.locator(".reluscope").nth(0)
-    widget.locator("[data-id=v-layer]").select_option("2")
-    wait(page, 0, "document.querySelector('.reluscope [data-id=c-bp]').getAttribute('aria-label')"
-                  ".startsWith(\"Layer 2's back-projection of the plane's three points as images\")", timeout=30_000)
-    assert state(page, 0, "data.slice.dim") == 64 and len(state(page, 0, "data.slice.through")) == 3
-    assert "regions" in widget.locator("[data-id=cells-count]").inner_text()
-    assert widget.locator("[data-id=slice-note]").inner_text().startswith("the plane through data points")
-    assert not widget.locator("[data-id=slicing]").is_visible()  # the watch takes the auto plane
     assert errors == []
     page.close()
