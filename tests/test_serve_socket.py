@@ -29,6 +29,8 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("widths", v) for v in ([0], [129], [8] * 30, "8,8", [2.5], [True], [None], 8, [10**40], [[8]], {})]
                 + [("points", v) for v in ([[0, 0]], [[0, 0, 8]], [[11, 0, 0]], [[10**40, 0, 0]], [[0, 0, 10**40]],
                                            [[0, 0, 1]] * 201, [[0, 0, True]], [[None, 0, 0]], [0, 0, 1], "0,0,1")]
+                + [("through", v) for v in ("1,2", "1,1,2", "a,b,c", "-1,2,3", "1,2,3,4", "AUTO", "", 7, None,
+                                            [1, 2, 3], "1,2,10000001", "١,٢,٣")]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
 # what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
 # JSON \\udce9 escape decodes), over-long names; none is a valid value of any field

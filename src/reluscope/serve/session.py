@@ -131,7 +131,8 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            if self.trainer is not None and replace(settings, points=self.settings.points) == self.settings:
+            same_run = replace(settings, points=self.settings.points, through=self.settings.through)
+            if self.trainer is not None and same_run == self.settings:
                 await self._new_points(settings)
             else:
                 await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
@@ -178,7 +179,7 @@ class Session:
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
-        ``data`` message of the same run); the run goes on."""
+        ``data`` message of the same run, on the plane ``settings.through``); the run goes on."""
         data = settings.with_points(self._base)
         scene = await asyncio.to_thread(Scene.build, settings, data, copy.deepcopy(self._canvas))
         self.settings, self.scene = settings, replace(scene, meanfield=self.scene.meanfield)  # the run's theory
@@ -253,14 +254,14 @@ class Session:
                 self._last_slow, self._since_slow, self._view_changed = now, 0, False
             canvas.load_state_dict(snap.state)
             frame = await self._drawn(snap.step, render, scene, canvas, view)
-            if frame is None or snap.run != self.run:
+            if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
                 continue
             await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
                             view=asdict(view), **frame)
             if slow:
                 panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=snap.at_rest,
                                            grad_out_m2=frame["layers"]["gz_out_m2"])
-                if panels is not None and snap.run == self.run:
+                if panels is not None and snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:

@@ -22,7 +22,7 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
     ------
     ReluscopeError
         Naming ``name`` (never the server's path) if the text is too long, not UTF-8 encodable or not a
-        ``x1, x2, label`` CSV with two classes.
+        ``x1, …, xd, label`` CSV (any d ≥ 2: more than two are seen on a slice) with two classes or more.
     """
     shown = Path(name).name or "upload"
     if text.count("\n") > MAX_ROWS + 1:
@@ -34,7 +34,7 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
     path = directory / FILE_NAME
     path.write_bytes(data)
     try:
-        load_csv(path)
+        load_csv(path, n_features=None)
     except ReluscopeError as e:
         path.unlink()
         raise ReluscopeError(str(e).replace(str(path), shown)) from None

@@ -10,8 +10,8 @@
 // or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
-import { drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
-         drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
+import { boxMapper, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield, drawNote,
+         drawNetwork, drawPoints, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -50,7 +50,9 @@ function template({ t }) {
     <fieldset><legend>${T("data")}</legend>
       ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
       <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
-      <div data-need="points" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
+      <div data-need="through" data-id="slicing" hidden><button data-id="auto">${T("auto_plane")}</button>
+        <p class="hint">${T("slice_hint")}</p></div>
+      <div data-need="points" data-id="drawing" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
         <button data-id="clear">${T("clear")}</button><p class="hint">${T("draw_hint")}</p></div>
     </fieldset>
     <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}
@@ -67,6 +69,7 @@ function template({ t }) {
   <section data-panel="boundary"><h2>${T("boundary")} <small data-id="dataname"></small></h2>
     <div class="stack">${canvas("boundary", 320, 320)}<canvas data-id="c-points" width="320" height="320" aria-hidden="true"></canvas></div>
     <p class="about">${T("boundary_about")}</p>
+    <p data-id="slice-note" class="note" hidden></p>
     ${canvas("curves", 320, 150)}
     <p data-id="scores" class="numbers"></p>
   </section>
@@ -115,7 +118,7 @@ function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
-  const state = { drawn: [...(model.get("settings")?.points || [])], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+  const state = { drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
@@ -169,6 +172,7 @@ function render({ model, el }) {
     return [round(x0 + ((e.clientX - r.left) / r.width) * (x1 - x0)), round(y1 - ((e.clientY - r.top) / r.height) * (y1 - y0))];
   }
   function editPoints(e) {
+    if (state.data?.slice) return pickPoint(e);
     const field = (schema().fields || {}).points;
     if (!field || !state.data || (e.button !== 0 && e.button !== 2)) return;
     e.preventDefault();
@@ -182,6 +186,27 @@ function render({ model, el }) {
       drawn.push([x, y, Number($("draw-class").value)]);
     }
     setDrawn(drawn);
+  }
+  // a slice: a click picks the data point drawn nearest to it (within 10 px); the third pick asks for the plane
+  // through the three, the next click starts over
+  function pickPoint(e) {
+    const data = state.data, r = $("c-points").getBoundingClientRect(), cv = $("c-points"), map = boxMapper(cv, data.box);
+    if (mode() === "watch" || e.button !== 0) return;
+    const x = ((e.clientX - r.left) / r.width) * cv.width, y = ((e.clientY - r.top) / r.height) * cv.height;
+    let best = -1, dist = 10 ** 2;
+    data.slice.near.forEach((near, i) => {
+      if (!near) return;
+      const [px, py] = map(...slicePoint(data, i)), d = (px - x) ** 2 + (py - y) ** 2;
+      if (d < dist) { best = i; dist = d; }
+    });
+    if (best < 0 || state.picked.includes(best)) return;
+    state.picked = [...state.picked, best];
+    drawSlicePoints(cv, data, state.picked);
+    if (state.picked.length === 3) setPlane(state.picked.join(","));
+  }
+  function setPlane(through) {
+    state.picked = [];
+    requestSettings({ ...readControls(), through });
   }
   function setDrawn(drawn, dataset) {
     state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
@@ -199,7 +224,11 @@ function render({ model, el }) {
     state.view = view; setLayerOptions(state.data ? state.data.depth : view.layer);
     model.set("view", view); model.save_changes(); schedule();
   }
-  function settingsChanged() { requestSettings(readControls()); }
+  function settingsChanged() {  // another data set starts on its own auto plane
+    const settings = readControls(), now = state.settings || model.get("settings") || {};
+    if ("through" in settings && settings.dataset !== now.dataset) settings.through = "auto";
+    requestSettings(settings);
+  }
   function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
   // the menu's exercises: the host's (the sheet's, in the page's language: {id, title, task, question, settings,
   // hide, lock, view})
@@ -245,12 +274,22 @@ function render({ model, el }) {
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
+    state.picked = [];
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
+    else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
     else drawPoints($("c-points"), data, state.drawn);
+    showSlice(data);
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
+  }
+  function showSlice(data) {  // a slice: its caption, the plane's button in place of the drawing
+    const cut = data.slice, fields = schema().fields || {};
+    $("slice-note").hidden = !cut; $("slicing").hidden = !cut || !("through" in fields);
+    $("drawing").hidden = !!cut || !("points" in fields);
+    if (cut) $("slice-note").textContent = t("slice_note", { i: cut.through[0], j: cut.through[1], k: cut.through[2], n: cut.dim,
+      near: cut.near.reduce((a, b) => a + b, 0) });
   }
   function mfSource(source, settings) {  // scene.py's "sliders" or "effective, from the <init> weights"
     if (source === "sliders") return t("mf_sliders");
@@ -376,7 +415,7 @@ function render({ model, el }) {
   function layerSizes(data) {
     const s = data.settings || state.settings || {};
     const hidden = s.widths || Array.from({ length: data.depth - 1 }, () => s.width);
-    return [2, ...hidden, data.n_classes];
+    return [data.slice ? data.slice.dim : 2, ...hidden, data.n_classes];
   }
   function paintNetwork(L, data) {
     const sizes = layerSizes(data);
@@ -384,7 +423,8 @@ function render({ model, el }) {
     state.netX = drawNetwork($("c-net"), sizes, L.dead, state.netHover);
     label("net", t("img_net", { sizes: sizes.join(" → ") }));
     const k = state.netHover;
-    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : t("net_input"))
+    const input = data.slice ? t("net_input_n", { n: sizes[0] }) : t("net_input");
+    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : input)
       : t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
   }
   function hoverNetwork(e) {  // the column under the pointer; a hidden layer becomes the Task 2 and cells views' layer
@@ -398,12 +438,15 @@ function render({ model, el }) {
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
-    const bp = (geo.bp[projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
+    const bp = (geo.bp[data.slice ? "input" : projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
     const why = data.off && data.off.backprojection;
     if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
     else if (bp.note) { off("bp", t("task2"), bp.note); $("bp-note").textContent = bp.note; }
-    else {
+    else if (bp.images) {
+      drawImages($("c-bp"), bp, tx); label("bp", t("img_images", { layer, step }));
+      $("bp-note").textContent = t("images_caption", { layer });
+    } else {
       drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
@@ -447,6 +490,7 @@ function render({ model, el }) {
   on($("c-net"), "pointerdown", hoverNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
   on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
+  on($("auto"), "click", () => setPlane("auto"));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
