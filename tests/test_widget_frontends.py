@@ -5,7 +5,8 @@ In each, the watch example runs (``examples/watch-your-own-net.ipynb``; in marim
 ``watch-your-own-net-marimo.py``): both widgets render, the N(0, 1) run is told as diverged, the He run's widget
 changes while the loop trains and answers its layer and view menus while the kernel is busy, axe finds no serious
 violation, nothing logs a console error and nothing is fetched from elsewhere. And ``rs.Playground`` plays, steps,
-changes its view and saves its run from the widget's controls, with axe clean."""
+changes its view and saves its run from the widget's controls, with axe clean; and ``rs.watch`` on a 64-pixel digits
+net shows the slice."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NOTEBOOK = EXAMPLES / "watch-your-own-net.ipynb"
 MARIMO = EXAMPLES / "watch-your-own-net-marimo.py"
 PLAYGROUND = "import reluscope as rs\npg = rs.Playground(n_samples=300, depth=3, width=8, runs_dir='runs')\n"
+DIGITS_WATCH = """import torch
+import reluscope as rs
+data = rs.load_dataset("digits")
+X, y = torch.as_tensor(data.X_train, dtype=torch.float32), torch.as_tensor(data.y_train)
+model = rs.init_model_(rs.build_mlp(64, 16, 3, 10), "he", generator=torch.Generator().manual_seed(0))
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+with rs.watch(model, X, y, every=5):
+    for step in range(300):
+        loss = torch.nn.functional.cross_entropy(model(X), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+"""
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,6 +47,7 @@ def jupyter(request, tmp_path_factory):
     nb = new_notebook(cells=[new_code_cell(PLAYGROUND + "pg")],
                       metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "playground.ipynb")
+    nbformat.write(new_notebook(cells=[new_code_cell(DIGITS_WATCH)], metadata=nb.metadata), root / "digits.ipynb")
     with jupyterlab(root, home, app=request.param) as (url, token):
         yield request.param, url, token
 
@@ -164,3 +177,23 @@ def plays_steps_changes_its_view_and_saves(page):
     wait(page, 0, "el.querySelector('[data-id=saved]').textContent.includes('→')")
     assert "/runs/" in widget.locator("[data-id=saved]").inner_text()
     assert serious(page, 0) == []
+
+
+def test_watch_on_a_digits_net_shows_the_slice(jupyter, chromium):
+    """``rs.watch`` on a 64-pixel digits net: the plane views are the slice through three typical points (the
+    points near it, its cells, the three points' images), drawn without a console error."""
+    app, url, token = jupyter
+    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+    errors, _ = watch(page, url)
+    run(page, app, url, token, "digits.ipynb", errors)
+    wait(page, 0, "S.data && S.data.slice && S.step === 300")
+    widget = page.locator(WIDGET).nth(0)
+    widget.locator("[data-id=v-layer]").select_option("2")
+    wait(page, 0, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label')"
+                  ".startsWith(\"Layer 2's back-projection of the plane's three points as images\")", timeout=30_000)
+    assert state(page, 0, "data.slice.dim") == 64 and len(state(page, 0, "data.slice.through")) == 3
+    assert "regions" in widget.locator("[data-id=cells-count]").inner_text()
+    assert widget.locator("[data-id=slice-note]").inner_text().startswith("the plane through data points")
+    assert not widget.locator("[data-id=slicing]").is_visible()  # the watch takes the auto plane
+    assert errors == []
+    page.close()
