@@ -27,7 +27,7 @@ from reluscope.data import Dataset
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult, train_model
 
-FRAME_INTERVAL = 1 / 30  # seconds between offered frames at most (30 frames/s)
+FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
 
 
