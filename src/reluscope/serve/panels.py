@@ -118,7 +118,7 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
 def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
     """Relative residual of ``h_l ≈ [x̂_l, 1] Θ`` per layer (the theorem's direction) in ``projection``."""
     try:
-        eq = check_equivalence(model, scene.data.X, view=projection)
+        eq = check_equivalence(model, scene.data.X, view=projection, reverse=False)
     except ReluscopeError as e:
         return dict(projection=projection, note=str(e))
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
