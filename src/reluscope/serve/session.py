@@ -270,6 +270,12 @@ class Session:
                     (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
                 if panels is not None and snap.run == self.run:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
+            self._frame_drawn(run)
+
+    def _frame_drawn(self, run: int) -> None:
+        """Tell run ``run``'s trainer that its frame is out (a crowded trainer waits for it)."""
+        if self.trainer is not None and self.trainer.run == run:
+            self.trainer.drawn()
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
         """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""
