@@ -99,7 +99,7 @@ def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
 
 def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:
     """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA of the
-    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``, the ranks those of the pseudo-inverses).
+    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``, the pseudo-inverses' ranks).
 
     One float64 pass carries the points and the grid back together; the PCA is fitted on the points' rows."""
     X = scene.data.X  # (N, 2)

@@ -9,8 +9,9 @@ Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
 cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
 ``SLOW_FRAMES`` frames while training, and for every frame of a resting run, a new run's first frame and a
 changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
-at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds at most that many). A session that hears nothing for ``idle_timeout`` seconds is closed;
-closing stops its run's thread and removes its upload.
+at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds at most that many). After each
+frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A session that hears nothing for
+``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
 from __future__ import annotations
