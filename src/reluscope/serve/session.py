@@ -174,6 +174,7 @@ class Session:
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
         self.run += 1
+        self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
         await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
