@@ -85,6 +85,31 @@ def test_two_sessions_train_independently(server):
         assert m["backprojection"]["dimension"] == 8  # n + Σ (d_k − rank W_k) = 2 + (8 − 2) + (8 − 8)
 
 
+def training_panels(ws, count: int) -> list[dict]:
+    """The next ``count`` ``panels`` messages drawn for a frame of a playing run."""
+    out, last = [], None
+    while len(out) < count:
+        m = decode(ws.recv(timeout=30))
+        if m["type"] == "frame":
+            last = m
+        elif m["type"] == "panels" and last is not None and last["step"] == m["step"] and last["playing"]:
+            out.append(m)
+    return out
+
+
+@pytest.mark.parametrize("live_exact", [3000, 0])
+def test_the_cells_stay_exact_while_training_unless_they_are_too_many(server, monkeypatch, live_exact):
+    """A layer with at most ``LIVE_EXACT`` cells is drawn as exact polygons while the run trains; past it the
+    panels fall back to the grid image once an exact count was too large."""
+    monkeypatch.setattr("reluscope.serve.session.LIVE_EXACT", live_exact)
+    url, _ = server
+    with started(url) as ws:
+        send(ws, "control", action="play")
+        cells = [p["cells"] for p in training_panels(ws, 4)]
+    assert all(c["count"] > 0 for c in cells)
+    assert [c["exact"] for c in cells[1:]] == [live_exact > 0] * 3, cells
+
+
 def test_per_layer_widths_reach_the_model(server):
     url, _ = server
     with started(url, widths=[6, 5, 4]) as ws:

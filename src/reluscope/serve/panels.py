@@ -24,9 +24,10 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import backproject, embedded_dimension
+from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
+from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import linear_layers
 from reluscope.plots.images import image_shape
@@ -104,15 +105,18 @@ def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
 
 def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:
     """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA of the
-    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``)."""
+    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``, the pseudo-inverses' ranks).
+
+    One float64 pass carries the points and the grid back together; the PCA is fitted on the points' rows."""
     X = scene.data.X  # (N, 2)
     try:
-        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1],
-                         pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
+        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1])
     except ReluscopeError as e:
         return dict(layer=layer, projection=projection, note=str(e))
-    points = bp.points[layer - 1]  # (N + grid, 2)
-    extra = dict(dimension=embedded_dimension(model, layer)) if projection == "embedded" else {}  # before PCA
+    points, extra = bp.points[layer - 1], {}  # (N + grid, D)
+    if projection == "embedded":
+        points = fit_pca(points[: len(X)], 2).transform(points)  # (N + grid, 2)
+        extra = dict(dimension=X.shape[1] + sum(p.shape[1] - p.rank for p in bp.pinvs))  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
                 line_points=LINE_POINTS, **extra)
 
@@ -138,7 +142,7 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
     data (on a slice: on the points near its plane, a few dozen least-squares rows of n + 1 columns each)."""
     X = scene.data.X if scene.slice is None else scene.data.X[scene.slice.near]  # (N, n)
     try:
-        eq = check_equivalence(model, X, view=projection)
+        eq = check_equivalence(model, X, view=projection, reverse=False)
     except ReluscopeError as e:
         return dict(projection=projection, note=str(e))
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
