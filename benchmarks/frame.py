@@ -6,19 +6,21 @@ For the 6×16 and the 11×32 He nets on 1000 spiral points (after ``--steps`` tr
 them while the net trains), one torch thread: the CPU milliseconds of each part of a frame — the boundary, the
 per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting
 frame shows them (exact polygons, the grid image past ``panels.MAX_EXACT``) — their sum, and that sum over one
-full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs).
+full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs); then
+the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import time
 
 import torch
 
 from reluscope.serve.messages import View
-from reluscope.serve.panels import backprojection, boundary, cells, layer_stats
+from reluscope.serve.panels import backprojection, boundary, cells, layer_stats, residuals, scores, theory
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
@@ -56,14 +58,23 @@ def main() -> None:
             f"back-projection of layer {layer}": lambda: backprojection(scene, model, layer, view.projection),
             f"cells of layer {layer} (at rest)": lambda: cells(scene, model, layer, exact=True),
         }
+        rest = {  # the other panels: the scores of every frame, the slow panels' theory and residuals
+            "scores": lambda: scores(scene, model),
+            "theory": lambda: theory(scene, model, 1e-3),
+            "residuals of every layer": lambda: residuals(scene, model, view.projection),
+        }
         times = {name: cpu_ms(fn, args.repeat) for name, fn in parts.items()}
+        others = {name: cpu_ms(fn, args.repeat) for name, fn in rest.items()}
         shown = cells(scene, model, layer, exact=True)
         how = "exact" if shown["exact"] else "grid only"
-        print(f"He {depth}×{width} after {args.steps} steps ({shown['count']} cells in layer {layer}, {how}):")
+        print(f"He {depth}×{width} after {args.steps} steps ({shown['count']} cells in layer {layer}, {how}; "
+              f"load average {os.getloadavg()[0]:.1f}):")
         for name, ms in times.items():
             print(f"  {name:<40} {ms:7.2f} ms")
         total = sum(times.values())
         print(f"  {'frame':<40} {total:7.2f} ms;  one training step {step:.2f} ms;  frame / step: {total / step:.1f}")
+        for name, ms in others.items():
+            print(f"  {name:<40} {ms:7.2f} ms")
 
 
 if __name__ == "__main__":

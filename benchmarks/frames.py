@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the suite's Chromium settings and JupyterLab launcher
 
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from labserver import jupyterlab, run_notebook  # noqa: E402
+from notebookservers import jupyterlab, run_notebook  # noqa: E402
 
 from reluscope.serve import ServeConfig, running  # noqa: E402
 

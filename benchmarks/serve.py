@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from reluscope.serve import ServeConfig, running
 from reluscope.serve.codec import decode
 from reluscope.serve.messages import VERSION, View, encode
 from reluscope.serve.panels import render, render_slow
+from reluscope.serve.session import SLOW_INTERVAL
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
@@ -71,11 +73,13 @@ def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
         ws.recv(timeout=30)
         send(ws, "settings", settings={**NET, "seed": seed})
         send(ws, "control", action="play")
-        frames, sizes, first, last = 0, [], None, None
+        frames, panels, sizes, first, last = 0, 0, [], None, None
         deadline = time.monotonic() + seconds
         while (now := time.monotonic()) < deadline:
             raw = ws.recv(timeout=30)
             m = decode(raw)
+            if m["type"] == "panels" and last is not None and m["step"] == last[1]:
+                panels += 1  # the slow panels of a frame drawn while training
             if m["type"] != "frame" or not m["playing"]:
                 continue
             if first is None:
@@ -84,11 +88,11 @@ def stream(url: str, seconds: float, out: dict, seed: int = 0) -> None:
             sizes.append(len(raw))
             last = (now, m["step"])
         if frames < 2:  # nothing to time between
-            out.update(frames_per_s=math.nan, steps_per_s=math.nan, bytes_per_frame=math.nan)
+            out.update(frames_per_s=math.nan, panels_per_s=math.nan, steps_per_s=math.nan, bytes_per_frame=math.nan)
             return
         span = last[0] - first[0]  # seconds between the first and the last frame
-        out.update(frames_per_s=(frames - 1) / span, steps_per_s=(last[1] - first[1]) / span,
-                   bytes_per_frame=statistics.mean(sizes))
+        out.update(frames_per_s=(frames - 1) / span, panels_per_s=panels / span,
+                   steps_per_s=(last[1] - first[1]) / span, bytes_per_frame=statistics.mean(sizes))
 
 
 def latency(url: str, repeats: int = 8) -> list[float]:
@@ -198,13 +202,15 @@ def main() -> None:
     print(f"bare train_model: {bare:.0f} steps/s (11×32 ReLU, 1000 spiral points, full batch, 1 torch thread)")
     quick, slow, frame = frame_cost()
     print(f"drawing a frame: {quick:.1f} ms CPU for the quick panels (at most {1e3 / quick:.0f} frames/s on one "
-          f"free core), {slow:.1f} ms for theory, residuals and cells (sent at most twice a second)")
+          f"free core), {slow:.1f} ms for theory, residuals and cells (sent at most {1 / SLOW_INTERVAL:.0f} times "
+          f"a second); load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp, \
             running(ServeConfig(port=0, runs_dir=Path(tmp), max_sessions=max(8, args.clients))) as url:
         ws_url = url.replace("http://", "ws://") + "ws"
         one = {}
         stream(ws_url, args.seconds, one)
-        print(f"one client: {one['frames_per_s']:.1f} frames/s, {one['steps_per_s']:.0f} steps/s while streaming "
+        print(f"one client: {one['frames_per_s']:.1f} frames/s and {one['panels_per_s']:.1f} slow panels/s, "
+              f"{one['steps_per_s']:.0f} steps/s while streaming "
               f"({one['steps_per_s'] / bare:.0%} of bare), {one['bytes_per_frame'] / 1024:.1f} KiB per frame")
         lat = latency(ws_url, args.changes)
         print(f"control change -> first frame of the new run: median {statistics.median(lat) * 1e3:.0f} ms, "
@@ -229,7 +235,9 @@ def main() -> None:
             quarters = [min(samples, key=lambda s: abs(s[0] - q * args.seconds / 4))[1] for q in range(1, 5)]
             fps = [r["frames_per_s"] for r in results]
             steps = [r["steps_per_s"] for r in results]
-            print(f"{args.clients} clients for {args.seconds:.0f} s: {statistics.mean(fps):.1f} frames/s and "
+            panels = [r["panels_per_s"] for r in results]
+            print(f"{args.clients} clients for {args.seconds:.0f} s: {statistics.mean(fps):.1f} frames/s, "
+                  f"{statistics.mean(panels):.1f} slow panels/s and "
                   f"{statistics.mean(steps):.0f} steps/s per client (min {min(fps):.1f} frames/s); "
                   f"process RSS (server and clients in one process) before {rss_before:.0f} MiB, at each quarter "
                   f"{' / '.join(f'{m:.0f}' for m in quarters)} MiB, peak {peak:.0f} MiB")

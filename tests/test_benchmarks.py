@@ -21,6 +21,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     ("frame.py", ["--repeat", "1", "--steps", "2"], "frame / step"),
     ("serve.py", ["--seconds", "1", "--changes", "1", "--steps", "20"], "control change"),
     ("watch.py", ["--steps", "5", "--repeat", "1"], "overhead"),
+    ("watch_example_seeds.py", ["--seeds", "1", "--lrs", "0.01", "--steps", "3"], "seeds reach"),
     pytest.param("frames.py", ["--seconds", "1", "--changes", "1"], "rs.Playground in JupyterLab",
                  marks=pytest.mark.browser),  # headless Chromium on the page and in a JupyterLab it starts
     ("depth11_seeds.py", ["--seeds", "1", "--steps", "5", "--datasets", "moons", "--jobs", "1"], "diverged"),

@@ -221,3 +221,15 @@ def test_the_example_of_the_theory_2_32_32():
     assert round(plain[0], 2) == 1.03 and round(completed_cond(weights[0]), 2) == 6.42
     assert (round(embedded[1].cond), round(plain[0] * plain[1])) == (683, 215)
     assert round(completed_cond(weights[0]) * completed_cond(weights[1])) == 1346
+
+
+@pytest.mark.parametrize("per_region", [False, True])
+def test_the_theorems_direction_alone_gives_the_same_residuals(per_region):
+    """``reverse=False`` (the live view's residuals panel) fits only ``h_l ≈ [x̂_l, 1] Θ``: the same numbers as
+    the full check, and NaN for the direction it skips."""
+    model, X = net(2, 8, 4, 3, 5), cloud(300, 2, 6)
+    full = check_equivalence(model, X, per_region=per_region)
+    half = check_equivalence(model, X, per_region=per_region, reverse=False)
+    assert [e.act_from_bp for e in half] == [e.act_from_bp for e in full]
+    assert [(e.n_points, e.n_regions, e.cond) for e in half] == [(e.n_points, e.n_regions, e.cond) for e in full]
+    assert all(math.isnan(e.bp_from_act) for e in half) and not any(math.isnan(e.bp_from_act) for e in full)

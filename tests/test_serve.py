@@ -249,6 +249,26 @@ def test_trainer_reports_a_finished_run():
     assert t.result.metrics["steps_run"] == 30 and t.step == 30 and t.at_rest
 
 
+def test_a_crowded_trainer_waits_for_its_frame_to_be_drawn(monkeypatch):
+    """With more runs training than cores, a run offers a frame and trains on only when the page has drawn it
+    (or ``FAIR_WAIT`` has passed); stopping ends the wait at once."""
+    monkeypatch.setattr("reluscope.serve.trainer.CORES", 0)
+    monkeypatch.setattr("reluscope.serve.trainer.FAIR_WAIT", 30.0)
+    offers = []
+    t = _trainer(Settings(n_samples=64, depth=2, width=4, steps=10_000), offers)
+    t.play()
+    t.start()
+    _wait(lambda: any(o.step > 0 for o in offers))  # step 0 goes out as the run starts, step 1 then waits
+    time.sleep(0.3)
+    assert [o.step for o in offers] == [0, 1] and t.step == 1
+    t.drawn()
+    _wait(lambda: len(offers) == 3)
+    assert offers[-1].step > 1
+    started = time.monotonic()
+    t.stop()
+    assert not t._thread.is_alive() and time.monotonic() - started < 5
+
+
 # ---- frames, saving, outcome ---------------------------------------------------------------------------------
 def test_frame_of_a_diverging_net_is_strict_json():
     s = Settings(depth=11, width=32, init="normal", n_samples=200)

@@ -29,6 +29,8 @@ BAD_SETTINGS = ([("depth", v) for v in (0, 31, 3.5, "3", True, None, 10**30)]
                 + [("widths", v) for v in ([0], [129], [8] * 30, "8,8", [2.5], [True], [None], 8, [10**40], [[8]], {})]
                 + [("points", v) for v in ([[0, 0]], [[0, 0, 8]], [[11, 0, 0]], [[10**40, 0, 0]], [[0, 0, 10**40]],
                                            [[0, 0, 1]] * 201, [[0, 0, True]], [[None, 0, 0]], [0, 0, 1], "0,0,1")]
+                + [("through", v) for v in ("1,2", "1,1,2", "a,b,c", "-1,2,3", "1,2,3,4", "AUTO", "", 7, None,
+                                            [1, 2, 3], "1,2,10000001", "١,٢,٣")]
                 + [("activation", "gelu"), ("optimizer", "lbfgs"), ("unknown", 1), ("__class__", 1)])
 # what every field must survive: magnitudes up to 1e308 and 10**400, text that is no UTF-8 (a lone surrogate, as a
 # JSON \\udce9 escape decodes), over-long names; none is a valid value of any field
@@ -81,6 +83,31 @@ def test_two_sessions_train_independently(server):
         m = until(b, lambda m: m["type"] == "frame" and m["view"]["layer"] == 2)[-1]
         assert m["step"] == 1 and m["backprojection"]["layer"] == 2 and m["backprojection"]["projection"] == "embedded"
         assert m["backprojection"]["dimension"] == 8  # n + Σ (d_k − rank W_k) = 2 + (8 − 2) + (8 − 8)
+
+
+def training_panels(ws, count: int) -> list[dict]:
+    """The next ``count`` ``panels`` messages drawn for a frame of a playing run."""
+    out, last = [], None
+    while len(out) < count:
+        m = decode(ws.recv(timeout=30))
+        if m["type"] == "frame":
+            last = m
+        elif m["type"] == "panels" and last is not None and last["step"] == m["step"] and last["playing"]:
+            out.append(m)
+    return out
+
+
+@pytest.mark.parametrize("live_exact", [3000, 0])
+def test_the_cells_stay_exact_while_training_unless_they_are_too_many(server, monkeypatch, live_exact):
+    """A layer with at most ``LIVE_EXACT`` cells is drawn as exact polygons while the run trains; past it the
+    panels fall back to the grid image once an exact count was too large."""
+    monkeypatch.setattr("reluscope.serve.session.LIVE_EXACT", live_exact)
+    url, _ = server
+    with started(url) as ws:
+        send(ws, "control", action="play")
+        cells = [p["cells"] for p in training_panels(ws, 4)]
+    assert all(c["count"] > 0 for c in cells)
+    assert [c["exact"] for c in cells[1:]] == [live_exact > 0] * 3, cells
 
 
 def test_per_layer_widths_reach_the_model(server):

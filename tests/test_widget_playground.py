@@ -128,3 +128,23 @@ def test_per_layer_widths_and_the_exercises_reach_the_widget(tmp_path):
         assert pg.settings.depth == 4 and [e["id"] for e in pg.widget.schema["exercises"]][0] == "1.2"
     finally:
         pg.close()
+
+
+def test_digits_are_seen_on_a_slice_and_three_points_move_it(tmp_path):
+    """``rs.Playground(dataset="digits")``: the session's slice (the plane through ``auto_indices``), and a
+    plane picked by the front-end (the setting ``through``) moves it in the same run."""
+    from reluscope.geometry.plane import auto_indices
+
+    pg = rs.Playground(runs_dir=tmp_path, dataset="digits", depth=2, width=8)
+    try:
+        w = pg.widget
+        until(lambda: w.data is not None)
+        data = pg._session.scene.data
+        assert w.data["slice"]["through"] == list(auto_indices(data.X, data.y)) and w.data["slice"]["dim"] == 64
+        assert [tuple(m.weight.shape) for m in pg.model if isinstance(m, torch.nn.Linear)] == [(8, 64), (10, 8)]
+        with w.hold_trait_notifications():
+            w.request, w.settings = 1, {**w.settings, "through": "3,30,300"}
+        until(lambda: w.data["tag"] == 1)
+        assert w.data["slice"]["through"] == [3, 30, 300] and w.data["run"] == 1 and pg.settings.through == "3,30,300"
+    finally:
+        pg.close()

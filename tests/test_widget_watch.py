@@ -1,7 +1,7 @@
 """``rs.watch`` on a user's own net and loop: its statistics are the probe's on the same weights, the hook is gone
 after the block (also after an exception or a KeyboardInterrupt) and its thread has ended, other models are
-refused with one clear error, non-2-D inputs keep the statistics and say why each geometry panel is off, and a
-blow-up is told in the library's words."""
+refused with one clear error, inputs of more than two dimensions are seen on a slice (1-D ones keep the
+statistics and say why each geometry panel is off), and a blow-up is told in the library's words."""
 
 import threading
 
@@ -13,10 +13,12 @@ from torch import nn
 import reluscope as rs
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.geometry.slices import slice_through
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import decode
 from reluscope.serve.messages import encode
+from reluscope.serve.notice import said
 from reluscope.widget.watch import Watch, Watcher
 
 
@@ -141,19 +143,47 @@ def test_bad_data_or_period_is_refused(X, y, every, why):
         rs.watch(model, X, y, every=every, show=False)
 
 
-def test_inputs_that_are_not_2d_keep_the_statistics_and_each_geometry_panel_says_why_it_is_off():
+def test_inputs_of_one_dimension_keep_the_statistics_and_each_geometry_panel_says_why_it_is_off():
     gen = torch.Generator().manual_seed(0)
-    X = torch.randn(200, 5, generator=gen)
-    y = (X[:, 0] * X[:, 1] > 0).long()
-    model = rs.init_model_(rs.build_mlp(5, 16, 3, 2), "he", generator=gen)
+    X = torch.randn(200, 1, generator=gen)
+    y = (X[:, 0] > 0).long()
+    model = rs.init_model_(rs.build_mlp(1, 16, 3, 2), "he", generator=gen)
     w, sent = watched(model, X, y)
     w.start()
     train(model, X, y, 3)
     w.stop()
     data, frame = of(sent, "data")[0], of(sent, "frame")[-1]
-    assert set(data["off"]) == {"boundary", "backprojection", "cells"}
-    assert all("2-D" in why and "5 dimensions" in why and "\n" not in why for why in data["off"].values())
+    assert set(data["off"]) == {"boundary", "backprojection", "cells"} and "slice" not in data
+    assert all("2 dimensions or more" in why and "\n" not in why for why in data["off"].values())
     assert len(frame["layers"]["z_var"]) == 3 and "boundary" not in frame and not of(sent, "geometry")
+
+
+@pytest.mark.parametrize("dim", [64, 3])
+def test_inputs_of_more_dimensions_are_seen_on_the_slice_through_three_typical_points(dim):
+    """A 64-pixel digits net (and a 3-D one): the plane views are the slice through ``auto_indices``; the cells
+    after the block equal ``slice_through``'s on the same weights, the points arrive at their plane coordinates,
+    the back-projection is the three points' images (a note where the inputs are no square images)."""
+    data = rs.load_dataset("digits")
+    X = torch.as_tensor(data.X_train[:400, :dim], dtype=torch.float32)
+    y = torch.as_tensor(data.y_train[:400])
+    model = rs.init_model_(rs.build_mlp(dim, 16, 3, 10), "he", generator=torch.Generator().manual_seed(0))
+    w, sent = watched(model, X, y)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    cut = slice_through(model, X.double().numpy(), y.numpy(), "auto")
+    data_msg, last = of(sent, "data")[0], of(sent, "geometry")[-1]
+    assert data_msg["off"] == {} and data_msg["slice"]["through"] == list(cut.indices)
+    np.testing.assert_allclose(np.asarray(data_msg["train"]).reshape(-1, 2), cut.coords, atol=1e-5)
+    assert data_msg["box"] == list(cut.plane.box) and "boundary" in of(sent, "frame")[-1]
+    for cells, layer in zip(last["cells"], cut.layers, strict=True):  # the grid's count can only miss cells
+        assert not cells["exact"] and 1 <= cells["count"] <= len(layer)
+        assert set(np.unique(cells["hue"]).tolist()) <= set((layer.key >> np.uint64(48)).tolist())
+    assert [b["layer"] for b in last["backprojections"]] == [1, 2, 3]
+    if dim == 64:
+        assert all(b["images"] and b["shape"] == [8, 8] and len(b["residual"]) == 3 for b in last["backprojections"])
+    else:
+        assert all(b["note"] == said("note_no_images", n=3) for b in last["backprojections"])
 
 
 def test_a_run_that_blows_up_is_told_in_the_librarys_words():

@@ -116,19 +116,19 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     ReluscopeError
         Naming ``name``, its rank and condition number, if ``W`` is not finite or ``cond > max_cond``.
     """
-    W = W.detach().cpu().to(torch.float64)  # (n, m)
+    W = W.detach().cpu().to(torch.float64).numpy()  # (n, m); numpy: a layer's matrices are small
     n, m = W.shape
-    if not torch.isfinite(W).all():
+    if not np.isfinite(W).all():
         raise ReluscopeError(f"layer {name}: W ({n}×{m}) has non-finite weights; nothing to back-project")
-    U, S, Vh = torch.linalg.svd(W, full_matrices=True)  # U (n, n), S (r,), Vh (m, m), r = min(n, m)
-    tol = max(n, m) * torch.finfo(torch.float64).eps * (S[0] if len(S) else 0.0)
+    U, S, Vh = np.linalg.svd(W, full_matrices=True)  # U (n, n), S (r,), Vh (m, m), r = min(n, m)
+    tol = max(n, m) * np.finfo(np.float64).eps * (S[0] if len(S) else 0.0)
     rank = int((S > tol).sum())
     cond = float(S[0] / S[-1]) if rank == len(S) else float("inf")
     if not cond <= max_cond:
         raise ReluscopeError(f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition "
                              f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off")
     matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
-    return Pinv(name, (n, m), matrix, rank, cond, Vh[rank:])
+    return Pinv(name, (n, m), torch.from_numpy(matrix), rank, cond, torch.from_numpy(Vh[rank:].copy()))
 
 
 def layer_map(layer: Layer, p: Pinv, *, embed: bool) -> AffineMap:

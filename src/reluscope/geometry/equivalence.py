@@ -18,6 +18,7 @@ needs piecewise-linear activations.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ class LayerEquivalence:
     layer: int  # 0-based index among the linear layers
     name: str  # the Linear module's name
     act_from_bp: float  # relative residual of h_l ≈ [x̂_l, 1] Θ (the theorem's direction)
-    bp_from_act: float  # relative residual of x̂_l ≈ [h_l, 1] Θ' (holds by construction)
+    bp_from_act: float  # relative residual of x̂_l ≈ [h_l, 1] Θ' (holds by construction); NaN: not fitted
     n_points: int  # points that entered the fits
     n_regions: int  # regions fitted separately (1 for a global fit)
     cond: float  # condition number of the composed map Φ_l: float64 resolves residuals down to about cond·ε₆₄
@@ -77,8 +78,10 @@ def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[fl
 
 
 def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Sequence[int] | None = None,
-                      per_region: bool = False, max_cond: float = MAX_COND) -> list[LayerEquivalence]:
-    """Residuals of the affine fits between activations and back-projections of ``X`` for each layer."""
+                      per_region: bool = False, max_cond: float = MAX_COND,
+                      reverse: bool = True) -> list[LayerEquivalence]:
+    """Residuals of the affine fits between activations and back-projections of ``X`` for each layer;
+    ``reverse=False`` fits only the theorem's direction (``bp_from_act`` is then NaN: half the work)."""
     bp = backproject(model, X, view=view, layers=layers, keep_activations=True, max_cond=max_cond)
     patterns = activation_patterns(model, X, bp.layers) if per_region else None
     n = linear_layers(model)[0].linear.in_features
@@ -90,8 +93,11 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
                   [g for g in _groups(patterns[i]) if len(g) >= n + 2])
         sums = np.zeros(4)
         for g in groups:
-            sums += (*affine_fit_residuals(h[g], xh[g]), *affine_fit_residuals(xh[g], h[g]))
-        out.append(LayerEquivalence(i, name, _ratio(sums[0], sums[1]), _ratio(sums[2], sums[3]),
+            sums[:2] += affine_fit_residuals(h[g], xh[g])
+            if reverse:
+                sums[2:] += affine_fit_residuals(xh[g], h[g])
+        back = _ratio(sums[2], sums[3]) if reverse else math.nan
+        out.append(LayerEquivalence(i, name, _ratio(sums[0], sums[1]), back,
                                     sum(len(g) for g in groups), len(groups), bp.conds[i]))
     return out
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from reluscope.model.layers import linear_layers
+from reluscope.model.layers import forward_layers, linear_layers
 
 QUANTITIES = ("pre", "post", "grad_pre", "grad_post")  # z, h, ∂L/∂z, ∂L/∂h
 
@@ -80,37 +80,45 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     """Statistics of ``z`` and ``h`` per layer on ``X`` (N, in_dim); with labels ``y`` (N,) also of the
     gradients of the mean cross-entropy with respect to them.
 
-    Rows come layer by layer, in the order of ``QUANTITIES``.
+    One forward pass layer by layer (``forward_layers``, the ``nn.Sequential``'s own computation), one
+    ``autograd.grad``; each layer's quantities are reduced together. Rows come layer by layer, in the order of
+    ``QUANTITIES``.
     """
     layers = linear_layers(model)
     X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
     with torch.enable_grad():
-        with capture(model) as rec:
-            out = model(X)  # (N, k)
+        pre, post = [], []
+        for _, z, h in forward_layers(model, X):
+            pre.append(z)  # (N, d_l)
+            post.append(h)  # (N, d_l)
         grads = None
         if y is not None:
-            loss = nn.functional.cross_entropy(out, torch.as_tensor(y))
-            tensors = rec.pre + rec.post
-            grads = torch.autograd.grad(loss, tensors, allow_unused=True) if out.requires_grad else None
+            loss = nn.functional.cross_entropy(post[-1], torch.as_tensor(y))
+            grads = torch.autograd.grad(loss, pre + post, allow_unused=True) if loss.requires_grad else None
     rows = []
     for i, layer in enumerate(layers):
-        z, h = rec.pre[i].detach(), rec.post[i].detach()
-        dead = float((z <= 0).all(dim=0).float().mean())
-        values = {"pre": z, "post": h}
+        v = {"pre": pre[i].detach(), "post": post[i].detach()}
         if grads is not None:
-            values["grad_pre"], values["grad_post"] = grads[i], grads[len(layers) + i]
-        for q in QUANTITIES:
-            if q in values and values[q] is not None:
-                rows.append(_stat(layer.index + 1, layer.name, layer.kind, q, values[q], dead))
+            v["grad_pre"], v["grad_post"] = grads[i], grads[len(layers) + i]
+        kept = [q for q in QUANTITIES if v.get(q) is not None]
+        dead, kind = float((v["pre"] <= 0).all(dim=0).double().mean()), layer.kind
+        for q, numbers in zip(kept, _stats(torch.stack([v[q] for q in kept]))):
+            rows.append(LayerStat(layer.index + 1, layer.name, kind, q, **numbers, frac_dead=dead))
     return rows
 
 
-def _stat(layer: int, name: str, kind: str, quantity: str, v: torch.Tensor, dead: float) -> LayerStat:
-    v = v.double()  # (N, fan_out)
-    mean, m2 = float(v.mean()), float(v.square().mean())
-    return LayerStat(layer, name, kind, quantity, mean=mean, var=m2 - mean**2, m2=m2,
-                     max_abs=float(v.abs().max()), frac_zero=float((v == 0).sum()) / v.numel(),
-                     frac_dead=dead, nonfinite=int(v.numel() - torch.isfinite(v).sum()))
+def _stats(V: torch.Tensor) -> list[dict]:
+    """Mean, variance, second moment, max |v|, fraction of zeros and non-finite count of each ``V[r]``, in float64
+    (one reduction per statistic for all rows)."""
+    V = V.reshape(len(V), -1).double()  # (rows, N·d)
+    mean, m2 = V.mean(dim=1), torch.linalg.vecdot(V, V) / V.shape[1]  # (rows,), (rows,)
+    max_abs = torch.maximum(V.amax(dim=1), -V.amin(dim=1))  # (rows,)
+    table = torch.stack([mean, m2, max_abs, (V == 0).sum(dim=1) / V.shape[1]]).T.tolist()  # (rows, 4)
+    # an inf or NaN entry makes its row's m2 inf or NaN: a finite m2 means a row with none to count
+    finite = bool(torch.isfinite(m2).all())
+    nonfinite = [0] * len(V) if finite else (V.shape[1] - torch.isfinite(V).sum(dim=1)).tolist()
+    return [dict(mean=mu, var=sq - mu**2, m2=sq, max_abs=mx, frac_zero=zero, nonfinite=bad)
+            for (mu, sq, mx, zero), bad in zip(table, nonfinite)]
 
 
 def table(stats: list[LayerStat], **columns) -> list[dict]:

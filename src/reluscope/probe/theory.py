@@ -53,12 +53,13 @@ See ``docs/theory.md`` section 1.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.stats import norm
+from scipy.special import ndtr
 from torch import nn
 
 from reluscope.errors import ReluscopeError
@@ -68,6 +69,7 @@ from reluscope.probe.meanfield import gauss_expectation
 KERNEL_POINTS = 1024  # standard-normal points that stand for the input when no batch is given
 KERNEL_PAIRS = 2**15  # pairs of points on which the kernel is propagated (a random sample beyond)
 KERNEL_SEED = 0  # seeds those points and the sample of pairs
+SQRT_2PI = math.sqrt(2 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,15 @@ def activation_moments(kind: str, mean, var, slope: float = 0.0):
 def _relu_moments(mean: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = np.sqrt(np.maximum(var, 0.0))
     a = mean / np.where(s > 0, s, 1.0)
-    cdf, pdf = norm.cdf(a), norm.pdf(a)
+    cdf, pdf = ndtr(a), _pdf(a)  # Φ, φ
     r = np.maximum(mean, 0.0)  # var = 0: z = mean
     return (np.where(s > 0, mean * cdf + s * pdf, r),
             np.where(s > 0, (mean**2 + var) * cdf + mean * s * pdf, r * r))
+
+
+def _pdf(a: np.ndarray) -> np.ndarray:
+    """The standard normal density ``φ(a)`` (``scipy.stats.norm.pdf``'s formula, without its per-call checks)."""
+    return np.exp(-(a**2) / 2.0) / SQRT_2PI
 
 
 def derivative_m2(kind: str, mean, var, slope: float = 0.0):
@@ -173,7 +180,7 @@ def derivative_m2(kind: str, mean, var, slope: float = 0.0):
         return np.ones_like(mean + var)
     if kind in ("relu", "leaky_relu"):
         alpha = slope if kind == "leaky_relu" else 0.0
-        p = np.where(var > 0, norm.cdf(mean / np.sqrt(np.where(var > 0, var, 1.0))), (mean > 0) * 1.0)
+        p = np.where(var > 0, ndtr(mean / np.sqrt(np.where(var > 0, var, 1.0))), (mean > 0) * 1.0)
         return p + alpha**2 * (1.0 - p)
     if kind == "tanh":
         pairs = np.broadcast(mean, var)
@@ -232,10 +239,20 @@ def input_kernel(input_m2: float, in_dim: int, X: torch.Tensor | np.ndarray | No
     """The input's kernel on the points ``X`` (N, n), or, when ``X`` is None, on ``KERNEL_POINTS``
     standard-normal points scaled to ``E[x²] = input_m2`` pooled over infinitely many points."""
     if X is None:
-        x = np.random.default_rng(KERNEL_SEED).standard_normal((KERNEL_POINTS, in_dim)) * math.sqrt(input_m2)
-        return Kernel.of_points(x, math.inf)
+        return _normal_kernel(float(input_m2), int(in_dim))
     x = np.asarray(torch.as_tensor(X).detach().double().cpu())  # (N, n)
     return Kernel.of_points(x, len(x))
+
+
+@functools.lru_cache(maxsize=16)
+def _normal_kernel(input_m2: float, in_dim: int) -> Kernel:
+    """The seeded standard-normal input kernel, built once per ``(input_m2, in_dim)`` (a live view asks for the
+    theory of every frame with the same input); its arrays are read-only."""
+    x = np.random.default_rng(KERNEL_SEED).standard_normal((KERNEL_POINTS, in_dim)) * math.sqrt(input_m2)
+    kernel = Kernel.of_points(x, math.inf)
+    for a in (kernel.diag, kernel.first, kernel.second, kernel.off):
+        a.setflags(write=False)
+    return kernel
 
 
 def forward_moments(specs: list[LayerSpec], input_m2: float, kernel: Kernel | None = None) -> list[LayerMoments]:

@@ -9,7 +9,7 @@ Client → server (``type``, then its fields; nothing else is accepted)::
                                                       ``data`` echoes the latest one
     control   action: play | pause | step | reset
     view      view: {layer: 1…30, projection: input | embedded | nonzero}
-    upload    name: str, and one buffer: the file's bytes    a CSV (x1, x2, label), at most MAX_UPLOAD bytes
+    upload    name: str, and one buffer: the file's bytes    a CSV (x1, …, xd, label), at most MAX_UPLOAD bytes
     save      (no fields)                      write the run directory
     export    format: json | pt                the current weights as a file (answered by ``export``)
     hello     lang: en | de                    the exercises in that language (answered by ``exercises``)
@@ -18,7 +18,7 @@ Client → server (``type``, then its fields; nothing else is accepted)::
 
 Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
 that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
-drawn points change), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
+drawn points or the plane change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
 array), ``frame`` (the
 quick panels of one step), ``panels`` (the slow ones, and ``weights``: the network graph's, ``graph``),
 ``geometry`` (``rs.watch``: every layer's views),

@@ -9,6 +9,10 @@
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
   (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly.
 
+For inputs of n > 2 dimensions the plane views show the scene's slice (``scene.Slice``): the boundary and the
+cells of the model folded onto the plane (``Scene.on_plane``), the same code as in 2-D; the back-projection
+panel shows the input view's ``x̂_l`` of the slice's three data points as images (``images``).
+
 A view that cannot be drawn for this model (tanh has no cells, a diverged layer no pseudo-inverse) carries a
 ``note`` (``notice.why``: a catalog key and its values, for the page to say in its language) instead of its arrays.
 """
@@ -20,11 +24,13 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import backproject, embedded_dimension
+from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
+from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import linear_layers
+from reluscope.plots.images import image_shape
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import Fixed
@@ -42,8 +48,9 @@ STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quant
 def render(scene: Scene, model: nn.Sequential, view: View) -> dict:
     """The quick views of ``model``: scores, boundary, layer statistics, back-projection of the chosen layer."""
     layer = min(view.layer, scene.settings.depth)
+    bp = backprojection(scene, model, layer, view.projection) if scene.slice is None else images(scene, model, layer)
     return dict(scores=scores(scene, model), boundary=boundary(scene, model), layers=layer_stats(scene, model),
-                backprojection=backprojection(scene, model, layer, view.projection))
+                backprojection=bp)
 
 
 def render_slow(scene: Scene, model: nn.Sequential, view: View, *, grad_out_m2: float, exact: bool) -> dict:
@@ -67,7 +74,7 @@ def scores(scene: Scene, model: nn.Module) -> dict:
 def boundary(scene: Scene, model: nn.Module) -> dict:
     """Per pixel (rows from the bottom, y slow) one byte ``class · levels + q``: the predicted class and its
     probability in ``levels = 256 // k`` steps, ``q = round(p · (levels − 1))`` (k classes)."""
-    p = torch.softmax(model(scene.pixels), dim=1)  # (P², k)
+    p = torch.softmax(scene.on_plane(model)(scene.pixels), dim=1)  # (P², k)
     conf, cls = p.max(dim=1)  # (P²,), (P²,)
     conf = torch.nan_to_num(conf, nan=0.0)  # a diverged net's NaN logits: no confidence
     levels = 256 // max(2, p.shape[1])
@@ -99,23 +106,48 @@ def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
 
 def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) -> dict:
     """The data points and grid lines of layer ``layer`` (1-based) back-projected, 2-D (``embedded``: PCA of the
-    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``)."""
+    view's ``dimension`` coordinates, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``, the pseudo-inverses' ranks).
+
+    One float64 pass carries the points and the grid back together; the PCA is fitted on the points' rows."""
     X = scene.data.X  # (N, 2)
     try:
-        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1],
-                         pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
+        bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1])
     except ReluscopeError as e:
         return dict(layer=layer, projection=projection, note=why(e, model))
-    points = bp.points[layer - 1]  # (N + grid, 2)
-    extra = dict(dimension=embedded_dimension(model, layer)) if projection == "embedded" else {}  # before PCA
+    points, extra = bp.points[layer - 1], {}  # (N + grid, D)
+    if projection == "embedded":
+        points = fit_pca(points[: len(X)], 2).transform(points)  # (N + grid, 2)
+        extra = dict(dimension=X.shape[1] + sum(p.shape[1] - p.rank for p in bp.pinvs))  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
                 line_points=LINE_POINTS, **extra)
 
 
-def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
-    """Relative residual of ``h_l ≈ [x̂_l, 1] Θ`` per layer (the theorem's direction) in ``projection``."""
+def images(scene, model: nn.Module, layer: int) -> dict:
+    """The input view's back-projection ``x̂_l = Φ_l(h_l)`` of layer ``layer`` (1-based) for the slice's three
+    data points, as ``plots.images`` draws them: the inputs and ``x̂_l`` (3, n) in standardised units, the
+    image ``shape`` and each ``‖x − x̂_l‖ / ‖x‖``; a note where the inputs are no square images or ``W⁺``
+    fails."""
+    X = scene.data.X[list(scene.slice.indices)]  # (3, n)
+    off = dict(layer=layer, projection="input", images=True)
     try:
-        eq = check_equivalence(model, scene.data.X, view=projection)
+        shape = image_shape(X.shape[1])
+    except ReluscopeError:
+        return off | dict(note=said("note_no_images", n=X.shape[1]))
+    try:
+        xhat = backproject(model, X, view="input", layers=[layer - 1]).points[layer - 1]  # (3, n)
+    except ReluscopeError as e:
+        return off | dict(note=why(e, model))
+    residual = np.linalg.norm(X - xhat, axis=1) / np.maximum(np.linalg.norm(X, axis=1), 1e-300)  # (3,)
+    return off | dict(shape=list(shape), indices=list(scene.slice.indices), inputs=X.astype("<f4"),
+                     xhat=xhat.astype("<f4"), residual=residual.tolist())
+
+
+def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
+    """Relative residual of ``h_l ≈ [x̂_l, 1] Θ`` per layer (the theorem's direction) in ``projection``, on the
+    data (on a slice: on the points near its plane, a few dozen least-squares rows of n + 1 columns each)."""
+    X = scene.data.X if scene.slice is None else scene.data.X[scene.slice.near]  # (N, n)
+    try:
+        eq = check_equivalence(model, X, view=projection, reverse=False)
     except ReluscopeError as e:
         return dict(projection=projection, note=why(e, model))
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
@@ -130,7 +162,7 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
     ``MAX_EXACT`` exact cells the grid image is sent. Every region is coloured by the top 16 bits of its pattern
     key, so a region keeps its colour between frames, layers and the two methods.
     """
-    head = model[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation right after
+    head = scene.on_plane(model)[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation after it
     try:
         keys, found = None, ""
         if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
@@ -156,13 +188,17 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
     """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
-    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note."""
+    if the pass fails (a diverged layer has no pseudo-inverse), each layer on its own, with its note. On a slice,
+    every layer's ``images``."""
+    depth = len(linear_layers(model))
+    if scene.slice is not None:
+        return [images(scene, model, layer) for layer in range(1, depth + 1)]
     X = scene.data.X  # (N, 2)
     try:
         bp = backproject(model, np.concatenate([X, scene.grid]), view=projection,
                          pca=2 if projection == "embedded" else None, pca_fit=X if projection == "embedded" else None)
     except ReluscopeError:
-        return [backprojection(scene, model, layer, projection) for layer in range(1, len(linear_layers(model)) + 1)]
+        return [backprojection(scene, model, layer, projection) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, projection=projection, points=Fixed(p[: len(X)]), grid=Fixed(p[len(X):]),
                  line_points=LINE_POINTS) for i, p in sorted(bp.points.items())]
 
@@ -171,7 +207,7 @@ def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
     """The grid cells after every layer from one pass of ``grid_regions`` (or one note for all)."""
     depth = len(linear_layers(model))
     try:
-        keys = grid_regions(model, scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
+        keys = grid_regions(scene.on_plane(model), scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
     except ReluscopeError as e:
         return [dict(layer=layer, note=why(e, model)) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from reluscope.data import Dataset
 from reluscope.errors import ReluscopeError
+from reluscope.geometry.slices import predicted_classes, slice_through
 from reluscope.outputs import write_json
 from reluscope.plots.boundary import plot_decision_boundary
+from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
 from reluscope.serve.notice import Notice
 from reluscope.serve.settings import UPLOADED, Settings
@@ -56,7 +58,12 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
             shutil.copyfile(csv_path, tmp / "data.csv")
         ax = axes(figsize=(5, 5))
         title = f"{data.name.rsplit('/', 1)[-1]}: step {step}"
-        plot_decision_boundary(result.model, data.X, data.y, ax=ax, title=title)
+        if data.n_features == 2:
+            plot_decision_boundary(result.model, data.X, data.y, ax=ax, title=title)
+        else:  # the page's slice
+            cut = slice_through(result.model, data.X, data.y, settings.plane)
+            plot_slice(cut, predicted_classes(result.model, cut.plane), data.y, ax=ax, n_classes=data.n_classes,
+                       title=title)
         save(ax.figure, tmp / "decision_boundary.png")
 
     return save_run(out, cfg, data, result, extras)

@@ -3,10 +3,18 @@
 The mean-field panel needs σ_w², σ_b² of ``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``. For the
 ``meanfield`` scheme they are the sliders'; for every other scheme the effective ``σ_w² = fan_in·E[W²]``
 averaged over the layers of the freshly initialised model (He: 2, LeCun: 1, N(0, 1): the width), ``σ_b² = 0``.
+
+Inputs of n > 2 dimensions (the digits, an n-column CSV) are seen on a slice: the plane
+``x(s, t) = p0 + s·(p1 − p0) + t·(p2 − p0)`` through three data points (``geometry.plane``), chosen by
+``settings.through``. The plane views then live in plane coordinates ``(s, t)``: the box is the plane's,
+the model is folded onto it (``Plane.fold``: its first layer becomes a 2-input one, so the 2-D cells and
+boundary code applies unchanged), and every data point is sent at its least-squares plane coordinates with
+the ``NEAR`` share nearest the plane marked to be drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,10 +22,13 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset
+from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import Box, data_box, pixel_centres
+from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
 from reluscope.model import linear_layers
 from reluscope.probe.meanfield import MeanField
-from reluscope.serve.settings import DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
+from reluscope.serve.notice import Notice
+from reluscope.serve.settings import AUTO, DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
 
 BOUNDARY_PIXELS = 64  # the decision-boundary heat map is BOUNDARY_PIXELS² class probabilities
 GRID_LINES = 13  # lines of constant x₁ (and as many of constant x₂) in the warped grid
@@ -25,34 +36,94 @@ LINE_POINTS = 48  # points along each grid line
 QMAP_POINTS = 40  # q values of the drawn q-map, log-spaced
 
 
+class Sliced:
+    """A scene whose plane views may lie on a slice (``slice``; None: the inputs are 2-D)."""
+
+    slice: Slice | None
+
+    def on_plane(self, model: nn.Module) -> nn.Module:
+        """``model`` as a function of the views' 2-D coordinates: itself for 2-D inputs, else folded onto the
+        slice's plane (a float64 copy)."""
+        return model if self.slice is None else self.slice.plane.fold(model)
+
+
 @dataclass
-class Scene:
+class Scene(Sliced):
     """The fixed part of a live run; ``panels`` draws the model of each step against it."""
 
     settings: Settings
     data: Dataset
     box: Box  # (x0, x1, y0, y1): the data's box widened by 0.5
-    pixels: torch.Tensor  # (BOUNDARY_PIXELS², 2) float32 pixel centres, row-major with y slow
+    pixels: torch.Tensor  # (BOUNDARY_PIXELS², 2) pixel centres, row-major with y slow (float64 on a slice)
     grid: np.ndarray  # (2·GRID_LINES·LINE_POINTS, 2): the grid lines' points, line after line
     tensors: tuple  # X_train, y_train, X_test, y_test as tensors
     input_m2: float  # E[x²] per coordinate of the training points (the theories' input length)
     meanfield: dict  # the theory's curves for the panel (see ``meanfield_theory``)
+    slice: Slice | None = None  # inputs of n > 2: the plane the views show
 
     @classmethod
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
-        """The scene of a run whose freshly initialised model is ``model``."""
-        box = box_of(settings, data)
+        """The scene of a run whose freshly initialised model is ``model``; for n > 2 inputs on the plane
+        ``settings.through`` (a ``ReluscopeError`` if its indices do not fit the data); the drawn plane in
+        ``box_of``'s box."""
+        cut, box, pixels = plane_views(data.X, data.y, settings.plane,
+                                       box=box_of(settings, data) if settings.dataset == DRAWN else None)
         tensors = data.tensors()
         input_m2 = float(tensors[0].double().pow(2).mean())
-        return cls(settings, data, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS), dtype=torch.float32),
-                   grid_lines(box), tensors, input_m2, meanfield_theory(settings, model, input_m2))
+        return cls(settings, data, box, pixels, grid_lines(box), tensors, input_m2,
+                   meanfield_theory(settings, model, input_m2), cut)
 
     def points(self, title: str) -> dict:
-        """The data message's payload: the data set's ``title``, points, labels, box, classes, mean-field theory."""
+        """The data message's payload: the data set's ``title``, points, labels, box, classes, mean-field theory;
+        for n > 2 inputs the points at their plane coordinates and the ``slice`` (``Slice.message``)."""
         d = self.data
+        train, test = (d.X_train, d.X_test) if self.slice is None else np.split(self.slice.coords, [len(d.X_train)])
+        extra = {} if self.slice is None else dict(slice=self.slice.message())
         return dict(name=title, n_classes=d.n_classes, depth=self.settings.depth, box=list(self.box),
-                    train=d.X_train.astype("<f4"), test=d.X_test.astype("<f4"),
-                    train_labels=d.y_train.astype("<u2"), test_labels=d.y_test.astype("<u2"), meanfield=self.meanfield)
+                    train=train.astype("<f4"), test=test.astype("<f4"),
+                    train_labels=d.y_train.astype("<u2"), test_labels=d.y_test.astype("<u2"), meanfield=self.meanfield,
+                    **extra)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The plane through three data points that the views of n > 2 inputs show, and the data seen on it."""
+
+    plane: Plane
+    indices: tuple[int, int, int]  # the data points (train, then test) at (s, t) = (0, 0), (1, 0), (0, 1)
+    coords: np.ndarray  # (N, 2) every data point's least-squares plane coordinates
+    near: np.ndarray  # (N,) bool: the points nearest the plane (``plane.near_plane``), the ones drawn
+
+    @classmethod
+    def through(cls, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> Slice:
+        """The slice through ``auto_indices(X, y)`` (``"auto"``) or three data indices of ``X`` (N, n); a ``Notice``
+        if an index lies beyond the data or the three points span no plane."""
+        if through != AUTO and max(through) >= len(X):
+            raise Notice(f"data indices must lie in 0 … {len(X) - 1}, got {', '.join(map(str, through))}",
+                         "plane_indices", last=len(X) - 1)
+        indices = auto_indices(X, y) if through == AUTO else check_indices(through, len(X))
+        try:
+            plane = plane_through(X, indices)
+        except ReluscopeError as e:
+            raise Notice(str(e), "plane_flat") from None
+        coords, distance = plane.project(X)  # (N, 2), (N,)
+        return cls(plane, indices, coords, near_plane(distance))
+
+    def message(self) -> dict:
+        """What the page needs beyond the points: the three indices, the near mask (train then test), n."""
+        return dict(through=list(self.indices), near=self.near.astype("<u1"), dim=self.plane.dim)
+
+
+def plane_views(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO, *,
+                box: Box | None = None) -> tuple[Slice | None, Box, torch.Tensor]:
+    """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 ``box`` (default the data's
+    box; ``through`` is ignored), for n > 2 the slice ``through`` and its plane's box; and the boundary's
+    ``BOUNDARY_PIXELS²`` pixel centres in that box (float32 in the input plane, float64 on a slice, as the
+    folded model takes them)."""
+    cut = None if X.shape[1] == 2 else Slice.through(X, y, through)
+    box = (data_box(X) if box is None else box) if cut is None else cut.plane.box
+    return cut, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS),
+                                     dtype=torch.float32 if cut is None else torch.float64)
 
 
 def box_of(settings: Settings, data: Dataset) -> Box:

@@ -7,10 +7,12 @@ Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
-at most every ``SLOW_INTERVAL`` seconds and
-``SLOW_FRAMES`` frames while training, and for every frame of a resting run (with exact cells), a new run's
-first frame and a changed view. A session that hears nothing for ``idle_timeout`` seconds is closed;
-closing stops its run's thread and removes its upload.
+at most every ``SLOW_INTERVAL`` seconds and ``SLOW_FRAMES`` frames while training, and for every frame of a resting
+run, a new run's first frame and a changed view. Their cells are exact polygons at rest, and while training too as
+long as the chosen layer last had at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds
+at most that many). After each frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A
+session that hears nothing for ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its
+upload.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
 
-SLOW_INTERVAL = 0.5  # seconds between redraws of the slow panels while training, at least …
-SLOW_FRAMES = 6  # … and this many frames
+SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training, at least …
+SLOW_FRAMES = 2  # … and this many frames
+LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many (≈ 10 ms)
 log = logging.getLogger("reluscope.serve")
 
 
@@ -93,6 +96,7 @@ class Session:
         self._slot = Slot(self._loop)
         self._send_lock = asyncio.Lock()
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
+        self._grid_cells: set[tuple[int, int]] = set()  # (run, layer) whose exact cells are too many to be live
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
@@ -135,8 +139,9 @@ class Session:
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
             settings, self.tag = msg.payload
-            if (self.trainer is not None and replace(settings, points=self.settings.points) == self.settings
-                    and not settings.waits and settings.with_points(self._base).n_classes == self.scene.data.n_classes):
+            same_run = replace(settings, points=self.settings.points, through=self.settings.through)
+            if (self.trainer is not None and same_run == self.settings and not settings.waits
+                    and settings.with_points(self._base).n_classes == self.scene.data.n_classes):
                 await self._new_points(settings)
             else:  # a drawn plane that waited for points trains on them at once
                 await self.restart(settings, playing=self.trainer.playing if self.trainer else self.settings.waits)
@@ -179,6 +184,7 @@ class Session:
         if self.trainer is not None:
             await asyncio.to_thread(self.trainer.stop)
         self.run += 1
+        self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
         await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
@@ -206,7 +212,7 @@ class Session:
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
-        ``data`` message of the same run); the run goes on."""
+        ``data`` message of the same run, on the plane ``settings.through``); the run goes on."""
         data = settings.with_points(self._base)
         scene = await asyncio.to_thread(Scene.build, settings, data, copy.deepcopy(self._canvas))
         self.settings, self.scene = settings, replace(scene, meanfield=self.scene.meanfield)  # the run's theory
@@ -282,16 +288,27 @@ class Session:
                 self._last_slow, self._since_slow, self._view_changed = now, 0, False
             canvas.load_state_dict(snap.state)
             frame = await self._drawn(snap.step, render, scene, canvas, view)
-            if frame is None or snap.run != self.run:
+            if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
                 continue
             await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
                             view=asdict(view), **frame)
             if slow:
-                panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=snap.at_rest,
+                cells_key = (run, min(view.layer, scene.settings.depth))
+                exact = snap.at_rest or cells_key not in self._grid_cells
+                panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=exact,
                                            grad_out_m2=frame["layers"]["gz_out_m2"])
-                if panels is not None and snap.run == self.run:
+                if panels is not None and exact:
+                    live = panels["cells"].get("exact") and panels["cells"]["count"] <= LIVE_EXACT
+                    (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
+                if panels is not None and snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view),
                                     weights=graph_weights(canvas), **panels)
+            self._frame_drawn(run)
+
+    def _frame_drawn(self, run: int) -> None:
+        """Tell run ``run``'s trainer that its frame is out (a crowded trainer waits for it)."""
+        if self.trainer is not None and self.trainer.run == run:
+            self.trainer.drawn()
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
         """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""

@@ -5,9 +5,12 @@
 its widest). ``points`` are the class's own: up to ``MAX_POINTS`` ``(x1, x2, label)`` in the standardised plane
 (``|x| ≤ POINT_RANGE``), added to the training split; changing only them keeps the run going (the session hands the
 new data to its trainer). The data set ``"drawn"`` is an empty plane: its data are the drawn points alone
-(``data.drawn_dataset``), and while they hold fewer than two classes the run ``waits``. Every scheme of ``INITS``
-is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the
-parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
+(``data.drawn_dataset``), and while they hold fewer than two classes the run ``waits``. ``through`` picks the plane
+that the views of an input with more than two dimensions (the digits, an n-column CSV) show: ``"auto"``
+(``geometry.plane.auto_indices``) or three data indices ``"i,j,k"``; changing only it keeps the run going as well
+(the session draws on the new plane); a 2-D data set ignores it. Every scheme of ``INITS`` is offered; the
+registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the parametrisation of
+``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.data import DATASETS, Dataset, drawn_dataset, load_dataset
+from reluscope.data import DATASETS, FIXED, Dataset, drawn_dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import ACTIVATIONS, INITS, init_model_
 from reluscope.serve.notice import Notice, label
@@ -34,7 +37,7 @@ DRAWN_CORNERS = np.array([[-2.5, -2.5], [2.5, 2.5]])  # the drawn plane covers a
 SNAPSHOTS = 10  # parameter snapshots kept over a run (for a saved run's animations)
 
 # field -> (allowed values or (low, high) bounds, inclusive); None bounds: any value of the type
-CHOICES = {"dataset": (*DATASETS, UPLOADED, DRAWN), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
+CHOICES = {"dataset": (*DATASETS, *FIXED, UPLOADED, DRAWN), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
            "optimizer": OPTIMIZERS}
 BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
           "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
@@ -46,6 +49,8 @@ MAX_FLOAT_INT = int(sys.float_info.max)  # a JSON integer beyond this has no flo
 MAX_POINTS = 200  # drawn points a run may hold (they travel in the URL)
 POINT_RANGE = 10.0  # a drawn coordinate's bound, in the standardised plane
 MAX_LABEL = 7  # a drawn point's label at most (8 classes)
+AUTO = "auto"  # the plane through typical points of three classes
+MAX_INDEX = 10**7  # a data index at most (a CSV of MAX_UPLOAD bytes has fewer rows)
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Settings:
     steps: int = 3000  # the run stops here
     seed: int = 0
     points: tuple[tuple[float, float, int], ...] = ()  # the class's own (x1, x2, label), added to training
+    through: str = AUTO  # n > 2 inputs: the plane through data points "i,j,k" (indices into train, then test)
 
     def __post_init__(self) -> None:
         if self.widths is not None:
@@ -88,6 +94,11 @@ class Settings:
         d["widths"] = None if self.widths is None else list(self.widths)
         d["points"] = [list(p) for p in self.points]
         return d
+
+    @property
+    def plane(self) -> str | tuple[int, int, int]:
+        """``through`` as ``slice_through`` takes it: ``"auto"`` or the three indices."""
+        return AUTO if self.through == AUTO else tuple(int(i) for i in self.through.split(","))
 
     def train_config(self, dataset_name: str, steps: int | None = None) -> TrainConfig:
         """The ``TrainConfig`` of this run (``steps`` of them, default ``self.steps``); ``dataset_name`` is the
@@ -135,11 +146,11 @@ class Settings:
         gen = torch.Generator().manual_seed(self.seed)
         cfg = self.train_config(data.name)
         if self.init == MEANFIELD:
-            model = init_model_(cfg.architecture(data.n_classes), MEANFIELD, generator=gen,
+            model = init_model_(cfg.architecture(data.n_classes, data.n_features), MEANFIELD, generator=gen,
                                 sigma_w2=self.sigma_w2, sigma_b2=self.sigma_b2)
             return model, gen
-        X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, 2), for lsuv
-        return build_model(cfg, data.n_classes, gen, X=X), gen
+        X = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, d), for lsuv
+        return build_model(cfg, data.n_classes, gen, X=X, n_features=data.n_features), gen
 
 
 def schema() -> dict:
@@ -158,6 +169,8 @@ def schema() -> dict:
         if f.name == "points":
             entry.update(type="list", default=[], items="point", length=[0, MAX_POINTS],
                          bounds=[-POINT_RANGE, POINT_RANGE], labels=[0, MAX_LABEL])
+        if f.name == "through":
+            entry.update(format="auto | i,j,k", bounds=[0, MAX_INDEX])
         if f.name == "widths":
             entry.update(items="int", length=[BOUNDS["depth"][0] - 1, BOUNDS["depth"][1] - 1],
                          bounds=list(BOUNDS["width"]))
@@ -179,6 +192,8 @@ def _check(name: str, value, kind: type):
         return _widths(name, value)
     if kind is tuple:
         return _points(name, value)
+    if name == "through":
+        return _through(name, value)
     given = value
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value) if abs(value) <= MAX_FLOAT_INT else math.inf if value > 0 else -math.inf  # 10**400
@@ -229,6 +244,21 @@ def _points(name: str, value) -> tuple[tuple[float, float, int], ...]:
                          most=MAX_POINTS, low=-POINT_RANGE, high=POINT_RANGE, labels=MAX_LABEL)
         out.append((float(p[0]), float(p[1]), p[2]))
     return tuple(out)
+
+
+def _through(name: str, value) -> str:
+    """``value`` as a plane: ``"auto"`` or three different whole numbers in ``[0, MAX_INDEX]`` joined by commas
+    (written back without spaces); whether they index the data is checked when the plane is built."""
+    parts = value.split(",") if isinstance(value, str) and len(value) <= 40 else []
+    if value == AUTO:
+        return AUTO
+    if not (len(parts) == 3 and all(p.strip().isascii() and p.strip().isdigit() for p in parts)
+            and len({int(p) for p in parts}) == 3 and all(int(p) <= MAX_INDEX for p in parts)):
+        got = _short(value) if type(value) in (int, float) else repr(value[:40]) if isinstance(value, str) \
+            else json_type(value)
+        raise Notice(f"setting {name!r} must be {AUTO!r} or three different data indices i,j,k, got {got}",
+                     "setting_through", most=MAX_INDEX)
+    return ",".join(str(int(p)) for p in parts)
 
 
 def _coordinate(x) -> bool:

@@ -4,6 +4,9 @@
 
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
+* when more runs train at once than the machine has cores (``crowded``), waits after each offer until the page
+  says the frame is drawn (``drawn()``, at most ``FAIR_WAIT`` seconds): then a run's training and its drawing
+  take turns, and every page gets its frames instead of the training threads taking every core;
 * blocks while the run is paused; ``single_step`` lets exactly one more step through;
 * hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
@@ -15,6 +18,7 @@ A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``res
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +31,16 @@ from reluscope.data import Dataset
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult, train_model
 
-FRAME_INTERVAL = 1 / 30  # seconds between offered frames at most (30 frames/s)
+FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
+FAIR_WAIT = 0.5  # seconds a crowded run waits at most for its offered frame to be drawn
+CORES = os.cpu_count() or 1
+_training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
+
+
+def crowded() -> bool:
+    """More runs train at this moment than the machine has cores."""
+    return len(_training) > CORES
 
 
 class Stopped(Exception):
@@ -64,6 +76,7 @@ class Trainer:
         self.result: TrainResult | None = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
+        self._drawn = threading.Event()  # set by ``drawn()``: the page has drawn the last offered frame
 
     @property
     def finished(self) -> bool:
@@ -86,6 +99,10 @@ class Trainer:
     def single_step(self) -> None:
         self._set(playing=False, budget=1)
 
+    def drawn(self) -> None:
+        """The page has drawn the frame last offered (a crowded run waits for this)."""
+        self._drawn.set()
+
     def use_data(self, data: Dataset) -> None:
         """Train on ``data`` from the next step on (``data`` names it at once, for saving)."""
         with self._cond:
@@ -101,6 +118,7 @@ class Trainer:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
+        self._drawn.set()  # a crowded run waiting for its page stops at once
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(JOIN_TIMEOUT)
 
@@ -137,8 +155,14 @@ class Trainer:
             return
         except Exception as e:  # noqa: BLE001 — a run that fails is reported to its page, the server lives on
             self.error = e
+        finally:
+            self._training(False)
         self._offer(self.snapshot())
         self._on_end(self)
+
+    def _training(self, on: bool) -> None:
+        with _training_lock:
+            (_training.add if on else _training.discard)(self)
 
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
@@ -150,16 +174,21 @@ class Trainer:
         now = time.monotonic()
         if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
             self._last_offer = now
+            self._drawn.clear()
             self._offer(self.snapshot())
+            if crowded():
+                self._drawn.wait(FAIR_WAIT)
         self._gate()
 
     def _gate(self) -> None:
         """Wait while paused (offering the resting state once); let one step through per ``single_step``."""
         with self._cond:
             if not (self._stopped or self.playing or self._budget):
+                self._training(False)
                 self._offer(self.snapshot())
             while not (self._stopped or self.playing or self._budget):
                 self._cond.wait()
+            self._training(not self._stopped)
             if self._stopped:
                 raise Stopped
             if not self.playing:

@@ -31,7 +31,8 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
     ------
     ReluscopeError
         Naming ``name`` (never the server's path) if the text is too long, not UTF-8 encodable or not a
-        ``x1, x2, label`` CSV with two classes of at least two points each.
+        ``x1, …, xd, label`` CSV (any d ≥ 2: more than two are seen on a slice) with two classes or more, each
+        of at least two points.
     """
     shown = shown_name(name)
     if text.count("\n") > MAX_ROWS + 1:
@@ -43,7 +44,7 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
     path = directory / FILE_NAME
     path.write_bytes(data)
     try:
-        load_csv(path)
+        load_csv(path, n_features=None)
         load_dataset(str(path))
     except CsvError as e:
         path.unlink()

@@ -11,12 +11,14 @@ forward passes that train (the model in training mode, gradients on); every ``ev
 parameters to the CPU (about 0.1 ms for an 11×32 net) and leaves them in a one-place mailbox. A worker thread
 draws the newest copy and drops the older ones, so drawing never holds the loop up:
 
-* each frame: loss and accuracy on ``(X, y)``; the decision boundary (2-D inputs); per layer mean and variance of
+* each frame: loss and accuracy on ``(X, y)``; the decision boundary; per layer mean and variance of
   ``z`` and ``h``, ``E[(∂L/∂z)²]`` and the dead units (``probe.stats.probe`` on ``(X, y)``, so they equal the
   probe's on the same weights);
 * at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predict``) in the
-  frame, and (2-D inputs) every layer back-projected in one of the three views (in turn), that view's
-  residuals, and every layer's cells. The widget keeps the latest of each, so its
+  frame, and every layer back-projected in one of the three views (in turn), that view's residuals, and every
+  layer's cells. Inputs of n > 2 dimensions are seen on the slice through three typical points of different
+  classes (``serve.scene.plane_views``): the boundary and the cells on that plane, the points near it, and
+  each layer's back-projection of the three points as images. The widget keeps the latest of each, so its
   layer and view menus choose among data already sent and answer while the kernel is busy with the loop (a
   busy kernel reads no comm messages);
 * the first time a parameter or the loss is not finite: the outcome in the library's words
@@ -40,10 +42,9 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
-from reluscope.geometry.patterns import data_box, pixel_centres
 from reluscope.model import linear_layers
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
-from reluscope.serve.scene import BOUNDARY_PIXELS, grid_lines
+from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
 from reluscope.serve.session import marked_layer
 from reluscope.train.outcome import describe, first_nonfinite_layer
 
@@ -62,26 +63,36 @@ class Points:
 
 
 @dataclass
-class WatchScene:
+class WatchScene(Sliced):
     """What ``serve.panels`` reads of a scene, for the user's ``(X, y)``."""
 
     data: Points
     tensors: tuple  # (X float32, y int64) on the CPU
     input_m2: float  # E[x²] per coordinate
-    planar: bool  # 2-D inputs: the geometry panels are on
+    off: str = ""  # why the plane views are off (inputs of one dimension, points that span no plane); "" if on
+    slice: Slice | None = None  # inputs of n > 2: the plane through three typical points
     box: tuple = ()
     pixels: torch.Tensor | None = None  # (P², 2)
     grid: np.ndarray | None = None  # (2·G·P, 2)
 
+    @property
+    def planar(self) -> bool:
+        """Whether the plane views are on: 2-D inputs, or a slice of more."""
+        return not self.off
+
     @classmethod
     def build(cls, X: torch.Tensor, y: torch.Tensor) -> WatchScene:
-        Xn = X.detach().cpu().double().numpy()  # (N, d)
+        Xn, yn = X.detach().cpu().double().numpy(), y.detach().cpu().numpy()  # (N, d), (N,)
         scene = cls(Points(Xn), (X.detach().cpu().float(), y.detach().cpu().long()),
-                    float(X.detach().cpu().double().pow(2).mean()), Xn.shape[1] == 2)
-        if scene.planar:
-            scene.box = data_box(Xn)
-            scene.pixels = torch.as_tensor(pixel_centres(scene.box, BOUNDARY_PIXELS), dtype=torch.float32)
-            scene.grid = grid_lines(scene.box)
+                    float(X.detach().cpu().double().pow(2).mean()))
+        try:
+            if Xn.shape[1] < 2:
+                raise ReluscopeError("it needs inputs of 2 dimensions or more; these have 1")
+            scene.slice, scene.box, scene.pixels = plane_views(Xn, yn)
+        except ReluscopeError as e:
+            scene.off = str(e)
+            return scene
+        scene.grid = grid_lines(scene.box)
         return scene
 
 
@@ -141,18 +152,20 @@ class Watcher:
         set_data(self.data())
 
     def data(self) -> dict:
-        """The ``data`` message: the points (2-D) and labels, the depth, and why a geometry panel is off."""
+        """The ``data`` message: the points (2-D, or on the slice with its ``slice``) and labels, the depth, and
+        why a geometry panel is off."""
         s, d = self.scene, self.scene.data.X.shape[1]
         X, y = s.tensors
-        off = {} if s.planar else {name: f"{what} needs 2-D inputs; these have {d} dimensions" for name, what in
+        off = {} if s.planar else {name: f"{what} is off: {s.off}" for name, what in
                                    (("boundary", "the decision boundary"), ("backprojection", "the back-projection"),
                                     ("cells", "the cells in the input plane"))}
-        empty = np.zeros((0, 2), "<f4")
+        points = np.zeros((0, 2)) if not s.planar else X.numpy() if s.slice is None else s.slice.coords  # (N, 2)
+        extra = {} if s.slice is None else dict(slice=s.slice.message())
         return dict(run=1, tag=0, name=f"your data (d = {d})", n_classes=int(y.max()) + 1,
                     depth=len(self.layers), box=list(s.box) if s.planar else [0, 1, 0, 1],
-                    train=X.numpy().astype("<f4") if s.planar else empty, test=empty,
+                    train=points.astype("<f4"), test=np.zeros((0, 2), "<f4"),
                     train_labels=y.numpy().astype("<u2"), test_labels=np.zeros(0, "<u2"), meanfield=None,
-                    off=off, settings=None, playing=True)
+                    off=off, settings=None, playing=True, **extra)
 
     def start(self) -> None:
         self._thread.start()

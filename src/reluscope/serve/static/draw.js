@@ -280,3 +280,55 @@ export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16
   });
   return { xs, ys, radius: ys.map((c, i) => (c ? Math.min(6, H / sizes[i] / 2.2) : 0)) };
 }
+
+// a slice's data (data.slice: through, the three indices; near, a 0/1 per point, train then test): the points near
+// the plane at their plane coordinates (train filled, test hollow), the three that span it ringed in black, the
+// ones clicked so far (`picked`) ringed in red
+export function drawSlicePoints(cv, data, picked = []) {
+  const ctx = clear(cv), map = boxMapper(cv, data.box), near = data.slice.near, pts = [[], []], labels = [[], []];
+  for (let i = 0; i < near.length; i++) {
+    if (!near[i]) continue;
+    const [x, y, label, test] = slicePoint(data, i);
+    pts[test].push(x, y); labels[test].push(label);
+  }
+  dots(ctx, map, pts[0], labels[0], false); dots(ctx, map, pts[1], labels[1], true);
+  for (const [list, colour] of [[data.slice.through, "#000"], [picked, "#c62828"]]) {
+    ctx.strokeStyle = colour; ctx.lineWidth = 2;
+    for (const i of list) {
+      const [x, y] = map(...slicePoint(data, i));
+      ctx.beginPath(); ctx.arc(x, y, 6, 0, 2 * Math.PI); ctx.stroke();
+    }
+  }
+}
+
+// data point i (train, then test) of a slice: [s, t, label, 1 if a test point else 0]
+export function slicePoint(data, i) {
+  const n = data.train_labels.length, [pts, labels, j] = i < n ? [data.train, data.train_labels, i] : [data.test, data.test_labels, i - n];
+  return [pts[2 * j], pts[2 * j + 1], labels[j], i < n ? 0 : 1];
+}
+
+// what a layer keeps of the slice's three inputs (panels.images): per input a row of images — the input x, the
+// input view's x̂ (both on the inputs' grey scale, darker = larger) and x − x̂ (blue below 0, red above, symmetric)
+export function drawImages(cv, bp, tx) {
+  const ctx = clear(cv), [h, w] = bp.shape, n = h * w, rows = bp.inputs.length / n, top = 14;
+  const size = Math.min((cv.width - 8) / 3, (cv.height - rows * top) / rows) - 6;
+  const [lo, hi] = extent(bp.inputs);
+  ctx.font = "10px system-ui"; ctx.fillStyle = "#444";
+  for (let r = 0; r < rows; r++) {
+    const x = bp.inputs.subarray(r * n, (r + 1) * n), xhat = bp.xhat.subarray(r * n, (r + 1) * n);
+    const diff = x.map((v, k) => v - xhat[k]), [dlo, dhi] = extent(diff), bound = Math.max(Math.abs(dlo), Math.abs(dhi), 1e-12);
+    const grey = (v) => { const g = 255 * (1 - Math.min(1, Math.max(0, (v - lo) / (hi - lo || 1)))); return [g, g, g]; };
+    const signed = (v) => { const a = Math.min(1, Math.abs(v) / bound); return v < 0 ? [255 * (1 - a), 255 * (1 - a), 255] : [255, 255 * (1 - a), 255 * (1 - a)]; };
+    const y0 = r * (size + top + 6) + top;
+    [[x, grey], [xhat, grey], [diff, signed]].forEach(([values, colour], c) => {
+      const x0 = 4 + c * (size + 6), px = size / w;
+      for (let k = 0; k < n; k++) {
+        const [R, G, B] = colour(values[k]);
+        ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fillRect(x0 + (k % w) * px, y0 + Math.floor(k / w) * px, px + 0.5, px + 0.5);
+      }
+      ctx.strokeStyle = "#ccc"; ctx.strokeRect(x0, y0, size, size);
+    });
+    ctx.fillStyle = "#444";
+    ctx.fillText(tx.t("images_row", { index: bp.indices[r], residual: tx.num(bp.residual[r], 2, "sig") }), 4, y0 - 3);
+  }
+}

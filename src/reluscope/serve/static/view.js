@@ -10,8 +10,8 @@
 // or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
-import { clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawMeanfield, drawNote,
-         drawNetwork, drawPoints, drawResiduals, drawStats, extent } from "./draw.js";
+import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield,
+         drawNote, drawNetwork, drawPoints, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -50,7 +50,9 @@ function template({ t }) {
     <fieldset><legend>${T("data")}</legend>
       ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
       <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
-      <div data-need="points" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
+      <div data-need="through" data-id="slicing" hidden><button data-id="auto">${T("auto_plane")}</button>
+        <p class="hint">${T("slice_hint")}</p></div>
+      <div data-need="points" data-id="drawing" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
         <button data-id="clear">${T("clear")}</button><p class="hint">${T("draw_hint")}</p></div>
     </fieldset>
     <fieldset><legend>${T("network")}</legend>${range("depth")}${range("width")}
@@ -67,6 +69,7 @@ function template({ t }) {
   <section data-panel="boundary"><h2>${T("boundary")} <small data-id="dataname"></small></h2>
     <div class="stack">${canvas("boundary", 320, 320)}<canvas data-id="c-points" width="320" height="320" aria-hidden="true"></canvas></div>
     <p class="about">${T("boundary_about")}</p>
+    <p data-id="slice-note" class="note" hidden></p>
     ${canvas("curves", 320, 150)}
     <p data-id="scores" class="numbers"></p>
   </section>
@@ -121,7 +124,7 @@ function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
-  const state = { drawn: [...(model.get("settings")?.points || [])], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+  const state = { drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
@@ -186,6 +189,7 @@ function render({ model, el }) {
     return [round(x0 + ((e.clientX - r.left) / r.width) * (x1 - x0)), round(y1 - ((e.clientY - r.top) / r.height) * (y1 - y0))];
   }
   function editPoints(e) {
+    if (state.data?.slice) return pickPoint(e);
     const field = (schema().fields || {}).points;
     if (!field || !state.data || (e.button !== 0 && e.button !== 2)) return;
     e.preventDefault();
@@ -199,6 +203,27 @@ function render({ model, el }) {
       drawn.push([x, y, Number($("draw-class").value)]);
     }
     setDrawn(drawn);
+  }
+  // a slice: a click picks the data point drawn nearest to it (within 10 px); the third pick asks for the plane
+  // through the three, the next click starts over
+  function pickPoint(e) {
+    const data = state.data, r = $("c-points").getBoundingClientRect(), cv = $("c-points"), map = boxMapper(cv, data.box);
+    if (mode() === "watch" || e.button !== 0) return;
+    const x = ((e.clientX - r.left) / r.width) * cv.width, y = ((e.clientY - r.top) / r.height) * cv.height;
+    let best = -1, dist = 10 ** 2;
+    data.slice.near.forEach((near, i) => {
+      if (!near) return;
+      const [px, py] = map(...slicePoint(data, i)), d = (px - x) ** 2 + (py - y) ** 2;
+      if (d < dist) { best = i; dist = d; }
+    });
+    if (best < 0 || state.picked.includes(best)) return;
+    state.picked = [...state.picked, best];
+    drawSlicePoints(cv, data, state.picked);
+    if (state.picked.length === 3) setPlane(state.picked.join(","));
+  }
+  function setPlane(through) {
+    state.picked = [];
+    requestSettings({ ...readControls(), through });
   }
   function setDrawn(drawn) {
     state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
@@ -214,7 +239,11 @@ function render({ model, el }) {
     state.view = view; setLayerOptions(state.data ? state.data.depth : view.layer);
     model.set("view", view); model.save_changes(); schedule();
   }
-  function settingsChanged() { requestSettings(readControls()); }
+  function settingsChanged() {  // another data set starts on its own auto plane
+    const settings = readControls(), now = state.settings || model.get("settings") || {};
+    if ("through" in settings && settings.dataset !== now.dataset) settings.through = "auto";
+    requestSettings(settings);
+  }
   function viewChanged() { requestView({ layer: Number($("v-layer").value), projection: $("v-projection").value }); }
   // the menu's exercises: the host's (the sheet's, in the page's language: {id, title, task, question, settings,
   // hide, lock, view})
@@ -261,13 +290,23 @@ function render({ model, el }) {
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
+    state.picked = [];
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
+    else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
     else drawPoints($("c-points"), data, state.drawn);
     if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
+    showSlice(data);
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
+  }
+  function showSlice(data) {  // a slice: its caption, the plane's button in place of the drawing
+    const cut = data.slice, fields = schema().fields || {};
+    $("slice-note").hidden = !cut; $("slicing").hidden = !cut || !("through" in fields);
+    $("drawing").hidden = !!cut || !("points" in fields);
+    if (cut) $("slice-note").textContent = t("slice_note", { i: cut.through[0], j: cut.through[1], k: cut.through[2], n: cut.dim,
+      near: cut.near.reduce((a, b) => a + b, 0) });
   }
   function mfSource(source, settings) {  // scene.py's "sliders" or "effective, from the <init> weights"
     if (source === "sliders") return t("mf_sliders");
@@ -395,7 +434,7 @@ function render({ model, el }) {
   function layerSizes(data) {
     const s = data.settings || state.settings || {};
     const hidden = s.widths || Array.from({ length: data.depth - 1 }, () => s.width);
-    return [2, ...hidden, data.n_classes];
+    return [data.slice ? data.slice.dim : 2, ...hidden, data.n_classes];
   }
   function paintNetwork(L, data) {
     const sizes = layerSizes(data);
@@ -404,20 +443,21 @@ function render({ model, el }) {
     state.netGeo = drawNetwork($("c-net"), sizes, L.dead, { col: state.netHover, unit: state.netUnit, from: state.netFrom }, weights);
     state.netX = state.netGeo.xs;
     label("net", t("img_net", { sizes: sizes.join(" → ") }));
-    $("net-note").textContent = netNote(L, sizes, weights);
+    $("net-note").textContent = netNote(L, data, sizes, weights);
   }
   function netNode(col, j, sizes) {  // a node's name: an input coordinate, a layer's neuron (both from 1) or a class
     if (col === 0) return t("net_node_input", { n: j + 1 });
     return col === sizes.length - 1 ? t("class_n", { n: j }) : t("net_node", { n: j + 1, layer: col });
   }
-  function netNote(L, sizes, weights) {  // the hovered edge's weight, node's bias, or layer's numbers
+  function netNote(L, data, sizes, weights) {  // the hovered edge's weight, node's bias, or layer's numbers
     const k = state.netHover, j = state.netUnit ?? null, from = state.netFrom ?? null, w = weights[k - 1] || {};
     const value = (a, i) => (a ? num(a[i], 4, "sig") : "—");
     if (k > 0 && j !== null && from !== null) {
       return t("net_weight", { from: netNode(k - 1, from, sizes), to: netNode(k, j, sizes), w: value(w.W, j * sizes[k - 1] + from) });
     }
     if (k > 0 && j !== null) return t("net_bias", { node: netNode(k, j, sizes), b: value(w.b, j) });
-    if (!k || k >= sizes.length - 1) return k ? t("net_output", { n: sizes[k] }) : t("net_input");
+    const input = data.slice ? t("net_input_n", { n: sizes[0] }) : t("net_input");
+    if (!k || k >= sizes.length - 1) return k ? t("net_output", { n: sizes[k] }) : input;
     return t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
   }
   function netHit(x, y) {  // what lies under canvas point (x, y): a node, else an edge with a weight, else a column
@@ -464,12 +504,15 @@ function render({ model, el }) {
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
-    const bp = (geo.bp[projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
+    const bp = (geo.bp[data.slice ? "input" : projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
     const why = data.off && data.off.backprojection;
     if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
     else if (bp.note) { off("bp", t("task2"), said(bp.note)); $("bp-note").textContent = said(bp.note); }
-    else {
+    else if (bp.images) {
+      drawImages($("c-bp"), bp, tx); label("bp", t("img_images", { layer, step }));
+      $("bp-note").textContent = t("images_caption", { layer });
+    } else {
       drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
@@ -514,6 +557,7 @@ function render({ model, el }) {
   on($("c-net"), "keydown", keyNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
   on($("clear"), "click", () => setDrawn([]));
+  on($("auto"), "click", () => setPlane("auto"));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
@@ -531,6 +575,9 @@ function render({ model, el }) {
   on($("projector"), "click", () => { model.set("projector", !model.get("projector")); model.save_changes(); onProjector(); });
   listen("msg:custom", onMessage);
   onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector();
+  // a view that opens on a run already under way (marimo shows a cell's output after the cell ran; a second view
+  // of the same widget) missed the frames sent before it: it asks for the current one
+  if (state.data && model.get("mode") === "playground") model.send({ type: "view", view: state.view });
   return () => {
     for (const undo of cleanups) undo();
     if (state.raf) cancelAnimationFrame(state.raf);
