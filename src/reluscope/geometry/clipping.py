@@ -11,8 +11,10 @@ corners strictly on both sides splits in two; each new corner is the crossing ``
 ``t = s(v) / (s(v) − s(v'))``, of an edge ``v → v'`` whose ends lie strictly on opposite sides, and corners on
 the line belong to both pieces. A piece not cut keeps its corners; its bit is ``[some corner is positive]``.
 Bit ``k`` of a piece (bit ``k mod 64`` of word ``⌊k/64⌋``) says it lies on the positive side of line ``k``.
-A line farther than ``ρ·‖a‖ + 2·tol`` from the centre ``m`` of the polygon's corners (``ρ`` their largest
-distance from ``m``) leaves every corner of every piece strictly on one side, so it only sets the bits.
+Before any cut, every line is evaluated at the polygon's own corners in one vectorised pass: a line with no
+corner strictly on one of its sides does not cross the polygon, so it cuts none of its pieces and only sets
+the bit of all of them (the polygon's: some corner positive); only the lines with corners strictly on both
+sides are cut along, in their order, piece by piece.
 
 ``network_cells`` walks a whole network this way, region after region and layer after layer, in one
 compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (c_r W + b)``, the units' lines
@@ -117,38 +119,45 @@ def _padded(corners: np.ndarray, start: np.ndarray):
 # cur_bits, nxt_bits, s, side)
 
 @numba.njit(cache=True, nogil=True)
-def _scratch(n_words):  # pragma: no cover - compiled
+def _scratch(n_words, n_lines):  # pragma: no cover - compiled
     return (np.empty((256, 2)), np.empty((256, 2)), np.zeros(65, dtype=np.int64), np.zeros(65, dtype=np.int64),
             np.zeros((64, n_words), dtype=np.uint64), np.zeros((64, n_words), dtype=np.uint64), np.empty(256),
-            np.empty(256, dtype=np.int8))
+            np.empty(256, dtype=np.int8), np.empty(n_lines), np.empty(n_lines), np.empty(n_lines),
+            np.empty(n_lines, dtype=np.int64))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - compiled
     """Cut the polygon ``poly[:n]`` by the lines ``z[:, k]`` (rows a0, a1, c), ``k < n_lines``: the number of
     pieces and corners, and the scratch with the pieces in ``cur``."""
-    cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side = ws
+    cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side, tol, s_min, s_max, crossing = ws
     while n > cur_buf.shape[0]:
         cur_buf = _grow(cur_buf)
     cur_buf[:n] = poly[:n]
     cur_start[0], cur_start[1] = 0, n
     cur_bits[0] = 0
     n_pieces, n_corners = 1, n
-    m0, m1 = poly[:n, 0].mean(), poly[:n, 1].mean()  # a disk (m, rho) around the polygon and all its pieces
-    rho = 0.0
+    a0s, a1s, cs = z[0], z[1], z[2]  # (n_lines,) each
+    for k in range(n_lines):  # every line at the polygon's corners: s_min, s_max (n_lines,), vectorised
+        tol[k] = rtol * (np.sqrt(a0s[k] * a0s[k] + a1s[k] * a1s[k]) * radius + abs(cs[k]))
+        s_min[k], s_max[k] = np.inf, -np.inf
     for j in range(n):
-        rho = max(rho, (poly[j, 0] - m0) ** 2 + (poly[j, 1] - m1) ** 2)
-    rho = np.sqrt(rho) * (1.0 + 1e-9)
-    for k in range(n_lines):
-        a0, a1, c = z[0, k], z[1, k], z[2, k]
-        norm = np.sqrt(a0 * a0 + a1 * a1)
-        tol = rtol * (norm * radius + abs(c))
-        sm = m0 * a0 + m1 * a1 + c
-        if abs(sm) - norm * rho > 2.0 * tol:  # the disk lies on one side, every corner farther than tol
-            if sm > 0:
-                for i in range(n_pieces):
-                    cur_bits[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
-            continue
+        x, y = poly[j, 0], poly[j, 1]
+        for k in range(n_lines):
+            v = x * a0s[k] + y * a1s[k] + cs[k]
+            s_min[k] = v if v < s_min[k] else s_min[k]
+            s_max[k] = v if v > s_max[k] else s_max[k]
+    n_crossing = 0
+    for k in range(n_lines):  # a line not crossing the polygon only sets the bit of its positive side
+        if s_max[k] > tol[k]:
+            if s_min[k] < -tol[k]:
+                crossing[n_crossing] = k
+                n_crossing += 1
+            else:
+                cur_bits[0, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+    for q in range(n_crossing):
+        k = crossing[q]
+        a0, a1, c, t = a0s[k], a1s[k], cs[k], tol[k]
         while n_corners > s.shape[0]:
             s, side = _grow(s), _grow(side)
         word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
@@ -157,7 +166,7 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
             has_pos, has_neg = False, False
             for j in range(cur_start[i], cur_start[i + 1]):
                 s[j] = cur_buf[j, 0] * a0 + cur_buf[j, 1] * a1 + c
-                side[j] = 1 if s[j] > tol else (-1 if s[j] < -tol else 0)
+                side[j] = 1 if s[j] > t else (-1 if s[j] < -t else 0)
                 has_pos |= side[j] > 0
                 has_neg |= side[j] < 0
             if has_pos and not has_neg:
@@ -174,7 +183,8 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
         cur_buf, nxt_buf = nxt_buf, cur_buf
         cur_start, nxt_start = nxt_start, cur_start
         cur_bits, nxt_bits = nxt_bits, cur_bits
-    return n_pieces, n_corners, (cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side)
+    return n_pieces, n_corners, (cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side, tol, s_min,
+                                 s_max, crossing)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -222,7 +232,7 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
     cap = 2 * verts.shape[0] + 16
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, words = np.empty(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
-    ws = _scratch(n_words)
+    ws = _scratch(n_words, lines.shape[2])
     n_out = 0
     for r in range(verts.shape[0]):
         n_pieces, n_corners, ws = _cut_polygon(verts[r], n_verts[r], lines[r], lines.shape[2], radius, rtol, ws)
@@ -256,22 +266,30 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
     lo, hi, n_out = 0, 1, 1  # the previous layer's pieces [lo, hi)
     w_off, b_off, h_off = 0, 0, 0
     z = np.empty((3, w_max))
-    ws = _scratch(n_words)
+    ws = _scratch(n_words, w_max)
     for layer in range(n_layers):
         w_in, w_out = dims[layer], dims[layer + 1]
         ac_start[layer + 1] = ac_len
         for r in range(lo, hi):
             base = ac_start[layer] + (r - lo) * 3 * w_in  # z = Ac_r @ W + (0, 0, b): (3, w_out)
-            z[:2, :w_out] = 0.0
-            z[2, :w_out] = flat_b[b_off:b_off + w_out]
-            for i in range(3):
-                zi = z[i]
-                for j in range(w_in):
-                    a = ac[base + i * w_in + j]
-                    if a != 0.0:  # an off unit's column is zero
-                        w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
-                        for k in range(w_out):
-                            zi[k] += a * w_row[k]
+            z0, z1, z2 = z[0], z[1], z[2]
+            z0[:w_out] = 0.0
+            z1[:w_out] = 0.0
+            z2[:w_out] = flat_b[b_off:b_off + w_out]
+            for j in range(w_in):  # one pass over W's rows, skipping off units (a zero column of Ac_r)
+                a0, a1, a2 = ac[base + j], ac[base + w_in + j], ac[base + 2 * w_in + j]
+                if a0 == 0.0 and a1 == 0.0 and a2 == 0.0:
+                    continue
+                w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
+                if a2 == 0.0:  # the offset row of a net without biases stays zero
+                    for k in range(w_out):
+                        z0[k] += a0 * w_row[k]
+                        z1[k] += a1 * w_row[k]
+                else:
+                    for k in range(w_out):
+                        z0[k] += a0 * w_row[k]
+                        z1[k] += a1 * w_row[k]
+                        z2[k] += a2 * w_row[k]
             poly = corners[start[r]:start[r + 1]]
             n_lines = w_out if splits[layer] else 0
             n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, n_lines, radius, rtol, ws)
