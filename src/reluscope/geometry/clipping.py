@@ -41,7 +41,7 @@ class CellLayer:
     verts: np.ndarray  # (R, V, 2) padded counter-clockwise polygons
     n_verts: np.ndarray  # (R,)
     parent: np.ndarray  # (R,) the region of the previous layer each lies in (0 = the box for the first layer)
-    words: np.ndarray  # (R, ⌈width/64⌉) uint64: bit k mod 64 of word ⌊k/64⌋ is [unit k on]
+    pattern: np.ndarray  # (R, width) bool: unit k on; (R, 0) for a layer without a kink
     Ac: np.ndarray  # (R, 3, width): the layer's output on the piece is x @ Ac[:, :2] + Ac[:, 2]
     key: np.ndarray  # (R,) uint64
 
@@ -65,17 +65,16 @@ def network_cells(box, weights, biases, slopes, hash_weights, mult, radius: floa
     flat_h = np.concatenate([np.asarray(h, dtype=np.uint64) if s is not None else np.zeros(0, np.uint64)
                              for h, s in zip(hash_weights, slopes)])
     alpha = np.array([0.0 if s is None else s for s in slopes])
-    corners, start, parent, words, ac, ac_start, key, ends = _walk(
+    verts, v_start, n_verts, parent, pattern, on_start, ac, ac_start, key, ends = _walk(
         np.ascontiguousarray(box, dtype=np.float64), dims, splits, alpha, flat_w, flat_b, flat_h, np.uint64(mult),
         float(radius), float(rtol))
-    out, lo = [], 1  # piece 0 is the box
-    for layer, hi in enumerate(ends):
-        width = dims[layer + 1]
-        n_words = -(-width // 64) if splits[layer] else 0
-        verts, n_verts = _padded(corners, start[lo:hi + 1])
-        out.append(CellLayer(verts, n_verts, parent[lo:hi], words[lo:hi, :n_words],
-                             ac[ac_start[layer]:ac_start[layer] + 3 * width * (hi - lo)].reshape(hi - lo, 3, width),
-                             key[lo:hi]))
+    out, lo = [], 0
+    for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
+        n, width = hi - lo, dims[layer + 1]
+        n_on = width if splits[layer] else 0  # pattern columns
+        out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
+                             pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on),
+                             ac[ac_start[layer]:ac_start[layer] + 3 * width * n].reshape(n, 3, width), key[lo:hi]))
         lo = hi
     return out
 
@@ -98,8 +97,8 @@ def cut_polygons(verts: np.ndarray, n_verts: np.ndarray, lines: np.ndarray, radi
                                               np.ascontiguousarray(n_verts, dtype=np.int64),
                                               np.ascontiguousarray(lines, dtype=np.float64), float(radius),
                                               float(rtol))
-    padded, counts = _padded(corners, start)
-    return padded, counts, parent, unpack_bits(words, lines.shape[2])
+    verts, v_start, counts = _pad_layers(corners, start, np.array([0, len(parent)]))
+    return _layer_verts(verts, v_start, 0, len(parent)), counts, parent, unpack_bits(words, lines.shape[2])
 
 
 def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
@@ -108,9 +107,10 @@ def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(bytes_, axis=1, count=width, bitorder="little").view(bool)
 
 
-def _padded(corners: np.ndarray, start: np.ndarray):
-    """Pieces ``corners[start[i]:start[i + 1]]`` as padded polygons (P, V, 2) and their counts (P,)."""
-    return _pad(corners, np.ascontiguousarray(start))
+def _layer_verts(verts: np.ndarray, v_start: np.ndarray, layer: int, n: int) -> np.ndarray:
+    """Layer ``layer``'s ``n`` padded polygons (n, V, 2): a view of the flat ``verts`` of ``_pad_layers``."""
+    size = v_start[layer + 1] - v_start[layer]
+    return verts[v_start[layer]:v_start[layer + 1]].reshape(n, size // (2 * n) if n else 0, 2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -256,20 +256,22 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
     n_words = max(1, (w_max + 63) // 64)
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
-    parent, words = np.zeros(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
-    key, ac = np.zeros(cap, dtype=np.uint64), np.empty(3 * w_max * cap)
+    parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
+    ac, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
     corners[:4] = box  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
     ac[:6] = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
-    ac_start, ends = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers, dtype=np.int64)
-    ac_start[0], ac_len = 0, 6  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
-    lo, hi, n_out = 0, 1, 1  # the previous layer's pieces [lo, hi)
+    ac_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
+    ends = np.zeros(n_layers + 1, dtype=np.int64)  # layer l's pieces: [ends[l], ends[l + 1])
+    ac_start[0], ac_len, on_len = 0, 6, 0  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
+    ends[0], n_out = 1, 1
     w_off, b_off, h_off = 0, 0, 0
     z = np.empty((3, w_max))
     ws = _scratch(n_words, w_max)
     for layer in range(n_layers):
-        w_in, w_out = dims[layer], dims[layer + 1]
-        ac_start[layer + 1] = ac_len
+        w_in, w_out, split, slope = dims[layer], dims[layer + 1], splits[layer], alpha[layer]
+        ac_start[layer + 1], on_start[layer] = ac_len, on_len
+        lo, hi = (0, 1) if layer == 0 else (ends[layer - 1], ends[layer])  # the previous layer's pieces
         for r in range(lo, hi):
             base = ac_start[layer] + (r - lo) * 3 * w_in  # z = Ac_r @ W + (0, 0, b): (3, w_out)
             z0, z1, z2 = z[0], z[1], z[2]
@@ -291,14 +293,15 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
                         z1[k] += a1 * w_row[k]
                         z2[k] += a2 * w_row[k]
             poly = corners[start[r]:start[r + 1]]
-            n_lines = w_out if splits[layer] else 0
-            n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, n_lines, radius, rtol, ws)
+            n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, w_out if split else 0, radius, rtol, ws)
             while start[n_out] + n_corners > corners.shape[0]:
                 corners = _grow(corners)
             while n_out + n_pieces + 1 > parent.shape[0]:
-                parent, words, start, key = _grow(parent), _grow(words), _grow(start), _grow(key)
+                parent, start, key = _grow(parent), _grow(start), _grow(key)
             while ac_len + 3 * w_out * n_pieces > ac.shape[0]:
                 ac = _grow(ac)
+            while on_len + w_out * n_pieces > on.shape[0]:
+                on = _grow(on)
             c0 = start[n_out]
             corners[c0:c0 + n_corners] = ws[0][:n_corners]
             for p in range(n_pieces):
@@ -306,36 +309,55 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
                 start[q + 1] = c0 + ws[2][p + 1]
                 parent[q] = r - lo
                 bits = ws[4][p]
-                words[q] = bits
                 h = key[r] * mult
-                if splits[layer]:
+                if split:
                     for i in range((w_out + 63) // 64):
                         h += bits[i] * flat_h[h_off + i]
+                    for k in range(w_out):
+                        on[on_len + k] = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
                 key[q] = h
                 for k in range(w_out):  # A_p, c_p: the columns of z times the slopes d_k
-                    on = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1)
-                    d = 1.0 if (on or not splits[layer]) else alpha[layer]
-                    for i in range(3):
-                        ac[ac_len + i * w_out + k] = z[i, k] * d
+                    d = slope if split and not on[on_len + k] else 1.0
+                    ac[ac_len + k] = z0[k] * d
+                    ac[ac_len + w_out + k] = z1[k] * d
+                    ac[ac_len + 2 * w_out + k] = z2[k] * d
                 ac_len += 3 * w_out
+                on_len += w_out if split else 0
             n_out += n_pieces
-        lo, hi = hi, n_out
-        ends[layer] = n_out
+        ends[layer + 1] = n_out
         w_off += w_in * w_out
         b_off += w_out
-        if splits[layer]:
+        if split:
             h_off += (w_out + 63) // 64
-    return corners, start[:n_out + 1], parent[:n_out], words[:n_out], ac[:ac_len], ac_start[1:], key[:n_out], ends
+    verts, v_start, n_verts = _pad_layers(corners, start, ends)
+    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, ac[:ac_len], ac_start[1:],
+            key[1:n_out], ends[1:] - 1)
 
 
 @numba.njit(cache=True, nogil=True)
-def _pad(corners, start):  # pragma: no cover - compiled
-    n = len(start) - 1
-    counts = start[1:] - start[:-1]
-    out = np.zeros((n, counts.max() if n else 0, 2))
-    for i in range(n):
-        out[i, :counts[i]] = corners[start[i]:start[i + 1]]
-    return out, counts
+def _pad_layers(corners, start, bounds):  # pragma: no cover - compiled
+    """The pieces ``corners[start[i]:start[i + 1]]`` of each layer ``bounds[l] ≤ i < bounds[l + 1]`` padded to
+    that layer's most corners, zeros beyond: one flat array, layer ``l`` at ``[v_start[l], v_start[l + 1])``;
+    and every piece's corner count."""
+    n_layers = len(bounds) - 1
+    counts = start[bounds[0] + 1:bounds[-1] + 1] - start[bounds[0]:bounds[-1]]
+    v_start = np.zeros(n_layers + 1, dtype=np.int64)
+    for layer in range(n_layers):
+        lo, hi = bounds[layer] - bounds[0], bounds[layer + 1] - bounds[0]
+        v_start[layer + 1] = v_start[layer] + 2 * (hi - lo) * (counts[lo:hi].max() if hi > lo else 0)
+    out = np.zeros(v_start[-1])
+    for layer in range(n_layers):
+        lo, hi = bounds[layer], bounds[layer + 1]
+        if hi == lo:
+            continue
+        width = (v_start[layer + 1] - v_start[layer]) // (hi - lo)  # 2 · most corners
+        for i in range(lo, hi):
+            o = v_start[layer] + (i - lo) * width
+            for j in range(start[i], start[i + 1]):
+                out[o] = corners[j, 0]
+                out[o + 1] = corners[j, 1]
+                o += 2
+    return out, v_start, counts
 
 
 @numba.njit(cache=True, nogil=True)

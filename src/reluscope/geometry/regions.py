@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from reluscope.geometry.clipping import cut_polygons, network_cells, unpack_bits
+from reluscope.geometry.clipping import cut_polygons, network_cells
 from reluscope.geometry.patterns import (KEY_MULT, Box, affine64, check_box, piecewise_linear_layers, splits,
                                         word_weights)
 from reluscope.model.layers import negative_slope
@@ -112,10 +112,9 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, rtol: float = RTOL
     hashes = [word_weights(layer.index, -(-W.shape[1] // 64)) for layer, W in zip(layers, weights)]
     corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # (4, 2) counter-clockwise
     cells = network_cells(corners, weights, biases, slopes, hashes, KEY_MULT, float(np.abs(box).max()), rtol)
-    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent,
-                         unpack_bits(cell.words, cell.Ac.shape[2] if slope is not None else 0),
+    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
                          cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
-            for layer, cell, slope in zip(layers, cells, slopes)]
+            for layer, cell in zip(layers, cells)]
 
 
 def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:
