@@ -46,28 +46,28 @@ class CellLayer:
     key: np.ndarray  # (R,) uint64
 
 
-def network_cells(box, weights, biases, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
+def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
     """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box.
 
     Parameters
     ----------
-    box : (4, 2) the box's corners, counter-clockwise.
-    weights, biases : per layer ``W`` (fan_in, fan_out) and ``b`` (fan_out,) float64.
+    box : (x0, x1, y0, y1).
+    dims : (L + 1,) the widths: the input's (2), then every layer's fan_out.
+    params : every layer's ``Wᵀ`` (fan_out, fan_in) row by row, then its ``b`` (fan_out,), in one float64 vector
+        (torch's ``Linear`` layout).
     slopes : per layer the activation's negative slope, or ``None`` for a layer without a kink (cuts nothing).
     hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
     mult : the odd multiplier of the parent's key.
     radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
     """
-    dims = np.array([weights[0].shape[0]] + [W.shape[1] for W in weights], dtype=np.int64)  # (L + 1,)
+    dims = np.asarray(dims, dtype=np.int64)
     splits = np.array([s is not None for s in slopes])
-    flat_w = np.concatenate([np.ascontiguousarray(W, dtype=np.float64).ravel() for W in weights])
-    flat_b = np.concatenate([np.asarray(b, dtype=np.float64) for b in biases])
-    flat_h = np.concatenate([np.asarray(h, dtype=np.uint64) if s is not None else np.zeros(0, np.uint64)
-                             for h, s in zip(hash_weights, slopes)])
+    flat_h = np.concatenate([h for h, s in zip(hash_weights, slopes) if s is not None] or [np.zeros(0, np.uint64)])
     alpha = np.array([0.0 if s is None else s for s in slopes])
+    x0, x1, y0, y1 = box
     verts, v_start, n_verts, parent, pattern, on_start, ac, ac_start, key, ends = _walk(
-        np.ascontiguousarray(box, dtype=np.float64), dims, splits, alpha, flat_w, flat_b, flat_h, np.uint64(mult),
-        float(radius), float(rtol))
+        float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
+        np.uint64(mult), float(radius), float(rtol))
     out, lo = [], 0
     for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
         n, width = hi - lo, dims[layer + 1]
@@ -250,15 +250,16 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
+def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
     n_layers = len(dims) - 1
+    flat_w, flat_b = _unpack(dims, params)
     w_max = dims.max()
     n_words = max(1, (w_max + 63) // 64)
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
     ac, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
-    corners[:4] = box  # piece 0: the box, h(x) = x, key 0
+    corners[:4] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
     ac[:6] = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
     ac_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
@@ -332,6 +333,24 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
     verts, v_start, n_verts = _pad_layers(corners, start, ends)
     return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, ac[:ac_len], ac_start[1:],
             key[1:n_out], ends[1:] - 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _unpack(dims, params):  # pragma: no cover - compiled
+    """Every layer's ``W`` (fan_in, fan_out) row by row and ``b`` (fan_out,), each in one flat array, from
+    ``params`` (``Wᵀ`` row by row, then ``b``, layer after layer)."""
+    sizes = dims[:-1] * dims[1:]  # (L,)
+    flat_w, flat_b = np.empty(sizes.sum()), np.empty(dims[1:].sum())
+    o, w_off, b_off = 0, 0, 0
+    for layer in range(len(dims) - 1):
+        w_in, w_out = dims[layer], dims[layer + 1]
+        for k in range(w_out):
+            for j in range(w_in):
+                flat_w[w_off + j * w_out + k] = params[o + k * w_in + j]
+        o += w_in * w_out
+        flat_b[b_off:b_off + w_out] = params[o:o + w_out]
+        o, w_off, b_off = o + w_out, w_off + w_in * w_out, b_off + w_out
+    return flat_w, flat_b
 
 
 @numba.njit(cache=True, nogil=True)
