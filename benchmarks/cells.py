@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/cells.py [--run RUN_DIR | --train] [--repeat 5] [--quick]
 
 He-initialised nets on the box ±3 (the small partitions a live view meets), nets with N(0, 0.5²) biases,
-and with ``--run``/``--train`` the trained 11×32 spirals net (``--train`` trains it first, about 15 s). Each
+and with ``--run``/``--train`` the trained 11×32 spirals net (``--train`` trains it first, about 15 s), whole and
+its layers 1 … ⌊depth/2⌋ alone (``linear_regions(..., upto=l)`` against Regioncam on that head: the live view's
+chosen layer). Each
 partition is timed best of ``--repeat`` with one thread, after one warm-up call; the per-layer counts of the
 two engines are printed equal or the script fails (``tests/regioncam_oracle.py``; Regioncam comes with the
 ``test`` extra).
@@ -61,28 +63,30 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     box = (-3.0, 3.0, -3.0, 3.0)
-    cases = [(f"He {d}×{w}", he_net(d, w), box) for d, w in [(3, 16), (6, 16), (11, 32), (6, 64), (4, 128)]]
-    cases += [(f"He {d}×{w}, biases N(0, 0.5²)", he_net(d, w, bias_std=0.5), box)
+    cases = [(f"He {d}×{w}", he_net(d, w), box, None) for d, w in [(3, 16), (6, 16), (11, 32), (6, 64), (4, 128)]]
+    cases += [(f"He {d}×{w}, biases N(0, 0.5²)", he_net(d, w, bias_std=0.5), box, None)
               for d, w in ([(6, 16)] if args.quick else [(6, 16), (11, 32), (4, 128)])]
     if args.train:
         args.run = str(Path(tempfile.mkdtemp()) / "run11")
         train_to_dir(TrainConfig(dataset="spirals", depth=11, width=32, steps=3000), args.run)
     if args.run:
         run = load_run(args.run)
-        cases.append((f"trained {run.config.depth}×{run.config.width} {run.config.dataset}", run.model,
-                       data_box(run.data.X)))
+        name, upto = f"trained {run.config.depth}×{run.config.width} {run.config.dataset}", run.config.depth // 2
+        cases += [(name, run.model, data_box(run.data.X), None),
+                  (f"{name}, layers 1…{upto}", run.model, data_box(run.data.X), upto)]
 
-    print(f"{'net':<32} {'cells':>7} {'reluscope':>11} {'Regioncam':>11} {'reluscope / Regioncam':>22}")
+    print(f"{'net':<36} {'cells':>7} {'reluscope':>11} {'Regioncam':>11} {'reluscope / Regioncam':>22}")
     ratios = []
-    for name, net, b in cases:
+    for name, net, b, upto in cases:
         repeat = args.repeat if name.startswith("He") else max(1, args.repeat // 2)
-        t_ours, layers = best_of(lambda: linear_regions(net, b), repeat)
-        t_rc, counts = best_of(lambda: regioncam_counts(net, b), repeat)
+        head = net if upto is None else net[:2 * upto]  # build_mlp's layout: Linear l at 2(l−1), its activation
+        t_ours, layers = best_of(lambda: linear_regions(net, b, upto=upto), repeat)
+        t_rc, counts = best_of(lambda: regioncam_counts(head, b), repeat)
         ours = [len(r) for r in layers]
         if ours != counts:
             raise SystemExit(f"{name}: counts differ, reluscope {ours} Regioncam {counts}")
         ratios.append(t_ours / t_rc)
-        print(f"{name:<32} {ours[-1]:>7} {t_ours * 1e3:>8.2f} ms {t_rc * 1e3:>8.2f} ms {t_ours / t_rc:>22.2f}")
+        print(f"{name:<36} {ours[-1]:>7} {t_ours * 1e3:>8.2f} ms {t_rc * 1e3:>8.2f} ms {t_ours / t_rc:>22.2f}")
     print(f"reluscope / Regioncam: {min(ratios):.2f} … {max(ratios):.2f} (per-layer counts equal in every net)")
 
 

@@ -193,6 +193,22 @@ def test_any_sequential_with_stacked_linears_and_no_bias():
     np.testing.assert_allclose(layers[2].apply(X, region), torch_layer_outputs(net, X)[2], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("upto", [1, 3, 5])
+def test_upto_gives_the_first_layers_of_the_whole_walk(upto):
+    net = random_net(6, 16, seed=3)
+    full, head = linear_regions(net, BOX), linear_regions(net, BOX, upto=upto)
+    assert len(head) == upto and [r.layer for r in head] == list(range(1, upto + 1))
+    for a, b in zip(head, full):
+        for field in ("vertices", "n_vertices", "parent", "pattern", "A", "c", "key"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+@pytest.mark.parametrize("upto", [0, 7, -1, 2.0, True])
+def test_upto_outside_the_layers_is_refused(upto):
+    with pytest.raises(ReluscopeError, match="upto must be a layer 1 … 6"):
+        linear_regions(random_net(6, 8, seed=0), BOX, upto=upto)
+
+
 @pytest.mark.parametrize("net, message", [
     (nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)), "need 2 inputs"),
     (nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2)), "not piecewise linear"),

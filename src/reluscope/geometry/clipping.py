@@ -11,8 +11,10 @@ corners strictly on both sides splits in two; each new corner is the crossing ``
 ``t = s(v) / (s(v) − s(v'))``, of an edge ``v → v'`` whose ends lie strictly on opposite sides, and corners on
 the line belong to both pieces. A piece not cut keeps its corners; its bit is ``[some corner is positive]``.
 Bit ``k`` of a piece (bit ``k mod 64`` of word ``⌊k/64⌋``) says it lies on the positive side of line ``k``.
-A line farther than ``ρ·‖a‖ + 2·tol`` from the centre ``m`` of the polygon's corners (``ρ`` their largest
-distance from ``m``) leaves every corner of every piece strictly on one side, so it only sets the bits.
+Before any cut, every line is evaluated at the polygon's own corners in one vectorised pass: a line with no
+corner strictly on one of its sides does not cross the polygon, so it cuts none of its pieces and only sets
+the bit of all of them (the polygon's: some corner positive); only the lines with corners strictly on both
+sides are cut along, in their order, piece by piece.
 
 ``network_cells`` walks a whole network this way, region after region and layer after layer, in one
 compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (c_r W + b)``, the units' lines
@@ -39,41 +41,40 @@ class CellLayer:
     verts: np.ndarray  # (R, V, 2) padded counter-clockwise polygons
     n_verts: np.ndarray  # (R,)
     parent: np.ndarray  # (R,) the region of the previous layer each lies in (0 = the box for the first layer)
-    words: np.ndarray  # (R, ⌈width/64⌉) uint64: bit k mod 64 of word ⌊k/64⌋ is [unit k on]
+    pattern: np.ndarray  # (R, width) bool: unit k on; (R, 0) for a layer without a kink
     Ac: np.ndarray  # (R, 3, width): the layer's output on the piece is x @ Ac[:, :2] + Ac[:, 2]
     key: np.ndarray  # (R,) uint64
 
 
-def network_cells(box, weights, biases, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
+def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
     """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box.
 
     Parameters
     ----------
-    box : (4, 2) the box's corners, counter-clockwise.
-    weights, biases : per layer ``W`` (fan_in, fan_out) and ``b`` (fan_out,) float64.
+    box : (x0, x1, y0, y1).
+    dims : (L + 1,) the widths: the input's (2), then every layer's fan_out.
+    params : every layer's ``Wᵀ`` (fan_out, fan_in) row by row, then its ``b`` (fan_out,), in one float64 vector
+        (torch's ``Linear`` layout).
     slopes : per layer the activation's negative slope, or ``None`` for a layer without a kink (cuts nothing).
     hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
     mult : the odd multiplier of the parent's key.
     radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
     """
-    dims = np.array([weights[0].shape[0]] + [W.shape[1] for W in weights], dtype=np.int64)  # (L + 1,)
+    dims = np.asarray(dims, dtype=np.int64)
     splits = np.array([s is not None for s in slopes])
-    flat_w = np.concatenate([np.ascontiguousarray(W, dtype=np.float64).ravel() for W in weights])
-    flat_b = np.concatenate([np.asarray(b, dtype=np.float64) for b in biases])
-    flat_h = np.concatenate([np.asarray(h, dtype=np.uint64) if s is not None else np.zeros(0, np.uint64)
-                             for h, s in zip(hash_weights, slopes)])
+    flat_h = np.concatenate([h for h, s in zip(hash_weights, slopes) if s is not None] or [np.zeros(0, np.uint64)])
     alpha = np.array([0.0 if s is None else s for s in slopes])
-    corners, start, parent, words, ac, ac_start, key, ends = _walk(
-        np.ascontiguousarray(box, dtype=np.float64), dims, splits, alpha, flat_w, flat_b, flat_h, np.uint64(mult),
-        float(radius), float(rtol))
-    out, lo = [], 1  # piece 0 is the box
-    for layer, hi in enumerate(ends):
-        width = dims[layer + 1]
-        n_words = -(-width // 64) if splits[layer] else 0
-        verts, n_verts = _padded(corners, start[lo:hi + 1])
-        out.append(CellLayer(verts, n_verts, parent[lo:hi], words[lo:hi, :n_words],
-                             ac[ac_start[layer]:ac_start[layer] + 3 * width * (hi - lo)].reshape(hi - lo, 3, width),
-                             key[lo:hi]))
+    x0, x1, y0, y1 = box
+    verts, v_start, n_verts, parent, pattern, on_start, ac, ac_start, key, ends = _walk(
+        float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
+        np.uint64(mult), float(radius), float(rtol))
+    out, lo = [], 0
+    for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
+        n, width = hi - lo, dims[layer + 1]
+        n_on = width if splits[layer] else 0  # pattern columns
+        out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
+                             pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on),
+                             ac[ac_start[layer]:ac_start[layer] + 3 * width * n].reshape(n, 3, width), key[lo:hi]))
         lo = hi
     return out
 
@@ -96,8 +97,8 @@ def cut_polygons(verts: np.ndarray, n_verts: np.ndarray, lines: np.ndarray, radi
                                               np.ascontiguousarray(n_verts, dtype=np.int64),
                                               np.ascontiguousarray(lines, dtype=np.float64), float(radius),
                                               float(rtol))
-    padded, counts = _padded(corners, start)
-    return padded, counts, parent, unpack_bits(words, lines.shape[2])
+    verts, v_start, counts = _pad_layers(corners, start, np.array([0, len(parent)]))
+    return _layer_verts(verts, v_start, 0, len(parent)), counts, parent, unpack_bits(words, lines.shape[2])
 
 
 def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
@@ -106,9 +107,10 @@ def unpack_bits(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(bytes_, axis=1, count=width, bitorder="little").view(bool)
 
 
-def _padded(corners: np.ndarray, start: np.ndarray):
-    """Pieces ``corners[start[i]:start[i + 1]]`` as padded polygons (P, V, 2) and their counts (P,)."""
-    return _pad(corners, np.ascontiguousarray(start))
+def _layer_verts(verts: np.ndarray, v_start: np.ndarray, layer: int, n: int) -> np.ndarray:
+    """Layer ``layer``'s ``n`` padded polygons (n, V, 2): a view of the flat ``verts`` of ``_pad_layers``."""
+    size = v_start[layer + 1] - v_start[layer]
+    return verts[v_start[layer]:v_start[layer + 1]].reshape(n, size // (2 * n) if n else 0, 2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -117,38 +119,45 @@ def _padded(corners: np.ndarray, start: np.ndarray):
 # cur_bits, nxt_bits, s, side)
 
 @numba.njit(cache=True, nogil=True)
-def _scratch(n_words):  # pragma: no cover - compiled
+def _scratch(n_words, n_lines):  # pragma: no cover - compiled
     return (np.empty((256, 2)), np.empty((256, 2)), np.zeros(65, dtype=np.int64), np.zeros(65, dtype=np.int64),
             np.zeros((64, n_words), dtype=np.uint64), np.zeros((64, n_words), dtype=np.uint64), np.empty(256),
-            np.empty(256, dtype=np.int8))
+            np.empty(256, dtype=np.int8), np.empty(n_lines), np.empty(n_lines), np.empty(n_lines),
+            np.empty(n_lines, dtype=np.int64))
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - compiled
     """Cut the polygon ``poly[:n]`` by the lines ``z[:, k]`` (rows a0, a1, c), ``k < n_lines``: the number of
     pieces and corners, and the scratch with the pieces in ``cur``."""
-    cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side = ws
+    cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side, tol, s_min, s_max, crossing = ws
     while n > cur_buf.shape[0]:
         cur_buf = _grow(cur_buf)
     cur_buf[:n] = poly[:n]
     cur_start[0], cur_start[1] = 0, n
     cur_bits[0] = 0
     n_pieces, n_corners = 1, n
-    m0, m1 = poly[:n, 0].mean(), poly[:n, 1].mean()  # a disk (m, rho) around the polygon and all its pieces
-    rho = 0.0
+    a0s, a1s, cs = z[0], z[1], z[2]  # (n_lines,) each
+    for k in range(n_lines):  # every line at the polygon's corners: s_min, s_max (n_lines,), vectorised
+        tol[k] = rtol * (np.sqrt(a0s[k] * a0s[k] + a1s[k] * a1s[k]) * radius + abs(cs[k]))
+        s_min[k], s_max[k] = np.inf, -np.inf
     for j in range(n):
-        rho = max(rho, (poly[j, 0] - m0) ** 2 + (poly[j, 1] - m1) ** 2)
-    rho = np.sqrt(rho) * (1.0 + 1e-9)
-    for k in range(n_lines):
-        a0, a1, c = z[0, k], z[1, k], z[2, k]
-        norm = np.sqrt(a0 * a0 + a1 * a1)
-        tol = rtol * (norm * radius + abs(c))
-        sm = m0 * a0 + m1 * a1 + c
-        if abs(sm) - norm * rho > 2.0 * tol:  # the disk lies on one side, every corner farther than tol
-            if sm > 0:
-                for i in range(n_pieces):
-                    cur_bits[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
-            continue
+        x, y = poly[j, 0], poly[j, 1]
+        for k in range(n_lines):
+            v = x * a0s[k] + y * a1s[k] + cs[k]
+            s_min[k] = v if v < s_min[k] else s_min[k]
+            s_max[k] = v if v > s_max[k] else s_max[k]
+    n_crossing = 0
+    for k in range(n_lines):  # a line not crossing the polygon only sets the bit of its positive side
+        if s_max[k] > tol[k]:
+            if s_min[k] < -tol[k]:
+                crossing[n_crossing] = k
+                n_crossing += 1
+            else:
+                cur_bits[0, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+    for q in range(n_crossing):
+        k = crossing[q]
+        a0, a1, c, t = a0s[k], a1s[k], cs[k], tol[k]
         while n_corners > s.shape[0]:
             s, side = _grow(s), _grow(side)
         word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
@@ -157,7 +166,7 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
             has_pos, has_neg = False, False
             for j in range(cur_start[i], cur_start[i + 1]):
                 s[j] = cur_buf[j, 0] * a0 + cur_buf[j, 1] * a1 + c
-                side[j] = 1 if s[j] > tol else (-1 if s[j] < -tol else 0)
+                side[j] = 1 if s[j] > t else (-1 if s[j] < -t else 0)
                 has_pos |= side[j] > 0
                 has_neg |= side[j] < 0
             if has_pos and not has_neg:
@@ -174,7 +183,8 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
         cur_buf, nxt_buf = nxt_buf, cur_buf
         cur_start, nxt_start = nxt_start, cur_start
         cur_bits, nxt_bits = nxt_bits, cur_bits
-    return n_pieces, n_corners, (cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side)
+    return n_pieces, n_corners, (cur_buf, nxt_buf, cur_start, nxt_start, cur_bits, nxt_bits, s, side, tol, s_min,
+                                 s_max, crossing)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -222,7 +232,7 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
     cap = 2 * verts.shape[0] + 16
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, words = np.empty(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
-    ws = _scratch(n_words)
+    ws = _scratch(n_words, lines.shape[2])
     n_out = 0
     for r in range(verts.shape[0]):
         n_pieces, n_corners, ws = _cut_polygon(verts[r], n_verts[r], lines[r], lines.shape[2], radius, rtol, ws)
@@ -240,47 +250,59 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
+def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
     n_layers = len(dims) - 1
+    flat_w, flat_b = _unpack(dims, params)
     w_max = dims.max()
     n_words = max(1, (w_max + 63) // 64)
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
-    parent, words = np.zeros(cap, dtype=np.int64), np.zeros((cap, n_words), dtype=np.uint64)
-    key, ac = np.zeros(cap, dtype=np.uint64), np.empty(3 * w_max * cap)
-    corners[:4] = box  # piece 0: the box, h(x) = x, key 0
+    parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
+    ac, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
+    corners[:4] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
     ac[:6] = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
-    ac_start, ends = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers, dtype=np.int64)
-    ac_start[0], ac_len = 0, 6  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
-    lo, hi, n_out = 0, 1, 1  # the previous layer's pieces [lo, hi)
+    ac_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
+    ends = np.zeros(n_layers + 1, dtype=np.int64)  # layer l's pieces: [ends[l], ends[l + 1])
+    ac_start[0], ac_len, on_len = 0, 6, 0  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
+    ends[0], n_out = 1, 1
     w_off, b_off, h_off = 0, 0, 0
     z = np.empty((3, w_max))
-    ws = _scratch(n_words)
+    ws = _scratch(n_words, w_max)
     for layer in range(n_layers):
-        w_in, w_out = dims[layer], dims[layer + 1]
-        ac_start[layer + 1] = ac_len
+        w_in, w_out, split, slope = dims[layer], dims[layer + 1], splits[layer], alpha[layer]
+        ac_start[layer + 1], on_start[layer] = ac_len, on_len
+        lo, hi = (0, 1) if layer == 0 else (ends[layer - 1], ends[layer])  # the previous layer's pieces
         for r in range(lo, hi):
             base = ac_start[layer] + (r - lo) * 3 * w_in  # z = Ac_r @ W + (0, 0, b): (3, w_out)
-            z[:2, :w_out] = 0.0
-            z[2, :w_out] = flat_b[b_off:b_off + w_out]
-            for i in range(3):
-                zi = z[i]
-                for j in range(w_in):
-                    a = ac[base + i * w_in + j]
-                    if a != 0.0:  # an off unit's column is zero
-                        w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
-                        for k in range(w_out):
-                            zi[k] += a * w_row[k]
+            z0, z1, z2 = z[0], z[1], z[2]
+            z0[:w_out] = 0.0
+            z1[:w_out] = 0.0
+            z2[:w_out] = flat_b[b_off:b_off + w_out]
+            for j in range(w_in):  # one pass over W's rows, skipping off units (a zero column of Ac_r)
+                a0, a1, a2 = ac[base + j], ac[base + w_in + j], ac[base + 2 * w_in + j]
+                if a0 == 0.0 and a1 == 0.0 and a2 == 0.0:
+                    continue
+                w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
+                if a2 == 0.0:  # the offset row of a net without biases stays zero
+                    for k in range(w_out):
+                        z0[k] += a0 * w_row[k]
+                        z1[k] += a1 * w_row[k]
+                else:
+                    for k in range(w_out):
+                        z0[k] += a0 * w_row[k]
+                        z1[k] += a1 * w_row[k]
+                        z2[k] += a2 * w_row[k]
             poly = corners[start[r]:start[r + 1]]
-            n_lines = w_out if splits[layer] else 0
-            n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, n_lines, radius, rtol, ws)
+            n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, w_out if split else 0, radius, rtol, ws)
             while start[n_out] + n_corners > corners.shape[0]:
                 corners = _grow(corners)
             while n_out + n_pieces + 1 > parent.shape[0]:
-                parent, words, start, key = _grow(parent), _grow(words), _grow(start), _grow(key)
+                parent, start, key = _grow(parent), _grow(start), _grow(key)
             while ac_len + 3 * w_out * n_pieces > ac.shape[0]:
                 ac = _grow(ac)
+            while on_len + w_out * n_pieces > on.shape[0]:
+                on = _grow(on)
             c0 = start[n_out]
             corners[c0:c0 + n_corners] = ws[0][:n_corners]
             for p in range(n_pieces):
@@ -288,36 +310,73 @@ def _walk(box, dims, splits, alpha, flat_w, flat_b, flat_h, mult, radius, rtol):
                 start[q + 1] = c0 + ws[2][p + 1]
                 parent[q] = r - lo
                 bits = ws[4][p]
-                words[q] = bits
                 h = key[r] * mult
-                if splits[layer]:
+                if split:
                     for i in range((w_out + 63) // 64):
                         h += bits[i] * flat_h[h_off + i]
+                    for k in range(w_out):
+                        on[on_len + k] = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
                 key[q] = h
                 for k in range(w_out):  # A_p, c_p: the columns of z times the slopes d_k
-                    on = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1)
-                    d = 1.0 if (on or not splits[layer]) else alpha[layer]
-                    for i in range(3):
-                        ac[ac_len + i * w_out + k] = z[i, k] * d
+                    d = slope if split and not on[on_len + k] else 1.0
+                    ac[ac_len + k] = z0[k] * d
+                    ac[ac_len + w_out + k] = z1[k] * d
+                    ac[ac_len + 2 * w_out + k] = z2[k] * d
                 ac_len += 3 * w_out
+                on_len += w_out if split else 0
             n_out += n_pieces
-        lo, hi = hi, n_out
-        ends[layer] = n_out
+        ends[layer + 1] = n_out
         w_off += w_in * w_out
         b_off += w_out
-        if splits[layer]:
+        if split:
             h_off += (w_out + 63) // 64
-    return corners, start[:n_out + 1], parent[:n_out], words[:n_out], ac[:ac_len], ac_start[1:], key[:n_out], ends
+    verts, v_start, n_verts = _pad_layers(corners, start, ends)
+    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, ac[:ac_len], ac_start[1:],
+            key[1:n_out], ends[1:] - 1)
 
 
 @numba.njit(cache=True, nogil=True)
-def _pad(corners, start):  # pragma: no cover - compiled
-    n = len(start) - 1
-    counts = start[1:] - start[:-1]
-    out = np.zeros((n, counts.max() if n else 0, 2))
-    for i in range(n):
-        out[i, :counts[i]] = corners[start[i]:start[i + 1]]
-    return out, counts
+def _unpack(dims, params):  # pragma: no cover - compiled
+    """Every layer's ``W`` (fan_in, fan_out) row by row and ``b`` (fan_out,), each in one flat array, from
+    ``params`` (``Wᵀ`` row by row, then ``b``, layer after layer)."""
+    sizes = dims[:-1] * dims[1:]  # (L,)
+    flat_w, flat_b = np.empty(sizes.sum()), np.empty(dims[1:].sum())
+    o, w_off, b_off = 0, 0, 0
+    for layer in range(len(dims) - 1):
+        w_in, w_out = dims[layer], dims[layer + 1]
+        for k in range(w_out):
+            for j in range(w_in):
+                flat_w[w_off + j * w_out + k] = params[o + k * w_in + j]
+        o += w_in * w_out
+        flat_b[b_off:b_off + w_out] = params[o:o + w_out]
+        o, w_off, b_off = o + w_out, w_off + w_in * w_out, b_off + w_out
+    return flat_w, flat_b
+
+
+@numba.njit(cache=True, nogil=True)
+def _pad_layers(corners, start, bounds):  # pragma: no cover - compiled
+    """The pieces ``corners[start[i]:start[i + 1]]`` of each layer ``bounds[l] ≤ i < bounds[l + 1]`` padded to
+    that layer's most corners, zeros beyond: one flat array, layer ``l`` at ``[v_start[l], v_start[l + 1])``;
+    and every piece's corner count."""
+    n_layers = len(bounds) - 1
+    counts = start[bounds[0] + 1:bounds[-1] + 1] - start[bounds[0]:bounds[-1]]
+    v_start = np.zeros(n_layers + 1, dtype=np.int64)
+    for layer in range(n_layers):
+        lo, hi = bounds[layer] - bounds[0], bounds[layer + 1] - bounds[0]
+        v_start[layer + 1] = v_start[layer] + 2 * (hi - lo) * (counts[lo:hi].max() if hi > lo else 0)
+    out = np.zeros(v_start[-1])
+    for layer in range(n_layers):
+        lo, hi = bounds[layer], bounds[layer + 1]
+        if hi == lo:
+            continue
+        width = (v_start[layer + 1] - v_start[layer]) // (hi - lo)  # 2 · most corners
+        for i in range(lo, hi):
+            o = v_start[layer] + (i - lo) * width
+            for j in range(start[i], start[i + 1]):
+                out[o] = corners[j, 0]
+                out[o + 1] = corners[j, 1]
+                o += 2
+    return out, v_start, counts
 
 
 @numba.njit(cache=True, nogil=True)

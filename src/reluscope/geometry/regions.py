@@ -24,12 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import nn
 
-from reluscope.geometry.clipping import cut_polygons, network_cells, unpack_bits
-from reluscope.geometry.patterns import (KEY_MULT, Box, affine64, check_box, piecewise_linear_layers, splits,
-                                        word_weights)
-from reluscope.model.layers import negative_slope
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.clipping import cut_polygons, network_cells
+from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_layers, splits, word_weights
+from reluscope.model.layers import Layer, negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
 
@@ -86,7 +87,8 @@ def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     return 0.5 * np.where(valid, cross, 0.0).sum(axis=1)
 
 
-def linear_regions(model: nn.Module, box=None, *, plane=None, rtol: float = RTOL) -> list[LayerRegions]:
+def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None = None,
+                   rtol: float = RTOL) -> list[LayerRegions]:
     """The exact linear regions inside ``box`` of the network truncated after each layer ``l = 1 … L``.
 
     Parameters
@@ -96,26 +98,39 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, rtol: float = RTOL
     box : (x0, x1, y0, y1), e.g. ``patterns.data_box(X)``; with a plane, in its coordinates (default: its box).
     plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
         (the plane folded into the first layer, ``Plane.fold``).
+    upto : only the layers ``1 … upto`` (the deeper ones are not computed); ``None``: every layer.
     rtol : relative distance under which a polygon vertex counts as lying on a unit's line.
 
     Returns
     -------
-    One ``LayerRegions`` per linear layer; the last one carries the logits' affine maps.
+    One ``LayerRegions`` per linear layer (up to ``upto``); the last one of the whole net carries the logits'
+    affine maps.
     """
     if plane is not None:
         model, box = plane.fold(model), plane.box if box is None else box
     box = check_box(box)
-    x0, x1, y0, y1 = box
     layers = piecewise_linear_layers(model)
-    weights, biases = zip(*(affine64(layer) for layer in layers))
+    if upto is not None:
+        if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(layers):
+            raise ReluscopeError(f"upto must be a layer 1 … {len(layers)}, got {upto!r}")
+        layers = layers[:upto]
     slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
-    hashes = [word_weights(layer.index, -(-W.shape[1] // 64)) for layer, W in zip(layers, weights)]
-    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # (4, 2) counter-clockwise
-    cells = network_cells(corners, weights, biases, slopes, hashes, KEY_MULT, float(np.abs(box).max()), rtol)
-    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent,
-                         unpack_bits(cell.words, cell.Ac.shape[2] if slope is not None else 0),
+    dims = [2] + [layer.linear.out_features for layer in layers]
+    hashes = [word_weights(layer.index, -(-width // 64)) for layer, width in zip(layers, dims[1:])]
+    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol)
+    return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
                          cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
-            for layer, cell, slope in zip(layers, cells, slopes)]
+            for layer, cell in zip(layers, cells)]
+
+
+def _params64(layers: list[Layer]) -> np.ndarray:
+    """Every layer's weight (fan_out, fan_in) and bias (fan_out,) (zeros without one) in one float64 vector, as
+    ``network_cells`` takes them: one conversion for the whole net (``affine64`` converts layer by layer)."""
+    parts = []
+    for layer in layers:
+        weight, bias = layer.linear.weight.detach(), layer.linear.bias
+        parts += [weight.reshape(-1), weight.new_zeros(weight.shape[0]) if bias is None else bias.detach()]
+    return torch.cat(parts).double().numpy()
 
 
 def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:
