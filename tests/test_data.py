@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reluscope.data import DATASETS, Standardizer, generate, load_csv, load_dataset, make_spirals, make_xor, save_csv
+from reluscope.data import DATASETS, Standardizer, drawn_dataset, generate, load_csv, load_dataset, make_spirals, make_xor, save_csv
 from reluscope.errors import ReluscopeError
 
 N_CLASSES = {"moons": 2, "circles": 2, "spirals": 2, "xor": 2, "gaussians": 3, "checkerboard": 2}
@@ -144,3 +144,12 @@ def test_csv_with_more_feature_columns(tmp_path):
     (tmp_path / "ragged.csv").write_text("a,b,c,label\n0,0,0,0\n1,1,1,1\n2,2,0\n3,3,3,1\n")
     with pytest.raises(ReluscopeError, match="line 4: expected 4 columns"):
         load_csv(tmp_path / "ragged.csv", n_features=None)
+
+
+def test_drawn_points_are_a_data_set_as_they_are_and_none_an_empty_plane():
+    empty = drawn_dataset([])
+    assert empty.X_train.shape == empty.X_test.shape == (0, 2) and empty.y_train.shape == (0,)
+    drawn = drawn_dataset([(0.5, -1.0, 0), (2.0, 3.0, 2)])
+    assert drawn.X_train.tolist() == drawn.X_test.tolist() == [[0.5, -1.0], [2.0, 3.0]]
+    assert drawn.y_train.tolist() == [0, 2] and drawn.n_classes == 3 and drawn.name == "drawn"
+    assert np.array_equal(drawn.scaler.transform(drawn.X_train), drawn.X_train)  # already on the standardised plane

@@ -75,6 +75,28 @@ def test_clicks_add_and_remove_points_of_the_chosen_class_and_the_link_keeps_the
     assert sent[-1]["points"] == points
 
 
+def test_the_empty_plane_waits_for_two_classes_then_trains_on_the_clicks(page_and_sent):
+    open_, sent = page_and_sent
+    page = open_()
+    page.click("[data-id=clear]")  # on a built-in set: the drawn points go, the set stays
+    assert sent[-1]["points"] == [] and sent[-1]["dataset"] == "spirals"
+    assert page.text_content("[data-id=s-dataset] option[value=drawn]") == "empty plane (draw)"
+    page.select_option("[data-id=s-dataset]", "drawn")
+    assert sent[-1]["dataset"] == "drawn"
+    wait = "Click the plane to add points of at least two classes"
+    page.wait_for_function(f"document.querySelector('[data-id=status]').textContent.startsWith({wait!r})")
+    assert page.evaluate(f"{HOOK}.data.train_labels.length") == 0
+    click(page, 0.3, 0.3)
+    page.wait_for_function(f"{HOOK}.data.train_labels.length === 1")
+    assert page.text_content("[data-id=status]").startswith(wait) and page.evaluate(f"{HOOK}.step") == 0
+    page.select_option("[data-id=draw-class]", "1")
+    click(page, 0.7, 0.7)
+    page.wait_for_function(f"{HOOK}.data.train_labels.length === 2 && {HOOK}.step >= 5")  # it trains, by itself
+    assert page.evaluate(f"Array.from({HOOK}.data.train_labels)") == [0, 1]
+    assert not page.text_content("[data-id=status]").startswith(wait)
+    assert "dataset=drawn" in page.url and "points=" in page.url
+
+
 def test_widths_typed_as_a_list_are_sent_as_one(page_and_sent):
     open_, sent = page_and_sent
     page = open_()

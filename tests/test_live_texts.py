@@ -62,3 +62,36 @@ def test_lang_en_wins_over_a_german_browser(live_page):
     page = live_page(SMALL, query="?lang=en", locale="de-DE")
     text = shown(page)
     assert catalog()["texts"]["en"]["boundary_about"] in text and re.search(r"\d\.\d", page.text_content("[data-id=scores]"))
+
+
+@pytest.mark.browser
+def test_a_german_page_says_the_servers_words_in_german(live_page):
+    """The server's sentences come as catalog keys (or, for a run's outcome, in the report's German): a run that
+    diverges, the cells' note of a tanh net, a bad upload and settings out of bounds, all German, no decimal point."""
+    en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
+    english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
+    english = {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
+    english |= {"diverged at step", "overflowed", "the run stopped", "not piecewise", "must be in ["}  # the library's
+    page = live_page("n_samples=200&depth=6&width=16&init=normal&lr=1", query="?lang=de", locale="de-DE")
+    page.click("[data-id=play]")
+    page.wait_for_function("document.querySelector('[data-id=status]').textContent !== ''")
+    assert page.text_content("[data-id=status]").startswith("divergiert in Schritt ")
+    page.select_option("[data-id=s-activation]", "tanh")  # no cells: the note says why, in German
+    said = de["note_not_piecewise"].replace("{{activation}}", "tanh")
+    page.wait_for_function(f"document.querySelector('[data-id=cells-note]').textContent === {said!r}")
+    page.set_input_files("[data-id=upload]", files=[{"name": "messung.csv", "mimeType": "text/csv",
+                                                     "buffer": b"x1,x2,label\n1,zwei,0\n1,2,1\n3,4,0\n5,6,1\n"}])
+    said = "messung.csv, Zeile 2: die Koordinaten müssen Zahlen sein"
+    page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
+    page.fill("[data-id=s-lr]", "20")
+    page.dispatch_event("[data-id=s-lr]", "change")
+    said = "Lernrate muss zwischen 1E-6 und 10 liegen"
+    page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
+    page.fill("[data-id=s-lr]", "1")  # back in bounds: the next refusal is the steps'
+    page.fill("[data-id=s-steps]", "2.5")
+    page.dispatch_event("[data-id=s-steps]", "change")
+    said = "Schritte: bitte eine ganze Zahl eingeben"
+    page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
+    server = page.evaluate(f"[...document.querySelectorAll('{SERVER_TEXT}')].map(n => n.textContent).join('\\n')")
+    assert [e for e in english if e in server] == []
+    assert re.findall(r"\d\.\d", server) == []

@@ -305,14 +305,16 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
     monkeypatch.setattr(panels, "MAX_EXACT", len(regions) - 1)
     grid = panels.cells(scene, model, 2, exact=True)
     keys = grid_regions(model[:4], scene.box, panels.CELL_PIXELS).keys[-1]
-    assert not grid["exact"] and grid["count"] == len(np.unique(keys)) and str(len(regions)) in grid["note"]
+    assert not grid["exact"] and grid["count"] == len(np.unique(keys))
+    assert grid["note"] == {"key": "cells_exact_many", "values": {"count": len(regions), "most": len(regions) - 1}}
     assert panels.cells(scene, model, 2, exact=False).keys() == grid.keys() - {"note"}
     monkeypatch.setattr(panels, "DIRECT_UNITS", 0)  # a large head: the grid decides whether to walk
     monkeypatch.setattr(panels, "MAX_EXACT", len(regions))
     assert panels.cells(scene, model, 2, exact=True)["count"] == len(regions)
     monkeypatch.setattr(panels, "GRID_EXACT", grid["count"] - 1)
     walked_not = panels.cells(scene, model, 2, exact=True)
-    assert not walked_not["exact"] and f"finds {grid['count']} regions" in walked_not["note"]
+    assert not walked_not["exact"]
+    assert walked_not["note"] == {"key": "cells_grid_many", "values": {"count": grid["count"], "most": grid["count"] - 1}}
 
 
 def test_frame_layer_stats_match_the_probe_and_theory():

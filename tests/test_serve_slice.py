@@ -1,7 +1,8 @@
 """The playground on inputs of more than two dimensions (the 64-pixel digits) over a real WebSocket: the plane
 views are a slice through three data points. The cells the page gets equal ``slice_through``'s on the same
 weights, the points arrive at their plane coordinates once per plane, three picked points move the plane
-without restarting the run, and a bad plane is refused and changes nothing."""
+without restarting the run, and a bad plane is refused (with a key of the page's catalog) and changes nothing;
+the empty plane to draw on is 2-D and never sliced."""
 
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from test_serve_socket import send, started, until
 
 from reluscope.geometry.slices import slice_through
 from reluscope.serve import ServeConfig, running
-from reluscope.serve.settings import Settings
+from reluscope.serve.notice import Notice
+from reluscope.serve.scene import Slice
+from reluscope.serve.settings import MAX_INDEX, Settings
 
 DIGITS = {"dataset": "digits", "depth": 3, "width": 8, "seed": 3}
 
@@ -78,6 +81,7 @@ def test_three_picked_points_move_the_plane_and_the_run_goes_on(url):
 
 BAD_PLANES = [("1797,1,2", "0 … 1796"), ("4,4,9", "different"), ("1,2", "three"), ("a,b,c", "three"),
               ("-1,2,3", "three"), ("1,2,3,4", "three"), (7, "three"), (None, "three"), ("AUTO", "three")]
+PLANE_KEYS = {"1797,1,2": ("plane_indices", {"last": 1796})}  # beyond the data; the rest: not a plane's form
 
 
 def test_a_bad_plane_gets_an_error_and_changes_nothing(url):
@@ -88,6 +92,8 @@ def test_a_bad_plane_gets_an_error_and_changes_nothing(url):
             send(ws, "settings", settings={**DIGITS, "through": through}, tag=3)
             reply = until(ws, lambda m: m["type"] in ("error", "data"))[-1]
             assert reply["type"] == "error" and why in reply["message"], (through, reply)
+            key, values = PLANE_KEYS.get(through, ("setting_through", {"most": MAX_INDEX}))
+            assert (reply["key"], reply["values"]) == (key, values), (through, reply)  # for the page's own words
         send(ws, "control", action="step")  # the run before goes on, on its plane
         frame = until(ws, lambda m: m["type"] in ("frame", "data") and m.get("step") == 1)[-1]
         assert frame["type"] == "frame" and frame["run"] == before["run"]
@@ -100,6 +106,28 @@ def test_a_2d_data_set_has_no_slice_and_digits_take_no_drawn_points(url):
         assert "slice" not in msg and msg["settings"]["through"] == "1,2,3"
         send(ws, "settings", settings={**DIGITS, "points": [[0.0, 0.0, 1]]}, tag=3)
         assert "plane only" in until(ws, lambda m: m["type"] in ("error", "data"))[-1]["message"]
+
+
+def test_the_empty_plane_is_2d_whatever_plane_is_asked_for(url):
+    """The drawn plane's data are its points, in two dimensions: no slice, ``through`` kept but unused, and the
+    network graph's weights come with the panels."""
+    points = [[-1.0, -1.0, 0], [-1.0, 1.0, 0], [1.0, -1.0, 1], [1.0, 1.0, 1]]
+    with started(url) as ws:
+        send(ws, "settings", settings={"dataset": "drawn", "points": points, "through": "0,1,2"}, tag=2)
+        msg = until(ws, lambda m: m["type"] == "data")[-1]
+        assert "slice" not in msg and msg["settings"]["through"] == "0,1,2"
+        assert np.asarray(msg["train"]).reshape(-1, 2).tolist() == [p[:2] for p in points]
+        frame = until(ws, lambda m: m["type"] == "frame" and m["run"] == msg["run"])[-1]
+        panels = until(ws, lambda m: m["type"] == "panels" and m["run"] == msg["run"])[-1]
+        assert "images" not in frame["backprojection"] and "points" in frame["backprojection"]
+        assert len(panels["weights"]) == Settings().depth and "note" not in panels["cells"]
+
+
+def test_three_points_that_span_no_plane_are_refused_with_a_key():
+    X = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [0.0, 1.0, 0.0]])  # the first three on a line
+    with pytest.raises(Notice) as refused:
+        Slice.through(X, np.array([0, 0, 1, 1]), (0, 1, 2))
+    assert refused.value.key == "plane_flat" and "span" in str(refused.value)
 
 
 def test_a_dropped_csv_of_three_features_is_seen_on_a_slice(url, tmp_path):

@@ -167,6 +167,44 @@ def test_drawn_points_join_the_running_training_without_a_restart(server, tmp_pa
     assert json.loads((Path(saved["path"]) / "playground.json").read_text())["settings"]["points"][0] == [0.25, -1.5, 1]
 
 
+def test_the_empty_plane_waits_for_points_of_two_classes_then_trains_on_them(server):
+    """The drawn plane: no points or one class, no run, one line (a catalog key) saying what to do, and play is
+    answered with it; a point of a second class starts the run, playing, on exactly the drawn points; a saved run
+    keeps them and loads back; down to one class again, it waits again."""
+    import numpy as np
+    import reluscope as rs
+    url, _ = server
+    a, b = [-1.0, -1.0, 0], [1.0, 0.5, 1]
+    with connect(url) as ws:
+        assert decode(ws.recv(timeout=10))["type"] == "hello"
+        send(ws, "settings", settings={"dataset": "drawn", "depth": 3, "width": 8, "steps": 100_000})
+        seen = until(ws, lambda m: m["type"] == "status")
+        data, status = seen[-2], seen[-1]
+        assert data["type"] == "data" and len(data["train_labels"]) == 0
+        x0, x1, y0, y1 = data["box"]
+        assert x0 <= -3 and x1 >= 3 and y0 <= -3 and y1 >= 3
+        assert status["key"] == "wait_points" and status["metrics"]["status"] == "waiting"
+        send(ws, "control", action="play")
+        assert until(ws, lambda m: m["type"] in ("status", "error"))[-1]["key"] == "wait_points"
+        send(ws, "settings", settings={"dataset": "drawn", "depth": 3, "width": 8, "steps": 100_000, "points": [a]})
+        assert until(ws, lambda m: m["type"] in ("status", "frame"))[-1]["type"] == "status"
+        send(ws, "settings", settings={"dataset": "drawn", "depth": 3, "width": 8, "steps": 100_000,
+                                       "points": [a, b]})
+        data = until(ws, lambda m: m["type"] == "data")[-1]
+        assert np.asarray(data["train"]).tolist() == [a[:2], b[:2]] and data["playing"]
+        frame = until(ws, lambda m: m["type"] == "frame" and m["step"] >= 5)[-1]
+        assert frame["run"] == data["run"] and frame["playing"]
+        send(ws, "control", action="pause")
+        send(ws, "save")
+        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+        send(ws, "settings", settings={"dataset": "drawn", "depth": 3, "width": 8, "steps": 100_000, "points": [b]})
+        assert until(ws, lambda m: m["type"] == "status")[-1]["key"] == "wait_points"
+        send(ws, "load", run=saved["name"])
+        loaded = until(ws, lambda m: m["type"] == "data")[-1]
+        assert loaded["settings"]["points"] == [a, b] and np.asarray(loaded["train"]).tolist() == [a[:2], b[:2]]
+    assert rs.load_run(Path(saved["path"])).data.X_train.tolist() == [a[:2], b[:2]]
+
+
 def test_the_hello_carries_the_exercises_in_the_pages_language(server):
     url, _ = server
     with connect(url) as ws:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reluscope.data.csv import load_csv, save_csv
+from reluscope.data.csv import CsvError, load_csv, save_csv
 from reluscope.data.digits import IMAGE_SHAPE, load_digits
 from reluscope.data.scaling import Standardizer, split
 from reluscope.data.toy import (make_checkerboard, make_circles, make_gaussians, make_moons, make_spirals,
@@ -117,15 +117,24 @@ def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None
     else:
         X, y = generate(name, n_samples, noise=noise, random_state=random_state)
     if np.bincount(y).min() < 2:
-        raise ReluscopeError(f"{name}: every class needs at least 2 points to be split into train and test")
+        raise CsvError(f"{name}: every class needs at least 2 points to be split into train and test", "split")
     X_tr, X_te, y_tr, y_te = split(X, y, test_size=test_size, random_state=random_state)
     with np.errstate(over="ignore", invalid="ignore"):
         scaler = Standardizer.fit(X_tr)
     if not (np.all(np.isfinite(scaler.mean)) and np.all(np.isfinite(scaler.std))):
-        raise ReluscopeError(f"{name}: coordinates too large to standardise (their variance overflows float64)")
+        raise CsvError(f"{name}: coordinates too large to standardise (their variance overflows float64)", "scale")
     return Dataset(name, scaler.transform(X_tr), y_tr, scaler.transform(X_te), y_te, scaler)
 
 
-__all__ = ["DATASETS", "FIXED", "IMAGE_SHAPE", "Dataset", "Standardizer", "check_dataset_name", "generate",
-           "is_csv", "load_csv", "load_dataset", "load_digits", "make_checkerboard", "make_circles",
-           "make_gaussians", "make_moons", "make_spirals", "make_xor", "save_csv", "split"]
+def drawn_dataset(points) -> Dataset:
+    """The points ``(x1, x2, label)`` someone drew, already on the standardised plane (the identity scaler), as a
+    data set named ``"drawn"``. Nothing is held out of so few points: the test split is the training split. With
+    no points both are empty (an empty plane to draw on; it has no classes yet)."""
+    P = np.array([p[:2] for p in points], dtype=np.float64).reshape(-1, 2)  # (p, 2)
+    y = np.array([p[2] for p in points], dtype=np.int64)  # (p,)
+    return Dataset("drawn", P, y, P.copy(), y.copy(), Standardizer(mean=np.zeros(2), std=np.ones(2)))
+
+
+__all__ = ["DATASETS", "FIXED", "IMAGE_SHAPE", "CsvError", "Dataset", "Standardizer", "check_dataset_name",
+           "drawn_dataset", "generate", "is_csv", "load_csv", "load_dataset", "load_digits", "make_checkerboard",
+           "make_circles", "make_gaussians", "make_moons", "make_spirals", "make_xor", "save_csv", "split"]

@@ -14,6 +14,16 @@ MIN_ROWS = 4
 ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of the file
 
 
+class CsvError(ReluscopeError):
+    """A CSV that cannot be read as data: the message names the file; ``reason`` (``encoding``, ``empty``,
+    ``columns``, ``number``, ``finite``, ``rows``, ``classes``) and ``values`` (``line``, ``columns``, ``rows``,
+    ``need``) say what is wrong without it, for a page to say in its own words."""
+
+    def __init__(self, message: str, reason: str, **values):
+        super().__init__(message)
+        self.reason, self.values = reason, values
+
+
 def load_csv(path: str | Path, *, n_features: int | None = 2):
     """Read ``x1, …, xd, label`` rows (a header row first) into ``X`` (n, d) float64 and ``y`` (n,) int64.
 
@@ -35,30 +45,33 @@ def load_csv(path: str | Path, *, n_features: int | None = 2):
         with path.open(newline="", encoding="utf-8") as fh:
             rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
     except (UnicodeDecodeError, csv.Error) as e:
-        raise ReluscopeError(f"{path}: not a UTF-8 CSV text file ({e})") from None
+        raise CsvError(f"{path}: not a UTF-8 CSV text file ({e})", "encoding") from None
     except OSError as e:
         raise ReluscopeError(f"cannot read {path}: {e.strerror or e}") from None
     if len(rows) < 2:
-        raise ReluscopeError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)")
+        raise CsvError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)", "empty", need=MIN_ROWS)
     d = max(len(rows[0]) - 1, 2) if n_features is None else n_features
     names = "x1, x2" if d == 2 else f"x1 … x{d}"
     coords, labels = [], []
     for lineno, row in enumerate(rows[1:], start=2):
         if len(row) != d + 1:
-            raise ReluscopeError(f"{path}, line {lineno}: expected {d + 1} columns ({names}, label), got {len(row)}")
+            raise CsvError(f"{path}, line {lineno}: expected {d + 1} columns ({names}, label), got {len(row)}",
+                           "columns", line=lineno, columns=d + 1)
         try:
             x = [float(v) for v in row[:d]]
         except ValueError:
-            raise ReluscopeError(f"{path}, line {lineno}: {names} must be numbers, got {row[:d]}") from None
+            raise CsvError(f"{path}, line {lineno}: {names} must be numbers, got {row[:d]}", "number",
+                           line=lineno) from None
         if not np.all(np.isfinite(x)):
-            raise ReluscopeError(f"{path}, line {lineno}: {names} must be finite, got {row[:d]}")
+            raise CsvError(f"{path}, line {lineno}: {names} must be finite, got {row[:d]}", "finite", line=lineno)
         coords.append(x)
         labels.append(row[d].strip())
     if len(coords) < MIN_ROWS:
-        raise ReluscopeError(f"{path}: {len(coords)} data rows; need at least {MIN_ROWS}")
+        raise CsvError(f"{path}: {len(coords)} data rows; need at least {MIN_ROWS}", "rows", rows=len(coords),
+                       need=MIN_ROWS)
     classes, y = np.unique(_numeric_if_possible(labels), return_inverse=True)
     if len(classes) < 2:
-        raise ReluscopeError(f"{path}: only one class ({classes[0]!r}); need at least 2")
+        raise CsvError(f"{path}: only one class ({classes[0]!r}); need at least 2", "classes")
     return np.asarray(coords, dtype=np.float64), y.astype(np.int64)
 
 

@@ -36,6 +36,7 @@ from starlette.websockets import WebSocket
 from reluscope.errors import ReluscopeError
 from reluscope.serve.config import LOCAL_HOSTS, ServeConfig
 from reluscope.serve.messages import MAX_MESSAGE, encode
+from reluscope.serve.notice import Notice
 from reluscope.serve.bundle import bundle
 from reluscope.serve.session import Session, serve_socket
 
@@ -74,15 +75,16 @@ def create_app(config: ServeConfig) -> Starlette:
         await ws.accept()
         client = ws.client.host if ws.client else ""
         if len(sessions) >= config.max_sessions:
-            busy = (f"the playground is busy: {config.max_sessions} pages are training already; try again in a "
-                    "while")
+            busy = Notice(f"the playground is busy: {config.max_sessions} pages are training already; try again in "
+                          "a while", "busy_full", n=config.max_sessions)
         elif config.shared and per_client[client] >= config.max_sessions_per_client:
-            busy = (f"this computer already has {config.max_sessions_per_client} pages of the playground open, as "
-                    "many as one computer may hold; close one to open another")
+            busy = Notice(f"this computer already has {config.max_sessions_per_client} pages of the playground open, "
+                          "as many as one computer may hold; close one to open another", "busy_client",
+                          n=config.max_sessions_per_client)
         else:
             busy = None
         if busy is not None:
-            await ws.send_text(encode("busy", message=busy))
+            await ws.send_text(encode("busy", **busy.fields()))
             await ws.close(code=1013)
             return
         per_client[client] += 1

@@ -20,8 +20,11 @@ Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``ex
 that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
 drawn points or the plane change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
 array), ``frame`` (the
-quick panels of one step), ``panels`` (the slow ones), ``geometry`` (``rs.watch``: every layer's views),
-``status``, ``saved``, ``error``, ``busy``.
+quick panels of one step), ``panels`` (the slow ones, and ``weights``: the network graph's, ``graph``),
+``geometry`` (``rs.watch``: every layer's views),
+``status`` (a run's outcome: ``metrics``, ``sentence`` in the page's language; or the empty plane waiting for points:
+``key``, ``values``), ``saved``, ``error`` and ``busy`` (``message``, the English line; and, where a student's action
+caused it, ``key`` and ``values`` of the catalog, which the page says in its language: ``notice``).
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """
 
@@ -35,7 +38,9 @@ from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import FORMATS
 from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.codec import dumps, envelope, open_envelope, to_wire
+from reluscope.serve.notice import Notice
 from reluscope.serve.settings import BOUNDS, Settings
+from reluscope.serve.upload import shown_name
 
 VERSION = 2
 MAX_UPLOAD = 1_000_000  # bytes of an uploaded CSV
@@ -133,11 +138,13 @@ def _payload(kind: str, d: dict, buffers: list):
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise ReluscopeError(f"upload name must be a string of at most {MAX_NAME} characters")
         if len(data) > MAX_UPLOAD:
-            raise ReluscopeError(f"{_shown(name)}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}")
+            shown = shown_name(name)
+            raise Notice(f"{shown}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}", "upload_size",
+                         name=shown, size=len(data), most=MAX_UPLOAD)
         try:
             return name, data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ReluscopeError(f"{_shown(name)}: not UTF-8 text") from None
+            raise Notice(f"{shown_name(name)}: not UTF-8 text", "upload_text", name=shown_name(name)) from None
     return None
 
 
@@ -148,11 +155,6 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _shown(name: str) -> str:
-    """The file name of an upload as messages quote it: without any folder, at most 60 characters."""
-    return (name.replace("\\", "/").rsplit("/", 1)[-1] or "upload")[:60]
 
 
 def _object(value, name: str) -> dict:

@@ -14,7 +14,7 @@ cells of the model folded onto the plane (``Scene.on_plane``), the same code as 
 panel shows the input view's ``x̂_l`` of the slice's three data points as images (``images``).
 
 A view that cannot be drawn for this model (tanh has no cells, a diverged layer no pseudo-inverse) carries a
-``note`` with the library's message instead of its arrays.
+``note`` (``notice.why``: a catalog key and its values, for the page to say in its language) instead of its arrays.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import Fixed
 from reluscope.serve.messages import View
+from reluscope.serve.notice import said, why
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
@@ -112,7 +113,7 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
     try:
         bp = backproject(model, np.concatenate([X, scene.grid]), view=projection, layers=[layer - 1])
     except ReluscopeError as e:
-        return dict(layer=layer, projection=projection, note=str(e))
+        return dict(layer=layer, projection=projection, note=why(e, model))
     points, extra = bp.points[layer - 1], {}  # (N + grid, D)
     if projection == "embedded":
         points = fit_pca(points[: len(X)], 2).transform(points)  # (N + grid, 2)
@@ -127,14 +128,18 @@ def images(scene, model: nn.Module, layer: int) -> dict:
     image ``shape`` and each ``‖x − x̂_l‖ / ‖x‖``; a note where the inputs are no square images or ``W⁺``
     fails."""
     X = scene.data.X[list(scene.slice.indices)]  # (3, n)
+    off = dict(layer=layer, projection="input", images=True)
     try:
         shape = image_shape(X.shape[1])
+    except ReluscopeError:
+        return off | dict(note=said("note_no_images", n=X.shape[1]))
+    try:
         xhat = backproject(model, X, view="input", layers=[layer - 1]).points[layer - 1]  # (3, n)
     except ReluscopeError as e:
-        return dict(layer=layer, projection="input", images=True, note=str(e))
+        return off | dict(note=why(e, model))
     residual = np.linalg.norm(X - xhat, axis=1) / np.maximum(np.linalg.norm(X, axis=1), 1e-300)  # (3,)
-    return dict(layer=layer, projection="input", images=True, shape=list(shape), indices=list(scene.slice.indices),
-                inputs=X.astype("<f4"), xhat=xhat.astype("<f4"), residual=residual.tolist())
+    return off | dict(shape=list(shape), indices=list(scene.slice.indices), inputs=X.astype("<f4"),
+                     xhat=xhat.astype("<f4"), residual=residual.tolist())
 
 
 def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
@@ -144,7 +149,7 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
     try:
         eq = check_equivalence(model, X, view=projection, reverse=False)
     except ReluscopeError as e:
-        return dict(projection=projection, note=str(e))
+        return dict(projection=projection, note=why(e, model))
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
 
 
@@ -163,7 +168,7 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
         if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
             if (seen := len(np.unique(keys))) > GRID_EXACT:
-                found = f"the grid already finds {seen} regions; exact polygons up to {GRID_EXACT}"
+                found = said("cells_grid_many", count=seen, most=GRID_EXACT)
         if exact and not found:
             regions = linear_regions(head, scene.box)[-1]
             if len(regions) <= MAX_EXACT:
@@ -171,11 +176,11 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
                             n_vertices=regions.n_vertices.astype("<u2"),
                             vertices=np.concatenate(regions.polygons()).astype("<f4"),
                             poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-            found = f"{len(regions)} exact regions; polygons are sent up to {MAX_EXACT}"
+            found = said("cells_exact_many", count=len(regions), most=MAX_EXACT)
         if keys is None:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     except ReluscopeError as e:
-        return dict(layer=layer, note=str(e))
+        return dict(layer=layer, note=why(e, model))
     out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
                hue=(keys >> np.uint64(48)).astype("<u2"))
     return out | ({"note": found} if found else {})
@@ -204,6 +209,6 @@ def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
     try:
         keys = grid_regions(scene.on_plane(model), scene.box, CELL_PIXELS).keys  # (L, P, P) uint64
     except ReluscopeError as e:
-        return [dict(layer=layer, note=str(e)) for layer in range(1, depth + 1)]
+        return [dict(layer=layer, note=why(e, model)) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),
                  hue=(k >> np.uint64(48)).astype("<u2")) for i, k in enumerate(keys)]

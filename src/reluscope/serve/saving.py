@@ -22,6 +22,7 @@ from reluscope.outputs import write_json
 from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
+from reluscope.serve.notice import Notice
 from reluscope.serve.settings import UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
 from reluscope.train.rundir import load_run, save_run
@@ -38,7 +39,7 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
     """Write the run at ``step`` (``result``: the finished run, else retrained) under ``runs_dir`` with a name of
     its own, or at ``out``, which must not exist yet; its path."""
     if step < 1 and result is None:
-        raise ReluscopeError("nothing trained yet: press play or step first")
+        raise Notice("nothing trained yet: press play or step first", "nothing_trained")
     if out is not None and out.exists():
         raise ReluscopeError(f"{out} exists already; name a new directory")
     for i in range(1, 100) if out is None else ():

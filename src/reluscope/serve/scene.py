@@ -22,11 +22,13 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset
+from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import Box, data_box, pixel_centres
 from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
 from reluscope.model import linear_layers
 from reluscope.probe.meanfield import MeanField
-from reluscope.serve.settings import AUTO, MEANFIELD, Settings
+from reluscope.serve.notice import Notice
+from reluscope.serve.settings import AUTO, DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
 
 BOUNDARY_PIXELS = 64  # the decision-boundary heat map is BOUNDARY_PIXELS² class probabilities
 GRID_LINES = 13  # lines of constant x₁ (and as many of constant x₂) in the warped grid
@@ -62,8 +64,10 @@ class Scene(Sliced):
     @classmethod
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
         """The scene of a run whose freshly initialised model is ``model``; for n > 2 inputs on the plane
-        ``settings.through`` (a ``ReluscopeError`` if its indices do not fit the data)."""
-        cut, box, pixels = plane_views(data.X, data.y, settings.plane)
+        ``settings.through`` (a ``ReluscopeError`` if its indices do not fit the data); the drawn plane in
+        ``box_of``'s box."""
+        cut, box, pixels = plane_views(data.X, data.y, settings.plane,
+                                       box=box_of(settings, data) if settings.dataset == DRAWN else None)
         tensors = data.tensors()
         input_m2 = float(tensors[0].double().pow(2).mean())
         return cls(settings, data, box, pixels, grid_lines(box), tensors, input_m2,
@@ -92,9 +96,16 @@ class Slice:
 
     @classmethod
     def through(cls, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> Slice:
-        """The slice through ``auto_indices(X, y)`` (``"auto"``) or three data indices of ``X`` (N, n)."""
+        """The slice through ``auto_indices(X, y)`` (``"auto"``) or three data indices of ``X`` (N, n); a ``Notice``
+        if an index lies beyond the data or the three points span no plane."""
+        if through != AUTO and max(through) >= len(X):
+            raise Notice(f"data indices must lie in 0 … {len(X) - 1}, got {', '.join(map(str, through))}",
+                         "plane_indices", last=len(X) - 1)
         indices = auto_indices(X, y) if through == AUTO else check_indices(through, len(X))
-        plane = plane_through(X, indices)
+        try:
+            plane = plane_through(X, indices)
+        except ReluscopeError as e:
+            raise Notice(str(e), "plane_flat") from None
         coords, distance = plane.project(X)  # (N, 2), (N,)
         return cls(plane, indices, coords, near_plane(distance))
 
@@ -103,15 +114,22 @@ class Slice:
         return dict(through=list(self.indices), near=self.near.astype("<u1"), dim=self.plane.dim)
 
 
-def plane_views(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> tuple[Slice | None, Box,
-                                                                                          torch.Tensor]:
-    """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 the data's box, for n > 2 the
-    slice ``through`` and its plane's box; and the boundary's ``BOUNDARY_PIXELS²`` pixel centres in that box
-    (float32 in the input plane, float64 on a slice, as the folded model takes them)."""
+def plane_views(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO, *,
+                box: Box | None = None) -> tuple[Slice | None, Box, torch.Tensor]:
+    """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 ``box`` (default the data's
+    box; ``through`` is ignored), for n > 2 the slice ``through`` and its plane's box; and the boundary's
+    ``BOUNDARY_PIXELS²`` pixel centres in that box (float32 in the input plane, float64 on a slice, as the
+    folded model takes them)."""
     cut = None if X.shape[1] == 2 else Slice.through(X, y, through)
-    box = data_box(X) if cut is None else cut.plane.box
+    box = (data_box(X) if box is None else box) if cut is None else cut.plane.box
     return cut, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS),
                                      dtype=torch.float32 if cut is None else torch.float64)
+
+
+def box_of(settings: Settings, data: Dataset) -> Box:
+    """The box the views cover: the data's widened by 0.5; the drawn plane's covers ``DRAWN_CORNERS`` too, so it
+    stays put while the first points are drawn."""
+    return data_box(np.concatenate([data.X, DRAWN_CORNERS]) if settings.dataset == DRAWN else data.X)
 
 
 def grid_lines(box: Box) -> np.ndarray:

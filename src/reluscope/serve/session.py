@@ -6,12 +6,13 @@ A session talks through an ``emit(kind, fields)`` coroutine, the same for both h
 Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training thread to the event loop
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
-cells; ``panels.render_slow``) follow in a ``panels`` message at most every ``SLOW_INTERVAL`` seconds and
-``SLOW_FRAMES`` frames while training, and for every frame of a resting run, a new run's first frame and a
-changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
-at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds at most that many). After each
-frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A session that hears nothing for
-``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
+cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
+at most every ``SLOW_INTERVAL`` seconds and ``SLOW_FRAMES`` frames while training, and for every frame of a resting
+run, a new run's first frame and a changed view. Their cells are exact polygons at rest, and while training too as
+long as the chosen layer last had at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds
+at most that many). After each frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A
+session that hears nothing for ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its
+upload.
 """
 
 from __future__ import annotations
@@ -34,15 +35,18 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model.export import export_weights
+from reluscope.report.task1 import how_it_ended
+from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
+from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import Message, View, encode, parse
+from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
-from reluscope.serve.scene import Scene
-from reluscope.serve.settings import UPLOADED, Settings, schema
+from reluscope.serve.scene import Scene, box_of
+from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import store_upload
-from reluscope.train.outcome import describe
 
 SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training, at least …
 SLOW_FRAMES = 2  # … and this many frames
@@ -125,7 +129,7 @@ class Session:
         try:
             await self._dispatch(checked())
         except ReluscopeError as e:
-            await self.send("error", message=str(e))
+            await self.send("error", **(e.fields() if isinstance(e, Notice) else dict(message=str(e))))
         except (WebSocketDisconnect, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
@@ -136,10 +140,11 @@ class Session:
         if msg.type == "settings":
             settings, self.tag = msg.payload
             same_run = replace(settings, points=self.settings.points, through=self.settings.through)
-            if self.trainer is not None and same_run == self.settings:
+            if (self.trainer is not None and same_run == self.settings and not settings.waits
+                    and settings.with_points(self._base).n_classes == self.scene.data.n_classes):
                 await self._new_points(settings)
-            else:
-                await self.restart(settings, playing=self.trainer is not None and self.trainer.playing)
+            else:  # a drawn plane that waited for points trains on them at once
+                await self.restart(settings, playing=self.trainer.playing if self.trainer else self.settings.waits)
         elif msg.type == "upload":
             await self._upload(*msg.payload)
         elif msg.type == "load":
@@ -151,8 +156,10 @@ class Session:
             self.view, self._view_changed = msg.payload, True
             if self.trainer is not None and self.trainer.at_rest:
                 self._slot.put(self.trainer.snapshot())
+        elif self.trainer is None and self.settings.waits:
+            await self._send_wait()
         elif self.trainer is None:
-            raise ReluscopeError("no run yet: send settings first")
+            raise Notice("no run yet: send settings first", "no_run")
         elif msg.type == "save":
             await self._save()
         elif msg.type == "export":
@@ -164,7 +171,9 @@ class Session:
 
     async def restart(self, settings: Settings, *, playing: bool, state: dict | None = None) -> None:
         """Start a new run with ``settings`` (its data and model built first, so a bad setting keeps the old run),
-        from the weights ``state`` if given."""
+        from the weights ``state`` if given; a drawn plane without points of two classes waits (``_wait``)."""
+        if settings.waits:
+            return await self._wait(settings)
         csv = None if self._csv is None else str(self._csv[0])
         base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
         data = settings.with_points(base)
@@ -181,6 +190,25 @@ class Session:
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
         self.trainer.start()
+
+    async def _wait(self, settings: Settings) -> None:
+        """No run (the old one stopped): the page gets the drawn plane with its points and one line saying what to
+        do; the first points of two classes start the run."""
+        if self.trainer is not None:
+            await asyncio.to_thread(self.trainer.stop)
+        self.run += 1
+        self.settings, self.trainer, self._base = settings, None, None
+        data = settings.load_data(None)
+        await self.send("data", run=self.run, tag=self.tag, settings=settings.to_dict(), playing=False, name=DRAWN,
+                        n_classes=2, depth=settings.depth, box=list(box_of(settings, data)), meanfield=None,
+                        train=data.X_train.astype("<f4"), test=data.X_test.astype("<f4"),
+                        train_labels=data.y_train.astype("<u2"), test_labels=data.y_test.astype("<u2"))
+        await self._send_wait()
+
+    async def _send_wait(self) -> None:
+        """The waiting plane's line (the catalog's ``wait_points``), as a ``status``."""
+        await self.send("status", run=self.run, metrics={"status": "waiting"}, key="wait_points", values={},
+                        sentence="", layer=None, playing=False)
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
@@ -242,7 +270,8 @@ class Session:
             await self.send("error", message=f"the run stopped: {trainer.error}")
             return
         metrics = trainer.result.metrics
-        await self.send("status", run=trainer.run, metrics=metrics, sentence=describe(metrics),
+        sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words, in the page's language
+        await self.send("status", run=trainer.run, metrics=metrics, sentence=sentence,
                         layer=marked_layer(metrics, self.settings.depth), playing=False)
 
     async def _draw_loop(self) -> None:
@@ -272,7 +301,8 @@ class Session:
                     live = panels["cells"].get("exact") and panels["cells"]["count"] <= LIVE_EXACT
                     (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
                 if panels is not None and snap.run == self.run and scene is self.scene:
-                    await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
+                    await self.send("panels", run=run, step=snap.step, view=asdict(view),
+                                    weights=graph_weights(canvas), **panels)
             self._frame_drawn(run)
 
     def _frame_drawn(self, run: int) -> None:
@@ -307,8 +337,8 @@ async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessi
             try:
                 message = await asyncio.wait_for(ws.receive(), idle_timeout)
             except TimeoutError:
-                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; "
-                                                    "reload the page to start again")
+                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; reload the page "
+                                   "to start again", key="idle", values=dict(seconds=round(idle_timeout)))
                 await ws.close(code=1000)
                 break
             if message["type"] == "websocket.disconnect":

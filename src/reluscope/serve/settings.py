@@ -4,11 +4,13 @@
 ``widths`` (a list of hidden widths, or None) overrides ``depth`` and ``width``: given, it sets them (its count + 1,
 its widest). ``points`` are the class's own: up to ``MAX_POINTS`` ``(x1, x2, label)`` in the standardised plane
 (``|x| ≤ POINT_RANGE``), added to the training split; changing only them keeps the run going (the session hands the
-new data to its trainer). ``through`` picks the plane that the views of an input with more than two dimensions
-(the digits, an n-column CSV) show: ``"auto"`` (``geometry.plane.auto_indices``) or three data indices
-``"i,j,k"``; changing only it keeps the run going as well (the session draws on the new plane). Every scheme of ``INITS`` is offered; the registry's ``mean-field`` scheme (``W_ij ~ N(0,
-σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the parametrisation of ``probe.meanfield``) takes the page's σ_w², σ_b²
-sliders.
+new data to its trainer). The data set ``"drawn"`` is an empty plane: its data are the drawn points alone
+(``data.drawn_dataset``), and while they hold fewer than two classes the run ``waits``. ``through`` picks the plane
+that the views of an input with more than two dimensions (the digits, an n-column CSV) show: ``"auto"``
+(``geometry.plane.auto_indices``) or three data indices ``"i,j,k"``; changing only it keeps the run going as well
+(the session draws on the new plane); a 2-D data set ignores it. Every scheme of ``INITS`` is offered; the
+registry's ``mean-field`` scheme (``W_ij ~ N(0, σ_w²/fan_in)``, ``b_i ~ N(0, σ_b²)``, the parametrisation of
+``probe.meanfield``) takes the page's σ_w², σ_b² sliders.
 """
 
 from __future__ import annotations
@@ -21,18 +23,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.data import DATASETS, FIXED, Dataset, load_dataset
+from reluscope.data import DATASETS, FIXED, Dataset, drawn_dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import ACTIVATIONS, INITS, init_model_
+from reluscope.serve.notice import Notice, label
 from reluscope.train.config import OPTIMIZERS, TrainConfig
 from reluscope.train.loop import build_model
 
 MEANFIELD = "mean-field"  # the init scheme with σ_w², σ_b² sliders
 UPLOADED = "csv"  # the data set name that means "the CSV this session uploaded"
+DRAWN = "drawn"  # the data set name that means "an empty plane: only the drawn points"
+DRAWN_CORNERS = np.array([[-2.5, -2.5], [2.5, 2.5]])  # the drawn plane covers at least this box (and its margin)
 SNAPSHOTS = 10  # parameter snapshots kept over a run (for a saved run's animations)
 
 # field -> (allowed values or (low, high) bounds, inclusive); None bounds: any value of the type
-CHOICES = {"dataset": (*DATASETS, *FIXED, UPLOADED), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
+CHOICES = {"dataset": (*DATASETS, *FIXED, UPLOADED, DRAWN), "activation": tuple(ACTIVATIONS), "init": tuple(INITS),
            "optimizer": OPTIMIZERS}
 BOUNDS = {"n_samples": (16, 5000), "noise": (0.0, 3.0), "depth": (1, 30), "width": (2, 128),
           "sigma_w2": (0.01, 16.0), "sigma_b2": (0.0, 4.0), "lr": (1e-6, 10.0), "batch_size": (1, 5000),
@@ -52,7 +57,7 @@ MAX_INDEX = 10**7  # a data index at most (a CSV of MAX_UPLOAD bytes has fewer r
 class Settings:
     """Everything that defines a live run; changing any field starts a new run."""
 
-    dataset: str = "spirals"  # a built-in name or "csv" (the session's upload)
+    dataset: str = "spirals"  # a built-in name, "csv" (the session's upload) or "drawn" (only the drawn points)
     n_samples: int = 1000  # points generated
     noise: float | None = None  # None: the generator's default
     depth: int = 3  # linear layers
@@ -104,26 +109,36 @@ class Settings:
                            optimizer=self.optimizer, lr=self.lr, batch_size=self.batch_size,
                            steps=self.steps if steps is None else steps, snapshots=SNAPSHOTS, seed=self.seed)
 
+    @property
+    def waits(self) -> bool:
+        """Whether the run waits for points: the drawn plane holds points of fewer than two classes."""
+        return self.dataset == DRAWN and len({p[2] for p in self.points}) < 2
+
     def load_data(self, csv_path: str | None) -> Dataset:
         """The run's standardised, split data: the built-in set, or the uploaded CSV at ``csv_path``, with the
-        drawn ``points`` added to its training split."""
+        drawn ``points`` added to its training split; the drawn plane: only the points (``drawn_dataset``)."""
+        if self.dataset == DRAWN:
+            return drawn_dataset(self.points)
         if self.dataset == UPLOADED:
             if csv_path is None:
-                raise ReluscopeError("no CSV uploaded in this session; drop a file on the page first")
+                raise Notice("no CSV uploaded in this session; drop a file on the page first", "no_csv")
             return self.with_points(load_dataset(csv_path, random_state=self.seed))
         return self.with_points(load_dataset(self.dataset, self.n_samples, noise=self.noise, random_state=self.seed))
 
     def with_points(self, data: Dataset) -> Dataset:
         """``data`` (without drawn points) with ``points`` appended to its training split; a label beyond the data
         set's classes is refused."""
+        if self.dataset == DRAWN:
+            return drawn_dataset(self.points)
         if not self.points:
             return data
         P = np.array([p[:2] for p in self.points], dtype=data.X_train.dtype)  # (p, 2)
         labels = np.array([p[2] for p in self.points], dtype=data.y_train.dtype)  # (p,)
         if labels.max() >= data.n_classes or data.n_features != 2:
-            raise ReluscopeError(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
-                                 f"got {int(labels.max())}" if data.n_features == 2 else
-                                 "points can be drawn on a plane only")
+            if data.n_features != 2:
+                raise Notice("points can be drawn on a plane only", "points_plane")
+            raise Notice(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
+                         f"got {int(labels.max())}", "point_class", n=data.n_classes)
         return replace(data, X_train=np.concatenate([data.X_train, P]), y_train=np.concatenate([data.y_train, labels]))
 
     def build_model(self, data: Dataset) -> tuple[nn.Sequential, torch.Generator]:
@@ -185,13 +200,14 @@ def _check(name: str, value, kind: type):
     if not isinstance(value, kind) or isinstance(value, bool):
         what = {int: "a whole number", float: "a number", str: "a string"}[kind]
         got = _short(value) if type(value) in (int, float) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be {what}, got {got}")
+        raise Notice(f"setting {name!r} must be {what}, got {got}", f"setting_{kind.__name__}", setting=label(name))
     if name in CHOICES and value not in CHOICES[name]:
-        raise ReluscopeError(f"setting {name!r}: unknown value {str(value)[:40]!r}")
+        raise Notice(f"setting {name!r}: unknown value {str(value)[:40]!r}", "setting_choice", setting=label(name))
     if name in BOUNDS:
         low, high = BOUNDS[name]
         if not low <= value <= high:  # NaN fails too; an int is compared exactly, however large
-            raise ReluscopeError(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}")
+            raise Notice(f"setting {name!r} must be in [{low}, {high}], got {_short(given)}", "setting_bounds",
+                         setting=label(name), low=low, high=high)
     return value
 
 
@@ -201,13 +217,14 @@ def _widths(name: str, value) -> tuple[int, ...]:
     most = BOUNDS["depth"][1] - 1
     if not isinstance(value, list) or len(value) > most:
         got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be a list of at most {most} hidden widths, got {got}")
+        raise Notice(f"setting {name!r} must be a list of at most {most} hidden widths, got {got}", "setting_widths",
+                     most=most, low=BOUNDS["width"][0], high=BOUNDS["width"][1])
     low, high = BOUNDS["width"]
     for w in value:
         if type(w) is not int or not low <= w <= high:
             got = _short(w) if type(w) in (int, float) else json_type(w)
-            raise ReluscopeError(f"setting {name!r}: each hidden width must be a whole number in [{low}, {high}], "
-                                 f"got {got}")
+            raise Notice(f"setting {name!r}: each hidden width must be a whole number in [{low}, {high}], got {got}",
+                         "setting_widths", most=most, low=low, high=high)
     return tuple(value)
 
 
@@ -216,13 +233,15 @@ def _points(name: str, value) -> tuple[tuple[float, float, int], ...]:
     ``±POINT_RANGE``, labels whole numbers in ``[0, MAX_LABEL]``."""
     if not isinstance(value, list) or len(value) > MAX_POINTS:
         got = f"{len(value)} of them" if isinstance(value, list) else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be a list of at most {MAX_POINTS} points, got {got}")
+        raise Notice(f"setting {name!r} must be a list of at most {MAX_POINTS} points, got {got}", "setting_points",
+                     most=MAX_POINTS, low=-POINT_RANGE, high=POINT_RANGE, labels=MAX_LABEL)
     out = []
     for p in value:
         if not (isinstance(p, list) and len(p) == 3 and all(_coordinate(x) for x in p[:2])
                 and type(p[2]) is int and 0 <= p[2] <= MAX_LABEL):
-            raise ReluscopeError(f"setting {name!r}: each point must be [x1, x2, label] with x1, x2 in "
-                                 f"[{-POINT_RANGE:g}, {POINT_RANGE:g}] and a label in [0, {MAX_LABEL}]")
+            raise Notice(f"setting {name!r}: each point must be [x1, x2, label] with x1, x2 in "
+                         f"[{-POINT_RANGE:g}, {POINT_RANGE:g}] and a label in [0, {MAX_LABEL}]", "setting_points",
+                         most=MAX_POINTS, low=-POINT_RANGE, high=POINT_RANGE, labels=MAX_LABEL)
         out.append((float(p[0]), float(p[1]), p[2]))
     return tuple(out)
 
@@ -237,7 +256,8 @@ def _through(name: str, value) -> str:
             and len({int(p) for p in parts}) == 3 and all(int(p) <= MAX_INDEX for p in parts)):
         got = _short(value) if type(value) in (int, float) else repr(value[:40]) if isinstance(value, str) \
             else json_type(value)
-        raise ReluscopeError(f"setting {name!r} must be {AUTO!r} or three different data indices i,j,k, got {got}")
+        raise Notice(f"setting {name!r} must be {AUTO!r} or three different data indices i,j,k, got {got}",
+                     "setting_through", most=MAX_INDEX)
     return ",".join(str(int(p)) for p in parts)
 
 

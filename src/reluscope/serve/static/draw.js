@@ -230,31 +230,55 @@ export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
 }
 
 // the network as a graph: a column per layer (input, hidden…, output), one node per neuron up to `most` in a
-// column, beyond it one box with the count; a hidden layer's nodes shaded by its live share (1 − dead), the hovered
-// layer outlined. Returns each column's x centre, for the host to find the layer under the pointer.
-export function drawNetwork(cv, sizes, dead, hovered, most = 16) {
+// column, beyond it one box with the count; a hidden layer's nodes shaded by its live share (1 − dead). An edge between
+// two nodes takes its weight's colour (blue positive, vermillion negative: Okabe–Ito) and a width and opacity that grow
+// with |w| over the layer's largest |w|; weights[l] = {W, b} for the column l + 1 (graph.py), {} or missing: grey.
+// hover = {col, unit, from}: the hovered column outlined, its node (unit) or its edge from node `from` of the column
+// before drawn on top. Returns each column's x centre and node y centres (null for a bar), for the host's hit tests.
+export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16) {
   const ctx = clear(cv), n = sizes.length, pad = 14, H = cv.height - 2 * pad;
   const xs = sizes.map((_, i) => pad + 10 + (i * (cv.width - 2 * pad - 20)) / Math.max(1, n - 1));
   const ys = sizes.map((k) => (k <= most ? Array.from({ length: k }, (_, j) => pad + ((j + 0.5) * H) / k) : null));
-  ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(120,120,120,0.35)";
+  const edge = (i, ya, yb, color, width) => {
+    ctx.beginPath(); ctx.strokeStyle = color; ctx.lineWidth = width; ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); ctx.stroke();
+  };
+  const weighted = (w, big) => {  // [colour, width] of an edge of weight w in a layer whose largest |w| is big
+    if (!Number.isFinite(w)) return ["rgba(198,40,40,0.6)", 0.5];
+    const r = big > 0 ? Math.abs(w) / big : 0, [R, G, B] = w >= 0 ? [0, 114, 178] : [213, 94, 0];
+    return [`rgba(${R},${G},${B},${0.15 + 0.85 * r})`, 0.4 + 2.6 * r];
+  };
   for (let i = 0; i + 1 < n; i++) {
-    const a = ys[i] || [pad + H / 2], b = ys[i + 1] || [pad + H / 2];
-    ctx.beginPath();
-    for (const ya of a) for (const yb of b) { ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); }
-    ctx.stroke();
+    const a = ys[i] || [pad + H / 2], b = ys[i + 1] || [pad + H / 2], W = weights[i] && weights[i].W;
+    if (!W) {  // one grey path
+      ctx.beginPath(); ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(120,120,120,0.35)";
+      for (const ya of a) for (const yb of b) { ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); }
+      ctx.stroke(); continue;
+    }
+    const [, big] = extent(Array.from(W, Math.abs));
+    b.forEach((yb, j) => a.forEach((ya, k) => edge(i, ya, yb, ...weighted(W[j * a.length + k], big))));
+  }
+  if (hover.from !== null && hover.from !== undefined && ys[hover.col] && ys[hover.col - 1]) {  // the hovered edge on top
+    edge(hover.col - 1, ys[hover.col - 1][hover.from], ys[hover.col][hover.unit], "#000", 3.5);
+    edge(hover.col - 1, ys[hover.col - 1][hover.from], ys[hover.col][hover.unit], "#F0E442", 1.5);
   }
   sizes.forEach((k, i) => {
     const live = i > 0 && i < n - 1 && dead[i - 1] !== null && dead[i - 1] !== undefined ? 1 - dead[i - 1] : 1;
-    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`; ctx.strokeStyle = i === hovered ? "#c62828" : "#fff";
-    ctx.lineWidth = i === hovered ? 2 : 1;
-    if (ys[i]) for (const y of ys[i]) { ctx.beginPath(); ctx.arc(xs[i], y, Math.min(6, H / k / 2.2), 0, 2 * Math.PI); ctx.fill(); ctx.stroke(); }
+    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`; ctx.strokeStyle = i === hover.col ? "#c62828" : "#fff";
+    ctx.lineWidth = i === hover.col ? 2 : 1;
+    if (ys[i]) ys[i].forEach((y, j) => {
+      const mine = i === hover.col && j === hover.unit;
+      ctx.beginPath(); ctx.arc(xs[i], y, Math.min(6, H / k / 2.2) + (mine ? 2 : 0), 0, 2 * Math.PI); ctx.fill();
+      ctx.lineWidth = mine ? 3 : i === hover.col ? 2 : 1; ctx.strokeStyle = mine ? "#000" : i === hover.col ? "#c62828" : "#fff";
+      ctx.stroke();
+    });
     else {
+      ctx.lineWidth = i === hover.col ? 2 : 1; ctx.strokeStyle = i === hover.col ? "#c62828" : "#fff";
       ctx.fillRect(xs[i] - 8, pad, 16, H); ctx.strokeRect(xs[i] - 8, pad, 16, H);
       ctx.save(); ctx.fillStyle = "#fff"; ctx.font = "10px system-ui"; ctx.translate(xs[i] + 3, pad + H / 2 + 6);
       ctx.rotate(-Math.PI / 2); ctx.fillText(String(k), 0, 0); ctx.restore();
     }
   });
-  return xs;
+  return { xs, ys, radius: ys.map((c, i) => (c ? Math.min(6, H / sizes[i] / 2.2) : 0)) };
 }
 
 // a slice's data (data.slice: through, the three indices; near, a 0/1 per point, train then test): the points near

@@ -12,7 +12,8 @@ export function chooseLanguage(asked, browser = globalThis.navigator ? navigator
   return "en";
 }
 
-// one language's texts: t(key, vars) fills {{name}} from vars, num(v, digits) writes a number as the language does
+// one language's texts: t(key, vars) fills {{name}} from vars, num(v, digits) writes a number as the language does,
+// has(key) tells whether the catalog has a text of that key
 export function texts(lang) {
   const table = CATALOG.texts[lang], formats = new Map();
   function format(key, options) {
@@ -33,5 +34,6 @@ export function texts(lang) {
     return table[key].replace(/\{\{(\w+)\}\}/g, (_, k) => (typeof vars[k] === "number" ? plain(vars[k]) : String(vars[k])));
   }
   const dataset = (name) => CATALOG.datasets[lang][name] ?? name;
-  return { lang, t, num, dataset };
+  const has = (key) => typeof key === "string" && Object.hasOwn(table, key);
+  return { lang, t, num, dataset, has };
 }

@@ -10,8 +10,8 @@
 // or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
-import { boxMapper, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield, drawNote,
-         drawNetwork, drawPoints, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
+import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield,
+         drawNote, drawNetwork, drawPoints, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -23,7 +23,7 @@ function template({ t }) {
   const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
   const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
   const sel = (k, text = k) => `<label>${T(text)} <select data-id="s-${k}"></select></label>`;
-  const canvas = (id, w, h) => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label=""></canvas>`;
+  const canvas = (id, w, h, attrs = "") => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label="" ${attrs}></canvas>`;
   return `<div class="reluscope">
 <header>
   <h1>${T("title")} <span data-id="subtitle"></span></h1>
@@ -87,7 +87,7 @@ function template({ t }) {
   </section>
   <section data-panel="network" data-for="playground"><h2>${T("net")}</h2>
     <p class="about">${T("net_about")}</p>
-    ${canvas("net", 320, 160)}
+    ${canvas("net", 320, 160, 'tabindex="0"')}
     <p data-id="net-note" class="numbers" aria-live="polite"></p>
   </section>
   <section data-panel="cells"><h2>${T("cells")} <small data-id="cells-count"></small></h2>
@@ -114,6 +114,12 @@ export function typed(field, text) {
   return field.type === "str" ? text : Number(text);
 }
 
+// the distance from point (x, y) to the segment (x0, y0)–(x1, y1)
+function segmentDistance(x, y, x0, y0, x1, y1) {
+  const dx = x1 - x0, dy = y1 - y0, u = Math.max(0, Math.min(1, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(x - x0 - u * dx, y - y0 - u * dy);
+}
+
 function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
@@ -132,6 +138,16 @@ function render({ model, el }) {
     const timer = setTimeout(() => div.remove(), 6000); cleanups.push(() => clearTimeout(timer));
     while ($("errors").children.length > 3) $("errors").firstChild.remove();
   }
+  // a host's notice in this page's language: {key, values} of the catalog (serve/notice.py), a value named `setting`
+  // a control's label, a fraction written with the page's decimal mark; a plain text as it came
+  function said(n) {
+    if (!n || typeof n === "string") return n ?? "";
+    const values = {};
+    for (const [k, v] of Object.entries(n.values || {})) {
+      values[k] = k === "setting" && tx.has(v) ? t(v) : typeof v === "number" && !Number.isInteger(v) ? num(v, 4, "sig") : v;
+    }
+    return t(n.key, values);
+  }
   function setStatus(text, cls) { $("status").textContent = text; $("status").className = "status " + cls; }
 
   // ---- controls
@@ -139,13 +155,14 @@ function render({ model, el }) {
     const fields = schema().fields || {};
     for (const [key, f] of Object.entries(fields)) {
       const input = $("s-" + key); if (!input) continue;
-      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(v === "csv" ? t("uploaded_csv") : key === "dataset" ? tx.dataset(v) : v, v)));
+      if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(key === "dataset" ? datasetName(v) : v, v)));
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
     $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
     const menu = exercises().map((e) => new Option(e.title, e.id));
     $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
+  function datasetName(v) { return v === "csv" ? t("uploaded_csv") : v === "drawn" ? t("drawn_plane") : tx.dataset(v); }
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
@@ -165,7 +182,7 @@ function render({ model, el }) {
     return out;
   }
   // ---- the class's own points: a click on the plane adds one of the chosen class, shift- or right-click removes
-  // the nearest drawn one, "clear" removes them all (and picks the empty plane where the host offers one)
+  // the nearest drawn one, "clear" removes them all; on the empty plane ("drawn") they are all its points
   function planePoint(e) {  // a pointer event on the boundary -> [x1, x2] in the data's plane, rounded for the link
     const r = $("c-points").getBoundingClientRect(), [x0, x1, y0, y1] = state.data.box;
     const round = (v) => Math.round(v * 1000) / 1000;
@@ -208,11 +225,9 @@ function render({ model, el }) {
     state.picked = [];
     requestSettings({ ...readControls(), through });
   }
-  function setDrawn(drawn, dataset) {
+  function setDrawn(drawn) {
     state.drawn = drawn; drawPoints($("c-points"), state.data, drawn);
-    const settings = readControls();
-    if (dataset) { settings.dataset = dataset; setControls({ dataset }); }
-    requestSettings(settings);
+    requestSettings(readControls());
   }
   function requestSettings(settings) {  // a new run; the host's data echoes this request's number
     state.settings = settings;
@@ -264,13 +279,14 @@ function render({ model, el }) {
     const raw = model.get("data"); if (!raw) return;
     const data = decode(raw);
     state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
+    state.netUnit = state.netFrom = null;  // the graph's hovered neuron or edge may not exist in the new run
     state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
     if (data.settings && data.tag === model.get("request")) {
       state.settings = data.settings; setControls(data.settings);
       state.drawn = data.settings.points ?? model.get("settings")?.points ?? state.drawn;
     }
     setLayerOptions(data.depth);
-    const name = tx.dataset(data.name);
+    const name = datasetName(data.name);
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
@@ -278,6 +294,7 @@ function render({ model, el }) {
     if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
     else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
     else drawPoints($("c-points"), data, state.drawn);
+    if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
     showSlice(data);
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
@@ -359,16 +376,18 @@ function render({ model, el }) {
       schedule();
     } else if (msg.type === "status") {
       if (msg.run !== state.run) return;
-      state.marked = msg.layer; state.status = msg.sentence;
-      setStatus(msg.sentence, msg.metrics.status === "ok" ? "good" : "bad");
+      const sentence = msg.key ? said(msg) : msg.sentence, how = msg.metrics.status;
+      state.marked = msg.layer; state.status = sentence;
+      setStatus(sentence, how === "ok" ? "good" : how === "waiting" ? "" : "bad");
       schedule();
     } else if (msg.type === "saved") {
       $("saved").textContent = t("saved", { step: msg.step, path: msg.path });
     } else if (msg.type === "busy") {
-      $("busy").hidden = false; $("busy").textContent = msg.message;
+      $("busy").hidden = false; $("busy").textContent = said(msg.key ? msg : msg.message);
     } else if (msg.type === "error") {
-      showError(msg.message);
-      if (msg.fatal) { $("busy").hidden = false; $("busy").textContent = msg.message; root.classList.add("offline"); }
+      const text = said(msg.key ? msg : msg.message);
+      showError(text);
+      if (msg.fatal) { $("busy").hidden = false; $("busy").textContent = text; root.classList.add("offline"); }
     }
   }
   function onFrame(f) {
@@ -420,21 +439,68 @@ function render({ model, el }) {
   function paintNetwork(L, data) {
     const sizes = layerSizes(data);
     if (sizes.some((k) => !Number.isFinite(k))) return;
-    state.netX = drawNetwork($("c-net"), sizes, L.dead, state.netHover);
+    const weights = state.last.weights || [];
+    state.netGeo = drawNetwork($("c-net"), sizes, L.dead, { col: state.netHover, unit: state.netUnit, from: state.netFrom }, weights);
+    state.netX = state.netGeo.xs;
     label("net", t("img_net", { sizes: sizes.join(" → ") }));
-    const k = state.netHover;
-    const input = data.slice ? t("net_input_n", { n: sizes[0] }) : t("net_input");
-    $("net-note").textContent = !k || k >= sizes.length - 1 ? (k ? t("net_output", { n: sizes[k] }) : input)
-      : t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+    $("net-note").textContent = netNote(L, data, sizes, weights);
   }
-  function hoverNetwork(e) {  // the column under the pointer; a hidden layer becomes the Task 2 and cells views' layer
-    if (!state.netX || !state.data) return;
-    const r = $("c-net").getBoundingClientRect(), x = ((e.clientX - r.left) / r.width) * $("c-net").width;
-    const d = state.netX.map((c) => Math.abs(c - x)), k = d.indexOf(Math.min(...d));
-    if (k === state.netHover) return;
-    state.netHover = k;
-    if (k > 0 && k < state.netX.length - 1 && k !== state.view.layer) requestView({ ...state.view, layer: k });
+  function netNode(col, j, sizes) {  // a node's name: an input coordinate, a layer's neuron (both from 1) or a class
+    if (col === 0) return t("net_node_input", { n: j + 1 });
+    return col === sizes.length - 1 ? t("class_n", { n: j }) : t("net_node", { n: j + 1, layer: col });
+  }
+  function netNote(L, data, sizes, weights) {  // the hovered edge's weight, node's bias, or layer's numbers
+    const k = state.netHover, j = state.netUnit ?? null, from = state.netFrom ?? null, w = weights[k - 1] || {};
+    const value = (a, i) => (a ? num(a[i], 4, "sig") : "—");
+    if (k > 0 && j !== null && from !== null) {
+      return t("net_weight", { from: netNode(k - 1, from, sizes), to: netNode(k, j, sizes), w: value(w.W, j * sizes[k - 1] + from) });
+    }
+    if (k > 0 && j !== null) return t("net_bias", { node: netNode(k, j, sizes), b: value(w.b, j) });
+    const input = data.slice ? t("net_input_n", { n: sizes[0] }) : t("net_input");
+    if (!k || k >= sizes.length - 1) return k ? t("net_output", { n: sizes[k] }) : input;
+    return t("net_layer", { layer: k, n: sizes[k], var: num(L.z_var[k - 1], 2, "sig"), dead: num(L.dead[k - 1] * 100, 0) });
+  }
+  function netHit(x, y) {  // what lies under canvas point (x, y): a node, else an edge with a weight, else a column
+    const { xs, ys, radius } = state.netGeo, weights = state.last?.weights || [];
+    for (let i = 0; i < xs.length; i++) for (const [j, yj] of (ys[i] || []).entries()) {
+      if (Math.hypot(x - xs[i], y - yj) <= radius[i] + 1) return { col: i, unit: j, from: null };
+    }
+    const i = xs.findIndex((xi, c) => c + 1 < xs.length && xi <= x && x <= xs[c + 1]);  // the gap x lies in
+    let best = null, near = 4;  // px: an edge this close or closer
+    if (i >= 0 && ys[i] && ys[i + 1] && weights[i]?.W) ys[i + 1].forEach((yb, j) => ys[i].forEach((ya, f) => {
+      const d = segmentDistance(x, y, xs[i], ya, xs[i + 1], yb);
+      if (d < near) { near = d; best = { col: i + 1, unit: j, from: f }; }
+    }));
+    if (best) return best;
+    const d = xs.map((c) => Math.abs(c - x));
+    return { col: d.indexOf(Math.min(...d)), unit: null, from: null };
+  }
+  function netChoose({ col, unit, from }) {  // hover (pointer, tap or keys): a hidden layer becomes the views' layer
+    if (col === state.netHover && unit === state.netUnit && from === state.netFrom) return;
+    Object.assign(state, { netHover: col, netUnit: unit, netFrom: from });
+    if (col > 0 && col < state.netX.length - 1 && col !== state.view.layer) requestView({ ...state.view, layer: col });
     schedule();
+  }
+  function hoverNetwork(e) {
+    if (!state.netGeo || !state.data) return;
+    const cv = $("c-net"), r = cv.getBoundingClientRect();
+    netChoose(netHit(((e.clientX - r.left) / r.width) * cv.width, ((e.clientY - r.top) / r.height) * cv.height));
+  }
+  function keyNetwork(e) {  // ←/→ a layer, ↑/↓ a neuron of it, shift+↑/↓ the neuron's weight from the layer before
+    if (!state.netGeo) return;
+    const ys = state.netGeo.ys, col = state.netHover ?? 0, unit = state.netUnit ?? null, from = state.netFrom ?? null;
+    const within = (v, k) => Math.max(0, Math.min(k - 1, v)), dir = e.key === "ArrowDown" || e.key === "ArrowRight" ? 1 : -1;
+    let next;
+    if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      const c = within(col + dir, ys.length);
+      next = { col: c, unit: ys[c] ? within(unit ?? 0, ys[c].length) : null, from: null };
+    } else if ((e.key === "ArrowUp" || e.key === "ArrowDown") && ys[col]) {
+      next = e.shiftKey && col > 0 && ys[col - 1] && unit !== null
+        ? { col, unit, from: from === null ? 0 : within(from + dir, ys[col - 1].length) }
+        : { col, unit: unit === null ? 0 : within(unit + dir, ys[col].length), from: null };
+    } else if (e.key === "Escape") next = { col, unit: null, from: null };
+    else return;
+    e.preventDefault(); netChoose(next);
   }
   function paintGeometry(step, data) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
@@ -442,7 +508,7 @@ function render({ model, el }) {
     const why = data.off && data.off.backprojection;
     if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
-    else if (bp.note) { off("bp", t("task2"), bp.note); $("bp-note").textContent = bp.note; }
+    else if (bp.note) { off("bp", t("task2"), said(bp.note)); $("bp-note").textContent = said(bp.note); }
     else if (bp.images) {
       drawImages($("c-bp"), bp, tx); label("bp", t("img_images", { layer, step }));
       $("bp-note").textContent = t("images_caption", { layer });
@@ -451,14 +517,14 @@ function render({ model, el }) {
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
     if (!why && res) {
-      if (res.note) off("residual", t("task2"), res.note);
+      if (res.note) off("residual", t("task2"), said(res.note));
       else { drawResiduals($("c-residual"), res, layer, tx); label("residual", t("img_residual", { projection })); }
     }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
-      const n = cwhy || cells.note; off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
+      const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
     } else if (cells) {
-      $("cells-note").textContent = cells.note ?? "";
+      $("cells-note").textContent = said(cells.note);
       const how = cells.exact ? t("cells_exact") : t(mode() === "watch" ? "cells_grid_watch" : "cells_grid", { n: cells.n });
       $("cells-count").textContent = t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how });
       drawCells($("c-cells"), cells, data.box); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
@@ -488,8 +554,9 @@ function render({ model, el }) {
   on($("c-points"), "pointerdown", editPoints);
   on($("c-net"), "pointermove", hoverNetwork);
   on($("c-net"), "pointerdown", hoverNetwork);
+  on($("c-net"), "keydown", keyNetwork);
   on($("c-points"), "contextmenu", (e) => e.preventDefault());
-  on($("clear"), "click", () => setDrawn([], (schema().fields?.dataset?.choices || []).includes("drawn") ? "drawn" : undefined));
+  on($("clear"), "click", () => setDrawn([]));
   on($("auto"), "click", () => setPlane("auto"));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
