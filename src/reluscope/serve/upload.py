@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reluscope.data import CsvError, load_csv, load_dataset
+from reluscope.data import CsvError, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.serve.notice import Notice
 
@@ -44,8 +44,7 @@ def store_upload(directory: Path, name: str, text: str) -> Path:
     path = directory / FILE_NAME
     path.write_bytes(data)
     try:
-        load_csv(path, n_features=None)
-        load_dataset(str(path))
+        load_dataset(str(path))  # load_csv(path, n_features=None), then the split and the scale
     except CsvError as e:
         path.unlink()
         raise Notice(str(e).replace(str(path), shown), f"csv_{e.reason}", name=shown, **e.values) from None
