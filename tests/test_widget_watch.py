@@ -29,11 +29,11 @@ def spirals(n=300, depth=4, width=16, init="he", seed=0):
     return model, X, y
 
 
-def watched(model, X, y, every=1):
+def watched(model, X, y, every=1, lang="en"):
     """A ``Watcher`` whose messages (decoded as the front-end gets them) collect in a list."""
     sent = []
     w = Watcher(model, X, y, every=every, emit=lambda kind, f: sent.append(decode(encode(kind, **f))),
-                set_data=lambda d: sent.append(decode(encode("data", **d))))
+                set_data=lambda d: sent.append(decode(encode("data", **d))), lang=lang)
     return w, sent
 
 
@@ -154,7 +154,7 @@ def test_inputs_of_one_dimension_keep_the_statistics_and_each_geometry_panel_say
     w.stop()
     data, frame = of(sent, "data")[0], of(sent, "frame")[-1]
     assert set(data["off"]) == {"boundary", "backprojection", "cells"} and "slice" not in data
-    assert all("2 dimensions or more" in why and "\n" not in why for why in data["off"].values())
+    assert all(why == {"key": "note_one_dimension", "values": {}} for why in data["off"].values())  # the page says it
     assert len(frame["layers"]["z_var"]) == 3 and "boundary" not in frame and not of(sent, "geometry")
 
 
@@ -186,16 +186,18 @@ def test_inputs_of_more_dimensions_are_seen_on_the_slice_through_three_typical_p
         assert all(b["note"] == said("note_no_images", n=3) for b in last["backprojections"])
 
 
-def test_a_run_that_blows_up_is_told_in_the_librarys_words():
+@pytest.mark.parametrize("lang,start,word", [("en", "diverged at step ", "overflowed"),
+                                             ("de", "divergiert in Schritt ", "läuft über")])
+def test_a_run_that_blows_up_is_told_in_the_librarys_words(lang, start, word):
     model, X, y = spirals(depth=11, width=32, init="normal")
-    w, sent = watched(model, X, y)
+    w, sent = watched(model, X, y, lang=lang)
     w.start()
     with np.errstate(all="ignore"):
         train(model, X, y, 6, lr=0.5)
     w.stop()
     status = of(sent, "status")
-    assert len(status) == 1 and status[0]["sentence"].startswith("diverged at step ")
-    assert "overflowed" in status[0]["sentence"] and 1 <= status[0]["layer"] <= 11
+    assert len(status) == 1 and status[0]["sentence"].startswith(start)
+    assert word in status[0]["sentence"] and 1 <= status[0]["layer"] <= 11
 
 
 def test_the_widget_carries_the_points_as_bytes_and_the_frames_as_messages():

@@ -43,10 +43,13 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model import linear_layers
+from reluscope.report.task1 import how_it_ended
+from reluscope.report.texts import texts
+from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
 from reluscope.serve.session import marked_layer
-from reluscope.train.outcome import describe, first_nonfinite_layer
+from reluscope.train.outcome import first_nonfinite_layer
 
 FRAME_INTERVAL = 1 / 30  # seconds between frames at most
 GEOMETRY_INTERVAL = 0.5  # seconds between geometry messages at most
@@ -69,7 +72,7 @@ class WatchScene(Sliced):
     data: Points
     tensors: tuple  # (X float32, y int64) on the CPU
     input_m2: float  # E[x²] per coordinate
-    off: str = ""  # why the plane views are off (inputs of one dimension, points that span no plane); "" if on
+    off: dict | None = None  # why the plane views are off (one dimension, points that span no plane): a note
     slice: Slice | None = None  # inputs of n > 2: the plane through three typical points
     box: tuple = ()
     pixels: torch.Tensor | None = None  # (P², 2)
@@ -78,7 +81,7 @@ class WatchScene(Sliced):
     @property
     def planar(self) -> bool:
         """Whether the plane views are on: 2-D inputs, or a slice of more."""
-        return not self.off
+        return self.off is None
 
     @classmethod
     def build(cls, X: torch.Tensor, y: torch.Tensor) -> WatchScene:
@@ -87,10 +90,13 @@ class WatchScene(Sliced):
                     float(X.detach().cpu().double().pow(2).mean()))
         try:
             if Xn.shape[1] < 2:
-                raise ReluscopeError("it needs inputs of 2 dimensions or more; these have 1")
+                raise Notice("it needs inputs of 2 dimensions or more; these have 1", "note_one_dimension")
             scene.slice, scene.box, scene.pixels = plane_views(Xn, yn)
+        except Notice as e:
+            scene.off = said(e.key, **e.values)
+            return scene
         except ReluscopeError as e:
-            scene.off = str(e)
+            scene.off = said("note_library", text=str(e))
             return scene
         scene.grid = grid_lines(scene.box)
         return scene
@@ -131,7 +137,8 @@ class Mailbox:
 class Watcher:
     """The hook, the worker and the drawing of one ``watch``; sends through ``emit`` and ``set_data``."""
 
-    def __init__(self, model: nn.Module, X, y, *, every: int, emit: Emit, set_data: Callable[[dict], None]):
+    def __init__(self, model: nn.Module, X, y, *, every: int, emit: Emit, set_data: Callable[[dict], None],
+                 lang: str = "en"):
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
@@ -141,7 +148,7 @@ class Watcher:
                                  f"{tuple(X.shape)}")
         if y.shape != (X.shape[0],):
             raise ReluscopeError(f"y must be (N,) = ({X.shape[0]},) class indices, got {tuple(y.shape)}")
-        self.model, self.every, self.emit = model, every, emit
+        self.model, self.every, self.emit, self.lang = model, every, emit, lang  # lang: the outcome's sentence
         self.scene = WatchScene.build(X, y)
         self.canvas = copy.deepcopy(model).cpu().float()  # the worker loads each copy into this
         self.step, self.diverged = 0, False
@@ -156,9 +163,7 @@ class Watcher:
         why a geometry panel is off."""
         s, d = self.scene, self.scene.data.X.shape[1]
         X, y = s.tensors
-        off = {} if s.planar else {name: f"{what} is off: {s.off}" for name, what in
-                                   (("boundary", "the decision boundary"), ("backprojection", "the back-projection"),
-                                    ("cells", "the cells in the input plane"))}
+        off = {} if s.planar else dict.fromkeys(("boundary", "backprojection", "cells"), s.off)
         points = np.zeros((0, 2)) if not s.planar else X.numpy() if s.slice is None else s.slice.coords  # (N, 2)
         extra = {} if s.slice is None else dict(slice=s.slice.message())
         return dict(run=1, tag=0, name=f"your data (d = {d})", n_classes=int(y.max()) + 1,
@@ -226,7 +231,8 @@ class Watcher:
             self.diverged = True
             layer = first_nonfinite_layer(m, s.tensors[0]) or "output (loss)"
             metrics = dict(status="diverged", diverged_at_step=step, diverged_layer=layer)
-            self.emit("status", dict(run=1, metrics=metrics, sentence=describe(metrics),
+            sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words
+            self.emit("status", dict(run=1, metrics=metrics, sentence=sentence,
                                      layer=marked_layer(metrics, len(self.layers))))
         if s.planar and geometry:
             cells = every_cells(s, m)
@@ -273,7 +279,7 @@ class Watch:
 
         self.widget = LiveView(mode="watch", schema={"fields": {}, "views": list(VIEWS)}, lang=check_lang(lang))
         self._watcher = Watcher(model, X, y, every=every, emit=self.widget.emit,
-                                set_data=self.widget.set_data)
+                                set_data=self.widget.set_data, lang=lang or "en")
         self._show = show
 
     @property
@@ -297,8 +303,9 @@ def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: s
     """Watch ``model`` (an ``nn.Sequential`` of ``nn.Linear`` and elementwise activations) while the user's own
     loop trains it on anything; the views are computed on ``(X, y)`` (N, d) and (N,) — a sample of about a
     thousand points keeps them quick. Every ``every``-th training forward pass is drawn. A model that is not
-    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language). Use it as
-    a context manager (see the module's docstring)."""
+    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language; the
+    outcome's sentence, written in the kernel, is then English). Use it as a context manager (see the module's
+    docstring)."""
     return Watch(model, X, y, every=every, show=show, lang=lang)
 
 

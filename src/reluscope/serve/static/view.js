@@ -413,7 +413,7 @@ function render({ model, el }) {
     const f = state.last, data = state.data;
     if (!f || !data) return;
     const step = f.step, L = f.layers;
-    if (data.off && data.off.boundary) off("boundary", t("boundary"), data.off.boundary);
+    if (data.off && data.off.boundary) off("boundary", t("boundary"), said(data.off.boundary));
     else { drawBoundary($("c-boundary"), f.boundary, data.n_classes); label("boundary", t("img_boundary", { step, scores: $("scores").textContent })); }
     drawCurves($("c-curves"), state.hist, tx); label("curves", t("img_curves", { n: state.hist.length, step }));
     const marked = state.marked ?? firstNonfinite(L);
@@ -506,7 +506,7 @@ function render({ model, el }) {
     const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
     const bp = (geo.bp[data.slice ? "input" : projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
     const why = data.off && data.off.backprojection;
-    if (why) { off("bp", t("task2"), why); off("residual", t("task2"), why); $("bp-note").textContent = why; }
+    if (why) { off("bp", t("task2"), said(why)); off("residual", t("task2"), said(why)); $("bp-note").textContent = said(why); }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
     else if (bp.note) { off("bp", t("task2"), said(bp.note)); $("bp-note").textContent = said(bp.note); }
     else if (bp.images) {
