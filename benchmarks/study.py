@@ -1,10 +1,13 @@
 """The main job: ``reluscope study`` against one ``reluscope train --depth 11 --width 32 --steps 3000``, in one run.
 
-    .venv/bin/python benchmarks/study.py [--quick] [--profile]
+    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC]
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
-machine torch's default threads oversubscribe the cores and slow the anchor down). ``--profile`` also prints where the study's time
+machine torch's default threads oversubscribe the cores and slow the anchor down), and the load average before
+and after. ``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope``
+package, e.g. ``git archive main src | tar -x -C /tmp/before`` gives ``/tmp/before/src``) in the same run, after
+this tree's, and prints the ratio after / before. ``--profile`` also prints where the study's time
 went: training, each stage's own work, and writing the page (the study's cProfile, cumulative seconds).
 """
 
@@ -29,6 +32,7 @@ PHASES = {  # cProfile function names -> what they are
 
 
 def timed(args: list[str], **env: str) -> float:
+    """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's."""
     t = time.perf_counter()
     subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
     return time.perf_counter() - t
@@ -38,7 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time `reluscope study --quick` (and train 300 steps)")
     parser.add_argument("--profile", action="store_true", help="profile the study and print its phases")
+    parser.add_argument("--before", metavar="SRC", type=Path, help="also time the study of the package in SRC")
     args = parser.parse_args()
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     tmp = Path(tempfile.mkdtemp())
     steps = "300" if args.quick else "3000"
     train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
@@ -50,6 +56,10 @@ def main() -> None:
           f"({t_train1:.1f} s on one torch thread, as the study trains)")
     print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s")
     print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
+    if args.before is not None:
+        t_before = timed(study[:2] + [str(tmp / "before")] + study[3:], PYTHONPATH=str(args.before.resolve()))
+        print(f"the study of {args.before}: {t_before:.1f} s; after / before: {t_study / t_before:.2f} "
+              f"(before / train: {t_before / t_train:.2f})")
     if args.profile:
         prof = tmp / "study.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,
@@ -58,6 +68,7 @@ def main() -> None:
         for name, what in PHASES.items():
             seconds = sum(v[3] for (f, _, n), v in stats.items() if n == name and "reluscope" in f)
             print(f"  {what}: {seconds:.1f} s")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
