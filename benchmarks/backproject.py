@@ -100,7 +100,7 @@ def main() -> None:
     t_geometry = time.perf_counter() - t
     axes = [steps_axis(range(8)), layers_axis(11)]
     t = time.perf_counter()
-    viewer = render_viewer("bp", axes, lambda fig, key: plot_backprojection(frames[key[0]][key[1]], ax=fig.subplots()),
+    viewer = render_viewer("bp", axes, lambda axs, key: plot_backprojection(frames[key[0]][key[1]], ax=axs[0]),
                            figsize=(3.6, 3.6), workers=1)
     t = time.perf_counter() - t
     n = len(viewer.frames)

@@ -1,10 +1,15 @@
 """The main job: ``reluscope study`` against one ``reluscope train --depth 11 --width 32 --steps 3000``, in one run.
 
-    .venv/bin/python benchmarks/study.py [--quick] [--profile]
+    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC] [--frames]
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
-machine torch's default threads oversubscribe the cores and slow the anchor down). ``--profile`` also prints where the study's time
+machine torch's default threads oversubscribe the cores and slow the anchor down), and the load average before
+and after. ``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope``
+package, e.g. ``git archive main src | tar -x -C /tmp/before`` gives ``/tmp/before/src``) in the same run, after
+this tree's, and prints the ratio after / before. ``--frames`` instead runs the study in one process with every
+viewer frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch
+thread: CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's time
 went: training, each stage's own work, and writing the page (the study's cProfile, cumulative seconds).
 """
 
@@ -29,16 +34,62 @@ PHASES = {  # cProfile function names -> what they are
 
 
 def timed(args: list[str], **env: str) -> float:
+    """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's."""
     t = time.perf_counter()
     subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
     return time.perf_counter() - t
+
+
+def frame_costs() -> None:
+    """Run the study here with its viewer frames drawn in this process; print each viewer's CPU ms per frame."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reluscope.report import figures
+    from reluscope.report.config import StudyConfig
+    from reluscope.report.study import run_study
+
+    spent: dict[str, list[float]] = {}
+    draw_frame = figures._frame
+
+    def timed_frame(key):
+        name = figures._JOB["draw"].__qualname__.split(".")[0]  # the stage or function that made the viewer
+        t = time.process_time()
+        image = draw_frame(key)
+        spent.setdefault(name, []).append(time.process_time() - t)
+        return image
+
+    figures.CAN_FORK, figures._frame = False, timed_frame  # every frame in this process, timed
+    run_study(StudyConfig(quick="--quick" in sys.argv, out=Path(tempfile.mkdtemp()) / "study"))
+    for name, times in spent.items():
+        print(f"  {name}: {len(times)} frames, {sum(times):.2f} CPU-s, {1e3 * sum(times) / len(times):.0f} ms each")
+    total = [t for times in spent.values() for t in times]
+    print(f"  all viewers: {len(total)} frames, {sum(total):.2f} CPU-s")
+
+
+def frames(args: argparse.Namespace) -> None:
+    """``frame_costs`` of this tree, then of ``args.before`` (each in a fresh process)."""
+    trees = [("this tree", {})] + ([(str(args.before), dict(PYTHONPATH=str(args.before.resolve())))]
+                                   if args.before is not None else [])
+    for name, env in trees:
+        cmd = [sys.executable, __file__, "--frame-costs", *(["--quick"] * args.quick)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **env}).stdout
+        print(f"{name}:\n{out}", end="")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time `reluscope study --quick` (and train 300 steps)")
     parser.add_argument("--profile", action="store_true", help="profile the study and print its phases")
+    parser.add_argument("--before", metavar="SRC", type=Path, help="also time the study of the package in SRC")
+    parser.add_argument("--frames", action="store_true", help="CPU time per viewer frame, drawn in one process")
+    parser.add_argument("--frame-costs", action="store_true", help=argparse.SUPPRESS)  # one tree's, in this process
     args = parser.parse_args()
+    if args.frame_costs:
+        return frame_costs()
+    if args.frames:
+        return frames(args)
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     tmp = Path(tempfile.mkdtemp())
     steps = "300" if args.quick else "3000"
     train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
@@ -50,6 +101,10 @@ def main() -> None:
           f"({t_train1:.1f} s on one torch thread, as the study trains)")
     print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s")
     print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
+    if args.before is not None:
+        t_before = timed(study[:2] + [str(tmp / "before")] + study[3:], PYTHONPATH=str(args.before.resolve()))
+        print(f"the study of {args.before}: {t_before:.1f} s; after / before: {t_study / t_before:.2f} "
+              f"(before / train: {t_before / t_train:.2f})")
     if args.profile:
         prof = tmp / "study.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,
@@ -58,6 +113,7 @@ def main() -> None:
         for name, what in PHASES.items():
             seconds = sum(v[3] for (f, _, n), v in stats.items() if n == name and "reluscope" in f)
             print(f"  {what}: {seconds:.1f} s")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -264,8 +264,8 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
 def test_frames_drawn_in_worker_processes_are_the_same_bytes():
     axes = [Axis("a", "slider", ["0", "1", "2"]), Axis("b", "select", ["x", "y"])]
 
-    def draw(fig, key):
-        fig.subplots().plot(np.arange(5) * (key[0] + 1), color="C0" if key[1] else "C3")
+    def draw(axs, key):
+        axs[0].plot(np.arange(5) * (key[0] + 1), color="C0" if key[1] else "C3")
 
     one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
     two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2)
@@ -301,7 +301,7 @@ def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):
 
     monkeypatch.setattr(figures, "CAN_FORK", False)
     monkeypatch.setattr(figures.multiprocessing, "get_context", no_pool)
-    viewer = render_viewer("v", axes, lambda fig, key: fig.subplots().plot([0, key[0]]), figsize=(2, 2), workers=4)
+    viewer = render_viewer("v", axes, lambda axs, key: axs[0].plot([0, key[0]]), figsize=(2, 2), workers=4)
     assert len(set(viewer.frames.values())) == 4
 
 
@@ -311,12 +311,50 @@ def test_markdown_math_becomes_mathml():
 
 
 def test_frames_honour_their_margins():
-    """Every frame, not only the first: clearing the figure resets matplotlib's subplot parameters."""
+    """Every frame, not only the first, its panels in one row between the margins."""
     axes = [Axis("a", "slider", ["0", "1", "2"])]
-    left = []
-    render_viewer("v", axes, lambda fig, key: left.append(fig.subplots().get_position().x0), figsize=(2, 2),
-                  margins=dict(left=0.3), workers=1)
-    assert left == pytest.approx([0.3] * 3)
+    boxes = []
+    render_viewer("v", axes, lambda axs, key: boxes.append([ax.get_position().bounds for ax in axs]), figsize=(2, 2),
+                  panels=2, margins=dict(left=0.3, right=0.9, wspace=0), workers=1)
+    assert len(boxes) == 3 and all(len(b) == 2 for b in boxes)
+    for (left, right) in boxes:
+        assert left[0] == pytest.approx(0.3) and left[0] + left[2] == pytest.approx(right[0])
+        assert right[0] + right[2] == pytest.approx(0.9) and left[1] == right[1]
+
+
+def _ragged_frame(axs, key):
+    """A frame whose look depends on every property a frame before it may leave behind: scales, limits set or
+    autoscaled, the aspect, titles, labels, a legend, an image, error bars, the colour cycle, hidden ticks."""
+    ax = axs[0]
+    i = key[0]
+    if i % 4 == 3:
+        ax.text(0.5, 0.5, "no data")  # the view a new Axes has
+    elif i % 4 == 0:
+        ax.set_yscale("log")
+        ax.plot(np.arange(1, 6) ** (i + 1), label="power")
+        ax.errorbar([1, 2], [3, 4], yerr=[0.5, 0.5], label="bars")
+        ax.legend()
+        ax.set_title(f"frame {i}", loc="left")
+        ax.set(xlabel="x", ylabel="y")
+    elif i % 4 == 1:
+        ax.imshow(np.arange(12.0).reshape(3, 4) * i, extent=(-i, i, 0, 2))
+        ax.set(xlim=(-2 * i, 2 * i), aspect="equal", xticks=[], yticks=[])
+    else:
+        ax.plot(np.sin(np.arange(10) * i))  # the cycle's first colour, autoscaled
+        ax.scatter([0, i], [1, -i])
+        ax.text(0.5, 0.5, str(i))
+
+
+def test_frames_on_recycled_axes_are_the_frames_of_new_axes():
+    """Whatever the frames before left on the Axes (``clear_for_frame``), a frame is the bytes of the same
+    drawing on a new figure of its own."""
+    axes = [Axis("a", "slider", [str(i) for i in range(9)])]
+    viewer = render_viewer("v", axes, _ragged_frame, figsize=(3, 2), panels=1, workers=1)
+    for i in range(9):
+        alone = render_viewer("v", [Axis("a", "slider", ["0"])], lambda axs, key: _ragged_frame(axs, (i,)),
+                              figsize=(3, 2), panels=1, workers=1)
+        assert viewer.frames[i,] == alone.frames[0,], f"frame {i}"
+    assert len(set(viewer.frames.values())) == 8  # frames 3 and 7 are alike
 
 
 def test_a_frame_is_lossless_webp_of_a_palette_within_the_tolerance():

@@ -52,10 +52,10 @@ class Cells(Stage):
         exact = counts_over_training(snapshot, counted, box, progress=ctx.advance)  # (len(counted), L)
         exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
 
-        def draw(fig, key):
+        def draw(axs, key):
             i, layer = key[0], key[1] + 1
             grid = grids[i]
-            plot_grid_cells(grid, layer, ax=fig.subplots(), X=shown[0], y=shown[1],
+            plot_grid_cells(grid, layer, ax=axs[0], X=shown[0], y=shown[1],
                             title=t("frame_title", step=steps[i], layer=layer, count=grid.counts[layer - 1]))
 
         hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer

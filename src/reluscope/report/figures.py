@@ -1,9 +1,11 @@
 """Matplotlib figures to small image bytes, and viewers whose frames come from one drawing function.
 
-Every frame of a viewer is drawn on a new figure of one fixed size and fixed margins (no ``bbox_inches="tight"``,
-no layout engine: it would double the drawing time of a frame), so the frames have the same pixel size and the
-axes do not jump while a slider moves. At ``DPI`` a figure 9.6 inches wide is 960 px, the page's
-text column (about 950 px), and 9-point text is 12.5 px high.
+Every frame of a viewer is drawn on one row of Axes of one fixed size and fixed margins (no
+``bbox_inches="tight"``, no layout engine: it would double the drawing time of a frame), so the frames have the
+same pixel size and the axes do not jump while a slider moves. The Axes are made once per drawing process and
+emptied between frames (``clear_for_frame``), to the bytes new Axes would give: building them, their ticks and
+a new renderer's text measurements again for every frame was a third of its time. At ``DPI`` a figure 9.6
+inches wide is 960 px, the page's text column (about 950 px), and 9-point text is 12.5 px high.
 
 A frame is a lossless WebP of the figure reduced to a palette (``to_webp``): the fewest of ``PALETTES`` colours
 that reproduce every pixel within ``PALETTE_TOLERANCE`` levels per channel, so no line, point or cell colour is
@@ -31,6 +33,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
@@ -88,19 +91,21 @@ def palette(img: PILImage.Image) -> PILImage.Image:
     return reduced
 
 
-def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple[int, ...]], None], *,
-                  figsize: tuple[float, float], margins: dict[str, float] | None = None, caption: str = "",
-                  dpi: int = DPI, advance: Progress | None = None,
+def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
+                  figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
+                  caption: str = "", dpi: int = DPI, advance: Progress | None = None,
                   workers: int = WORKERS, lang: str = "en") -> Viewer:
-    """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(fig, key)`` puts on a clean figure.
+    """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(axs, key)`` puts on ``panels`` Axes
+    side by side (one row) of a figure of ``figsize`` inches.
 
-    ``draw`` receives an empty figure and adds its own axes; ``margins`` are ``Figure.subplots_adjust``
-    keywords (left, right, bottom, top, wspace as fractions); ``advance(1)`` is called after each frame; tick
-    labels are written in ``lang``.
+    ``margins`` are ``Figure.subplots_adjust`` keywords (left, right, bottom, top, wspace as fractions);
+    ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once
+    per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
+    property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     """
     keys = option_keys(axes)
-    _JOB.update(draw=draw, figsize=figsize, margins=margins or {}, dpi=dpi, lang=lang)
+    _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:
             with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
@@ -114,18 +119,52 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[Figure, tuple
     return Viewer(name, list(axes), frames, caption)
 
 
-_JOB: dict = {}  # the viewer being drawn: draw, figsize, margins, dpi, lang
+_JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang; its Axes once made ("axs")
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
-    """One frame of the viewer in ``_JOB``, drawn on a new figure outside pyplot (cheaper than clearing one:
-    ``Figure.clear`` clears every Axes before it drops them). Margins are set after the figure is made: its
-    ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
-    fig = Figure(figsize=_JOB["figsize"])
-    fig.subplots_adjust(**_JOB["margins"])
+    """One frame of the viewer in ``_JOB``, drawn on the Axes this process made for it, emptied first.
+
+    The figure lives outside pyplot and is made once: a new figure per frame cost a third of the frame
+    (every Axes built again, every tick of it, and the text measured again by a new renderer). Margins are set
+    after the figure is made: its ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
+    if "axs" in _JOB:
+        for ax in _JOB["axs"]:
+            clear_for_frame(ax)
+    else:
+        fig = Figure(figsize=_JOB["figsize"])
+        fig.subplots_adjust(**_JOB["margins"])
+        _JOB["axs"] = list(fig.subplots(1, _JOB["panels"], squeeze=False).flat)
+    axs = _JOB["axs"]
     with plt.rc_context(FRAME_RC):
-        _JOB["draw"](fig, key)
-    return to_webp(fig, dpi=_JOB["dpi"], close=False, lang=_JOB["lang"])
+        _JOB["draw"](axs, key)
+    return to_webp(axs[0].figure, dpi=_JOB["dpi"], close=False, lang=_JOB["lang"])
+
+
+def clear_for_frame(ax: Axes) -> None:
+    """Empty ``ax`` for the next frame as a new Axes is, but keep its ticks (``Axes.clear`` would build them
+    again): its artists, containers and legend removed, titles and labels blank, both scales linear (which also
+    restores the default tick locators and formatters), the view (0, 1)² and autoscaled from the next data alone,
+    the aspect free, the colour cycle at its start. What ``draw`` sets and this does not undo — tick parameters,
+    the offset text's size, a title's or a label's font — stays as the last frame set it."""
+    for container in list(ax.containers):
+        container.remove()
+    for artist in [*ax.collections, *ax.images, *ax.lines, *ax.patches, *ax.texts, *ax.artists, *ax.tables]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_xscale("linear")
+    ax.set_yscale("linear")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("auto")
+    ax.set_prop_cycle(None)
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
 
 
 def _advanced(image: bytes, advance: Progress | None) -> bytes:

@@ -70,8 +70,8 @@ def input_frames(ctx: StudyContext, result, steps: list[int], t: Texts):
     regions = [DecisionBoundaryDisplay.from_model(result.model_at(step), X, y, grid=ctx.budget.grid)
                for step in steps]
 
-    def draw(fig, key):
-        ax = regions[key[0]].plot(ax=fig.subplots(), title=t("frame_title", step=steps[key[0]]))
+    def draw(axs, key):
+        ax = regions[key[0]].plot(ax=axs[0], title=t("frame_title", step=steps[key[0]]))
         ax.set(xlabel=t("xlabel"), ylabel=t("ylabel"))
 
     return draw
@@ -84,9 +84,9 @@ def plane_frames(ctx: StudyContext, result, steps: list[int], t: Texts):
     slices = [slice_through(result.model_at(step), X, y, through) for step in steps]
     classes = [predicted_classes(result.model_at(step), s.plane, ctx.budget.grid) for step, s in zip(steps, slices)]
 
-    def draw(fig, key):
+    def draw(axs, key):
         i = key[0]
-        ax = plot_slice(slices[i], classes[i], y, ax=fig.subplots(), n_classes=ctx.data.n_classes,
+        ax = plot_slice(slices[i], classes[i], y, ax=axs[0], n_classes=ctx.data.n_classes,
                         title=t("frame_title", step=steps[i]))
         ax.set(xlabel=t("xlabel_plane"), ylabel=t("ylabel_plane"))
 

@@ -181,8 +181,8 @@ def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> View
         display = study.variance(depth, quantity, schemes=tuple(SCHEMES) if scheme == "all" else (scheme,))
         displays[key] = replace(display, bands=[replace(b, label=t(f"scheme_{b.label}")) for b in display.bands])
 
-    def draw(fig, key):
-        ax = displays[key].plot(ax=fig.subplots())
+    def draw(axs, key):
+        ax = displays[key].plot(ax=axs[0])
         ax.set_xlabel(t("layer"))
         ax.set_title(t("variance_title", depth=displays[key].depth), fontsize=10)
 

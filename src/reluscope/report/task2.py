@@ -43,19 +43,18 @@ class Task2(Stage):
             frames.append({v: backprojection_frames(model, *shown, view=v, grid=b.warp_grid) for v in VIEWS})
             ctx.advance(1)
 
-        def draw(fig, key):
+        def draw(axs, key):
             i, layer = key
-            for k, view in enumerate(VIEWS):
+            for ax, view in zip(axs, VIEWS):
                 frame = frames[i][view][layer]
-                ax = plot_backprojection(frame, ax=fig.add_subplot(1, len(VIEWS), k + 1),
-                                         title=t("frame_title", view=t(f"view_{view}"), layer=layer + 1,
-                                                 step=steps[i]))
+                plot_backprojection(frame, ax=ax,
+                                    title=t("frame_title", view=t(f"view_{view}"), layer=layer + 1, step=steps[i]))
                 if frame.explained is not None:  # the embedded view's axes are its principal components
                     ax.set(xlabel=t("pc_label", k=1, share=frame.explained[0]),
                            ylabel=t("pc_label", k=2, share=frame.explained[1]))
 
         axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
-        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.8),
+        viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.8), panels=len(VIEWS),
                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
                                advance=ctx.advance, lang=t.lang,
                                caption=t("viewer_caption", deep=b.deep))
