@@ -9,7 +9,6 @@ import ast
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 from notebooks import execute
 
@@ -21,6 +20,8 @@ FONT_CACHE = "Matplotlib is building the font cache"  # a fresh environment's fi
 
 
 def test_committed_notebook_has_no_outputs():
+    import nbformat  # here, not at the top: collecting the suite should not pay its import (~1.5 s)
+
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]

@@ -8,7 +8,6 @@ import json
 import math
 from pathlib import Path
 
-import nbformat
 import pytest
 from notebooks import execute
 
@@ -18,6 +17,8 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def test_committed_notebook_has_no_outputs():
+    import nbformat  # here, not at the top: collecting the suite should not pay its import (~1.5 s)
+
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     assert not [c for c in nb.cells if c.metadata or (c.cell_type == "code" and (c.outputs or c.execution_count))]

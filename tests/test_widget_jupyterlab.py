@@ -10,10 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 from conftest import watch
-from nbformat.v4 import new_code_cell, new_notebook
 from labserver import jupyterlab, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net.ipynb"
@@ -25,6 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """(url, token): JupyterLab serving a copy of the example notebook."""
+    import nbformat  # here, not at the top: collecting the suite should not pay its import (~1.5 s)
+    from nbformat.v4 import new_code_cell, new_notebook
+
     root, home = tmp_path_factory.mktemp("lab"), tmp_path_factory.mktemp("jupyter")
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     nb = new_notebook(cells=[new_code_cell("import reluscope as rs\n"
