@@ -196,7 +196,7 @@ def test_a_cluster_that_is_not_there_is_a_one_line_error(tmp_path, monkeypatch, 
     def init(**kw):
         raise failure
 
-    monkeypatch.setattr(ray, "is_initialized", lambda: False)
-    monkeypatch.setattr(ray, "init", init)
+    monkeypatch.setattr("ray.is_initialized", lambda: False)
+    monkeypatch.setattr("ray.init", init)
     with pytest.raises(ReluscopeError, match="no Ray cluster at ray://head:10001"):
         run_sweep(GRID, tmp_path, ray=RayOptions(address="ray://head:10001"))
