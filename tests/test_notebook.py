@@ -19,8 +19,9 @@ NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 FONT_CACHE = "Matplotlib is building the font cache"  # a fresh environment's first figure says so on stderr
 
 
+@pytest.mark.xdist_group("nbformat")  # with the other notebook's check: one worker imports nbformat (~1.5–3 s)
 def test_committed_notebook_has_no_outputs():
-    import nbformat  # here, not at the top: collecting the suite should not pay its import (~1.5 s)
+    import nbformat  # here, not at the top: collecting the suite should not pay its import
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
