@@ -1,5 +1,6 @@
-"""Shared test settings: torch on one thread (the suite's two workers share 2 cores), figures drawn with Agg, and
-hypothesis derandomized, so CI runs the same examples every time (a property failure is reproducible, never flaky)."""
+"""Shared test settings: torch on one thread (the suite's two workers share 2 cores), figures drawn with Agg,
+hypothesis derandomized, so CI runs the same examples every time (a property failure is reproducible, never flaky),
+and the order in which ``pytest -n 2 --dist loadgroup`` hands the tests to its two workers."""
 
 import re
 import os
@@ -16,6 +17,49 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reluscope"))
 
 matplotlib.use("Agg")  # tests draw into files only
 torch.set_num_threads(1)
+
+TESTS = Path(__file__).parent
+# Modules whose shared run is cheap (a few steps of a tiny net) and whose tests are many or long: better spread
+# over both workers, the run made on each.
+SPREAD = {"test_fuzz_cli.py", "test_hostile_inputs.py", "test_cli.py"}
+# The longest units, started first: a notebook or JupyterLab driven end to end, two studies read in a browser.
+FIRST = ("test_widget_jupyter.py", "test_widget_marimo.py", "test_watch_notebook.py", "test_notebook.py",
+         "test_report_browser.py", "test_study.py")
+
+
+def _rank(item) -> int:
+    """FIRST in its order, then 10: slow and browser, 11: slow, 12: browser, 13: the rest."""
+    if item.path.name in FIRST:
+        return FIRST.index(item.path.name)
+    return 13 - 2 * bool(item.get_closest_marker("slow")) - bool(item.get_closest_marker("browser"))
+
+
+def _shares_a_module_fixture(item) -> bool:
+    """Whether the test uses a module-scoped fixture defined in tests/."""
+    return any(d.scope == "module" and Path(d.func.__code__.co_filename).parent == TESTS
+               for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    """Schedule for ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
+    this order, a worker taking the next unit when it has at most 2 tests left:
+
+    - a module whose tests share a module-scoped fixture of tests/ (a trained run, a study, a server, a browser)
+      becomes one unit (``xdist_group`` = its file name, unless it names its own), so that fixture is built once,
+      on one worker, instead of once on each; other tests are units of their own;
+    - modules are ordered by their longest kind (``_rank``: FIRST, then slow, browser, the rest), in file order
+      within a kind, each module's tests kept together: the long JupyterLab, notebook and study units start first
+      and the many short tests fill in at the end, so both workers stay busy to the last test.
+    """
+    for item in items:
+        if (_shares_a_module_fixture(item) and item.path.name not in SPREAD
+                and not item.get_closest_marker("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    rank: dict[Path, int] = {}
+    for item in items:
+        rank[item.path] = min(rank.get(item.path, 13), _rank(item))
+    items.sort(key=lambda item: rank[item.path])  # stable: file order within a rank
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here

@@ -12,8 +12,10 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -26,6 +28,7 @@ def kernel_env() -> dict:
 
 def execute(notebook: Path, kernels: Path, cwd: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:
     """``notebook`` run in ``cwd`` (a kernel spec is written under ``kernels``): (it with outputs, seconds)."""
+    import nbformat  # here, not at the top: only the worker that runs a notebook pays its import (~1.5 s)
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient

@@ -88,7 +88,9 @@ def test_the_empty_plane_waits_for_two_classes_then_trains_on_the_clicks(page_an
     assert page.evaluate(f"{HOOK}.data.train_labels.length") == 0
     click(page, 0.3, 0.3)
     page.wait_for_function(f"{HOOK}.data.train_labels.length === 1")
-    assert page.text_content("[data-id=status]").startswith(wait) and page.evaluate(f"{HOOK}.step") == 0
+    # the waiting plane's line follows its data message: one class still waits
+    page.wait_for_function(f"document.querySelector('[data-id=status]').textContent.startsWith({wait!r})")
+    assert page.evaluate(f"{HOOK}.step") == 0
     page.select_option("[data-id=draw-class]", "1")
     click(page, 0.7, 0.7)
     page.wait_for_function(f"{HOOK}.data.train_labels.length === 2 && {HOOK}.step >= 5")  # it trains, by itself

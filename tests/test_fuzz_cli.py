@@ -3,8 +3,9 @@
 
 The first ``FAST`` random cases run in the normal suite; the rest (``slow``) bring them to ``TOTAL``. The grid
 (``grid_cases``: every option of every command at every value of ``EXTREMES`` — path bytes that are not UTF-8,
-magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX) runs in the normal suite, one test per
-command. Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
+magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX) is one test per command; those of
+``GRID_SLOW``, whose valid rows draw every figure and animation, are marked ``slow`` (``make test`` runs them).
+Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
 """
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from fuzzcases import COMMANDS, case, grid_cases, make_env, run_case
 
 FAST, TOTAL, CHUNK = 240, 1200, 40
+GRID_SLOW = {"backproject", "regions", "sweep"}  # 8–17 CPU-s each, a fifth of the fast suite together
 TIMEOUT = 60.0  # seconds: the valid parts are tiny, so only a job that should have been refused comes near
 
 
@@ -44,7 +46,8 @@ def test_fuzz_battery_slow(env, monkeypatch, start):
     _battery(env, {i: case(i, env) for i in range(start, start + CHUNK)}, monkeypatch)
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", [pytest.param(c, marks=pytest.mark.slow) if c in GRID_SLOW else c
+                                     for c in sorted(COMMANDS)])
 def test_every_option_survives_every_extreme(env, monkeypatch, command):
     grid = {f"grid {i}": argv for i, argv in enumerate(grid_cases(env)) if argv[0] == command}
     assert grid

@@ -9,7 +9,6 @@ import ast
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 from notebooks import execute
 
@@ -20,7 +19,10 @@ NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 FONT_CACHE = "Matplotlib is building the font cache"  # a fresh environment's first figure says so on stderr
 
 
+@pytest.mark.xdist_group("nbformat")  # with the other notebook's check: one worker imports nbformat (~1.5–3 s)
 def test_committed_notebook_has_no_outputs():
+    import nbformat  # here, not at the top: collecting the suite should not pay its import
+
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
