@@ -70,7 +70,7 @@ class Settings:
     optimizer: str = "sgd"
     lr: float = TrainConfig.lr  # the library's: He at depth 11 collapses at 0.05 (benchmarks/depth11_seeds.py)
     batch_size: int | None = None  # None: full batch
-    steps: int = 3000  # the run stops here
+    steps: int = 5000  # the run stops here (the library's default)
     seed: int = 0
     points: tuple[tuple[float, float, int], ...] = ()  # the class's own (x1, x2, label), added to training
     through: str = AUTO  # n > 2 inputs: the plane through data points "i,j,k" (indices into train, then test)

@@ -43,7 +43,7 @@ class TrainConfig:
     warmup_steps: int = 0  # the learning rate rises linearly over this many steps (0: none)
     schedule: str = "constant"  # after the warm-up: "constant", or "cosine" (down to 0 at the last step)
     clip_norm: float | None = None  # clip the gradient's norm to this before each step (None: no clipping)
-    steps: int = 3000  # optimisation steps
+    steps: int = 5000  # optimisation steps (checkerboard's 16 tiles need them: docs/training.md)
     batch_size: int | None = None  # None: full batch
     eval_every: int = 50  # history row every this many steps
     snapshots: int = 0  # keep the parameters at this many evenly spaced steps, the last included, and step 0
