@@ -5,6 +5,7 @@ port; stopped afterwards) and driven in headless Chromium: the watch example's m
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,23 @@ MARIMO = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_the_marimo_example_runs_and_its_widget_follows_and_obeys(chromium, tmp_path):
-    with marimo(MARIMO, tmp_path) as url:
+@contextlib.contextmanager
+def opened(chromium, notebook: Path, home: Path):
+    """A page of ``marimo run notebook`` (every cell run), and the page's console errors and requests elsewhere;
+    no error logged and nothing fetched from elsewhere by the block's end."""
+    with marimo(notebook, home) as url:
         page = chromium.new_page(viewport={"width": 1400, "height": 1100})
         errors, outside = watch(page, url.split("/?")[0])
         page.goto(url)
-        follows_and_obeys(page)
+        yield page
         assert errors == []
         assert [u for u in outside if not u.startswith(("blob:", "data:"))] == []
         page.close()
+
+
+def test_the_marimo_example_runs_and_its_widget_follows_and_obeys(chromium, tmp_path):
+    with opened(chromium, MARIMO, tmp_path) as page:
+        follows_and_obeys(page)
 
 
 def test_the_playground_widget_in_marimo(chromium, tmp_path):
@@ -33,10 +42,5 @@ def test_the_playground_widget_in_marimo(chromium, tmp_path):
     notebook.write_text("import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import marimo as mo\n"
                         + "".join(f"    {line}\n" for line in PLAYGROUND.splitlines())
                         + "    mo.ui.anywidget(pg.widget)\n    return\n")
-    with marimo(notebook, tmp_path) as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-        errors, _ = watch(page, url.split("/?")[0])
-        page.goto(url)
+    with opened(chromium, notebook, tmp_path) as page:
         plays_steps_changes_its_view_and_saves(page)
-        assert errors == []
-        page.close()
