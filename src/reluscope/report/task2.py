@@ -78,7 +78,8 @@ class Task2(Stage):
         on_plane = X.shape[1] > 2
         findings = [plane_views(ctx, t) if on_plane else t("views", deep=b.deep, width=b.run.width)]
         if unresolved:
-            findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks), cond=max(c.cond for c in checks)))
+            findings.append(t("finding_unresolved", unresolved=unresolved, layers=len(checks),
+                              cond=max(c.cond for c in checks)))
         theory = theory_section(2, ctx.cfg.lang)
         section = Section("task2", t("title"), question=texts("sheet", "de")("task2"), answer=answer,
                           blocks=[viewer, *layer_images(ctx, final, steps[-1], t), table, *findings],

@@ -17,14 +17,14 @@ Client → server (``type``, then its fields; nothing else is accepted)::
                                                by its name: its settings and weights, resting (``loaded``)
 
 Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
-that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``: the step it was saved at), ``data`` (a run's points, once per run and again when the
-drawn points or the plane change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``: a file name, ``file``: the bytes as a ``|u1``
-array), ``frame`` (the
-quick panels of one step), ``panels`` (the slow ones, and ``weights``: the network graph's, ``graph``),
-``geometry`` (``rs.watch``: every layer's views),
-``status`` (a run's outcome: ``metrics``, ``sentence`` in the page's language; or the empty plane waiting for points:
-``key``, ``values``), ``saved``, ``error`` and ``busy`` (``message``, the English line; and, where a student's action
-caused it, ``key`` and ``values`` of the catalog, which the page says in its language: ``notice``).
+that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``:
+the step it was saved at), ``data`` (a run's points, once per run and again when the drawn points or the plane
+change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``:
+a file name, ``file``: the bytes as a ``|u1`` array), ``frame`` (the quick panels of one step), ``panels`` (the slow
+ones, and ``weights``: the network graph's, ``graph``), ``geometry`` (``rs.watch``: every layer's views), ``status``
+(a run's outcome: ``metrics``, ``sentence`` in the page's language; or the empty plane waiting for points: ``key``,
+``values``), ``saved``, ``error`` and ``busy`` (``message``, the English line; and, where a student's action caused
+it, ``key`` and ``values`` of the catalog, which the page says in its language: ``notice``).
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """
 

@@ -1,11 +1,12 @@
 """``save run``: a live run written as a normal run directory (``reluscope.load_run``, ``backproject``, ``regions``).
 
-A finished run is saved from its ``TrainResult``. A run still in progress is trained again from its seed up to
-the step on the page — the same settings and generator give the same parameters — so its run directory holds a
-real history, metrics and snapshots, and its ``config.json`` reruns it (drawn points, which
-``data.npz`` and ``playground.json`` hold, join the retrained run from its first step). Beside the usual files the directory
-has ``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``mean-field`` scheme, which
-``config.json`` names by its scheme only: rerun from it, that scheme takes its defaults σ_w² = 2, σ_b² = 0) and, for an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
+A finished run is saved from its ``TrainResult``. A run still in progress is trained again from its seed up to the
+step on the page — the same settings and generator give the same parameters — so its run directory holds a real
+history, metrics and snapshots, and its ``config.json`` reruns it (drawn points, which ``data.npz`` and
+``playground.json`` hold, join the retrained run from its first step). Beside the usual files the directory has
+``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``mean-field`` scheme, which
+``config.json`` names by its scheme only: rerun from it, that scheme takes its defaults σ_w² = 2, σ_b² = 0) and, for
+an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
 """
 
 from __future__ import annotations
