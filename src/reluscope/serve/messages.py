@@ -125,7 +125,7 @@ def _payload(kind: str, d: dict, buffers: list):
     if kind == "load":
         name = d["run"]
         if not (isinstance(name, str) and 0 < len(name) <= MAX_NAME and name not in (".", "..")
-                and name.isprintable() and not set(name) & set("/\\") and _utf8(name)):
+                and name.isprintable() and not set(name) & set("/\\")):  # printable: no lone surrogate
             raise ReluscopeError(f"load names a run directory: a name of at most {MAX_NAME} characters without "
                                  "a folder")
         return name
@@ -146,15 +146,6 @@ def _payload(kind: str, d: dict, buffers: list):
         except UnicodeDecodeError:
             raise Notice(f"{shown_name(name)}: not UTF-8 text", "upload_text", name=shown_name(name)) from None
     return None
-
-
-def _utf8(text: str) -> bool:
-    """Whether ``text`` is Unicode that UTF-8 can write (no lone surrogate: a file name can hold it)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _object(value, name: str) -> dict:

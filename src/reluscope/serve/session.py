@@ -243,10 +243,15 @@ class Session:
         self._csv = (path, Path(name).name or "upload.csv")
         await self.restart(replace(self.settings, dataset=UPLOADED), playing=False)
 
+    @property
+    def upload_path(self) -> Path | None:
+        """The server's copy of the uploaded CSV while the run trains on it, else None."""
+        return self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
+
     async def _save(self) -> None:
         t = self.trainer
-        csv = self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
-        path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result, csv)
+        path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result,
+                                       self.upload_path)
         await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
 
     async def _export(self, fmt: str) -> None:

@@ -134,9 +134,9 @@ class Settings:
             return data
         P = np.array([p[:2] for p in self.points], dtype=data.X_train.dtype)  # (p, 2)
         labels = np.array([p[2] for p in self.points], dtype=data.y_train.dtype)  # (p,)
-        if labels.max() >= data.n_classes or data.n_features != 2:
-            if data.n_features != 2:
-                raise Notice("points can be drawn on a plane only", "points_plane")
+        if data.n_features != 2:
+            raise Notice("points can be drawn on a plane only", "points_plane")
+        if labels.max() >= data.n_classes:
             raise Notice(f"a drawn point's label must be below the data set's {data.n_classes} classes, "
                          f"got {int(labels.max())}", "point_class", n=data.n_classes)
         return replace(data, X_train=np.concatenate([data.X_train, P]), y_train=np.concatenate([data.y_train, labels]))

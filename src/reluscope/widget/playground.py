@@ -24,7 +24,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.serve.messages import VERSION, check
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.session import Session
-from reluscope.serve.settings import UPLOADED, Settings
+from reluscope.serve.settings import Settings
 from reluscope.widget.liveview import LiveView, check_lang
 
 TIMEOUT = 60.0  # seconds to wait for the session's loop to act on a call from Python
@@ -72,8 +72,7 @@ class Playground:
     def save(self, path: str | Path) -> Path:
         """Write the run as it stands as a run directory at ``path`` (which must not exist); returns it."""
         t, s = self._trainer(), self._session
-        csv = s._csv[0] if s.settings.dataset == UPLOADED and s._csv else None
-        return save_live_run(s.runs_dir, s.settings, t.data, t.step, t.result, csv, out=Path(path))
+        return save_live_run(s.runs_dir, s.settings, t.data, t.step, t.result, s.upload_path, out=Path(path))
 
     def close(self) -> None:
         """Stop the run and the session's thread, and close the widget; safe to call twice."""

@@ -51,6 +51,7 @@ from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
 from reluscope.serve.session import marked_layer
 from reluscope.train.outcome import first_nonfinite_layer
 
+WATCHED = "watched"  # the data set's name in the data message: the page says "your data (d = …)" in its language
 FRAME_INTERVAL = 1 / 30  # seconds between frames at most
 GEOMETRY_INTERVAL = 0.5  # seconds between geometry messages at most
 DUTY = 0.1  # the worker draws at most this fraction of the time (its CPU time against the time it waits)
@@ -87,7 +88,7 @@ class WatchScene(Sliced):
     def build(cls, X: torch.Tensor, y: torch.Tensor) -> WatchScene:
         Xn, yn = X.detach().cpu().double().numpy(), y.detach().cpu().numpy()  # (N, d), (N,)
         scene = cls(Points(Xn), (X.detach().cpu().float(), y.detach().cpu().long()),
-                    float(X.detach().cpu().double().pow(2).mean()))
+                    float((Xn**2).mean()))
         try:
             if Xn.shape[1] < 2:
                 raise Notice("it needs inputs of 2 dimensions or more; these have 1", "note_one_dimension")
@@ -166,7 +167,7 @@ class Watcher:
         off = {} if s.planar else dict.fromkeys(("boundary", "backprojection", "cells"), s.off)
         points = np.zeros((0, 2)) if not s.planar else X.numpy() if s.slice is None else s.slice.coords  # (N, 2)
         extra = {} if s.slice is None else dict(slice=s.slice.message())
-        return dict(run=1, tag=0, name=f"your data (d = {d})", n_classes=int(y.max()) + 1,
+        return dict(run=1, tag=0, name=WATCHED, dim=d, n_classes=int(y.max()) + 1,
                     depth=len(self.layers), box=list(s.box) if s.planar else [0, 1, 0, 1],
                     train=points.astype("<f4"), test=np.zeros((0, 2), "<f4"),
                     train_labels=y.numpy().astype("<u2"), test_labels=np.zeros(0, "<u2"), meanfield=None,

@@ -162,7 +162,10 @@ function render({ model, el }) {
     const menu = exercises().map((e) => new Option(e.title, e.id));
     $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
-  function datasetName(v) { return v === "csv" ? t("uploaded_csv") : v === "drawn" ? t("drawn_plane") : tx.dataset(v); }
+  function datasetName(v, data) {
+    return v === "csv" ? t("uploaded_csv") : v === "drawn" ? t("drawn_plane")
+      : v === "watched" ? t("watched_data", { d: data.dim }) : tx.dataset(v);
+  }
   function setControls(settings) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
@@ -286,7 +289,7 @@ function render({ model, el }) {
       state.drawn = data.settings.points ?? model.get("settings")?.points ?? state.drawn;
     }
     setLayerOptions(data.depth);
-    const name = datasetName(data.name);
+    const name = datasetName(data.name, data);
     $("dataname").textContent = mode() === "watch" ? t("dataname_watch", { name, train: data.train_labels.length })
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
