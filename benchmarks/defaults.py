@@ -1,10 +1,10 @@
 """Do the training defaults serve every built-in 2-D data set? Test accuracy at depth 3, seed by seed.
 
 Each run is ``reluscope train --dataset D --seed S`` with ``TrainConfig``'s defaults (depth 3, width 32), or
-with the settings given as ``--set name=value`` (e.g. ``--set steps=5000 --set width=64``). Printed per data
+with the settings given as ``--set name=value`` (e.g. ``--set steps=3000 --set width=64``). Printed per data
 set: the mean, the lowest and the highest test accuracy over the seeds, and how many seeds reach ≥ 0.90.
 
-    .venv/bin/python benchmarks/defaults.py [--seeds 10] [--jobs 1] [--set steps=5000]
+    .venv/bin/python benchmarks/defaults.py [--seeds 10] [--jobs 1] [--set steps=3000]
 """
 
 from __future__ import annotations
