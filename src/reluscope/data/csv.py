@@ -16,8 +16,9 @@ ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of 
 
 class CsvError(ReluscopeError):
     """A CSV that cannot be read as data: the message names the file; ``reason`` (``encoding``, ``empty``,
-    ``columns``, ``number``, ``finite``, ``rows``, ``classes``) and ``values`` (``line``, ``columns``, ``rows``,
-    ``need``) say what is wrong without it, for a page to say in its own words."""
+    ``columns``, ``number``, ``finite``, ``rows``, ``classes``; and ``split``, ``scale``, which ``load_dataset``
+    raises after the file was read) and ``values`` (``line``, ``columns``, ``rows``, ``need``) say what is wrong
+    without it, for a page to say in its own words."""
 
     def __init__(self, message: str, reason: str, **values):
         super().__init__(message)

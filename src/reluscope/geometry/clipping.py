@@ -11,7 +11,7 @@ corners strictly on both sides splits in two; each new corner is the crossing ``
 ``t = s(v) / (s(v) − s(v'))``, of an edge ``v → v'`` whose ends lie strictly on opposite sides, and corners on
 the line belong to both pieces. A piece not cut keeps its corners; its bit is ``[some corner is positive]``.
 Bit ``k`` of a piece (bit ``k mod 64`` of word ``⌊k/64⌋``) says it lies on the positive side of line ``k``.
-Before any cut, every line is evaluated at the polygon's own corners in one vectorised pass: a line with no
+Before any cut, every line is evaluated at the polygon's own corners in one pass (all lines at once): a line with no
 corner strictly on one of its sides does not cross the polygon, so it cuts none of its pieces and only sets
 the bit of all of them (the polygon's: some corner positive); only the lines with corners strictly on both
 sides are cut along, in their order, piece by piece.
@@ -138,7 +138,7 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
     cur_bits[0] = 0
     n_pieces, n_corners = 1, n
     a0s, a1s, cs = z[0], z[1], z[2]  # (n_lines,) each
-    for k in range(n_lines):  # every line at the polygon's corners: s_min, s_max (n_lines,), vectorised
+    for k in range(n_lines):  # every line at the polygon's corners: s_min, s_max (n_lines,), in one pass
         tol[k] = rtol * (np.sqrt(a0s[k] * a0s[k] + a1s[k] * a1s[k]) * radius + abs(cs[k]))
         s_min[k], s_max[k] = np.inf, -np.inf
     for j in range(n):

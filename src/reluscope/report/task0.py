@@ -81,8 +81,9 @@ def plane_frames(ctx: StudyContext, result, steps: list[int], t: Texts):
     """A frame per snapshot: the decision regions on the study's plane (``report.slice``), its exact decision
     boundary, and the data points nearest the plane where they project."""
     X, y, through = ctx.data.X, ctx.data.y, plane_indices(ctx)
-    slices = [slice_through(result.model_at(step), X, y, through) for step in steps]
-    classes = [predicted_classes(result.model_at(step), s.plane, ctx.budget.grid) for step, s in zip(steps, slices)]
+    models = [result.model_at(step) for step in steps]
+    slices = [slice_through(model, X, y, through) for model in models]
+    classes = [predicted_classes(model, s.plane, ctx.budget.grid) for model, s in zip(models, slices)]
 
     def draw(axs, key):
         i = key[0]

@@ -32,8 +32,12 @@ IMPORT = re.compile(r'^import\s+\{[^}]*\}\s+from\s+"\./([\w.-]+)";\s*$', re.M)
 
 @functools.cache
 def catalog() -> dict:
-    """The live view's texts, ``{"texts": {lang: {key: text}}, "datasets": {lang: {name: text}}}``."""
-    return {"texts": tomllib.loads(TEXTS.read_text(encoding="utf-8")), "datasets": report_catalog("datasets")}
+    """The live view's texts, ``{"texts": {lang: {key: text}}, "datasets": {lang: {name: text}}, "views": {lang:
+    {view: name}}}``; the data sets' and the views' names are the report's (``report/texts``)."""
+    views = {lang: {k.removeprefix("view_"): v for k, v in table.items() if k.startswith("view_")}
+             for lang, table in report_catalog("task2").items()}
+    return {"texts": tomllib.loads(TEXTS.read_text(encoding="utf-8")), "datasets": report_catalog("datasets"),
+            "views": views}
 
 
 @functools.cache

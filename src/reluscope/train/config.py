@@ -132,8 +132,7 @@ class TrainConfig:
         (PyTorch's default)."""
         from reluscope.model.mlp import build_mlp  # torch: not needed to check a configuration
 
-        width = self.width if self.widths is None else self.widths
-        return build_mlp(n_features, width, self.depth, n_classes, activation=self.activation)
+        return build_mlp(n_features, self.hidden_widths, self.depth, n_classes, activation=self.activation)
 
     def to_dict(self) -> dict:
         return asdict(self)

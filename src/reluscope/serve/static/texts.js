@@ -1,6 +1,6 @@
 // Every text the live view shows, in English and German: the catalog serve/texts.toml (with the data sets' names
 // of report/texts/datasets.toml), which serve/bundle.py inlines here as JSON in place of CATALOG_JSON.
-const CATALOG = CATALOG_JSON;  // {lang: {key: text}}, text with {{name}} placeholders
+const CATALOG = CATALOG_JSON;  // {texts: {lang: {key: text}}, datasets: {lang: {name: text}}, views: {lang: {view: name}}}
 export const LANGUAGES = Object.keys(CATALOG.texts);
 
 // the language: the one asked for when the catalog has it, else the browser's, else English
@@ -12,8 +12,9 @@ export function chooseLanguage(asked, browser = globalThis.navigator ? navigator
   return "en";
 }
 
-// one language's texts: t(key, vars) fills {{name}} from vars, num(v, digits) writes a number as the language does,
-// has(key) tells whether the catalog has a text of that key
+// one language's texts: t(key, vars) fills {{name}} from vars ({{name}} placeholders), num(v, digits) writes a number
+// as the language does, plain(v) without grouping, dataset(name) and view(name) the names shown, has(key) tells
+// whether the catalog has a text of that key
 export function texts(lang) {
   const table = CATALOG.texts[lang], formats = new Map();
   function format(key, options) {
@@ -34,6 +35,7 @@ export function texts(lang) {
     return table[key].replace(/\{\{(\w+)\}\}/g, (_, k) => (typeof vars[k] === "number" ? plain(vars[k]) : String(vars[k])));
   }
   const dataset = (name) => CATALOG.datasets[lang][name] ?? name;
+  const view = (name) => CATALOG.views[lang][name] ?? name;
   const has = (key) => typeof key === "string" && Object.hasOwn(table, key);
-  return { lang, t, num, dataset, has };
+  return { lang, t, num, plain, dataset, view, has };
 }

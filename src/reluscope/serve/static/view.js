@@ -158,7 +158,7 @@ function render({ model, el }) {
       if (f.choices) input.replaceChildren(...f.choices.map((v) => new Option(key === "dataset" ? datasetName(v) : v, v)));
       if (f.bounds) { input.min = f.bounds[0]; input.max = f.bounds[1]; }
     }
-    $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(v, v)));
+    $("v-projection").replaceChildren(...(schema().views || []).map((v) => new Option(tx.view(v), v)));
     const menu = exercises().map((e) => new Option(e.title, e.id));
     $("preset")?.replaceChildren(new Option("—", ""), ...menu);
   }
@@ -170,7 +170,7 @@ function render({ model, el }) {
     for (const [k, v] of Object.entries(settings)) {
       const input = $("s-" + k); if (!input) continue;
       input.value = v === null ? "" : Array.isArray(v) ? v.join(",") : v;
-      if ($("o-" + k)) $("o-" + k).textContent = v;
+      if ($("o-" + k)) $("o-" + k).textContent = typeof v === "number" ? tx.plain(v) : v;  // the language's comma
     }
   }
   function setLayerOptions(depth) {
@@ -300,7 +300,7 @@ function render({ model, el }) {
     if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
     showSlice(data);
     const mf = data.meanfield;
-    if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: mf.sigma_b2,
+    if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: num(mf.sigma_b2),
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
   }
@@ -426,7 +426,7 @@ function render({ model, el }) {
     label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
     const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
     $("means").textContent = t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) });
-    paintNetwork(L, data);
+    if (mode() !== "watch") paintNetwork(L, data);  // the graph is the playground's (hidden in the watch)
     paintGeometry(step, data);
     if (data.meanfield) {
       drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2, tx);
@@ -506,8 +506,9 @@ function render({ model, el }) {
     e.preventDefault(); netChoose(next);
   }
   function paintGeometry(step, data) {
-    const { layer, projection } = state.view, geo = state.geo, labels = concatLabels(data);
-    const bp = (geo.bp[data.slice ? "input" : projection] || {})[layer], res = geo.res[projection], cells = geo.cells[layer];
+    const { layer } = state.view, geo = state.geo, labels = concatLabels(data), projection = tx.view(state.view.projection);
+    const bp = (geo.bp[data.slice ? "input" : state.view.projection] || {})[layer], res = geo.res[state.view.projection];
+    const cells = geo.cells[layer];
     const why = data.off && data.off.backprojection;
     if (why) { off("bp", t("task2"), said(why)); off("residual", t("task2"), said(why)); $("bp-note").textContent = said(why); }
     else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
@@ -547,7 +548,7 @@ function render({ model, el }) {
   for (const input of root.querySelectorAll('[data-id^="s-"]')) {
     const key = input.dataset.id.slice(2);
     on(input, "change", settingsChanged);
-    if ($("o-" + key)) on(input, "input", () => ($("o-" + key).textContent = input.value));
+    if ($("o-" + key)) on(input, "input", () => ($("o-" + key).textContent = tx.plain(Number(input.value))));
   }
   for (const key of ["layer", "projection"]) on($("v-" + key), "change", viewChanged);
   on($("play"), "click", () => { const p = !model.get("playing"); model.set("playing", p); model.save_changes(); onPlaying(); });
