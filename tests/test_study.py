@@ -42,6 +42,12 @@ def _table(path):
         return list(csv.reader(fh))
 
 
+def _size(path) -> tuple[int, int]:
+    """An image file's (width, height), the file closed again (an open one warns later, in another test)."""
+    with PILImage.open(path) as img:
+        return img.size
+
+
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     """One quick study with seed 0, shared by the tests that only read it."""
@@ -71,13 +77,13 @@ def test_every_figure_and_frame_is_drawn_for_the_text_column(quick):
     static = sorted(figures.glob("*.*"))
     assert static and {p.suffix for p in static} == {".png"}
     for path in static:
-        assert PILImage.open(path).size[0] >= 720, path.name
+        assert _size(path)[0] >= 720, path.name
     viewers = [d for d in figures.iterdir() if d.is_dir()]
     assert {d.name for d in viewers} >= {"task0_boundary", "task1_variance", "backprojection", "cells"}
     for folder in viewers:
         frames = sorted(folder.iterdir())
         assert frames and {p.suffix for p in frames} == {".webp"}, folder.name
-        sizes = {PILImage.open(p).size for p in frames}
+        sizes = {_size(p) for p in frames}
         assert len(sizes) == 1 and next(iter(sizes))[0] >= 720, (folder.name, sizes)
     page = (quick / "report.html").read_text()
     assert page.count("data:image/webp;base64,") >= sum(len(list(d.iterdir())) for d in viewers)  # and shown ones
@@ -149,8 +155,7 @@ def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, monkeypatch):
     text = re.sub(r"<[^>]+>", "", page)
     assert text.count(named) >= 4  # Task 0's caption, Task 2's views and images, the cells' finding: one plane
     assert texts("cells", "en")("space_plane") in text
-    images = PILImage.open(out / "figures" / "task2_images.png")
-    assert images.width == 960  # the text column
+    assert _size(out / "figures" / "task2_images.png")[0] == 960  # the text column
     cells = _table(out / "tables" / "cells_counts.csv")
     assert len(cells) == 1 + 10 and all(int(row[1]) >= 1 for row in cells[1:])  # every hidden layer, counted
 
