@@ -7,6 +7,8 @@ history, metrics and snapshots, and its ``config.json`` reruns it (drawn points,
 ``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``mean-field`` scheme, which
 ``config.json`` names by its scheme only: rerun from it, that scheme takes its defaults σ_w² = 2, σ_b² = 0) and, for
 an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
+
+``saved_runs`` lists the runs directory's runs that the page can load back (``load_live_run``), newest first.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from reluscope.serve.notice import Notice
 from reluscope.serve.settings import UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
 from reluscope.train.rundir import load_run, save_run
+
+MAX_LISTED = 100  # saved runs the page's menu offers at most
 
 
 def run_name(settings: Settings, step: int) -> str:
@@ -70,17 +74,29 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
     return save_run(out, cfg, data, result, extras)
 
 
+def saved_runs(runs_dir: Path, most: int = MAX_LISTED) -> list[str]:
+    """The names of the directories in ``runs_dir`` that hold a ``playground.json`` (runs "save run" wrote), newest
+    first (by that file's time, then by name), at most ``most``; none when ``runs_dir`` does not exist."""
+    try:
+        found = [(p.stat().st_mtime, d.name) for d in runs_dir.iterdir() if (p := d / "playground.json").is_file()]
+    except OSError:  # no runs directory yet, or one that cannot be read
+        return []
+    return [name for _, name in sorted(found, reverse=True)[:most]]
+
+
 def load_live_run(runs_dir: Path, name: str) -> tuple[Settings, dict, int, Path | None]:
     """The run directory ``runs_dir/name`` that ``save_live_run`` wrote: its settings (``playground.json``), its
     final weights (a state dict), the step it was saved at and its CSV (None for a built-in data set)."""
-    path = runs_dir / name
+    path, shown = runs_dir / name, name[:60]
     if path.resolve().parent != runs_dir.resolve() or not (path / "playground.json").is_file():
-        raise ReluscopeError(f"no run saved by the playground is called {name[:60]!r} in the runs directory")
+        raise Notice(f"no run saved by the playground is called {shown!r} in the runs directory", "load_missing",
+                     name=shown)
     try:
         saved = json.loads((path / "playground.json").read_text(encoding="utf-8"))
         settings, step = Settings.from_dict(saved["settings"]), saved["step"]
-    except (ValueError, KeyError, TypeError, OSError):
-        raise ReluscopeError(f"{name[:60]}: playground.json is not the playground's") from None
-    run = load_run(path)
+        run = load_run(path)
+    except (ReluscopeError, ValueError, KeyError, TypeError, OSError) as e:
+        raise Notice(f"{shown}: not a run the playground saved, or a damaged one ({type(e).__name__}: {e})",
+                     "load_broken", name=shown) from None
     csv = path / "data.csv" if settings.dataset == UPLOADED else None
     return settings, run.model.state_dict(), step if type(step) is int else 0, csv

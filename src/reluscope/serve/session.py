@@ -39,10 +39,10 @@ from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.graph import graph_weights
-from reluscope.serve.messages import Message, View, encode, parse
+from reluscope.serve.messages import Message, View, encode, is_run_name, parse
 from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
-from reluscope.serve.saving import load_live_run, save_live_run
+from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
@@ -149,6 +149,8 @@ class Session:
             await self._upload(*msg.payload)
         elif msg.type == "load":
             await self._load(msg.payload)
+        elif msg.type == "runs":
+            await self._send_runs()
         elif msg.type == "hello":
             self.lang = msg.payload
             await self.send("exercises", lang=self.lang, exercises=exercises(self.lang))
@@ -253,6 +255,12 @@ class Session:
         path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result,
                                        self.upload_path)
         await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+        await self._send_runs()
+
+    async def _send_runs(self) -> None:
+        """The runs a ``load`` can name, newest first (``saving.saved_runs``)."""
+        names = await asyncio.to_thread(saved_runs, self.runs_dir)
+        await self.send("runs", runs=[name for name in names if is_run_name(name)])
 
     async def _export(self, fmt: str) -> None:
         """The current weights (taken between two steps) as a ``fmt`` file, sent as bytes."""
