@@ -6,7 +6,11 @@ history, metrics and snapshots, and its ``config.json`` reruns it (drawn points,
 ``playground.json`` hold, join the retrained run from its first step). Beside the usual files the directory has
 ``playground.json`` (the page's settings, including the σ_w², σ_b² of the ``mean-field`` scheme, which
 ``config.json`` names by its scheme only: rerun from it, that scheme takes its defaults σ_w² = 2, σ_b² = 0) and, for
-an uploaded CSV, ``data.csv`` (which ``config.json`` points to).
+an uploaded CSV, ``data.csv`` (which ``config.json`` points to). The empty plane (``drawn``) writes its points as
+``data.csv`` too, so that ``config.json`` (``reluscope train --dataset RUN/data.csv``) reruns on them; read as a
+CSV they are standardised and split into training and test points, as any CSV is (which needs two points of each
+class), where the page trained on all of them as drawn: the rerun trains on the same points, not to the same
+numbers.
 
 ``saved_runs`` lists the runs directory's runs that the page can load back (``load_live_run``), newest first.
 """
@@ -18,7 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
-from reluscope.data import Dataset
+from reluscope.data import Dataset, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.slices import predicted_classes, slice_through
 from reluscope.outputs import write_json
@@ -26,7 +30,7 @@ from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
 from reluscope.serve.notice import Notice
-from reluscope.serve.settings import UPLOADED, Settings
+from reluscope.serve.settings import DRAWN, UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
 from reluscope.train.rundir import load_run, save_run
 
@@ -51,7 +55,7 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
         out = runs_dir / (run_name(settings, step) + (f"-{i}" if i > 1 else ""))
         if not out.exists():
             break
-    dataset = str((out / "data.csv").resolve()) if settings.dataset == UPLOADED else settings.dataset
+    dataset = str((out / "data.csv").resolve()) if settings.dataset in (UPLOADED, DRAWN) else settings.dataset
     cfg = settings.train_config(dataset, steps=None if result is not None else step)
     if result is None:
         model, gen = settings.build_model(data)
@@ -61,6 +65,8 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
         write_json(tmp / "playground.json", dict(settings=settings.to_dict(), step=step))
         if csv_path is not None:
             shutil.copyfile(csv_path, tmp / "data.csv")
+        elif settings.dataset == DRAWN:  # its data are the points (the test split is the training split)
+            save_csv(tmp / "data.csv", data.X_train, data.y_train)
         ax = axes(figsize=(5, 5))
         title = f"{data.name.rsplit('/', 1)[-1]}: step {step}"
         if data.n_features == 2:
