@@ -289,11 +289,27 @@ def test_a_saved_run_loads_back_into_a_page(server):
         assert loaded == {"v": VERSION, "type": "loaded", "name": saved["name"], "step": 4}
         assert data["settings"]["widths"] == [6, 4] and data["settings"]["points"] == [[0.5, 0.5, 1]]
         assert not data["playing"]
-        send(ws, "export", format="json")
-        state = json.loads(bytes(np.asarray(until(ws, lambda m: m["type"] == "export")[-1]["file"],
-                                            dtype=np.uint8)))["state_dict"]
+        state = exported(ws)
+        for _ in range(2):  # on from the loaded weights; saved, it is retrained from them
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 2)
+        later = exported(ws)
+        send(ws, "save")
+        resaved = until(ws, lambda m: m["type"] == "saved")[-1]
     for name, value in rs.load_run(Path(saved["path"])).model.state_dict().items():
         assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+    for name, value in rs.load_run(Path(resaved["path"])).model.state_dict().items():
+        assert torch.equal(torch.tensor(later[name], dtype=torch.float32), value)
+        assert not torch.equal(torch.tensor(state[name], dtype=torch.float32), value)  # two steps on
+    assert json.loads((Path(resaved["path"]) / "playground.json").read_text())["loaded"]
+
+
+def exported(ws) -> dict:
+    """The session's current weights, as its JSON export has them."""
+    import numpy as np
+    send(ws, "export", format="json")
+    file = until(ws, lambda m: m["type"] == "export")[-1]["file"]
+    return json.loads(bytes(np.asarray(file, dtype=np.uint8)))["state_dict"]
 
 
 def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):

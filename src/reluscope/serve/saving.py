@@ -44,9 +44,11 @@ def run_name(settings: Settings, step: int) -> str:
 
 
 def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, result: TrainResult | None,
-                  csv_path: Path | None = None, *, out: Path | None = None) -> Path:
+                  csv_path: Path | None = None, *, out: Path | None = None, start: dict | None = None) -> Path:
     """Write the run at ``step`` (``result``: the finished run, else retrained) under ``runs_dir`` with a name of
-    its own, or at ``out``, which must not exist yet; its path."""
+    its own, or at ``out``, which must not exist yet; its path. ``start``: the weights a loaded run began from,
+    which the retrained run starts from in place of its initialisation (``playground.json`` says so; its
+    ``config.json`` reruns from the initialisation)."""
     if step < 1 and result is None:
         raise Notice("nothing trained yet: press play or step first", "nothing_trained")
     if out is not None and out.exists():
@@ -58,11 +60,13 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
     dataset = str((out / "data.csv").resolve()) if settings.dataset in (UPLOADED, DRAWN) else settings.dataset
     cfg = settings.train_config(dataset, steps=None if result is not None else step)
     if result is None:
-        model, gen = settings.build_model(data)
+        model, gen = settings.build_model(data)  # as the live run: initialised, then the loaded weights
+        if start is not None:
+            model.load_state_dict(start)
         result = train_model(model, data, cfg, generator=gen)
 
     def extras(tmp: Path) -> None:
-        write_json(tmp / "playground.json", dict(settings=settings.to_dict(), step=step))
+        write_json(tmp / "playground.json", dict(settings=settings.to_dict(), step=step, loaded=start is not None))
         if csv_path is not None:
             shutil.copyfile(csv_path, tmp / "data.csv")
         elif settings.dataset == DRAWN:  # its data are the points (the test split is the training split)

@@ -100,6 +100,7 @@ class Session:
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
+        self._start: dict | None = None  # the weights the run began from when it was loaded, else None
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
@@ -188,6 +189,7 @@ class Session:
         self.run += 1
         self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
+        self._start = state
         await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
@@ -250,11 +252,17 @@ class Session:
         """The server's copy of the uploaded CSV while the run trains on it, else None."""
         return self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
 
-    async def _save(self) -> None:
+    def save_run(self, out: Path | None = None) -> Path:
+        """Write the current run as a run directory (``saving.save_live_run``; a loaded run retrained from the
+        weights it was loaded with), under the runs directory or at ``out``; its path. Blocks while it writes."""
         t = self.trainer
-        path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result,
-                                       self.upload_path)
-        await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+        return save_live_run(self.runs_dir, self.settings, t.data, t.step, t.result, self.upload_path, out=out,
+                             start=self._start)
+
+    async def _save(self) -> None:
+        step = self.trainer.step
+        path = await asyncio.to_thread(self.save_run)
+        await self.send("saved", name=path.name, path=str(path.resolve()), step=step)
         await self._send_runs()
 
     async def _send_runs(self) -> None:
