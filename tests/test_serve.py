@@ -370,6 +370,16 @@ def test_a_saved_run_of_the_empty_plane_reruns_from_its_config(tmp_path):
     assert rs.load_run(path).data.X_train.tolist() == [p[:2] for p in points]  # the page's run: the points as drawn
 
 
+def test_the_meanfield_source_is_a_catalog_key_with_its_values():
+    from reluscope.serve.scene import meanfield_theory
+    for s, said in ((Settings(init="lecun"), {"key": "mf_effective", "values": {"init": "lecun"}}),
+                    (Settings(init=MEANFIELD, sigma_w2=1.5), {"key": "mf_sliders", "values": {}})):
+        data = s.load_data(None)
+        theory = meanfield_theory(s, s.build_model(data)[0], 1.0)
+        assert theory["source"] == said
+    assert theory["sigma_w2"] == 1.5
+
+
 def test_marked_layer_is_the_one_the_outcome_names():
     assert marked_layer(dict(status="diverged", diverged_layer="layer 4 (6)"), 11) == 4
     assert marked_layer(dict(status="diverged", diverged_layer="output (loss)"), 11) == 11
