@@ -99,6 +99,8 @@ def test_a_link_hides_or_locks_the_weights_buttons_and_an_exercise_has_no_load_m
     assert page.is_visible("[data-id=export-pt]") and page.locator("[data-id=load]").count() == 0
     page = live_page(SMALL + "&task=Look")  # a task alone changes no control: the page keeps its load menu
     assert page.locator("[data-id=runs]").count() == 1
+    page = live_page(SMALL + '&hide=x"],export&lock=a\\b')  # a key no control has: nothing (the module checks
+    assert page.locator("[data-id=export-json]").count() == 0  # that no page logged an error)
 
 
 def test_a_german_page_names_the_buttons_and_itself_in_german(live_page):

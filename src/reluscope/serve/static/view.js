@@ -6,8 +6,8 @@
 // (large type), schema (the settings' types), settings, request (the
 // number of the latest settings request), view ({layer, projection}), playing, and data (the run's points,
 // once per run). Messages: frame, panels, geometry, status, saved, export, runs, loaded, error, busy from the host;
-// control, save, export, runs, load, upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
-// or a view answers at once even while the host is busy.
+// control, save, export, runs, load, upload to it. Every panel draws from data already received, on
+// requestAnimationFrame, so choosing a layer or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield,
@@ -128,7 +128,7 @@ function segmentDistance(x, y, x0, y0, x1, y1) {
 function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
-  const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
+  const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${CSS.escape(id)}"]`);
   const state = { drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
@@ -350,7 +350,7 @@ function render({ model, el }) {
   // view, "export" and "load" name the weights' buttons and the load menu.
   function control(key) {
     const input = $("s-" + key) || $("v-" + key);
-    return input ? input.closest("label") || input : root.querySelector(`[data-control="${key}"]`);
+    return input ? input.closest("label") || input : root.querySelector(`[data-control="${CSS.escape(key)}"]`);  // a link's key: any text
   }
   function onLesson() {
     const lesson = model.get("lesson") || {}, hide = lesson.hide || [], lock = lesson.lock || [];
