@@ -12,7 +12,9 @@ CSV they are standardised and split into training and test points, as any CSV is
 class), where the page trained on all of them as drawn: the rerun trains on the same points, not to the same
 numbers.
 
-``saved_runs`` lists the runs directory's runs that the page can load back (``load_live_run``), newest first.
+``saved_runs`` lists the runs directory's runs that the page can load back (``load_live_run``), newest first. A run
+that went on from a loaded one is retrained from the loaded weights (``start``), its ``playground.json`` saying
+``"loaded": true``: its ``config.json`` reruns from the initialisation instead.
 """
 
 from __future__ import annotations
