@@ -349,6 +349,37 @@ def test_save_mid_run_retrains_to_the_step(tmp_path):
     assert json.loads((path / "playground.json").read_text())["settings"] == s.to_dict()
 
 
+def test_a_saved_run_of_the_empty_plane_reruns_from_its_config(tmp_path):
+    """The drawn plane's run directory holds its points as ``data.csv``, which ``config.json`` names: ``reluscope
+    train`` with the config's settings trains on exactly those points (as a CSV: standardised and split)."""
+    from reluscope.cli import main
+    from reluscope.data import load_csv
+    points = [[-1.0, -1.0, 0], [-1.5, -0.5, 0], [-0.5, -1.5, 0], [-1.2, -1.1, 0],
+              [1.0, 1.0, 1], [1.5, 0.5, 1], [0.5, 1.5, 1], [1.1, 1.3, 1]]
+    s = Settings(dataset="drawn", depth=2, width=4, points=points)
+    path = save_live_run(tmp_path, s, s.load_data(None), 5, None)
+    cfg = json.loads((path / "config.json").read_text())
+    assert cfg["dataset"] == str((path / "data.csv").resolve())
+    X, y = load_csv(cfg["dataset"])
+    assert np.column_stack([X, y]).tolist() == points
+    assert main(["train", "--dataset", cfg["dataset"], "--depth", str(cfg["depth"]), "--width", str(cfg["width"]),
+                 "--init", cfg["init"], "--lr", str(cfg["lr"]), "--steps", str(cfg["steps"]),
+                 "--seed", str(cfg["seed"]), "--out", str(tmp_path / "rerun")]) == 0
+    rerun = rs.load_run(tmp_path / "rerun")
+    assert rerun.metrics["steps_run"] == 5 and len(rerun.data.X_train) + len(rerun.data.X_test) == len(points)
+    assert rs.load_run(path).data.X_train.tolist() == [p[:2] for p in points]  # the page's run: the points as drawn
+
+
+def test_the_meanfield_source_is_a_catalog_key_with_its_values():
+    from reluscope.serve.scene import meanfield_theory
+    for s, said in ((Settings(init="lecun"), {"key": "mf_effective", "values": {"init": "lecun"}}),
+                    (Settings(init=MEANFIELD, sigma_w2=1.5), {"key": "mf_sliders", "values": {}})):
+        data = s.load_data(None)
+        theory = meanfield_theory(s, s.build_model(data)[0], 1.0)
+        assert theory["source"] == said
+    assert theory["sigma_w2"] == 1.5
+
+
 def test_marked_layer_is_the_one_the_outcome_names():
     assert marked_layer(dict(status="diverged", diverged_layer="layer 4 (6)"), 11) == 4
     assert marked_layer(dict(status="diverged", diverged_layer="output (loss)"), 11) == 11

@@ -251,9 +251,10 @@ def test_exported_weights_are_the_models_parameters(server):
 
 
 def test_a_saved_run_loads_back_into_a_page(server):
-    """A run saved at step 4 with widths and a drawn point, loaded by its name in another page: the same settings,
-    resting, its weights those of the run directory; names outside the runs directory or of no saved run are
-    refused and change nothing."""
+    """A run saved at step 4 with widths and a drawn point, listed first in the ``runs`` that follow its ``saved``
+    and in another page's, loaded by its name there: the same settings, resting, its weights those of the run
+    directory; names outside the runs directory, of no saved run or of a damaged one are refused (a catalog key for
+    the two a page can meet) and change nothing: the page's run goes on resting where it was."""
     import numpy as np
     import torch
     import reluscope as rs
@@ -263,23 +264,52 @@ def test_a_saved_run_loads_back_into_a_page(server):
             send(ws, "control", action="step")
         until(ws, lambda m: m["type"] == "frame" and m["step"] == 4)
         send(ws, "save")
-        saved = until(ws, lambda m: m["type"] == "saved")[-1]
+        seen = until(ws, lambda m: m["type"] == "runs")
+        saved, listed = [m for m in seen if m["type"] == "saved"][-1], seen[-1]["runs"]
+    assert listed[0] == saved["name"] and len(listed) == len(set(listed))
     (runs / "not-a-run").mkdir(exist_ok=True)
-    with started(url) as ws:
-        for bad in ("../" + saved["name"], "..", "", "nothing-here", "not-a-run", "x" * 201, None, 3):
+    damaged = runs / "damaged-run"
+    damaged.mkdir(exist_ok=True)
+    (damaged / "playground.json").write_text('{"settings": {"depth": 3}, "step": 2}')  # and no run files
+    with started(url, depth=2) as ws:
+        send(ws, "runs")
+        names = until(ws, lambda m: m["type"] == "runs")[-1]["runs"]
+        assert saved["name"] in names and "damaged-run" in names and "not-a-run" not in names
+        for bad, key in (("../" + saved["name"], None), ("nothing-here", "load_missing"),
+                         ("not-a-run", "load_missing"), ("damaged-run", "load_broken"), ("..", None), ("", None),
+                         ("x" * 201, None), ("a/b", None), (None, None), (3, None), ([saved["name"]], None)):
             send(ws, "load", run=bad)
-            assert until(ws, lambda m: m["type"] == "error")[-1]["message"]
+            error = until(ws, lambda m: m["type"] == "error")[-1]
+            assert error["message"] and error.get("key") == key
+        send(ws, "control", action="step")
+        assert until(ws, lambda m: m["type"] in ("frame", "data"))[-1]["type"] == "frame"  # the same run, resting
         send(ws, "load", run=saved["name"])
         data = until(ws, lambda m: m["type"] == "data")[-1]
         loaded = until(ws, lambda m: m["type"] == "loaded")[-1]
         assert loaded == {"v": VERSION, "type": "loaded", "name": saved["name"], "step": 4}
         assert data["settings"]["widths"] == [6, 4] and data["settings"]["points"] == [[0.5, 0.5, 1]]
         assert not data["playing"]
-        send(ws, "export", format="json")
-        state = json.loads(bytes(np.asarray(until(ws, lambda m: m["type"] == "export")[-1]["file"],
-                                            dtype=np.uint8)))["state_dict"]
+        state = exported(ws)
+        for _ in range(2):  # on from the loaded weights; saved, it is retrained from them
+            send(ws, "control", action="step")
+        until(ws, lambda m: m["type"] == "frame" and m["step"] == 2)
+        later = exported(ws)
+        send(ws, "save")
+        resaved = until(ws, lambda m: m["type"] == "saved")[-1]
     for name, value in rs.load_run(Path(saved["path"])).model.state_dict().items():
         assert torch.equal(torch.tensor(state[name], dtype=torch.float32), value)
+    for name, value in rs.load_run(Path(resaved["path"])).model.state_dict().items():
+        assert torch.equal(torch.tensor(later[name], dtype=torch.float32), value)
+        assert not torch.equal(torch.tensor(state[name], dtype=torch.float32), value)  # two steps on
+    assert json.loads((Path(resaved["path"]) / "playground.json").read_text())["loaded"]
+
+
+def exported(ws) -> dict:
+    """The session's current weights, as its JSON export has them."""
+    import numpy as np
+    send(ws, "export", format="json")
+    file = until(ws, lambda m: m["type"] == "export")[-1]["file"]
+    return json.loads(bytes(np.asarray(file, dtype=np.uint8)))["state_dict"]
 
 
 def test_a_shared_playground_asks_for_its_token_and_limits_each_client(tmp_path):
@@ -349,7 +379,7 @@ def malformed(rng: random.Random) -> str | bytes:
     """One message that the schema must refuse (never a valid one: each is a broken copy of a valid message)."""
     good = {"settings": {"settings": {"depth": 3}}, "control": {"action": "play"},
             "view": {"view": {"layer": 1, "projection": "input"}}, "upload": {"name": "a.csv"}, "save": {},
-            "export": {"format": "json"}, "hello": {"lang": "de"}, "load": {"run": "nothing"}}
+            "export": {"format": "json"}, "hello": {"lang": "de"}, "load": {"run": "nothing"}, "runs": {}}
     bad_values = [None, True, -1, 0, 1e400, "x" * 300, [], {}, [1, 2], {"a": 1}, "NaN", -1e308, 3.5, "", "\u0000"]
     csvs = ["", "x1,x2,label\n", "x1,x2,label\n1,2\n", "x1,x2,label\n1,b,0\n", "x1,x2,label\n" + "1,2,0\n" * 20,
             "x1,x2,label\ninf,1,0\n2,2,1\n", "\x00\x01\x02", "x1;x2;label\n1;2;0\n3;4;1\n"]
@@ -365,7 +395,7 @@ def malformed(rng: random.Random) -> str | bytes:
     elif case == 3:
         finite = [v for v in bad_values if v != 1e400]  # an envelope's header is strict JSON
         d[rng.choice(["path", "file", "extra", "__proto__"])] = rng.choice(finite if kind == "upload" else bad_values)
-    elif case == 4 and kind != "save":
+    elif case == 4 and kind not in ("save", "runs"):
         del d[next(iter(good[kind]))]
     elif case == 5:
         field, value = rng.choice(BAD_SETTINGS)

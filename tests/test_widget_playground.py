@@ -79,6 +79,34 @@ def test_play_step_and_a_new_setting_from_the_front_end(pg, tmp_path):
     assert frames and frames[-1]["layers"]["z_var"] and "buffers" not in w.trait_names()
 
 
+def test_the_front_ends_save_export_runs_and_load_reach_the_session(pg, tmp_path):
+    """The widget's buttons: "save run" is followed by the runs to load (the new one first), "JSON" gets the weights'
+    file, and "load" brings the saved run back, resting, with its settings and weights."""
+    import json
+    w = pg.widget
+    until(lambda: w.data is not None)
+    for _ in range(3):
+        front_end(pg, type="control", action="step")
+    until(lambda: pg.metrics["step"] == 3)
+    front_end(pg, type="save")
+    until(lambda: any(m.get("type") == "runs" for m in pg.sent))
+    saved = next(m for m in pg.sent if m.get("type") == "saved")
+    assert next(m for m in pg.sent if m.get("type") == "runs")["runs"] == [saved["name"]]
+    front_end(pg, type="export", format="json")
+    until(lambda: any(m.get("type") == "export" and "file" in m for m in pg.sent))  # the session's, not the request
+    export = next(m for m in pg.sent if m.get("type") == "export" and "file" in m)
+    assert export["name"] == "reluscope-weights-step3.json" and export["file"]["dtype"] == "|u1"
+    weights = pg.model.state_dict()
+    with w.hold_trait_notifications():
+        w.request, w.settings = 1, {**w.settings, "seed": 5}
+    until(lambda: w.data["tag"] == 1 and pg.settings.seed == 5)
+    front_end(pg, type="load", run=saved["name"])
+    until(lambda: any(m.get("type") == "loaded" for m in pg.sent))
+    assert pg.settings.seed == 0 and w.settings["seed"] == 0 and not w.playing
+    assert all(torch.equal(pg.model.state_dict()[k], v) for k, v in weights.items())
+    assert json.loads((tmp_path / "runs" / saved["name"] / "playground.json").read_text())["step"] == 3
+
+
 def test_a_bad_message_gets_an_error_and_the_run_goes_on(pg):
     until(lambda: pg.widget.data is not None)
     front_end(pg, type="control", action="rewind")

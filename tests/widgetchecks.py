@@ -3,6 +3,7 @@ widget, the watch example's two widgets, and the playground widget's controls.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -74,4 +75,12 @@ def plays_steps_changes_its_view_and_saves(page):
     widget.locator("[data-id=save]").click()
     wait(page, 0, "el.querySelector('[data-id=saved]').textContent.includes('→')")
     assert "/runs/" in widget.locator("[data-id=saved]").inner_text()
+    name = widget.locator("[data-id=saved]").inner_text().rsplit("/", 1)[1]
+    with page.expect_download() as caught:  # the weights as a file of the browser's
+        widget.locator("[data-id=export-json]").click()
+    assert caught.value.suggested_filename == f"reluscope-weights-step{step + 1}.json"
+    assert len(json.loads(Path(caught.value.path()).read_text())["state_dict"]) == 6  # 3 layers' weights, biases
+    wait(page, 0, f"el.querySelector('[data-id=runs]').value === {name!r}")  # listed: the newest run
+    widget.locator("[data-id=load]").click()
+    wait(page, 0, f"el.querySelector('[data-id=saved]').textContent === 'loaded {name}, saved at step {step + 1}: paused'")
     assert serious(page, 0) == []

@@ -1,6 +1,7 @@
 """The playground's web app: one page, its static files, and one WebSocket per open page.
 
-Starlette routes ``/`` (the page), ``/static/liveview.js`` (the live view's module, ``bundle``), ``/static``
+Starlette routes ``/`` (the page, its ``<html lang>`` and title in the language the page will choose: ``?lang=``, else
+the browser's first, else English), ``/static/liveview.js`` (the live view's module, ``bundle``), ``/static``
 (the page's host script and style, shipped in the package) and ``/ws`` (a ``Session``); uvicorn serves them.
 At most ``max_sessions`` pages train at once; one more gets a ``busy`` message. A WebSocket whose ``Origin``
 is another site is refused, so a page elsewhere cannot drive the playground through the user's browser.
@@ -16,6 +17,7 @@ benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
 from __future__ import annotations
 
 import contextlib
+import html
 import secrets
 from collections import Counter
 import threading
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit
 import torch
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -37,7 +39,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.serve.config import LOCAL_HOSTS, ServeConfig
 from reluscope.serve.messages import MAX_MESSAGE, encode
 from reluscope.serve.notice import Notice
-from reluscope.serve.bundle import bundle
+from reluscope.serve.bundle import bundle, catalog
 from reluscope.serve.session import Session, serve_socket
 
 STATIC = Path(__file__).parent / "static"
@@ -60,7 +62,8 @@ def create_app(config: ServeConfig) -> Starlette:
     async def page(request):
         if not allowed(request):
             return PlainTextResponse(NO_TOKEN, status_code=403)
-        response = FileResponse(STATIC / "index.html")
+        response = HTMLResponse(page_html(page_language(request.query_params.get("lang"),
+                                                        request.headers.get("accept-language"))))
         if config.shared:  # the page's WebSocket carries it, as Jupyter's pages carry theirs
             response.set_cookie(COOKIE, config.token, httponly=True, samesite="strict")
         return response
@@ -105,6 +108,23 @@ def create_app(config: ServeConfig) -> Starlette:
                             Mount("/static", StaticFiles(directory=STATIC), name="static"),
                             WebSocketRoute("/ws", socket)], lifespan=lifespan)
     return app
+
+
+def page_language(asked: str | None, accept: str | None) -> str:
+    """The page's language as its script chooses it (``texts.js``, ``chooseLanguage``): ``asked`` when the catalog
+    has it, else the first of the browser's ``Accept-Language``, else English."""
+    for code in (asked, (accept or "").split(",")[0].split(";")[0]):
+        lang = (code or "")[:2].lower()
+        if lang in catalog()["texts"]:
+            return lang
+    return "en"
+
+
+def page_html(lang: str) -> str:
+    """``index.html`` with its language and its title (the catalog's) in ``lang``."""
+    texts = catalog()["texts"][lang]
+    return (STATIC / "index.html").read_text(encoding="utf-8").replace("{{lang}}", lang).replace(
+        "{{title}}", html.escape(f"{texts['title']} {texts['subtitle_playground']}"))
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:

@@ -15,10 +15,12 @@ Client → server (``type``, then its fields; nothing else is accepted)::
     hello     lang: en | de                    the exercises in that language (answered by ``exercises``)
     load      run: str                         a run directory that "save run" wrote under the runs directory,
                                                by its name: its settings and weights, resting (``loaded``)
+    runs      (no fields)                      the names of the runs that can be loaded (answered by ``runs``)
 
 Server → client: ``hello`` (the settings' schema, the views, ``lang`` and ``exercises``: the sheet's exercises in
 that language, as ``exercises.exercises``), ``exercises`` (``lang``, ``exercises``), ``loaded`` (``name``, ``step``:
-the step it was saved at), ``data`` (a run's points, once per run and again when the drawn points or the plane
+the step it was saved at), ``runs`` (``runs``: the names ``load`` takes, newest first; also sent after every
+``saved``), ``data`` (a run's points, once per run and again when the drawn points or the plane
 change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``:
 a file name, ``file``: the bytes as a ``|u1`` array), ``frame`` (the quick panels of one step), ``panels`` (the slow
 ones, and ``weights``: the network graph's, ``graph``), ``geometry`` (``rs.watch``: every layer's views), ``status``
@@ -49,7 +51,7 @@ MAX_NAME = 200  # characters of an upload's file name
 MAX_TAG = 2**31 - 1
 ACTIONS = ("play", "pause", "step", "reset")
 FIELDS = {"settings": {"settings"}, "control": {"action"}, "view": {"view"}, "upload": {"name"}, "save": set(),
-          "export": {"format"}, "hello": {"lang"}, "load": {"run"}}
+          "export": {"format"}, "hello": {"lang"}, "load": {"run"}, "runs": set()}
 OPTIONAL = {"settings": {"tag"}}
 
 
@@ -123,12 +125,10 @@ def _payload(kind: str, d: dict, buffers: list):
             raise ReluscopeError(f"lang must be one of {', '.join(LANGUAGES)}")
         return d["lang"]
     if kind == "load":
-        name = d["run"]
-        if not (isinstance(name, str) and 0 < len(name) <= MAX_NAME and name not in (".", "..")
-                and name.isprintable() and not set(name) & set("/\\")):  # printable: no lone surrogate
+        if not is_run_name(d["run"]):
             raise ReluscopeError(f"load names a run directory: a name of at most {MAX_NAME} characters without "
                                  "a folder")
-        return name
+        return d["run"]
     if kind == "export":
         if d["format"] not in FORMATS:
             raise ReluscopeError(f"export format must be one of {', '.join(FORMATS)}")
@@ -146,6 +146,13 @@ def _payload(kind: str, d: dict, buffers: list):
         except UnicodeDecodeError:
             raise Notice(f"{shown_name(name)}: not UTF-8 text", "upload_text", name=shown_name(name)) from None
     return None
+
+
+def is_run_name(name) -> bool:
+    """Whether ``name`` can name a run directory in a ``load``: text of at most ``MAX_NAME`` printable characters
+    (so no lone surrogate of a name that is not UTF-8), no folder in it, not ``.`` or ``..``."""
+    return (isinstance(name, str) and 0 < len(name) <= MAX_NAME and name not in (".", "..") and name.isprintable()
+            and not set(name) & set("/\\"))
 
 
 def _object(value, name: str) -> dict:

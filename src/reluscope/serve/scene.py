@@ -27,7 +27,7 @@ from reluscope.geometry.patterns import Box, data_box, pixel_centres
 from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
 from reluscope.model import linear_layers
 from reluscope.probe.meanfield import MeanField
-from reluscope.serve.notice import Notice
+from reluscope.serve.notice import Notice, said
 from reluscope.serve.settings import AUTO, DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
 
 BOUNDARY_PIXELS = 64  # the decision-boundary heat map is BOUNDARY_PIXELS² class probabilities
@@ -145,13 +145,13 @@ def grid_lines(box: Box) -> np.ndarray:
 @torch.no_grad()
 def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) -> dict:
     """q-trajectory ``q_1 … q_L``, χ₁, the gradients' depth scale ``1/|ln χ₁|``, q* and the q-map for the run's
-    σ_w², σ_b²."""
+    σ_w², σ_b²; ``source`` says where σ_w², σ_b² come from as a note in the catalog's words (``notice.said``)."""
     if settings.init == MEANFIELD:
-        sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, "sliders"
+        sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, said("mf_sliders")
     else:
         sigma_w2 = float(np.mean([lay.linear.in_features * float(lay.linear.weight.double().pow(2).mean())
                                   for lay in linear_layers(model)]))
-        sigma_b2, source = 0.0, f"effective, from the {settings.init} weights"
+        sigma_b2, source = 0.0, said("mf_effective", init=settings.init)
     mf = MeanField(settings.activation, sigma_w2, sigma_b2)
     qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
     return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(),

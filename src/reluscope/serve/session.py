@@ -39,10 +39,10 @@ from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.graph import graph_weights
-from reluscope.serve.messages import Message, View, encode, parse
+from reluscope.serve.messages import Message, View, encode, is_run_name, parse
 from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
-from reluscope.serve.saving import load_live_run, save_live_run
+from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.trainer import Snapshot, Trainer
@@ -100,6 +100,7 @@ class Session:
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
+        self._start: dict | None = None  # the weights the run began from when it was loaded, else None
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
@@ -149,6 +150,8 @@ class Session:
             await self._upload(*msg.payload)
         elif msg.type == "load":
             await self._load(msg.payload)
+        elif msg.type == "runs":
+            await self._send_runs()
         elif msg.type == "hello":
             self.lang = msg.payload
             await self.send("exercises", lang=self.lang, exercises=exercises(self.lang))
@@ -186,6 +189,7 @@ class Session:
         self.run += 1
         self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
+        self._start = state
         await self._send_data(playing)
         self.trainer = Trainer(self.run, model, data, settings.train_config(data.name), gen, offer=self._slot.put,
                                wanted=self._slot.empty, on_end=self._ended, playing=playing)
@@ -248,11 +252,23 @@ class Session:
         """The server's copy of the uploaded CSV while the run trains on it, else None."""
         return self._csv[0] if self.settings.dataset == UPLOADED and self._csv else None
 
-    async def _save(self) -> None:
+    def save_run(self, out: Path | None = None) -> Path:
+        """Write the current run as a run directory (``saving.save_live_run``; a loaded run retrained from the
+        weights it was loaded with), under the runs directory or at ``out``; its path. Blocks while it writes."""
         t = self.trainer
-        path = await asyncio.to_thread(save_live_run, self.runs_dir, self.settings, t.data, t.step, t.result,
-                                       self.upload_path)
-        await self.send("saved", name=path.name, path=str(path.resolve()), step=t.step)
+        return save_live_run(self.runs_dir, self.settings, t.data, t.step, t.result, self.upload_path, out=out,
+                             start=self._start)
+
+    async def _save(self) -> None:
+        step = self.trainer.step
+        path = await asyncio.to_thread(self.save_run)
+        await self.send("saved", name=path.name, path=str(path.resolve()), step=step)
+        await self._send_runs()
+
+    async def _send_runs(self) -> None:
+        """The runs a ``load`` can name, newest first (``saving.saved_runs``)."""
+        names = await asyncio.to_thread(saved_runs, self.runs_dir)
+        await self.send("runs", runs=[name for name in names if is_run_name(name)])
 
     async def _export(self, fmt: str) -> None:
         """The current weights (taken between two steps) as a ``fmt`` file, sent as bytes."""

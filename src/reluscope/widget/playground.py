@@ -22,7 +22,6 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.serve.messages import VERSION, check
-from reluscope.serve.saving import save_live_run
 from reluscope.serve.session import Session
 from reluscope.serve.settings import Settings
 from reluscope.widget.liveview import LiveView, check_lang
@@ -71,8 +70,8 @@ class Playground:
 
     def save(self, path: str | Path) -> Path:
         """Write the run as it stands as a run directory at ``path`` (which must not exist); returns it."""
-        t, s = self._trainer(), self._session
-        return save_live_run(s.runs_dir, s.settings, t.data, t.step, t.result, s.upload_path, out=Path(path))
+        self._trainer()  # not closed
+        return self._session.save_run(Path(path))
 
     def close(self) -> None:
         """Stop the run and the session's thread, and close the widget; safe to call twice."""

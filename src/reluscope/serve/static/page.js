@@ -42,7 +42,7 @@ function socketModel(url) {
   function receive(msg, buffers) {
     if (msg.v !== VERSION) return fail(t("version"));
     if (msg.type === "hello") {
-      put("schema", { fields: msg.schema, views: msg.views, exercises: msg.exercises || [] }); emit("hello", msg);
+      put("schema", { fields: msg.schema, views: msg.views, exercises: msg.exercises }); emit("hello", msg);
     }
     else if (msg.type === "data") {
       traits.playing = msg.playing; traits.settings = msg.settings;
@@ -90,14 +90,12 @@ window.addEventListener("DOMContentLoaded", () => {
   let started = false, fellBack = false;
   model.on("hello", (hello) => {  // the first run: the link's settings over the exercise's over the defaults
     const hash = readHash(), settings = {}, view = { ...model.get("view") };
-    const ex = (hello.exercises || []).find((e) => e.id === hash.ex);
-    if (ex) {
-      const own = lessonOf(hash);
-      model.lesson({ hide: [...ex.hide || [], ...own.hide], lock: [...ex.lock || [], ...own.lock], view: own.view || (typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null),
-                     task: own.task || ex.task, question: ex.question || "" });
-    }
-    if (ex && ex.view && typeof ex.view === "object") {  // {panel, layer, projection}: the panel marks, the rest is the view
-      const { panel, ...shown } = ex.view; Object.assign(view, shown);
+    const ex = hello.exercises.find((e) => e.id === hash.ex);
+    if (ex) {  // its view {panel, layer, projection}: the panel marks, the rest is the view
+      const own = lessonOf(hash), { panel, ...shown } = ex.view;
+      model.lesson({ hide: [...ex.hide, ...own.hide], lock: [...ex.lock, ...own.lock], view: own.view || panel,
+                     task: own.task || ex.task, question: ex.question });
+      Object.assign(view, shown);
     }
     for (const [k, f] of Object.entries(hello.schema)) {
       settings[k] = k in hash ? typed(f, hash[k]) : ex && k in ex.settings ? ex.settings[k] : f.default;

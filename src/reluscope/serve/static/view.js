@@ -5,9 +5,9 @@
 // exercise: {hide: [control], lock: [control], view: panel, task: text, question: text}, or null), projector
 // (large type), schema (the settings' types), settings, request (the
 // number of the latest settings request), view ({layer, projection}), playing, and data (the run's points,
-// once per run). Messages: frame, panels, geometry, status, saved, error, busy from the host; control, save,
-// upload to it. Every panel draws from data already received, on requestAnimationFrame, so choosing a layer
-// or a view answers at once even while the host is busy.
+// once per run). Messages: frame, panels, geometry, status, saved, export, runs, loaded, error, busy from the host;
+// control, save, export, runs, load, upload to it. Every panel draws from data already received, on
+// requestAnimationFrame, so choosing a layer or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield,
@@ -36,6 +36,11 @@ function template({ t }) {
   <div data-id="status" class="status" role="status"></div>
   <label data-for="playground">${T("preset")} <select data-id="preset"><option value="">—</option></select></label>
   <button data-id="save" data-for="playground" title="${T("save_title")}">${T("save")}</button>
+  <span class="group" data-for="playground" data-control="export" role="group" aria-label="${T("weights_label")}">${T("weights")}
+    <button data-id="export-json" aria-label="${T("export_json_label")}" title="${T("export_json_label")}">${T("export_json")}</button>
+    <button data-id="export-pt" aria-label="${T("export_pt_label")}" title="${T("export_pt_label")}">${T("export_pt")}</button></span>
+  <span class="group" data-for="playground" data-control="load"><label>${T("load_run")} <select data-id="runs" disabled><option value="">${T("no_runs")}</option></select></label>
+    <button data-id="load" title="${T("load_title")}" disabled>${T("load")}</button></span>
   <span data-id="saved" class="saved" role="status"></span>
   <button data-id="copylink">${T("copy_link")}</button>
   <button data-id="projector" aria-pressed="false">${T("projector")}</button>
@@ -123,7 +128,7 @@ function segmentDistance(x, y, x0, y0, x1, y1) {
 function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
-  const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${id}"]`);
+  const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${CSS.escape(id)}"]`);
   const state = { drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
@@ -254,12 +259,31 @@ function render({ model, el }) {
   function applyPreset(name) {
     const ex = exercises().find((e) => e.id === name);
     if (!ex) return;
-    const p = { ...ex.settings, ...(typeof ex.view === "object" ? ex.view : {}) };
     const defaults = Object.fromEntries(Object.entries(schema().fields).map(([k, f]) => [k, f.default]));
-    const { layer, projection, panel, ...settings } = { ...defaults, ...p };
+    const settings = { ...defaults, ...ex.settings }, { panel, layer, projection } = ex.view;
     setControls(settings); requestSettings(settings);
-    requestView({ layer: layer ?? 1, projection: projection ?? "input" });
-    showTask({ task: ex.task, question: ex.question, view: typeof ex.view === "string" ? ex.view : ex.view?.panel ?? null });
+    requestView({ layer, projection });
+    showTask({ task: ex.task, question: ex.question, view: panel });
+  }
+  // the weights as the host sent them (json or pt): a download of the file it named
+  function download({ file, name, format }) {
+    const url = URL.createObjectURL(new Blob([file], { type: format === "json" ? "application/json" : "application/octet-stream" }));
+    const a = Object.assign(document.createElement("a"), { href: url, download: name, hidden: true });
+    root.append(a); a.click(); a.remove();
+    const timer = setTimeout(() => URL.revokeObjectURL(url), 60_000); cleanups.push(() => clearTimeout(timer));
+    $("saved").textContent = t("exported", { name });
+  }
+  // the host's saved runs, newest first, in the load menu (the newest chosen; none: disabled); an exercise that
+  // hides or locks anything has no load menu
+  function setRuns(names) {
+    const menu = $("runs"); if (!menu) return;
+    menu.replaceChildren(...(names.length ? names.map((n) => new Option(n, n)) : [new Option(t("no_runs"), "")]));
+    menu.disabled = $("load").disabled = !names.length;
+  }
+  function loadRun() {
+    if (!$("runs").value) return;
+    $("saved").textContent = t("loading");
+    model.send({ type: "load", run: $("runs").value });
   }
   async function upload(file) {
     if (!file) return;
@@ -277,6 +301,7 @@ function render({ model, el }) {
       $("draw-class").replaceChildren(...Array.from({ length: Math.min(hi, 7) - lo + 1 }, (_, i) => new Option(t("class_n", { n: lo + i }), String(lo + i))));
     }
     if (model.get("settings")) setControls(model.get("settings"));
+    if (mode() === "playground" && Object.keys(fields).length) model.send({ type: "runs" });  // the load menu's
   }
   function onData() {
     const raw = model.get("data"); if (!raw) return;
@@ -300,7 +325,7 @@ function render({ model, el }) {
     if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
     showSlice(data);
     const mf = data.meanfield;
-    if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: mfSource(mf.source, data.settings), sb: num(mf.sigma_b2),
+    if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: said(mf.source), sb: num(mf.sigma_b2),
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
   }
@@ -310,10 +335,6 @@ function render({ model, el }) {
     $("drawing").hidden = !!cut || !("points" in fields);
     if (cut) $("slice-note").textContent = t("slice_note", { i: cut.through[0], j: cut.through[1], k: cut.through[2], n: cut.dim,
       near: cut.near.reduce((a, b) => a + b, 0) });
-  }
-  function mfSource(source, settings) {  // scene.py's "sliders" or "effective, from the <init> weights"
-    if (source === "sliders") return t("mf_sliders");
-    return settings && source.startsWith("effective") ? t("mf_effective", { init: settings.init }) : source;
   }
   function onPlaying() {
     state.playing = !!model.get("playing");
@@ -325,15 +346,23 @@ function render({ model, el }) {
     $("playstate").className = "playstate" + (state.playing ? " on" : "");
   }
   // an exercise: its hidden controls leave the page, its locked ones stay in view but disabled; a menu or a drop
-  // that could change them goes with them
-  function control(key) { const input = $("s-" + key) || $("v-" + key); return input && (input.closest("label") || input); }
+  // that could change them goes with them (the exercises, a saved run's settings). Besides the settings and the
+  // view, "export" and "load" name the weights' buttons and the load menu.
+  function control(key) {
+    const input = $("s-" + key) || $("v-" + key);
+    return input ? input.closest("label") || input : root.querySelector(`[data-control="${CSS.escape(key)}"]`);  // a link's key: any text
+  }
   function onLesson() {
     const lesson = model.get("lesson") || {}, hide = lesson.hide || [], lock = lesson.lock || [];
     for (const key of hide) {  // a view's selector stays (its value is read), hidden and disabled
       if ($("v-" + key)) { $("v-" + key).disabled = true; control(key).hidden = true; } else control(key)?.remove();
     }
-    for (const key of lock) { const input = $("s-" + key) || $("v-" + key); if (input) { input.disabled = true; control(key).classList.add("locked"); } }
-    if (hide.length || lock.length) $("preset")?.closest("label").remove();
+    for (const key of lock) {
+      const box = control(key); if (!box) continue;
+      for (const input of box.matches("input, select, button") ? [box] : box.querySelectorAll("input, select, button")) input.disabled = true;
+      box.classList.add("locked");
+    }
+    if (hide.length || lock.length) { $("preset")?.closest("label").remove(); control("load")?.remove(); }
     if ([...hide, ...lock].some((k) => k === "dataset" || k === "n_samples" || k === "noise")) $("drop")?.remove();
     showTask(lesson);
   }
@@ -385,6 +414,12 @@ function render({ model, el }) {
       schedule();
     } else if (msg.type === "saved") {
       $("saved").textContent = t("saved", { step: msg.step, path: msg.path });
+    } else if (msg.type === "export") {
+      download(msg);
+    } else if (msg.type === "runs") {
+      setRuns(msg.runs);
+    } else if (msg.type === "loaded") {
+      $("saved").textContent = t("loaded", { name: msg.name, step: msg.step });
     } else if (msg.type === "busy") {
       $("busy").hidden = false; $("busy").textContent = said(msg.key ? msg : msg.message);
     } else if (msg.type === "error") {
@@ -563,6 +598,8 @@ function render({ model, el }) {
   on($("clear"), "click", () => setDrawn([]));
   on($("auto"), "click", () => setPlane("auto"));
   on($("save"), "click", () => { $("saved").textContent = t("saving"); model.send({ type: "save" }); });
+  for (const format of ["json", "pt"]) on($("export-" + format), "click", () => model.send({ type: "export", format }));
+  on($("load"), "click", loadRun);
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
   on($("upload"), "change", (e) => upload(e.target.files[0]));
   const drop = $("drop");
