@@ -7,12 +7,13 @@ Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
-at most every ``SLOW_INTERVAL`` seconds and ``SLOW_FRAMES`` frames while training, and for every frame of a resting
-run, a new run's first frame and a changed view. Their cells are exact polygons at rest, and while training too as
-long as the chosen layer last had at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds
-at most that many). After each frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A
-session that hears nothing for ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its
-upload.
+about every ``SLOW_INTERVAL`` seconds while training (the one frame of the next ``SLOW_INTERVAL`` that lands
+closest to it, and at most every ``SLOW_FRAMES`` frames; the interval grows with ``trainer.crowding()`` when
+more runs train than there are cores), and for every frame of a resting run, a new run's first frame and a
+changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
+at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds at most that many). Every drawing
+takes a compute slot (``trainer.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
-from reluscope.serve.trainer import Snapshot, Trainer
+from reluscope.serve.trainer import SLOTS, Snapshot, Trainer, crowding
 from reluscope.serve.upload import store_upload
 
-SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training, at least …
-SLOW_FRAMES = 2  # … and this many frames
+SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
+SLOW_FRAMES = 2  # … and this many frames at least
 LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many (≈ 10 ms)
 log = logging.getLogger("reluscope.serve")
 
@@ -96,6 +97,7 @@ class Session:
         self._slot = Slot(self._loop)
         self._send_lock = asyncio.Lock()
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
+        self._last_frame, self._frame_gap = 0.0, 0.0  # when the last frame was drawn; mean seconds between frames
         self._grid_cells: set[tuple[int, int]] = set()  # (run, layer) whose exact cells are too many to be live
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
@@ -286,8 +288,7 @@ class Session:
             if snap.run != run:
                 continue
             now = time.monotonic()
-            slow = (snap.at_rest or self._view_changed or snap.step == 0
-                    or (now - self._last_slow >= SLOW_INTERVAL and self._since_slow >= SLOW_FRAMES))
+            slow = snap.at_rest or self._view_changed or snap.step == 0 or self._slow_due(now)
             self._since_slow += 1
             if slow:
                 self._last_slow, self._since_slow, self._view_changed = now, 0, False
@@ -308,21 +309,33 @@ class Session:
                 if panels is not None and snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view),
                                     weights=graph_weights(canvas), **panels)
-            self._frame_drawn(run)
 
-    def _frame_drawn(self, run: int) -> None:
-        """Tell run ``run``'s trainer that its frame is out (a crowded trainer waits for it)."""
-        if self.trainer is not None and self.trainer.run == run:
-            self.trainer.drawn()
+    def _slow_due(self, now: float) -> bool:
+        """Whether this training frame also draws the slow panels: ``SLOW_FRAMES`` frames since the last ones and
+        ``SLOW_INTERVAL · crowding()`` seconds, less half the mean gap between frames, so that of the frames around
+        the due time the nearest one takes them (frames every 40 ms give them every 80 ms, not every 120)."""
+        if self._last_frame:
+            gap = min(now - self._last_frame, SLOW_INTERVAL)  # a pause in between counts as one interval
+            self._frame_gap += 0.2 * (gap - self._frame_gap)  # moving mean over ~5 frames
+        self._last_frame = now
+        due = now - self._last_slow >= SLOW_INTERVAL * crowding() - self._frame_gap / 2
+        return due and self._since_slow >= SLOW_FRAMES
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
-        """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""
+        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``trainer.SLOTS``); a
+        failure is logged and told to the page (then None)."""
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await asyncio.to_thread(_in_turn, fn, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
+
+
+def _in_turn(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` holding a compute slot."""
+    with SLOTS:
+        return fn(*args, **kwargs)
 
 
 async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessions: set[Session]) -> None:
