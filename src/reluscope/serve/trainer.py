@@ -198,10 +198,13 @@ class Trainer:
             (_training.add if on else _training.discard)(self)
 
     def _hold(self, on: bool) -> None:
-        """Take (``on``) or hand back this thread's compute slot; waits for its turn when taking."""
+        """Take (``on``) or hand back this thread's compute slot; waits for its turn when taking, and a run stopped
+        meanwhile ends there (``Stopped``) instead of taking one more step."""
         if on != self._holding:
             (SLOTS.acquire if on else SLOTS.release)()
             self._holding = on
+        if on and self._stopped:
+            raise Stopped
 
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
