@@ -17,14 +17,16 @@ needs piecewise-linear activations.
 
 **Reduced form.** ``x̂_l = h_l A_l + c_l`` (``backproject.backprojection_maps``), so the centred points obey
 ``X̂_c = H_c A_l`` exactly. With the thin QR factorisation ``H_c = Q R`` (``Q`` orthonormal columns, ``R``
-(k, d_l), ``k = min(N, d_l)``) both fits shrink to ``k`` rows without changing their residuals::
+(k, d_l), ``k = min(N, d_l)``) both fits shrink to ``k`` rows without changing their residuals (a view
+narrower than the layer, ``D_l < d_l``, keeps its ``N`` rows: there the ``(N, D_l)`` source is the smaller
+problem)::
 
     ‖H_c − X̂_c Θ‖_F = ‖R − (R A_l) Θ‖_F,        ‖X̂_c − H_c Θ'‖_F = ‖R A_l − R Θ'‖_F
 
 and each is solved by the SVD of its (k, ·) source, cutting singular values at ``ε₆₄·max(N, columns)`` of
 the largest, as ``gelsd`` does on the full ``N``-row problem (``tests/test_equivalence.py::
-test_reduced_fit_equals_the_full_least_squares``). So no ``(N, D)`` back-projection is formed: one float64
-forward pass, one QR of ``(N, d_l)`` and two small SVDs per layer and region.
+test_reduced_fit_equals_the_full_least_squares``). Per layer and region that is one float64 forward pass, one
+QR of ``(N, d_l)`` and SVDs of ``d_l`` rows, instead of least squares on ``N`` rows of the back-projected points.
 """
 
 from __future__ import annotations
@@ -123,10 +125,11 @@ def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = Tr
     out = np.zeros(4)
     if float(H.norm()) <= CONSTANT_RTOL * float(h.norm()):
         return out  # h constant, and so x̂: both fitted exactly by the constant column
-    R = torch.linalg.qr(H, mode="r").R  # (k, d)
-    RA = R @ phi.A  # (k, D): the centred x̂ in the same rotated frame
+    D = phi.A.shape[1]
+    R = H if D < H.shape[1] else torch.linalg.qr(H, mode="r").R  # (k, d); a narrower view: the N rows themselves
+    RA = R @ phi.A  # (k, D): the centred x̂ in the same frame
     xhat_norm = math.sqrt(float((RA**2).sum()) + N * float((phi(mean[None]) ** 2).sum()))  # ‖x̂‖² = ‖X̂_c‖² + N‖x̄̂‖²
-    out[:2] = _subspace_residual(R, RA, EPS64 * max(N, RA.shape[1]), CONSTANT_RTOL * xhat_norm)
+    out[:2] = _subspace_residual(R, RA, EPS64 * max(N, D), CONSTANT_RTOL * xhat_norm)
     if reverse and float(RA.norm()) > CONSTANT_RTOL * xhat_norm:  # else x̂ is constant: fitted exactly
         out[2:] = _subspace_residual(RA, R, EPS64 * max(N, R.shape[1]), CONSTANT_RTOL * float(h.norm()))
     return out
