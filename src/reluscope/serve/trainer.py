@@ -5,9 +5,9 @@
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
-  first served) and queues for it again before the next step: with more runs and pages than cores every run
-  and every page takes its turn, a page whose frame is not drawn yet skips to the newest state, and no run's
-  training waits for a page;
+  first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
+  cores every run and every page takes its turn (a run about as long as a page takes to draw a frame), a page
+  whose frame is not drawn yet skips to the newest state, and no run's training waits for a page;
 * blocks while the run is paused (holding no slot); ``single_step`` lets exactly one more step through;
 * hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
@@ -35,6 +35,7 @@ from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
+TURN = 0.015  # seconds of training steps a run does in one turn of its compute slot (about one frame's drawing)
 CORES = os.cpu_count() or 1
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
@@ -112,7 +113,7 @@ class Trainer:
         self.result: TrainResult | None = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
-        self._holding = False  # this run's thread holds a compute slot (it is stepping)
+        self._holding, self._turn_start = False, 0.0  # this run's thread holds a compute slot, since when
 
     @property
     def finished(self) -> bool:
@@ -202,13 +203,14 @@ class Trainer:
         meanwhile ends there (``Stopped``) instead of taking one more step."""
         if on != self._holding:
             (SLOTS.acquire if on else SLOTS.release)()
-            self._holding = on
+            self._holding, self._turn_start = on, time.monotonic()
         if on and self._stopped:
             raise Stopped
 
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
-        self._hold(False)  # the step is done: the longest waiting run or page goes next
+        if time.monotonic() - self._turn_start >= TURN:
+            self._hold(False)  # the turn is over: the longest waiting run or page goes next
         with self._cond:
             copies, self._copies = self._copies, []
         for box, done in copies:
@@ -226,6 +228,7 @@ class Trainer:
         with self._cond:
             if not (self._stopped or self.playing or self._budget):
                 self._training(False)
+                self._hold(False)  # a resting run holds no slot
                 self._offer(self.snapshot())
             while not (self._stopped or self.playing or self._budget):
                 self._cond.wait()
