@@ -6,7 +6,7 @@
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
   first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
-  cores every run and every page takes its turn (a run about as long as a page takes to draw a frame), a page
+  cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
   whose frame is not drawn yet skips to the newest state, and no run's training waits for a page;
 * blocks while the run is paused (holding no slot); ``single_step`` lets exactly one more step through;
 * hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
@@ -35,7 +35,7 @@ from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
-TURN = 0.015  # seconds of training steps a run does in one turn of its compute slot (about one frame's drawing)
+TURN = 0.005  # seconds of training steps a run does in one turn of its compute slot (a third of a frame's drawing)
 CORES = os.cpu_count() or 1
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
