@@ -20,7 +20,8 @@ from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
 from reluscope.serve.session import marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
-from reluscope.serve.trainer import ComputeSlots, Trainer
+from reluscope.serve.slots import ComputeSlots
+from reluscope.serve.trainer import Trainer
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 

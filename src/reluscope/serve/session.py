@@ -13,7 +13,7 @@ closest to it, and at most every ``SLOW_FRAMES`` frames; the interval grows with
 changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
 at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
 seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing
-takes a compute slot (``trainer.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+takes a compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
 ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
@@ -47,7 +47,8 @@ from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
-from reluscope.serve.trainer import SLOTS, Snapshot, Trainer, crowding
+from reluscope.serve.slots import SLOTS
+from reluscope.serve.trainer import Snapshot, Trainer, crowding
 from reluscope.serve.upload import store_upload
 
 SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
@@ -327,7 +328,7 @@ class Session:
         return due and self._since_slow >= SLOW_FRAMES
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
-        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``trainer.SLOTS``), its CPU
+        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), its CPU
         seconds kept in ``_cpu``; a failure is logged and told to the page (then None)."""
         try:
             out, self._cpu = await asyncio.to_thread(_in_turn, fn, *args, **kwargs)

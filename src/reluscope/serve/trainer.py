@@ -18,9 +18,7 @@ A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``res
 
 from __future__ import annotations
 
-import collections
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,54 +28,19 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset
+from reluscope.serve.slots import CORES, SLOTS
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
 TURN = 0.005  # seconds of training steps a run does in one turn of its compute slot (a third of a frame's drawing)
-CORES = os.cpu_count() or 1
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
 
 def crowding() -> float:
     """Runs training at this moment per core, at least 1: how many turns each slot is shared between."""
     return max(1.0, len(_training) / CORES)
-
-
-class ComputeSlots:
-    """At most ``n`` pieces of work at once (a run's training step, a page's frame), handed out first come, first
-    served: ``release`` hands the slot straight to the longest waiter, so a thread that releases and asks again
-    queues behind everyone already waiting and no thread can take every turn."""
-
-    def __init__(self, n: int):
-        self._free, self._lock, self._queue = n, threading.Lock(), collections.deque()
-
-    def acquire(self) -> None:
-        with self._lock:
-            if self._free and not self._queue:
-                self._free -= 1
-                return
-            turn = threading.Event()
-            self._queue.append(turn)
-        turn.wait()
-
-    def release(self) -> None:
-        with self._lock:
-            if self._queue:
-                self._queue.popleft().set()  # the slot passes on without ever being free
-            else:
-                self._free += 1
-
-    def __enter__(self) -> ComputeSlots:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
-
-
-SLOTS = ComputeSlots(CORES)  # shared by every run's training and every page's drawing in this process
 
 
 class Stopped(Exception):
