@@ -1,10 +1,12 @@
 """The playground's server logic without a socket: settings, the message schema, uploads, the run's thread,
 saving, and the outcome sentence."""
 
+import asyncio
 import json
 import math
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,10 +20,10 @@ from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
-from reluscope.serve.session import marked_layer
+from reluscope.serve.session import SLOW_INTERVAL, Session, marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
 from reluscope.serve.slots import ComputeSlots
-from reluscope.serve.trainer import Trainer
+from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 
@@ -307,6 +309,31 @@ def test_runs_step_only_in_their_turn_and_take_turns(monkeypatch):
         t._thread.join(5)
         assert not t._thread.is_alive()
     assert time.monotonic() - started < 5 and slots._free == 1
+
+
+def _slow_frames(gap: float, n: int) -> list[int]:
+    """The frames (of ``n`` playing ones, every ``gap`` s from step 1 on) that a session draws the slow panels with."""
+    async def session():
+        return Session(lambda kind, fields: None, Path("."))
+
+    s, t0 = asyncio.run(session()), 100.0
+    assert s._with_slow(Snapshot(1, 0, {}, False, True, False), t0)  # a run's first frame has them
+    return [i for i in range(1, n) if s._with_slow(Snapshot(1, i, {}, False, True, False), t0 + i * gap)]
+
+
+@pytest.mark.parametrize("gap, every", [(0.02, 5), (0.025, 4), (0.033, 3), (0.045, 2), (0.07, 2)])
+def test_the_slow_panels_come_with_the_frame_nearest_each_tenth_of_a_second(gap, every):
+    """Frames every ``gap`` s take the slow panels every ``every``-th frame once the mean gap is known: 10 a second
+    or more while frames come at 20 a second or more, and never with two frames in a row."""
+    slow = _slow_frames(gap, 61)
+    assert set(np.diff(slow[2:])) == {every}
+    assert every * gap <= SLOW_INTERVAL or every == 2
+
+
+def test_crowded_pages_draw_the_slow_panels_less_often(monkeypatch):
+    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` = 1.6 s."""
+    monkeypatch.setattr("reluscope.serve.session.crowding", lambda: 4.0)
+    assert _slow_frames(0.1, 41) == [16, 32]
 
 
 # ---- frames, saving, outcome ---------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
-about every ``SLOW_INTERVAL`` seconds while training (the one frame of the next ``SLOW_INTERVAL`` that lands
-closest to it, and at most every ``SLOW_FRAMES`` frames; the interval grows with the square of
-``trainer.crowding()`` when more runs train than there are cores), and for every frame of a resting run, a new run's first frame and a
+about every ``SLOW_INTERVAL`` seconds while training (with the frame nearest each due time and at least
+``SLOW_FRAMES`` frames without them in between; the interval grows with the square of ``trainer.crowding()``
+when more runs train than there are cores), and for every frame of a resting run, a new run's first frame and a
 changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
 at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
-seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing
-takes a compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing takes a
+compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
 ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
@@ -52,7 +52,7 @@ from reluscope.serve.trainer import Snapshot, Trainer, crowding
 from reluscope.serve.upload import store_upload
 
 SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
-SLOW_FRAMES = 2  # … and this many frames at least
+SLOW_FRAMES = 1  # … with at least this many frames without them in between
 LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many …
 LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (10 a second stay possible)
 log = logging.getLogger("reluscope.serve")
@@ -291,11 +291,7 @@ class Session:
             run, scene, view, canvas = self.run, self.scene, self.view, self._canvas
             if snap.run != run:
                 continue
-            now = time.monotonic()
-            slow = snap.at_rest or self._view_changed or snap.step == 0 or self._slow_due(now)
-            self._since_slow += 1
-            if slow:
-                self._last_slow, self._since_slow, self._view_changed = now, 0, False
+            slow = self._with_slow(snap, time.monotonic())
             canvas.load_state_dict(snap.state)
             frame = await self._drawn(snap.step, render, scene, canvas, view)
             if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
@@ -315,17 +311,25 @@ class Session:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view),
                                     weights=graph_weights(canvas), **panels)
 
-    def _slow_due(self, now: float) -> bool:
-        """Whether this training frame also draws the slow panels: ``SLOW_FRAMES`` frames since the last ones and
-        ``SLOW_INTERVAL · crowding()²`` seconds, less half the mean gap between frames, so that of the frames around
-        the due time the nearest one takes them (frames every 40 ms give them every 80 ms, not every 120). Crowded
-        (8 runs on 2 cores: 1.6 s), a page's CPU goes to its frames first: a frame costs half the slow panels."""
-        if self._last_frame:
-            gap = min(now - self._last_frame, SLOW_INTERVAL)  # a pause in between counts as one interval
-            self._frame_gap += 0.2 * (gap - self._frame_gap)  # moving mean over ~5 frames
-        self._last_frame = now
-        due = now - self._last_slow >= SLOW_INTERVAL * crowding() ** 2 - self._frame_gap / 2
-        return due and self._since_slow >= SLOW_FRAMES
+    def _with_slow(self, snap: Snapshot, now: float) -> bool:
+        """Whether the frame of ``snap``, drawn at ``now``, also draws the slow panels: always at rest, for a changed
+        view and a run's first frame; while training when ``SLOW_FRAMES`` frames without them came since the last
+        ones and ``SLOW_INTERVAL · crowding()²`` seconds, less half the mean gap between frames, have passed, so
+        that of the frames around the due time the nearest one takes them (frames every 40 ms give them every
+        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.6 s), a page's share of the cores goes to its
+        frames first."""
+        if not snap.at_rest:
+            if self._last_frame:
+                gap = min(now - self._last_frame, SLOW_INTERVAL)  # a pause in between counts as one interval
+                self._frame_gap += 0.2 * (gap - self._frame_gap)  # moving mean over ~5 frames
+            self._last_frame = now
+        due = (now - self._last_slow >= SLOW_INTERVAL * crowding() ** 2 - self._frame_gap / 2
+               and self._since_slow >= SLOW_FRAMES)
+        slow = snap.at_rest or self._view_changed or snap.step == 0 or due
+        self._since_slow += 1
+        if slow:
+            self._last_slow, self._since_slow, self._view_changed = now, 0, False
+        return slow
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
         """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), its CPU
