@@ -182,6 +182,11 @@ def transport(frame: str | bytes, n: int) -> dict[str, float]:
     return out
 
 
+def load() -> str:
+    """The 1-, 5- and 15-minute load averages: how idle the cores were that the numbers were measured on."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -203,7 +208,7 @@ def main() -> None:
     quick, slow, frame = frame_cost()
     print(f"drawing a frame: {quick:.1f} ms CPU for the quick panels (at most {1e3 / quick:.0f} frames/s on one "
           f"free core), {slow:.1f} ms for theory, residuals and cells (sent at most {1 / SLOW_INTERVAL:.0f} times "
-          f"a second); load average {os.getloadavg()[0]:.1f}")
+          f"a second); load average {load()}")
     with tempfile.TemporaryDirectory() as tmp, \
             running(ServeConfig(port=0, runs_dir=Path(tmp), max_sessions=max(8, args.clients))) as url:
         ws_url = url.replace("http://", "ws://") + "ws"
@@ -211,7 +216,8 @@ def main() -> None:
         stream(ws_url, args.seconds, one)
         print(f"one client: {one['frames_per_s']:.1f} frames/s and {one['panels_per_s']:.1f} slow panels/s, "
               f"{one['steps_per_s']:.0f} steps/s while streaming "
-              f"({one['steps_per_s'] / bare:.0%} of bare), {one['bytes_per_frame'] / 1024:.1f} KiB per frame")
+              f"({one['steps_per_s'] / bare:.0%} of bare), {one['bytes_per_frame'] / 1024:.1f} KiB per frame; "
+              f"load average {load()}")
         lat = latency(ws_url, args.changes)
         print(f"control change -> first frame of the new run: median {statistics.median(lat) * 1e3:.0f} ms, "
               f"max {max(lat) * 1e3:.0f} ms over {len(lat)} changes")
@@ -238,7 +244,8 @@ def main() -> None:
             panels = [r["panels_per_s"] for r in results]
             print(f"{args.clients} clients for {args.seconds:.0f} s: {statistics.mean(fps):.1f} frames/s, "
                   f"{statistics.mean(panels):.1f} slow panels/s and "
-                  f"{statistics.mean(steps):.0f} steps/s per client (min {min(fps):.1f} frames/s); "
+                  f"{statistics.mean(steps):.0f} steps/s per client (min {min(fps):.1f} frames/s, "
+                  f"{min(panels):.1f} slow panels/s, {min(steps):.0f} steps/s; load average {load()}); "
                   f"process RSS (server and clients in one process) before {rss_before:.0f} MiB, at each quarter "
                   f"{' / '.join(f'{m:.0f}' for m in quarters)} MiB, peak {peak:.0f} MiB")
 

@@ -1,10 +1,12 @@
 """The playground's server logic without a socket: settings, the message schema, uploads, the run's thread,
 saving, and the outcome sentence."""
 
+import asyncio
 import json
 import math
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +20,10 @@ from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, parse
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
-from reluscope.serve.session import marked_layer
+from reluscope.serve.session import SLOW_INTERVAL, Session, marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
-from reluscope.serve.trainer import Trainer
+from reluscope.serve.slots import ComputeSlots
+from reluscope.serve.trainer import Snapshot, Trainer
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 
@@ -249,24 +252,88 @@ def test_trainer_reports_a_finished_run():
     assert t.result.metrics["steps_run"] == 30 and t.step == 30 and t.at_rest
 
 
-def test_a_crowded_trainer_waits_for_its_frame_to_be_drawn(monkeypatch):
-    """With more runs training than cores, a run offers a frame and trains on only when the page has drawn it
-    (or ``FAIR_WAIT`` has passed); stopping ends the wait at once."""
-    monkeypatch.setattr("reluscope.serve.trainer.CORES", 0)
-    monkeypatch.setattr("reluscope.serve.trainer.FAIR_WAIT", 30.0)
-    offers = []
-    t = _trainer(Settings(n_samples=64, depth=2, width=4, steps=10_000), offers)
-    t.play()
-    t.start()
-    _wait(lambda: any(o.step > 0 for o in offers))  # step 0 goes out as the run starts, step 1 then waits
-    time.sleep(0.3)
-    assert [o.step for o in offers] == [0, 1] and t.step == 1
-    t.drawn()
-    _wait(lambda: len(offers) == 3)
-    assert offers[-1].step > 1
+def test_compute_slots_hand_turns_out_first_come_first_served():
+    """A released slot goes to the longest waiter; a thread that releases and asks again queues behind it."""
+    slots, order = ComputeSlots(1), []
+
+    def worker(name):
+        with slots:
+            order.append(name)
+
+    slots.acquire()
+    first = threading.Thread(target=worker, args=("first",))
+    first.start()
+    _wait(lambda: len(slots._queue) == 1)
+    second = threading.Thread(target=worker, args=("second",))
+    second.start()
+    _wait(lambda: len(slots._queue) == 2)
+    slots.release()
+    slots.acquire()  # behind both waiters
+    order.append("again")
+    slots.release()
+    first.join(5)
+    second.join(5)
+    assert order == ["first", "second", "again"]
+    assert slots._free == 1 and not slots._queue
+
+
+def test_runs_step_only_in_their_turn_and_take_turns(monkeypatch):
+    """With one compute slot, two playing runs both train (neither takes every turn); while the slot is held
+    elsewhere (a page drawing) neither steps; a paused run holds no slot; stopping a waiting run ends it."""
+    slots = ComputeSlots(1)
+    monkeypatch.setattr("reluscope.serve.trainer.SLOTS", slots)
+    runs = [_trainer(Settings(n_samples=64, depth=2, width=4, steps=100_000), []) for _ in range(2)]
+    for t in runs:
+        t.play()
+        t.start()
+    _wait(lambda: min(t.step for t in runs) > 20)
+    with slots:
+        time.sleep(0.05)  # a step under way ends; then both wait
+        held = [t.step for t in runs]
+        time.sleep(0.2)
+        assert [t.step for t in runs] == held
+    runs[0].pause()
+    time.sleep(0.2)  # a step it was queued for ends, then it waits in its gate
+    paused_at = runs[0].step
+    _wait(lambda: runs[1].step > held[1] + 20)  # the one slot goes to the other run alone
+    assert runs[0].step == paused_at
+    runs[0].play()
+    _wait(lambda: runs[0].step > paused_at + 20)
+    slots.acquire()
     started = time.monotonic()
-    t.stop()
-    assert not t._thread.is_alive() and time.monotonic() - started < 5
+    for t in runs:
+        threading.Thread(target=t.stop).start()
+    time.sleep(0.1)
+    slots.release()
+    for t in runs:
+        t._thread.join(5)
+        assert not t._thread.is_alive()
+    assert time.monotonic() - started < 5 and slots._free == 1
+
+
+def _slow_frames(gap: float, n: int) -> list[int]:
+    """The frames (of ``n`` playing ones, every ``gap`` s from step 1 on) that a session draws the slow panels with."""
+    async def session():
+        return Session(lambda kind, fields: None, Path("."))
+
+    s, t0 = asyncio.run(session()), 100.0
+    assert s._with_slow(Snapshot(1, 0, {}, False, True, False), t0)  # a run's first frame has them
+    return [i for i in range(1, n) if s._with_slow(Snapshot(1, i, {}, False, True, False), t0 + i * gap)]
+
+
+@pytest.mark.parametrize("gap, every", [(0.02, 5), (0.025, 4), (0.033, 3), (0.045, 2), (0.07, 2)])
+def test_the_slow_panels_come_with_the_frame_nearest_each_tenth_of_a_second(gap, every):
+    """Frames every ``gap`` s take the slow panels every ``every``-th frame once the mean gap is known: 10 a second
+    or more while frames come at 20 a second or more, and never with two frames in a row."""
+    slow = _slow_frames(gap, 61)
+    assert set(np.diff(slow[2:])) == {every}
+    assert every * gap <= SLOW_INTERVAL or every == 2
+
+
+def test_crowded_pages_draw_the_slow_panels_less_often(monkeypatch):
+    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` = 1.6 s."""
+    monkeypatch.setattr("reluscope.serve.session.crowding", lambda: 4.0)
+    assert _slow_frames(0.1, 41) == [16, 32]
 
 
 # ---- frames, saving, outcome ---------------------------------------------------------------------------------

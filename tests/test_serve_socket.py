@@ -97,17 +97,20 @@ def training_panels(ws, count: int) -> list[dict]:
     return out
 
 
-@pytest.mark.parametrize("live_exact", [3000, 0])
-def test_the_cells_stay_exact_while_training_unless_they_are_too_many(server, monkeypatch, live_exact):
-    """A layer with at most ``LIVE_EXACT`` cells is drawn as exact polygons while the run trains; past it the
-    panels fall back to the grid image once an exact count was too large."""
+@pytest.mark.parametrize("live_exact, live_cpu", [(3000, 0.05), (0, 0.05), (3000, 0.0)])
+def test_the_cells_stay_exact_while_training_unless_they_are_too_many(server, monkeypatch, live_exact, live_cpu):
+    """A layer with at most ``LIVE_EXACT`` cells, whose slow panels take at most ``LIVE_CPU`` s, is drawn as exact
+    polygons while the run trains; past either the panels fall back to the grid image once an exact drawing was
+    too large or too slow."""
     monkeypatch.setattr("reluscope.serve.session.LIVE_EXACT", live_exact)
+    monkeypatch.setattr("reluscope.serve.session.LIVE_CPU", live_cpu)
     url, _ = server
     with started(url) as ws:
         send(ws, "control", action="play")
         cells = [p["cells"] for p in training_panels(ws, 4)]
     assert all(c["count"] > 0 for c in cells)
-    assert [c["exact"] for c in cells[1:]] == [live_exact > 0] * 3, cells
+    live = live_exact > 0 and live_cpu > 0
+    assert [c["exact"] for c in cells[1:]] == [live] * 3, cells
 
 
 def test_per_layer_widths_reach_the_model(server):

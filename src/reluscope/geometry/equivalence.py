@@ -14,6 +14,19 @@ with the same pattern ``[z_k > 0]``) separately and pools the residuals; regions
 ``n + 2`` points (``n`` = input dimension; a region's image is at most ``n``-dimensional, so ``n + 1``
 points are always fitted exactly) are skipped and not counted. It works on any network; ``per_region``
 needs piecewise-linear activations.
+
+**Reduced form.** ``x̂_l = h_l A_l + c_l`` (``backproject.backprojection_maps``), so the centred points obey
+``X̂_c = H_c A_l`` exactly. With the thin QR factorisation ``H_c = Q R`` (``Q`` orthonormal columns, ``R``
+(k, d_l), ``k = min(N, d_l)``) both fits shrink to ``k`` rows without changing their residuals (a view
+narrower than the layer, ``D_l < d_l``, keeps its ``N`` rows: there the ``(N, D_l)`` source is the smaller
+problem)::
+
+    ‖H_c − X̂_c Θ‖_F = ‖R − (R A_l) Θ‖_F,        ‖X̂_c − H_c Θ'‖_F = ‖R A_l − R Θ'‖_F
+
+and each is solved by the SVD of its (k, ·) source, cutting singular values at ``ε₆₄·max(N, columns)`` of
+the largest, as ``gelsd`` does on the full ``N``-row problem (``tests/test_equivalence.py::
+test_reduced_fit_equals_the_full_least_squares``). Per layer and region that is one float64 forward pass, one
+QR of ``(N, d_l)`` and SVDs of ``d_l`` rows, instead of least squares on ``N`` rows of the back-projected points.
 """
 
 from __future__ import annotations
@@ -26,7 +39,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.geometry.backproject import MAX_COND, backproject, forward64
+from reluscope.geometry.backproject import (MAX_COND, AffineMap, activations_at, as_points, backprojection_maps,
+                                            forward64)
 from reluscope.geometry.patterns import splits
 from reluscope.model.layers import linear_layers
 
@@ -81,25 +95,54 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
                       per_region: bool = False, max_cond: float = MAX_COND,
                       reverse: bool = True) -> list[LayerEquivalence]:
     """Residuals of the affine fits between activations and back-projections of ``X`` for each layer;
-    ``reverse=False`` fits only the theorem's direction (``bp_from_act`` is then NaN: half the work)."""
-    bp = backproject(model, X, view=view, layers=layers, keep_activations=True, max_cond=max_cond)
-    patterns = activation_patterns(model, X, bp.layers) if per_region else None
-    n = linear_layers(model)[0].linear.in_features
+    ``reverse=False`` fits only the theorem's direction (``bp_from_act`` is then NaN: fewer SVDs)."""
+    maps, _ = backprojection_maps(model, view=view, layers=layers, max_cond=max_cond)
+    lays = linear_layers(model)
+    n = lays[0].linear.in_features
+    X = as_points(X, n)  # (N, n)
+    patterns = activation_patterns(model, X, sorted(maps)) if per_region else None
     out = []
-    for i, name in zip(bp.layers, bp.names):
-        h = torch.from_numpy(bp.activations[i])  # (N, d_l)
-        xh = torch.from_numpy(bp.points[i])  # (N, D)
-        groups = ([np.arange(len(h))] if patterns is None else
+    for i, h in activations_at(model, X, maps):  # h: (N, d_l)
+        groups = ([slice(None)] if patterns is None else
                   [g for g in _groups(patterns[i]) if len(g) >= n + 2])
         sums = np.zeros(4)
         for g in groups:
-            sums[:2] += affine_fit_residuals(h[g], xh[g])
-            if reverse:
-                sums[2:] += affine_fit_residuals(xh[g], h[g])
+            sums += reduced_fit_residuals(h[g], maps[i], reverse=reverse)
         back = _ratio(sums[2], sums[3]) if reverse else math.nan
-        out.append(LayerEquivalence(i, name, _ratio(sums[0], sums[1]), back,
-                                    sum(len(g) for g in groups), len(groups), bp.conds[i]))
+        n_points = len(h) if patterns is None else sum(len(g) for g in groups)
+        out.append(LayerEquivalence(i, lays[i].name, _ratio(sums[0], sums[1]), back, n_points, len(groups),
+                                    maps[i].cond))
     return out
+
+
+def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = True) -> np.ndarray:
+    """``affine_fit_residuals(h, x̂)`` and, with ``reverse``, ``affine_fit_residuals(x̂, h)`` for
+    ``x̂ = phi(h)``, as ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]``, from the thin QR of the centred ``h`` (N, d)
+    (module docstring); the reverse pair stays 0 when skipped."""
+    N = len(h)
+    mean = h.mean(dim=0)  # (d,)
+    H = h - mean  # (N, d)
+    out = np.zeros(4)
+    if float(H.norm()) <= CONSTANT_RTOL * float(h.norm()):
+        return out  # h constant, and so x̂: both fitted exactly by the constant column
+    D = phi.A.shape[1]
+    R = H if D < H.shape[1] else torch.linalg.qr(H, mode="r").R  # (k, d); a narrower view: the N rows themselves
+    RA = R @ phi.A  # (k, D): the centred x̂ in the same frame
+    xhat_norm = math.sqrt(float((RA**2).sum()) + N * float((phi(mean[None]) ** 2).sum()))  # ‖x̂‖² = ‖X̂_c‖² + N‖x̄̂‖²
+    out[:2] = _subspace_residual(R, RA, EPS64 * max(N, D), CONSTANT_RTOL * xhat_norm)
+    if reverse and float(RA.norm()) > CONSTANT_RTOL * xhat_norm:  # else x̂ is constant: fitted exactly
+        out[2:] = _subspace_residual(RA, R, EPS64 * max(N, R.shape[1]), CONSTANT_RTOL * float(h.norm()))
+    return out
+
+
+def _subspace_residual(T: torch.Tensor, S: torch.Tensor, rcond: float, floor: float) -> tuple[float, float]:
+    """``(‖T − S Θ‖²_F, ‖T‖²_F)`` at the least-squares ``Θ``: ``T`` minus its projection onto the left singular
+    vectors of ``S`` whose singular values exceed ``rcond·s_max`` (``gelsd``'s cut); none when ``‖S‖_F ≤ floor``
+    (a source constant to round-off explains nothing, as in ``affine_fit_residuals``)."""
+    U, sv, _ = torch.linalg.svd(S, full_matrices=False)  # U (k, r₀), sv (r₀,)
+    rank = int((sv > rcond * sv[0]).sum()) if len(sv) and float(S.norm()) > floor else 0
+    resid = T - U[:, :rank] @ (U[:, :rank].T @ T)  # (k, t)
+    return float((resid**2).sum()), float((T**2).sum())
 
 
 def activation_patterns(model: nn.Module, X, layers: Sequence[int]) -> dict[int, np.ndarray]:

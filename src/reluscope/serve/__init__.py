@@ -4,7 +4,8 @@ ES module with anywidget's interface (``static/``, joined by ``bundle``), which 
 (``reluscope.widget``) runs as well. Near the top of the pipeline: ``cli.serve`` and ``widget`` import it.
 
 ``settings`` (what a run is) → ``scene`` (what stays fixed in a run) → ``panels`` (the views of one step) →
-``trainer`` (the run's thread) → ``session`` (one live view) → ``app`` (the server); ``messages`` is the schema
+``trainer`` (the run's thread; ``slots``, the cores its steps and the pages' drawing take in turn) → ``session``
+(one live view) → ``app`` (the server); ``messages`` is the schema
 both hosts speak, ``codec`` how arrays travel in it (binary buffers), ``upload`` and ``saving`` the two ways
 files cross it. ``config`` (``ServeConfig``) imports without
 them; the server's names load starlette, uvicorn and torch on first use (PEP 562).

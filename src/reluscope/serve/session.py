@@ -7,12 +7,14 @@ Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
 cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
-at most every ``SLOW_INTERVAL`` seconds and ``SLOW_FRAMES`` frames while training, and for every frame of a resting
-run, a new run's first frame and a changed view. Their cells are exact polygons at rest, and while training too as
-long as the chosen layer last had at most ``LIVE_EXACT`` of them (else the grid image, until a resting frame finds
-at most that many). After each frame the run's trainer hears ``drawn()`` (a crowded trainer waits for it). A
-session that hears nothing for ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its
-upload.
+about every ``SLOW_INTERVAL`` seconds while training (with the frame nearest each due time and at least
+``SLOW_FRAMES`` frames without them in between; the interval grows with the square of ``trainer.crowding()``
+when more runs train than there are cores), and for every frame of a resting run, a new run's first frame and a
+changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
+at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
+seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing takes a
+compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
 from __future__ import annotations
@@ -45,12 +47,14 @@ from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
-from reluscope.serve.trainer import Snapshot, Trainer
+from reluscope.serve.slots import SLOTS
+from reluscope.serve.trainer import Snapshot, Trainer, crowding
 from reluscope.serve.upload import store_upload
 
-SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training, at least …
-SLOW_FRAMES = 2  # … and this many frames
-LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many (≈ 10 ms)
+SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
+SLOW_FRAMES = 1  # … with at least this many frames without them in between
+LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many …
+LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (10 a second stay possible)
 log = logging.getLogger("reluscope.serve")
 
 
@@ -96,6 +100,8 @@ class Session:
         self._slot = Slot(self._loop)
         self._send_lock = asyncio.Lock()
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
+        self._last_frame, self._frame_gap = 0.0, 0.0  # when the last frame was drawn; mean seconds between frames
+        self._cpu = 0.0  # CPU seconds the last drawing took
         self._grid_cells: set[tuple[int, int]] = set()  # (run, layer) whose exact cells are too many to be live
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
@@ -301,12 +307,7 @@ class Session:
             run, scene, view, canvas = self.run, self.scene, self.view, self._canvas
             if snap.run != run:
                 continue
-            now = time.monotonic()
-            slow = (snap.at_rest or self._view_changed or snap.step == 0
-                    or (now - self._last_slow >= SLOW_INTERVAL and self._since_slow >= SLOW_FRAMES))
-            self._since_slow += 1
-            if slow:
-                self._last_slow, self._since_slow, self._view_changed = now, 0, False
+            slow = self._with_slow(snap, time.monotonic())
             canvas.load_state_dict(snap.state)
             frame = await self._drawn(snap.step, render, scene, canvas, view)
             if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
@@ -319,26 +320,50 @@ class Session:
                 panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=exact,
                                            grad_out_m2=frame["layers"]["gz_out_m2"])
                 if panels is not None and exact:
-                    live = panels["cells"].get("exact") and panels["cells"]["count"] <= LIVE_EXACT
+                    live = (panels["cells"].get("exact") and panels["cells"]["count"] <= LIVE_EXACT
+                            and (snap.at_rest or self._cpu <= LIVE_CPU))  # at rest: a first call's warm-up
                     (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
                 if panels is not None and snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view),
                                     weights=graph_weights(canvas), **panels)
-            self._frame_drawn(run)
 
-    def _frame_drawn(self, run: int) -> None:
-        """Tell run ``run``'s trainer that its frame is out (a crowded trainer waits for it)."""
-        if self.trainer is not None and self.trainer.run == run:
-            self.trainer.drawn()
+    def _with_slow(self, snap: Snapshot, now: float) -> bool:
+        """Whether the frame of ``snap``, drawn at ``now``, also draws the slow panels: always at rest, for a changed
+        view and a run's first frame; while training when ``SLOW_FRAMES`` frames without them came since the last
+        ones and ``SLOW_INTERVAL · crowding()²`` seconds, less half the mean gap between frames, have passed, so
+        that of the frames around the due time the nearest one takes them (frames every 40 ms give them every
+        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.6 s), a page's share of the cores goes to its
+        frames first."""
+        if not snap.at_rest:
+            if self._last_frame:
+                gap = min(now - self._last_frame, SLOW_INTERVAL)  # a pause in between counts as one interval
+                self._frame_gap += 0.2 * (gap - self._frame_gap)  # moving mean over ~5 frames
+            self._last_frame = now
+        due = (now - self._last_slow >= SLOW_INTERVAL * crowding() ** 2 - self._frame_gap / 2
+               and self._since_slow >= SLOW_FRAMES)
+        slow = snap.at_rest or self._view_changed or snap.step == 0 or due
+        self._since_slow += 1
+        if slow:
+            self._last_slow, self._since_slow, self._view_changed = now, 0, False
+        return slow
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
-        """``fn(*args, **kwargs)`` in a worker thread; a failure is logged and told to the page (then None)."""
+        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), its CPU
+        seconds kept in ``_cpu``; a failure is logged and told to the page (then None)."""
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            out, self._cpu = await asyncio.to_thread(_in_turn, fn, *args, **kwargs)
+            return out
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
+
+
+def _in_turn(fn, *args, **kwargs) -> tuple[object, float]:
+    """``fn(*args, **kwargs)`` holding a compute slot, and the CPU seconds it took."""
+    with SLOTS:
+        start = time.thread_time()
+        return fn(*args, **kwargs), time.thread_time() - start
 
 
 async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessions: set[Session]) -> None:

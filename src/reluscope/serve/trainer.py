@@ -4,10 +4,11 @@
 
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
-* when more runs train at once than the machine has cores (``crowded``), waits after each offer until the page
-  says the frame is drawn (``drawn()``, at most ``FAIR_WAIT`` seconds): then a run's training and its drawing
-  take turns, and every page gets its frames instead of the training threads taking every core;
-* blocks while the run is paused; ``single_step`` lets exactly one more step through;
+* hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
+  first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
+  cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
+  whose frame is not drawn yet skips to the newest state, and no run's training waits for a page;
+* blocks while the run is paused (holding no slot); ``single_step`` lets exactly one more step through;
 * hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
   ``train_model`` and ends the thread.
@@ -18,7 +19,6 @@ A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``res
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,19 +28,19 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset
+from reluscope.serve.slots import CORES, SLOTS
 from reluscope.train.config import TrainConfig
 from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
-FAIR_WAIT = 0.5  # seconds a crowded run waits at most for its offered frame to be drawn
-CORES = os.cpu_count() or 1
+TURN = 0.005  # seconds of training steps a run does in one turn of its compute slot (a third of a frame's drawing)
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
 
-def crowded() -> bool:
-    """More runs train at this moment than the machine has cores."""
-    return len(_training) > CORES
+def crowding() -> float:
+    """Runs training at this moment per core, at least 1: how many turns each slot is shared between."""
+    return max(1.0, len(_training) / CORES)
 
 
 class Stopped(Exception):
@@ -76,7 +76,7 @@ class Trainer:
         self.result: TrainResult | None = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._main, name=f"reluscope-run-{run}", daemon=True)
-        self._drawn = threading.Event()  # set by ``drawn()``: the page has drawn the last offered frame
+        self._holding, self._turn_start = False, 0.0  # this run's thread holds a compute slot, since when
 
     @property
     def finished(self) -> bool:
@@ -99,10 +99,6 @@ class Trainer:
     def single_step(self) -> None:
         self._set(playing=False, budget=1)
 
-    def drawn(self) -> None:
-        """The page has drawn the frame last offered (a crowded run waits for this)."""
-        self._drawn.set()
-
     def use_data(self, data: Dataset) -> None:
         """Train on ``data`` from the next step on (``data`` names it at once, for saving)."""
         with self._cond:
@@ -118,7 +114,6 @@ class Trainer:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._drawn.set()  # a crowded run waiting for its page stops at once
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(JOIN_TIMEOUT)
 
@@ -148,6 +143,7 @@ class Trainer:
             if self.playing:
                 self._offer(self.snapshot())  # step 0 (a paused run offers it in the gate)
             self._gate()
+            self._hold(True)
             self.result = train_model(self.model, self.data, self.cfg, generator=self.generator,
                                       progress=self._progress, data_source=self._take_data)
             self.step = self.result.metrics["steps_run"]
@@ -156,6 +152,7 @@ class Trainer:
         except Exception as e:  # noqa: BLE001 — a run that fails is reported to its page, the server lives on
             self.error = e
         finally:
+            self._hold(False)
             self._training(False)
         self._offer(self.snapshot())
         self._on_end(self)
@@ -164,8 +161,19 @@ class Trainer:
         with _training_lock:
             (_training.add if on else _training.discard)(self)
 
+    def _hold(self, on: bool) -> None:
+        """Take (``on``) or hand back this thread's compute slot; waits for its turn when taking, and a run stopped
+        meanwhile ends there (``Stopped``) instead of taking one more step."""
+        if on != self._holding:
+            (SLOTS.acquire if on else SLOTS.release)()
+            self._holding, self._turn_start = on, time.monotonic()
+        if on and self._stopped:
+            raise Stopped
+
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
+        if time.monotonic() - self._turn_start >= TURN:
+            self._hold(False)  # the turn is over: the longest waiting run or page goes next
         with self._cond:
             copies, self._copies = self._copies, []
         for box, done in copies:
@@ -174,17 +182,16 @@ class Trainer:
         now = time.monotonic()
         if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
             self._last_offer = now
-            self._drawn.clear()
             self._offer(self.snapshot())
-            if crowded():
-                self._drawn.wait(FAIR_WAIT)
         self._gate()
+        self._hold(True)
 
     def _gate(self) -> None:
         """Wait while paused (offering the resting state once); let one step through per ``single_step``."""
         with self._cond:
             if not (self._stopped or self.playing or self._budget):
                 self._training(False)
+                self._hold(False)  # a resting run holds no slot
                 self._offer(self.snapshot())
             while not (self._stopped or self.playing or self._budget):
                 self._cond.wait()
