@@ -157,29 +157,14 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
                 cur_bits[0, k // 64] |= np.uint64(1) << np.uint64(k % 64)
     for q in range(n_crossing):
         k = crossing[q]
-        a0, a1, c, t = a0s[k], a1s[k], cs[k], tol[k]
         while n_corners > s.shape[0]:
             s, side = _grow(s), _grow(side)
-        word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
-        any_cut = False
-        for i in range(n_pieces):  # the side of every corner; a piece not cut only gets its bit
-            has_pos, has_neg = False, False
-            for j in range(cur_start[i], cur_start[i + 1]):
-                s[j] = cur_buf[j, 0] * a0 + cur_buf[j, 1] * a1 + c
-                side[j] = 1 if s[j] > t else (-1 if s[j] < -t else 0)
-                has_pos |= side[j] > 0
-                has_neg |= side[j] < 0
-            if has_pos and not has_neg:
-                cur_bits[i, word] |= bit
-            any_cut |= has_pos and has_neg
-        if not any_cut:
-            continue
         while 2 * n_corners + 4 * n_pieces > nxt_buf.shape[0]:
             nxt_buf = _grow(nxt_buf)
         while 2 * n_pieces + 1 > nxt_bits.shape[0]:
             nxt_start, nxt_bits = _grow(nxt_start), _grow(nxt_bits)
-        n_pieces, n_corners = _split(cur_buf, cur_start, cur_bits, n_pieces, word, bit, s, side, nxt_buf,
-                                     nxt_start, nxt_bits)
+        n_pieces, n_corners = _split(cur_buf, cur_start, cur_bits, n_pieces, a0s[k], a1s[k], cs[k], tol[k], k,
+                                     s, side, nxt_buf, nxt_start, nxt_bits)
         cur_buf, nxt_buf = nxt_buf, cur_buf
         cur_start, nxt_start = nxt_start, cur_start
         cur_bits, nxt_bits = nxt_bits, cur_bits
@@ -188,22 +173,28 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
 
 
 @numba.njit(cache=True, nogil=True)
-def _split(buf, bstart, bits, n_pieces, word, bit, s, side, out, ostart, obits):  # pragma: no cover - compiled
-    """Split the pieces with corners on both sides of the line (values ``s``, sides ``side``) into ``out``,
-    copy the others; set the line's ``bit`` (in ``word``) of the positive pieces. The new counts of pieces and
+def _split(buf, bstart, bits, n_pieces, a0, a1, c, tol, k, s, side, out, ostart, obits):  # pragma: no cover
+    """Cut every piece by the line ``x·(a0, a1) + c = 0`` (line ``k``, tolerance ``tol``) into ``out``: a piece
+    with corners strictly on both sides splits in two, the others are copied; the pieces on the positive side
+    get bit ``k``. The corners' values ``s`` and sides ``side`` are scratch. The new counts of pieces and
     corners."""
+    word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
     ostart[0] = 0
     n, m = 0, 0  # pieces and corners written
     for i in range(n_pieces):
         lo, hi = bstart[i], bstart[i + 1]
         has_pos, has_neg = False, False
         for j in range(lo, hi):
+            s[j] = buf[j, 0] * a0 + buf[j, 1] * a1 + c
+            side[j] = 1 if s[j] > tol else (-1 if s[j] < -tol else 0)
             has_pos |= side[j] > 0
             has_neg |= side[j] < 0
         if not (has_pos and has_neg):
             out[m:m + hi - lo] = buf[lo:hi]
             m += hi - lo
             obits[n] = bits[i]
+            if has_pos:
+                obits[n, word] |= bit
             n += 1
             ostart[n] = m
             continue
@@ -381,7 +372,8 @@ def _pad_layers(corners, start, bounds):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)
 def _grow(arr):  # pragma: no cover - compiled
-    """``arr`` with twice the rows, the old rows first."""
-    out = np.zeros((2 * arr.shape[0],) + arr.shape[1:], dtype=arr.dtype)
+    """``arr`` with twice the rows, the old rows first (the new ones uninitialised: every use writes before it
+    reads)."""
+    out = np.empty((2 * arr.shape[0],) + arr.shape[1:], dtype=arr.dtype)
     out[:arr.shape[0]] = arr
     return out
