@@ -46,8 +46,10 @@ class CellLayer:
     key: np.ndarray  # (R,) uint64
 
 
-def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
-    """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box.
+def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float,
+                  most: int | None = None) -> list[CellLayer]:
+    """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box; with ``most``, of the
+    layers before the first one with more than ``most`` pieces (the walk stops as soon as it has found them).
 
     Parameters
     ----------
@@ -59,6 +61,7 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
     hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
     mult : the odd multiplier of the parent's key.
     radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
+    most : the most pieces of one layer (None: no limit).
     """
     dims = np.asarray(dims, dtype=np.int64)
     splits = np.array([s is not None for s in slopes])
@@ -67,7 +70,7 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
     x0, x1, y0, y1 = box
     verts, v_start, n_verts, parent, pattern, on_start, ac, ac_start, key, ends = _walk(
         float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
-        np.uint64(mult), float(radius), float(rtol))
+        np.uint64(mult), float(radius), float(rtol), -1 if most is None else int(most))
     out, lo = [], 0
     for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
         n, width = hi - lo, dims[layer + 1]
@@ -241,8 +244,8 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
-    n_layers = len(dims) - 1
+def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol, most):  # pragma: no cover
+    n_layers, done = len(dims) - 1, len(dims) - 1  # done: the layers walked to the end (most < 0: no limit)
     flat_w, flat_b = _unpack(dims, params)
     w_max = dims.max()
     n_words = max(1, (w_max + 63) // 64)
@@ -316,14 +319,19 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                 ac_len += 3 * w_out
                 on_len += w_out if split else 0
             n_out += n_pieces
+            if 0 <= most < n_out - ends[layer]:
+                break
         ends[layer + 1] = n_out
+        if 0 <= most < n_out - ends[layer]:
+            done = layer
+            break
         w_off += w_in * w_out
         b_off += w_out
         if split:
             h_off += (w_out + 63) // 64
-    verts, v_start, n_verts = _pad_layers(corners, start, ends)
+    verts, v_start, n_verts = _pad_layers(corners, start, ends[:done + 1])
     return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, ac[:ac_len], ac_start[1:],
-            key[1:n_out], ends[1:] - 1)
+            key[1:n_out], ends[1:done + 1] - 1)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -35,6 +35,14 @@ from reluscope.model.layers import Layer, negative_slope
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
 
 
+class TooManyRegions(ReluscopeError):
+    """``linear_regions(..., most=m)`` stopped: the network truncated after ``layer`` has more than ``m`` regions."""
+
+    def __init__(self, layer: int, most: int):
+        super().__init__(f"layer {layer} has more than {most} linear regions")
+        self.layer, self.most = layer, most
+
+
 @dataclass
 class LayerRegions:
     """The linear regions of the network truncated after one layer: convex polygons in the plane.
@@ -87,7 +95,7 @@ def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     return 0.5 * np.where(valid, cross, 0.0).sum(axis=1)
 
 
-def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None = None,
+def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None = None, most: int | None = None,
                    rtol: float = RTOL) -> list[LayerRegions]:
     """The exact linear regions inside ``box`` of the network truncated after each layer ``l = 1 … L``.
 
@@ -99,6 +107,8 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
         (the plane folded into the first layer, ``Plane.fold``).
     upto : only the layers ``1 … upto`` (the deeper ones are not computed); ``None``: every layer.
+    most : the walk stops as soon as one layer has more than ``most`` regions and raises ``TooManyRegions``
+        (a caller that draws at most ``most`` polygons does not wait for the rest of the walk).
     rtol : relative distance under which a polygon vertex counts as lying on a unit's line.
 
     Returns
@@ -114,10 +124,15 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
         if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(layers):
             raise ReluscopeError(f"upto must be a layer 1 … {len(layers)}, got {upto!r}")
         layers = layers[:upto]
+    if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
+        raise ReluscopeError(f"most must be a whole number ≥ 0, got {most!r}")
     slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
     dims = [2] + [layer.linear.out_features for layer in layers]
     hashes = [word_weights(layer.index, -(-width // 64)) for layer, width in zip(layers, dims[1:])]
-    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol)
+    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol,
+                          most)
+    if len(cells) < len(layers):
+        raise TooManyRegions(len(cells) + 1, most)
     return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
                          cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
             for layer, cell in zip(layers, cells)]
