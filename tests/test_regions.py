@@ -203,6 +203,12 @@ def test_upto_gives_the_first_layers_of_the_whole_walk(upto):
             np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
 
 
+def test_corners_are_the_polygons_one_after_another():
+    layers = linear_regions(random_net(4, 8, seed=5), BOX)
+    for r in layers:
+        np.testing.assert_array_equal(r.corners(), np.concatenate(r.polygons()))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_most_stops_the_walk_at_the_first_layer_past_it(seed):
     """With ``most`` the walk gives every layer unchanged while no layer has more regions, and else stops at the

@@ -69,6 +69,11 @@ class LayerRegions:
         """Each region's vertices (k, 2), counter-clockwise."""
         return [v[:k] for v, k in zip(self.vertices, self.n_vertices)]
 
+    def corners(self) -> np.ndarray:
+        """Every region's corners, region after region (``np.concatenate(self.polygons())`` in one step):
+        (Σ n_vertices, 2)."""
+        return self.vertices[np.arange(self.vertices.shape[1]) < self.n_vertices[:, None]]
+
     def areas(self) -> np.ndarray:
         """Area of each region (R,) by the shoelace formula."""
         return polygon_areas(self.vertices, self.n_vertices)

@@ -176,7 +176,7 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
                 found = said("cells_exact_many", most=MAX_EXACT)
             else:
                 return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
-                            vertices=np.concatenate(regions.polygons()).astype("<f4"),
+                            vertices=regions.corners().astype("<f4"),
                             poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
         if keys is None:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
