@@ -21,6 +21,7 @@ round-off never creates sliver regions.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,9 +59,28 @@ class LayerRegions:
     n_vertices: np.ndarray  # (R,) int
     parent: np.ndarray  # (R,) index of the enclosing region of the previous layer (0 = the box for layer 1)
     pattern: np.ndarray  # (R, width) bool: unit on (z > 0) in the region; (R, 0) for a layer without a kink
-    A: np.ndarray  # (R, 2, width) float64: the layer's output is x @ A[r] + c[r] on region r
-    c: np.ndarray  # (R, width) float64
     key: np.ndarray  # (R,) uint64 hash of the full pattern of layers 1 … layer (patterns.extend_keys)
+    parent_z: np.ndarray  # (P, 3, width) float64: the layer's pre-activation x @ m[:2] + m[2] on each parent
+    slope: float  # the activation's slope for z ≤ 0 (1: no kink)
+
+    @functools.cached_property
+    def maps(self) -> np.ndarray:
+        """(R, 3, width) float64: the layer's output ``x @ maps[r, :2] + maps[r, 2]`` on region ``r``, its parent's
+        ``z`` times the slopes ``d`` (1 where the unit is on, else ``slope``), made when first asked for."""
+        maps = self.parent_z[self.parent]  # (R, 3, width)
+        if self.pattern.shape[1]:
+            maps *= np.where(self.pattern, 1.0, self.slope)[:, None, :]
+        return maps
+
+    @property
+    def A(self) -> np.ndarray:
+        """(R, 2, width) float64: the layer's output is ``x @ A[r] + c[r]`` on region ``r``."""
+        return self.maps[:, :2]
+
+    @property
+    def c(self) -> np.ndarray:
+        """(R, width) float64."""
+        return self.maps[:, 2]
 
     def __len__(self) -> int:
         return len(self.n_vertices)
@@ -139,8 +159,8 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     if len(cells) < len(layers):
         raise TooManyRegions(len(cells) + 1, most)
     return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
-                         cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
-            for layer, cell in zip(layers, cells)]
+                         cell.key, cell.z, 1.0 if slope is None else slope)
+            for layer, cell, slope in zip(layers, cells, slopes)]
 
 
 def _params64(layers: list[Layer]) -> np.ndarray:
