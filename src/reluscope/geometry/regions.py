@@ -194,7 +194,7 @@ def decision_segments(final: LayerRegions, *, rtol: float = RTOL) -> np.ndarray:
     """
     n_classes = final.c.shape[1]
     radius = float(np.abs(final.box).max())
-    Ac = np.concatenate([final.A, final.c[:, None]], axis=1)  # (R, 3, classes): the logits on each region
+    Ac = final.maps  # (R, 3, classes): the logits on each region
     segments = []
     for k in range(n_classes):
         others = [j for j in range(n_classes) if j != k]
