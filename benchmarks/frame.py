@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/frame.py [--repeat 20] [--steps 300]
 
 For the 6×16 and the 11×32 He nets on 1000 spiral points after ``--steps`` training steps (as a frame meets
-them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread: the CPU milliseconds of each part of a frame — the boundary, the
-per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting
-frame shows them (exact polygons, the grid image past ``panels.MAX_EXACT``) — their sum, and that sum over one
-full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs); then
-the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
+them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread:
+the CPU milliseconds of each part of a frame — the boundary, the per-layer statistics, the chosen layer's
+back-projection (embedded + PCA), the cells of that layer as a resting frame shows them (exact polygons; the grid
+image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one full-batch training step of
+the same net (the anchor: compare ratios, not milliseconds, between runs); then the rest of what the page is
+sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
 from __future__ import annotations

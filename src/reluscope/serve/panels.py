@@ -159,8 +159,9 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
 
     A head of at most ``DIRECT_UNITS`` hidden units goes straight to the compiled walk (milliseconds for a few
     thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. The walk
-    stops as soon as it passes ``MAX_EXACT`` cells; then the grid image is sent, with a note that says so. Every region is coloured by the top 16 bits of its pattern
-    key, so a region keeps its colour between frames, layers and the two methods.
+    stops as soon as it passes ``MAX_EXACT`` cells; then the grid image is sent, with a note that says so. Every
+    region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between frames, layers
+    and the two methods.
     """
     head = scene.on_plane(model)[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation after it
     try:
