@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -31,17 +30,7 @@ from reluscope.train.rundir import load_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from regioncam_oracle import regioncam_counts  # noqa: E402 (the tests' oracle)
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    """Fastest wall time of ``repeat`` calls (after one warm-up call) and the result."""
-    out = fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+from timing import best_of  # noqa: E402 (benchmarks/timing.py, beside this script)
 
 
 def he_net(depth: int, width: int, seed: int = 0, bias_std: float = 0.0) -> nn.Sequential:
@@ -80,8 +69,8 @@ def main() -> None:
     for name, net, b, upto in cases:
         repeat = args.repeat if name.startswith("He") else max(1, args.repeat // 2)
         head = net if upto is None else net[:2 * upto]  # build_mlp's layout: Linear l at 2(l−1), its activation
-        t_ours, layers = best_of(lambda: linear_regions(net, b, upto=upto), repeat)
-        t_rc, counts = best_of(lambda: regioncam_counts(head, b), repeat)
+        t_ours, layers = best_of(lambda: linear_regions(net, b, upto=upto), repeat, warm_up=True)
+        t_rc, counts = best_of(lambda: regioncam_counts(head, b), repeat, warm_up=True)
         ours = [len(r) for r in layers]
         if ours != counts:
             raise SystemExit(f"{name}: counts differ, reluscope {ours} Regioncam {counts}")

@@ -2,12 +2,13 @@
 
     .venv/bin/python benchmarks/frame.py [--repeat 20] [--steps 300]
 
-For the 6×16 and the 11×32 He nets on 1000 spiral points (after ``--steps`` training steps, as a frame meets
-them while the net trains), one torch thread: the CPU milliseconds of each part of a frame — the boundary, the
-per-layer statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting
-frame shows them (exact polygons, the grid image past ``panels.MAX_EXACT``) — their sum, and that sum over one
-full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs); then
-the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
+For the 6×16 and the 11×32 He nets on 1000 spiral points after ``--steps`` training steps (as a frame meets
+them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread:
+the CPU milliseconds of each part of a frame — the boundary, the per-layer statistics, the chosen layer's
+back-projection (embedded + PCA), the cells of that layer as a resting frame shows them (exact polygons; the grid
+image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one full-batch training step of
+the same net (the anchor: compare ratios, not milliseconds, between runs); then the rest of what the page is
+sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
 from __future__ import annotations
@@ -41,15 +42,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="training steps before the frame is timed")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    for depth, width in ((6, 16), (11, 32)):
+    for depth, width, trained in ((6, 16, True), (11, 32, True), (11, 32, False)):
         s = Settings(dataset="spirals", n_samples=1000, depth=depth, width=width, init="he", steps=args.steps)
         data = s.load_data(None)
         model, gen = s.build_model(data)
         cfg = s.train_config(data.name)
         train_model(copy.deepcopy(model), data, s.train_config(data.name, steps=5))  # warm-up: imports, first calls
+        fitted = copy.deepcopy(model)
         t = time.thread_time()
-        train_model(model, data, cfg, generator=gen)
+        train_model(fitted, data, cfg, generator=gen)
         step = (time.thread_time() - t) / args.steps * 1e3
+        model = fitted if trained else model
         scene, layer = Scene.build(s, data, model), depth // 2
         view = View(layer=layer, projection="embedded")
         parts = {
@@ -67,7 +70,8 @@ def main() -> None:
         others = {name: cpu_ms(fn, args.repeat) for name, fn in rest.items()}
         shown = cells(scene, model, layer, exact=True)
         how = "exact" if shown["exact"] else "grid only"
-        print(f"He {depth}×{width} after {args.steps} steps ({shown['count']} cells in layer {layer}, {how}; "
+        when = f"after {args.steps} steps" if trained else "initialised"
+        print(f"He {depth}×{width} {when} ({shown['count']} cells in layer {layer}, {how}; "
               f"load average {os.getloadavg()[0]:.1f}):")
         for name, ms in times.items():
             print(f"  {name:<40} {ms:7.2f} ms")

@@ -26,16 +26,7 @@ from reluscope.plots.style import plt, save
 from reluscope.train import TrainConfig
 from reluscope.studies.training import train_to_dir
 from reluscope.train.rundir import load_run
-
-
-def best_of(fn, repeat: int = 3) -> tuple[float, object]:
-    """Fastest wall time of ``repeat`` calls and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+from timing import best_of  # benchmarks/timing.py, beside this script
 
 
 def main() -> None:

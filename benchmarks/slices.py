@@ -24,7 +24,7 @@ from reluscope.geometry.plane import Plane, auto_indices
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.train import TrainConfig, fit
-from regions import best_of  # benchmarks/regions.py, beside this script
+from timing import best_of  # benchmarks/timing.py, beside this script
 
 
 def regioncam_slice(model, points: np.ndarray):

@@ -11,7 +11,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import check_box, data_box, grid_regions, pattern_keys, pixel_centres
-from reluscope.geometry.regions import decision_segments, linear_regions
+from reluscope.geometry.regions import TooManyRegions, decision_segments, linear_regions
 
 BOX = (-2.0, 2.0, -2.0, 2.0)
 
@@ -201,6 +201,36 @@ def test_upto_gives_the_first_layers_of_the_whole_walk(upto):
     for a, b in zip(head, full):
         for field in ("vertices", "n_vertices", "parent", "pattern", "A", "c", "key"):
             np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_corners_are_the_polygons_one_after_another():
+    layers = linear_regions(random_net(4, 8, seed=5), BOX)
+    for r in layers:
+        np.testing.assert_array_equal(r.corners(), np.concatenate(r.polygons()))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_most_stops_the_walk_at_the_first_layer_past_it(seed):
+    """With ``most`` the walk gives every layer unchanged while no layer has more regions, and else stops at the
+    first layer that has: the one whose count passes ``most``."""
+    net = random_net(5, 12, seed=seed)
+    full = linear_regions(net, BOX)
+    counts = [len(r) for r in full]
+    whole = linear_regions(net, BOX, most=max(counts))
+    for a, b in zip(whole, full, strict=True):
+        for field in ("vertices", "n_vertices", "parent", "pattern", "A", "c", "key"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    for most in sorted({0, counts[0], counts[2] - 1, counts[-1] - 1}):
+        first = next(i for i, n in enumerate(counts) if n > most)  # 0-based
+        with pytest.raises(TooManyRegions, match=f"layer {first + 1} has more than {most} "):
+            linear_regions(net, BOX, most=most)
+    assert [len(r) for r in linear_regions(net, BOX, upto=2, most=counts[1])] == counts[:2]
+
+
+@pytest.mark.parametrize("most", [-1, 2.0, True, "9"])
+def test_most_must_be_a_count(most):
+    with pytest.raises(ReluscopeError, match="most must be a whole number"):
+        linear_regions(random_net(3, 4, seed=0), BOX, most=most)
 
 
 @pytest.mark.parametrize("upto", [0, 7, -1, 2.0, True])

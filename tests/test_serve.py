@@ -355,7 +355,7 @@ def test_frame_of_a_diverging_net_is_strict_json():
 
 def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkeypatch):
     """At rest the cells panel sends the exact regions of the truncated net (each polygon once, by its key's
-    hue); past ``MAX_EXACT`` it sends the grid image instead, with a note giving the exact count; a head larger
+    hue); past ``MAX_EXACT`` it sends the grid image instead, with a note that the exact count passes it; a head larger
     than ``DIRECT_UNITS`` is walked only when the grid finds at most ``GRID_EXACT`` regions."""
     from reluscope.geometry.patterns import grid_regions
     from reluscope.geometry.regions import linear_regions
@@ -373,7 +373,7 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
     grid = panels.cells(scene, model, 2, exact=True)
     keys = grid_regions(model[:4], scene.box, panels.CELL_PIXELS).keys[-1]
     assert not grid["exact"] and grid["count"] == len(np.unique(keys))
-    assert grid["note"] == {"key": "cells_exact_many", "values": {"count": len(regions), "most": len(regions) - 1}}
+    assert grid["note"] == {"key": "cells_exact_many", "values": {"most": len(regions) - 1}}
     assert panels.cells(scene, model, 2, exact=False).keys() == grid.keys() - {"note"}
     monkeypatch.setattr(panels, "DIRECT_UNITS", 0)  # a large head: the grid decides whether to walk
     monkeypatch.setattr(panels, "MAX_EXACT", len(regions))

@@ -20,7 +20,9 @@ sides are cut along, in their order, piece by piece.
 compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (c_r W + b)``, the units' lines
 cut it, and each piece ``p`` gets ``A_p = (A_r W)·diag(d)``, ``c_p = (c_r W + b)·diag(d)``, ``d_k = 1`` on the
 positive side of unit ``k``, else the activation's negative slope, and the pattern hash
-``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. ``cut_polygons`` cuts given
+``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. The walk stores ``z`` once per
+region ``r`` and the pattern of each piece; a piece's map is formed from them when the next layer cuts it
+(``regions.LayerRegions.maps`` forms every piece's map the same way, when asked). ``cut_polygons`` cuts given
 polygons by given lines (the decision boundary's use). Compiled on the first call after an install or a change
 (10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's user cache where that cannot
 be written); after that a cut costs a few nanoseconds per corner.
@@ -42,12 +44,15 @@ class CellLayer:
     n_verts: np.ndarray  # (R,)
     parent: np.ndarray  # (R,) the region of the previous layer each lies in (0 = the box for the first layer)
     pattern: np.ndarray  # (R, width) bool: unit k on; (R, 0) for a layer without a kink
-    Ac: np.ndarray  # (R, 3, width): the layer's output on the piece is x @ Ac[:, :2] + Ac[:, 2]
+    z: np.ndarray  # (P, 3, width): the layer's pre-activation on each region p of the previous layer (the box),
+    #                x @ z[p, :2] + z[p, 2]; on piece r it outputs that of its parent times the slopes d
     key: np.ndarray  # (R,) uint64
 
 
-def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float) -> list[CellLayer]:
-    """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box.
+def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float,
+                  most: int | None = None) -> list[CellLayer]:
+    """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box; with ``most``, of the
+    layers before the first one with more than ``most`` pieces (the walk stops as soon as it has found them).
 
     Parameters
     ----------
@@ -59,23 +64,24 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
     hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
     mult : the odd multiplier of the parent's key.
     radius, rtol : a corner within ``rtol · (‖a‖·radius + |c|)`` of a line lies on it.
+    most : the most pieces of one layer (None: no limit).
     """
     dims = np.asarray(dims, dtype=np.int64)
     splits = np.array([s is not None for s in slopes])
     flat_h = np.concatenate([h for h, s in zip(hash_weights, slopes) if s is not None] or [np.zeros(0, np.uint64)])
     alpha = np.array([0.0 if s is None else s for s in slopes])
     x0, x1, y0, y1 = box
-    verts, v_start, n_verts, parent, pattern, on_start, ac, ac_start, key, ends = _walk(
+    verts, v_start, n_verts, parent, pattern, on_start, zs, z_start, key, ends = _walk(
         float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
-        np.uint64(mult), float(radius), float(rtol))
-    out, lo = [], 0
+        np.uint64(mult), float(radius), float(rtol), -1 if most is None else int(most))
+    out, lo, n_parents = [], 0, 1  # the first layer's parent: the box
     for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
         n, width = hi - lo, dims[layer + 1]
         n_on = width if splits[layer] else 0  # pattern columns
+        z = zs[z_start[layer]:z_start[layer] + 3 * width * n_parents].reshape(n_parents, 3, width)
         out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
-                             pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on),
-                             ac[ac_start[layer]:ac_start[layer] + 3 * width * n].reshape(n, 3, width), key[lo:hi]))
-        lo = hi
+                             pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on), z, key[lo:hi]))
+        lo, n_parents = hi, n
     return out
 
 
@@ -157,29 +163,14 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
                 cur_bits[0, k // 64] |= np.uint64(1) << np.uint64(k % 64)
     for q in range(n_crossing):
         k = crossing[q]
-        a0, a1, c, t = a0s[k], a1s[k], cs[k], tol[k]
         while n_corners > s.shape[0]:
             s, side = _grow(s), _grow(side)
-        word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
-        any_cut = False
-        for i in range(n_pieces):  # the side of every corner; a piece not cut only gets its bit
-            has_pos, has_neg = False, False
-            for j in range(cur_start[i], cur_start[i + 1]):
-                s[j] = cur_buf[j, 0] * a0 + cur_buf[j, 1] * a1 + c
-                side[j] = 1 if s[j] > t else (-1 if s[j] < -t else 0)
-                has_pos |= side[j] > 0
-                has_neg |= side[j] < 0
-            if has_pos and not has_neg:
-                cur_bits[i, word] |= bit
-            any_cut |= has_pos and has_neg
-        if not any_cut:
-            continue
         while 2 * n_corners + 4 * n_pieces > nxt_buf.shape[0]:
             nxt_buf = _grow(nxt_buf)
         while 2 * n_pieces + 1 > nxt_bits.shape[0]:
             nxt_start, nxt_bits = _grow(nxt_start), _grow(nxt_bits)
-        n_pieces, n_corners = _split(cur_buf, cur_start, cur_bits, n_pieces, word, bit, s, side, nxt_buf,
-                                     nxt_start, nxt_bits)
+        n_pieces, n_corners = _split(cur_buf, cur_start, cur_bits, n_pieces, a0s[k], a1s[k], cs[k], tol[k], k,
+                                     s, side, nxt_buf, nxt_start, nxt_bits)
         cur_buf, nxt_buf = nxt_buf, cur_buf
         cur_start, nxt_start = nxt_start, cur_start
         cur_bits, nxt_bits = nxt_bits, cur_bits
@@ -188,22 +179,28 @@ def _cut_polygon(poly, n, z, n_lines, radius, rtol, ws):  # pragma: no cover - c
 
 
 @numba.njit(cache=True, nogil=True)
-def _split(buf, bstart, bits, n_pieces, word, bit, s, side, out, ostart, obits):  # pragma: no cover - compiled
-    """Split the pieces with corners on both sides of the line (values ``s``, sides ``side``) into ``out``,
-    copy the others; set the line's ``bit`` (in ``word``) of the positive pieces. The new counts of pieces and
+def _split(buf, bstart, bits, n_pieces, a0, a1, c, tol, k, s, side, out, ostart, obits):  # pragma: no cover
+    """Cut every piece by the line ``x·(a0, a1) + c = 0`` (line ``k``, tolerance ``tol``) into ``out``: a piece
+    with corners strictly on both sides splits in two, the others are copied; the pieces on the positive side
+    get bit ``k``. The corners' values ``s`` and sides ``side`` are scratch. The new counts of pieces and
     corners."""
+    word, bit = k // 64, np.uint64(1) << np.uint64(k % 64)
     ostart[0] = 0
     n, m = 0, 0  # pieces and corners written
     for i in range(n_pieces):
         lo, hi = bstart[i], bstart[i + 1]
         has_pos, has_neg = False, False
         for j in range(lo, hi):
+            s[j] = buf[j, 0] * a0 + buf[j, 1] * a1 + c
+            side[j] = 1 if s[j] > tol else (-1 if s[j] < -tol else 0)
             has_pos |= side[j] > 0
             has_neg |= side[j] < 0
         if not (has_pos and has_neg):
             out[m:m + hi - lo] = buf[lo:hi]
             m += hi - lo
             obits[n] = bits[i]
+            if has_pos:
+                obits[n, word] |= bit
             n += 1
             ostart[n] = m
             continue
@@ -250,37 +247,43 @@ def _cut_each(verts, n_verts, lines, radius, rtol):  # pragma: no cover - compil
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol):  # pragma: no cover - compiled
-    n_layers = len(dims) - 1
+def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rtol, most):  # pragma: no cover
+    n_layers, done = len(dims) - 1, len(dims) - 1  # done: the layers walked to the end (most < 0: no limit)
     flat_w, flat_b = _unpack(dims, params)
     w_max = dims.max()
     n_words = max(1, (w_max + 63) // 64)
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
-    ac, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
+    zs, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
     corners[:4] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
-    ac[:6] = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
-    ac_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
+    box_map = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # the box's h(x) = x: rows x₁, x₂, offset of (3, 2)
+    z_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
     ends = np.zeros(n_layers + 1, dtype=np.int64)  # layer l's pieces: [ends[l], ends[l + 1])
-    ac_start[0], ac_len, on_len = 0, 6, 0  # ac_start[l + 1]: where layer l's maps begin (ac_start[0]: the box)
+    z_len, on_len = 0, 0  # z_start[l]: where the z of layer l on each of its parents begins
     ends[0], n_out = 1, 1
     w_off, b_off, h_off = 0, 0, 0
     z = np.empty((3, w_max))
     ws = _scratch(n_words, w_max)
     for layer in range(n_layers):
-        w_in, w_out, split, slope = dims[layer], dims[layer + 1], splits[layer], alpha[layer]
-        ac_start[layer + 1], on_start[layer] = ac_len, on_len
+        w_in, w_out, split = dims[layer], dims[layer + 1], splits[layer]
+        z_start[layer], on_start[layer] = z_len, on_len
         lo, hi = (0, 1) if layer == 0 else (ends[layer - 1], ends[layer])  # the previous layer's pieces
+        kinked = layer > 0 and splits[layer - 1]  # the previous layer's slopes d apply
         for r in range(lo, hi):
-            base = ac_start[layer] + (r - lo) * 3 * w_in  # z = Ac_r @ W + (0, 0, b): (3, w_out)
-            z0, z1, z2 = z[0], z[1], z[2]
+            while z_len + 3 * w_out > zs.shape[0]:
+                zs = _grow(zs)
+            # the map of piece r, Ac_r = Z_{parent(r)} · diag(d_r) (3, w_in), read off its parent's z and its pattern
+            src, base = (box_map, 0) if layer == 0 else (zs, z_start[layer - 1] + parent[r] * 3 * w_in)
+            o_r = on_start[layer - 1] + (r - lo) * w_in if kinked else 0
+            z0, z1, z2 = z[0], z[1], z[2]  # z = Ac_r @ W + (0, 0, b): (3, w_out)
             z0[:w_out] = 0.0
             z1[:w_out] = 0.0
             z2[:w_out] = flat_b[b_off:b_off + w_out]
             for j in range(w_in):  # one pass over W's rows, skipping off units (a zero column of Ac_r)
-                a0, a1, a2 = ac[base + j], ac[base + w_in + j], ac[base + 2 * w_in + j]
+                d = alpha[layer - 1] if kinked and not on[o_r + j] else 1.0
+                a0, a1, a2 = src[base + j] * d, src[base + w_in + j] * d, src[base + 2 * w_in + j] * d
                 if a0 == 0.0 and a1 == 0.0 and a2 == 0.0:
                     continue
                 w_row = flat_w[w_off + j * w_out:w_off + (j + 1) * w_out]
@@ -293,14 +296,16 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                         z0[k] += a0 * w_row[k]
                         z1[k] += a1 * w_row[k]
                         z2[k] += a2 * w_row[k]
+            zs[z_len:z_len + w_out] = z0[:w_out]
+            zs[z_len + w_out:z_len + 2 * w_out] = z1[:w_out]
+            zs[z_len + 2 * w_out:z_len + 3 * w_out] = z2[:w_out]
+            z_len += 3 * w_out
             poly = corners[start[r]:start[r + 1]]
             n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, w_out if split else 0, radius, rtol, ws)
             while start[n_out] + n_corners > corners.shape[0]:
                 corners = _grow(corners)
             while n_out + n_pieces + 1 > parent.shape[0]:
                 parent, start, key = _grow(parent), _grow(start), _grow(key)
-            while ac_len + 3 * w_out * n_pieces > ac.shape[0]:
-                ac = _grow(ac)
             while on_len + w_out * n_pieces > on.shape[0]:
                 on = _grow(on)
             c0 = start[n_out]
@@ -317,22 +322,21 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                     for k in range(w_out):
                         on[on_len + k] = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
                 key[q] = h
-                for k in range(w_out):  # A_p, c_p: the columns of z times the slopes d_k
-                    d = slope if split and not on[on_len + k] else 1.0
-                    ac[ac_len + k] = z0[k] * d
-                    ac[ac_len + w_out + k] = z1[k] * d
-                    ac[ac_len + 2 * w_out + k] = z2[k] * d
-                ac_len += 3 * w_out
                 on_len += w_out if split else 0
             n_out += n_pieces
+            if 0 <= most < n_out - ends[layer]:
+                break
         ends[layer + 1] = n_out
+        if 0 <= most < n_out - ends[layer]:
+            done = layer
+            break
         w_off += w_in * w_out
         b_off += w_out
         if split:
             h_off += (w_out + 63) // 64
-    verts, v_start, n_verts = _pad_layers(corners, start, ends)
-    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, ac[:ac_len], ac_start[1:],
-            key[1:n_out], ends[1:] - 1)
+    verts, v_start, n_verts = _pad_layers(corners, start, ends[:done + 1])
+    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, zs[:z_len], z_start, key[1:n_out],
+            ends[1:done + 1] - 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -381,7 +385,8 @@ def _pad_layers(corners, start, bounds):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)
 def _grow(arr):  # pragma: no cover - compiled
-    """``arr`` with twice the rows, the old rows first."""
-    out = np.zeros((2 * arr.shape[0],) + arr.shape[1:], dtype=arr.dtype)
+    """``arr`` with twice the rows, the old rows first (the new ones uninitialised: every use writes before it
+    reads)."""
+    out = np.empty((2 * arr.shape[0],) + arr.shape[1:], dtype=arr.dtype)
     out[:arr.shape[0]] = arr
     return out

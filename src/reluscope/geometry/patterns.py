@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import forward64
+from reluscope.geometry.backproject import as_points
 from reluscope.limits import MAX_GRID
 from reluscope.model.layers import Layer, linear_layers, negative_slope
 
@@ -122,15 +122,24 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
 
 
 def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    """The pattern key of every point ``X`` (N, 2) after every layer (one ``forward64`` pass): (L, N) uint64."""
-    piecewise_linear_layers(model)
-    keys = np.zeros(len(X), dtype=np.uint64)  # (N,)
-    out = []
-    for layer, z, _ in forward64(model, X):  # z (N, width)
-        pattern = (z > 0).numpy() if splits(layer) else np.zeros((len(z), 0), dtype=bool)
-        keys = extend_keys(keys, pattern, layer.index)
-        out.append(keys)
-    return np.stack(out)
+    """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
+
+    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``) and ``h = z``
+    where ``z > 0``, else ``α z`` (α the negative slope), in place."""
+    layers = piecewise_linear_layers(model)
+    h = as_points(X, layers[0].linear.in_features)  # (N, n)
+    keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
+    for layer in layers:
+        weight, bias = layer.linear.weight.detach().double(), layer.linear.bias
+        h = h @ weight.T if bias is None else torch.addmm(bias.detach().double(), h, weight.T)  # z: (N, width)
+        z, alpha = h.numpy(), negative_slope(layer)  # z shares h's memory
+        pattern = z > 0 if alpha != 1.0 else np.zeros((len(z), 0), dtype=bool)  # (N, width) or (N, 0)
+        if alpha == 0.0:
+            np.maximum(z, 0.0, out=z)
+        elif alpha != 1.0:
+            z[~pattern] *= alpha
+        out[layer.index] = keys = extend_keys(keys, pattern, layer.index)
+    return out
 
 
 @dataclass

@@ -21,6 +21,7 @@ round-off never creates sliver regions.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,14 @@ from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_line
 from reluscope.model.layers import Layer, negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
+
+
+class TooManyRegions(ReluscopeError):
+    """``linear_regions(..., most=m)`` stopped: the network truncated after ``layer`` has more than ``m`` regions."""
+
+    def __init__(self, layer: int, most: int):
+        super().__init__(f"layer {layer} has more than {most} linear regions")
+        self.layer, self.most = layer, most
 
 
 @dataclass
@@ -50,9 +59,28 @@ class LayerRegions:
     n_vertices: np.ndarray  # (R,) int
     parent: np.ndarray  # (R,) index of the enclosing region of the previous layer (0 = the box for layer 1)
     pattern: np.ndarray  # (R, width) bool: unit on (z > 0) in the region; (R, 0) for a layer without a kink
-    A: np.ndarray  # (R, 2, width) float64: the layer's output is x @ A[r] + c[r] on region r
-    c: np.ndarray  # (R, width) float64
     key: np.ndarray  # (R,) uint64 hash of the full pattern of layers 1 … layer (patterns.extend_keys)
+    parent_z: np.ndarray  # (P, 3, width) float64: the layer's pre-activation x @ m[:2] + m[2] on each parent
+    slope: float  # the activation's slope for z ≤ 0 (1: no kink)
+
+    @functools.cached_property
+    def maps(self) -> np.ndarray:
+        """(R, 3, width) float64: the layer's output ``x @ maps[r, :2] + maps[r, 2]`` on region ``r``, its parent's
+        ``z`` times the slopes ``d`` (1 where the unit is on, else ``slope``), made when first asked for."""
+        maps = self.parent_z[self.parent]  # (R, 3, width)
+        if self.pattern.shape[1]:
+            maps *= np.where(self.pattern, 1.0, self.slope)[:, None, :]
+        return maps
+
+    @property
+    def A(self) -> np.ndarray:
+        """(R, 2, width) float64: the layer's output is ``x @ A[r] + c[r]`` on region ``r``."""
+        return self.maps[:, :2]
+
+    @property
+    def c(self) -> np.ndarray:
+        """(R, width) float64."""
+        return self.maps[:, 2]
 
     def __len__(self) -> int:
         return len(self.n_vertices)
@@ -60,6 +88,11 @@ class LayerRegions:
     def polygons(self) -> list[np.ndarray]:
         """Each region's vertices (k, 2), counter-clockwise."""
         return [v[:k] for v, k in zip(self.vertices, self.n_vertices)]
+
+    def corners(self) -> np.ndarray:
+        """Every region's corners, region after region (``np.concatenate(self.polygons())`` in one step):
+        (Σ n_vertices, 2)."""
+        return self.vertices[np.arange(self.vertices.shape[1]) < self.n_vertices[:, None]]
 
     def areas(self) -> np.ndarray:
         """Area of each region (R,) by the shoelace formula."""
@@ -87,7 +120,7 @@ def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     return 0.5 * np.where(valid, cross, 0.0).sum(axis=1)
 
 
-def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None = None,
+def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None = None, most: int | None = None,
                    rtol: float = RTOL) -> list[LayerRegions]:
     """The exact linear regions inside ``box`` of the network truncated after each layer ``l = 1 … L``.
 
@@ -99,6 +132,8 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
         (the plane folded into the first layer, ``Plane.fold``).
     upto : only the layers ``1 … upto`` (the deeper ones are not computed); ``None``: every layer.
+    most : the walk stops as soon as one layer has more than ``most`` regions and raises ``TooManyRegions``
+        (a caller that draws at most ``most`` polygons does not wait for the rest of the walk).
     rtol : relative distance under which a polygon vertex counts as lying on a unit's line.
 
     Returns
@@ -114,13 +149,18 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
         if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(layers):
             raise ReluscopeError(f"upto must be a layer 1 … {len(layers)}, got {upto!r}")
         layers = layers[:upto]
+    if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
+        raise ReluscopeError(f"most must be a whole number ≥ 0, got {most!r}")
     slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
     dims = [2] + [layer.linear.out_features for layer in layers]
     hashes = [word_weights(layer.index, -(-width // 64)) for layer, width in zip(layers, dims[1:])]
-    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol)
+    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol,
+                          most)
+    if len(cells) < len(layers):
+        raise TooManyRegions(len(cells) + 1, most)
     return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
-                         cell.Ac[:, :2], cell.Ac[:, 2], cell.key)
-            for layer, cell in zip(layers, cells)]
+                         cell.key, cell.z, 1.0 if slope is None else slope)
+            for layer, cell, slope in zip(layers, cells, slopes)]
 
 
 def _params64(layers: list[Layer]) -> np.ndarray:
@@ -154,7 +194,7 @@ def decision_segments(final: LayerRegions, *, rtol: float = RTOL) -> np.ndarray:
     """
     n_classes = final.c.shape[1]
     radius = float(np.abs(final.box).max())
-    Ac = np.concatenate([final.A, final.c[:, None]], axis=1)  # (R, 3, classes): the logits on each region
+    Ac = final.maps  # (R, 3, classes): the logits on each region
     segments = []
     for k in range(n_classes):
         others = [j for j in range(n_classes) if j != k]

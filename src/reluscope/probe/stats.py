@@ -101,19 +101,22 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
         if grads is not None:
             v["grad_pre"], v["grad_post"] = grads[i], grads[len(layers) + i]
         kept = [q for q in QUANTITIES if v.get(q) is not None]
-        dead, kind = float((v["pre"] <= 0).all(dim=0).double().mean()), layer.kind
+        dead, kind = float((v["pre"].amax(dim=0) <= 0).double().mean()), layer.kind  # never z > 0 on the batch
         for q, numbers in zip(kept, _stats(torch.stack([v[q] for q in kept]))):
             rows.append(LayerStat(layer.index + 1, layer.name, kind, q, **numbers, frac_dead=dead))
     return rows
 
 
 def _stats(V: torch.Tensor) -> list[dict]:
-    """Mean, variance, second moment, max |v|, fraction of zeros and non-finite count of each ``V[r]``, in float64
-    (one reduction per statistic for all rows)."""
-    V = V.reshape(len(V), -1).double()  # (rows, N·d)
-    mean, m2 = V.mean(dim=1), torch.linalg.vecdot(V, V) / V.shape[1]  # (rows,), (rows,)
-    max_abs = torch.maximum(V.amax(dim=1), -V.amin(dim=1))  # (rows,)
-    table = torch.stack([mean, m2, max_abs, (V == 0).sum(dim=1) / V.shape[1]]).T.tolist()  # (rows, 4)
+    """Mean, variance, second moment, max |v|, fraction of zeros and non-finite count of each ``V[r]`` (one
+    reduction per statistic for all rows): the sums in float64, the extremes and the zeros on ``V``'s own
+    entries (exact in any precision; numpy counts the zeros three times as fast as torch)."""
+    V = V.reshape(len(V), -1)  # (rows, N·d)
+    max_abs = torch.maximum(V.amax(dim=1), -V.amin(dim=1)).double()  # (rows,)
+    zeros = torch.from_numpy((V.numpy() == 0).sum(axis=1))  # (rows,)
+    V64 = V.double()  # (rows, N·d)
+    mean, m2 = V64.mean(dim=1), (V64 * V64).sum(dim=1) / V.shape[1]  # (rows,), (rows,)
+    table = torch.stack([mean, m2, max_abs, zeros / V.shape[1]]).T.tolist()  # (rows, 4)
     # an inf or NaN entry makes its row's m2 inf or NaN: a finite m2 means a row with none to count
     finite = bool(torch.isfinite(m2).all())
     nonfinite = [0] * len(V) if finite else (V.shape[1] - torch.isfinite(V).sum(dim=1)).tolist()

@@ -28,7 +28,7 @@ from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.pca import fit_pca
-from reluscope.geometry.regions import linear_regions
+from reluscope.geometry.regions import TooManyRegions, linear_regions
 from reluscope.model import linear_layers
 from reluscope.plots.images import image_shape
 from reluscope.probe.stats import probe
@@ -158,9 +158,10 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
     pattern hues (``CELL_PIXELS²``).
 
     A head of at most ``DIRECT_UNITS`` hidden units goes straight to the compiled walk (milliseconds for a few
-    thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. Past
-    ``MAX_EXACT`` exact cells the grid image is sent. Every region is coloured by the top 16 bits of its pattern
-    key, so a region keeps its colour between frames, layers and the two methods.
+    thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. The walk
+    stops as soon as it passes ``MAX_EXACT`` cells; then the grid image is sent, with a note that says so. Every
+    region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between frames, layers
+    and the two methods.
     """
     head = scene.on_plane(model)[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation after it
     try:
@@ -170,13 +171,14 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
             if (seen := len(np.unique(keys))) > GRID_EXACT:
                 found = said("cells_grid_many", count=seen, most=GRID_EXACT)
         if exact and not found:
-            regions = linear_regions(head, scene.box)[-1]
-            if len(regions) <= MAX_EXACT:
-                return dict(layer=layer, exact=True, count=len(regions),
-                            n_vertices=regions.n_vertices.astype("<u2"),
-                            vertices=np.concatenate(regions.polygons()).astype("<f4"),
+            try:
+                regions = linear_regions(head, scene.box, most=MAX_EXACT)[-1]
+            except TooManyRegions:  # the walk stops there: the count is "more than MAX_EXACT"
+                found = said("cells_exact_many", most=MAX_EXACT)
+            else:
+                return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
+                            vertices=regions.corners().astype("<f4"),
                             poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-            found = said("cells_exact_many", count=len(regions), most=MAX_EXACT)
         if keys is None:
             keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     except ReluscopeError as e:
