@@ -100,7 +100,6 @@ class Backprojection:
     names: list[str]  # their module names
     points: dict[int, np.ndarray]  # layer -> (N, D) back-projection, or (N, k) PCA scores
     pinvs: list[Pinv]  # every layer up to the deepest requested, in order
-    conds: dict[int, float] = field(default_factory=dict)  # layer -> condition number of Φ_l (before any PCA)
     explained: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (k,) PCA variance ratio
     activations: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (N, d_l), when kept
 
@@ -196,8 +195,7 @@ def backproject(model: nn.Module, X, *, view: str = "input", layers: Sequence[in
     maps, pinvs = backprojection_maps(model, view=view, layers=layers, max_cond=max_cond)
     lays = linear_layers(model)
     X = as_points(X, lays[0].linear.in_features)  # (N, n)
-    result = Backprojection(view, sorted(maps), [lays[i].name for i in sorted(maps)], {}, pinvs,
-                            conds={i: maps[i].cond for i in maps})
+    result = Backprojection(view, sorted(maps), [lays[i].name for i in sorted(maps)], {}, pinvs)
     if pca is not None:
         for i, h in activations_at(model, X if pca_fit is None else pca_fit, maps):
             pc = fit_pca(maps[i](h), pca)
