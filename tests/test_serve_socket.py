@@ -371,8 +371,11 @@ def test_a_token_that_cannot_travel_in_a_link_is_refused(token, tmp_path):
 
 def test_an_idle_session_is_closed(tmp_path):
     with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url, \
-            started(url.replace("http://", "ws://") + "ws") as ws:
-        m = until(ws, lambda m: m["type"] == "error", timeout=10)[-1]
+            connect(url.replace("http://", "ws://") + "ws") as ws:
+        send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8})  # the last input: then silence
+        seen = until(ws, lambda m: m["type"] == "error", timeout=30)  # whether its first frame came first or not
+        m = seen[-1]
+        assert seen[0]["type"] == "hello"
         assert "without input" in m["message"]
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
