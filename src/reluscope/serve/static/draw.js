@@ -38,11 +38,15 @@ export function fit(ctx, text, width) {
   return lines;
 }
 
-// a panel that cannot be drawn: its canvas cleared, the reason written on it, wrapped to the canvas's width
+// a panel that cannot be drawn: its canvas cleared, the reason written on it, wrapped to the canvas's width (in
+// smaller type where the lines would run past its foot)
 export function drawNote(cv, text, x = 8, y = 16) {
   const ctx = clear(cv);
-  ctx.fillStyle = "#666"; ctx.font = "12px system-ui";
-  fit(ctx, text, cv.width - 2 * x).forEach((line, i) => ctx.fillText(line, x, y + 15 * i));
+  let lines, size = 13;
+  do { size -= 1; ctx.font = `${size}px system-ui`; lines = fit(ctx, text, cv.width - 2 * x); }
+  while (size > 8 && y + 1.25 * size * (lines.length - 1) > cv.height - 4);
+  ctx.fillStyle = GREY;
+  lines.forEach((line, i) => ctx.fillText(line, x, y + 1.25 * size * i));
 }
 
 // an n×n image (rows from the bottom) scaled onto the canvas; put(i, rgba) writes pixel i's colour
@@ -120,9 +124,12 @@ function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel =
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
   if (!ticks) return { map, L, T, W, H };
-  rows.forEach((row, i) => row.forEach(([text, colour, x]) => { ctx.fillStyle = colour; ctx.fillText(text, L + x, ROW * (i + 1) - 1); }));
+  rows.forEach((row, i) => row.forEach(([text, colour, x]) => {
+    ctx.fillStyle = colour; ctx.fillText(text, L + x, ROW * (i + 1) - 1);
+  }));
   ctx.fillStyle = GREY; ctx.font = "10px system-ui";
-  const every = Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / Math.max(1, Math.min(6, Math.floor(H / 14)))));  // ≤ 6, ≥ 14 px apart
+  const most = Math.min(6, Math.max(1, Math.floor(H / 14)));  // ticks: at most 6, at least 14 px apart
+  const every = Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / most));
   if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += every) {
     const [, y] = map(xlo, 10 ** e); ctx.fillText(power(e), 2, y + 3);
     ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
