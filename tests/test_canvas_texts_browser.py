@@ -1,8 +1,8 @@
 """What a German page draws into its canvases is German, and fits: every string passed to ``fillText`` or
 ``strokeText`` over a run's frames, a layer's and a view's change, a diverging net and the digits' images is neither
 an English catalog text nor holds a word that only the English catalogs use, and each lies inside its canvas (its
-measured width, through the canvas's transform) at 1024×768 and 768×1024. The CSV input is the catalog's button,
-keyboard-operable, over a native file input that the browser draws nowhere."""
+measured width, through the canvas's transform) at 1024×768 and at 768×1024 in large type. The CSV input is the
+catalog's button, keyboard-operable, over a native file input that the browser draws nowhere."""
 
 import re
 
@@ -75,9 +75,10 @@ def check(records: list[dict]) -> None:
     assert outside == set()
 
 
-@pytest.mark.parametrize("size", [(1024, 768), (768, 1024)], ids=["1024x768", "768x1024"])
-def test_a_german_page_draws_german_labels_that_fit(live_page, size):
-    page = open_recording(live_page, SMALL, size)
+@pytest.mark.parametrize(("size", "extra"), [((1024, 768), ""), ((768, 1024), "&projector=1")],
+                         ids=["1024x768", "768x1024-projector"])
+def test_a_german_page_draws_german_labels_that_fit(live_page, size, extra):
+    page = open_recording(live_page, SMALL + extra, size)
     frames(page, 20)
     for view in page.evaluate("[...document.querySelectorAll('[data-id=v-projection] option')].map(o => o.value)"):
         page.select_option("[data-id=v-projection]", view)
