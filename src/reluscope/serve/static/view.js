@@ -556,10 +556,9 @@ function render({ model, el }) {
       drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
-    if (!why && res) {
-      if (res.note) off("residual", t("task2"), said(res.note));
-      else { drawResiduals($("c-residual"), res, layer, projection, tx); label("residual", t("img_residual", { projection })); }
-    }
+    if (!why && !res) off("residual", t("task2"), t("not_sent", { layer, projection }));  // not the last view's chart
+    else if (!why && res.note) off("residual", t("task2"), said(res.note));
+    else if (!why) { drawResiduals($("c-residual"), res, layer, projection, tx); label("residual", t("img_residual", { projection })); }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
       const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
