@@ -186,7 +186,7 @@ export function drawStats(cv, layers, theory, marked, tx) {
     const text = `${tx.t("layer")} ${marked}`;  // beside the band, within the frame
     ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui";
     const w = ctx.measureText(text).width;
-    ctx.fillText(text, x + 10 + w <= L + W ? x + 10 : Math.max(L + 2, x - 10 - w), T + 14);
+    ctx.fillText(text, x + 10 + w <= L + W ? x + 10 : Math.max(L + 2, x - 10 - w), T + 28);  // below the crosses
   }
   const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
   for (const [k, measured, predicted] of keys) {

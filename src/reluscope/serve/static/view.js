@@ -81,7 +81,7 @@ function template({ t }) {
   </section>
   <section data-panel="task1"><h2>${T("task1")} <small>${T("task1_legend")}</small></h2>
     <p class="about">${T("task1_about")}</p>
-    ${canvas("stats", 440, 250)}${canvas("dead", 440, 70)}
+    ${canvas("stats", 320, 200)}${canvas("dead", 320, 64)}
     <p data-id="means" class="numbers"></p>
   </section>
   <section data-panel="task2"><h2>${T("task2")}
