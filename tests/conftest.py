@@ -93,20 +93,23 @@ LIVE_VIEW = "document.querySelector('.reluscope')?.reluscope"  # the live view's
 
 @pytest.fixture(scope="module")
 def live_page(chromium, tmp_path_factory):
-    """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None) -> a playground page
-    on this module's server (127.0.0.1), after its first frame, in a context of its own (closed, with a check for
-    console errors and requests elsewhere, at the module's end); ``route`` handles the page's WebSocket
-    (``page.route_web_socket``)."""
+    """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None, init_script=None)
+    -> a playground page on this module's server (127.0.0.1), after its first frame, in a context of its own (closed,
+    with a check for console errors and requests elsewhere, at the module's end); ``route`` handles the page's
+    WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts."""
     from reluscope.serve import ServeConfig, running
 
     contexts = []
     with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as url:
 
-        def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None):
+        def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None,
+                  init_script=None):
             context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch, locale=locale)
             page = context.new_page()
             page.set_default_timeout(30_000)
             contexts.append((context, *watch(page, url.rstrip("/"))))
+            if init_script:
+                page.add_init_script(init_script)
             if route:
                 page.route_web_socket(re.compile(r"/ws(\?.*)?$"), route)
             page.goto(f"{url}{query}#{hash_}")

@@ -15,6 +15,14 @@ CODE_NAMES = "[data-id=s-init], [data-id=s-activation], [data-id=s-optimizer], [
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
+def english_texts() -> set[str]:
+    """The English catalog's texts (each up to its first placeholder) that no German text contains: none of them
+    may show on a German page."""
+    en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
+    english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
+    return {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
+
+
 def test_both_languages_have_the_same_keys_and_placeholders():
     texts = catalog()["texts"]
     assert set(texts) == {"en", "de"} and texts["en"].keys() == texts["de"].keys()
@@ -42,9 +50,7 @@ def shown(page) -> str:
 @pytest.mark.browser
 @pytest.mark.parametrize(("query", "locale"), [("?lang=de", "en-US"), ("", "de-DE")])
 def test_a_german_page_shows_no_english_text_and_no_decimal_point(live_page, query, locale):
-    en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
-    english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
-    english = {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
+    english, de = english_texts(), catalog()["texts"]["de"]
     page = live_page(SMALL, query=query, locale=locale)
     page.click("[data-id=play]")
     page.wait_for_function(f"{HOOK}.step >= 20")
@@ -68,9 +74,7 @@ def test_lang_en_wins_over_a_german_browser(live_page):
 def test_a_german_page_says_the_servers_words_in_german(live_page):
     """The server's sentences come as catalog keys (or, for a run's outcome, in the report's German): a run that
     diverges, the cells' note of a tanh net, a bad upload and settings out of bounds, all German, no decimal point."""
-    en, de = catalog()["texts"]["en"], catalog()["texts"]["de"]
-    english = {PLACEHOLDER.split(text)[0].strip() for key, text in en.items() if text != de[key]}
-    english = {e for e in english if len(e) >= 4 and e not in " ".join(de.values())}
+    english, de = english_texts(), catalog()["texts"]["de"]
     english |= {"diverged at step", "overflowed", "the run stopped", "not piecewise", "must be in ["}  # the library's
     page = live_page("n_samples=200&depth=6&width=16&init=normal&lr=1", query="?lang=de", locale="de-DE")
     page.click("[data-id=play]")

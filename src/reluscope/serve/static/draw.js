@@ -4,6 +4,7 @@
 
 export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const SERIES = { z: "#1565c0", h: "#2e7d32", gz: "#ef6c00" };
+const GREY = "#666", ROW = 13;  // a chart's words' colour; px per row of them above a frame
 const offscreen = new WeakMap();  // target canvas -> its reused n×n OffscreenCanvas and ImageData
 
 function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)); }
@@ -18,16 +19,34 @@ function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s =
 
 export function clear(cv) { const ctx = cv.getContext("2d"); ctx.clearRect(0, 0, cv.width, cv.height); return ctx; }
 
-// a panel that cannot be drawn: its canvas cleared, the reason written on it
+// text broken into lines of at most `width` px: at its spaces, a word wider than a line at its characters
+export function fit(ctx, text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of String(text).split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (ctx.measureText(next).width <= width) { line = next; continue; }
+    if (line) lines.push(line);
+    line = word;
+    while (line.length > 1 && ctx.measureText(line).width > width) {
+      let k = line.length - 1;
+      while (k > 1 && ctx.measureText(line.slice(0, k)).width > width) k--;
+      lines.push(line.slice(0, k)); line = line.slice(k);
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// a panel that cannot be drawn: its canvas cleared, the reason written on it, wrapped to the canvas's width (in
+// smaller type where the lines would run past its foot)
 export function drawNote(cv, text, x = 8, y = 16) {
   const ctx = clear(cv);
-  ctx.fillStyle = "#666"; ctx.font = "12px system-ui";
-  let line = "";
-  for (const w of text.split(" ")) {
-    if (ctx.measureText(line + w).width > cv.width - 16) { ctx.fillText(line, x, y); y += 15; line = ""; }
-    line += w + " ";
-  }
-  ctx.fillText(line, x, y);
+  let lines, size = 13;
+  do { size -= 1; ctx.font = `${size}px system-ui`; lines = fit(ctx, text, cv.width - 2 * x); }
+  while (size > 8 && y + 1.25 * size * (lines.length - 1) > cv.height - 4);
+  ctx.fillStyle = GREY;
+  lines.forEach((line, i) => ctx.fillText(line, x, y + 1.25 * size * i));
 }
 
 // an n×n image (rows from the bottom) scaled onto the canvas; put(i, rgba) writes pixel i's colour
@@ -79,19 +98,43 @@ export function drawBoundary(cv, boundary, nClasses) {
   }, true);  // bilinear upscaling: a smooth boundary, as the net's own output is
 }
 
-// a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; returns the mapper
-function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", ylabel = "", ticks = true }) {
-  const [L, R, T, B] = pad, W = ctx.canvas.width - L - R, H = ctx.canvas.height - T - B;
-  const f = (v) => (log ? Math.log10(v) : v);
+// 10^e as a power with superscript digits (10⁻³): the same in every language
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const power = (e) => "10" + String(e).replace(/[-\d]/g, (c) => SUPERSCRIPT[c]);
+
+// a chart's words above its frame: items [text, colour] side by side in rows of at most `width` px, an item that
+// does not fit the row begun on the next, one wider than a row broken (fit) -> rows of [text, colour, x]
+function flow(ctx, items, width, gap = 10) {
+  const rows = [[]];
+  let x = 0;
+  for (const [text, colour] of items) for (const piece of fit(ctx, text, width)) {
+    const w = ctx.measureText(piece).width;
+    if (x > 0 && x + w > width) { rows.push([]); x = 0; }
+    rows[rows.length - 1].push([piece, colour, x]); x += w + gap;
+  }
+  return rows.filter((r) => r.length);
+}
+
+// a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; `top` ([text, colour] items, a legend or
+// the y axis's name) set above the frame in as many rows as it takes, the frame below them; returns the mapper
+function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", top = [], ticks = true }) {
+  ctx.font = "11px system-ui";
+  const [L, R, T0, B] = pad, W = ctx.canvas.width - L - R, rows = flow(ctx, top, W), T = T0 + ROW * rows.length;
+  const H = ctx.canvas.height - T - B, f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
-  ctx.fillStyle = "#666"; ctx.font = "10px system-ui";
   if (!ticks) return { map, L, T, W, H };
-  if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / 6))) {
-    const [, y] = map(xlo, 10 ** e); ctx.fillText(`1e${e}`, 2, y + 3);
+  rows.forEach((row, i) => row.forEach(([text, colour, x]) => {
+    ctx.fillStyle = colour; ctx.fillText(text, L + x, ROW * (i + 1) - 1);
+  }));
+  ctx.fillStyle = GREY; ctx.font = "10px system-ui";
+  const most = Math.min(6, Math.max(1, Math.floor(H / 14)));  // ticks: at most 6, at least 14 px apart
+  const every = Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / most));
+  if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += every) {
+    const [, y] = map(xlo, 10 ** e); ctx.fillText(power(e), 2, y + 3);
     ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
   } else { ctx.fillText(tx.num(yhi, 2, "sig"), 2, T + 8); ctx.fillText(tx.num(ylo, 2, "sig"), 2, T + H); }
-  ctx.fillText(xlabel, L + W / 2 - 20, T + H + 14); ctx.fillText(ylabel, L + 2, T + 10);
+  if (xlabel) ctx.fillText(xlabel, L + (W - ctx.measureText(xlabel).width) / 2, T + H + 14);
   return { map, L, T, W, H };
 }
 
@@ -123,8 +166,9 @@ export function drawCurves(cv, hist, tx) {
   if (hist.length < 1) return;
   const xhi = Math.max(1, hist[hist.length - 1].step);
   const [ylo, yhi] = logRange(hist.flatMap((r) => [r.train_loss, r.test_loss]));
-  const { map } = axes(ctx, tx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: tx.t("step"), ylabel: tx.t("curves_label") });
-  const lin = axes(ctx, tx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, ticks: false }).map;
+  const top = [[tx.t("curves_loss"), "#1565c0"], [tx.t("curves_accuracy"), "#2e7d32"], [tx.t("curves_test"), GREY]];
+  const { map } = axes(ctx, tx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: tx.t("step"), top });
+  const lin = axes(ctx, tx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, top, ticks: false }).map;
   const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && Number.isFinite(r[k])) ? m(r.step, r[k]) : null));
   line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
@@ -135,10 +179,14 @@ export function drawStats(cv, layers, theory, marked, tx) {
   const keys = [["z", layers.z_var, theory ? theory.z_var : []], ["h", layers.h_var, theory ? theory.h_var : []],
                 ["gz", layers.gz_m2, theory ? theory.gz_m2 : []]];
   const [ylo, yhi] = logRange(keys.flatMap(([, a, b]) => [...a, ...b]), 1e-30);
-  const { map, T, H } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer") });
+  const top = [[tx.t("var_z"), SERIES.z], [tx.t("var_h"), SERIES.h], [tx.t("grad_m2"), SERIES.gz]];
+  const { map, L, T, W, H } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer"), top });
   if (marked) {
     const [x] = map(marked, ylo); ctx.fillStyle = "rgba(198,40,40,0.15)"; ctx.fillRect(x - 8, T, 16, H);
-    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui"; ctx.fillText(`${tx.t("layer")} ${marked}`, x - 40, T + 28);
+    const text = `${tx.t("layer")} ${marked}`;  // beside the band, within the frame
+    ctx.fillStyle = "#c62828"; ctx.font = "bold 11px system-ui";
+    const w = ctx.measureText(text).width;
+    ctx.fillText(text, x + 10 + w <= L + W ? x + 10 : Math.max(L + 2, x - 10 - w), T + 28);  // below the crosses
   }
   const clamp = (v) => Math.min(Math.max(v, ylo), yhi);
   for (const [k, measured, predicted] of keys) {
@@ -150,15 +198,12 @@ export function drawStats(cv, layers, theory, marked, tx) {
       else { ctx.font = "bold 12px system-ui"; ctx.fillText("×", x - 3, y + 4); }
     });
   }
-  ctx.font = "11px system-ui"; let x = cv.width - 190;
-  for (const [k, label] of [["z", "Var z"], ["h", "Var h"], ["gz", "E[(∂L/∂z)²]"]]) {
-    ctx.fillStyle = SERIES[k]; ctx.fillText(label, x, T + 12); x += 52;
-  }
 }
 
 export function drawDead(cv, dead, tx) {
   const ctx = clear(cv), n = dead.length;
-  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, ylabel: tx.t("dead_units") });
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, pad: [34, 8, 4, 4],
+                                  top: [[tx.t("dead_units"), GREY]] });
   Array.from(dead).forEach((d, i) => {
     const [x0, y0] = map(i + 0.6, d ?? 0), [x1, y1] = map(i + 1.4, 0);
     ctx.fillStyle = "#8d6e63"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
@@ -187,10 +232,11 @@ export function drawBackprojection(cv, bp, labels, tx) {
   }
 }
 
-export function drawResiduals(cv, res, chosen, tx) {
+// res.act_from_bp: each layer's residual; `projection` the view's name in the page's language
+export function drawResiduals(cv, res, chosen, projection, tx) {
   const ctx = clear(cv), r = res.act_from_bp, n = r.length;
   const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 1e-17, yhi: 10, log: true,
-                                  ylabel: tx.t("residual_label", { projection: res.projection }) });
+                                  xlabel: tx.t("layer"), top: [[tx.t("residual_label", { projection }), GREY]] });
   Array.from(r).forEach((v, i) => {
     const [x0, y0] = map(i + 0.65, Math.max(v ?? 10, 1e-17)), [x1, y1] = map(i + 1.35, 1e-17);
     ctx.fillStyle = i + 1 === chosen ? "#1565c0" : "#90a4ae"; ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
@@ -217,14 +263,14 @@ export function drawCells(cv, cells, box) {
 export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
   const ctx = clear(cvq), n = mf.q.length;
   const [ylo, yhi] = logRange([...mf.q, ...measured], 1e-30);
-  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer"), ylabel: "q = E[z²]" });
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer"), top: [[tx.t("q_label"), GREY]] });
   line(ctx, mf.q.map((v, i) => (finitePos(v) ? map(i + 1, Math.min(v, yhi)) : null)), "#6a1b9a", [5, 4]);
   Array.from(measured).forEach((v, i) => {
     if (!finitePos(v)) return;
     const [x, y] = map(i + 1, v); ctx.fillStyle = "#6a1b9a"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
   });
   const c2 = clear(cvmap), [qs, qn] = mf.qmap;
-  const m2 = axes(c2, tx, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: "log10 q(l−1)", ylabel: "q(l)" }).map;
+  const m2 = axes(c2, tx, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: tx.t("qmap_x"), top: [[tx.t("qmap_y"), GREY]] }).map;
   line(c2, qs.map((q) => m2(Math.log10(q), q)), "#bbb");
   line(c2, qs.map((q, i) => (finitePos(qn[i]) && qn[i] <= 1e3 && qn[i] >= 1e-3 ? m2(Math.log10(q), qn[i]) : null)), "#6a1b9a");
 }

@@ -54,7 +54,8 @@ function template({ t }) {
   <aside data-for="playground">
     <fieldset><legend>${T("data")}</legend>
       ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
-      <label class="drop" data-id="drop">${T("drop")} <input data-id="upload" type="file" accept=".csv,text/csv"></label>
+      <div class="drop" data-id="drop">${T("drop")} <button type="button" data-id="choose">${T("choose_file")}</button>
+        <input data-id="upload" type="file" accept=".csv,text/csv" class="offscreen" tabindex="-1" aria-hidden="true"></div>
       <div data-need="through" data-id="slicing" hidden><button data-id="auto">${T("auto_plane")}</button>
         <p class="hint">${T("slice_hint")}</p></div>
       <div data-need="points" data-id="drawing" class="drawing" hidden><label>${T("draw_class")} <select data-id="draw-class"></select></label>
@@ -80,7 +81,7 @@ function template({ t }) {
   </section>
   <section data-panel="task1"><h2>${T("task1")} <small>${T("task1_legend")}</small></h2>
     <p class="about">${T("task1_about")}</p>
-    ${canvas("stats", 440, 250)}${canvas("dead", 440, 70)}
+    ${canvas("stats", 320, 200)}${canvas("dead", 320, 64)}
     <p data-id="means" class="numbers"></p>
   </section>
   <section data-panel="task2"><h2>${T("task2")}
@@ -555,10 +556,9 @@ function render({ model, el }) {
       drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
       $("bp-note").textContent = t("bp_caption", { layer, projection });
     }
-    if (!why && res) {
-      if (res.note) off("residual", t("task2"), said(res.note));
-      else { drawResiduals($("c-residual"), res, layer, tx); label("residual", t("img_residual", { projection })); }
-    }
+    if (!why && !res) off("residual", t("task2"), t("not_sent", { layer, projection }));  // not the last view's chart
+    else if (!why && res.note) off("residual", t("task2"), said(res.note));
+    else if (!why) { drawResiduals($("c-residual"), res, layer, projection, tx); label("residual", t("img_residual", { projection })); }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
       const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
@@ -601,7 +601,8 @@ function render({ model, el }) {
   for (const format of ["json", "pt"]) on($("export-" + format), "click", () => model.send({ type: "export", format }));
   on($("load"), "click", loadRun);
   on($("preset"), "change", (e) => { applyPreset(e.target.value); e.target.value = ""; });
-  on($("upload"), "change", (e) => upload(e.target.files[0]));
+  on($("choose"), "click", () => $("upload").click());  // the browser's own file button would speak its own language
+  on($("upload"), "change", (e) => { upload(e.target.files[0]); e.target.value = ""; });
   const drop = $("drop");
   on(root, "dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   on(root, "dragleave", () => drop.classList.remove("over"));
