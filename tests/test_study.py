@@ -5,6 +5,8 @@ import io
 import json
 import multiprocessing
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from importlib.metadata import version
 
@@ -352,6 +354,16 @@ def test_the_run_most_stages_read_trains_first_and_a_failed_run_raises_its_error
     finally:
         ctx.close()
     assert not ctx.pending and not multiprocessing.active_children()
+
+
+def test_the_first_optimizer_imports_dynamo_before_the_workers_fork():
+    """What ``import_optimizers`` spares each training worker: the import of ``torch._dynamo`` that torch's
+    first optimizer makes (a fresh interpreter: this one may have imported it already)."""
+    code = ("import sys; from reluscope.report.stage import import_optimizers; "
+            "before = 'torch._dynamo' in sys.modules; import_optimizers(); "
+            "print(before, 'torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
 
 
 def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):

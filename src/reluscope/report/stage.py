@@ -71,6 +71,7 @@ class StudyContext:
             for depth, init in todo:
                 self.run(depth, init)
             return
+        import_optimizers()  # once here, not once in every worker
         _JOB.update(data=self.data)  # reaches the workers by fork
         self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
                                                               initializer=torch.set_num_threads, initargs=(1,))
@@ -128,6 +129,12 @@ class StudyContext:
 
 
 _JOB: dict = {}  # the data set the forked training processes share
+
+
+def import_optimizers() -> None:
+    """Make a torch optimizer once: the first one imports ``torch._dynamo`` (about 800 modules, 1.5 CPU-s), which
+    a process forked after this inherits instead of importing it again."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)])
 
 
 def _fit(cfg: TrainConfig) -> TrainResult:
