@@ -5,13 +5,15 @@
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
 machine torch's default threads oversubscribe the cores and slow the anchor down), the study's CPU seconds in
-all its processes (on 2 cores it takes at least half of that), and the load average before and after. ``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope``
-package, e.g. ``git archive main src | tar -x -C /tmp/before`` gives ``/tmp/before/src``) in the same run, after
-this tree's, and prints the ratio after / before. ``--frames`` instead runs the study in one process with every
-viewer frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch
-thread: CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own
-process spent its time: starting the runs, waiting for them, the stages (built while the runs train), drawing
-frames, writing the page (its cProfile, cumulative wall seconds; the runs train in other processes meanwhile).
+all its processes (on 2 cores it takes at least half of that), and the load average before and after.
+``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope`` package and its
+``docs/``, whose derivations the page quotes: ``git archive main src docs | tar -x -C /tmp/before`` gives
+``/tmp/before/src``) in the same run, after this tree's, prints the ratio after / before, and whether the two
+reports are the same (``study_same.py``). ``--frames`` instead runs the study in one process with every viewer
+frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch thread:
+CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
+spent its time: starting the runs, waiting for them, the stages (built while the runs train), drawing frames,
+writing the page (its cProfile, cumulative wall seconds; the runs train in other processes meanwhile).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from study_same import differences
 
 SCRIPT = Path(sys.executable).with_name("reluscope")
 PHASES = {  # cProfile function names -> what they are (the study's own process, wall seconds)
@@ -112,6 +116,8 @@ def main() -> None:
                                      PYTHONPATH=str(args.before.resolve()))
         print(f"the study of {args.before}: {t_before:.1f} s, {cpu_before:.1f} CPU-s; after / before: "
               f"{t_study / t_before:.2f} (before / train: {t_before / t_train:.2f})")
+        found, compared = differences(tmp / "study", tmp / "before")  # the same report: benchmarks/study_same.py
+        print(f"the two reports, compared ({compared}): " + ("the same" if not found else "; ".join(found)))
     if args.profile:
         prof = tmp / "study.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,

@@ -86,7 +86,7 @@ def palette(img: PILImage.Image) -> PILImage.Image:
     for colors in PALETTES:
         reduced = img.quantize(colors, method=PILImage.Quantize.FASTOCTREE).convert("RGB")
         if max(high for _, high in ImageChops.difference(reduced, img).getextrema()) <= PALETTE_TOLERANCE:
-            break  # |reduced − img| per channel, its largest value over the pixels (in C: a third of the palette's time)
+            break  # the largest |reduced − img| of any channel and pixel (computed in C)
     return reduced
 
 
