@@ -60,11 +60,11 @@ class StudyContext:
 
     def start(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
         """Start training the ``runs`` (depth, init) not trained yet, at once in ``workers`` forked processes
-        (Linux; torch on one thread in each), and return: ``run`` waits for one, ``ready`` says whether it has
-        ended. The runs read by the most stages go first (the 11-layer He run: Task 1, Task 2, the cells), then the
-        deepest. ``progress(steps)`` as each ends, or as each step ends where they are trained here, one after
-        another, before this returns (no fork: macOS, Windows). The same numbers either way: every run draws
-        from its own generator seeded with the study's seed."""
+        (Linux; torch on one thread in each), and return: ``run`` waits for one, ``ready`` says whether they have
+        ended, ``wait`` waits for the next to end. The runs read by the most stages go first (the 11-layer He run:
+        Task 1, Task 2, the cells), then the deepest. ``progress(steps)`` as each is taken in, or as each step ends
+        where they are trained here, one after another, before this returns (no fork: macOS, Windows). The same
+        numbers either way: every run draws from its own generator seeded with the study's seed."""
         todo = sorted((r for r in dict.fromkeys(runs) if r not in self.runs and r not in self.pending),
                       key=lambda r: (-self.readers.get(r, 0), -r[0]))
         if not (CAN_FORK and workers > 1 and len(todo) > 1):
@@ -86,8 +86,11 @@ class StudyContext:
             self.run(*key)
 
     def ready(self, runs: Sequence[tuple[int, str]]) -> bool:
-        """Whether every one of ``runs`` has been trained (``run`` returns it without waiting)."""
-        return all(r in self.runs or (r in self.pending and self.pending[r].ready()) for r in runs)
+        """Whether ``run`` returns each of ``runs`` without waiting for a run that ``start`` began; takes in every
+        run that has ended (its steps counted in ``progress`` as soon as it is seen)."""
+        for key in [key for key, result in self.pending.items() if result.ready()]:
+            self.run(*key)
+        return not any(r in self.pending for r in runs)
 
     def wait(self) -> None:
         """Wait until a run that ``start`` began ends: one call per run that ended (at once if it already has, or
