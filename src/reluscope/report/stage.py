@@ -1,9 +1,9 @@
 """A stage of the study: one section of the report, built from the study's runs.
 
-The study (``reluscope.report.study``) goes through its stages in the sheet's order. Before a stage is built,
-the runs it reads (``Stage.runs``) are trained, unless an earlier stage's were the same; ``Stage.build``
-then calls the analysis library and returns a ``Part`` (its section of the page and its rows of the summary
-table), reporting ``Stage.units`` progress units through ``StudyContext.advance`` on the way.
+The study (``reluscope.report.study``) starts the runs of every stage at once (``StudyContext.start``) and builds
+each stage as soon as the runs it reads (``Stage.runs``) have ended; ``Stage.build`` then calls the analysis
+library and returns a ``Part`` (its section of the page and its rows of the summary table), reporting
+``Stage.units`` progress units through ``StudyContext.advance`` on the way.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def import_optimizers() -> None:
 
 
 def _fit(cfg: TrainConfig) -> TrainResult:
-    """One run of ``StudyContext.train`` in a worker (the data reach it by ``fork``)."""
+    """One run of ``StudyContext.start`` in a worker (the data reach it by ``fork``)."""
     return fit(cfg, data=_JOB["data"])[1]
 
 
