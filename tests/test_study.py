@@ -346,6 +346,8 @@ def test_the_run_most_stages_read_trains_first_and_a_failed_run_raises_its_error
     ctx.start([(5, "lecun"), (4, "normal"), (3, "he")], workers=2)
     try:
         assert list(ctx.pending) == [(3, "he"), (5, "lecun"), (4, "normal")]  # most read, then deepest
+        ctx.start([(3, "lecun")], workers=2)  # joins the runs still training: no more processes
+        assert len(multiprocessing.active_children()) == 2 and (3, "lecun") in ctx.pending
         with pytest.raises(ReluscopeError, match="depth 4 failed"):
             ctx.run(4, "normal")
         while not ctx.ready([(3, "he")]):

@@ -67,14 +67,15 @@ class StudyContext:
         numbers either way: every run draws from its own generator seeded with the study's seed."""
         todo = sorted((r for r in dict.fromkeys(runs) if r not in self.runs and r not in self.pending),
                       key=lambda r: (-self.readers.get(r, 0), -r[0]))
-        if not (CAN_FORK and workers > 1 and len(todo) > 1):
-            for depth, init in todo:
+        if not (CAN_FORK and workers > 1 and (len(todo) > 1 or self._pool is not None and todo)):
+            for depth, init in todo:  # one run alone, if none is training, is trained here
                 self.run(depth, init)
             return
-        import_optimizers()  # once here, not once in every worker
-        _JOB.update(data=self.data)  # reaches the workers by fork
-        self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
-                                                              initializer=torch.set_num_threads, initargs=(1,))
+        if self._pool is None:  # else the runs join those still training
+            import_optimizers()  # once here, not once in every worker
+            _JOB.update(data=self.data)  # reaches the workers by fork
+            self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
+                                                                  initializer=torch.set_num_threads, initargs=(1,))
         for key in todo:
             self.pending[key] = self._pool.apply_async(_fit, (self.cfg.train_config(*key),),
                                                        callback=self._end, error_callback=self._end)
