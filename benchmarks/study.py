@@ -4,13 +4,16 @@
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
-machine torch's default threads oversubscribe the cores and slow the anchor down), and the load average before
-and after. ``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope``
-package, e.g. ``git archive main src | tar -x -C /tmp/before`` gives ``/tmp/before/src``) in the same run, after
-this tree's, and prints the ratio after / before. ``--frames`` instead runs the study in one process with every
-viewer frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch
-thread: CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's time
-went: training, each stage's own work, and writing the page (the study's cProfile, cumulative seconds).
+machine torch's default threads oversubscribe the cores and slow the anchor down), the study's CPU seconds in
+all its processes (on 2 cores it takes at least half of that), and the load average before and after.
+``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope`` package and its
+``docs/``, whose derivations the page quotes: ``git archive main src docs | tar -x -C /tmp/before`` gives
+``/tmp/before/src``) in the same run, after this tree's, prints the ratio after / before, and whether the two
+reports are the same (``study_same.py``). ``--frames`` instead runs the study in one process with every viewer
+frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch thread:
+CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
+spent its time: starting the runs, waiting for them, the stages (built while the runs train), drawing frames,
+writing the page (its cProfile, cumulative wall seconds; the runs train in other processes meanwhile).
 """
 
 from __future__ import annotations
@@ -18,26 +21,33 @@ from __future__ import annotations
 import argparse
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from study_same import differences
+
 SCRIPT = Path(sys.executable).with_name("reluscope")
-PHASES = {  # cProfile function names -> what they are
-    "train": "training the runs (StudyContext.train)",
-    "build": "the stages (their analyses and frames)",
+PHASES = {  # cProfile function names -> what they are (the study's own process, wall seconds)
+    "start": "starting the runs (StudyContext.start: the forks, torch's optimizer import)",
+    "wait": "waiting for a run to end while no stage is ready (StudyContext.wait)",
+    "_build": "the stages (their analyses and frames; the runs train meanwhile)",
     "render_viewer": "… of which drawing viewer frames",
     "write_report": "writing the page",
 }
 
 
-def timed(args: list[str], **env: str) -> float:
-    """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's."""
+def timed(args: list[str], **env: str) -> tuple[float, float]:
+    """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's, and the CPU seconds it
+    and every process it forked spent (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
-    return time.perf_counter() - t
+    wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def frame_costs() -> None:
@@ -93,18 +103,21 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     steps = "300" if args.quick else "3000"
     train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
-    t_train = timed(train)
-    t_train1 = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
+    t_train, _ = timed(train)
+    t_train1, _ = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
     study = ["study", "--out", str(tmp / "study"), *(["--quick"] * args.quick)]
-    t_study = timed(study)
+    t_study, cpu_study = timed(study)
     print(f"reluscope train --depth 11 --width 32 --steps {steps}: {t_train:.1f} s "
           f"({t_train1:.1f} s on one torch thread, as the study trains)")
-    print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s")
+    print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s, {cpu_study:.1f} CPU-s in all its processes")
     print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
     if args.before is not None:
-        t_before = timed(study[:2] + [str(tmp / "before")] + study[3:], PYTHONPATH=str(args.before.resolve()))
-        print(f"the study of {args.before}: {t_before:.1f} s; after / before: {t_study / t_before:.2f} "
-              f"(before / train: {t_before / t_train:.2f})")
+        t_before, cpu_before = timed(study[:2] + [str(tmp / "before")] + study[3:],
+                                     PYTHONPATH=str(args.before.resolve()))
+        print(f"the study of {args.before}: {t_before:.1f} s, {cpu_before:.1f} CPU-s; after / before: "
+              f"{t_study / t_before:.2f} (before / train: {t_before / t_train:.2f})")
+        found, compared = differences(tmp / "study", tmp / "before")  # the same report: benchmarks/study_same.py
+        print(f"the two reports, compared ({compared}): " + ("the same" if not found else "; ".join(found)))
     if args.profile:
         prof = tmp / "study.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reluscope", *study], check=True,

@@ -35,3 +35,38 @@ def test_benchmark_runs_and_prints_its_ratio(script, args, expect):
     proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert expect in proc.stdout
+
+
+def _study(path, number="0.96", pixel=(255, 255, 255)):
+    """A study directory as ``benchmarks/study_same.py`` reads it: a table, a page with a number, a figure."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    (path / "tables").mkdir(parents=True)
+    (path / "figures").mkdir()
+    (path / "tables" / "summary.csv").write_text(f"task,measured\n1,{number}\n")
+    image = Image.new("RGB", (4, 3), "white")
+    image.putpixel((1, 1), pixel)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    (path / "figures" / "f.png").write_bytes(out.getvalue())
+    uri = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+    (path / "report.html").write_text(f"<p>test accuracy {number} in {path}</p><p>2026-12-06 10:00 UTC in 12.5 s</p>"
+                                      f'<img src="{uri}">')
+    return path
+
+
+def test_study_same_finds_a_moved_number_and_a_changed_pixel(tmp_path):
+    def same(a, b):
+        proc = subprocess.run([sys.executable, str(BENCH / "study_same.py"), str(a), str(b)], capture_output=True,
+                              text=True, timeout=60)
+        return proc.returncode, proc.stdout
+
+    base = _study(tmp_path / "a")
+    assert same(base, _study(tmp_path / "b"))[0] == 0  # its own path and its date aside
+    rc, out = same(base, _study(tmp_path / "c", number="0.95"))
+    assert rc == 1 and "summary.csv differs" in out and "('0.96', '0.95')" in out
+    rc, out = same(base, _study(tmp_path / "d", pixel=(0, 0, 0)))
+    assert rc == 1 and "figures/f.png: other pixels" in out and "inlined image 1: other pixels" in out

@@ -3,7 +3,10 @@
 import csv
 import io
 import json
+import multiprocessing
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from importlib.metadata import version
 
@@ -15,7 +18,7 @@ from PIL import Image as PILImage
 from reluscope.cli import main
 from reluscope.data import generate, load_dataset, save_csv
 from reluscope.errors import ReluscopeError
-from reluscope.report.document import Axis, Image, Report, Section, Table, Viewer
+from reluscope.report.document import Axis, Image, Part, Report, Section, Table, Viewer
 from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
@@ -295,6 +298,79 @@ def test_runs_trained_at_once_in_workers_are_the_runs_trained_one_after_another(
         assert a.metrics == b.metrics and a.history == b.history and a.snapshots.keys() == b.snapshots.keys()
         for name, p in a.model.state_dict().items():
             assert torch.equal(p, b.model.state_dict()[name])
+
+
+class _Recorded:
+    """A stage that reads ``reads`` and records when it is built."""
+
+    def __init__(self, name, reads, built):
+        self.name, self.reads, self.built = name, reads, built
+
+    def runs(self, b):
+        return self.reads
+
+    def units(self, b):
+        return 1
+
+    def build(self, ctx):
+        self.built.append(self.name)
+        for depth, init in self.reads:
+            assert ctx.run(depth, init).metrics["steps_run"] > 0
+        return Part(Section(self.name, self.name))
+
+
+@pytest.mark.parametrize("can_fork", [True, False])
+def test_stages_are_built_as_their_runs_end_and_the_page_keeps_the_sheets_order(monkeypatch, can_fork):
+    """A stage that reads no run is built while the others' runs train; the sections stay in the sheet's order,
+    and the progress ends at its total either way (no fork: every run trained first, the sheet's order)."""
+    from reluscope.report import stage, study
+
+    built = []
+    sheet = [_Recorded("trained", [(3, "he"), (4, "normal")], built), _Recorded("untrained", [], built)]
+    monkeypatch.setattr(study, "stages", lambda: sheet)
+    monkeypatch.setattr(stage, "CAN_FORK", can_fork)
+    cfg, ticks = StudyConfig(quick=True), []
+    report = study.run_study(cfg, progress=ticks.append)
+    assert built == (["untrained", "trained"] if can_fork else ["trained", "untrained"])
+    assert [s.id for s in report.sections] == ["trained", "untrained", "summary"]
+    assert sum(ticks) == total_units(cfg)
+
+
+def test_the_run_most_stages_read_trains_first_and_a_failed_run_raises_its_error(monkeypatch):
+    from reluscope.report import stage
+
+    def fit_or_fail(cfg, data):
+        if cfg.depth == 4:
+            raise ReluscopeError("depth 4 failed")
+        return fit(cfg, data=data)
+
+    monkeypatch.setattr(stage, "fit", fit_or_fail)  # the workers are forked after this
+    cfg = StudyConfig(quick=True)
+    data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=cfg.seed)
+    ctx = StudyContext(cfg, data, lambda n=1: None, readers={(3, "he"): 3, (5, "lecun"): 1})
+    ctx.start([(5, "lecun"), (4, "normal"), (3, "he")], workers=2)
+    try:
+        assert list(ctx.pending) == [(3, "he"), (5, "lecun"), (4, "normal")]  # most read, then deepest
+        ctx.start([(3, "lecun")], workers=2)  # joins the runs still training: no more processes
+        assert len(multiprocessing.active_children()) == 2 and (3, "lecun") in ctx.pending
+        with pytest.raises(ReluscopeError, match="depth 4 failed"):
+            ctx.run(4, "normal")
+        while not ctx.ready([(3, "he")]):
+            ctx.wait()
+        assert ctx.run(3, "he").metrics["steps_run"] == cfg.budget.run.steps
+    finally:
+        ctx.close()
+    assert not ctx.pending and not multiprocessing.active_children()
+
+
+def test_the_first_optimizer_imports_dynamo_before_the_workers_fork():
+    """What ``import_optimizers`` spares each training worker: the import of ``torch._dynamo`` that torch's
+    first optimizer makes (a fresh interpreter: this one may have imported it already)."""
+    code = ("import sys; from reluscope.report.stage import import_optimizers; "
+            "before = 'torch._dynamo' in sys.modules; import_optimizers(); "
+            "print(before, 'torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
 
 
 def test_frames_are_drawn_in_process_where_fork_is_unsafe(monkeypatch):

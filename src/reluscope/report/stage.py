@@ -1,16 +1,18 @@
 """A stage of the study: one section of the report, built from the study's runs.
 
-The study (``reluscope.report.study``) goes through its stages in the sheet's order. Before a stage is built,
-the runs it reads (``Stage.runs``) are trained, unless an earlier stage's were the same; ``Stage.build``
-then calls the analysis library and returns a ``Part`` (its section of the page and its rows of the summary
-table), reporting ``Stage.units`` progress units through ``StudyContext.advance`` on the way.
+The study (``reluscope.report.study``) starts the runs of every stage at once (``StudyContext.start``) and builds
+each stage as soon as the runs it reads (``Stage.runs``) have ended; ``Stage.build`` then calls the analysis
+library and returns a ``Part`` (its section of the page and its rows of the summary table), reporting
+``Stage.units`` progress units through ``StudyContext.advance`` on the way.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +34,14 @@ class StudyContext:
     data: Dataset
     advance: Progress
     runs: dict[tuple[int, str], TrainResult] = field(default_factory=dict)  # (depth, init) -> run
+    readers: dict[tuple[int, str], int] = field(default_factory=dict)  # (depth, init) -> stages reading it
+    pending: dict[tuple[int, str], AsyncResult] = field(default_factory=dict)  # runs training in ``_pool``
+    progress: Progress = field(init=False)  # the study's: training steps count there, not in a stage's units
+    _pool: Pool | None = field(default=None, init=False, repr=False)  # the training processes of ``start``
+    _ended: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.progress = self.advance
 
     @property
     def budget(self) -> Budget:
@@ -48,47 +58,91 @@ class StudyContext:
         idx = self.shown_indices()  # (k,)
         return self.data.X[idx], self.data.y[idx]
 
-    def train(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
-        """Train the ``runs`` (depth, init) not trained yet, at once in ``workers`` forked processes (Linux; torch
-        on one thread in each), the deepest first; ``advance(steps)`` as each ends. The same numbers as one after
-        another: every run draws from its own generator seeded with the study's seed."""
-        todo = sorted((r for r in dict.fromkeys(runs) if r not in self.runs), key=lambda r: -r[0])
-        if not (CAN_FORK and workers > 1 and len(todo) > 1):
-            for depth, init in todo:
+    def start(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
+        """Start training the ``runs`` (depth, init) not trained yet, at once in ``workers`` forked processes
+        (Linux; torch on one thread in each), and return: ``run`` waits for one, ``ready`` says whether they have
+        ended, ``wait`` waits for the next to end. The runs read by the most stages go first (the 11-layer He run:
+        Task 1, Task 2, the cells), then the deepest. ``progress(steps)`` as each is taken in, or as each step ends
+        where they are trained here, one after another, before this returns (no fork: macOS, Windows). The same
+        numbers either way: every run draws from its own generator seeded with the study's seed."""
+        todo = sorted((r for r in dict.fromkeys(runs) if r not in self.runs and r not in self.pending),
+                      key=lambda r: (-self.readers.get(r, 0), -r[0]))
+        if not (CAN_FORK and workers > 1 and (len(todo) > 1 or self._pool is not None and todo)):
+            for depth, init in todo:  # one run alone, if none is training, is trained here
                 self.run(depth, init)
             return
-        configs = [self.cfg.train_config(depth, init) for depth, init in todo]
-        _JOB.update(data=self.data)
-        try:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(todo)), initializer=torch.set_num_threads,
-                                                          initargs=(1,)) as pool:
-                for key, result in zip(todo, pool.imap(_fit, configs)):
-                    self.runs[key] = result
-                    self.advance(self.budget.run.steps)
-        finally:
-            _JOB.clear()
+        if self._pool is None:  # else the runs join those still training
+            import_optimizers()  # once here, not once in every worker
+            _JOB.update(data=self.data)  # reaches the workers by fork
+            self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
+                                                                  initializer=torch.set_num_threads, initargs=(1,))
+        for key in todo:
+            self.pending[key] = self._pool.apply_async(_fit, (self.cfg.train_config(*key),),
+                                                       callback=self._end, error_callback=self._end)
+
+    def train(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
+        """Train the ``runs`` (depth, init) not trained yet (``start``) and wait for all of them."""
+        self.start(runs, workers=workers)
+        for key in list(self.pending):
+            self.run(*key)
+
+    def ready(self, runs: Sequence[tuple[int, str]]) -> bool:
+        """Whether ``run`` returns each of ``runs`` without waiting for a run that ``start`` began; takes in every
+        run that has ended (its steps counted in ``progress`` as soon as it is seen)."""
+        for key in [key for key, result in self.pending.items() if result.ready()]:
+            self.run(*key)
+        return not any(r in self.pending for r in runs)
+
+    def wait(self) -> None:
+        """Wait until a run that ``start`` began ends: one call per run that ended (at once if it already has, or
+        if none is pending)."""
+        if self.pending:
+            self._ended.acquire()
+
+    def _end(self, _) -> None:
+        self._ended.release()  # in the pool's result thread, as a run ends or fails
+
+    def close(self) -> None:
+        """End the training processes (those still training are stopped)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+        self.pending.clear()
+        _JOB.clear()
 
     def run(self, depth: int, init: str) -> TrainResult:
-        """The run at ``depth`` with ``init`` (trained on first use, with snapshots; one unit per step, all of
-        its steps even where it stopped early)."""
-        if (depth, init) not in self.runs:
+        """The run at ``depth`` with ``init``: waited for if ``start`` began it, else trained here on first use
+        (with snapshots; one unit per step, all of its steps even where it stopped early)."""
+        key = (depth, init)
+        if key in self.pending:
+            self.runs[key] = self.pending.pop(key).get()
+            self.progress(self.budget.run.steps)
+            if not self.pending:
+                self.close()
+        if key not in self.runs:
             done = 0
 
             def tick(n: int = 1, /) -> None:
                 nonlocal done
                 done += n
-                self.advance(n)
+                self.progress(n)
 
-            _, self.runs[depth, init] = fit(self.cfg.train_config(depth, init), data=self.data, progress=tick)
-            self.advance(max(0, self.budget.run.steps - done))
-        return self.runs[depth, init]
+            _, self.runs[key] = fit(self.cfg.train_config(depth, init), data=self.data, progress=tick)
+            self.progress(max(0, self.budget.run.steps - done))
+        return self.runs[key]
 
 
 _JOB: dict = {}  # the data set the forked training processes share
 
 
+def import_optimizers() -> None:
+    """Make a torch optimizer once: the first one imports ``torch._dynamo`` (about 800 modules, 1.5 CPU-s), which
+    a process forked after this inherits instead of importing it again."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+
+
 def _fit(cfg: TrainConfig) -> TrainResult:
-    """One run of ``StudyContext.train`` in a worker (the data reach it by ``fork``)."""
+    """One run of ``StudyContext.start`` in a worker (the data reach it by ``fork``)."""
     return fit(cfg, data=_JOB["data"])[1]
 
 

@@ -7,8 +7,9 @@ rows of the summary table. ``write_study`` renders the page into ``cfg.out`` ato
 advances over all stages together.
 
 Every run of a study shares one data set and one seed (``cfg.seed`` draws the data, the split, the initial
-weights); the runs of all stages are trained first, at once in forked processes (``StudyContext.train``), and
-runs used by several stages (the 11-layer He run) only once.
+weights); the runs of all stages start at once in forked processes (``StudyContext.start``), runs used by several
+stages (the 11-layer He run) only once, and each stage is built as soon as the runs it reads have ended (those
+that read none while the runs train), the sheet's order kept among those ready; the page keeps the sheet's order.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import platform
 import shlex
 import time
+from collections import Counter
 from dataclasses import asdict
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -29,7 +31,7 @@ from reluscope.outputs import atomic_dir, check_writable, printable, write_json
 from reluscope.progress import Progress, silent
 from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
-from reluscope.report.document import Report, Section, Table
+from reluscope.report.document import Part, Report, Section, Table
 from reluscope.report.html import write_report
 from reluscope.report.linear import LinearNet
 from reluscope.report.meanfield import MeanField
@@ -84,33 +86,48 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     ctx = StudyContext(cfg, data, progress)
     if data.n_features > 2:
         study_plane(ctx)  # drawn on a plane through three data points: refused here if they span none
-    sections, summary = [], []
+    parts: dict[int, Part] = {}  # index in the sheet's order -> the stage's part
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         plan = _plan(cfg.budget)
-        ctx.train([run for _, new in plan for run in new])  # the runs of every stage at once, one unit per step
-        for stage, _ in plan:
-            done = 0
-
-            def advance(n: int = 1, /) -> None:
-                nonlocal done
-                done += n
-                progress(n)
-
-            ctx.advance = advance
-            part = stage.build(ctx)
-            progress(max(0, stage.units(cfg.budget) - done))
-            sections.append(part.section)
-            summary += part.summary
+        ctx.readers = Counter(run for stage, _ in plan for run in stage.runs(cfg.budget))
+        ctx.start([run for _, new in plan for run in new])  # the runs of every stage at once, one unit per step
+        todo = list(enumerate(stage for stage, _ in plan))
+        while todo:  # each stage as soon as its runs are trained, the sheet's order among those ready
+            ready = [(i, stage) for i, stage in todo if ctx.ready(stage.runs(cfg.budget))]
+            if not ready:
+                ctx.wait()
+                continue
+            i, stage = ready[0]
+            todo.remove(ready[0])
+            parts[i] = _build(stage, ctx, progress)
     finally:
+        ctx.close()
         torch.set_num_threads(threads)
+    sections = [parts[i].section for i in sorted(parts)]
+    summary = [row for i in sorted(parts) for row in parts[i].summary]
     t = texts("page", cfg.lang)
     columns = [t(f"col_{c}") for c in ("task", "setting", "measured", "expected")]
     sections.append(Section("summary", t("summary_title"), answer=t("summary_text"),
                             blocks=[Table(columns, summary, caption=t("summary_caption"), name="summary")]))
     provenance = _provenance(cfg, data, time.perf_counter() - start)
     return Report(t("title", dataset=dataset_name(data.name, cfg.lang)), provenance, sections, t("lead"), lang=cfg.lang)
+
+
+def _build(stage: Stage, ctx: StudyContext, progress: Progress) -> Part:
+    """``stage.build(ctx)``, its progress units counted: topped up to ``stage.units`` when it reported fewer."""
+    done = 0
+
+    def advance(n: int = 1, /) -> None:
+        nonlocal done
+        done += n
+        progress(n)
+
+    ctx.advance = advance
+    part = stage.build(ctx)
+    progress(max(0, stage.units(ctx.budget) - done))
+    return part
 
 
 def prepare_study_dir(out: Path) -> None:
