@@ -60,7 +60,8 @@ def _figure():
 def test_gif_has_one_frame_per_step(tmp_path):
     fig, draw, drawn = _figure()
     path = save_animation(fig, draw, [0, 10, 20], tmp_path / "a.gif")
-    assert Image.open(path).n_frames == 3 and set(drawn) == {0, 10, 20}
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3 and set(drawn) == {0, 10, 20}
     assert not plt.fignum_exists(fig.number)
 
 
