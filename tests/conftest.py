@@ -62,6 +62,35 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: rank[item.path])  # stable: file order within a rank
 
 
+@pytest.fixture(scope="session")
+def quick_study(tmp_path_factory) -> Path:
+    """``reluscope study --quick --seed 0 --pdf`` (``--pdf`` where a Chromium is on PATH), built once for the
+    modules that only read it: test_study.py and test_report_browser.py, one xdist group (``QUICK_STUDY``)."""
+    from reluscope.cli import main
+    from reluscope.report.pdf import find_chromium
+
+    out = tmp_path_factory.mktemp("study") / "s0"
+    pdf = ["--pdf"] if find_chromium() else []
+    assert main(["study", "--quick", "--seed", "0", *pdf, "--out", str(out)]) == 0
+    return out
+
+
+QUICK_STUDY = pytest.mark.xdist_group("quick_study")  # the modules that read ``quick_study``, on one worker
+
+
+@pytest.fixture
+def tiny_quick(monkeypatch):
+    """``--quick`` studies on a tiny budget for this test (20 steps, 2 frames, 12-point grids): for what a study
+    does with its input and output, where the numbers of the quick study itself are not the point."""
+    from dataclasses import replace
+
+    from reluscope.report import config
+
+    quick = config.QUICK
+    monkeypatch.setattr(config, "QUICK", replace(quick, run=replace(quick.run, steps=20, snapshots=1), grid=12,
+                                                 pixels=12, warp_grid=6))
+
+
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
