@@ -40,6 +40,18 @@ def _shares_a_module_fixture(item) -> bool:
                for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)
 
 
+def _group_in_nodeid(item, group: str) -> None:
+    """Put ``@group`` at the end of the item's node id, where xdist's loadgroup scheduler reads a test's group.
+
+    xdist 3.8 writes that suffix to ``item._nodeid``, but pytest 9.2 derives ``item.nodeid`` from ``item._id``:
+    the suffix was lost and every test became a unit of its own, its module's fixtures (trained runs, studies,
+    servers, a Chromium) built again on each worker. Written where pytest reads it, once."""
+    from _pytest.nodeid import coerce_node_id
+
+    if not item.nodeid.endswith(f"@{group}"):
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     """Schedule for ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
@@ -56,6 +68,8 @@ def pytest_collection_modifyitems(config, items):
         if (_shares_a_module_fixture(item) and item.path.name not in SPREAD
                 and not item.get_closest_marker("xdist_group")):
             item.add_marker(pytest.mark.xdist_group(item.path.name))
+        if getattr(config.option, "loadgroup", False) and (group := item.get_closest_marker("xdist_group")):
+            _group_in_nodeid(item, group.args[0])
     rank: dict[Path, int] = {}
     for item in items:
         rank[item.path] = min(rank.get(item.path, 13), _rank(item))
