@@ -36,16 +36,15 @@ pytestmark = [pytest.mark.slow, QUICK_STUDY]  # whole-sheet studies, end to end
 SECTIONS = ["task0", "task1-linear", "task1", "task2", "cells", "meanfield", "summary"]  # the sheet's order
 
 
-def _size(path) -> tuple[int, int]:
-    """An image file's size, the file closed again (an open one left to the garbage collector warns later, in
-    whichever test then runs)."""
-    with PILImage.open(path) as image:
-        return image.size
-
-
 def _table(path):
     with path.open() as fh:
         return list(csv.reader(fh))
+
+
+def _size(path) -> tuple[int, int]:
+    """An image file's (width, height), the file closed again (an open one warns later, in another test)."""
+    with PILImage.open(path) as img:
+        return img.size
 
 
 @pytest.fixture(scope="module")
