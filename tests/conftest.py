@@ -40,6 +40,18 @@ def _shares_a_module_fixture(item) -> bool:
                for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)
 
 
+def _group_in_nodeid(item, group: str) -> None:
+    """Put ``@group`` at the end of the item's node id, where xdist's loadgroup scheduler reads a test's group.
+
+    xdist 3.8 writes that suffix to ``item._nodeid``, but pytest 9.2 derives ``item.nodeid`` from ``item._id``:
+    the suffix was lost and every test became a unit of its own, its module's fixtures (trained runs, studies,
+    servers, a Chromium) built again on each worker. Written where pytest reads it, once."""
+    from _pytest.nodeid import coerce_node_id
+
+    if not item.nodeid.endswith(f"@{group}"):
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     """Schedule for ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
@@ -56,10 +68,41 @@ def pytest_collection_modifyitems(config, items):
         if (_shares_a_module_fixture(item) and item.path.name not in SPREAD
                 and not item.get_closest_marker("xdist_group")):
             item.add_marker(pytest.mark.xdist_group(item.path.name))
+        if getattr(config.option, "loadgroup", False) and (group := item.get_closest_marker("xdist_group")):
+            _group_in_nodeid(item, group.args[0])
     rank: dict[Path, int] = {}
     for item in items:
         rank[item.path] = min(rank.get(item.path, 13), _rank(item))
     items.sort(key=lambda item: rank[item.path])  # stable: file order within a rank
+
+
+@pytest.fixture(scope="session")
+def quick_study(tmp_path_factory) -> Path:
+    """``reluscope study --quick --seed 0 --pdf`` (``--pdf`` where a Chromium is on PATH), built once for the
+    modules that only read it: test_study.py and test_report_browser.py, one xdist group (``QUICK_STUDY``)."""
+    from reluscope.cli import main
+    from reluscope.report.pdf import find_chromium
+
+    out = tmp_path_factory.mktemp("study") / "s0"
+    pdf = ["--pdf"] if find_chromium() else []
+    assert main(["study", "--quick", "--seed", "0", *pdf, "--out", str(out)]) == 0
+    return out
+
+
+QUICK_STUDY = pytest.mark.xdist_group("quick_study")  # the modules that read ``quick_study``, on one worker
+
+
+@pytest.fixture
+def tiny_quick(monkeypatch):
+    """``--quick`` studies on a tiny budget for this test (20 steps, 2 frames, 12-point grids): for what a study
+    does with its input and output, where the numbers of the quick study itself are not the point."""
+    from dataclasses import replace
+
+    from reluscope.report import config
+
+    quick = config.QUICK
+    monkeypatch.setattr(config, "QUICK", replace(quick, run=replace(quick.run, steps=20, snapshots=1), grid=12,
+                                                 pixels=12, warp_grid=6))
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here

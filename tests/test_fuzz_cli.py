@@ -15,7 +15,7 @@ import pytest
 from fuzzcases import COMMANDS, case, grid_cases, make_env, run_case
 
 FAST, TOTAL, CHUNK = 240, 1200, 40
-GRID_SLOW = {"backproject", "regions", "sweep"}  # 8–17 CPU-s each, a fifth of the fast suite together
+GRID_SLOW = {"backproject", "init-study", "regions", "sweep"}  # 8–17 CPU-s each, a quarter of the fast suite
 TIMEOUT = 60.0  # seconds: the valid parts are tiny, so only a job that should have been refused comes near
 
 

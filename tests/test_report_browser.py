@@ -10,7 +10,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import watch
+from conftest import QUICK_STUDY, watch
 
 from reluscope.cli import main
 
@@ -30,14 +30,16 @@ WORDS = {
 }
 LABELS = "h1, h2, h3, h4, figcaption, caption, th, summary, nav a, .controls label, .controls .group, .question .label"
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("report_browser")]  # one worker builds the studies
+pytestmark = [pytest.mark.browser, QUICK_STUDY]  # one worker builds the studies
 
 
 @pytest.fixture(scope="module")
-def studies(chromium, tmp_path_factory):
-    """The quick study in both languages; the English one also printed to report.pdf."""
+def studies(chromium, quick_study, tmp_path_factory):
+    """The quick study in both languages; the English one (conftest's, also read by test_study.py) also printed
+    to report.pdf."""
     tmp = tmp_path_factory.mktemp("report")
-    assert main(["study", "--quick", "--pdf", "--out", str(tmp / "en")]) == 0
+    assert (quick_study / "report.pdf").is_file()  # printed with ``--pdf``
+    (tmp / "en").symlink_to(quick_study, target_is_directory=True)
     assert main(["study", "--quick", "--lang", "de", "--out", str(tmp / "de")]) == 0
     return tmp
 

@@ -13,6 +13,7 @@ from importlib.metadata import version
 import numpy as np
 import pytest
 import torch
+from conftest import QUICK_STUDY
 from PIL import Image as PILImage
 
 from reluscope.cli import main
@@ -23,7 +24,6 @@ from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
-from reluscope.report import config
 from reluscope.report.config import StudyConfig
 from reluscope.report.stage import StudyContext
 from reluscope.report.study import stages, total_units, write_study
@@ -35,7 +35,7 @@ from reluscope.plots.style import plt
 from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
 from reluscope.train import fit
 
-pytestmark = pytest.mark.slow  # whole-sheet studies, end to end
+pytestmark = [pytest.mark.slow, QUICK_STUDY]  # whole-sheet studies, end to end
 
 SECTIONS = ["task0", "task1-linear", "task1", "task2", "cells", "meanfield", "summary"]  # the sheet's order
 
@@ -52,11 +52,10 @@ def _size(path) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    """One quick study with seed 0, shared by the tests that only read it."""
-    out = tmp_path_factory.mktemp("study") / "s0"
-    assert main(["study", "--quick", "--seed", "0", "--out", str(out)]) == 0
-    return out
+def quick(quick_study):
+    """One quick study with seed 0 (conftest's, also read by test_report_browser.py), shared by the tests that
+    only read it."""
+    return quick_study
 
 
 def test_quick_study_writes_the_report_and_its_files(quick):
@@ -68,8 +67,9 @@ def test_quick_study_writes_the_report_and_its_files(quick):
     assert (quick / "figures").is_dir() and any((quick / "figures").rglob("*.png"))
     study = json.loads((quick / "study.json").read_text())
     assert study["config"]["seed"] == 0
+    pdf = ["--pdf"] if (quick / "report.pdf").is_file() else []  # conftest's study prints one with a Chromium
     assert study["provenance"]["command"].split() == ["reluscope", "study", "--dataset", "spirals", "--seed", "0",
-                                                      "--quick", "--out", str(quick)]  # reruns this study
+                                                      "--quick", *pdf, "--out", str(quick)]  # reruns this study
     assert (quick / "report.html").stat().st_size < 5_000_000
 
 
@@ -140,13 +140,9 @@ def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_st
     assert "mine.csv" in (cfg.out / "report.html").read_text()
 
 
-TINY = replace(config.QUICK, run=replace(config.QUICK.run, steps=20, snapshots=1), grid=12, pixels=12, warp_grid=6)
-
-
-def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, monkeypatch):
+def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, tiny_quick):
     """64 inputs: Task 0 and the cells on the plane through three data points, Task 2 carried back from it with
     every layer's x̂ of those points as 8×8 images (the German page: tests/test_texts.py's German study)."""
-    monkeypatch.setattr(config, "QUICK", TINY)
     out = tmp_path / "digits"
     assert main(["study", "--quick", "--dataset", "digits", "--out", str(out)]) == 0
     page = (out / "report.html").read_text()
@@ -169,8 +165,7 @@ def plane_indices_of(out) -> list[int]:
     return [int(i) for i in caption.groups()]
 
 
-def test_a_csv_of_three_columns_is_drawn_on_a_plane_without_images(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "QUICK", TINY)
+def test_a_csv_of_three_columns_is_drawn_on_a_plane_without_images(tmp_path, tiny_quick):
     out = tmp_path / "three"
     path = _csv3(tmp_path / "three.csv", lambda i: (i % 5, (i * i) % 7, (i % 3) + 0.1 * i))
     assert main(["study", "--quick", "--dataset", path, "--out", str(out)]) == 0

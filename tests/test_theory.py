@@ -64,8 +64,12 @@ def test_backward_uses_fan_out_and_the_derivative():
     assert out[0].grad_pre_m2 == pytest.approx(0.5 * out[0].grad_post_m2)  # E[relu'²] = 1/2
 
 
-def measured_vs_theory(scheme, seeds, activation="relu", quantity="pre", in_dim=2, n=8192):
-    """Per layer: mean over seeds of the measured statistic, and of the theory (width 256, 11 layers)."""
+def measured_vs_theory(scheme, seeds, activation="relu", quantity="pre", in_dim=2, n=2048):
+    """Per layer: mean over seeds of the measured statistic, and of the theory (width 256, 11 layers).
+
+    ``n`` input points per network: the spread between networks dominates (one network's layer-11 variance is
+    off by ~30 %), so 8192 points instead of 2048 move no test's largest deviation by more than 0.01 (the
+    relative error of each unit's variance over n points is only sqrt(2/n) ≈ 3 %)."""
     measured, theory = [], []
     for seed in seeds:
         gen = torch.Generator().manual_seed(seed)
