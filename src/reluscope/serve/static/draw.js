@@ -243,15 +243,22 @@ export function drawResiduals(cv, res, chosen, projection, tx) {
   });
 }
 
+// exact cells: each convex polygon (vertices in order) filled in its pattern's hue, its outline stroked. The fill
+// traces the polygon's fan of triangles from its first vertex, the same set as k − 2 contours of one path: Chromium
+// fills a path of ONE convex contour by a shortcut that leaves it out whole when its top or bottom is a sub-pixel
+// edge, as where the lines of a layer nearly meet in a point, and left white wedges; a path of several contours
+// takes its general scan conversion, and a lone triangle with a sub-pixel edge is at most a sub-pixel sliver.
 export function drawCells(cv, cells, box) {
   if (cells.exact) {
     const ctx = clear(cv), nv = cells.n_vertices, v = cells.vertices, hue = cells.poly_hue, map = boxMapper(cv, box);
     let o = 0;
     ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(0,0,0,0.45)";
     nv.forEach((k, r) => {
-      ctx.beginPath();
-      for (let j = 0; j < k; j++) { const [x, y] = map(v[2 * (o + j)], v[2 * (o + j) + 1]); j ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
-      ctx.closePath(); const [R, G, B] = hueRGB(hue[r]); ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fill(); ctx.stroke();
+      const p = Array.from({ length: k }, (_, j) => map(v[2 * (o + j)], v[2 * (o + j) + 1]));  // k × [x, y] px
+      const fan = new Path2D(), outline = new Path2D();
+      for (let j = 1; j + 1 < k; j++) { fan.moveTo(...p[0]); fan.lineTo(...p[j]); fan.lineTo(...p[j + 1]); fan.closePath(); }
+      p.forEach(([x, y], j) => (j ? outline.lineTo(x, y) : outline.moveTo(x, y))); outline.closePath();
+      const [R, G, B] = hueRGB(hue[r]); ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fill(fan); ctx.stroke(outline);
       o += k;
     });
   } else {
