@@ -243,15 +243,22 @@ export function drawResiduals(cv, res, chosen, projection, tx) {
   });
 }
 
+// exact cells: each convex polygon (vertices in order) filled in its pattern's hue, its outline stroked. The fill
+// traces the polygon's fan of triangles from its first vertex, the same set as k − 2 contours of one path: Chromium
+// fills a path of ONE convex contour by a shortcut that leaves most of it unfilled when its top or bottom vertex ends
+// a short edge (a pixel or less), as where a layer's lines nearly meet in a point (white wedges); a path of several
+// contours goes through its general scan conversion. A triangle (k = 3) with such an edge is a sliver at most as wide.
 export function drawCells(cv, cells, box) {
   if (cells.exact) {
     const ctx = clear(cv), nv = cells.n_vertices, v = cells.vertices, hue = cells.poly_hue, map = boxMapper(cv, box);
     let o = 0;
     ctx.lineWidth = 0.5; ctx.strokeStyle = "rgba(0,0,0,0.45)";
     nv.forEach((k, r) => {
+      const p = Array.from({ length: k }, (_, j) => map(v[2 * (o + j)], v[2 * (o + j) + 1]));  // k × [x, y] px
       ctx.beginPath();
-      for (let j = 0; j < k; j++) { const [x, y] = map(v[2 * (o + j)], v[2 * (o + j) + 1]); j ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
-      ctx.closePath(); const [R, G, B] = hueRGB(hue[r]); ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fill(); ctx.stroke();
+      for (let j = 1; j + 1 < k; j++) { ctx.moveTo(...p[0]); ctx.lineTo(...p[j]); ctx.lineTo(...p[j + 1]); ctx.closePath(); }
+      const [R, G, B] = hueRGB(hue[r]); ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fill();
+      ctx.beginPath(); p.forEach(([x, y], j) => (j ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.closePath(); ctx.stroke();
       o += k;
     });
   } else {

@@ -1,0 +1,55 @@
+"""The exact cells panel covers its whole canvas: the polygons of the chosen layer tile the input box (their areas sum to
+the box's), so no pixel of the drawing may show the page behind it — in particular after the first training steps,
+when the first layer's lines nearly meet in one point and the cells there have sub-pixel edges (1024×768)."""
+
+import pytest
+from conftest import LIVE_VIEW as HOOK
+
+pytestmark = pytest.mark.browser
+
+# the cells canvas against the cells it was drawn from: the cells' total area over the box's, the canvas pixels that
+# are less than half opaque, and the cells with a pixel that lies a pixel or more inside all of its edges and is not
+# opaque (each cell's edges oriented by the sign of its area, in canvas pixels)
+COVERAGE = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const S = HOOK, c = S.geo.cells[1], [x0, x1, y0, y1] = S.data.box;
+  const cv = document.querySelector('[data-id=c-cells]'), W = cv.width, H = cv.height;
+  const px = cv.getContext('2d').getImageData(0, 0, W, H).data;
+  const map = (x, y) => [((x - x0) / (x1 - x0)) * W, (1 - (y - y0) / (y1 - y0)) * H];
+  let clear = 0, total = 0, o = 0;
+  for (let i = 3; i < px.length; i += 4) if (px[i] < 128) clear += 1;
+  const holed = [];
+  Array.from(c.n_vertices).forEach((k, r) => {
+    const p = Array.from({length: k}, (_, j) => map(c.vertices[2 * (o + j)], c.vertices[2 * (o + j) + 1]));
+    o += k;
+    let a = 0;
+    p.forEach(([x, y], j) => { const [u, v] = p[(j + 1) % k]; a += x * v - u * y; });
+    total += Math.abs(a) / 2;
+    const inside = (x, y) => p.every(([ax, ay], j) => {
+      const [bx, by] = p[(j + 1) % k], len = Math.hypot(bx - ax, by - ay);
+      return len === 0 || Math.sign(a) * ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / len >= 1;
+    });
+    const xs = p.map((q) => q[0]), ys = p.map((q) => q[1]);
+    for (let y = Math.max(0, Math.floor(Math.min(...ys))); y < Math.min(H, Math.ceil(Math.max(...ys))); y++)
+      for (let x = Math.max(0, Math.floor(Math.min(...xs))); x < Math.min(W, Math.ceil(Math.max(...xs))); x++)
+        if (inside(x + 0.5, y + 0.5) && px[4 * (y * W + x) + 3] < 255) { holed.push(r); return; }
+  });
+  return {step: S.step, count: c.count, exact: c.exact, area: total / (W * H), clear, holed};
+}""".replace("HOOK", HOOK)
+
+
+def test_exact_cells_leave_no_pixel_of_the_canvas_unpainted(live_page):
+    page = live_page("", size=(1024, 768))  # spirals, depth 3, width 16, He, seed 0
+    page.wait_for_function(f"{HOOK}.geo.cells[1]?.exact")
+    seen = []
+    for step in range(3):
+        if step:
+            page.evaluate(f"window.__cells = {HOOK}.geo.cells[1]")
+            page.click("[data-id=stepbtn]")
+            page.wait_for_function(f"{HOOK}.step >= {step} && {HOOK}.geo.cells[1] !== window.__cells "
+                                   f"&& {HOOK}.geo.cells[1].exact")
+        got = page.evaluate(COVERAGE)
+        assert got["exact"] and got["area"] == pytest.approx(1, abs=1e-6), got
+        assert got["clear"] == 0 and got["holed"] == [], got
+        seen.append(got["count"])
+    assert seen[0] < seen[1], seen  # at step 0 all lines pass through the origin; after a step they no longer do
