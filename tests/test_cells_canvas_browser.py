@@ -53,3 +53,55 @@ def test_exact_cells_leave_no_pixel_of_the_canvas_unpainted(live_page):
         assert got["clear"] == 0 and got["holed"] == [], got
         seen.append(got["count"])
     assert seen[0] < seen[1], seen  # at step 0 all lines pass through the origin; after a step they no longer do
+
+
+# every drawing of each canvas counted (each starts by clearing its canvas)
+COUNT_DRAWS = """
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  window.__draws = {};
+  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+    const id = this.canvas.dataset.id;
+    window.__draws[id] = (window.__draws[id] || 0) + 1;
+    return clear.apply(this, args);
+  };
+"""
+# whether each cell's colour at a pixel well inside it is the colour of its pattern (draw.js's hueRGB, restated)
+SHOWS_THE_LAST_CELLS = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const S = HOOK, c = S.geo.cells[S.view.layer], [x0, x1, y0, y1] = S.data.box;
+  const cv = document.querySelector('[data-id=c-cells]'), W = cv.width, H = cv.height;
+  const px = cv.getContext('2d').getImageData(0, 0, W, H).data;
+  const rgb = (h16) => { const h = (h16 / 65536) * 6, k = Math.floor(h), C = 0.55 * (1 - Math.abs(2 * 0.72 - 1));
+    const X = C * (1 - Math.abs((h % 2) - 1)), m = 0.72 - C / 2;
+    return [[C, X, 0], [X, C, 0], [0, C, X], [0, X, C], [X, 0, C], [C, 0, X]][k % 6].map((v) => (v + m) * 255); };
+  let o = 0, checked = 0, wrong = 0;
+  Array.from(c.n_vertices).forEach((k, r) => {
+    const p = Array.from({length: k}, (_, j) => [((c.vertices[2 * (o + j)] - x0) / (x1 - x0)) * W,
+                                                 (1 - (c.vertices[2 * (o + j) + 1] - y0) / (y1 - y0)) * H]);
+    o += k;
+    const x = p.reduce((s, q) => s + q[0], 0) / k, y = p.reduce((s, q) => s + q[1], 0) / k;  // inside: convex
+    const near = p.some(([ax, ay], j) => { const [bx, by] = p[(j + 1) % k], len = Math.hypot(bx - ax, by - ay);
+      return len === 0 || Math.abs((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / len < 3; });
+    if (near || x < 0 || y < 0 || x >= W || y >= H) return;  // too thin to hold a pixel of its own colour
+    const i = 4 * (Math.floor(y) * W + Math.floor(x)), want = rgb(c.poly_hue[r]);
+    checked += 1;
+    if (want.some((v, j) => Math.abs(v - px[i + j]) > 3)) wrong += 1;
+  });
+  return {checked, wrong, cells: window.__draws['c-cells'], curves: window.__draws['c-curves']};
+}""".replace("HOOK", HOOK)
+
+
+def test_the_cells_are_drawn_when_new_cells_come_not_with_every_frame(live_page):
+    page = live_page("layer=2", size=(1024, 768), init_script=COUNT_DRAWS)
+    page.wait_for_function(f"{HOOK}.geo.cells[2]?.exact")
+    before = page.evaluate(SHOWS_THE_LAST_CELLS)
+    page.click("[data-id=play]")
+    page.wait_for_function(f"{HOOK}.frames >= 60")
+    page.click("[data-id=play]")
+    page.wait_for_function(f"!{HOOK}.playing")
+    page.wait_for_timeout(500)  # the resting frame and its cells
+    after = page.evaluate(SHOWS_THE_LAST_CELLS)
+    assert before["checked"] > 5 and before["wrong"] == 0, before
+    assert after["checked"] > 5 and after["wrong"] == 0, after  # the canvas shows the cells received last
+    painted = after["curves"] - before["curves"]  # the loss curves are drawn on every painted frame
+    assert painted > 20 and after["cells"] - before["cells"] < painted / 2, (before, after)  # the cells come 10×/s

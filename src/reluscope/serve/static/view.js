@@ -130,7 +130,7 @@ function render({ model, el }) {
   const tx = texts(chooseLanguage(model.get("lang"))), { t, num } = tx;
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${CSS.escape(id)}"]`);
-  const state = { drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
+  const state = { painted: {}, drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
                   theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
@@ -446,7 +446,12 @@ function render({ model, el }) {
   // ---- drawing: the latest state, once per animation frame
   function schedule() { if (!state.raf) state.raf = requestAnimationFrame(paint); }
   function label(id, text) { $("c-" + id).setAttribute("aria-label", text); }
-  function off(id, what, note) { drawNote($("c-" + id), note); label(id, t("img_off", { what, note })); }
+  function off(id, what, note) { drawNote($("c-" + id), note); label(id, t("img_off", { what, note })); state.painted[id] = null; }
+  // the canvas `id` drawn again only when what it shows changed (the slow panels come ten times a second, frames fifty)
+  function redraw(id, shows, draw) {
+    const last = state.painted[id];
+    if (!last || last.length !== shows.length || last.some((v, i) => v !== shows[i])) { draw(); state.painted[id] = shows; }
+  }
   function paint() {
     state.raf = 0;
     const f = state.last, data = state.data;
@@ -558,7 +563,10 @@ function render({ model, el }) {
     }
     if (!why && !res) off("residual", t("task2"), t("not_sent", { layer, projection }));  // not the last view's chart
     else if (!why && res.note) off("residual", t("task2"), said(res.note));
-    else if (!why) { drawResiduals($("c-residual"), res, layer, projection, tx); label("residual", t("img_residual", { projection })); }
+    else if (!why) {
+      redraw("residual", [res, layer, projection], () => drawResiduals($("c-residual"), res, layer, projection, tx));
+      label("residual", t("img_residual", { projection }));
+    }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
       const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
@@ -566,7 +574,7 @@ function render({ model, el }) {
       $("cells-note").textContent = said(cells.note);
       const how = cells.exact ? t("cells_exact") : t(mode() === "watch" ? "cells_grid_watch" : "cells_grid", { n: cells.n });
       $("cells-count").textContent = t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how });
-      drawCells($("c-cells"), cells, data.box); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
+      redraw("cells", [cells, data.box], () => drawCells($("c-cells"), cells, data.box)); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
     }
   }
   function concatLabels(data) {
