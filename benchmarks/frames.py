@@ -12,7 +12,6 @@ receives. Both hosts are measured in this run, one after the other; the load ave
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import sys
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the suite's Chromium settings and Jup
 
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from notebookservers import jupyterlab, run_notebook  # noqa: E402
+from timing import load  # noqa: E402 (benchmarks/timing.py, beside this script)
 
 from reluscope.serve import ServeConfig, running  # noqa: E402
 
@@ -90,10 +90,6 @@ def report(host: str, m: dict) -> None:
     lat = m["latency"]
     print(f"{host}: {nets}; control change -> first frame median {statistics.median(lat):.0f} ms, "
           f"max {max(lat):.0f} ms over {len(lat)}; load average {load()}")
-
-
-def load() -> str:
-    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def many_pages(browser, url: str, n: int, seconds: float) -> None:

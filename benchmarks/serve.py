@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import tempfile
 import threading
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 import torch
+from timing import load  # benchmarks/timing.py, beside this script
 from websockets.sync.client import connect
 
 from reluscope.serve import ServeConfig, running
@@ -180,11 +180,6 @@ def transport(frame: str | bytes, n: int) -> dict[str, float]:
     out["aiohttp"] = receive_all(f"ws://127.0.0.1:{out.pop('port')}/ws")
     loop.call_soon_threadsafe(loop.stop)
     return out
-
-
-def load() -> str:
-    """The 1-, 5- and 15-minute load averages: how idle the cores were that the numbers were measured on."""
-    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def rss_mib() -> float:

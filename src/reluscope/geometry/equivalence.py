@@ -26,7 +26,8 @@ problem)::
 and each is solved by the SVD of its (k, ·) source, cutting singular values at ``ε₆₄·max(N, columns)`` of
 the largest, as ``gelsd`` does on the full ``N``-row problem (``tests/test_equivalence.py::
 test_reduced_fit_equals_the_full_least_squares``). Per layer and region that is one float64 forward pass, one
-QR of ``(N, d_l)`` and SVDs of ``d_l`` rows, instead of least squares on ``N`` rows of the back-projected points.
+QR of ``(N, d_l)`` and SVDs of ``d_l`` rows where ``D_l ≥ d_l``, instead of least squares on ``N`` rows of the
+back-projected points.
 """
 
 from __future__ import annotations

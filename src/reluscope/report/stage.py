@@ -8,6 +8,7 @@ library and returns a ``Part`` (its section of the page and its rows of the summ
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import threading
 from collections.abc import Sequence
@@ -38,7 +39,8 @@ class StudyContext:
     pending: dict[tuple[int, str], AsyncResult] = field(default_factory=dict)  # runs training in ``_pool``
     progress: Progress = field(init=False)  # the study's: training steps count there, not in a stage's units
     _pool: Pool | None = field(default=None, init=False, repr=False)  # the training processes of ``start``
-    _ended: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), init=False, repr=False)
+    _ended: set[tuple[int, str]] = field(default_factory=set, init=False, repr=False)  # runs the pool says ended
+    _news: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.progress = self.advance
@@ -77,8 +79,9 @@ class StudyContext:
             self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
                                                                   initializer=torch.set_num_threads, initargs=(1,))
         for key in todo:
-            self.pending[key] = self._pool.apply_async(_fit, (self.cfg.train_config(*key),),
-                                                       callback=self._end, error_callback=self._end)
+            end = functools.partial(self._end, key)
+            self.pending[key] = self._pool.apply_async(_fit, (self.cfg.train_config(*key),), callback=end,
+                                                       error_callback=end)
 
     def train(self, runs: Sequence[tuple[int, str]], *, workers: int = WORKERS) -> None:
         """Train the ``runs`` (depth, init) not trained yet (``start``) and wait for all of them."""
@@ -89,7 +92,7 @@ class StudyContext:
     def ready(self, runs: Sequence[tuple[int, str]]) -> bool:
         """Whether ``run`` returns each of ``runs`` without waiting for a run that ``start`` began; takes in every
         run that has ended (its steps counted in ``progress`` as soon as it is seen)."""
-        for key in [key for key, result in self.pending.items() if result.ready()]:
+        for key in [key for key in self.pending if key in self._ended]:
             self.run(*key)
         return not any(r in self.pending for r in runs)
 
@@ -97,10 +100,13 @@ class StudyContext:
         """Wait until a run that ``start`` began ends: one call per run that ended (at once if it already has, or
         if none is pending)."""
         if self.pending:
-            self._ended.acquire()
+            self._news.acquire()
 
-    def _end(self, _) -> None:
-        self._ended.release()  # in the pool's result thread, as a run ends or fails
+    def _end(self, key: tuple[int, str], _) -> None:
+        """In the pool's result thread, as the run ``key`` ends or fails: before its result says it is ready, so
+        ``ready`` goes by ``_ended`` (the result's ``get`` then waits a moment at most)."""
+        self._ended.add(key)
+        self._news.release()
 
     def close(self) -> None:
         """End the training processes (those still training are stopped)."""
@@ -108,6 +114,7 @@ class StudyContext:
             self._pool.terminate()
             self._pool = None
         self.pending.clear()
+        self._ended.clear()
         _JOB.clear()
 
     def run(self, depth: int, init: str) -> TrainResult:

@@ -1,7 +1,7 @@
 """The whole sheet as one study: every task's runs, numbers and figures, written as one offline report.
 
-``run_study(cfg)`` goes through the stages in the sheet's order — Task 0 (baseline), the linear net of Task
-1.1, Task 1 (initialisation), Task 2 (back-projection), decision cells, mean-field trainability — each a
+``run_study(cfg)`` builds the stages — Task 0 (baseline), the linear net of Task 1.1, Task 1
+(initialisation), Task 2 (back-projection), decision cells, mean-field trainability — each a
 ``Stage`` (``reluscope.report.stage``) that calls the analysis library and returns its report section and its
 rows of the summary table. ``write_study`` renders the page into ``cfg.out`` atomically. One ``progress(n)``
 advances over all stages together.
@@ -52,7 +52,7 @@ def stages() -> list[Stage]:
 
 
 def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
-    """Each stage with the runs trained just before it (those no earlier stage needed)."""
+    """Each stage, in the sheet's order, with the runs it reads that no earlier stage reads."""
     seen, plan = set(), []
     for stage in stages():
         new = [r for r in stage.runs(b) if r not in seen]
@@ -62,7 +62,7 @@ def _plan(b: Budget) -> list[tuple[Stage, list[tuple[int, str]]]]:
 
 
 def _units(stage: Stage, new: list[tuple[int, str]], b: Budget) -> int:
-    """The progress units of ``stage``: its own, and a training step of each run trained just before it."""
+    """The progress units of ``stage``: its own, and a training step of each run it is the first to read."""
     return stage.units(b) + len(new) * b.run.steps
 
 

@@ -17,6 +17,7 @@ benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import secrets
 from collections import Counter
@@ -120,6 +121,7 @@ def page_language(asked: str | None, accept: str | None) -> str:
     return "en"
 
 
+@functools.cache
 def page_html(lang: str) -> str:
     """``index.html`` with its language and its title (the catalog's) in ``lang``."""
     texts = catalog()["texts"][lang]

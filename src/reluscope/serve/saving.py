@@ -31,6 +31,7 @@ from reluscope.outputs import write_json
 from reluscope.plots.boundary import plot_decision_boundary
 from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
+from reluscope.serve.messages import is_run_name
 from reluscope.serve.notice import Notice
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings
 from reluscope.train.loop import TrainResult, train_model
@@ -87,18 +88,19 @@ def save_live_run(runs_dir: Path, settings: Settings, data: Dataset, step: int, 
 
 
 def saved_runs(runs_dir: Path, most: int = MAX_LISTED) -> list[str]:
-    """The names of the directories in ``runs_dir`` that hold a ``playground.json`` (runs "save run" wrote), newest
-    first (by that file's time, then by name), at most ``most``; none when ``runs_dir`` does not exist."""
+    """The names a ``load`` can give (``messages.is_run_name``) of the directories in ``runs_dir`` that hold a
+    ``playground.json`` (runs "save run" wrote), newest first (by that file's time, then by name), at most ``most``;
+    none when ``runs_dir`` does not exist."""
     try:
         found = [(p.stat().st_mtime, d.name) for d in runs_dir.iterdir() if (p := d / "playground.json").is_file()]
     except OSError:  # no runs directory yet, or one that cannot be read
         return []
-    return [name for _, name in sorted(found, reverse=True)[:most]]
+    return [name for _, name in sorted(found, reverse=True) if is_run_name(name)][:most]
 
 
 def load_live_run(runs_dir: Path, name: str) -> tuple[Settings, dict, int, Path | None]:
     """The run directory ``runs_dir/name`` that ``save_live_run`` wrote: its settings (``playground.json``), its
-    final weights (a state dict), the step it was saved at and its CSV (None for a built-in data set)."""
+    final weights (a state dict), the step it was saved at and its CSV (None unless it trained on an uploaded CSV)."""
     path, shown = runs_dir / name, name[:60]
     if path.resolve().parent != runs_dir.resolve() or not (path / "playground.json").is_file():
         raise Notice(f"no run saved by the playground is called {shown!r} in the runs directory", "load_missing",

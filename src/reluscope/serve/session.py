@@ -41,7 +41,7 @@ from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.graph import graph_weights
-from reluscope.serve.messages import Message, View, encode, is_run_name, parse
+from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
@@ -273,8 +273,7 @@ class Session:
 
     async def _send_runs(self) -> None:
         """The runs a ``load`` can name, newest first (``saving.saved_runs``)."""
-        names = await asyncio.to_thread(saved_runs, self.runs_dir)
-        await self.send("runs", runs=[name for name in names if is_run_name(name)])
+        await self.send("runs", runs=await asyncio.to_thread(saved_runs, self.runs_dir))
 
     async def _export(self, fmt: str) -> None:
         """The current weights (taken between two steps) as a ``fmt`` file, sent as bytes."""

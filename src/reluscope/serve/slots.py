@@ -48,6 +48,3 @@ class ComputeSlots:
 
 
 SLOTS = ComputeSlots(CORES)  # shared by every run's training and every page's drawing in this process
-
-
-SLOTS = ComputeSlots(CORES)  # shared by every run's training and every page's drawing in this process

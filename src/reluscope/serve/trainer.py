@@ -7,7 +7,7 @@
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
   first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
   cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
-  whose frame is not drawn yet skips to the newest state, and no run's training waits for a page;
+  whose frame is not drawn yet skips to the newest state, and no run waits for its page to finish a frame;
 * blocks while the run is paused (holding no slot); ``single_step`` lets exactly one more step through;
 * hands new data (``use_data``: the drawn points changed) to ``train_model`` before the next step;
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds

@@ -117,22 +117,23 @@ function flow(ctx, items, width, gap = 10) {
 
 // a chart frame: x over [xlo, xhi], y (log10 when log) over [ylo, yhi]; `top` ([text, colour] items, a legend or
 // the y axis's name) set above the frame in as many rows as it takes, the frame below them; returns the mapper
-function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", top = [], ticks = true }) {
+function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", top = [] }) {
   ctx.font = "11px system-ui";
   const [L, R, T0, B] = pad, W = ctx.canvas.width - L - R, rows = flow(ctx, top, W), T = T0 + ROW * rows.length;
   const H = ctx.canvas.height - T - B, f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
-  if (!ticks) return { map, L, T, W, H };
   rows.forEach((row, i) => row.forEach(([text, colour, x]) => {
     ctx.fillStyle = colour; ctx.fillText(text, L + x, ROW * (i + 1) - 1);
   }));
   ctx.fillStyle = GREY; ctx.font = "10px system-ui";
-  const most = Math.min(6, Math.max(1, Math.floor(H / 14)));  // ticks: at most 6, at least 14 px apart
-  const every = Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / most));
-  if (log) for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += every) {
-    const [, y] = map(xlo, 10 ** e); ctx.fillText(power(e), 2, y + 3);
-    ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
+  if (log) {
+    const most = Math.min(6, Math.max(1, Math.floor(H / 14)));  // ticks: at most 6, at least 14 px apart
+    const every = Math.max(1, Math.ceil((Math.log10(yhi) - Math.log10(ylo)) / most));
+    for (let e = Math.ceil(Math.log10(ylo)); e <= Math.floor(Math.log10(yhi)); e += every) {
+      const [, y] = map(xlo, 10 ** e); ctx.fillText(power(e), 2, y + 3);
+      ctx.beginPath(); ctx.strokeStyle = "#eee"; ctx.moveTo(L, y); ctx.lineTo(L + W, y); ctx.stroke();
+    }
   } else { ctx.fillText(tx.num(yhi, 2, "sig"), 2, T + 8); ctx.fillText(tx.num(ylo, 2, "sig"), 2, T + H); }
   if (xlabel) ctx.fillText(xlabel, L + (W - ctx.measureText(xlabel).width) / 2, T + H + 14);
   return { map, L, T, W, H };
@@ -167,8 +168,8 @@ export function drawCurves(cv, hist, tx) {
   const xhi = Math.max(1, hist[hist.length - 1].step);
   const [ylo, yhi] = logRange(hist.flatMap((r) => [r.train_loss, r.test_loss]));
   const top = [[tx.t("curves_loss"), "#1565c0"], [tx.t("curves_accuracy"), "#2e7d32"], [tx.t("curves_test"), GREY]];
-  const { map } = axes(ctx, tx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: tx.t("step"), top });
-  const lin = axes(ctx, tx, { xlo: 0, xhi, ylo: 0, yhi: 1, log: false, top, ticks: false }).map;
+  const { map, T, H } = axes(ctx, tx, { xlo: 0, xhi, ylo, yhi, log: true, xlabel: tx.t("step"), top });
+  const lin = (x, y) => [map(x, yhi)[0], T + (1 - y) * H];  // accuracy 0–1 on the same frame
   const pick = (k, m) => hist.map((r) => (finitePos(r[k]) || (m === lin && Number.isFinite(r[k])) ? m(r.step, r[k]) : null));
   line(ctx, pick("train_loss", map), "#1565c0"); line(ctx, pick("test_loss", map), "#1565c0", [4, 3]);
   line(ctx, pick("train_accuracy", lin), "#2e7d32"); line(ctx, pick("test_accuracy", lin), "#2e7d32", [4, 3]);
