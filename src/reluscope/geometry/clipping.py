@@ -122,7 +122,8 @@ def _layer_verts(verts: np.ndarray, v_start: np.ndarray, layer: int, n: int) -> 
 # ---------------------------------------------------------------------------------------------------------------
 # compiled kernels (numba): `ws` is the scratch of one polygon's pieces, cut from `cur` into `nxt`, corners of
 # piece i in buf[start[i]:start[i + 1]], its bits in bits[i]: (cur_buf, nxt_buf, cur_start, nxt_start,
-# cur_bits, nxt_bits, s, side)
+# cur_bits, nxt_bits, s, side, tol, s_min, s_max, crossing): per line its tolerance, the least and largest s at
+# the polygon's corners, and the indices of the lines that cross it
 
 @numba.njit(cache=True, nogil=True)
 def _scratch(n_words, n_lines):  # pragma: no cover - compiled

@@ -61,6 +61,11 @@ def negative_slope(layer: Layer) -> float:
     raise ReluscopeError(f"layer {layer.name}: {kind} is not piecewise linear (need ReLU or leaky ReLU)")
 
 
+def finite_parameters(model: nn.Module) -> bool:
+    """Whether every parameter of ``model`` is finite (no inf or NaN: not a diverged run)."""
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
 def linear_layers(model: nn.Module) -> list[Layer]:
     """The model's layers in order.
 

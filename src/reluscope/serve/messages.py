@@ -137,14 +137,14 @@ def _payload(kind: str, d: dict, buffers: list):
         name, data = d["name"], bytes(buffers[0])
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise ReluscopeError(f"upload name must be a string of at most {MAX_NAME} characters")
+        shown = shown_name(name)
         if len(data) > MAX_UPLOAD:
-            shown = shown_name(name)
             raise Notice(f"{shown}: {len(data):,} bytes; a CSV may have at most {MAX_UPLOAD:,}", "upload_size",
                          name=shown, size=len(data), most=MAX_UPLOAD)
         try:
             return name, data.decode("utf-8")
         except UnicodeDecodeError:
-            raise Notice(f"{shown_name(name)}: not UTF-8 text", "upload_text", name=shown_name(name)) from None
+            raise Notice(f"{shown}: not UTF-8 text", "upload_text", name=shown) from None
     return None
 
 

@@ -7,11 +7,11 @@ A value named ``setting`` is a control's catalog key, shown as the control's lab
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.model import linear_layers
+from reluscope.model import finite_parameters, linear_layers
+from reluscope.probe.meanfield import PIECEWISE_LINEAR
 
 LABELS = {"n_samples": "points", "init": "scheme"}  # a setting whose control's label has another catalog key
 
@@ -43,11 +43,11 @@ def why(error: ReluscopeError, model: nn.Module) -> dict:
     parameters or activations are no longer finite (a diverged run), an activation is not piecewise linear (no
     cells), a weight matrix is too ill-conditioned to invert; else the library's own line."""
     text = str(error)
-    if "finite" in text or not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+    if "finite" in text or not finite_parameters(model):
         return said("note_diverged")
     if "piecewise linear" in text:
         return said("note_not_piecewise", activation=next(
-            (lay.kind for lay in linear_layers(model) if lay.kind not in ("relu", "leaky_relu", "identity")), ""))
+            (lay.kind for lay in linear_layers(model) if lay.kind not in PIECEWISE_LINEAR), ""))
     if "pseudo-inverse" in text:
         return said("note_singular")
     return said("note_library", text=text)

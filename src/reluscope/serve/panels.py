@@ -34,6 +34,7 @@ from reluscope.plots.images import image_shape
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
 from reluscope.serve.codec import Fixed
+from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import View
 from reluscope.serve.notice import said, why
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
@@ -54,9 +55,11 @@ def render(scene: Scene, model: nn.Sequential, view: View) -> dict:
 
 
 def render_slow(scene: Scene, model: nn.Sequential, view: View, *, grad_out_m2: float, exact: bool) -> dict:
-    """The slower views: the theory (seeded with ``grad_out_m2`` from ``layer_stats``), residuals, cells."""
+    """The slower views: the theory (seeded with ``grad_out_m2`` from ``layer_stats``), residuals, cells, and the
+    weights the network graph draws (``graph.graph_weights``)."""
     return dict(theory=theory(scene, model, grad_out_m2), residuals=residuals(scene, model, view.projection),
-                cells=cells(scene, model, min(view.layer, scene.settings.depth), exact=exact))
+                cells=cells(scene, model, min(view.layer, scene.settings.depth), exact=exact),
+                weights=graph_weights(model))
 
 
 @torch.no_grad()

@@ -6,7 +6,7 @@ A session talks through an ``emit(kind, fields)`` coroutine, the same for both h
 Drawing runs beside it: ``Slot`` hands the newest ``Snapshot`` from the training thread to the event loop
 (older ones are dropped, never queued), a worker thread draws its quick panels (``panels.render``) and the
 ``frame`` goes out when the socket is free. The slow panels (theory, residuals,
-cells; ``panels.render_slow``; the network graph's weights, ``graph.graph_weights``) follow in a ``panels`` message
+cells and the network graph's weights: ``panels.render_slow``) follow in a ``panels`` message
 about every ``SLOW_INTERVAL`` seconds while training (with the frame nearest each due time and at least
 ``SLOW_FRAMES`` frames without them in between; the interval grows with the square of ``trainer.crowding()``
 when more runs train than there are cores), and for every frame of a resting run, a new run's first frame and a
@@ -40,7 +40,6 @@ from reluscope.model.export import export_weights
 from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
-from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import Message, View, encode, parse
 from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
@@ -49,7 +48,7 @@ from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.slots import SLOTS
 from reluscope.serve.trainer import Snapshot, Trainer, crowding
-from reluscope.serve.upload import store_upload
+from reluscope.serve.upload import shown_name, store_upload
 
 SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
 SLOW_FRAMES = 1  # … with at least this many frames without them in between
@@ -250,7 +249,7 @@ class Session:
         if self._upload_dir is None:
             self._upload_dir = tempfile.TemporaryDirectory(prefix="reluscope-serve-")
         path = await asyncio.to_thread(store_upload, Path(self._upload_dir.name), name, text)
-        self._csv = (path, Path(name).name or "upload.csv")
+        self._csv = (path, shown_name(name))
         await self.restart(replace(self.settings, dataset=UPLOADED), playing=False)
 
     @property
@@ -323,8 +322,7 @@ class Session:
                             and (snap.at_rest or self._cpu <= LIVE_CPU))  # at rest: a first call's warm-up
                     (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
                 if panels is not None and snap.run == self.run and scene is self.scene:
-                    await self.send("panels", run=run, step=snap.step, view=asdict(view),
-                                    weights=graph_weights(canvas), **panels)
+                    await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
 
     def _with_slow(self, snap: Snapshot, now: float) -> bool:
         """Whether the frame of ``snap``, drawn at ``now``, also draws the slow panels: always at rest, for a changed

@@ -42,7 +42,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
-from reluscope.model import linear_layers
+from reluscope.model import finite_parameters, linear_layers
 from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.notice import Notice, said
@@ -261,7 +261,7 @@ def scores(scene: WatchScene, model: nn.Module) -> dict:
 
 
 def _finite(model: nn.Module, loss: float) -> bool:
-    return bool(np.isfinite(loss)) and all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    return bool(np.isfinite(loss)) and finite_parameters(model)
 
 
 def _tensor(value, name: str, dtype: torch.dtype) -> torch.Tensor:

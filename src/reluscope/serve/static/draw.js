@@ -293,6 +293,7 @@ export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16
   const ctx = clear(cv), n = sizes.length, pad = 14, H = cv.height - 2 * pad;
   const xs = sizes.map((_, i) => pad + 10 + (i * (cv.width - 2 * pad - 20)) / Math.max(1, n - 1));
   const ys = sizes.map((k) => (k <= most ? Array.from({ length: k }, (_, j) => pad + ((j + 0.5) * H) / k) : null));
+  const radius = ys.map((c, i) => (c ? Math.min(6, H / sizes[i] / 2.2) : 0));  // a node's, per column
   const edge = (i, ya, yb, color, width) => {
     ctx.beginPath(); ctx.strokeStyle = color; ctx.lineWidth = width; ctx.moveTo(xs[i], ya); ctx.lineTo(xs[i + 1], yb); ctx.stroke();
   };
@@ -317,11 +318,10 @@ export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16
   }
   sizes.forEach((k, i) => {
     const live = i > 0 && i < n - 1 && dead[i - 1] !== null && dead[i - 1] !== undefined ? 1 - dead[i - 1] : 1;
-    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`; ctx.strokeStyle = i === hover.col ? "#c62828" : "#fff";
-    ctx.lineWidth = i === hover.col ? 2 : 1;
+    ctx.fillStyle = `rgba(21,101,192,${0.15 + 0.85 * live})`;
     if (ys[i]) ys[i].forEach((y, j) => {
       const mine = i === hover.col && j === hover.unit;
-      ctx.beginPath(); ctx.arc(xs[i], y, Math.min(6, H / k / 2.2) + (mine ? 2 : 0), 0, 2 * Math.PI); ctx.fill();
+      ctx.beginPath(); ctx.arc(xs[i], y, radius[i] + (mine ? 2 : 0), 0, 2 * Math.PI); ctx.fill();
       ctx.lineWidth = mine ? 3 : i === hover.col ? 2 : 1; ctx.strokeStyle = mine ? "#000" : i === hover.col ? "#c62828" : "#fff";
       ctx.stroke();
     });
@@ -332,7 +332,7 @@ export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16
       ctx.rotate(-Math.PI / 2); ctx.fillText(String(k), 0, 0); ctx.restore();
     }
   });
-  return { xs, ys, radius: ys.map((c, i) => (c ? Math.min(6, H / sizes[i] / 2.2) : 0)) };
+  return { xs, ys, radius };
 }
 
 // a slice's data (data.slice: through, the three indices; near, a 0/1 per point, train then test): the points near

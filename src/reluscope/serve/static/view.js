@@ -320,7 +320,7 @@ function render({ model, el }) {
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
     state.picked = [];
-    if (data.off && data.off.boundary) $("c-points").getContext("2d").clearRect(0, 0, 320, 320);
+    if (data.off && data.off.boundary) clear($("c-points"));
     else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
     else drawPoints($("c-points"), data, state.drawn);
     if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
