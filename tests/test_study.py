@@ -7,6 +7,7 @@ import multiprocessing
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from importlib.metadata import version
 
@@ -356,6 +357,32 @@ def test_the_run_most_stages_read_trains_first_and_a_failed_run_raises_its_error
     finally:
         ctx.close()
     assert not ctx.pending and not multiprocessing.active_children()
+
+
+def test_a_run_comes_back_from_its_process_without_passing_file_descriptors(monkeypatch):
+    """The runs cross from the training processes as bytes: with file-descriptor passing broken in this process
+    (as a refused socket breaks it) every run still arrives, where torch's shared-memory handles ended the pool's
+    result thread and left ``run`` waiting for ever."""
+    from multiprocessing import resource_sharer
+
+    cfg = StudyConfig(quick=True)
+    data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=cfg.seed)
+    ctx = StudyContext(cfg, data, lambda n=1: None)
+    ctx.start([(3, "he"), (3, "lecun")], workers=2)
+
+    def refused(self):
+        raise ConnectionRefusedError("no file descriptors here")
+
+    monkeypatch.setattr(resource_sharer.DupFd, "detach", refused)  # in this process only: the workers forked
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(ctx.run(3, "lecun")), daemon=True)
+    waiter.start()
+    waiter.join(timeout=60)
+    try:
+        assert got and got[0].metrics["steps_run"] == cfg.budget.run.steps
+        assert ctx.run(3, "he").metrics["steps_run"] == cfg.budget.run.steps
+    finally:
+        ctx.close()
 
 
 def test_the_first_optimizer_imports_dynamo_before_the_workers_fork():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import pickle
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class StudyContext:
         (with snapshots; one unit per step, all of its steps even where it stopped early)."""
         key = (depth, init)
         if key in self.pending:
-            self.runs[key] = self.pending.pop(key).get()
+            self.runs[key] = pickle.loads(self.pending.pop(key).get())
             self.progress(self.budget.run.steps)
             if not self.pending:
                 self.close()
@@ -148,9 +149,11 @@ def import_optimizers() -> None:
     torch.optim.SGD([torch.zeros(1, requires_grad=True)])
 
 
-def _fit(cfg: TrainConfig) -> TrainResult:
-    """One run of ``StudyContext.start`` in a worker (the data reach it by ``fork``)."""
-    return fit(cfg, data=_JOB["data"])[1]
+def _fit(cfg: TrainConfig) -> bytes:
+    """One run of ``StudyContext.start`` in a worker (the data reach it by ``fork``), pickled here by the plain
+    pickler: the pool's own pickler would hand each tensor over as a shared-memory file descriptor, fetched from
+    this process over a socket, and one fetch that fails ends the pool's result thread without a word."""
+    return pickle.dumps(fit(cfg, data=_JOB["data"])[1], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Stage(Protocol):
