@@ -18,7 +18,6 @@ Run::
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 import ray
 import torch
 
-from reluscope.studies.raymap import RayOptions, ray_map
+from reluscope.studies.raymap import RayOptions, ray_map, start_local
 from reluscope.studies.store import RunStore
 from reluscope.studies.sweep import SweepConfig, run_sweep
 
@@ -49,8 +48,7 @@ def backends(cfg: SweepConfig, workers: int, chunk: int, out: Path) -> None:
     local = run_sweep(cfg, out / "local")
     here = time.perf_counter() - start
     start = time.perf_counter()
-    ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False,
-             object_store_memory=100 * 2**20, logging_level=logging.WARNING)
+    start_local(workers)
     booted = time.perf_counter() - start
     start = time.perf_counter()
     remote = run_sweep(cfg, out / "ray", chunk=chunk, ray=RayOptions())

@@ -41,5 +41,5 @@ def execute(notebook: Path, kernels: Path, cwd: Path, timeout: float) -> tuple[n
     nb = nbformat.read(notebook, as_version=4)
     client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
-    client.execute(cleanup_kc=True, env=kernel_env())
+    client.execute(cleanup_kc=True, env=kernel_env() | {"IPYTHONDIR": str(kernels / "ipython")})  # its own history
     return nb, time.perf_counter() - start

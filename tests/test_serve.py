@@ -23,7 +23,7 @@ from reluscope.serve.scene import Scene
 from reluscope.serve.session import SLOW_INTERVAL, Session, marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
 from reluscope.serve.slots import ComputeSlots
-from reluscope.serve.trainer import Snapshot, Trainer
+from reluscope.serve.trainer import Snapshot, Trainer, _training as TRAINING
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 
@@ -293,7 +293,7 @@ def test_runs_step_only_in_their_turn_and_take_turns(monkeypatch):
         time.sleep(0.2)
         assert [t.step for t in runs] == held
     runs[0].pause()
-    time.sleep(0.2)  # a step it was queued for ends, then it waits in its gate
+    _wait(lambda: runs[0] not in TRAINING)  # a step it was queued for ends, then it waits in its gate
     paused_at = runs[0].step
     _wait(lambda: runs[1].step > held[1] + 20)  # the one slot goes to the other run alone
     assert runs[0].step == paused_at

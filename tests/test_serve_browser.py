@@ -220,7 +220,7 @@ def test_a_double_click_on_play_plays_then_pauses(browser):
     new_page, _ = browser
     with new_page() as page:
         page.dblclick(the("play"))
-        time.sleep(0.5)
+        wait(page, "!S.playing && S.last && !S.last.playing")  # the run itself has paused: its resting frame came
         step = state(page, "step")
         time.sleep(0.5)
         assert state(page, "step") == step and page.get_attribute(the("play"), "aria-pressed") == "false"
@@ -234,7 +234,9 @@ def test_a_panel_with_a_note_clears_its_canvas(browser):
         relu = canvas(page, "c-cells")
         page.select_option(the("s-activation"), "tanh")
         wait(page, "S.data.settings.activation === 'tanh' && S.last && S.last.cells && S.last.cells.note")
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30  # the repaint waits for the next animation frame
+        while canvas(page, "c-cells") == relu and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert canvas(page, "c-cells") != relu and "piecewise linear" in page.inner_text(the("cells-note"))
 
 

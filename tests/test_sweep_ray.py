@@ -18,7 +18,7 @@ import pytest
 
 from reluscope.cli import main
 from reluscope.errors import ReluscopeError
-from reluscope.studies.raymap import RayOptions, ray_map
+from reluscope.studies.raymap import RayOptions, ray_map, start_local
 from reluscope.studies.store import KEY, RunStore
 from reluscope.studies.sweep import SweepConfig, run_sweep
 from reluscope.train import TrainConfig
@@ -38,7 +38,7 @@ def cluster() -> str:
     """One local cluster for the module: 2 CPUs, no dashboard; yields its address for other drivers."""
     import ray
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 2**20)
+    start_local(2, object_store_memory=80 * 2**20)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -181,7 +181,7 @@ def test_ctrl_c_stops_the_local_cluster_it_started_and_the_rerun_resumes(tmp_pat
     wait_for_rows(tmp_path, driver)
     assert processes_of_session(driver.pid)  # its gcs, raylet, workers
     driver.send_signal(signal.SIGINT)
-    assert driver.wait(timeout=60) == 130, driver.stderr.read().decode()[-2000:]
+    assert driver.wait(timeout=180) == 130, driver.stderr.read().decode()[-2000:]
     deadline = time.monotonic() + 30
     while processes_of_session(driver.pid) and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -200,3 +200,35 @@ def test_a_cluster_that_is_not_there_is_a_one_line_error(tmp_path, monkeypatch, 
     monkeypatch.setattr("ray.init", init)
     with pytest.raises(ReluscopeError, match="no Ray cluster at ray://head:10001"):
         run_sweep(GRID, tmp_path, ray=RayOptions(address="ray://head:10001"))
+
+
+@pytest.mark.parametrize("fails, started", [(1, True), (2, True), (3, False)])
+def test_a_local_start_that_timed_out_is_tried_again(monkeypatch, fails, started):
+    """Ray's raylet gives up after 15 s waiting for its agent on a loaded machine: that start is shut down and
+    tried again, three starts in all; another error is raised at once."""
+    calls = []
+
+    def init(**kw):
+        calls.append("init")
+        if calls.count("init") <= fails:
+            raise Exception("The current node timed out during startup. This could happen because ...")
+
+    monkeypatch.setattr("ray.init", init)
+    monkeypatch.setattr("ray.shutdown", lambda: calls.append("shutdown"))
+    if started:
+        start_local(2)
+        assert calls == ["init", "shutdown"] * fails + ["init"]
+    else:
+        with pytest.raises(Exception, match="timed out during startup"):
+            start_local(2)
+        assert calls == ["init", "shutdown", "init", "shutdown", "init"]
+
+
+def test_a_local_start_that_failed_otherwise_is_not_tried_again(monkeypatch):
+    def init(**kw):
+        raise ValueError("object_store_memory is too small")
+
+    monkeypatch.setattr("ray.init", init)
+    monkeypatch.setattr("ray.shutdown", lambda: pytest.fail("shut down"))
+    with pytest.raises(ValueError, match="too small"):
+        start_local(2, object_store_memory=1)

@@ -11,6 +11,7 @@ import torch
 import reluscope as rs
 from reluscope.errors import ReluscopeError
 from reluscope.serve.settings import Settings
+from reluscope.serve.trainer import _training as TRAINING
 
 SMALL = dict(n_samples=64, depth=2, width=4, steps=400)
 
@@ -63,7 +64,7 @@ def test_play_step_and_a_new_setting_from_the_front_end(pg, tmp_path):
     model = pg.model
     assert isinstance(model, torch.nn.Sequential) and all(torch.isfinite(p).all() for p in model.parameters())
     w.playing = False
-    time.sleep(0.2)
+    until(lambda: pg._trainer() not in TRAINING)  # the step under way ended: it waits in its gate
     step = pg.metrics["step"]
     path = pg.save(tmp_path / "saved")
     run = rs.load_run(path)

@@ -31,6 +31,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 MIN_IN_FLIGHT = 16
 LOCAL_OBJECT_STORE = 100 * 2**20  # bytes: a local cluster's object store holds rows of small tables only
+LOCAL_TRIES = 3  # starts of a local cluster before its start-up time-out is raised
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,27 @@ def _connect(options: RayOptions) -> bool:
             why = "it did not answer" if isinstance(e, SystemExit) else e
             raise ReluscopeError(f"no Ray cluster at {address}: {why}") from None
         return False
-    ray.init(address="local", num_cpus=options.local_cpus, include_dashboard=False, log_to_driver=False,
-             object_store_memory=LOCAL_OBJECT_STORE, logging_level=logging.WARNING)
+    start_local(options.local_cpus)
     return True
+
+
+def start_local(num_cpus: int | None = None, *, object_store_memory: int = LOCAL_OBJECT_STORE) -> None:
+    """Start a local Ray cluster of ``num_cpus`` CPUs (None: all) in this process, without a dashboard.
+
+    Ray's raylet waits a fixed 15 s for its metrics agent to start and gives up on a loaded machine ("The current
+    node timed out during startup"); such a start is shut down and tried again, ``LOCAL_TRIES`` times in all.
+    """
+    import ray
+
+    for left in range(LOCAL_TRIES - 1, -1, -1):
+        try:
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+                     object_store_memory=object_store_memory, logging_level=logging.WARNING)
+            return
+        except Exception as e:  # Ray raises a bare Exception for it
+            if not left or "timed out during startup" not in str(e):
+                raise
+            ray.shutdown()
 
 
 def _slots(options: RayOptions) -> int:
