@@ -54,7 +54,7 @@ def follows_and_obeys(page):
     wait(page, 1, "S.step === 1000")  # the loop is done: its last weights arrive in every view
     widget.locator("[data-id=v-projection]").select_option("nonzero")
     wait(page, 1, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label')"
-                  " === 'Layer 5 back-projected (nonzero) at step 1000'", timeout=5_000)
+                  " === 'Layer 5 back-projected (nonzero) at step 1000'")
     assert "cells" in widget.locator("[data-id=cells-count]").inner_text() or \
         "regions" in widget.locator("[data-id=cells-count]").inner_text()
     assert serious(page, 1) == []
