@@ -62,18 +62,31 @@ def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
 
 def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
     """``linear_layers(model)`` after checking that the input is 2D, every activation is (leaky) ReLU and
-    every parameter is finite."""
+    every parameter is finite (``piecewise_linear_net``)."""
+    return piecewise_linear_net(model)[0]
+
+
+def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
+    """``piecewise_linear_layers(model)`` and every layer's weight (fan_out, fan_in) row by row and bias
+    (fan_out,) (zeros without one) in one float64 vector (torch's ``Linear`` layout): one conversion for the
+    whole net, on which the finiteness check runs (numpy: microseconds for a small net, where torch's ops cost
+    more than the arithmetic)."""
     layers = linear_layers(model)
     if layers[0].linear.in_features != 2:
         raise ReluscopeError(f"decision cells live in the input plane: need 2 inputs, got "
                              f"{layers[0].linear.in_features}")
+    parts = []
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
-    params = [p.detach().reshape(-1) for layer in layers for p in layer.linear.parameters()]
-    if not torch.isfinite(torch.cat(params)).all():  # one check for the whole net
-        bad = next(layer for layer in layers if not all(torch.isfinite(p).all() for p in layer.linear.parameters()))
+        weight, bias = layer.linear.weight.detach(), layer.linear.bias
+        parts.append(weight.numpy().reshape(-1))  # (fan_out · fan_in,)
+        parts.append(np.zeros(weight.shape[0]) if bias is None else bias.detach().numpy())  # (fan_out,)
+    params = np.concatenate(parts, dtype=np.float64)  # (Σ fan_out · (fan_in + 1),)
+    if not np.isfinite(params).all():  # one check for the whole net
+        bad = next(layer for layer, w, b in zip(layers, parts[::2], parts[1::2])
+                   if not (np.isfinite(w).all() and np.isfinite(b).all()))
         raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
-    return layers
+    return layers, params
 
 
 def is_piecewise_linear(model: nn.Module) -> bool:
