@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, data_box, grid_regions, pattern_keys, pixel_centres
+from reluscope.geometry.patterns import check_box, data_box, extend_keys, grid_regions, pattern_keys, pixel_centres
 from reluscope.geometry.regions import TooManyRegions, decision_segments, linear_regions
 
 BOX = (-2.0, 2.0, -2.0, 2.0)
@@ -141,6 +141,24 @@ def test_exact_count_matches_the_grid_up_to_regions_thinner_than_a_pixel(depth, 
         missed = [p for p, k in zip(regions.polygons(), regions.key.tolist()) if k not in found]
         assert all(inradius(p) < half_diagonal for p in missed)
         assert len(found) >= 0.8 * len(exact)  # on these nets the thin regions are a minority
+
+
+@pytest.mark.parametrize("depth, width, activation", [(4, 8, nn.ReLU), (3, 70, nn.ReLU), (3, 130, nn.LeakyReLU)])
+def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activation):
+    """The compiled pass of ``pattern_keys`` gives ``extend_keys``'s hash of the signs of torch's own float64
+    layers, after every layer (words of 64 units and a last partial word; the logits add no bits)."""
+    net = random_net(depth, width, seed=depth, activation=activation)
+    X = pixel_centres(BOX, 30)  # (900, 2)
+    layers = [m.double() for m in copy.deepcopy(net)]
+    h, keys, want = torch.from_numpy(X), np.zeros(len(X), dtype=np.uint64), []
+    for i, m in enumerate(layers):
+        h = m(h)
+        if isinstance(m, nn.Linear):
+            kinked = i + 1 < len(layers)
+            pattern = (h > 0).numpy() if kinked else np.zeros((len(X), 0), dtype=bool)
+            keys = extend_keys(keys, pattern, len(want))
+            want.append(keys)
+    assert np.array_equal(pattern_keys(net, X), np.stack(want))
 
 
 def test_pixel_centres_lie_in_the_region_with_their_key():

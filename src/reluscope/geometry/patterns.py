@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import torch
 from torch import nn
@@ -137,21 +138,37 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
 def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
     """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
 
-    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``) and ``h = z``
-    where ``z > 0``, else ``α z`` (α the negative slope), in place."""
+    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
+    compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
+    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place."""
     layers = piecewise_linear_layers(model)
     h = as_points(X, layers[0].linear.in_features)  # (N, n)
     keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
     for layer in layers:
         weight, bias = layer.linear.weight.detach().double(), layer.linear.bias
         h = h @ weight.T if bias is None else torch.addmm(bias.detach().double(), h, weight.T)  # z: (N, width)
-        z, alpha = h.numpy(), negative_slope(layer)  # z shares h's memory
-        pattern = z > 0 if alpha != 1.0 else np.zeros((len(z), 0), dtype=bool)  # (N, width) or (N, 0)
-        if alpha == 0.0:
-            np.maximum(z, 0.0, out=z)
-        elif alpha != 1.0:
-            z[~pattern] *= alpha
-        out[layer.index] = keys = extend_keys(keys, pattern, layer.index)
+        alpha = negative_slope(layer)
+        words = word_weights(layer.index, -(-h.shape[1] // 64)) if alpha != 1.0 else np.zeros(0, dtype=np.uint64)
+        keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _activate(z, keys, alpha, words, mult):  # pragma: no cover - compiled
+    """``keys·M + Σ_i word_i·w_i`` (N,) of the pattern ``[z > 0]`` (bit k of word i: unit 64i + k), with
+    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty)."""
+    out = np.empty_like(keys)
+    for i in range(z.shape[0]):
+        key = keys[i] * mult
+        for w in range(len(words)):
+            word = np.uint64(0)
+            for k in range(64 * w, min(z.shape[1], 64 * w + 64)):
+                if z[i, k] > 0:
+                    word |= np.uint64(1) << np.uint64(k - 64 * w)
+                else:  # as np.maximum(z, 0) for ReLU (a −inf or −0.0 becomes 0.0)
+                    z[i, k] = 0.0 if alpha == 0.0 else z[i, k] * alpha
+            key += word * words[w]
+        out[i] = key
     return out
 
 
