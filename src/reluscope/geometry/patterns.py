@@ -20,6 +20,7 @@ every region but the thinnest, in ``O(n²·neurons)`` time whatever the number o
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numba
@@ -43,7 +44,7 @@ def check_box(box) -> Box:
         x0, x1, y0, y1 = (float(v) for v in box)
     except (TypeError, ValueError):
         raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
-    if not all(np.isfinite([x0, x1 - x0, y0, y1 - y0])) or not (x0 < x1 and y0 < y1):
+    if not all(map(math.isfinite, (x0, x1 - x0, y0, y1 - y0))) or not (x0 < x1 and y0 < y1):
         raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
     return x0, x1, y0, y1
 
