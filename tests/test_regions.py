@@ -245,6 +245,16 @@ def test_most_stops_the_walk_at_the_first_layer_past_it(seed):
     assert [len(r) for r in linear_regions(net, BOX, upto=2, most=counts[1])] == counts[:2]
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_nets_give_the_cells_of_their_float64_copy(dtype):
+    """Parameters numpy has no dtype for (bfloat16) are read as float64 like the others: the same cells."""
+    net = random_net(3, 8, seed=1).to(dtype)
+    want = linear_regions(copy.deepcopy(net).double(), BOX)
+    got = linear_regions(net, BOX)
+    assert [len(r) for r in got] == [len(r) for r in want]
+    assert all(np.array_equal(g.key, w.key) for g, w in zip(got, want))
+
+
 @pytest.mark.parametrize("most", [-1, 2.0, True, "9"])
 def test_most_must_be_a_count(most):
     with pytest.raises(ReluscopeError, match="most must be a whole number"):

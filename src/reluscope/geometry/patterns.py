@@ -80,15 +80,24 @@ def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
     parts = []
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
-        weight, bias = layer.linear.weight.detach(), layer.linear.bias
-        parts.append(weight.numpy().reshape(-1))  # (fan_out · fan_in,)
-        parts.append(np.zeros(weight.shape[0]) if bias is None else bias.detach().numpy())  # (fan_out,)
+        weight, bias = layer.linear.weight, layer.linear.bias
+        parts.append(_as_numpy(weight).reshape(-1))  # (fan_out · fan_in,)
+        parts.append(np.zeros(weight.shape[0]) if bias is None else _as_numpy(bias))  # (fan_out,)
     params = np.concatenate(parts, dtype=np.float64)  # (Σ fan_out · (fan_in + 1),)
     if not np.isfinite(params).all():  # one check for the whole net
         bad = next(layer for layer, w, b in zip(layers, parts[::2], parts[1::2])
                    if not (np.isfinite(w).all() and np.isfinite(b).all()))
         raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
     return layers, params
+
+
+def _as_numpy(param: torch.Tensor) -> np.ndarray:
+    """A parameter's values as a numpy array, sharing its memory where numpy has its dtype (float16/32/64 on the
+    CPU), else a float64 copy (bfloat16, another device)."""
+    param = param.detach()
+    if param.is_cpu and param.dtype in (torch.float32, torch.float64, torch.float16):
+        return param.numpy()
+    return param.to("cpu", torch.float64).numpy()
 
 
 def is_piecewise_linear(model: nn.Module) -> bool:

@@ -111,8 +111,8 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
 def _stats(V: torch.Tensor) -> list[dict]:
     """Mean, variance, second moment, max |v|, fraction of zeros and non-finite count of each ``V[r]`` (one
     reduction per statistic for all rows): the sums in float64, the extremes and the zeros on ``V``'s own
-    entries (exact in any precision; numpy counts each row's zeros ten times as fast as torch, and twice as
-    fast as its own sum over an axis)."""
+    entries (exact in any precision; numpy's count of each row's zeros is many times faster than torch's and
+    twice as fast as its own sum over an axis)."""
     V = V.reshape(len(V), -1)  # (rows, N·d)
     max_abs = V.abs().amax(dim=1).double()  # (rows,)
     zeros = torch.tensor([np.count_nonzero(row == 0) for row in V.numpy()])  # (rows,)
