@@ -7,8 +7,10 @@ them while the net trains), and for the He-initialised 11×32 (the frame a user 
 the CPU milliseconds of each part of a frame — the boundary, the per-layer statistics, the chosen layer's
 back-projection (embedded + PCA), the cells of that layer as a resting frame shows them (exact polygons; the grid
 image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one full-batch training step of
-the same net (the anchor: compare ratios, not milliseconds, between runs); then the rest of what the page is
-sent: the scores, and the slow panels' theory and residuals of every layer.
+the same net (the anchor: compare ratios, not milliseconds, between runs). Where the cells are the grid image,
+their time split into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while
+training, whose cells are the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells.
+Then the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import time
 
 import torch
 
+from reluscope.geometry.regions import TooManyRegions, linear_regions
 from reluscope.serve.messages import View
-from reluscope.serve.panels import backprojection, boundary, cells, layer_stats, residuals, scores, theory
+from reluscope.serve.panels import MAX_EXACT, backprojection, boundary, cells, layer_stats, residuals, scores, theory
 from reluscope.serve.scene import Scene
+from reluscope.serve.session import LIVE_EXACT
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
 
@@ -34,6 +38,15 @@ def cpu_ms(fn, repeat: int) -> float:
     for _ in range(repeat):
         fn()
     return (time.thread_time() - t) / repeat * 1e3
+
+
+def stops(head, box) -> None:
+    """The walk of ``cells`` on a head with more than ``MAX_EXACT`` cells: it stops there."""
+    try:
+        linear_regions(head, box, most=MAX_EXACT)
+    except TooManyRegions:
+        return
+    raise SystemExit(f"the walk did not stop at {MAX_EXACT} cells")
 
 
 def main() -> None:
@@ -77,6 +90,14 @@ def main() -> None:
             print(f"  {name:<40} {ms:7.2f} ms")
         total = sum(times.values())
         print(f"  {'frame':<40} {total:7.2f} ms;  one training step {step:.2f} ms;  frame / step: {total / step:.1f}")
+        if not (shown["exact"] and shown["count"] <= LIVE_EXACT):  # while training: the grid image
+            grid = cpu_ms(lambda: cells(scene, model, layer, exact=False), args.repeat)
+            if not shown["exact"]:
+                walk = cpu_ms(lambda: stops(scene.on_plane(model)[: 2 * layer], scene.box), args.repeat)
+                print(f"    of its cells: the walk until it passes {MAX_EXACT} {walk:.2f} ms, the grid image "
+                      f"{grid:.2f} ms")
+            live = total - times[f"cells of layer {layer} (at rest)"] + grid
+            print(f"  {'frame while training (the grid image)':<40} {live:7.2f} ms;  frame / step: {live / step:.1f}")
         for name, ms in others.items():
             print(f"  {name:<40} {ms:7.2f} ms")
 

@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, data_box, grid_regions, pattern_keys, pixel_centres
+from reluscope.geometry.patterns import check_box, data_box, extend_keys, grid_regions, pattern_keys, pixel_centres
 from reluscope.geometry.regions import TooManyRegions, decision_segments, linear_regions
 
 BOX = (-2.0, 2.0, -2.0, 2.0)
@@ -143,6 +143,24 @@ def test_exact_count_matches_the_grid_up_to_regions_thinner_than_a_pixel(depth, 
         assert len(found) >= 0.8 * len(exact)  # on these nets the thin regions are a minority
 
 
+@pytest.mark.parametrize("depth, width, activation", [(4, 8, nn.ReLU), (3, 70, nn.ReLU), (3, 130, nn.LeakyReLU)])
+def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activation):
+    """The compiled pass of ``pattern_keys`` gives ``extend_keys``'s hash of the signs of torch's own float64
+    layers, after every layer (words of 64 units and a last partial word; the logits add no bits)."""
+    net = random_net(depth, width, seed=depth, activation=activation)
+    X = pixel_centres(BOX, 30)  # (900, 2)
+    layers = [m.double() for m in copy.deepcopy(net)]
+    h, keys, want = torch.from_numpy(X), np.zeros(len(X), dtype=np.uint64), []
+    for i, m in enumerate(layers):
+        h = m(h)
+        if isinstance(m, nn.Linear):
+            kinked = i + 1 < len(layers)
+            pattern = (h > 0).numpy() if kinked else np.zeros((len(X), 0), dtype=bool)
+            keys = extend_keys(keys, pattern, len(want))
+            want.append(keys)
+    assert np.array_equal(pattern_keys(net, X), np.stack(want))
+
+
 def test_pixel_centres_lie_in_the_region_with_their_key():
     net = random_net(3, 8, 3)
     regions = linear_regions(net, BOX)[-1]
@@ -225,6 +243,16 @@ def test_most_stops_the_walk_at_the_first_layer_past_it(seed):
         with pytest.raises(TooManyRegions, match=f"layer {first + 1} has more than {most} "):
             linear_regions(net, BOX, most=most)
     assert [len(r) for r in linear_regions(net, BOX, upto=2, most=counts[1])] == counts[:2]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_nets_give_the_cells_of_their_float64_copy(dtype):
+    """Parameters numpy has no dtype for (bfloat16) are read as float64 like the others: the same cells."""
+    net = random_net(3, 8, seed=1).to(dtype)
+    want = linear_regions(copy.deepcopy(net).double(), BOX)
+    got = linear_regions(net, BOX)
+    assert [len(r) for r in got] == [len(r) for r in want]
+    assert all(np.array_equal(g.key, w.key) for g, w in zip(got, want))
 
 
 @pytest.mark.parametrize("most", [-1, 2.0, True, "9"])

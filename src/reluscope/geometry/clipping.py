@@ -52,14 +52,15 @@ class CellLayer:
 def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, rtol: float,
                   most: int | None = None) -> list[CellLayer]:
     """The pieces of every layer of a network of affine layers ``z = h W + b`` in the box; with ``most``, of the
-    layers before the first one with more than ``most`` pieces (the walk stops as soon as it has found them).
+    layers before the first one with more than ``most`` pieces. The walk stops inside that layer as soon as the
+    pieces it has cut plus the parents still to cut (each gives at least one piece) pass ``most``.
 
     Parameters
     ----------
     box : (x0, x1, y0, y1).
     dims : (L + 1,) the widths: the input's (2), then every layer's fan_out.
     params : every layer's ``Wᵀ`` (fan_out, fan_in) row by row, then its ``b`` (fan_out,), in one float64 vector
-        (torch's ``Linear`` layout).
+        (torch's ``Linear`` layout; the layers past ``dims`` may follow, unread).
     slopes : per layer the activation's negative slope, or ``None`` for a layer without a kink (cuts nothing).
     hash_weights : per layer the odd word weights (⌈fan_out/64⌉,) uint64 (unused where the slope is ``None``).
     mult : the odd multiplier of the parent's key.
@@ -75,9 +76,10 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
         float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
         np.uint64(mult), float(radius), float(rtol), -1 if most is None else int(most))
     out, lo, n_parents = [], 0, 1  # the first layer's parent: the box
-    for layer, hi in enumerate(ends):  # views of the flat outputs, layer by layer
-        n, width = hi - lo, dims[layer + 1]
-        n_on = width if splits[layer] else 0  # pattern columns
+    z_start, on_start, widths, v_start = z_start.tolist(), on_start.tolist(), dims[1:].tolist(), v_start.tolist()
+    for layer, hi in enumerate(ends.tolist()):  # views of the flat outputs, layer by layer (Python ints: cheaper)
+        n, width = hi - lo, widths[layer]
+        n_on = width if slopes[layer] is not None else 0  # pattern columns
         z = zs[z_start[layer]:z_start[layer] + 3 * width * n_parents].reshape(n_parents, 3, width)
         out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
                              pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on), z, key[lo:hi]))
@@ -325,11 +327,11 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                 key[q] = h
                 on_len += w_out if split else 0
             n_out += n_pieces
-            if 0 <= most < n_out - ends[layer]:
+            if 0 <= most < n_out - ends[layer] + hi - 1 - r:  # each parent still to cut gives ≥ 1 piece
+                done = layer
                 break
         ends[layer + 1] = n_out
-        if 0 <= most < n_out - ends[layer]:
-            done = layer
+        if done < n_layers:
             break
         w_off += w_in * w_out
         b_off += w_out

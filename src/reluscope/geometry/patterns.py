@@ -20,8 +20,10 @@ every region but the thinnest, in ``O(n²·neurons)`` time whatever the number o
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import torch
 from torch import nn
@@ -42,7 +44,7 @@ def check_box(box) -> Box:
         x0, x1, y0, y1 = (float(v) for v in box)
     except (TypeError, ValueError):
         raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
-    if not all(np.isfinite([x0, x1 - x0, y0, y1 - y0])) or not (x0 < x1 and y0 < y1):
+    if not all(map(math.isfinite, (x0, x1 - x0, y0, y1 - y0))) or not (x0 < x1 and y0 < y1):
         raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
     return x0, x1, y0, y1
 
@@ -62,18 +64,40 @@ def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
 
 def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
     """``linear_layers(model)`` after checking that the input is 2D, every activation is (leaky) ReLU and
-    every parameter is finite."""
+    every parameter is finite (``piecewise_linear_net``)."""
+    return piecewise_linear_net(model)[0]
+
+
+def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
+    """``piecewise_linear_layers(model)`` and every layer's weight (fan_out, fan_in) row by row and bias
+    (fan_out,) (zeros without one) in one float64 vector (torch's ``Linear`` layout): one conversion for the
+    whole net, on which the finiteness check runs (numpy: microseconds for a small net, where torch's ops cost
+    more than the arithmetic)."""
     layers = linear_layers(model)
     if layers[0].linear.in_features != 2:
         raise ReluscopeError(f"decision cells live in the input plane: need 2 inputs, got "
                              f"{layers[0].linear.in_features}")
+    parts = []
     for layer in layers:
         negative_slope(layer)  # raises for tanh & co.
-    params = [p.detach().reshape(-1) for layer in layers for p in layer.linear.parameters()]
-    if not torch.isfinite(torch.cat(params)).all():  # one check for the whole net
-        bad = next(layer for layer in layers if not all(torch.isfinite(p).all() for p in layer.linear.parameters()))
+        weight, bias = layer.linear.weight, layer.linear.bias
+        parts.append(_as_numpy(weight).reshape(-1))  # (fan_out · fan_in,)
+        parts.append(np.zeros(weight.shape[0]) if bias is None else _as_numpy(bias))  # (fan_out,)
+    params = np.concatenate(parts, dtype=np.float64)  # (Σ fan_out · (fan_in + 1),)
+    if not np.isfinite(params).all():  # one check for the whole net
+        bad = next(layer for layer, w, b in zip(layers, parts[::2], parts[1::2])
+                   if not (np.isfinite(w).all() and np.isfinite(b).all()))
         raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
-    return layers
+    return layers, params
+
+
+def _as_numpy(param: torch.Tensor) -> np.ndarray:
+    """A parameter's values as a numpy array, sharing its memory where numpy has its dtype (float16/32/64 on the
+    CPU), else a float64 copy (bfloat16, another device)."""
+    param = param.detach()
+    if param.is_cpu and param.dtype in (torch.float32, torch.float64, torch.float16):
+        return param.numpy()
+    return param.to("cpu", torch.float64).numpy()
 
 
 def is_piecewise_linear(model: nn.Module) -> bool:
@@ -124,21 +148,37 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
 def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
     """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
 
-    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``) and ``h = z``
-    where ``z > 0``, else ``α z`` (α the negative slope), in place."""
+    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
+    compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
+    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place."""
     layers = piecewise_linear_layers(model)
     h = as_points(X, layers[0].linear.in_features)  # (N, n)
     keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
     for layer in layers:
         weight, bias = layer.linear.weight.detach().double(), layer.linear.bias
         h = h @ weight.T if bias is None else torch.addmm(bias.detach().double(), h, weight.T)  # z: (N, width)
-        z, alpha = h.numpy(), negative_slope(layer)  # z shares h's memory
-        pattern = z > 0 if alpha != 1.0 else np.zeros((len(z), 0), dtype=bool)  # (N, width) or (N, 0)
-        if alpha == 0.0:
-            np.maximum(z, 0.0, out=z)
-        elif alpha != 1.0:
-            z[~pattern] *= alpha
-        out[layer.index] = keys = extend_keys(keys, pattern, layer.index)
+        alpha = negative_slope(layer)
+        words = word_weights(layer.index, -(-h.shape[1] // 64)) if alpha != 1.0 else np.zeros(0, dtype=np.uint64)
+        keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _activate(z, keys, alpha, words, mult):  # pragma: no cover - compiled
+    """``keys·M + Σ_i word_i·w_i`` (N,) of the pattern ``[z > 0]`` (bit k of word i: unit 64i + k), with
+    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty)."""
+    out = np.empty_like(keys)
+    for i in range(z.shape[0]):
+        key = keys[i] * mult
+        for w in range(len(words)):
+            word = np.uint64(0)
+            for k in range(64 * w, min(z.shape[1], 64 * w + 64)):
+                if z[i, k] > 0:
+                    word |= np.uint64(1) << np.uint64(k - 64 * w)
+                else:  # as np.maximum(z, 0) for ReLU (a −inf or −0.0 becomes 0.0)
+                    z[i, k] = 0.0 if alpha == 0.0 else z[i, k] * alpha
+            key += word * words[w]
+        out[i] = key
     return out
 
 

@@ -25,13 +25,12 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.clipping import cut_polygons, network_cells
-from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_layers, splits, word_weights
-from reluscope.model.layers import Layer, negative_slope
+from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_net, word_weights
+from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
 
@@ -144,33 +143,22 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     if plane is not None:
         model, box = plane.fold(model), plane.box if box is None else box
     box = check_box(box)
-    layers = piecewise_linear_layers(model)
+    layers, params = piecewise_linear_net(model)
     if upto is not None:
         if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(layers):
             raise ReluscopeError(f"upto must be a layer 1 … {len(layers)}, got {upto!r}")
         layers = layers[:upto]
     if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
         raise ReluscopeError(f"most must be a whole number ≥ 0, got {most!r}")
-    slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]
+    slopes = [None if slope == 1.0 else slope for slope in map(negative_slope, layers)]  # None: no kink
     dims = [2] + [layer.linear.out_features for layer in layers]
     hashes = [word_weights(layer.index, -(-width // 64)) for layer, width in zip(layers, dims[1:])]
-    cells = network_cells(box, dims, _params64(layers), slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol,
-                          most)
+    cells = network_cells(box, dims, params, slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol, most)
     if len(cells) < len(layers):
         raise TooManyRegions(len(cells) + 1, most)
     return [LayerRegions(layer.index + 1, layer.name, box, cell.verts, cell.n_verts, cell.parent, cell.pattern,
                          cell.key, cell.z, 1.0 if slope is None else slope)
             for layer, cell, slope in zip(layers, cells, slopes)]
-
-
-def _params64(layers: list[Layer]) -> np.ndarray:
-    """Every layer's weight (fan_out, fan_in) and bias (fan_out,) (zeros without one) in one float64 vector, as
-    ``network_cells`` takes them: one conversion for the whole net (``affine64`` converts layer by layer)."""
-    parts = []
-    for layer in layers:
-        weight, bias = layer.linear.weight.detach(), layer.linear.bias
-        parts += [weight.reshape(-1), weight.new_zeros(weight.shape[0]) if bias is None else bias.detach()]
-    return torch.cat(parts).double().numpy()
 
 
 def _tolerance(a: np.ndarray, c: np.ndarray, radius: float, rtol: float) -> np.ndarray:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -110,10 +111,11 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
 def _stats(V: torch.Tensor) -> list[dict]:
     """Mean, variance, second moment, max |v|, fraction of zeros and non-finite count of each ``V[r]`` (one
     reduction per statistic for all rows): the sums in float64, the extremes and the zeros on ``V``'s own
-    entries (exact in any precision; numpy counts the zeros three times as fast as torch)."""
+    entries (exact in any precision; numpy's count of each row's zeros is many times faster than torch's and
+    twice as fast as its own sum over an axis)."""
     V = V.reshape(len(V), -1)  # (rows, N·d)
-    max_abs = torch.maximum(V.amax(dim=1), -V.amin(dim=1)).double()  # (rows,)
-    zeros = torch.from_numpy((V.numpy() == 0).sum(axis=1))  # (rows,)
+    max_abs = V.abs().amax(dim=1).double()  # (rows,)
+    zeros = torch.tensor([np.count_nonzero(row == 0) for row in V.numpy()])  # (rows,)
     V64 = V.double()  # (rows, N·d)
     mean, m2 = V64.mean(dim=1), (V64 * V64).sum(dim=1) / V.shape[1]  # (rows,), (rows,)
     table = torch.stack([mean, m2, max_abs, zeros / V.shape[1]]).T.tolist()  # (rows, 4)
