@@ -13,7 +13,8 @@ when more runs train than there are cores), and for every frame of a resting run
 changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
 at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
 seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing takes a
-compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+compute slot (``slots.SLOTS``) in turn with the runs' training steps, and its run takes no step meanwhile
+(``Trainer.drawing``). A session that hears nothing for
 ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
