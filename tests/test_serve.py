@@ -314,7 +314,7 @@ def test_runs_step_only_in_their_turn_and_take_turns(monkeypatch):
 def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_frame(monkeypatch):
     """While the page draws (``Trainer.drawing``, holding one of two compute slots) the run ends its step, hands its
     own slot back and takes no other step; after a drawing of t seconds it trains on and offers the next frame no
-    sooner than TRAIN_SHARE · t later."""
+    sooner than TRAIN_SHARE · t later. Crowded, it trains on while its page draws."""
     slots = ComputeSlots(2)
     monkeypatch.setattr("reluscope.serve.trainer.SLOTS", slots)
     monkeypatch.setattr("reluscope.serve.trainer.TURN", 60.0)  # no turn ends: only the drawing frees its slot
@@ -335,6 +335,10 @@ def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_fr
     _wait(lambda: any(at > end for at, _ in offers))
     at, step = next((at, step) for at, step in offers if at > end)
     assert at >= end + TRAIN_SHARE * (end - start) and step > held
+    monkeypatch.setattr("reluscope.serve.trainer.crowding", lambda: 2.0)  # more runs train than there are cores
+    with t.drawing():
+        held = t.step
+        _wait(lambda: t.step > held + 5)  # the slots share the cores out: it trains on
     t.stop()
 
 

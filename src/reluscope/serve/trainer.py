@@ -7,7 +7,9 @@
 * takes no step while its page draws (``drawing()``), and after a drawing that took ``t`` seconds trains at least
   ``TRAIN_SHARE · t`` seconds before it offers the next frame: drawing and training then take turns on one core
   instead of both wanting one while the browser on the same machine wants one too, each frame is drawn at full
-  speed, and the run keeps at least a third of the turns however slow the drawing gets (on a crowded machine too);
+  speed, and the run keeps at least a third of the turns however slow the drawing gets (a busy machine too). With
+  more runs training than cores (``crowding() > 1``) the slots already share the cores out, and a run that paused
+  would only queue once more for the step before each frame: there it trains on;
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
   first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
   cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
@@ -127,7 +129,11 @@ class Trainer:
     @contextlib.contextmanager
     def drawing(self) -> Iterator[None]:
         """While the block runs (the page draws this run's state), the run takes no step: it waits after its
-        current one, holding no compute slot; then it trains ``TRAIN_SHARE`` times as long before the next frame."""
+        current one, holding no compute slot; then it trains ``TRAIN_SHARE`` times as long before the next frame.
+        Crowded (``crowding() > 1``), the run trains on."""
+        if crowding() > 1:
+            yield
+            return
         start = time.monotonic()
         with self._cond:
             self._drawing += 1
