@@ -132,6 +132,16 @@ def watch(page, local) -> tuple[list[str], list[str]]:
 
 
 LIVE_VIEW = "document.querySelector('.reluscope')?.reluscope"  # the live view's state, kept on its root element
+# an init script: every drawing of each canvas counted in window.__draws (each starts by clearing its canvas)
+COUNT_DRAWS = """
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  window.__draws = {};
+  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+    const id = this.canvas.dataset.id;
+    window.__draws[id] = (window.__draws[id] || 0) + 1;
+    return clear.apply(this, args);
+  };
+"""
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from reluscope.serve.scene import Scene
 from reluscope.serve.session import SLOW_INTERVAL, Session, marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
 from reluscope.serve.slots import ComputeSlots
-from reluscope.serve.trainer import Snapshot, Trainer, _training as TRAINING
+from reluscope.serve.trainer import TRAIN_SHARE, Snapshot, Trainer, _training as TRAINING
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 
@@ -309,6 +309,37 @@ def test_runs_step_only_in_their_turn_and_take_turns(monkeypatch):
         t._thread.join(5)
         assert not t._thread.is_alive()
     assert time.monotonic() - started < 5 and slots._free == 1
+
+
+def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_frame(monkeypatch):
+    """While the page draws (``Trainer.drawing``, holding one of two compute slots) the run ends its step, hands its
+    own slot back and takes no other step; after a drawing of t seconds it trains on and offers the next frame no
+    sooner than TRAIN_SHARE · t later. Crowded, it trains on while its page draws."""
+    slots = ComputeSlots(2)
+    monkeypatch.setattr("reluscope.serve.trainer.SLOTS", slots)
+    monkeypatch.setattr("reluscope.serve.trainer.TURN", 60.0)  # no turn ends: only the drawing frees its slot
+    offers = []
+    t = _trainer(Settings(n_samples=64, depth=2, width=4, steps=100_000), [])
+    t._offer = lambda snap: offers.append((time.monotonic(), snap.step))
+    t.play()
+    t.start()
+    _wait(lambda: t.step > 20)
+    with t.drawing():
+        start = time.monotonic()
+        with slots:  # the drawing's
+            time.sleep(0.05)  # the run's step under way has ended
+            held = t.step
+            time.sleep(0.3)
+            assert t.step == held and slots._free == 1  # no step, and the run's slot is free
+    end = time.monotonic()
+    _wait(lambda: any(at > end for at, _ in offers))
+    at, step = next((at, step) for at, step in offers if at > end)
+    assert at >= end + TRAIN_SHARE * (end - start) and step > held
+    monkeypatch.setattr("reluscope.serve.trainer.crowding", lambda: 2.0)  # more runs train than there are cores
+    with t.drawing():
+        held = t.step
+        _wait(lambda: t.step > held + 5)  # the slots share the cores out: it trains on
+    t.stop()
 
 
 def _slow_frames(gap: float, n: int) -> list[int]:

@@ -13,7 +13,8 @@ when more runs train than there are cores), and for every frame of a resting run
 changed view. Their cells are exact polygons at rest, and while training too as long as the chosen layer last had
 at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
 seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing takes a
-compute slot (``slots.SLOTS``) in turn with the runs' training steps. A session that hears nothing for
+compute slot (``slots.SLOTS``) in turn with the runs' training steps, and its run takes no step meanwhile
+(``Trainer.drawing``). A session that hears nothing for
 ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
@@ -345,10 +346,12 @@ class Session:
         return slow
 
     async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
-        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), its CPU
-        seconds kept in ``_cpu``; a failure is logged and told to the page (then None)."""
+        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), while the
+        run takes no step (``Trainer.drawing``), its CPU seconds kept in ``_cpu``; a failure is logged and told to
+        the page (then None)."""
+        pause = self.trainer.drawing() if self.trainer is not None else contextlib.nullcontext()
         try:
-            out, self._cpu = await asyncio.to_thread(_in_turn, fn, *args, **kwargs)
+            out, self._cpu = await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
             return out
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
@@ -356,9 +359,10 @@ class Session:
             return None
 
 
-def _in_turn(fn, *args, **kwargs) -> tuple[object, float]:
-    """``fn(*args, **kwargs)`` holding a compute slot, and the CPU seconds it took."""
-    with SLOTS:
+def _in_turn(pause: contextlib.AbstractContextManager, fn, *args, **kwargs) -> tuple[object, float]:
+    """``fn(*args, **kwargs)`` holding a compute slot, within ``pause`` (the run's ``Trainer.drawing``: no steps
+    meanwhile), and the CPU seconds it took."""
+    with SLOTS, pause:
         start = time.thread_time()
         return fn(*args, **kwargs), time.thread_time() - start
 

@@ -4,6 +4,12 @@
 
 * offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
   only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
+* takes no step while its page draws (``drawing()``), and after a drawing that took ``t`` seconds trains at least
+  ``TRAIN_SHARE · t`` seconds before it offers the next frame: drawing and training then take turns on one core
+  instead of both wanting one while the browser on the same machine wants one too, each frame is drawn at full
+  speed, and the run keeps at least a third of the turns however slow the drawing gets (a busy machine too). With
+  more runs training than cores (``crowding() > 1``) the slots already share the cores out, and a run that paused
+  would only queue once more for the step before each frame: there it trains on;
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
   first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
   cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
@@ -18,10 +24,11 @@ A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``res
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -34,6 +41,7 @@ from reluscope.train.loop import TrainResult, train_model
 
 FRAME_INTERVAL = 1 / 60  # seconds between offered frames at most (60 frames/s)
 JOIN_TIMEOUT = 10.0  # seconds to wait for a stopped run's current step to finish
+TRAIN_SHARE = 0.5  # after a drawing of t seconds, the run trains at least TRAIN_SHARE·t before the next frame
 TURN = 0.005  # seconds of training steps a run does in one turn of its compute slot (a third of a frame's drawing)
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
@@ -70,7 +78,8 @@ class Trainer:
         self._offer, self._wanted, self._on_end = offer, wanted, on_end
         self._cond = threading.Condition()
         self.playing, self._budget, self._stopped = playing, 0, False
-        self.step, self._last_offer = 0, 0.0
+        self._drawing = 0  # drawings of this run's state under way (``drawing``)
+        self.step, self._last_offer, self._next_offer = 0, 0.0, 0.0  # the next frame not before _next_offer
         self._copies: list[tuple[list, threading.Event]] = []  # model copies asked for by other threads
         self._next_data: Dataset | None = None  # data for the next step on
         self.result: TrainResult | None = None
@@ -116,6 +125,26 @@ class Trainer:
             self._cond.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(JOIN_TIMEOUT)
+
+    @contextlib.contextmanager
+    def drawing(self) -> Iterator[None]:
+        """While the block runs (the page draws this run's state), the run takes no step: it waits after its
+        current one, holding no compute slot; then it trains ``TRAIN_SHARE`` times as long before the next frame.
+        Crowded (``crowding() > 1``), the run trains on."""
+        if crowding() > 1:
+            yield
+            return
+        start = time.monotonic()
+        with self._cond:
+            self._drawing += 1
+        try:
+            yield
+        finally:
+            end = time.monotonic()
+            with self._cond:
+                self._drawing -= 1
+                self._next_offer = max(self._next_offer, end + TRAIN_SHARE * (end - start))
+                self._cond.notify_all()
 
     def model_copy(self) -> nn.Sequential:
         """A copy of the model between two steps: at once when the run rests, else made by the training thread
@@ -180,9 +209,15 @@ class Trainer:
             box.append(copy.deepcopy(self.model))
             done.set()
         now = time.monotonic()
-        if not self.at_rest and now - self._last_offer >= FRAME_INTERVAL and self._wanted():  # resting: the gate offers
+        due = now - self._last_offer >= FRAME_INTERVAL and now >= self._next_offer
+        if not self.at_rest and due and self._wanted():  # resting: the gate offers
             self._last_offer = now
             self._offer(self.snapshot())
+        if self._drawing:
+            self._hold(False)  # the slot goes to the drawing or another run meanwhile
+            with self._cond:
+                while self._drawing and not self._stopped:
+                    self._cond.wait()
         self._gate()
         self._hold(True)
 

@@ -268,8 +268,9 @@ export function drawCells(cv, cells, box) {
   }
 }
 
-export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
-  const ctx = clear(cvq), n = mf.q.length;
+// the mean-field q recursion (dashed) and the measured E[z²] per layer (dots)
+export function drawQ(cv, mf, measured, tx) {
+  const ctx = clear(cv), n = mf.q.length;
   const [ylo, yhi] = logRange([...mf.q, ...measured], 1e-30);
   const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo, yhi, log: true, xlabel: tx.t("layer"), top: [[tx.t("q_label"), GREY]] });
   line(ctx, mf.q.map((v, i) => (finitePos(v) ? map(i + 1, Math.min(v, yhi)) : null)), "#6a1b9a", [5, 4]);
@@ -277,7 +278,11 @@ export function drawMeanfield(cvq, cvmap, mf, measured, tx) {
     if (!finitePos(v)) return;
     const [x, y] = map(i + 1, v); ctx.fillStyle = "#6a1b9a"; ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
   });
-  const c2 = clear(cvmap), [qs, qn] = mf.qmap;
+}
+
+// the q-map q -> q' of one layer against the diagonal: the same for the whole run
+export function drawQmap(cv, mf, tx) {
+  const c2 = clear(cv), [qs, qn] = mf.qmap;
   const m2 = axes(c2, tx, { xlo: -3, xhi: 3, ylo: 1e-3, yhi: 1e3, log: true, xlabel: tx.t("qmap_x"), top: [[tx.t("qmap_y"), GREY]] }).map;
   line(c2, qs.map((q) => m2(Math.log10(q), q)), "#bbb");
   line(c2, qs.map((q, i) => (finitePos(qn[i]) && qn[i] <= 1e3 && qn[i] >= 1e-3 ? m2(Math.log10(q), qn[i]) : null)), "#6a1b9a");

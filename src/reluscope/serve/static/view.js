@@ -10,8 +10,8 @@
 // requestAnimationFrame, so choosing a layer or a view answers at once even while the host is busy.
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
-import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawMeanfield,
-         drawNote, drawNetwork, drawPoints, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
+import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawNote,
+         drawNetwork, drawPoints, drawQ, drawQmap, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -308,6 +308,7 @@ function render({ model, el }) {
     const raw = model.get("data"); if (!raw) return;
     const data = decode(raw);
     state.data = data; state.run = data.run; state.hist = []; state.marked = null; state.step = 0; state.last = null;
+    state.painted = {};  // a new run's first paint draws every canvas
     state.netUnit = state.netFrom = null;  // the graph's hovered neuron or edge may not exist in the new run
     state.theory = null; state.geo = { bp: {}, res: {}, cells: {} };
     if (data.settings && data.tag === model.get("request")) {
@@ -443,14 +444,21 @@ function render({ model, el }) {
       : t("scores", { tl: fmt(s.train_loss), sl: fmt(s.test_loss), ta: fmt(s.train_accuracy), sa: fmt(s.test_accuracy) });
   }
 
-  // ---- drawing: the latest state, once per animation frame
+  // ---- drawing: the latest state, once per animation frame. A canvas is drawn again only when what it shows
+  // changed, a text or a label set only when it reads otherwise: a frame brings new scores, statistics, boundary and
+  // back-projection, the slow panels (ten a second) the theory, cells, residuals and weights, and each of the two
+  // repaints only its own canvases; the q-map stays for the run. Browsers redraw, re-rasterise and recomposite every
+  // canvas and text written to, even with the same content.
   function schedule() { if (!state.raf) state.raf = requestAnimationFrame(paint); }
-  function label(id, text) { $("c-" + id).setAttribute("aria-label", text); }
-  function off(id, what, note) { drawNote($("c-" + id), note); label(id, t("img_off", { what, note })); state.painted[id] = null; }
-  // the canvas `id` drawn again only when what it shows changed (the slow panels come ten times a second, frames fifty)
+  function setText(id, text) { const node = $(id); if (node.textContent !== text) node.textContent = text; }
+  function label(id, text) { const cv = $("c-" + id); if (cv.getAttribute("aria-label") !== text) cv.setAttribute("aria-label", text); }
+  function off(id, what, note) { redraw(id, ["off", note], () => drawNote($("c-" + id), note)); label(id, t("img_off", { what, note })); }
+  // two things a canvas shows are the same: the same object, or lists (a frame's per-layer numbers) of equal items
+  const same = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
+  // the canvas `id` drawn again only when what it shows changed
   function redraw(id, shows, draw) {
     const last = state.painted[id];
-    if (!last || last.length !== shows.length || last.some((v, i) => v !== shows[i])) { draw(); state.painted[id] = shows; }
+    if (!last || last.length !== shows.length || last.some((v, i) => !same(v, shows[i]))) { draw(); state.painted[id] = shows; }
   }
   function paint() {
     state.raf = 0;
@@ -458,19 +466,25 @@ function render({ model, el }) {
     if (!f || !data) return;
     const step = f.step, L = f.layers;
     if (data.off && data.off.boundary) off("boundary", t("boundary"), said(data.off.boundary));
-    else { drawBoundary($("c-boundary"), f.boundary, data.n_classes); label("boundary", t("img_boundary", { step, scores: $("scores").textContent })); }
-    drawCurves($("c-curves"), state.hist, tx); label("curves", t("img_curves", { n: state.hist.length, step }));
+    else {
+      redraw("boundary", [f.boundary, data.n_classes], () => drawBoundary($("c-boundary"), f.boundary, data.n_classes));
+      label("boundary", t("img_boundary", { step, scores: $("scores").textContent }));
+    }
+    redraw("curves", [state.hist, state.hist.length], () => drawCurves($("c-curves"), state.hist, tx));
+    label("curves", t("img_curves", { n: state.hist.length, step }));
     const marked = state.marked ?? firstNonfinite(L);
-    drawStats($("c-stats"), L, state.theory, marked, tx);
+    redraw("stats", [L, state.theory, marked], () => drawStats($("c-stats"), L, state.theory, marked, tx));
     label("stats", t("img_stats", { step, marked: marked ? t("img_marked", { layer: marked }) : "" }));
-    drawDead($("c-dead"), L.dead, tx);
+    redraw("dead", [Array.from(L.dead)], () => drawDead($("c-dead"), L.dead, tx));
     label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
     const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
-    $("means").textContent = t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) });
+    setText("means", t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) }));
     if (mode() !== "watch") paintNetwork(L, data);  // the graph is the playground's (hidden in the watch)
     paintGeometry(step, data);
-    if (data.meanfield) {
-      drawMeanfield($("c-q"), $("c-qmap"), data.meanfield, L.z_m2, tx);
+    const mf = data.meanfield;
+    if (mf) {
+      redraw("q", [mf, L.z_m2], () => drawQ($("c-q"), mf, L.z_m2, tx));
+      redraw("qmap", [mf], () => drawQmap($("c-qmap"), mf, tx));
       label("q", t("img_q")); label("qmap", t("img_qmap"));
     }
   }
@@ -483,11 +497,13 @@ function render({ model, el }) {
   function paintNetwork(L, data) {
     const sizes = layerSizes(data);
     if (sizes.some((k) => !Number.isFinite(k))) return;
-    const weights = state.last.weights || [];
-    state.netGeo = drawNetwork($("c-net"), sizes, L.dead, { col: state.netHover, unit: state.netUnit, from: state.netFrom }, weights);
-    state.netX = state.netGeo.xs;
+    const weights = state.last.weights || [], hover = { col: state.netHover, unit: state.netUnit, from: state.netFrom };
+    redraw("net", [sizes, Array.from(L.dead), hover.col, hover.unit, hover.from, weights], () => {
+      state.netGeo = drawNetwork($("c-net"), sizes, L.dead, hover, weights);
+      state.netX = state.netGeo.xs;
+    });
     label("net", t("img_net", { sizes: sizes.join(" → ") }));
-    $("net-note").textContent = netNote(L, data, sizes, weights);
+    setText("net-note", netNote(L, data, sizes, weights));
   }
   function netNode(col, j, sizes) {  // a node's name: an input coordinate, a layer's neuron (both from 1) or a class
     if (col === 0) return t("net_node_input", { n: j + 1 });
@@ -551,15 +567,15 @@ function render({ model, el }) {
     const bp = (geo.bp[data.slice ? "input" : state.view.projection] || {})[layer], res = geo.res[state.view.projection];
     const cells = geo.cells[layer];
     const why = data.off && data.off.backprojection;
-    if (why) { off("bp", t("task2"), said(why)); off("residual", t("task2"), said(why)); $("bp-note").textContent = said(why); }
-    else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); $("bp-note").textContent = n; }
-    else if (bp.note) { off("bp", t("task2"), said(bp.note)); $("bp-note").textContent = said(bp.note); }
+    if (why) { off("bp", t("task2"), said(why)); off("residual", t("task2"), said(why)); setText("bp-note", said(why)); }
+    else if (!bp) { const n = t("not_sent", { layer, projection }); off("bp", t("task2"), n); setText("bp-note", n); }
+    else if (bp.note) { off("bp", t("task2"), said(bp.note)); setText("bp-note", said(bp.note)); }
     else if (bp.images) {
-      drawImages($("c-bp"), bp, tx); label("bp", t("img_images", { layer, step }));
-      $("bp-note").textContent = t("images_caption", { layer });
+      redraw("bp", [bp], () => drawImages($("c-bp"), bp, tx)); label("bp", t("img_images", { layer, step }));
+      setText("bp-note", t("images_caption", { layer }));
     } else {
-      drawBackprojection($("c-bp"), bp, labels, tx); label("bp", t("img_bp", { layer, projection, step }));
-      $("bp-note").textContent = t("bp_caption", { layer, projection });
+      redraw("bp", [bp, labels], () => drawBackprojection($("c-bp"), bp, labels, tx)); label("bp", t("img_bp", { layer, projection, step }));
+      setText("bp-note", t("bp_caption", { layer, projection }));
     }
     if (!why && !res) off("residual", t("task2"), t("not_sent", { layer, projection }));  // not the last view's chart
     else if (!why && res.note) off("residual", t("task2"), said(res.note));
@@ -569,11 +585,11 @@ function render({ model, el }) {
     }
     const cwhy = data.off && data.off.cells;
     if (cwhy || (cells && cells.note && cells.count === undefined)) {
-      const n = said(cwhy || cells.note); off("cells", t("cells"), n); $("cells-note").textContent = n; $("cells-count").textContent = "";
+      const n = said(cwhy || cells.note); off("cells", t("cells"), n); setText("cells-note", n); setText("cells-count", "");
     } else if (cells) {
-      $("cells-note").textContent = said(cells.note);
+      setText("cells-note", said(cells.note));
       const how = cells.exact ? t("cells_exact") : t(mode() === "watch" ? "cells_grid_watch" : "cells_grid", { n: cells.n });
-      $("cells-count").textContent = t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how });
+      setText("cells-count", t("cells_count", { layer: cells.layer, approx: cells.exact ? "" : "≈", count: cells.count, how }));
       redraw("cells", [cells, data.box], () => drawCells($("c-cells"), cells, data.box)); label("cells", t("img_cells", { layer: cells.layer, count: cells.count }));
     }
   }
