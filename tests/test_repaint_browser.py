@@ -41,7 +41,9 @@ def test_while_training_a_canvas_is_drawn_when_its_numbers_change(live_page):
     page.evaluate(COUNT_CHANGES)
     play(page, 60)
     draws, changes = page.evaluate("window.__draws"), page.evaluate("window.__changes")
-    assert draws["c-curves"] >= 40, draws  # a frame's new scores
+    # a frame's new scores, with its new boundary: on every paint that a new frame reached (a busy browser paints
+    # fewer times than frames arrive, the latest frame each time; the pause's frames bring no new scores)
+    assert draws["c-boundary"] >= 10 and draws["c-curves"] >= 0.8 * draws["c-boundary"], draws
     assert "c-qmap" not in draws, draws
     assert draws.get("c-dead", 0) <= changes["dead"] + 1, (draws, changes)
     assert draws.get("c-net", 0) <= changes["panels"] + changes["dead"] + 1, (draws, changes)
