@@ -5,10 +5,12 @@
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
 machine torch's default threads oversubscribe the cores and slow the anchor down), the study's CPU seconds in
-all its processes (on 2 cores it takes at least half of that), and the load average before and after.
+all its processes (on 2 cores it takes at least half of that) and their ratio to the CPU seconds of train on one
+thread, and the load average before and after.
 ``--before SRC`` also times the study of another source tree (``SRC`` holds its ``reluscope`` package and its
 ``docs/``, whose derivations the page quotes: ``git archive main src docs | tar -x -C /tmp/before`` gives
-``/tmp/before/src``) in the same run, after this tree's, prints the ratio after / before, and whether the two
+``/tmp/before/src``) in the same run, after this tree's, prints the ratio after / before (of wall and of CPU
+seconds: on a busy machine the CPU seconds are the steadier measure), and whether the two
 reports are the same (``study_same.py``). ``--frames`` instead runs the study in one process with every viewer
 frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch thread:
 CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
@@ -104,18 +106,20 @@ def main() -> None:
     steps = "300" if args.quick else "3000"
     train = ["train", "--depth", "11", "--width", "32", "--steps", steps, "--out", str(tmp / "run")]
     t_train, _ = timed(train)
-    t_train1, _ = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
+    t_train1, cpu_train1 = timed(train[:-1] + [str(tmp / "run1")], OMP_NUM_THREADS="1")
     study = ["study", "--out", str(tmp / "study"), *(["--quick"] * args.quick)]
     t_study, cpu_study = timed(study)
     print(f"reluscope train --depth 11 --width 32 --steps {steps}: {t_train:.1f} s "
-          f"({t_train1:.1f} s on one torch thread, as the study trains)")
+          f"({t_train1:.1f} s and {cpu_train1:.1f} CPU-s on one torch thread, as the study trains)")
     print(f"reluscope {' '.join(study[:1] + study[3:])}: {t_study:.1f} s, {cpu_study:.1f} CPU-s in all its processes")
-    print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f})")
+    print(f"study / train: {t_study / t_train:.2f} (/ train on one thread: {t_study / t_train1:.2f}; "
+          f"CPU-s / CPU-s on one thread: {cpu_study / cpu_train1:.2f}, steadier on a busy machine)")
     if args.before is not None:
         t_before, cpu_before = timed(study[:2] + [str(tmp / "before")] + study[3:],
                                      PYTHONPATH=str(args.before.resolve()))
         print(f"the study of {args.before}: {t_before:.1f} s, {cpu_before:.1f} CPU-s; after / before: "
-              f"{t_study / t_before:.2f} (before / train: {t_before / t_train:.2f})")
+              f"{t_study / t_before:.2f}, in CPU-s {cpu_study / cpu_before:.2f} (before / train: "
+              f"{t_before / t_train:.2f})")
         found, compared = differences(tmp / "study", tmp / "before")  # the same report: benchmarks/study_same.py
         print(f"the two reports, compared ({compared}): " + ("the same" if not found else "; ".join(found)))
     if args.profile:

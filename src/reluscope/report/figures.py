@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from PIL import ImageChops
@@ -125,13 +126,16 @@ def _frame(key: tuple[int, ...]) -> bytes:
     """One frame of the viewer in ``_JOB``, drawn on the Axes this process made for it, emptied first.
 
     The figure lives outside pyplot and is made once: a new figure per frame cost a third of the frame
-    (every Axes built again, every tick of it, and the text measured again by a new renderer). Margins are set
+    (every Axes built again, every tick of it, and the text measured again by a new renderer). It keeps one Agg
+    canvas, so one renderer draws every frame and its text measurements and parsed mathtext carry over
+    (``savefig`` on a figure without one makes a new canvas, and so a new renderer, every time). Margins are set
     after the figure is made: its ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
     if "axs" in _JOB:
         for ax in _JOB["axs"]:
             clear_for_frame(ax)
     else:
         fig = Figure(figsize=_JOB["figsize"])
+        FigureCanvasAgg(fig)  # the figure's own canvas from now on
         fig.subplots_adjust(**_JOB["margins"])
         _JOB["axs"] = list(fig.subplots(1, _JOB["panels"], squeeze=False).flat)
     axs = _JOB["axs"]
