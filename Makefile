@@ -40,16 +40,20 @@ lock: | $(BIN)/python
 study: $(STAMP)
 	$(BIN)/reluscope study --out out/study
 
+# The suite with bytecode written even where the environment sets PYTHONDONTWRITEBYTECODE: else each worker, and
+# each kernel, server and command a test starts, compiles src/ and rewrites tests/ again (~3.5 CPU-s a worker).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+
 # Debian's chromium drives the report's browser test (Playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder tests
+	$(PYTEST) tests
 
 # The inner loop: everything but the tests marked slow or browser (under a minute on 2 cores).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder -m "not slow and not browser" tests
+	$(PYTEST) -m "not slow and not browser" tests
 
 bench: $(STAMP)
 	set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done

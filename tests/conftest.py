@@ -22,9 +22,10 @@ TESTS = Path(__file__).parent
 # Modules whose shared run is cheap (a few steps of a tiny net) and whose tests are many or long: better spread
 # over both workers, the run made on each.
 SPREAD = {"test_fuzz_cli.py", "test_hostile_inputs.py", "test_cli.py"}
-# The longest units, started first: a notebook or JupyterLab driven end to end, two studies read in a browser.
-FIRST = ("test_widget_jupyter.py", "test_widget_marimo.py", "test_watch_notebook.py", "test_notebook.py",
-         "test_report_browser.py", "test_study.py")
+# The longest units, started first, longest first: the quick study read in a browser (with the tests that read
+# it) and the German one, a JupyterLab and a Notebook 7 driven end to end, marimo, the notebooks run by nbclient.
+FIRST = ("test_report_browser.py", "test_widget_jupyter.py", "test_widget_marimo.py", "test_notebook.py",
+         "test_study.py", "test_watch_notebook.py")
 
 
 def _rank(item) -> int:
@@ -34,10 +35,23 @@ def _rank(item) -> int:
     return 13 - 2 * bool(item.get_closest_marker("slow")) - bool(item.get_closest_marker("browser"))
 
 
-def _shares_a_module_fixture(item) -> bool:
-    """Whether the test uses a module-scoped fixture defined in tests/."""
-    return any(d.scope == "module" and Path(d.func.__code__.co_filename).parent == TESTS
-               for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs)
+def _shared_group(item) -> str | None:
+    """The xdist group of a test that uses a fixture of tests/ shared beyond the test, or None.
+
+    A session-scoped one (``quick_study``): that fixture's name, the group of every module that reads it. A
+    module-scoped one (a trained run, a server, a browser): the module's file name, and the parameters of its
+    parametrized module fixtures, so each parameter's fixture (a JupyterLab or a Notebook 7, a study in English or
+    in German) is a unit of its own that the other worker may take. No ``[`` or ``]`` in a name: xdist reads a
+    group only after the last ``]`` of the node id."""
+    shared = [d for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs
+              if d.scope in ("session", "module") and Path(d.func.__code__.co_filename).parent == TESTS]
+    if session := sorted(d.argname for d in shared if d.scope == "session"):
+        return "+".join(session)
+    if not shared:
+        return None
+    params = getattr(item, "callspec", None)
+    return ":".join([item.path.name, *(str(params.params[d.argname]) for d in shared
+                                        if params and d.params is not None and d.argname in params.params)])
 
 
 def _group_in_nodeid(item, group: str) -> None:
@@ -57,17 +71,17 @@ def pytest_collection_modifyitems(config, items):
     """Schedule for ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
     this order, a worker taking the next unit when it has at most 2 tests left:
 
-    - a module whose tests share a module-scoped fixture of tests/ (a trained run, a study, a server, a browser)
-      becomes one unit (``xdist_group`` = its file name, unless it names its own), so that fixture is built once,
-      on one worker, instead of once on each; other tests are units of their own;
+    - the tests that share a fixture of tests/ beyond one test (a trained run, a study, a server, a browser)
+      become one unit (``xdist_group`` = ``_shared_group``, unless they name their own), so that fixture is built
+      once, on one worker, instead of once on each; other tests are units of their own;
     - modules are ordered by their longest kind (``_rank``: FIRST, then slow, browser, the rest), in file order
       within a kind, each module's tests kept together: the long JupyterLab, notebook and study units start first
       and the many short tests fill in at the end, so both workers stay busy to the last test.
     """
     for item in items:
-        if (_shares_a_module_fixture(item) and item.path.name not in SPREAD
-                and not item.get_closest_marker("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+        if (item.path.name not in SPREAD and not item.get_closest_marker("xdist_group")
+                and (group := _shared_group(item))):
+            item.add_marker(pytest.mark.xdist_group(group))
         if getattr(config.option, "loadgroup", False) and (group := item.get_closest_marker("xdist_group")):
             _group_in_nodeid(item, group.args[0])
     rank: dict[Path, int] = {}
@@ -79,7 +93,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def quick_study(tmp_path_factory) -> Path:
     """``reluscope study --quick --seed 0 --pdf`` (``--pdf`` where a Chromium is on PATH), built once for the
-    modules that only read it: test_study.py and test_report_browser.py, one xdist group (``QUICK_STUDY``)."""
+    tests that only read it, in test_study.py and test_report_browser.py: one xdist group (``_shared_group``)."""
     from reluscope.cli import main
     from reluscope.report.pdf import find_chromium
 
@@ -87,9 +101,6 @@ def quick_study(tmp_path_factory) -> Path:
     pdf = ["--pdf"] if find_chromium() else []
     assert main(["study", "--quick", "--seed", "0", *pdf, "--out", str(out)]) == 0
     return out
-
-
-QUICK_STUDY = pytest.mark.xdist_group("quick_study")  # the modules that read ``quick_study``, on one worker
 
 
 @pytest.fixture

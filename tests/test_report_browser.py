@@ -10,7 +10,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import QUICK_STUDY, watch
+from conftest import watch
 
 from reluscope.cli import main
 
@@ -30,28 +30,29 @@ WORDS = {
 }
 LABELS = "h1, h2, h3, h4, figcaption, caption, th, summary, nav a, .controls label, .controls .group, .question .label"
 
-pytestmark = [pytest.mark.browser, QUICK_STUDY]  # one worker builds the studies
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def studies(chromium, quick_study, tmp_path_factory):
-    """The quick study in both languages; the English one (conftest's, also read by test_study.py) also printed
-    to report.pdf."""
-    tmp = tmp_path_factory.mktemp("report")
-    assert (quick_study / "report.pdf").is_file()  # printed with ``--pdf``
-    (tmp / "en").symlink_to(quick_study, target_is_directory=True)
-    assert main(["study", "--quick", "--lang", "de", "--out", str(tmp / "de")]) == 0
-    return tmp
+def german(tmp_path_factory):
+    """The quick study in German."""
+    out = tmp_path_factory.mktemp("report") / "de"
+    assert main(["study", "--quick", "--lang", "de", "--out", str(out)]) == 0
+    return out
 
 
-@pytest.fixture(scope="module", params=["en", "de"])
-def report(request, chromium, studies):
+# Each language's page is a unit of its own for xdist: the English one with the other readers of conftest's
+# ``quick_study`` (also printed to report.pdf), the German one, with the study it builds, free for another worker.
+@pytest.fixture(scope="module", params=[pytest.param("en", marks=pytest.mark.xdist_group("quick_study")),
+                                        pytest.param("de", marks=pytest.mark.xdist_group("german_study"))])
+def report(request, chromium):
     """(page, lang, console errors, outside requests): the report in ``lang`` opened at a 1280 px viewport."""
     lang = request.param
+    study = request.getfixturevalue({"en": "quick_study", "de": "german"}[lang])
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(10_000)
     errors, outside = watch(page, ("file:", "data:"))
-    page.goto((studies / lang / "report.html").as_uri())
+    page.goto((study / "report.html").as_uri())
     page.wait_for_load_state("load")
     yield page, lang, errors, outside
     page.close()
@@ -61,12 +62,12 @@ def _sections(page) -> list[str]:
     return page.eval_on_selector_all("main > section:not(.appendix)", "els => els.map(e => e.id)")
 
 
-def test_loads_offline_in_its_language_without_console_errors(report, studies):
+def test_loads_offline_in_its_language_without_console_errors(report, tmp_path):
     page, lang, errors, outside = report
     assert errors == [] and outside == []
     assert page.evaluate("document.documentElement.lang") == lang
-    page.screenshot(path=str(studies / f"{lang}.png"))
-    assert (studies / f"{lang}.png").stat().st_size > 10_000
+    page.screenshot(path=str(tmp_path / f"{lang}.png"))
+    assert (tmp_path / f"{lang}.png").stat().st_size > 10_000
 
 
 def test_every_section_is_present_in_order(report):
@@ -225,10 +226,12 @@ def _text(s: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pdf(studies):
-    """The English report's PDF: (its pages' text, the image XObjects each page draws, its first page's size)."""
+def pdf(chromium, quick_study):
+    """The English report's PDF: (its pages' text, the image XObjects each page draws, its first page's size);
+    skipped with ``chromium`` where none is installed (then the study printed none)."""
     pypdf = pytest.importorskip("pypdf")
-    reader = pypdf.PdfReader(studies / "en" / "report.pdf")
+    assert (quick_study / "report.pdf").is_file()  # printed with ``--pdf``
+    reader = pypdf.PdfReader(quick_study / "report.pdf")
     pages = [_text(p.extract_text() or "") for p in reader.pages]
     draws = [_image_ids(p) for p in reader.pages]
     return pages, draws, reader.pages[0].mediabox
@@ -248,19 +251,19 @@ def _image_ids(page) -> list[int]:
     return found
 
 
-def test_the_pdf_is_a4_with_each_task_starting_a_page(pdf, studies):
+def test_the_pdf_is_a4_with_each_task_starting_a_page(pdf, quick_study):
     pages, _, box = pdf
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4 in mm
-    html = (studies / "en" / "report.html").read_text()
+    html = (quick_study / "report.html").read_text()
     titles = re.findall(r'<section id="[^"]+">\s*<h2>(.*?)</h2>', html)  # every task's and the summary's
     starts = [next((i for i, text in enumerate(pages) if text.startswith(_text(t))), None) for t in titles]
     assert None not in starts and starts == sorted(set(starts)), list(zip(titles, starts))
     assert len(titles) >= len(SECTIONS) and len(pages) >= len(titles) + 1
 
 
-def test_the_pdf_cuts_no_figure_and_prints_the_derivations(pdf, studies):
+def test_the_pdf_cuts_no_figure_and_prints_the_derivations(pdf, quick_study):
     pages, draws, _ = pdf
-    html = (studies / "en" / "report.html").read_text()
+    html = (quick_study / "report.html").read_text()
     figures = html.count('class="enlarge"')  # one per figure and viewer
     drawn = [i for ids in draws for i in ids]
     assert len(drawn) == len(set(drawn)) == figures  # each figure drawn on exactly one page

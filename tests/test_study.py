@@ -14,7 +14,6 @@ from importlib.metadata import version
 import numpy as np
 import pytest
 import torch
-from conftest import QUICK_STUDY
 from PIL import Image as PILImage
 
 from reluscope.cli import main
@@ -36,7 +35,7 @@ from reluscope.plots.style import plt
 from reluscope.studies.initstudy import InitStudyConfig, InitStudyResult
 from reluscope.train import fit
 
-pytestmark = [pytest.mark.slow, QUICK_STUDY]  # whole-sheet studies, end to end
+pytestmark = pytest.mark.slow  # whole-sheet studies, end to end
 
 SECTIONS = ["task0", "task1-linear", "task1", "task2", "cells", "meanfield", "summary"]  # the sheet's order
 
