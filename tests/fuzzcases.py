@@ -13,7 +13,6 @@ Whatever the option, a hostile value is drawn a third of the time from the class
 
 from __future__ import annotations
 
-import gc
 import io
 import random
 import shutil
@@ -402,7 +401,6 @@ def alarm(seconds: float):
 def run_case(argv: list[str], timeout: float) -> str | None:
     """What is wrong with how ``reluscope argv`` ended (None: nothing)."""
     out, err = io.StringIO(), io.StringIO()
-    gc.collect()  # a warning from an earlier case's garbage is not this case's
     try:
         with warnings.catch_warnings(record=True) as caught, redirect_stdout(out), redirect_stderr(err), \
                 alarm(timeout):
