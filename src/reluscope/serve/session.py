@@ -14,7 +14,7 @@ changed view. Their cells are exact polygons at rest, and while training too as 
 at most ``LIVE_EXACT`` of them and, drawn while training, the slow panels with them took at most ``LIVE_CPU``
 seconds of CPU (else the grid image, until a resting frame finds at most ``LIVE_EXACT``). Every drawing takes a
 compute slot (``slots.SLOTS``) in turn with the runs' training steps, and its run takes no step meanwhile
-(``Trainer.drawing``). A session that hears nothing for
+(``Trainer.drawing``) unless more runs train than there are cores (``crowding() > 1``). A session that hears nothing for
 ``idle_timeout`` seconds is closed; closing stops its run's thread and removes its upload.
 """
 
@@ -101,7 +101,6 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._last_slow, self._since_slow, self._view_changed = 0.0, 0, False
         self._last_frame, self._frame_gap = 0.0, 0.0  # when the last frame was drawn; mean seconds between frames
-        self._cpu = 0.0  # CPU seconds the last drawing took
         self._grid_cells: set[tuple[int, int]] = set()  # (run, layer) whose exact cells are too many to be live
         self._upload_dir: tempfile.TemporaryDirectory | None = None
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
@@ -308,21 +307,25 @@ class Session:
                 continue
             slow = self._with_slow(snap, time.monotonic())
             canvas.load_state_dict(snap.state)
-            frame = await self._drawn(snap.step, render, scene, canvas, view)
-            if frame is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
+            drawn = await self._drawn(snap.step, render, scene, canvas, view)
+            if drawn is None or snap.run != self.run or scene is not self.scene:  # a new run, points or plane
                 continue
+            frame = drawn[0]
             await self.send("frame", run=run, step=snap.step, playing=snap.playing, finished=snap.finished,
                             view=asdict(view), **frame)
             if slow:
                 cells_key = (run, min(view.layer, scene.settings.depth))
                 exact = snap.at_rest or cells_key not in self._grid_cells
-                panels = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=exact,
-                                           grad_out_m2=frame["layers"]["gz_out_m2"])
-                if panels is not None and exact:
+                drawn = await self._drawn(snap.step, render_slow, scene, canvas, view, exact=exact,
+                                          grad_out_m2=frame["layers"]["gz_out_m2"])
+                if drawn is None:
+                    continue
+                panels, cpu = drawn
+                if exact:
                     live = (panels["cells"].get("exact") and panels["cells"]["count"] <= LIVE_EXACT
-                            and (snap.at_rest or self._cpu <= LIVE_CPU))  # at rest: a first call's warm-up
+                            and (snap.at_rest or cpu <= LIVE_CPU))  # at rest: a first call's warm-up
                     (self._grid_cells.discard if live else self._grid_cells.add)(cells_key)
-                if panels is not None and snap.run == self.run and scene is self.scene:
+                if snap.run == self.run and scene is self.scene:
                     await self.send("panels", run=run, step=snap.step, view=asdict(view), **panels)
 
     def _with_slow(self, snap: Snapshot, now: float) -> bool:
@@ -345,14 +348,13 @@ class Session:
             self._last_slow, self._since_slow, self._view_changed = now, 0, False
         return slow
 
-    async def _drawn(self, step: int, fn, *args, **kwargs) -> dict | None:
-        """``fn(*args, **kwargs)`` in a worker thread, in its turn for a compute slot (``slots.SLOTS``), while the
-        run takes no step (``Trainer.drawing``), its CPU seconds kept in ``_cpu``; a failure is logged and told to
-        the page (then None)."""
+    async def _drawn(self, step: int, fn, *args, **kwargs) -> tuple[dict, float] | None:
+        """``(fn(*args, **kwargs), its CPU seconds)``, computed in a worker thread in its turn for a compute slot
+        (``slots.SLOTS``), while the run takes no step (``Trainer.drawing``; a crowded run trains on); a failure is
+        logged and told to the page (then None)."""
         pause = self.trainer.drawing() if self.trainer is not None else contextlib.nullcontext()
         try:
-            out, self._cpu = await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
-            return out
+            return await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")

@@ -11,7 +11,7 @@
   more runs training than cores (``crowding() > 1``) the slots already share the cores out, and a run that paused
   would only queue once more for the step before each frame: there it trains on;
 * hands its compute slot back (``SLOTS``: one per core, shared with the pages' drawing, handed out first come,
-  first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs and pages than
+  first served) after a turn of ``TURN`` seconds of steps, and queues for it again: with more runs training than
   cores every run and every page takes its turn (a run's one or two steps, a page's frame), a page
   whose frame is not drawn yet skips to the newest state, and no run waits for its page to finish a frame;
 * blocks while the run is paused (holding no slot); ``single_step`` lets exactly one more step through;
@@ -79,7 +79,7 @@ class Trainer:
         self._cond = threading.Condition()
         self.playing, self._budget, self._stopped = playing, 0, False
         self._drawing = 0  # drawings of this run's state under way (``drawing``)
-        self.step, self._last_offer, self._next_offer = 0, 0.0, 0.0  # the next frame not before _next_offer
+        self.step, self._next_offer = 0, 0.0  # the next frame not before _next_offer
         self._copies: list[tuple[list, threading.Event]] = []  # model copies asked for by other threads
         self._next_data: Dataset | None = None  # data for the next step on
         self.result: TrainResult | None = None
@@ -201,17 +201,16 @@ class Trainer:
 
     def _progress(self, n: int = 1, /) -> None:
         self.step += n
-        if time.monotonic() - self._turn_start >= TURN:
+        now = time.monotonic()
+        if now - self._turn_start >= TURN:
             self._hold(False)  # the turn is over: the longest waiting run or page goes next
         with self._cond:
             copies, self._copies = self._copies, []
         for box, done in copies:
             box.append(copy.deepcopy(self.model))
             done.set()
-        now = time.monotonic()
-        due = now - self._last_offer >= FRAME_INTERVAL and now >= self._next_offer
-        if not self.at_rest and due and self._wanted():  # resting: the gate offers
-            self._last_offer = now
+        if not self.at_rest and now >= self._next_offer and self._wanted():  # resting: the gate offers
+            self._next_offer = now + FRAME_INTERVAL
             self._offer(self.snapshot())
         if self._drawing:
             self._hold(False)  # the slot goes to the drawing or another run meanwhile

@@ -454,6 +454,8 @@ function render({ model, el }) {
   function label(id, text) { const cv = $("c-" + id); if (cv.getAttribute("aria-label") !== text) cv.setAttribute("aria-label", text); }
   function off(id, what, note) { redraw(id, ["off", note], () => drawNote($("c-" + id), note)); label(id, t("img_off", { what, note })); }
   // two things a canvas shows are the same: the same object, or lists (a frame's per-layer numbers) of equal items
+  // a frame's dead fractions as a plain list, made once per frame (its typed array is a new object every frame)
+  const deadList = (L) => (L.deadList ??= Array.from(L.dead));
   const same = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
   // the canvas `id` drawn again only when what it shows changed
   function redraw(id, shows, draw) {
@@ -475,7 +477,7 @@ function render({ model, el }) {
     const marked = state.marked ?? firstNonfinite(L);
     redraw("stats", [L, state.theory, marked], () => drawStats($("c-stats"), L, state.theory, marked, tx));
     label("stats", t("img_stats", { step, marked: marked ? t("img_marked", { layer: marked }) : "" }));
-    redraw("dead", [Array.from(L.dead)], () => drawDead($("c-dead"), L.dead, tx));
+    redraw("dead", [deadList(L)], () => drawDead($("c-dead"), L.dead, tx));
     label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
     const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
     setText("means", t("means", { zlo: sig(zlo), zhi: sig(zhi), hlo: sig(hlo), hhi: sig(hhi) }));
@@ -498,7 +500,7 @@ function render({ model, el }) {
     const sizes = layerSizes(data);
     if (sizes.some((k) => !Number.isFinite(k))) return;
     const weights = state.last.weights || [], hover = { col: state.netHover, unit: state.netUnit, from: state.netFrom };
-    redraw("net", [sizes, Array.from(L.dead), hover.col, hover.unit, hover.from, weights], () => {
+    redraw("net", [sizes, deadList(L), hover.col, hover.unit, hover.from, weights], () => {
       state.netGeo = drawNetwork($("c-net"), sizes, L.dead, hover, weights);
       state.netX = state.netGeo.xs;
     });
