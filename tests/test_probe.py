@@ -85,6 +85,16 @@ def test_dead_units_and_nonfinite_values_are_counted():
     assert rows[1, "pre"].nonfinite == 0 and rows[2, "pre"].nonfinite > 0
 
 
+def test_a_bfloat16_model_is_probed_in_its_own_precision():
+    """Zeros and extremes are counted on the model's own entries, whatever dtype numpy lacks (bfloat16)."""
+    model = small_model()
+    with torch.no_grad():
+        model[0].weight[:4] = 0.0
+        model[0].bias[:4] = -1.0
+    rows = {(s.layer, s.quantity): s for s in probe(model.to(torch.bfloat16), data()[0])}
+    assert rows[1, "pre"].frac_dead == pytest.approx(4 / 16) and rows[1, "post"].frac_zero >= 4 / 16
+
+
 def test_probe_and_table_give_a_tidy_table_at_every_snapshot_of_a_run(tmp_path):
     cfg = TrainConfig(dataset="moons", n_samples=100, depth=3, width=8, steps=4, snapshot_every=2)
     run = train_to_dir(cfg, tmp_path / "run")

@@ -115,7 +115,7 @@ def _stats(V: torch.Tensor) -> list[dict]:
     twice as fast as its own sum over an axis)."""
     V = V.reshape(len(V), -1)  # (rows, N·d)
     max_abs = V.abs().amax(dim=1).double()  # (rows,)
-    zeros = torch.tensor([np.count_nonzero(row == 0) for row in V.numpy()])  # (rows,)
+    zeros = torch.tensor([np.count_nonzero(row) for row in (V == 0).cpu().numpy()])  # (rows,): any dtype, any device
     V64 = V.double()  # (rows, N·d)
     mean, m2 = V64.mean(dim=1), (V64 * V64).sum(dim=1) / V.shape[1]  # (rows,), (rows,)
     table = torch.stack([mean, m2, max_abs, zeros / V.shape[1]]).T.tolist()  # (rows, 4)
