@@ -151,12 +151,14 @@ def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
     One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
     compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
     hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place."""
-    layers = piecewise_linear_layers(model)
+    layers, params = piecewise_linear_net(model)
+    theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
     h = as_points(X, layers[0].linear.in_features)  # (N, n)
     keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
     for layer in layers:
-        weight, bias = layer.linear.weight.detach().double(), layer.linear.bias
-        h = h @ weight.T if bias is None else torch.addmm(bias.detach().double(), h, weight.T)  # z: (N, width)
+        m, n = layer.linear.out_features, layer.linear.in_features
+        weight, bias, at = theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m], at + m * (n + 1)
+        h = torch.addmm(bias, h, weight.T)  # z: (N, m)
         alpha = negative_slope(layer)
         words = word_weights(layer.index, -(-h.shape[1] // 64)) if alpha != 1.0 else np.zeros(0, dtype=np.uint64)
         keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory

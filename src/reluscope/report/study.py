@@ -92,7 +92,7 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
     try:
         plan = _plan(cfg.budget)
         ctx.readers = Counter(run for stage, _ in plan for run in stage.runs(cfg.budget))
-        ctx.start([run for _, new in plan for run in new])  # the runs of every stage at once, one unit per step
+        ctx.start(list(ctx.readers))  # the runs of every stage at once, one unit per step
         todo = list(enumerate(stage for stage, _ in plan))
         while todo:  # each stage as soon as its runs are trained, the sheet's order among those ready
             ready = [(i, stage) for i, stage in todo if ctx.ready(stage.runs(cfg.budget))]
