@@ -42,6 +42,7 @@ from reluscope.serve.messages import MAX_MESSAGE, encode
 from reluscope.serve.notice import Notice
 from reluscope.serve.bundle import bundle, catalog
 from reluscope.serve.session import Session, serve_socket
+from reluscope.serve.trainer import warm_up
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "reluscope-token"  # set by the page served with the token; its WebSocket sends it back
@@ -101,6 +102,7 @@ def create_app(config: ServeConfig) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        warm_up()  # before the first page opens (``trainer.warm_up``)
         yield
         for session in list(sessions):
             await session.close()

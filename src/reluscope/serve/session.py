@@ -48,7 +48,7 @@ from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
 from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.slots import SLOTS
-from reluscope.serve.trainer import Snapshot, Trainer, crowding
+from reluscope.serve.trainer import Snapshot, Trainer, crowding, warm_up
 from reluscope.serve.upload import shown_name, store_upload
 
 SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
@@ -106,6 +106,7 @@ class Session:
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
         self._start: dict | None = None  # the weights the run began from when it was loaded, else None
+        warm_up()  # the first run's optimizer, made ready while the page opens
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
