@@ -354,19 +354,21 @@ def _slow_frames(gap: float, n: int) -> list[int]:
     return [i for i in range(1, n) if s._with_slow(Snapshot(1, i, {}, False, True, False), t0 + i * gap)]
 
 
-@pytest.mark.parametrize("gap, every", [(0.02, 5), (0.025, 4), (0.033, 3), (0.045, 2), (0.07, 2)])
-def test_the_slow_panels_come_with_the_frame_nearest_each_tenth_of_a_second(gap, every):
-    """Frames every ``gap`` s take the slow panels every ``every``-th frame once the mean gap is known: 10 a second
-    or more while frames come at 20 a second or more, and never with two frames in a row."""
+@pytest.mark.parametrize("gap, every", [(0.02, 4), (0.025, 3), (0.033, 3), (0.045, 2), (0.07, 2)])
+def test_the_slow_panels_come_with_the_frame_nearest_each_twelfth_of_a_second(gap, every):
+    """Frames every ``gap`` s take the slow panels every ``every``-th frame once the mean gap is known: the frame
+    nearest each ``SLOW_INTERVAL`` (a twelfth of a second), so 10 a second or more while frames come at 30 a second or
+    more, and never with two frames in a row."""
     slow = _slow_frames(gap, 61)
     assert set(np.diff(slow[2:])) == {every}
-    assert every * gap <= SLOW_INTERVAL or every == 2
+    assert every == 2 or every * gap <= min(SLOW_INTERVAL + gap / 2, 0.1)
 
 
 def test_crowded_pages_draw_the_slow_panels_less_often(monkeypatch):
-    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` = 1.6 s."""
+    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` ≈ 1.33 s, the frame nearest it
+    every 13th of frames 0.1 s apart."""
     monkeypatch.setattr("reluscope.serve.session.crowding", lambda: 4.0)
-    assert _slow_frames(0.1, 41) == [16, 32]
+    assert _slow_frames(0.1, 41) == [13, 26, 39]
 
 
 # ---- frames, saving, outcome ---------------------------------------------------------------------------------

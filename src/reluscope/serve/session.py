@@ -51,10 +51,11 @@ from reluscope.serve.slots import SLOTS
 from reluscope.serve.trainer import Snapshot, Trainer, crowding, warm_up
 from reluscope.serve.upload import shown_name, store_upload
 
-SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
+SLOW_INTERVAL = 1 / 12  # seconds between redraws of the slow panels while training (12 a second: 10 or more with a
+# frame's jitter either side while frames come at 30 a second or more), about …
 SLOW_FRAMES = 1  # … with at least this many frames without them in between
 LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many …
-LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (10 a second stay possible)
+LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (12 a second stay possible)
 log = logging.getLogger("reluscope.serve")
 
 
@@ -334,7 +335,7 @@ class Session:
         view and a run's first frame; while training when ``SLOW_FRAMES`` frames without them came since the last
         ones and ``SLOW_INTERVAL · crowding()²`` seconds, less half the mean gap between frames, have passed, so
         that of the frames around the due time the nearest one takes them (frames every 40 ms give them every
-        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.6 s), a page's share of the cores goes to its
+        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.3 s), a page's share of the cores goes to its
         frames first."""
         if not snap.at_rest:
             if self._last_frame:

@@ -446,7 +446,7 @@ function render({ model, el }) {
 
   // ---- drawing: the latest state, once per animation frame. A canvas is drawn again only when what it shows
   // changed, a text or a label set only when it reads otherwise: a frame brings new scores, statistics, boundary and
-  // back-projection, the slow panels (ten a second) the theory, cells, residuals and weights, and each of the two
+  // back-projection, the slow panels (twelve a second) the theory, cells, residuals and weights, and each of the two
   // repaints only its own canvases; the q-map stays for the run. Browsers redraw, re-rasterise and recomposite every
   // canvas and text written to, even with the same content.
   function schedule() { if (!state.raf) state.raf = requestAnimationFrame(paint); }
