@@ -493,17 +493,18 @@ def test_bounds_cover_the_issue_ranges():
     assert BOUNDS["depth"] == (1, 30) and BOUNDS["width"] == (2, 128)
 
 
-def test_the_server_makes_the_first_optimizer_before_a_page_can_play(tmp_path):
-    """A process's first optimizer imports ``torch._dynamo`` (seconds of CPU): the server starts making one when it
-    starts (``trainer.warm_up``), so the first run's first step, and its page's frames, need not wait for it."""
+def test_the_server_is_up_once_a_first_run_would_wait_for_no_import(tmp_path):
+    """A process's first optimizer imports ``torch._dynamo`` (seconds of CPU, a minute on a crowded machine): the
+    server has trained a tiny net and drawn it (``warm.warm_up``) when ``running`` yields, so the first run's first
+    step and frames need not wait for that import."""
     code = """if True:
         import sys
         from pathlib import Path
-        from reluscope.serve import ServeConfig, running, trainer
+        from reluscope.serve import ServeConfig, running, warm
         assert "torch._dynamo" not in sys.modules
         with running(ServeConfig(port=0, runs_dir=Path(sys.argv[1]))):
-            assert trainer.warm_up.cache_info().currsize == 1  # started by the server, not by this check
-            assert trainer.warm_up().wait(600) and "torch._dynamo" in sys.modules
+            assert warm.warm_up.cache_info().currsize == 1  # started by the server, not by this check
+            assert warm.warm_up().is_set() and "torch._dynamo" in sys.modules
         """
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]

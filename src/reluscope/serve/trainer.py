@@ -19,15 +19,13 @@
 * raises ``Stopped`` when the run is stopped (a new setting, a reset, the socket closed), which unwinds
   ``train_model`` and ends the thread.
 
-A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``result``. ``warm_up`` makes, once per
-process and in a thread of its own, what a run's first step would otherwise wait for.
+A run that ends (all steps done, or diverged) keeps its ``TrainResult`` in ``result``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,25 +49,6 @@ _training, _training_lock = set(), threading.Lock()  # the runs whose thread is 
 def crowding() -> float:
     """Runs training at this moment per core, at least 1: how many turns each slot is shared between."""
     return max(1.0, len(_training) / CORES)
-
-
-@functools.cache
-def warm_up() -> threading.Event:
-    """Build one optimizer in a daemon thread, once per process; the event is set when it is built. A process's first
-    ``torch.optim`` optimizer imports ``torch._dynamo`` (3 s of CPU; 10 s and more on a busy machine), and a run that
-    paid for it would stall its page's frames from its first step on. The hosts start this when they start (the
-    server) or open a session (both), long before a page can press play; a run that starts sooner waits for the
-    same import, never longer than it would have."""
-    done = threading.Event()
-
-    def build() -> None:
-        try:
-            torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
-        finally:
-            done.set()
-
-    threading.Thread(target=build, name="reluscope-warm-up", daemon=True).start()
-    return done
 
 
 class Stopped(Exception):
