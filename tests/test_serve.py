@@ -25,7 +25,7 @@ from reluscope.serve.scene import Scene
 from reluscope.serve.session import SLOW_INTERVAL, Session, marked_layer
 from reluscope.serve.settings import BOUNDS, MEANFIELD, Settings
 from reluscope.serve.slots import ComputeSlots
-from reluscope.serve.trainer import TRAIN_SHARE, Snapshot, Trainer, _training as TRAINING
+from reluscope.serve.trainer import FRAME_INTERVAL, TRAIN_SHARE, Snapshot, Trainer, next_frame, _training as TRAINING
 from reluscope.serve.upload import MAX_ROWS, store_upload
 
 
@@ -342,6 +342,27 @@ def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_fr
         held = t.step
         _wait(lambda: t.step > held + 5)  # the slots share the cores out: it trains on
     t.stop()
+
+
+@pytest.mark.parametrize("step", [0.0013, 0.003, 0.005])
+def test_frames_keep_their_clock_when_offered_a_step_late(step):
+    """A run offers a frame at the end of the first step that ends once one is due (``next_frame``): steps of
+    ``step`` seconds make it up to a step late, and the frames after it keep their clock, 60 a second over a
+    simulated second whatever the steps take (one interval plus the lateness apart, 3 ms steps gave 56 and 5 ms
+    steps 50)."""
+    due, offers = 0.0, []
+    for now in np.arange(1, round(1 / step) + 1) * step:  # the end of each step
+        if now >= due:
+            offers.append(now)
+            due = next_frame(due, now)
+    assert len(offers) >= round(1 / FRAME_INTERVAL) - 1
+    assert min(np.diff(offers)) >= FRAME_INTERVAL / 2 - 1e-12
+
+
+def test_after_a_pause_the_next_frame_is_half_an_interval_on():
+    """A run that rested (or drew for long) does not offer frames back to back to catch up."""
+    assert next_frame(1.0, 1.0 + FRAME_INTERVAL / 3) == 1.0 + FRAME_INTERVAL
+    assert next_frame(1.0, 5.0) == 5.0 + FRAME_INTERVAL / 2
 
 
 def _slow_frames(gap: float, n: int) -> list[int]:
