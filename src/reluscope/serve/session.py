@@ -186,14 +186,7 @@ class Session:
         if settings.waits:
             return await self._wait(settings)
         csv = None if self._csv is None else str(self._csv[0])
-        base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
-        data = settings.with_points(base)
-        model, gen = await asyncio.to_thread(settings.build_model, data)
-        if state is not None:
-            model.load_state_dict(state)
-        scene = await asyncio.to_thread(Scene.build, settings, data, model)
-        if self.trainer is not None:
-            await asyncio.to_thread(self.trainer.stop)
+        base, data, model, gen, scene = await asyncio.to_thread(_built, settings, csv, state, self.trainer)
         self.run += 1
         self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
@@ -362,6 +355,21 @@ class Session:
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
+
+
+def _built(settings: Settings, csv: str | None, state: dict | None, old: Trainer | None):
+    """A new run's data without and with the drawn points, model (from the weights ``state`` if given), generator
+    and scene, built in one go (one worker thread, not one per part: under load each hop waits its turn for a core,
+    and the first frame after a control change waits for them all); then the old run stopped, once nothing failed."""
+    base = replace(settings, points=()).load_data(csv)
+    data = settings.with_points(base)
+    model, gen = settings.build_model(data)
+    if state is not None:
+        model.load_state_dict(state)
+    scene = Scene.build(settings, data, model)
+    if old is not None:
+        old.stop()
+    return base, data, model, gen, scene
 
 
 def _in_turn(pause: contextlib.AbstractContextManager, fn, *args, **kwargs) -> tuple[object, float]:
