@@ -2,11 +2,10 @@
 
 A process's first ``torch.optim`` optimizer imports ``torch._dynamo`` (2–3 s of CPU on idle cores; on a crowded
 machine, the browser and other pages' drawing competing for the cores and the interpreter, half a minute and more),
-its first data set imports scikit-learn (1 s), and its first exact cells import numba and compile its kernels
-(0.3 s). Paid by a page, each stalls it: its first run takes no step and its page gets no frame until the import
-is done, and a drawing thread that needs the same import lock waits as long. ``warm_up`` pays them at once, on a
-tiny net of its own: the server starts it when it starts and says it is up when it is done (``app.running``), a
-notebook's session starts it when it opens.
+its first data set imports scikit-learn (1 s), and its first exact cells take 0.3 s more than the next ones. Paid by
+a page, each stalls it: its first run takes no step, and so offers no frame (a run offers its frames between its
+steps), until the import is done. ``warm_up`` pays them at once, on a tiny net of its own: the server starts it
+when it starts and says it is up when it is done (``app.running``), a notebook's session starts it when it opens.
 """
 
 from __future__ import annotations
