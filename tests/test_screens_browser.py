@@ -1,8 +1,10 @@
 """The page on every screen: a projector (1024×768, also in large type), a tablet (768×1024, touch) and a wide
 screen (1440×900) with no horizontal scrolling, no panel over another, no chart cut off by its panel and no empty
-column; a keyboard-only walk reaches every control with a visible focus; axe-core finds nothing serious."""
+column; a keyboard-only walk reaches every control with a visible focus; axe-core finds nothing serious. In large
+type the canvases' own words grow with the text, and stay crisp."""
 
 import pytest
+from conftest import LIVE_VIEW as HOOK
 from test_serve_browser import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -74,3 +76,55 @@ def test_the_projector_toggle_enlarges_the_type_and_goes_into_the_link(live_page
     assert page.text_content("[data-id=playstate]") == "training"
     page.click("[data-id=play]")
     assert page.text_content("[data-id=playstate]") == "paused"
+
+
+# the size on screen (CSS px) of every word a canvas draws, by the page's type (normal or large) at the time and by
+# canvas: the font's px through the context's transform and the canvas's backing store onto its box
+TYPE = """(() => {
+  window.__type = {normal: {}, large: {}};
+  for (const name of ['fillText', 'strokeText']) {
+    const original = CanvasRenderingContext2D.prototype[name];
+    CanvasRenderingContext2D.prototype[name] = function (...args) {
+      const m = this.getTransform(), cv = this.canvas, px = parseFloat(this.font.match(/([\\d.]+)px/)[1]);
+      const type = window.__type[cv.closest('.projector') ? 'large' : 'normal'];
+      (type[cv.dataset.id] ??= []).push(px * Math.hypot(m.c, m.d) * cv.getBoundingClientRect().height / cv.height);
+      return original.apply(this, args);
+    };
+  }
+})()"""
+SHOWN = """() => Object.fromEntries(Object.entries(window.__type).map(([type, seen]) => [type, Object.fromEntries(
+    Object.entries(seen).map(([id, px]) => [id, [Math.min(...px), Math.max(...px)]]))]))"""
+# every shown canvas's backing store against its box in device pixels, and the points' layer's painted pixels
+CANVASES = """() => ({sharp: [...document.querySelectorAll('.reluscope canvas')].filter(c => c.offsetParent !== null)
+    .map(c => [c.dataset.id, c.width, c.height, c.getBoundingClientRect().width * devicePixelRatio,
+               c.getBoundingClientRect().height * devicePixelRatio]),
+  points: (() => { const c = document.querySelector('[data-id=c-points]');
+    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 3 && v).length; })()})"""
+
+
+def painted(page) -> None:
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_in_large_type_the_canvases_words_grow_with_the_text_and_stay_crisp(live_page):
+    """The charts' words are 10–11 px beside 14 px text; in large type (text 20 px, small text 16 px) the canvases
+    show ``--canvas-type`` (1.45) times larger, with as many more pixels, so every word drawn then is 14.5–16 px, drawn
+    sharp (a canvas pixel per screen pixel), and the points' layer is drawn again at each size."""
+    page = live_page(SMALL, size=(1024, 768), init_script=TYPE)
+    page.wait_for_function(f"{HOOK}.last.cells !== undefined")  # the slow panels have come
+    text = lambda: page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")  # noqa: E731
+    small = text()
+    for large in (True, False):
+        page.click("[data-id=projector]")
+        painted(page)
+        canvases = page.evaluate(CANVASES)
+        assert [c for c in canvases["sharp"] if abs(c[1] - c[3]) > 1 or abs(c[2] - c[4]) > 1] == []
+        assert canvases["points"] > 300 * 10  # 300 points' dots
+        assert (text() >= 1.4 * small) == large
+    shown = page.evaluate(SHOWN)
+    normal, big = shown["normal"], shown["large"]
+    charts = {"c-curves", "c-stats", "c-dead", "c-residual", "c-q", "c-qmap"}
+    assert charts <= normal.keys() and charts <= big.keys()
+    assert all(9.5 <= normal[c][0] and normal[c][1] <= 13 for c in charts)
+    assert {c: big[c][0] / normal[c][0] for c in big if big[c][0] < 1.44 * normal[c][0]} == {}
+    assert all(14.4 <= big[c][0] and big[c][1] <= 19 for c in charts)

@@ -11,7 +11,8 @@ SameSite=Strict), which the page's WebSocket sends back: otherwise HTTP 403 and 
 before it opens. There one client address holds at most
 ``max_sessions_per_client`` sessions; one more gets a ``busy`` message that says so. The static files hold no
 secret and need no token. ``running`` starts the server in a background thread (tests,
-benchmarks, notebooks); ``serve`` runs it in the foreground until Ctrl-C.
+benchmarks, notebooks), up once it has made its first run's imports (``warm.warm_up``); ``serve`` runs it in the
+foreground until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from reluscope.serve.messages import MAX_MESSAGE, encode
 from reluscope.serve.notice import Notice
 from reluscope.serve.bundle import bundle, catalog
 from reluscope.serve.session import Session, serve_socket
+from reluscope.serve.warm import warm_up
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "reluscope-token"  # set by the page served with the token; its WebSocket sends it back
@@ -101,6 +103,7 @@ def create_app(config: ServeConfig) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        warm_up()  # beside uvicorn's start; ``running`` waits for it
         yield
         for session in list(sessions):
             await session.close()
@@ -168,6 +171,7 @@ def running(config: ServeConfig) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise ReluscopeError(f"the playground did not start on {config.host}:{config.port}")
         time.sleep(0.02)
+    warm_up().wait()  # a page's first run trains and draws at once (``warm.warm_up``)
     try:
         yield url_of(server, config.token)
     finally:

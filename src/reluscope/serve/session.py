@@ -49,12 +49,14 @@ from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.slots import SLOTS
 from reluscope.serve.trainer import Snapshot, Trainer, crowding
+from reluscope.serve.warm import warm_up
 from reluscope.serve.upload import shown_name, store_upload
 
-SLOW_INTERVAL = 0.1  # seconds between redraws of the slow panels while training (10 a second), about …
+SLOW_INTERVAL = 1 / 12  # seconds between redraws of the slow panels while training (12 a second: 10 or more with a
+# frame's jitter either side while frames come at 30 a second or more), about …
 SLOW_FRAMES = 1  # … with at least this many frames without them in between
 LIVE_EXACT = 3000  # while training, a layer's cells are exact polygons while it had at most this many …
-LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (10 a second stay possible)
+LIVE_CPU = 0.05  # … and the slow panels with them took at most this many CPU seconds (12 a second stay possible)
 log = logging.getLogger("reluscope.serve")
 
 
@@ -106,6 +108,7 @@ class Session:
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
         self._start: dict | None = None  # the weights the run began from when it was loaded, else None
+        warm_up()  # the first run's imports, made while the page opens (a notebook's; the server's are made)
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:
@@ -183,14 +186,7 @@ class Session:
         if settings.waits:
             return await self._wait(settings)
         csv = None if self._csv is None else str(self._csv[0])
-        base = await asyncio.to_thread(replace(settings, points=()).load_data, csv)
-        data = settings.with_points(base)
-        model, gen = await asyncio.to_thread(settings.build_model, data)
-        if state is not None:
-            model.load_state_dict(state)
-        scene = await asyncio.to_thread(Scene.build, settings, data, model)
-        if self.trainer is not None:
-            await asyncio.to_thread(self.trainer.stop)
+        base, data, model, gen, scene = await asyncio.to_thread(_built, settings, csv, state, self.trainer)
         self.run += 1
         self._grid_cells.clear()  # keyed by run: the old run's are of no use
         self.settings, self.scene, self._canvas, self._base = settings, scene, copy.deepcopy(model), base
@@ -333,7 +329,7 @@ class Session:
         view and a run's first frame; while training when ``SLOW_FRAMES`` frames without them came since the last
         ones and ``SLOW_INTERVAL · crowding()²`` seconds, less half the mean gap between frames, have passed, so
         that of the frames around the due time the nearest one takes them (frames every 40 ms give them every
-        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.6 s), a page's share of the cores goes to its
+        80 ms, not every 120). Crowded (8 runs on 2 cores: every 1.3 s), a page's share of the cores goes to its
         frames first."""
         if not snap.at_rest:
             if self._last_frame:
@@ -359,6 +355,21 @@ class Session:
             log.exception("drawing step %d failed", step)
             await self.send("error", message=f"could not draw step {step}: {e}")
             return None
+
+
+def _built(settings: Settings, csv: str | None, state: dict | None, old: Trainer | None):
+    """A new run's data without and with the drawn points, model (from the weights ``state`` if given), generator
+    and scene, built in one go (one worker thread, not one per part: under load each hop waits its turn for a core,
+    and the first frame after a control change waits for them all); then the old run stopped, once nothing failed."""
+    base = replace(settings, points=()).load_data(csv)
+    data = settings.with_points(base)
+    model, gen = settings.build_model(data)
+    if state is not None:
+        model.load_state_dict(state)
+    scene = Scene.build(settings, data, model)
+    if old is not None:
+        old.stop()
+    return base, data, model, gen, scene
 
 
 def _in_turn(pause: contextlib.AbstractContextManager, fn, *args, **kwargs) -> tuple[object, float]:

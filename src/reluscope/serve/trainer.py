@@ -2,8 +2,9 @@
 
 ``train_model`` calls ``progress(1)`` after every optimisation step. Here that callback
 
-* offers the current parameters to the page (``offer(Snapshot)``), at most every ``FRAME_INTERVAL`` seconds and
-  only when the previous frame has been taken (``wanted()``), so drawing never queues up behind training;
+* offers the current parameters to the page (``offer(Snapshot)``) on a frame clock of ``FRAME_INTERVAL`` seconds
+  (``next_frame``: a frame offered a step late does not put off the ones after it) and only when the previous frame
+  has been taken (``wanted()``), so drawing never queues up behind training;
 * takes no step while its page draws (``drawing()``), and after a drawing that took ``t`` seconds trains at least
   ``TRAIN_SHARE · t`` seconds before it offers the next frame: drawing and training then take turns on one core
   instead of both wanting one while the browser on the same machine wants one too, each frame is drawn at full
@@ -46,6 +47,14 @@ TURN = 0.005  # seconds of training steps a run does in one turn of its compute 
 _training, _training_lock = set(), threading.Lock()  # the runs whose thread is training now (not paused)
 
 
+def next_frame(due: float, now: float) -> float:
+    """When the frame after the one due at ``due`` and offered at ``now`` is due: ``FRAME_INTERVAL`` after ``due``, so
+    that frames offered a step (or a drawing) late still come 60 a second on average instead of one interval plus
+    the lateness apart; but no sooner than half an interval after ``now``, so that after a pause, or a drawing
+    longer than an interval, the frames do not crowd in to catch up."""
+    return max(due + FRAME_INTERVAL, now + FRAME_INTERVAL / 2)
+
+
 def crowding() -> float:
     """Runs training at this moment per core, at least 1: how many turns each slot is shared between."""
     return max(1.0, len(_training) / CORES)
@@ -79,7 +88,7 @@ class Trainer:
         self._cond = threading.Condition()
         self.playing, self._budget, self._stopped = playing, 0, False
         self._drawing = 0  # drawings of this run's state under way (``drawing``)
-        self.step, self._next_offer = 0, 0.0  # the next frame not before _next_offer
+        self.step, self._next_offer = 0, 0.0  # the next frame is due at _next_offer (``next_frame``)
         self._copies: list[tuple[list, threading.Event]] = []  # model copies asked for by other threads
         self._next_data: Dataset | None = None  # data for the next step on
         self.result: TrainResult | None = None
@@ -210,7 +219,7 @@ class Trainer:
             box.append(copy.deepcopy(self.model))
             done.set()
         if not self.at_rest and now >= self._next_offer and self._wanted():  # resting: the gate offers
-            self._next_offer = now + FRAME_INTERVAL
+            self._next_offer = next_frame(self._next_offer, now)
             self._offer(self.snapshot())
         if self._drawing:
             self._hold(False)  # the slot goes to the drawing or another run meanwhile

@@ -17,7 +17,23 @@ function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s =
   return [(r + m) * 255, (g + m) * 255, (b + m) * 255];
 }
 
-export function clear(cv) { const ctx = cv.getContext("2d"); ctx.clearRect(0, 0, cv.width, cv.height); return ctx; }
+// A canvas draws in its layout's pixels (the width and height the page's template gave it: `size`). `scale` shows it
+// k times as large, its backing store k times as many pixels (crisp, not stretched), and `clear`, which every drawing
+// begins with, sets the context's transform to match: in large type its lines, points and words grow with the
+// page's text.
+const layout = new WeakMap();  // canvas -> its layout's [width, height]
+export function size(cv) { return layout.get(cv) ?? [cv.width, cv.height]; }
+export function scale(cv, k) {
+  const [w, h] = size(cv);
+  layout.set(cv, [w, h]);
+  cv.width = Math.round(w * k); cv.height = Math.round(h * k); cv.style.width = `${cv.width}px`;  // clears it
+}
+export function clear(cv) {
+  const ctx = cv.getContext("2d"), [w, h] = size(cv);
+  ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, cv.width, cv.height);
+  ctx.setTransform(cv.width / w, 0, 0, cv.height / h, 0, 0);
+  return ctx;
+}
 
 // text broken into lines of at most `width` px: at its spaces, a word wider than a line at its characters
 export function fit(ctx, text, width) {
@@ -41,12 +57,12 @@ export function fit(ctx, text, width) {
 // a panel that cannot be drawn: its canvas cleared, the reason written on it, wrapped to the canvas's width (in
 // smaller type where the lines would run past its foot)
 export function drawNote(cv, text, x = 8, y = 16) {
-  const ctx = clear(cv);
-  let lines, size = 13;
-  do { size -= 1; ctx.font = `${size}px system-ui`; lines = fit(ctx, text, cv.width - 2 * x); }
-  while (size > 8 && y + 1.25 * size * (lines.length - 1) > cv.height - 4);
+  const ctx = clear(cv), [w, h] = size(cv);
+  let lines, px = 13;
+  do { px -= 1; ctx.font = `${px}px system-ui`; lines = fit(ctx, text, w - 2 * x); }
+  while (px > 8 && y + 1.25 * px * (lines.length - 1) > h - 4);
   ctx.fillStyle = GREY;
-  lines.forEach((line, i) => ctx.fillText(line, x, y + 1.25 * size * i));
+  lines.forEach((line, i) => ctx.fillText(line, x, y + 1.25 * px * i));
 }
 
 // an n×n image (rows from the bottom) scaled onto the canvas; put(i, rgba) writes pixel i's colour
@@ -60,13 +76,13 @@ function image(cv, n, put, smooth = false) {
   const px = o.img.data;
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) put(r * n + c, px, ((n - 1 - r) * n + c) * 4);
   o.ctx.putImageData(o.img, 0, 0);
-  const ctx = clear(cv); ctx.imageSmoothingEnabled = smooth; ctx.imageSmoothingQuality = "high"; ctx.drawImage(o.off, 0, 0, cv.width, cv.height);
+  const ctx = clear(cv); ctx.imageSmoothingEnabled = smooth; ctx.imageSmoothingQuality = "high"; ctx.drawImage(o.off, 0, 0, ...size(cv));
   return ctx;
 }
 
 export function boxMapper(cv, box) {  // data coordinates -> canvas pixels
-  const [x0, x1, y0, y1] = box;
-  return (x, y) => [((x - x0) / (x1 - x0)) * cv.width, (1 - (y - y0) / (y1 - y0)) * cv.height];
+  const [x0, x1, y0, y1] = box, [w, h] = size(cv);
+  return (x, y) => [((x - x0) / (x1 - x0)) * w, (1 - (y - y0) / (y1 - y0)) * h];
 }
 
 function dots(ctx, map, pts, labels, hollow, r = 2.6) {  // pts: Float32Array (n·2), labels: (n,)
@@ -119,8 +135,8 @@ function flow(ctx, items, width, gap = 10) {
 // the y axis's name) set above the frame in as many rows as it takes, the frame below them; returns the mapper
 function axes(ctx, tx, { xlo, xhi, ylo, yhi, log, pad = [34, 8, 8, 18], xlabel = "", top = [] }) {
   ctx.font = "11px system-ui";
-  const [L, R, T0, B] = pad, W = ctx.canvas.width - L - R, rows = flow(ctx, top, W), T = T0 + ROW * rows.length;
-  const H = ctx.canvas.height - T - B, f = (v) => (log ? Math.log10(v) : v);
+  const [L, R, T0, B] = pad, [w, h] = size(ctx.canvas), W = w - L - R, rows = flow(ctx, top, W), T = T0 + ROW * rows.length;
+  const H = h - T - B, f = (v) => (log ? Math.log10(v) : v);
   const map = (x, y) => [L + ((x - xlo) / (xhi - xlo || 1)) * W, T + (1 - (f(y) - f(ylo)) / (f(yhi) - f(ylo) || 1)) * H];
   ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1; ctx.strokeRect(L, T, W, H);
   rows.forEach((row, i) => row.forEach(([text, colour, x]) => {
@@ -295,8 +311,8 @@ export function drawQmap(cv, mf, tx) {
 // hover = {col, unit, from}: the hovered column outlined, its node (unit) or its edge from node `from` of the column
 // before drawn on top. Returns each column's x centre and node y centres (null for a bar), for the host's hit tests.
 export function drawNetwork(cv, sizes, dead, hover = {}, weights = [], most = 16) {
-  const ctx = clear(cv), n = sizes.length, pad = 14, H = cv.height - 2 * pad;
-  const xs = sizes.map((_, i) => pad + 10 + (i * (cv.width - 2 * pad - 20)) / Math.max(1, n - 1));
+  const ctx = clear(cv), n = sizes.length, pad = 14, [w, h] = size(cv), H = h - 2 * pad;
+  const xs = sizes.map((_, i) => pad + 10 + (i * (w - 2 * pad - 20)) / Math.max(1, n - 1));
   const ys = sizes.map((k) => (k <= most ? Array.from({ length: k }, (_, j) => pad + ((j + 0.5) * H) / k) : null));
   const radius = ys.map((c, i) => (c ? Math.min(6, H / sizes[i] / 2.2) : 0));  // a node's, per column
   const edge = (i, ya, yb, color, width) => {
@@ -369,8 +385,8 @@ export function slicePoint(data, i) {
 // what a layer keeps of the slice's three inputs (panels.images): per input a row of images — the input x, the
 // input view's x̂ (both on the inputs' grey scale, darker = larger) and x − x̂ (blue below 0, red above, symmetric)
 export function drawImages(cv, bp, tx) {
-  const ctx = clear(cv), [h, w] = bp.shape, n = h * w, rows = bp.inputs.length / n, top = 14;
-  const size = Math.min((cv.width - 8) / 3, (cv.height - rows * top) / rows) - 6;
+  const ctx = clear(cv), [h, w] = bp.shape, n = h * w, rows = bp.inputs.length / n, top = 14, [cw, ch] = size(cv);
+  const side = Math.min((cw - 8) / 3, (ch - rows * top) / rows) - 6;
   const [lo, hi] = extent(bp.inputs);
   ctx.font = "10px system-ui"; ctx.fillStyle = "#444";
   for (let r = 0; r < rows; r++) {
@@ -378,14 +394,14 @@ export function drawImages(cv, bp, tx) {
     const diff = x.map((v, k) => v - xhat[k]), [dlo, dhi] = extent(diff), bound = Math.max(Math.abs(dlo), Math.abs(dhi), 1e-12);
     const grey = (v) => { const g = 255 * (1 - Math.min(1, Math.max(0, (v - lo) / (hi - lo || 1)))); return [g, g, g]; };
     const signed = (v) => { const a = Math.min(1, Math.abs(v) / bound); return v < 0 ? [255 * (1 - a), 255 * (1 - a), 255] : [255, 255 * (1 - a), 255 * (1 - a)]; };
-    const y0 = r * (size + top + 6) + top;
+    const y0 = r * (side + top + 6) + top;
     [[x, grey], [xhat, grey], [diff, signed]].forEach(([values, colour], c) => {
-      const x0 = 4 + c * (size + 6), px = size / w;
+      const x0 = 4 + c * (side + 6), px = side / w;
       for (let k = 0; k < n; k++) {
         const [R, G, B] = colour(values[k]);
         ctx.fillStyle = `rgb(${R},${G},${B})`; ctx.fillRect(x0 + (k % w) * px, y0 + Math.floor(k / w) * px, px + 0.5, px + 0.5);
       }
-      ctx.strokeStyle = "#ccc"; ctx.strokeRect(x0, y0, size, size);
+      ctx.strokeStyle = "#ccc"; ctx.strokeRect(x0, y0, side, side);
     });
     ctx.fillStyle = "#444";
     ctx.fillText(tx.t("images_row", { index: bp.indices[r], residual: tx.num(bp.residual[r], 2, "sig") }), 4, y0 - 3);

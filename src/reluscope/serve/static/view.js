@@ -11,7 +11,7 @@
 import { chooseLanguage, texts } from "./texts.js";
 import { decode } from "./codec.js";
 import { boxMapper, clear, drawBackprojection, drawBoundary, drawCells, drawCurves, drawDead, drawImages, drawNote,
-         drawNetwork, drawPoints, drawQ, drawQmap, drawResiduals, drawSlicePoints, drawStats, extent, slicePoint } from "./draw.js";
+         drawNetwork, drawPoints, drawQ, drawQmap, drawResiduals, drawSlicePoints, drawStats, extent, scale, size, slicePoint } from "./draw.js";
 
 export const MAX_UPLOAD = 1_000_000;  // bytes, as serve/messages.py's MAX_UPLOAD
 const MAX_HIST = 2000;  // curve points kept; beyond, every other older one is dropped
@@ -131,7 +131,7 @@ function render({ model, el }) {
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${CSS.escape(id)}"]`);
   const state = { painted: {}, drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
-                  theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0 };
+                  theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0, canvasType: 1 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
   const on = (target, type, fn) => { target.addEventListener(type, fn); cleanups.push(() => target.removeEventListener(type, fn)); };
@@ -218,7 +218,7 @@ function render({ model, el }) {
   function pickPoint(e) {
     const data = state.data, r = $("c-points").getBoundingClientRect(), cv = $("c-points"), map = boxMapper(cv, data.box);
     if (mode() === "watch" || e.button !== 0) return;
-    const x = ((e.clientX - r.left) / r.width) * cv.width, y = ((e.clientY - r.top) / r.height) * cv.height;
+    const [w, h] = size(cv), x = ((e.clientX - r.left) / r.width) * w, y = ((e.clientY - r.top) / r.height) * h;
     let best = -1, dist = 10 ** 2;
     data.slice.near.forEach((near, i) => {
       if (!near) return;
@@ -321,15 +321,18 @@ function render({ model, el }) {
       : t("dataname", { name, train: data.train_labels.length, test: data.test_labels.length });
     setStatus("", "");
     state.picked = [];
-    if (data.off && data.off.boundary) clear($("c-points"));
-    else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
-    else drawPoints($("c-points"), data, state.drawn);
-    if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
+    paintPoints(data);
     showSlice(data);
     const mf = data.meanfield;
     if (mf) $("mf-text").textContent = t("mf_text", { sw: num(mf.sigma_w2), source: said(mf.source), sb: num(mf.sigma_b2),
       chi: num(mf.chi1), scale: mf.depth_scale === null ? "∞" : num(mf.depth_scale, 1) });
     schedule();
+  }
+  function paintPoints(data) {  // the points' layer, drawn once per run (and when the canvases change size)
+    if (data.off && data.off.boundary) clear($("c-points"));
+    else if (data.slice) drawSlicePoints($("c-points"), data, state.picked);
+    else drawPoints($("c-points"), data, state.drawn);
+    if (!data.train_labels.length) clear($("c-boundary"));  // the empty plane waits for its points
   }
   function showSlice(data) {  // a slice: its caption, the plane's button in place of the drawing
     const cut = data.slice, fields = schema().fields || {};
@@ -380,9 +383,18 @@ function render({ model, el }) {
     field.value = url; field.hidden = false; field.select();
     try { await navigator.clipboard.writeText(url); $("saved").textContent = t("link_copied"); } catch { /* the field shows it */ }
   }
-  function onProjector() {  // large type for a room: a toggle the host keeps (the page: in its link)
+  // large type for a room: a toggle the host keeps (the page: in its link). The canvases grow by the style's
+  // --canvas-type with it, drawn anew at their new size (draw.js: scale), so their words keep up with the text's.
+  function onProjector() {
     const big = !!model.get("projector");
     root.classList.toggle("projector", big); $("projector").setAttribute("aria-pressed", String(big));
+    const k = Number(getComputedStyle(root).getPropertyValue("--canvas-type")) || 1;
+    if (k === state.canvasType) return;
+    state.canvasType = k;
+    for (const cv of root.querySelectorAll("canvas")) scale(cv, k);
+    state.painted = {};
+    if (state.data) paintPoints(state.data);
+    schedule();
   }
   function onMode() {
     const watch = mode() === "watch";
@@ -446,7 +458,7 @@ function render({ model, el }) {
 
   // ---- drawing: the latest state, once per animation frame. A canvas is drawn again only when what it shows
   // changed, a text or a label set only when it reads otherwise: a frame brings new scores, statistics, boundary and
-  // back-projection, the slow panels (ten a second) the theory, cells, residuals and weights, and each of the two
+  // back-projection, the slow panels (twelve a second) the theory, cells, residuals and weights, and each of the two
   // repaints only its own canvases; the q-map stays for the run. Browsers redraw, re-rasterise and recomposite every
   // canvas and text written to, even with the same content.
   function schedule() { if (!state.raf) state.raf = requestAnimationFrame(paint); }
@@ -546,7 +558,8 @@ function render({ model, el }) {
   function hoverNetwork(e) {
     if (!state.netGeo || !state.data) return;
     const cv = $("c-net"), r = cv.getBoundingClientRect();
-    netChoose(netHit(((e.clientX - r.left) / r.width) * cv.width, ((e.clientY - r.top) / r.height) * cv.height));
+    const [w, h] = size(cv);
+    netChoose(netHit(((e.clientX - r.left) / r.width) * w, ((e.clientY - r.top) / r.height) * h));
   }
   function keyNetwork(e) {  // ←/→ a layer, ↑/↓ a neuron of it, shift+↑/↓ the neuron's weight from the layer before
     if (!state.netGeo) return;
