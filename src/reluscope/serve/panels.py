@@ -7,7 +7,8 @@
 * ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
   (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
-  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly.
+  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly
+  and remembered for the weights they were drawn for (``DRAWN_CELLS``: a resting run draws the same head again).
 
 For inputs of n > 2 dimensions the plane views show the scene's slice (``scene.Slice``): the boundary and the
 cells of the model folded onto the plane (``Scene.on_plane``), the same code as in 2-D; the back-projection
