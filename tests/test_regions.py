@@ -176,19 +176,6 @@ def test_the_compiled_activation_is_the_layers_own_on_zeros_and_infinities(alpha
     assert np.array_equal(got, want_keys) and np.array_equal(z.view(np.uint64), want_h.view(np.uint64))
 
 
-def test_pattern_keys_of_one_call_do_not_depend_on_the_calls_before():
-    """The z buffers a thread keeps between calls carry nothing over: keys of nets and point sets of other sizes
-    in between (and past the kept size) leave a call's keys as they were, in arrays of their own."""
-    from reluscope.geometry import patterns
-    a, b = random_net(4, 8, seed=1), random_net(3, 70, seed=2)
-    X, Y = pixel_centres(BOX, 30), pixel_centres(BOX, 11)  # (900, 2), (121, 2)
-    first = pattern_keys(a, X)
-    again = [pattern_keys(b, Y), pattern_keys(a, X), pattern_keys(b, pixel_centres(BOX, 90)), pattern_keys(a, X)]
-    assert np.array_equal(again[1], first) and np.array_equal(again[3], first)
-    assert np.array_equal(again[0], pattern_keys(b, Y)) and not np.shares_memory(again[1], again[3])
-    assert 90 * 90 * 70 > patterns.KEPT_BUFFER  # the larger grid is past the kept size: buffers of its own
-
-
 def test_pixel_centres_lie_in_the_region_with_their_key():
     net = random_net(3, 8, 3)
     regions = linear_regions(net, BOX)[-1]

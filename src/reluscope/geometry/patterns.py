@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from dataclasses import dataclass
 
 import numba
@@ -37,8 +36,6 @@ from reluscope.model.layers import Layer, linear_layers, negative_slope
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
 KEY_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
-KEPT_BUFFER = 1 << 19  # float64 entries (4 MiB) of each of the two z buffers a thread keeps for pattern_keys
-_THREAD = threading.local()  # each thread's kept buffers
 
 
 def check_box(box) -> Box:
@@ -153,34 +150,19 @@ def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
 
     One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
     compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
-    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place. The
-    layers write ``z`` into two buffers in turn (``_layer_buffers``)."""
+    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place."""
     layers, params = piecewise_linear_net(model)
     theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
     h = as_points(X, layers[0].linear.in_features)  # (N, n)
     keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
-    buffers = _layer_buffers(len(h) * max(layer.linear.out_features for layer in layers))
     for layer in layers:
         m, n = layer.linear.out_features, layer.linear.in_features
         weight, bias, at = theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m], at + m * (n + 1)
-        h = torch.addmm(bias, h, weight.T, out=buffers[layer.index % 2][: len(h) * m].view(len(h), m))  # z: (N, m)
+        h = torch.addmm(bias, h, weight.T)  # z: (N, m)
         alpha = negative_slope(layer)
         words = word_weights(layer.index, -(-h.shape[1] // 64)) if alpha != 1.0 else np.zeros(0, dtype=np.uint64)
         keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
     return out
-
-
-def _layer_buffers(size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two float64 buffers of at least ``size`` entries for the layers' ``z`` in turn: up to ``KEPT_BUFFER``
-    entries this thread's own, kept from call to call (a drawing thread's grid of 96² points × 32 units writes
-    into pages it already has: fresh pages from the system cost more than the product that fills them), else
-    new ones."""
-    if size > KEPT_BUFFER:
-        return torch.empty(size, dtype=torch.float64), torch.empty(size, dtype=torch.float64)
-    kept = getattr(_THREAD, "buffers", None)
-    if kept is None or kept[0].numel() < size:
-        kept = _THREAD.buffers = (torch.empty(size, dtype=torch.float64), torch.empty(size, dtype=torch.float64))
-    return kept
 
 
 @numba.njit(cache=True, nogil=True)
