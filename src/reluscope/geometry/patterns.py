@@ -168,20 +168,17 @@ def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
 @numba.njit(cache=True, nogil=True)
 def _activate(z, keys, alpha, words, mult):  # pragma: no cover - compiled
     """``keys·M + Σ_i word_i·w_i`` (N,) of the pattern ``[z > 0]`` (bit k of word i: unit 64i + k), with
-    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty). Without a
-    branch on the sign (selects: a random pattern mispredicts every other branch), so ReLU writes 0.0 where
-    ``z ≤ 0`` (a −inf or −0.0 becomes 0.0 as in ``np.maximum(z, 0)``, a NaN too), leaky ReLU ``α z``."""
+    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty)."""
     out = np.empty_like(keys)
-    relu = alpha == 0.0
     for i in range(z.shape[0]):
         key = keys[i] * mult
         for w in range(len(words)):
             word = np.uint64(0)
             for k in range(64 * w, min(z.shape[1], 64 * w + 64)):
-                v = z[i, k]
-                on = v > 0
-                word |= np.uint64(on) << np.uint64(k - 64 * w)
-                z[i, k] = v if on else (0.0 if relu else v * alpha)
+                if z[i, k] > 0:
+                    word |= np.uint64(1) << np.uint64(k - 64 * w)
+                else:  # as np.maximum(z, 0) for ReLU (a −inf or −0.0 becomes 0.0)
+                    z[i, k] = 0.0 if alpha == 0.0 else z[i, k] * alpha
             key += word * words[w]
         out[i] = key
     return out
