@@ -7,7 +7,9 @@ them while the net trains), and for the He-initialised 11×32 (the frame a user 
 the CPU milliseconds of each part of a frame — the boundary, the per-layer statistics, the chosen layer's
 back-projection (embedded + PCA), the cells of that layer as a resting frame shows them (exact polygons; the grid
 image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one full-batch training step of
-the same net (the anchor: compare ratios, not milliseconds, between runs). Where the cells are the grid image,
+the same net (the anchor: compare ratios, not milliseconds, between runs); the cells drawn afresh each time
+(``panels.DRAWN_CELLS`` forgotten), and the frame again for the same weights (a resting run's next frame, a
+changed projection: the cells remembered). Where the cells are the grid image,
 their time split into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while
 training, whose cells are the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells.
 Then the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
@@ -24,7 +26,8 @@ import torch
 
 from reluscope.geometry.regions import TooManyRegions, linear_regions
 from reluscope.serve.messages import View
-from reluscope.serve.panels import MAX_EXACT, backprojection, boundary, cells, layer_stats, residuals, scores, theory
+from reluscope.serve.panels import (DRAWN_CELLS, MAX_EXACT, backprojection, boundary, cells, layer_stats, residuals,
+                                    scores, theory)
 from reluscope.serve.scene import Scene
 from reluscope.serve.session import LIVE_EXACT
 from reluscope.serve.settings import Settings
@@ -38,6 +41,12 @@ def cpu_ms(fn, repeat: int) -> float:
     for _ in range(repeat):
         fn()
     return (time.thread_time() - t) / repeat * 1e3
+
+
+def afresh(panel, *args, **kwargs):
+    """``panel(*args, **kwargs)`` drawn anew: the remembered cells forgotten first."""
+    DRAWN_CELLS.clear()
+    return panel(*args, **kwargs)
 
 
 def stops(head, box) -> None:
@@ -72,7 +81,7 @@ def main() -> None:
             "boundary": lambda: boundary(scene, model),
             "layer statistics": lambda: layer_stats(scene, model),
             f"back-projection of layer {layer}": lambda: backprojection(scene, model, layer, view.projection),
-            f"cells of layer {layer} (at rest)": lambda: cells(scene, model, layer, exact=True),
+            f"cells of layer {layer} (at rest)": lambda: afresh(cells, scene, model, layer, exact=True),
         }
         rest = {  # the other panels: the scores of every frame, the slow panels' theory and residuals
             "scores": lambda: scores(scene, model),
@@ -90,8 +99,11 @@ def main() -> None:
             print(f"  {name:<40} {ms:7.2f} ms")
         total = sum(times.values())
         print(f"  {'frame':<40} {total:7.2f} ms;  one training step {step:.2f} ms;  frame / step: {total / step:.1f}")
+        again = total - times[f"cells of layer {layer} (at rest)"] + cpu_ms(
+            lambda: cells(scene, model, layer, exact=True), args.repeat)
+        print(f"  {'the same weights again (cells remembered)':<40} {again:7.2f} ms;  frame / step: {again / step:.1f}")
         if not (shown["exact"] and shown["count"] <= LIVE_EXACT):  # while training: the grid image
-            grid = cpu_ms(lambda: cells(scene, model, layer, exact=False), args.repeat)
+            grid = cpu_ms(lambda: afresh(cells, scene, model, layer, exact=False), args.repeat)
             if not shown["exact"]:
                 walk = cpu_ms(lambda: stops(scene.on_plane(model)[: 2 * layer], scene.box), args.repeat)
                 print(f"    of its cells: the walk until it passes {MAX_EXACT} {walk:.2f} ms, the grid image "

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -108,3 +109,24 @@ def test_probe_and_table_give_a_tidy_table_at_every_snapshot_of_a_run(tmp_path):
 def test_table_puts_constant_columns_first():
     rows = table(probe(small_model(), data()[0]), scheme="he", seed=3)
     assert list(rows[0])[:3] == ["scheme", "seed", "layer"] and rows[-1]["seed"] == 3
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("n", [1, 7, 4001])
+def test_each_statistic_equals_numpy_in_float64_on_zeros_infinities_and_nan(dtype, n):
+    """The compiled pass's sums, extremes and counts equal numpy's float64 ones on any length (partial sums of
+    four and a tail), in every precision; an inf or NaN is counted, and a NaN makes max |v| NaN."""
+    from reluscope.probe.stats import _stats
+    v = torch.randn(n, generator=torch.Generator().manual_seed(n)).to(dtype)
+    v[::3] = 0.0
+    a = v.double().numpy()
+    got = _stats(v)
+    assert got["mean"] == pytest.approx(a.mean(), rel=1e-12, abs=1e-15)
+    assert got["m2"] == pytest.approx((a * a).mean(), rel=1e-12)
+    assert got["var"] == pytest.approx(a.var(), rel=1e-9, abs=1e-15)
+    assert got["max_abs"] == np.abs(a).max() and got["frac_zero"] == (a == 0).mean() and got["nonfinite"] == 0
+    v[-1] = -math.inf
+    assert _stats(v)["nonfinite"] == 1 and _stats(v)["max_abs"] == math.inf
+    v[0] = math.nan
+    bad = _stats(v)
+    assert bad["nonfinite"] == 1 + (n > 1) and math.isnan(bad["max_abs"])

@@ -161,6 +161,21 @@ def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activati
     assert np.array_equal(pattern_keys(net, X), np.stack(want))
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_the_compiled_activation_is_the_layers_own_on_zeros_and_infinities(alpha):
+    """``pattern_keys``' compiled pass sets ``z`` to ReLU's ``+0.0`` / leaky ReLU's ``α z`` where ``z ≤ 0`` in
+    place (a −0.0 or −inf too) and gives ``extend_keys``' hash of ``[z > 0]``, for 70 units (a full and a
+    partial word)."""
+    from reluscope.geometry.patterns import KEY_MULT, _activate, word_weights
+    z = np.random.default_rng(5).standard_normal((200, 70))  # (N, width)
+    z[::3, 4], z[::5, 9], z[::7, 66], z[::11, 1] = -0.0, 0.0, -np.inf, np.inf
+    keys = np.arange(200, dtype=np.uint64) * np.uint64(0x9E3779B9)  # (N,)
+    want_h = np.where(z > 0, z, 0.0 if alpha == 0.0 else alpha * z)  # (N, width)
+    want_keys = extend_keys(keys, z > 0, 3)
+    got = _activate(z, keys, alpha, word_weights(3, 2), KEY_MULT)  # z: in place
+    assert np.array_equal(got, want_keys) and np.array_equal(z.view(np.uint64), want_h.view(np.uint64))
+
+
 def test_pixel_centres_lie_in_the_region_with_their_key():
     net = random_net(3, 8, 3)
     regions = linear_regions(net, BOX)[-1]

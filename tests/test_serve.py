@@ -440,6 +440,37 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
     assert walked_not["note"] == {"key": "cells_grid_many", "values": {"count": grid["count"], "most": grid["count"] - 1}}
 
 
+def test_cells_are_walked_once_per_head_and_afresh_when_its_weights_change(monkeypatch):
+    """The cells panel is remembered by the head's weights: the same head again takes no walk (a resting run's
+    frames), a weight after the chosen layer changes nothing, a weight inside it draws the panel afresh, equal
+    to a first drawing."""
+    from reluscope.serve import panels
+    s = Settings(depth=4, width=8, n_samples=100)
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    scene = Scene.build(s, data, model)
+    walks, walk = [], panels.linear_regions
+    monkeypatch.setattr(panels, "linear_regions", lambda *a, **k: walks.append(1) or walk(*a, **k))
+    panels.DRAWN_CELLS.clear()
+
+    def same(a, b):
+        return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+    first = panels.cells(scene, model, 2, exact=True)
+    assert len(walks) == 1 and first["exact"]
+    again = panels.cells(scene, model, 2, exact=True)
+    assert len(walks) == 1 and again is not first and same(again, first)
+    with torch.no_grad():
+        model[4].weight[0, 0] += 1.0  # layer 3: not in the head of layer 2
+    assert same(panels.cells(scene, model, 2, exact=True), first) and len(walks) == 1
+    with torch.no_grad():
+        model[2].weight[0, 0] += 1.0  # layer 2
+    moved = panels.cells(scene, model, 2, exact=True)
+    assert len(walks) == 2 and not same(moved, first)
+    panels.DRAWN_CELLS.clear()
+    assert same(panels.cells(scene, model, 2, exact=True), moved) and len(walks) == 3
+
+
 def test_frame_layer_stats_match_the_probe_and_theory():
     from reluscope.probe.stats import probe
     from reluscope.probe.theory import predict

@@ -7,7 +7,8 @@
 * ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
   (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
-  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly.
+  (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly
+  and remembered for the weights they were drawn for (``DRAWN_CELLS``: a resting run draws the same head again).
 
 For inputs of n > 2 dimensions the plane views show the scene's slice (``scene.Slice``): the boundary and the
 cells of the model folded onto the plane (``Scene.on_plane``), the same code as in 2-D; the back-projection
@@ -19,6 +20,11 @@ A view that cannot be drawn for this model (tanh has no cells, a diverged layer 
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -26,10 +32,11 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import backproject
 from reluscope.geometry.equivalence import check_equivalence
-from reluscope.geometry.patterns import grid_regions
+from reluscope.geometry.patterns import grid_regions, piecewise_linear_net
 from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.regions import TooManyRegions, linear_regions
 from reluscope.model import linear_layers
+from reluscope.model.layers import negative_slope
 from reluscope.plots.images import image_shape
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import predict
@@ -156,6 +163,33 @@ def residuals(scene: Scene, model: nn.Module, projection: str) -> dict:
     return dict(projection=projection, act_from_bp=[e.act_from_bp for e in eq])
 
 
+class Recent:
+    """The values of the last ``size`` keys (thread-safe: the drawings run in worker threads)."""
+
+    def __init__(self, size: int):
+        self.size, self._values, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, make: Callable[[], dict]) -> dict:
+        """The value remembered for ``key``, else ``make()`` remembered (the oldest one forgotten past ``size``)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+DRAWN_CELLS = Recent(8)  # the last cells panels, by their head's weights: a resting run draws the same again
+
+
 def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dict:
     """Regions of the network truncated after ``layer``: exact polygons when asked, else a pixel image of
     pattern hues (``CELL_PIXELS²``).
@@ -165,27 +199,40 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
     stops as soon as it passes ``MAX_EXACT`` cells; then the grid image is sent, with a note that says so. Every
     region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between frames, layers
     and the two methods.
+
+    The panel depends on the head's float64 parameters, widths and slopes, the box and these limits only: the
+    last ones drawn are remembered by them (``DRAWN_CELLS``; a 128-bit BLAKE2 digest of the parameters), so the
+    frames of a resting run, a changed projection and a layer chosen again take no second walk.
     """
     head = scene.on_plane(model)[: 2 * layer]  # build_mlp's layout: Linear l at 2(l−1), its activation after it
     try:
-        keys, found = None, ""
-        if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
-            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
-            if (seen := len(np.unique(keys))) > GRID_EXACT:
-                found = said("cells_grid_many", count=seen, most=GRID_EXACT)
-        if exact and not found:
-            try:
-                regions = linear_regions(head, scene.box, most=MAX_EXACT)[-1]
-            except TooManyRegions:  # the walk stops there: the count is "more than MAX_EXACT"
-                found = said("cells_exact_many", most=MAX_EXACT)
-            else:
-                return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
-                            vertices=regions.corners().astype("<f4"),
-                            poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
-        if keys is None:
-            keys = grid_regions(head, scene.box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+        layers, params = piecewise_linear_net(head)  # raises for tanh & co. and non-finite parameters
     except ReluscopeError as e:
         return dict(layer=layer, note=why(e, model))
+    key = (hashlib.blake2b(params.tobytes(), digest_size=16).digest(), tuple(map(negative_slope, layers)),
+           tuple(lay.linear.out_features for lay in layers), scene.box, layer, exact, CELL_PIXELS, MAX_EXACT,
+           DIRECT_UNITS, GRID_EXACT)
+    return dict(DRAWN_CELLS.get(key, lambda: _cells(scene.box, head, layer, exact=exact)))
+
+
+def _cells(box, head: nn.Sequential, layer: int, *, exact: bool) -> dict:
+    """``cells`` of ``head`` (the network truncated after ``layer``, on the plane) drawn afresh."""
+    keys, found = None, ""
+    if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
+        keys = grid_regions(head, box, CELL_PIXELS).keys[-1]  # (P, P) uint64
+        if (seen := len(np.unique(keys))) > GRID_EXACT:
+            found = said("cells_grid_many", count=seen, most=GRID_EXACT)
+    if exact and not found:
+        try:
+            regions = linear_regions(head, box, most=MAX_EXACT)[-1]
+        except TooManyRegions:  # the walk stops there: the count is "more than MAX_EXACT"
+            found = said("cells_exact_many", most=MAX_EXACT)
+        else:
+            return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
+                        vertices=regions.corners().astype("<f4"),
+                        poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
+    if keys is None:
+        keys = grid_regions(head, box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
                hue=(keys >> np.uint64(48)).astype("<u2"))
     return out | ({"note": found} if found else {})
