@@ -49,7 +49,6 @@ from reluscope.serve.scene import Scene, box_of
 from reluscope.serve.settings import DRAWN, UPLOADED, Settings, schema
 from reluscope.serve.slots import SLOTS
 from reluscope.serve.trainer import Snapshot, Trainer, crowding
-from reluscope.serve.warm import warm_up
 from reluscope.serve.upload import shown_name, store_upload
 
 SLOW_INTERVAL = 1 / 12  # seconds between redraws of the slow panels while training (12 a second: 10 or more with a
@@ -108,7 +107,6 @@ class Session:
         self._csv: tuple[Path, str] | None = None  # the upload's server path and the user's file name
         self._base = None  # the run's data without the drawn points
         self._start: dict | None = None  # the weights the run began from when it was loaded, else None
-        warm_up()  # the first run's imports, made while the page opens (a notebook's; the server's are made)
 
     async def send(self, kind: str, **fields) -> None:
         async with self._send_lock:

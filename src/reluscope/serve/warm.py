@@ -11,6 +11,7 @@ when it starts and says it is up when it is done (``app.running``), a notebook's
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from dataclasses import replace
 
@@ -19,6 +20,8 @@ from reluscope.serve.panels import render, render_slow
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
+
+log = logging.getLogger("reluscope.serve")
 
 
 @functools.cache
@@ -36,6 +39,8 @@ def warm_up() -> threading.Event:
             scene, view = Scene.build(settings, data, model), View()
             frame = render(scene, model, view)
             render_slow(scene, model, view, grad_out_m2=frame["layers"]["gz_out_m2"], exact=True)
+        except Exception:  # the first page then pays the imports itself
+            log.warning("the warm-up failed", exc_info=True)
         finally:
             done.set()
 

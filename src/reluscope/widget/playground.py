@@ -24,6 +24,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.serve.messages import VERSION, check
 from reluscope.serve.session import Session
 from reluscope.serve.settings import Settings
+from reluscope.serve.warm import warm_up
 from reluscope.widget.liveview import LiveView, check_lang
 
 TIMEOUT = 60.0  # seconds to wait for the session's loop to act on a call from Python
@@ -134,4 +135,5 @@ class Playground:
 
 
 async def _session(emit, runs_dir: Path, lang: str) -> Session:
+    warm_up()  # the first run's imports, made while the widget opens (``warm.warm_up``)
     return Session(emit, runs_dir, lang)
