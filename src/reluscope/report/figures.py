@@ -16,6 +16,14 @@ encoded once. Titles sit at a fixed height (``axes.titley``): matplotlib's autom
 tick label of every Axes in every frame, a sixth of a frame's drawing time. A figure in a language other than
 English has its tick labels written with that language's decimal sign (``plots.ticks.with_decimal_sign``).
 
+A viewer whose frames share their axes (``render_viewer(…, blit=True)``: the same limits, scales, labels and
+ticks in every frame, only artists and titles changing) is drawn by blitting, matplotlib's own animation
+technique: the figure is drawn once without the artists that change (its background: the ticks and their text,
+most of a frame's drawing time), kept (``copy_from_bbox``), and every frame restores it and draws only what
+changes (``Axes.draw_artist``) — the artists ``draw`` added, the titles and the spines, which lie over them —
+in the order a whole draw would, so a frame has the pixels of a whole draw (``tests/test_blitting.py``). A frame
+whose axes differ from the kept background's draws and keeps a new one.
+
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
 thread); the drawing function and its data reach the workers by ``fork``, only the image
 bytes come back. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not
@@ -32,9 +40,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 import torch
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.spines import Spine
+from matplotlib.text import Text
 from PIL import Image as PILImage
 from PIL import ImageChops
 
@@ -73,11 +84,16 @@ def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True
 
 
 def to_webp(fig: Figure, *, dpi: int = DPI, close: bool = True, lang: str = "en") -> bytes:
-    """``fig`` as lossless WebP bytes of its ``palette``, ticks in ``lang``; closes it unless ``close=False``.
+    """``fig`` as lossless WebP bytes of its ``palette``, ticks in ``lang``; closes it unless ``close=False``."""
+    return webp(pixels(fig, dpi=dpi, close=close, lang=lang))
+
+
+def webp(img: PILImage.Image) -> bytes:
+    """``img`` (RGB) as lossless WebP bytes of its ``palette``.
 
     At the lowest effort (method 1): as small as more effort on these frames, in half the time."""
     out = io.BytesIO()
-    palette(pixels(fig, dpi=dpi, close=close, lang=lang)).save(out, format="WEBP", lossless=True, quality=25, method=1)
+    palette(img).save(out, format="WEBP", lossless=True, quality=25, method=1)
     return out.getvalue()
 
 
@@ -94,7 +110,7 @@ def palette(img: PILImage.Image) -> PILImage.Image:
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
                   figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
                   caption: str = "", dpi: int = DPI, advance: Progress | None = None,
-                  workers: int = WORKERS, lang: str = "en") -> Viewer:
+                  workers: int = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(axs, key)`` puts on ``panels`` Axes
     side by side (one row) of a figure of ``figsize`` inches.
 
@@ -103,9 +119,11 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
     property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
+    With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
+    that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles.
     """
     keys = option_keys(axes)
-    _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang)
+    _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:
             with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
@@ -119,7 +137,8 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     return Viewer(name, list(axes), frames, caption)
 
 
-_JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang; its Axes once made ("axs")
+_JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang, blit; its Axes once made
+# ("axs"), what an emptied Axes holds ("base"), and with blit the kept background and the axes it shows ("shared")
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
@@ -134,14 +153,56 @@ def _frame(key: tuple[int, ...]) -> bytes:
         for ax in _JOB["axs"]:
             clear_for_frame(ax)
     else:
-        fig = Figure(figsize=_JOB["figsize"])
+        fig = Figure(figsize=_JOB["figsize"], dpi=_JOB["dpi"])
         FigureCanvasAgg(fig)  # the figure's own canvas from now on
         fig.subplots_adjust(**_JOB["margins"])
         _JOB["axs"] = list(fig.subplots(1, _JOB["panels"], squeeze=False).flat)
+        _JOB["base"] = [set(ax.get_children()) for ax in _JOB["axs"]]  # an emptied Axes: spines, axes, titles
     axs = _JOB["axs"]
     with plt.rc_context(FRAME_RC):
         _JOB["draw"](axs, key)
+    if _JOB["blit"]:
+        return webp(_blitted(axs))
     return to_webp(axs[0].figure, dpi=_JOB["dpi"], close=False, lang=_JOB["lang"])
+
+
+def _blitted(axs: list[Axes]) -> PILImage.Image:
+    """The frame just drawn on ``axs``, rendered over the kept background (drawn and kept first where there is
+    none or it shows other axes): the pixels a whole draw of the figure gives.
+
+    What changes from frame to frame — the artists ``draw`` added, the titles, and the spines, drawn over the
+    artists — is drawn per frame in the order ``Axes.draw`` would (its z-order, ties in ``get_children``'s
+    order); everything else, the ticks and their text above all, is the background's."""
+    fig = axs[0].figure
+    moving = [sorted((a for a in ax.get_children() if a not in base or _redrawn(ax, a)), key=lambda a: a.zorder)
+              for ax, base in zip(axs, _JOB["base"])]
+    shared = [_axes_state(ax) for ax in axs]
+    if _JOB.get("shared") != shared:  # the first frame, or one on other axes: a new background
+        for artist in (a for per_ax in moving for a in per_ax):
+            artist.set_animated(True)  # left out of the figure's draw (not out of savefig's)
+        with_decimal_sign(fig, decimal_sign(_JOB["lang"]))
+        fig.canvas.draw()
+        _JOB.update(background=fig.canvas.copy_from_bbox(fig.bbox), shared=shared)
+    else:
+        fig.canvas.restore_region(_JOB["background"])
+    for ax, per_ax in zip(axs, moving):
+        for artist in per_ax:
+            ax.draw_artist(artist)
+    width, height = fig.canvas.get_width_height()
+    return PILImage.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+
+
+def _redrawn(ax: Axes, artist: Artist) -> bool:
+    """Whether a blitted frame draws ``artist`` of an emptied ``ax`` anew: a title, or a spine where the Axes
+    draws its frame."""
+    return isinstance(artist, Text) or isinstance(artist, Spine) and ax.axison and ax.get_frame_on()
+
+
+def _axes_state(ax: Axes) -> tuple:
+    """What a blitted frame takes from the background: the Axes' place, view, scales, labels and ticks."""
+    return (ax.get_position(original=True).bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+            ax.get_aspect(), ax.get_xlabel(), ax.get_ylabel(), tuple(ax.get_xticks()), tuple(ax.get_yticks()),
+            ax.axison)
 
 
 def clear_for_frame(ax: Axes) -> None:
