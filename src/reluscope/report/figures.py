@@ -18,8 +18,8 @@ English has its tick labels written with that language's decimal sign (``plots.t
 
 A viewer whose frames share their axes (``render_viewer(…, blit=True)``: the same limits, scales, labels and
 ticks in every frame, only artists and titles changing) is drawn by blitting, matplotlib's own animation
-technique: the figure is drawn once without the artists that change (its background: the ticks and their text,
-most of a frame's drawing time), kept (``copy_from_bbox``), and every frame restores it and draws only what
+technique: the figure is drawn once without the artists that change (its background: the axes, their ticks and
+labels), kept (``copy_from_bbox``), and every frame restores it and draws only what
 changes (``Axes.draw_artist``) — the artists ``draw`` added, the titles and the spines, which lie over them —
 in the order a whole draw would, so a frame has the pixels of a whole draw (``tests/test_blitting.py``). A frame
 whose axes differ from the kept background's draws and keeps a new one.
