@@ -120,18 +120,17 @@ def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bo
     if points:
         ax.scatter(g[..., 0].ravel(), g[..., 1].ravel(), c=frame.grid_class.ravel(), s=2, alpha=0.25,
                    edgecolors="none", rasterized=True, **colour)
-    autolim = not points  # the lines' vertices are grid points: in the data limits already where those are drawn
     if lines:
         step = max(1, -(-g.shape[0] // MAX_LINES))
         ax.add_collection(LineCollection(list(g[::step]), colors="0.75", linewidths=0.5),
-                          autolim=autolim)  # constant x₂
+                          autolim=False)  # constant x₂; the view is set below
         ax.add_collection(LineCollection(list(g[:, ::step].transpose(1, 0, 2)), colors="0.35", linewidths=0.5),
-                          autolim=autolim)  # constant x₁
+                          autolim=False)  # constant x₁
     ax.scatter(frame.data[:, 0], frame.data[:, 1], c=frame.labels, s=6, edgecolors="none", **colour)
     if highlight:
         middle = g.shape[0] // 2
         ax.add_collection(LineCollection([g[middle], g[:, middle]], colors=HIGHLIGHT_COLORS, linewidths=1.8),
-                          autolim=autolim)  # constant x₂, constant x₁
+                          autolim=False)  # constant x₂, constant x₁
     lo, hi = np.percentile(frame.data, [1, 99], axis=0)  # (2,), (2,)
     pad = 0.25 * np.maximum(hi - lo, 1e-6 * np.maximum(np.abs(hi), 1))
     extent = hi - lo  # (2,)

@@ -72,7 +72,12 @@ def pixels(fig: Figure, *, dpi: int = DPI, close: bool = True, lang: str = "en")
     width, height = (int(v) for v in fig.get_size_inches() * dpi)  # what Agg allocated: size × dpi, truncated
     if close:
         plt.close(fig)
-    return PILImage.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    return _rgb(raw.getbuffer(), width, height)
+
+
+def _rgb(rgba, width: int, height: int) -> PILImage.Image:
+    """Agg's RGBA buffer of ``width`` × ``height`` pixels as an RGB image."""
+    return PILImage.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 def to_png(fig: Figure, *, dpi: int = DPI, colors: int = 128, close: bool = True, lang: str = "en") -> bytes:
@@ -120,7 +125,8 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
     With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
-    that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles.
+    that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
+    a frame whose figure has artists of its own, grid lines or inward ticks is drawn whole (``_blittable``).
     """
     keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
@@ -157,11 +163,12 @@ def _frame(key: tuple[int, ...]) -> bytes:
         FigureCanvasAgg(fig)  # the figure's own canvas from now on
         fig.subplots_adjust(**_JOB["margins"])
         _JOB["axs"] = list(fig.subplots(1, _JOB["panels"], squeeze=False).flat)
-        _JOB["base"] = [set(ax.get_children()) for ax in _JOB["axs"]]  # an emptied Axes: spines, axes, titles
+        if _JOB["blit"]:
+            _JOB["base"] = [set(ax.get_children()) for ax in _JOB["axs"]]  # an emptied Axes: spines, axes, titles
     axs = _JOB["axs"]
     with plt.rc_context(FRAME_RC):
         _JOB["draw"](axs, key)
-    if _JOB["blit"]:
+    if _JOB["blit"] and _blittable(axs):
         return webp(_blitted(axs))
     return to_webp(axs[0].figure, dpi=_JOB["dpi"], close=False, lang=_JOB["lang"])
 
@@ -188,8 +195,19 @@ def _blitted(axs: list[Axes]) -> PILImage.Image:
     for ax, per_ax in zip(axs, moving):
         for artist in per_ax:
             ax.draw_artist(artist)
-    width, height = fig.canvas.get_width_height()
-    return PILImage.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    return _rgb(fig.canvas.buffer_rgba(), *fig.canvas.get_width_height())
+
+
+def _blittable(axs: list[Axes]) -> bool:
+    """Whether a blitted frame of ``axs`` has a whole draw's pixels: the figure holds these Axes and nothing of its
+    own (a suptitle, a colour bar, a legend of the figure would stay as the background shows them), and no axis
+    reaches into the data (grid lines or inward ticks, drawn over the artists by a whole draw, under them here)."""
+    fig = axs[0].figure
+    if fig.axes != axs or fig.texts or fig.legends or fig.images or fig.patches or fig.lines or fig.artists:
+        return False
+    return not any(line.get_visible() for ax in axs for line in [*ax.get_xgridlines(), *ax.get_ygridlines()]) \
+        and all(tick.get_tickdir() == "out" for ax in axs for axis in (ax.xaxis, ax.yaxis)
+                for tick in axis.get_major_ticks()[:1] + axis.get_minor_ticks()[:1])
 
 
 def _redrawn(ax: Axes, artist: Artist) -> bool:
