@@ -6,17 +6,24 @@ import re
 import os
 from pathlib import Path
 
-import matplotlib
 import pytest
-import torch
 from hypothesis import settings
 
 settings.register_profile("reluscope", derandomize=True, deadline=None)
 settings.register_profile("explore", max_examples=300, deadline=None)  # HYPOTHESIS_PROFILE=explore: new examples
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reluscope"))
 
-matplotlib.use("Agg")  # tests draw into files only
-torch.set_num_threads(1)
+
+def pytest_configure(config):
+    """Figures drawn with Agg (tests draw into files only) and torch on one thread, in each process that runs
+    tests; an xdist controller, which only hands them out, spares the import of both (~2 CPU-s)."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import matplotlib
+    import torch
+
+    matplotlib.use("Agg")
+    torch.set_num_threads(1)
 
 TESTS = Path(__file__).parent
 # Modules whose shared run is cheap (a few steps of a tiny net) and whose tests are many or long: better spread
@@ -103,10 +110,10 @@ def quick_study(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture
-def tiny_quick(monkeypatch):
-    """``--quick`` studies on a tiny budget for this test (20 steps, 2 frames, 12-point grids): for what a study
-    does with its input and output, where the numbers of the quick study itself are not the point."""
+def use_tiny_quick(monkeypatch) -> None:
+    """Make ``--quick`` studies run on a tiny budget (20 steps, 2 frames, 12-point grids) while ``monkeypatch``
+    lasts: for what a study does with its input and output, where the numbers of the quick study are not the
+    point."""
     from dataclasses import replace
 
     from reluscope.report import config
@@ -114,6 +121,12 @@ def tiny_quick(monkeypatch):
     quick = config.QUICK
     monkeypatch.setattr(config, "QUICK", replace(quick, run=replace(quick.run, steps=20, snapshots=1), grid=12,
                                                  pixels=12, warp_grid=6))
+
+
+@pytest.fixture
+def tiny_quick(monkeypatch):
+    """``--quick`` studies on a tiny budget for this test (``use_tiny_quick``)."""
+    use_tiny_quick(monkeypatch)
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here

@@ -33,7 +33,9 @@ OWN_PROCESS = {"defaults.py", "depth11_seeds.py", "frames.py", "sweep_backends.p
     ("slices.py", ["--nets", "2x8", "--steps", "5", "--repeat", "1"], "784-D inputs"),
     pytest.param("sweep_backends.py", ["--depths", "2", "--sigma-w2", "1,2", "--seeds", "1", "--steps", "2",
                                        "--n-samples", "40", "--chunk", "1", "--tasks", "8", "--rows", "1000"],
-                 "overhead of Ray", marks=pytest.mark.slow),  # starts a local Ray cluster
+                 "overhead of Ray", marks=[pytest.mark.slow, pytest.mark.xdist_group("ray")]),
+    # starts a local Ray cluster: after or before test_sweep_ray.py's on the same worker, never beside it (two
+    # clusters' starts on 2 cores outlast the raylet's 15 s wait for its agent)
 ])
 def test_benchmark_runs_and_prints_its_ratio(script, args, expect, monkeypatch, capsys):
     if script in OWN_PROCESS:

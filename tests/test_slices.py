@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from nets import random_net
-from test_regions import inradius
+from test_regions import thinner_than
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import extend_keys, pixel_centres, splits
@@ -52,7 +52,7 @@ def test_slice_cells_match_the_fine_grid_of_the_original_network(dim, width, dep
         found = set(np.unique(keys).tolist())
         assert len(exact) == len(regions) and found <= exact
         missed = [p for p, k in zip(regions.polygons(), regions.key.tolist()) if k not in found]
-        assert all(inradius(p) < half_diagonal for p in missed)
+        assert all(thinner_than(p, half_diagonal) for p in missed)
         assert len(found) >= 0.8 * len(exact)
 
 

@@ -45,9 +45,9 @@ def trained(monkeypatch):
 
 
 def test_a_resumed_sweep_trains_only_the_missing_runs(tmp_path, trained):
-    first = run_sweep(tiny(depths=[2]), tmp_path)
+    first = run_sweep(tiny(depths=[2]), tmp_path, draw=False)  # the figure: drawn by the last call
     assert trained["members"] == first.trained == 4 and len(first.rows) == 4
-    full = run_sweep(tiny(), tmp_path)
+    full = run_sweep(tiny(), tmp_path, draw=False)
     assert trained["members"] == 8 and full.trained == 4 and len(full.rows) == 8
     again = run_sweep(tiny(), tmp_path)
     assert trained["members"] == 8 and again.trained == 0
@@ -67,7 +67,7 @@ def test_a_killed_sweep_keeps_the_finished_ensembles(tmp_path, trained):
     assert read_rows(tmp_path / "runs.csv") == rows  # exported on the way out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv", "runs.sqlite", "sweep.json"]
     trained["kill_at"] = None
-    result = run_sweep(tiny(), tmp_path)
+    result = run_sweep(tiny(), tmp_path, draw=False)
     assert result.trained == 4 and trained["members"] == 8
 
 
@@ -79,15 +79,15 @@ def test_a_task_that_raises_is_stored_with_its_error_and_the_rerun_retries_it(tm
     assert {r["depth"] for r in failed} == {2} and {r["error"] for r in failed} == {"RuntimeError: out of memory"}
     assert all(r["train_accuracy"] is None for r in failed) and result.figure.is_file()
     assert total_units(tiny(), tmp_path) == BASE.steps  # what is left: the failed ensemble
-    again = run_sweep(tiny(), tmp_path)
+    again = run_sweep(tiny(), tmp_path, draw=False)
     assert (again.trained, again.failed) == (4, 0) and trained["members"] == 8
     assert len(again.rows) == 8 and all(r["error"] is None for r in again.rows)
 
 
 def test_chunks_train_the_same_numbers_as_one_ensemble(tmp_path, trained):
-    whole = run_sweep(tiny(depths=[3]), tmp_path / "whole").rows
+    whole = run_sweep(tiny(depths=[3]), tmp_path / "whole", draw=False).rows
     assert trained["ensembles"] == 1
-    chunked = run_sweep(tiny(depths=[3]), tmp_path / "chunked", chunk=3).rows
+    chunked = run_sweep(tiny(depths=[3]), tmp_path / "chunked", chunk=3, draw=False).rows
     assert trained["ensembles"] == 3  # 4 runs in chunks of 3 and 1
     for a, b in zip(whole, chunked, strict=True):
         assert (a["seed"], a["sigma_w2"], a["status"], a["steps_run"]) == (b["seed"], b["sigma_w2"], b["status"],
@@ -97,9 +97,9 @@ def test_chunks_train_the_same_numbers_as_one_ensemble(tmp_path, trained):
 
 
 def test_a_sweep_written_as_runs_csv_only_is_imported_into_the_store(tmp_path, trained):
-    run_sweep(tiny(depths=[2]), tmp_path)
+    run_sweep(tiny(depths=[2]), tmp_path, draw=False)
     (tmp_path / "runs.sqlite").unlink()  # as a sweep was kept before the store: runs.csv alone
-    result = run_sweep(tiny(depths=[2]), tmp_path)
+    result = run_sweep(tiny(depths=[2]), tmp_path, draw=False)
     assert result.trained == 0 and len(result.rows) == 4 and trained["members"] == 4
 
 
@@ -108,13 +108,13 @@ def test_progress_is_called_total_units_times_fresh_resumed_and_forced(tmp_path)
     for force, chunk in ((False, None), (False, None), (True, None), (True, 3)):  # fresh, done, started over
         ticks = []
         want = total_units(cfg, tmp_path, force=force, chunk=chunk)
-        run_sweep(cfg, tmp_path, force=force, progress=ticks.append, chunk=chunk)
+        run_sweep(cfg, tmp_path, force=force, progress=ticks.append, chunk=chunk, draw=False)
         assert sum(ticks) == want
     assert want == 4 * BASE.steps  # chunks of 3: two ensembles per depth
 
 
 def test_rows_are_the_runs_trained_alone(tmp_path):
-    result = run_sweep(tiny(depths=[3]), tmp_path)
+    result = run_sweep(tiny(depths=[3]), tmp_path, draw=False)
     row = next(r for r in result.rows if r["sigma_w2"] == 2.0 and r["seed"] == 1)
     member = Member(replace(BASE, depth=3, seed=1), sigma_w2=2.0, sigma_b2=0.0)
     data = load_dataset("moons", BASE.n_samples, random_state=BASE.seed)
@@ -127,15 +127,15 @@ def test_rows_are_the_runs_trained_alone(tmp_path):
 
 
 def test_other_training_settings_in_the_same_directory_are_refused(tmp_path):
-    run_sweep(tiny(depths=[2]), tmp_path)
+    run_sweep(tiny(depths=[2]), tmp_path, draw=False)
     other = SweepConfig(depths=[2], sigma_w2=[1.0], seeds=1, base=replace(BASE, lr=0.1))
     with pytest.raises(ReluscopeError, match="other training settings"):
-        run_sweep(other, tmp_path)
-    assert run_sweep(other, tmp_path, force=True).trained == 1
+        run_sweep(other, tmp_path, draw=False)
+    assert run_sweep(other, tmp_path, force=True, draw=False).trained == 1
 
 
 def test_trainability_plot_draws_the_critical_line(tmp_path):
-    rows = run_sweep(tiny(depths=[2]), tmp_path).rows
+    rows = run_sweep(tiny(depths=[2]), tmp_path, draw=False).rows
     ax = plot_trainability(rows, activation="relu")
     assert any(list(line.get_xdata()) == [2.0, 2.0] for line in ax.lines)
 
@@ -183,15 +183,15 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, args, message):
 def test_a_foreign_file_in_out_is_a_one_line_error_and_force_starts_over(tmp_path, name, text):
     (tmp_path / name).write_text(text)
     with pytest.raises(ReluscopeError, match=f"{name}.*--force"):
-        run_sweep(tiny(depths=[2]), tmp_path)
-    assert run_sweep(tiny(depths=[2]), tmp_path, force=True).trained == 4
+        run_sweep(tiny(depths=[2]), tmp_path, draw=False)
+    assert run_sweep(tiny(depths=[2]), tmp_path, force=True, draw=False).trained == 4
 
 
 def test_cli_export_writes_runs_csv_from_the_store(tmp_path, capsys):
     out = tmp_path / "sweep"
     assert main(["sweep", "--export", "--out", str(out)]) == 2
     assert "runs.sqlite is missing" in capsys.readouterr().err
-    run_sweep(tiny(depths=[2]), out)
+    run_sweep(tiny(depths=[2]), out, draw=False)
     (out / "runs.csv").unlink()
     assert main(["sweep", "--export", "--out", str(out)]) == 0
     with RunStore(out / "runs.sqlite") as store:
