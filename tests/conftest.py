@@ -176,8 +176,8 @@ def live_page(chromium, tmp_path_factory):
     WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts."""
     from reluscope.serve import ServeConfig, running
 
-    contexts = []
-    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"))) as url:
+    contexts = []  # every page stays open to the module's end (its console checked then): as many sessions
+    with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"), max_sessions=32)) as url:
 
         def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None,
                   init_script=None):
