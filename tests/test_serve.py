@@ -333,7 +333,7 @@ def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_fr
             held = t.step
             time.sleep(0.3)
             assert t.step == held and slots._free == 1  # no step, and the run's slot is free
-    end = time.monotonic()
+        end = time.monotonic()  # within the drawing the run measures: its t is at least end - start
     _wait(lambda: any(at > end for at, _ in offers))
     at, step = next((at, step) for at, step in offers if at > end)
     assert at >= end + TRAIN_SHARE * (end - start) and step > held
