@@ -41,7 +41,7 @@ study: $(STAMP)
 	$(BIN)/reluscope study --out out/study
 
 # The suite with bytecode written even where the environment sets PYTHONDONTWRITEBYTECODE: else each worker, and
-# each kernel, server and command a test starts, compiles src/ and rewrites tests/ again (~3.5 CPU-s a worker).
+# each kernel, server and command a test starts, compiles src/ and rewrites tests/ again.
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Debian's chromium drives the report's browser test (Playwright never downloads a browser here).

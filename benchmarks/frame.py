@@ -11,7 +11,8 @@ the same net (the anchor: compare ratios, not milliseconds, between runs); the c
 (``panels.DRAWN_CELLS`` forgotten), and the frame again for the same weights (a resting run's next frame, a
 changed projection: the cells remembered). Where the cells are the grid image,
 their time split into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while
-training, whose cells are the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells.
+training, whose cells are the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells
+(the count rule only: the page also sends the grid image where the exact cells took more than ``session.LIVE_CPU``).
 Then the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 

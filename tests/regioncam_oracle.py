@@ -5,7 +5,7 @@ import numpy as np
 import regioncam
 from torch import nn
 
-from reluscope.geometry.patterns import affine64, piecewise_linear_layers, splits
+from reluscope.geometry.patterns import affine64, piecewise_linear_net, splits
 
 
 def regioncam_counts(model: nn.Module, box) -> list[int]:
@@ -16,7 +16,7 @@ def regioncam_counts(model: nn.Module, box) -> list[int]:
     rc.linear(np.diag([(x1 - x0) / 2, (y1 - y0) / 2]).astype(np.float32),
               np.array([(x0 + x1) / 2, (y0 + y1) / 2], dtype=np.float32))
     counts = []
-    for layer in piecewise_linear_layers(model):
+    for layer in piecewise_linear_net(model)[0]:
         W, b = affine64(layer)
         rc.linear(W.astype(np.float32), b.astype(np.float32))
         if splits(layer):

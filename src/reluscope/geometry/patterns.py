@@ -62,14 +62,9 @@ def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
     return check_box((lo[0], hi[0], lo[1], hi[1]))
 
 
-def piecewise_linear_layers(model: nn.Module) -> list[Layer]:
-    """``linear_layers(model)`` after checking that the input is 2D, every activation is (leaky) ReLU and
-    every parameter is finite (``piecewise_linear_net``)."""
-    return piecewise_linear_net(model)[0]
-
-
 def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
-    """``piecewise_linear_layers(model)`` and every layer's weight (fan_out, fan_in) row by row and bias
+    """``linear_layers(model)``, after checking that the input is 2D, every activation is (leaky) ReLU and every
+    parameter is finite, and every layer's weight (fan_out, fan_in) row by row and bias
     (fan_out,) (zeros without one) in one float64 vector (torch's ``Linear`` layout): one conversion for the
     whole net, on which the finiteness check runs (numpy: microseconds for a small net, where torch's ops cost
     more than the arithmetic)."""
@@ -160,7 +155,7 @@ def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
         weight, bias, at = theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m], at + m * (n + 1)
         h = torch.addmm(bias, h, weight.T)  # z: (N, m)
         alpha = negative_slope(layer)
-        words = word_weights(layer.index, -(-h.shape[1] // 64)) if alpha != 1.0 else np.zeros(0, dtype=np.uint64)
+        words = word_weights(layer.index, -(-h.shape[1] // 64) if alpha != 1.0 else 0)  # read-only, cached: one compile
         keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
     return out
 

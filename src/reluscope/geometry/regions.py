@@ -29,7 +29,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.clipping import cut_polygons, network_cells
-from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_net, word_weights
+from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_net, splits, word_weights
 from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
@@ -150,7 +150,7 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
         layers = layers[:upto]
     if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
         raise ReluscopeError(f"most must be a whole number ≥ 0, got {most!r}")
-    slopes = [None if slope == 1.0 else slope for slope in map(negative_slope, layers)]  # None: no kink
+    slopes = [negative_slope(layer) if splits(layer) else None for layer in layers]  # None: no kink
     dims = [2] + [layer.linear.out_features for layer in layers]
     hashes = [word_weights(layer.index, -(-width // 64)) for layer, width in zip(layers, dims[1:])]
     cells = network_cells(box, dims, params, slopes, hashes, KEY_MULT, max(abs(v) for v in box), rtol, most)

@@ -32,6 +32,7 @@ R = TypeVar("R")
 MIN_IN_FLIGHT = 16
 LOCAL_OBJECT_STORE = 100 * 2**20  # bytes: a local cluster's object store holds rows of small tables only
 LOCAL_TRIES = 3  # starts of a local cluster before its start-up time-out is raised
+log = logging.getLogger("reluscope.studies")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def start_local(num_cpus: int | None = None, *, object_store_memory: int = LOCAL
         except Exception as e:  # Ray raises a bare Exception for it
             if not left or "timed out during startup" not in str(e):
                 raise
+            log.warning("the local Ray cluster timed out during startup; starting it again (%d more tries)", left)
             ray.shutdown()
 
 

@@ -445,15 +445,15 @@ function render({ model, el }) {
   function onFrame(f) {
     state.frames += 1; state.step = f.step;
     state.last = { ...state.last, ...f };  // a frame without the slow panels keeps the last ones drawn
-    $("step").textContent = f.step;
+    setText("step", String(f.step));
     const s = f.scores, h = state.hist;
     if (!h.length || h[h.length - 1].step < f.step) {
       h.push({ step: f.step, ...s });
       if (h.length > MAX_HIST) state.hist = h.filter((_, i) => i % 2 === 0 || i >= h.length - MAX_HIST / 2);
     }
     const fmt = (v) => num(v);
-    $("scores").textContent = mode() === "watch" ? t("scores_watch", { tl: fmt(s.train_loss), ta: fmt(s.train_accuracy) })
-      : t("scores", { tl: fmt(s.train_loss), sl: fmt(s.test_loss), ta: fmt(s.train_accuracy), sa: fmt(s.test_accuracy) });
+    setText("scores", mode() === "watch" ? t("scores_watch", { tl: fmt(s.train_loss), ta: fmt(s.train_accuracy) })
+      : t("scores", { tl: fmt(s.train_loss), sl: fmt(s.test_loss), ta: fmt(s.train_accuracy), sa: fmt(s.test_accuracy) }));
   }
 
   // ---- drawing: the latest state, once per animation frame. A canvas is drawn again only when what it shows
@@ -465,9 +465,9 @@ function render({ model, el }) {
   function setText(id, text) { const node = $(id); if (node.textContent !== text) node.textContent = text; }
   function label(id, text) { const cv = $("c-" + id); if (cv.getAttribute("aria-label") !== text) cv.setAttribute("aria-label", text); }
   function off(id, what, note) { redraw(id, ["off", note], () => drawNote($("c-" + id), note)); label(id, t("img_off", { what, note })); }
-  // two things a canvas shows are the same: the same object, or lists (a frame's per-layer numbers) of equal items
   // a frame's dead fractions as a plain list, made once per frame (its typed array is a new object every frame)
   const deadList = (L) => (L.deadList ??= Array.from(L.dead));
+  // two things a canvas shows are the same: the same object, or lists (a frame's per-layer numbers) of equal items
   const same = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
   // the canvas `id` drawn again only when what it shows changed
   function redraw(id, shows, draw) {
