@@ -169,7 +169,8 @@ def test_exact_count_matches_the_grid_up_to_regions_thinner_than_a_pixel(depth, 
 @pytest.mark.parametrize("depth, width, activation", [(4, 8, nn.ReLU), (3, 70, nn.ReLU), (3, 130, nn.LeakyReLU)])
 def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activation):
     """The compiled pass of ``pattern_keys`` gives ``extend_keys``'s hash of the signs of torch's own float64
-    layers, after every layer (words of 64 units and a last partial word; the logits add no bits)."""
+    layers, after every layer (words of 64 units and a last partial word; the logits add no bits), in one chunk
+    and in chunks of 256 points with a partial last one."""
     net = random_net(depth, width, seed=depth, activation=activation)
     X = pixel_centres(BOX, 30)  # (900, 2)
     layers = [m.double() for m in copy.deepcopy(net)]
@@ -182,6 +183,7 @@ def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activati
             keys = extend_keys(keys, pattern, len(want))
             want.append(keys)
     assert np.array_equal(pattern_keys(net, X), np.stack(want))
+    assert np.array_equal(pattern_keys(net, X, chunk=256), np.stack(want))
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
