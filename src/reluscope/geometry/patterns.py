@@ -144,28 +144,29 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
 def pattern_keys(model: nn.Module, X: np.ndarray, *, chunk: int = CHUNK) -> np.ndarray:
     """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
 
-    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
-    compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
-    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place.
-    The pass runs over ``chunk`` points at a time: each row's product is the same, and a layer's activations
+    One float64 forward pass, layer by layer, of the points as columns, ``zᵀ = W hᵀ + b`` (torch's product;
+    with units as rows the product runs 1.5× faster than ``h Wᵀ`` for a 32-wide layer, and each ``z`` differs
+    from that order's only by round-off); then one compiled pass over ``z`` (``_activate``) extends the keys by
+    the pattern ``[z > 0]`` (``extend_keys``'s hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the
+    negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at a time: a layer's activations
     fit the cache and reuse the memory of the chunk before (a 96² image of a 32-wide net: no fresh pages, no
     page faults, every frame)."""
     layers, params = piecewise_linear_net(model)
     theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
-    steps = []  # per layer: Wᵀ view (fan_in, fan_out), b (fan_out,), negative slope, hash words
+    steps = []  # per layer: W (fan_out, fan_in), b as a column (fan_out, 1), negative slope, hash words
     for layer in layers:
         m, n = layer.linear.out_features, layer.linear.in_features
         alpha = negative_slope(layer)
         words = word_weights(layer.index, -(-m // 64) if alpha != 1.0 else 0)  # read-only, cached: one compile
-        steps.append((theta[at:at + m * n].view(m, n).T, theta[at + m * n:at + m * n + m], alpha, words))
+        steps.append((theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m, None], alpha, words))
         at += m * (n + 1)
     X = as_points(X, layers[0].linear.in_features)  # (N, n)
     out = np.empty((len(layers), len(X)), dtype=np.uint64)  # (L, N)
     for start in range(0, len(X), chunk):
-        h, rows = X[start:start + chunk], slice(start, start + chunk)  # (chunk, n)
-        keys = np.zeros(len(h), dtype=np.uint64)  # (chunk,)
-        for i, (weight_t, bias, alpha, words) in enumerate(steps):
-            h = torch.addmm(bias, h, weight_t)  # z: (chunk, m)
+        h, rows = X[start:start + chunk].T, slice(start, start + chunk)  # (n, chunk)
+        keys = np.zeros(h.shape[1], dtype=np.uint64)  # (chunk,)
+        for i, (weight, bias, alpha, words) in enumerate(steps):
+            h = torch.addmm(bias, weight, h)  # zᵀ: (m, chunk)
             keys = out[i, rows] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
     return out
 
@@ -173,23 +174,22 @@ def pattern_keys(model: nn.Module, X: np.ndarray, *, chunk: int = CHUNK) -> np.n
 @numba.njit(cache=True, nogil=True)
 def _activate(z, keys, alpha, words, mult):  # pragma: no cover - compiled
     """``keys·M + Σ_i word_i·w_i`` (N,) of the pattern ``[z > 0]`` (bit k of word i: unit 64i + k), with
-    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty).
-
-    Branch-free: the bit and the select are arithmetic, so signs that change from point to point cost no
-    mispredicted jumps (a 9216 × 32 layer of random signs: 7× faster than a branch per unit)."""
-    out = np.empty_like(keys)
+    ``z`` (width, N) — a unit per row — set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not
+    empty). Unit after unit, the bit and the select are arithmetic over the row of points, no jumps: the loop
+    runs on vectors."""
+    out = keys * mult
     relu = alpha == 0.0
-    for i in range(z.shape[0]):
-        key = keys[i] * mult
-        for w in range(len(words)):
-            word = np.uint64(0)
-            for k in range(64 * w, min(z.shape[1], 64 * w + 64)):
-                v = z[i, k]
+    word = np.empty(z.shape[1], dtype=np.uint64)  # (N,)
+    for w in range(len(words)):
+        word[:] = 0
+        for k in range(64 * w, min(z.shape[0], 64 * w + 64)):
+            row, bit = z[k], np.uint64(k - 64 * w)
+            for i in range(z.shape[1]):
+                v = row[i]
                 on = v > 0
-                word |= np.uint64(on) << np.uint64(k - 64 * w)
-                z[i, k] = v if on else (0.0 if relu else v * alpha)  # ReLU as np.maximum(z, 0): −inf, −0.0 → 0.0
-            key += word * words[w]
-        out[i] = key
+                word[i] |= np.uint64(on) << bit
+                row[i] = v if on else (0.0 if relu else v * alpha)  # ReLU as np.maximum(z, 0): −inf, −0.0 → 0.0
+        out += word * words[w]  # uint64 arithmetic wraps mod 2⁶⁴
     return out
 
 
