@@ -4,15 +4,15 @@
 
 For the 6×16 and the 11×32 He nets on 1000 spiral points after ``--steps`` training steps (as a frame meets
 them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread:
-the CPU milliseconds of each part of a frame — the boundary, the per-layer statistics, the chosen layer's
-back-projection (embedded + PCA), the cells of that layer as a resting frame shows them (exact polygons; the grid
-image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one full-batch training step of
-the same net (the anchor: compare ratios, not milliseconds, between runs); the cells drawn afresh each time
-(``panels.DRAWN_CELLS`` forgotten), and the frame again for the same weights (a resting run's next frame, a
-changed projection: the cells remembered). Where the cells are the grid image,
-their time split into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while
-training, whose cells are the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells
-(the count rule only: the page also sends the grid image where the exact cells took more than ``session.LIVE_CPU``).
+the CPU milliseconds of each part of a frame (median of ``--repeat`` calls) — the boundary, the per-layer
+statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting frame shows
+them (exact polygons; the grid image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one
+full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs); the cells
+drawn afresh each time (``panels.DRAWN_CELLS`` forgotten), and the frame again for the same weights (a resting
+run's next frame, a changed projection: the cells remembered). Where the cells are the grid image, their time split
+into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while training, whose cells are
+the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells (the count rule only: the
+page also sends the grid image where the exact cells took more than ``session.LIVE_CPU``).
 Then the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import statistics
 import time
 
 import torch
@@ -36,12 +37,15 @@ from reluscope.train.loop import train_model
 
 
 def cpu_ms(fn, repeat: int) -> float:
-    """This thread's CPU milliseconds per call of ``fn`` (mean of ``repeat`` after one warm-up call)."""
+    """This thread's CPU milliseconds per call of ``fn``: the median of ``repeat`` calls after one warm-up call
+    (on shared cores a few calls slowed by the neighbours' cache traffic move a mean, not the median)."""
     fn()
-    t = time.thread_time()
+    times = []
     for _ in range(repeat):
+        t = time.thread_time()
         fn()
-    return (time.thread_time() - t) / repeat * 1e3
+        times.append(time.thread_time() - t)
+    return statistics.median(times) * 1e3
 
 
 def afresh(panel, *args, **kwargs):

@@ -166,10 +166,12 @@ def test_exact_count_matches_the_grid_up_to_regions_thinner_than_a_pixel(depth, 
         assert len(found) >= 0.8 * len(exact)  # on these nets the thin regions are a minority
 
 
-@pytest.mark.parametrize("depth, width, activation", [(4, 8, nn.ReLU), (3, 70, nn.ReLU), (3, 130, nn.LeakyReLU)])
+@pytest.mark.parametrize("depth, width, activation", [(4, 8, nn.ReLU), (11, 32, nn.ReLU), (3, 70, nn.ReLU),
+                                                      (3, 130, nn.LeakyReLU)])
 def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activation):
     """The compiled pass of ``pattern_keys`` gives ``extend_keys``'s hash of the signs of torch's own float64
-    layers, after every layer (words of 64 units and a last partial word; the logits add no bits)."""
+    layers, after every layer (words of 64 units and a last partial word; the logits add no bits), in one chunk
+    and in chunks of 256 points with a partial last one."""
     net = random_net(depth, width, seed=depth, activation=activation)
     X = pixel_centres(BOX, 30)  # (900, 2)
     layers = [m.double() for m in copy.deepcopy(net)]
@@ -182,21 +184,23 @@ def test_pattern_keys_are_the_hash_of_torchs_own_patterns(depth, width, activati
             keys = extend_keys(keys, pattern, len(want))
             want.append(keys)
     assert np.array_equal(pattern_keys(net, X), np.stack(want))
+    assert np.array_equal(pattern_keys(net, X, chunk=256), np.stack(want))
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
 def test_the_compiled_activation_is_the_layers_own_on_zeros_and_infinities(alpha):
-    """``pattern_keys``' compiled pass sets ``z`` to ReLU's ``+0.0`` / leaky ReLU's ``α z`` where ``z ≤ 0`` in
-    place (a −0.0 or −inf too) and gives ``extend_keys``' hash of ``[z > 0]``, for 70 units (a full and a
-    partial word)."""
+    """``pattern_keys``' compiled pass sets ``z`` (a unit per row) to ReLU's ``+0.0`` / leaky ReLU's ``α z`` where
+    ``z ≤ 0`` in place (a −0.0 or −inf too) and gives ``extend_keys``' hash of ``[z > 0]``, for 70 units (a full
+    and a partial word)."""
     from reluscope.geometry.patterns import KEY_MULT, _activate, word_weights
     z = np.random.default_rng(5).standard_normal((200, 70))  # (N, width)
     z[::3, 4], z[::5, 9], z[::7, 66], z[::11, 1] = -0.0, 0.0, -np.inf, np.inf
     keys = np.arange(200, dtype=np.uint64) * np.uint64(0x9E3779B9)  # (N,)
     want_h = np.where(z > 0, z, 0.0 if alpha == 0.0 else alpha * z)  # (N, width)
     want_keys = extend_keys(keys, z > 0, 3)
-    got = _activate(z, keys, alpha, word_weights(3, 2), KEY_MULT)  # z: in place
-    assert np.array_equal(got, want_keys) and np.array_equal(z.view(np.uint64), want_h.view(np.uint64))
+    units = np.ascontiguousarray(z.T)  # (width, N)
+    got = _activate(units, keys, alpha, word_weights(3, 2), KEY_MULT)  # units: in place
+    assert np.array_equal(got, want_keys) and np.array_equal(units.T.view(np.uint64), want_h.view(np.uint64))
 
 
 def test_pixel_centres_lie_in_the_region_with_their_key():

@@ -36,6 +36,7 @@ from reluscope.model.layers import Layer, linear_layers, negative_slope
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
 KEY_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
+CHUNK = 2048  # points per forward pass of ``pattern_keys``: a (2048, 32) float64 activation is 512 KiB
 
 
 def check_box(box) -> Box:
@@ -140,42 +141,55 @@ def extend_keys(keys: np.ndarray, pattern: np.ndarray, layer_index: int) -> np.n
     return out
 
 
-def pattern_keys(model: nn.Module, X: np.ndarray) -> np.ndarray:
+def pattern_keys(model: nn.Module, X: np.ndarray, *, chunk: int = CHUNK) -> np.ndarray:
     """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
 
-    One float64 forward pass, layer by layer ``z = h W + b`` (torch's product, as ``forward64``); then one
-    compiled pass over ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s
-    hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place."""
+    One float64 forward pass, layer by layer, of the points as columns, ``zᵀ = W hᵀ + b`` (torch's product;
+    with units as rows the product runs 1.5× faster than ``h Wᵀ`` for a 32-wide layer, and each ``z`` differs
+    from that order's only by round-off); then one compiled pass over ``z`` (``_activate``) extends the keys by
+    the pattern ``[z > 0]`` (``extend_keys``'s hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the
+    negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at a time: a layer's activations
+    fit the cache and reuse the memory of the chunk before (a 96² image of a 32-wide net: no fresh pages, no
+    page faults, every frame)."""
     layers, params = piecewise_linear_net(model)
     theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
-    h = as_points(X, layers[0].linear.in_features)  # (N, n)
-    keys, out = np.zeros(len(h), dtype=np.uint64), np.empty((len(layers), len(h)), dtype=np.uint64)  # (N,), (L, N)
+    steps = []  # per layer: W (fan_out, fan_in), b as a column (fan_out, 1), negative slope, hash words
     for layer in layers:
         m, n = layer.linear.out_features, layer.linear.in_features
-        weight, bias, at = theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m], at + m * (n + 1)
-        h = torch.addmm(bias, h, weight.T)  # z: (N, m)
         alpha = negative_slope(layer)
-        words = word_weights(layer.index, -(-h.shape[1] // 64) if alpha != 1.0 else 0)  # read-only, cached: one compile
-        keys = out[layer.index] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
+        words = word_weights(layer.index, -(-m // 64) if alpha != 1.0 else 0)  # read-only, cached: one compile
+        steps.append((theta[at:at + m * n].view(m, n), theta[at + m * n:at + m * n + m, None], alpha, words))
+        at += m * (n + 1)
+    X = as_points(X, layers[0].linear.in_features)  # (N, n)
+    out = np.empty((len(layers), len(X)), dtype=np.uint64)  # (L, N)
+    for start in range(0, len(X), chunk):
+        h, rows = X[start:start + chunk].T, slice(start, start + chunk)  # (n, chunk)
+        keys = np.zeros(h.shape[1], dtype=np.uint64)  # (chunk,)
+        for i, (weight, bias, alpha, words) in enumerate(steps):
+            h = torch.addmm(bias, weight, h)  # zᵀ: (m, chunk)
+            keys = out[i, rows] = _activate(h.numpy(), keys, alpha, words, KEY_MULT)  # h.numpy() shares h's memory
     return out
 
 
 @numba.njit(cache=True, nogil=True)
 def _activate(z, keys, alpha, words, mult):  # pragma: no cover - compiled
     """``keys·M + Σ_i word_i·w_i`` (N,) of the pattern ``[z > 0]`` (bit k of word i: unit 64i + k), with
-    ``z`` (N, width) set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not empty)."""
-    out = np.empty_like(keys)
-    for i in range(z.shape[0]):
-        key = keys[i] * mult
-        for w in range(len(words)):
-            word = np.uint64(0)
-            for k in range(64 * w, min(z.shape[1], 64 * w + 64)):
-                if z[i, k] > 0:
-                    word |= np.uint64(1) << np.uint64(k - 64 * w)
-                else:  # as np.maximum(z, 0) for ReLU (a −inf or −0.0 becomes 0.0)
-                    z[i, k] = 0.0 if alpha == 0.0 else z[i, k] * alpha
-            key += word * words[w]
-        out[i] = key
+    ``z`` (width, N) — a unit per row — set to ``σ(z)`` in place (only where the layer has a kink: ``words`` not
+    empty). Unit after unit, the bit and the select are arithmetic over the row of points, no jumps: the loop
+    runs on vectors."""
+    out = keys * mult
+    relu = alpha == 0.0
+    word = np.empty(z.shape[1], dtype=np.uint64)  # (N,)
+    for w in range(len(words)):
+        word[:] = 0
+        for k in range(64 * w, min(z.shape[0], 64 * w + 64)):
+            row, bit = z[k], np.uint64(k - 64 * w)
+            for i in range(z.shape[1]):
+                v = row[i]
+                on = v > 0
+                word[i] |= np.uint64(on) << bit
+                row[i] = v if on else (0.0 if relu else v * alpha)  # ReLU as np.maximum(z, 0): −inf, −0.0 → 0.0
+        out += word * words[w]  # uint64 arithmetic wraps mod 2⁶⁴
     return out
 
 
