@@ -264,15 +264,48 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     assert f'<meta name="generator" content="reluscope {version("reluscope")}">' in page
 
 
-def test_frames_drawn_in_worker_processes_are_the_same_bytes():
+@pytest.mark.parametrize("blit", [False, True])
+def test_frames_drawn_in_worker_processes_are_the_same_bytes(blit):
+    """The workers fork from a process that drew the first frame (its figure, and with ``blit`` its kept
+    background, which frames on other axes replace in the worker)."""
     axes = [Axis("a", "slider", ["0", "1", "2"]), Axis("b", "select", ["x", "y"])]
 
     def draw(axs, key):
         axs[0].plot(np.arange(5) * (key[0] + 1), color="C0" if key[1] else "C3")
+        if blit:  # frames of a slider position share their axes, each position has its own
+            axs[0].set(xlim=(0, 4), ylim=(0, 4 * (key[0] + 1)))
 
-    one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
-    two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2)
+    one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1, blit=blit)
+    two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2, blit=blit)
+    assert list(one.frames) == list(two.frames)
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
+
+
+def test_frames_are_drawn_in_the_cores_the_runs_leave_free(monkeypatch):
+    """While two runs train on the cores, a viewer is drawn in this process alone; once they end, in all."""
+    from reluscope.report import stage
+
+    release = multiprocessing.get_context("fork").Event()
+
+    def held(cfg, data):  # a run that ends when the test says
+        release.wait(60)
+        return fit(cfg, data=data)
+
+    monkeypatch.setattr(stage, "fit", held)  # the workers are forked after this
+    monkeypatch.setattr(stage, "WORKERS", 2)
+    cfg = StudyConfig(quick=True)
+    data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=cfg.seed)
+    ctx = StudyContext(cfg, data, lambda n=1: None)
+    assert ctx.drawing_workers() == 2  # nothing trains
+    ctx.start([(2, "he"), (2, "lecun"), (2, "normal")], workers=2)
+    try:
+        assert ctx.drawing_workers() == 1  # two of the three runs train, one waits
+        release.set()
+        while not ctx.ready([(2, "he"), (2, "lecun"), (2, "normal")]):
+            ctx.wait()
+        assert ctx.drawing_workers() == 2
+    finally:
+        ctx.close()
 
 
 def test_runs_trained_at_once_in_workers_are_the_runs_trained_one_after_another():
