@@ -281,6 +281,32 @@ def test_frames_drawn_in_worker_processes_are_the_same_bytes(blit):
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
 
 
+def test_frames_are_drawn_here_until_cores_come_free_then_in_workers(monkeypatch):
+    """``workers`` as a function is asked after each frame drawn here; the pool is forked once it says two, for
+    the rest of the frames (same bytes as drawn here alone)."""
+    axes = [Axis("a", "slider", [str(k) for k in range(8)])]
+    here, asked, pools = [], [], []
+
+    def draw(axs, key):
+        here.append(multiprocessing.current_process().name)
+        axs[0].plot([0, 1], [0, key[0]])
+
+    opened = figures.multiprocessing.get_context
+
+    def counted(method):
+        pools.append(method)
+        return opened(method)
+
+    one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
+    monkeypatch.setattr(figures.multiprocessing, "get_context", counted)
+    main = multiprocessing.current_process().name
+    here.clear()
+    two = render_viewer("v", axes, draw, figsize=(2, 2),
+                        workers=lambda: asked.append(1) or (2 if len(asked) > 3 else 1))  # 1, 1, 1, then 2
+    assert one.frames == two.frames and list(one.frames) == list(two.frames)
+    assert len(asked) == 4 and pools == ["fork"] and here == [main] * 3  # three here, five in the workers
+
+
 def test_frames_are_drawn_in_the_cores_the_runs_leave_free(monkeypatch):
     """While two runs train on the cores, a viewer is drawn in this process alone; once they end, in all."""
     from reluscope.report import stage

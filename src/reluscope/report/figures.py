@@ -27,10 +27,12 @@ whose axes differ from the kept background's draws and keeps a new one.
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
 thread); the drawing function and its data reach the workers by ``fork``, only the image
 bytes come back. The calling process draws the first frame before it forks, so every worker starts from its
-figure, its renderer's text measurements and its kept background: a worker that made its own cost about as much
-CPU as a tenth of the back-projection viewer's frames. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not
-fork-safe, Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn
-in the calling process, to the same bytes.
+figure, its renderer's text measurements and its kept background (a worker that made its own figure cost as much
+CPU as about six back-projection frames). A study asks before each frame how many cores its training runs leave
+free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in the calling process,
+and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows has no ``fork``
+and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``, which cannot
+send a closure), so there the frames are drawn in the calling process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def palette(img: PILImage.Image) -> PILImage.Image:
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
                   figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
                   caption: str = "", dpi: int = DPI, advance: Progress | None = None,
-                  workers: int = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
+                  workers: int | Callable[[], int] = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(axs, key)`` puts on ``panels`` Axes
     side by side (one row) of a figure of ``figsize`` inches.
 
@@ -125,23 +127,27 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once
     per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
     property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
-    With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
+    The first frame is drawn here; the rest, on Linux, in ``workers`` forked processes where that is more than one
+    (same bytes as here). ``workers`` may be a function, asked after each frame drawn here how many processes the
+    rest is worth now (the cores other work leaves free): the frames are drawn here until it says more than one.
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
     that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
     a frame whose figure has artists of its own, grid lines or inward ticks is drawn whole (``_blittable``).
     """
     keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
+    frames = {}
     try:
-        if CAN_FORK and workers > 1 and len(keys) > workers + 1:
-            first, rest = keys[0], keys[1:]
-            frames = {first: _advanced(_frame(first), advance)}  # the figure made and drawn once, then forked
-            with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
-                                                          initargs=(1,)) as pool:
-                images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * workers)))
-                frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
-        else:
-            frames = {key: _advanced(_frame(key), advance) for key in keys}
+        for done, key in enumerate(keys):
+            processes = workers() if callable(workers) else workers
+            if done and CAN_FORK and processes > 1 and len(keys) - done > processes:  # the rest in other processes
+                rest = keys[done:]  # forked from this one: its figure, renderer and background inherited
+                with multiprocessing.get_context("fork").Pool(processes, initializer=torch.set_num_threads,
+                                                              initargs=(1,)) as pool:
+                    images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * processes)))
+                    frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
+                break
+            frames[key] = _advanced(_frame(key), advance)
     finally:
         _JOB.clear()
     return Viewer(name, list(axes), frames, caption)

@@ -100,10 +100,10 @@ class StudyContext:
         return not any(r in self.pending for r in runs)
 
     def drawing_workers(self) -> int:
-        """The processes a viewer's frames are worth drawing in now (``figures.render_viewer``'s ``workers``): the
-        cores (``WORKERS``) less those training a run that ``start`` began, and at least this one. While the runs
-        keep every core busy, more drawing processes would only slow them down (the runs that later stages wait
-        for) and cost each its own figure."""
+        """The processes a viewer's frames are worth drawing in now (``figures.render_viewer``'s ``workers``, which
+        asks again after each frame it draws itself): the cores (``WORKERS``) less those training a run that
+        ``start`` began, and at least this one. While the runs keep every core busy, more drawing processes would
+        only slow them down (the runs that later stages wait for) and cost each its own figure."""
         training = len([key for key in self.pending if key not in self._ended])
         return max(1, WORKERS - min(training, self._processes))
 

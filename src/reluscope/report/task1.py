@@ -10,6 +10,7 @@ the theory for the same weights), whose displays draw the figures.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -47,7 +48,7 @@ class Task1(Stage):
         run = {(r["depth"], r["scheme"]): r for r in study.runs}
         pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
         grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
-        viewer = variance_viewer(study, t, ctx.advance, workers=ctx.drawing_workers())
+        viewer = variance_viewer(study, t, ctx.advance, workers=ctx.drawing_workers)
         curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84, lang=lang),
                        t("curves_caption", depth=b.deep))
         ctx.advance(1)
@@ -172,7 +173,8 @@ def variance_axes(depths: tuple[int, ...], t: Texts) -> list[Axis]:
             Axis(t("axis_quantity"), "toggle", list(QUANTITIES.values()))]
 
 
-def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress, *, workers: int = WORKERS) -> Viewer:
+def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress, *,
+                    workers: int | Callable[[], int] = WORKERS) -> Viewer:
     """Per-layer variance against theory, one frame per choice of ``variance_axes``, drawn in ``workers``
     processes (``render_viewer``)."""
     depths, axes = study.config.depths, variance_axes(study.config.depths, t)
