@@ -28,9 +28,9 @@ Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked pr
 thread); the drawing function and its data reach the workers by ``fork``, only the image
 bytes come back. The calling process draws the first frame before it forks, so every worker starts from its
 figure, its renderer's text measurements and its kept background (a worker that made its own figure cost as much
-CPU as about six back-projection frames). A study asks before each frame how many cores its training runs leave
-free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in the calling process,
-and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows has no ``fork``
+CPU as about six back-projection frames). A study says, after each frame drawn in the calling process, how many cores its
+training runs leave free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in the
+calling process, and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows has no ``fork``
 and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``, which cannot
 send a closure), so there the frames are drawn in the calling process, to the same bytes.
 """
