@@ -47,10 +47,12 @@ PHASES = {  # cProfile function names -> what they are (the study's own process,
 
 def timed(args: list[str], **env: str) -> tuple[float, float]:
     """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's, and the CPU seconds it
-    and every process it forked spent (user + system)."""
+    and every process it forked spent (user + system); exits with the command's error output if it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
+    done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env={**os.environ, **env})
+    if done.returncode:
+        sys.exit(f"reluscope {' '.join(args)} exited with {done.returncode}:\n{done.stderr[-3000:]}")
     wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
