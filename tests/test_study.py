@@ -281,6 +281,38 @@ def test_frames_drawn_in_worker_processes_are_the_same_bytes(blit):
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
 
 
+def test_a_drawing_process_starts_without_the_parsed_mathtext_it_forked_with():
+    """A cached parse holds its fonts, whose file offset forked copies share: a drawing process parses anew."""
+    from matplotlib.mathtext import MathTextParser
+
+    MathTextParser("agg").parse(r"$\hat x_1$", 100)
+    assert MathTextParser._parse_cached.cache_info().currsize > 0
+    threads = torch.get_num_threads()
+    try:
+        figures._start_worker()
+        assert MathTextParser._parse_cached.cache_info().currsize == 0 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.slow
+def test_drawing_processes_set_formulas_the_process_they_forked_from_parsed():
+    """Two drawing processes drawing formulas that the process they forked from parsed (its first frame) draw
+    them right: with its cached parses, whose fonts share one file offset, they failed within a hundred frames
+    ("FT_Load_Glyph … invalid outline") or drew other glyphs."""
+    formula = r"$\hat x_1 \hat x_2 \alpha\beta\gamma\delta\epsilon\zeta\eta\theta \sum_i \int_0^1 \mathcal{ABCDEFGHIJ}$"
+    axes = [Axis("k", "slider", [str(k) for k in range(100)])]
+
+    def draw(axs, key):
+        for row in range(12):
+            axs[0].text(0.02, row / 12, formula, fontsize=9 + row % 3)
+        axs[0].set_title(f"frame {key[0]}")
+
+    one = render_viewer("v", axes, draw, figsize=(4, 3), workers=1)
+    two = render_viewer("v", axes, draw, figsize=(4, 3), workers=2)
+    assert one.frames == two.frames
+
+
 def test_frames_are_drawn_here_until_cores_come_free_then_in_workers(monkeypatch):
     """``workers`` as a function is asked after each frame drawn here; the pool is forked once it says two, for
     the rest of the frames (same bytes as drawn here alone)."""

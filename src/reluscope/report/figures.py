@@ -24,15 +24,15 @@ changes (``Axes.draw_artist``) — the artists ``draw`` added, the titles and th
 in the order a whole draw would, so a frame has the pixels of a whole draw (``tests/test_blitting.py``). A frame
 whose axes differ from the kept background's draws and keeps a new one.
 
-Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
-thread); the drawing function and its data reach the workers by ``fork``, only the image
-bytes come back. The calling process draws the first frame before it forks, so every worker starts from its
-figure, its renderer's text measurements and its kept background (a worker that made its own figure cost as much
-CPU as about six back-projection frames). A study says, after each frame drawn in the calling process, how many cores its
-training runs leave free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in the
-calling process, and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows has no ``fork``
-and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``, which cannot
-send a closure), so there the frames are drawn in the calling process, to the same bytes.
+Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
+drawing function and its data reach the workers by ``fork``, only the image bytes come back. The calling process
+draws the first frame before it forks, so every worker starts from its figure, its renderer's text measurements and
+its kept background, not its parsed mathtext (``_start_worker``; a worker that made its own figure cost as much CPU
+as about six back-projection frames). A study says, after each frame drawn in the calling process, how many cores
+its training runs leave free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in
+the calling process, and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows
+has no ``fork`` and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``,
+which cannot send a closure), so there the frames are drawn in the calling process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.spines import Spine
 from matplotlib.text import Text
 from PIL import Image as PILImage
@@ -142,8 +143,7 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
             processes = workers() if callable(workers) else workers
             if done and CAN_FORK and processes > 1 and len(keys) - done > processes:  # the rest in other processes
                 rest = keys[done:]  # forked from this one: its figure, renderer and background inherited
-                with multiprocessing.get_context("fork").Pool(processes, initializer=torch.set_num_threads,
-                                                              initargs=(1,)) as pool:
+                with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) as pool:
                     images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * processes)))
                     frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
                 break
@@ -151,6 +151,15 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     finally:
         _JOB.clear()
     return Viewer(name, list(axes), frames, caption)
+
+
+def _start_worker() -> None:
+    """In a forked drawing process, before its first frame: torch on one thread, and no parsed mathtext of the
+    process it forked from. A parse holds the fonts it was set in, and a font reads its file through a file
+    offset that every forked copy shares, so two processes drawing one cached formula read each other's glyphs
+    ("FT_Load_Glyph … invalid outline"); matplotlib forgets its cached fonts in a forked process, not its parses."""
+    torch.set_num_threads(1)
+    MathTextParser._parse_cached.cache_clear()
 
 
 _JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang, blit; its Axes once made
