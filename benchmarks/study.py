@@ -1,6 +1,6 @@
 """The main job: ``reluscope study`` against one ``reluscope train --depth 11 --width 32 --steps 3000``, in one run.
 
-    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC] [--frames]
+    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC] [--frames] [--timeline]
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
@@ -11,7 +11,10 @@ thread, and the load average before and after.
 ``docs/``, whose derivations the page quotes: ``git archive main src docs | tar -x -C /tmp/before`` gives
 ``/tmp/before/src``) in the same run, after this tree's, prints the ratio after / before (of wall and of CPU
 seconds: on a busy machine the CPU seconds are the steadier measure), and whether the two
-reports are the same (``study_same.py``). ``--frames`` instead runs the study in one process with every viewer
+reports are the same (``study_same.py``). ``--timeline`` instead runs the study in this process (as a library call,
+one torch thread) and prints when each run, stage and viewer starts and ends (wall seconds from the start, with
+the CPU seconds each took in its process), then this process's CPU seconds and its children's (the training and
+drawing processes). ``--frames`` instead runs the study in one process with every viewer
 frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch thread:
 CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
 spent its time: starting the runs, waiting for them, the stages (built while the runs train), drawing frames,
@@ -44,10 +47,12 @@ PHASES = {  # cProfile function names -> what they are (the study's own process,
 
 def timed(args: list[str], **env: str) -> tuple[float, float]:
     """Wall seconds of ``reluscope ARGS`` in a fresh process, ``env`` added to this one's, and the CPU seconds it
-    and every process it forked spent (user + system)."""
+    and every process it forked spent (user + system); exits with the command's error output if it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([str(SCRIPT), *args], check=True, capture_output=True, env={**os.environ, **env})
+    done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env={**os.environ, **env})
+    if done.returncode:
+        sys.exit(f"reluscope {' '.join(args)} exited with {done.returncode}:\n{done.stderr[-3000:]}")
     wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -79,6 +84,42 @@ def frame_costs() -> None:
     print(f"  all viewers: {len(total)} frames, {sum(total):.2f} CPU-s")
 
 
+def timeline() -> None:
+    """Run the study in this process, its runs, stages and viewers logged as they start and end."""
+    start = time.perf_counter()  # the imports included
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reluscope.report import figures, stage, study
+    from reluscope.report.config import StudyConfig
+
+    def log(*words) -> None:
+        print(f"{time.perf_counter() - start:6.2f} s  pid {os.getpid()}", *words, flush=True)
+
+    def logged(what, function, name):
+        def wrapper(*args, **kwargs):
+            cpu = time.process_time()
+            log(what, name(*args, **kwargs), "starts")
+            result = function(*args, **kwargs)
+            log(what, name(*args, **kwargs), f"ends ({time.process_time() - cpu:.2f} CPU-s in this process)")
+            return result
+        return wrapper
+
+    stage.fit = logged("run", stage.fit, lambda cfg, **_: f"{cfg.depth} {cfg.init}")  # the forked workers' too
+    study._build = logged("stage", study._build, lambda s, *_: type(s).__name__)
+    viewer = logged("viewer", figures.render_viewer, lambda name, *_, workers=figures.WORKERS, **k: name + (
+        f" ({workers} processes)" if isinstance(workers, int) else f" (now {workers()} processes)"))
+    for name in [name for name in sys.modules if name.startswith("reluscope.report.") and name != figures.__name__]:
+        if getattr(sys.modules[name], "render_viewer", None) is figures.render_viewer:  # the stages' own names
+            sys.modules[name].render_viewer = viewer
+    log("imported")
+    study.write_study(StudyConfig(out=Path(tempfile.mkdtemp()) / "study"))
+    log("written")
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(f"CPU-s: this process {own.ru_utime + own.ru_stime:.1f}, its children "
+          f"{children.ru_utime + children.ru_stime:.1f}")
+
+
 def frames(args: argparse.Namespace) -> None:
     """``frame_costs`` of this tree, then of ``args.before`` (each in a fresh process)."""
     trees = [("this tree", {})] + ([(str(args.before), dict(PYTHONPATH=str(args.before.resolve())))]
@@ -95,10 +136,13 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the study and print its phases")
     parser.add_argument("--before", metavar="SRC", type=Path, help="also time the study of the package in SRC")
     parser.add_argument("--frames", action="store_true", help="CPU time per viewer frame, drawn in one process")
+    parser.add_argument("--timeline", action="store_true", help="when each run, stage and viewer starts and ends")
     parser.add_argument("--frame-costs", action="store_true", help=argparse.SUPPRESS)  # one tree's, in this process
     args = parser.parse_args()
     if args.frame_costs:
         return frame_costs()
+    if args.timeline:
+        return timeline()
     if args.frames:
         return frames(args)
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -113,6 +113,16 @@ def test_displays_hold_the_studys_numbers_and_draw_on_the_given_axes(study):
     plt.close(fig)
 
 
+def test_a_scheme_keeps_its_colour_when_shown_alone(study):
+    """The report's toggle shows one scheme or all: each in the colour it has among all of the study's."""
+    result, _ = study
+    every = {b.label: b.style for b in result.variance(4).bands}
+    for scheme in result.config.schemes:
+        alone = result.variance(4, schemes=(scheme,)).bands
+        assert [b.label for b in alone] == [scheme] and alone[0].style == every[scheme]
+    assert len({str(style) for style in every.values()}) == len(every)  # colours that tell the schemes apart
+
+
 def test_a_curve_label_counts_the_runs_that_did_not_end_ok():
     cfg = InitStudyConfig(depths=(11,), schemes=("normal",), seeds=2)
     history = [dict(step=0, train_accuracy=0.5, train_loss=0.7), dict(step=50, train_accuracy=0.9, train_loss=0.2)]

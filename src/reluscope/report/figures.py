@@ -24,11 +24,15 @@ changes (``Axes.draw_artist``) — the artists ``draw`` added, the titles and th
 in the order a whole draw would, so a frame has the pixels of a whole draw (``tests/test_blitting.py``). A frame
 whose axes differ from the kept background's draws and keeps a new one.
 
-Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one
-thread); the drawing function and its data reach the workers by ``fork``, only the image
-bytes come back. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not
-fork-safe, Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn
-in the calling process, to the same bytes.
+Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
+drawing function and its data reach the workers by ``fork``, only the image bytes come back. The calling process
+draws the first frame before it forks, so every worker starts from its figure, its renderer's text measurements and
+its kept background, not its parsed mathtext (``_start_worker``; a worker that made its own figure cost as much CPU
+as about six back-projection frames). A study says, after each frame drawn in the calling process, how many cores
+its training runs leave free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in
+the calling process, and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows
+has no ``fork`` and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``,
+which cannot send a closure), so there the frames are drawn in the calling process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.spines import Spine
 from matplotlib.text import Text
 from PIL import Image as PILImage
@@ -115,7 +120,7 @@ def palette(img: PILImage.Image) -> PILImage.Image:
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
                   figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
                   caption: str = "", dpi: int = DPI, advance: Progress | None = None,
-                  workers: int = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
+                  workers: int | Callable[[], int] = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(axs, key)`` puts on ``panels`` Axes
     side by side (one row) of a figure of ``figsize`` inches.
 
@@ -123,24 +128,38 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once
     per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
     property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
-    With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
+    The first frame is drawn here; the rest, on Linux, in ``workers`` forked processes where that is more than one
+    (same bytes as here). ``workers`` may be a function, asked after each frame drawn here how many processes the
+    rest is worth now (the cores other work leaves free): the frames are drawn here until it says more than one.
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
     that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
     a frame whose figure has artists of its own, grid lines or inward ticks is drawn whole (``_blittable``).
     """
     keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
+    frames = {}
     try:
-        if CAN_FORK and workers > 1 and len(keys) > workers:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
-                                                          initargs=(1,)) as pool:
-                images = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
-                frames = {key: _advanced(image, advance) for key, image in zip(keys, images)}
-        else:
-            frames = {key: _advanced(_frame(key), advance) for key in keys}
+        for done, key in enumerate(keys):
+            processes = workers() if callable(workers) else workers
+            if done and CAN_FORK and processes > 1 and len(keys) - done > processes:  # the rest in other processes
+                rest = keys[done:]  # forked from this one: its figure, renderer and background inherited
+                with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) as pool:
+                    images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * processes)))
+                    frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
+                break
+            frames[key] = _advanced(_frame(key), advance)
     finally:
         _JOB.clear()
     return Viewer(name, list(axes), frames, caption)
+
+
+def _start_worker() -> None:
+    """In a forked drawing process, before its first frame: torch on one thread, and no parsed mathtext of the
+    process it forked from. A parse holds the fonts it was set in, and a font reads its file through a file
+    offset that every forked copy shares, so two processes drawing one cached formula read each other's glyphs
+    ("FT_Load_Glyph … invalid outline"); matplotlib forgets its cached fonts in a forked process, not its parses."""
+    torch.set_num_threads(1)
+    MathTextParser._parse_cached.cache_clear()
 
 
 _JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang, blit; its Axes once made

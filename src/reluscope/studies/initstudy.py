@@ -17,7 +17,7 @@ keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -75,9 +75,11 @@ class InitStudyResult:
         return rows
 
     def variance(self, depth: int, quantity: str = "pre", schemes: tuple[str, ...] | None = None) -> VarianceDisplay:
-        """Measured vs predicted variance per layer at ``depth`` (every scheme of the study, or ``schemes``)."""
-        return VarianceDisplay.from_layer_stats(self.layer_stats, depth=depth, quantity=quantity,
-                                                schemes=self.config.schemes if schemes is None else schemes)
+        """Measured vs predicted variance per layer at ``depth`` (every scheme of the study, or ``schemes``), each
+        scheme in its colour among all of the study's, whichever are shown."""
+        display = VarianceDisplay.from_layer_stats(self.layer_stats, depth=depth, quantity=quantity,
+                                                   schemes=self.config.schemes)
+        return display if schemes is None else replace(display, bands=[b for b in display.bands if b.label in schemes])
 
     def curves(self) -> list[CurvesDisplay]:
         """Each of ``CURVES`` over training at the deepest depth, one line per scheme."""
