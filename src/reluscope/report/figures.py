@@ -2,7 +2,7 @@
 
 Every frame of a viewer is drawn on one row of Axes of one fixed size and fixed margins (no
 ``bbox_inches="tight"``, no layout engine: it would double the drawing time of a frame), so the frames have the
-same pixel size and the axes do not jump while a slider moves. The Axes are made once per drawing process and
+same pixel size and the axes do not jump while a slider moves. The Axes are made once per viewer and
 emptied between frames (``clear_for_frame``), to the bytes new Axes would give: building them, their ticks and
 a new renderer's text measurements again for every frame was a third of its time. At ``DPI`` a figure 9.6
 inches wide is 960 px, the page's text column (about 950 px), and 9-point text is 12.5 px high.
@@ -27,12 +27,15 @@ whose axes differ from the kept background's draws and keeps a new one.
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
 drawing function and its data reach the workers by ``fork``, only the image bytes come back. The calling process
 draws the first frame before it forks, so every worker starts from its figure, its renderer's text measurements and
-its kept background, not its parsed mathtext (``_start_worker``; a worker that made its own figure cost as much CPU
-as about six back-projection frames). A study says, after each frame drawn in the calling process, how many cores
-its training runs leave free (``StudyContext.drawing_workers``): while they use every core, the frames are drawn in
-the calling process, and the processes are forked for the rest as soon as cores come free. Only on Linux: Windows
-has no ``fork`` and on macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``,
-which cannot send a closure), so there the frames are drawn in the calling process, to the same bytes.
+its kept background instead of making its own. Not its parsed mathtext: a parse holds the fonts it was set in, and a
+font reads its file through a file offset that forked copies share, so two processes drawing one cached formula read
+each other's glyphs ("FT_Load_Glyph … invalid outline"); matplotlib forgets its cached fonts in a forked process
+(``os.register_at_fork``), and this module its parses, the same way. A study says, after each frame drawn in the
+calling process, how many cores its training runs leave free (``StudyContext.drawing_workers``): while they use
+every core, the frames are drawn in the calling process, and the processes are forked for the rest as soon as cores
+come free. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not fork-safe,
+Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn in the calling
+process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ PALETTES = (32, 64, 128)  # colour counts a frame may be reduced to, fewest firs
 PALETTE_TOLERANCE = 64  # largest error per channel (of 255) a frame's palette may leave on any pixel
 FRAME_RC = {"axes.titley": 1.0}  # a title at a fixed height: no search for the tick labels under it
 CAN_FORK = sys.platform.startswith("linux")  # fork is missing on Windows and unsafe on macOS
+if CAN_FORK:  # a forked process parses its formulas anew (the module docstring says why)
+    os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 WORKERS = min(4, len(os.sched_getaffinity(0))) if CAN_FORK else 1  # drawing processes: the cores this may use
 
 
@@ -125,11 +130,11 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     side by side (one row) of a figure of ``figsize`` inches.
 
     ``margins`` are ``Figure.subplots_adjust`` keywords (left, right, bottom, top, wspace as fractions);
-    ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once
-    per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
-    property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
-    The first frame is drawn here; the rest, on Linux, in ``workers`` forked processes where that is more than one
-    (same bytes as here). ``workers`` may be a function, asked after each frame drawn here how many processes the
+    ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once, here,
+    and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each property it sets on any
+    (tick parameters in particular), as each frame must come out as it would on new Axes. The first frame is
+    drawn here; the rest, on Linux, in ``workers`` forked processes where that is more than one, which inherit
+    the Axes (same bytes as here). ``workers`` may be a function, asked after each frame drawn here how many processes the
     rest is worth now (the cores other work leaves free): the frames are drawn here until it says more than one.
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
     that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
@@ -143,7 +148,8 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
             processes = workers() if callable(workers) else workers
             if done and CAN_FORK and processes > 1 and len(keys) - done > processes:  # the rest in other processes
                 rest = keys[done:]  # forked from this one: its figure, renderer and background inherited
-                with multiprocessing.get_context("fork").Pool(processes, initializer=_start_worker) as pool:
+                with multiprocessing.get_context("fork").Pool(processes, initializer=torch.set_num_threads,
+                                                              initargs=(1,)) as pool:
                     images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * processes)))
                     frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
                 break
@@ -153,25 +159,16 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     return Viewer(name, list(axes), frames, caption)
 
 
-def _start_worker() -> None:
-    """In a forked drawing process, before its first frame: torch on one thread, and no parsed mathtext of the
-    process it forked from. A parse holds the fonts it was set in, and a font reads its file through a file
-    offset that every forked copy shares, so two processes drawing one cached formula read each other's glyphs
-    ("FT_Load_Glyph … invalid outline"); matplotlib forgets its cached fonts in a forked process, not its parses."""
-    torch.set_num_threads(1)
-    MathTextParser._parse_cached.cache_clear()
-
-
 _JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang, blit; its Axes once made
 # ("axs"), what an emptied Axes holds ("base"), and with blit the kept background and the axes it shows ("shared")
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
-    """One frame of the viewer in ``_JOB``, drawn on the Axes this process made for it, emptied first.
+    """One frame of the viewer in ``_JOB``, drawn on its Axes (made here or inherited), emptied first.
 
     The figure lives outside pyplot and is made once: a new figure per frame cost a third of the frame
     (every Axes built again, every tick of it, and the text measured again by a new renderer). It keeps one Agg
-    canvas, so one renderer draws every frame and its text measurements and parsed mathtext carry over
+    canvas, so one renderer draws every frame and its text measurements carry over
     (``savefig`` on a figure without one makes a new canvas, and so a new renderer, every time). Margins are set
     after the figure is made: its ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
     if "axs" in _JOB:

@@ -103,7 +103,7 @@ class StudyContext:
         """The processes a viewer's frames are worth drawing in now (``figures.render_viewer``'s ``workers``, which
         asks again after each frame it draws itself): the cores (``WORKERS``) less those training a run that
         ``start`` began, and at least this one. While the runs keep every core busy, more drawing processes would
-        only slow them down (the runs that later stages wait for) and cost each its own figure."""
+        only slow them down (the runs that later stages wait for)."""
         training = len([key for key in self.pending if key not in self._ended])
         return max(1, WORKERS - min(training, self._processes))
 
