@@ -42,21 +42,18 @@ study: $(STAMP)
 
 # The suite with bytecode written even where the environment sets PYTHONDONTWRITEBYTECODE: else each worker, and
 # each kernel, server and command a test starts, compiles src/ and rewrites tests/ again.
-PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --dist loadgroup --no-loadscope-reorder
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Debian's chromium drives the report's browser test (Playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# Three workers on 2 cores: the Ray tests (one xdist group, a local cluster they start, kill and wait for) keep one
-# worker mostly waiting for minutes, while the other two keep both cores busy.
 test: $(STAMP) browser
-	$(PYTEST) -n 3 tests
+	$(PYTEST) tests
 
-# The inner loop: everything but the tests marked slow or browser (under a minute on 2 cores). It waits for little,
-# so two workers: a third would only collect the suite once more.
+# The inner loop: everything but the tests marked slow or browser (under a minute on 2 cores).
 test-fast: $(STAMP)
-	$(PYTEST) -n 2 -m "not slow and not browser" tests
+	$(PYTEST) -m "not slow and not browser" tests
 
 bench: $(STAMP)
 	set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done

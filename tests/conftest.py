@@ -1,6 +1,6 @@
-"""Shared test settings: torch on one thread (the suite's workers share 2 cores), figures drawn with Agg,
+"""Shared test settings: torch on one thread (the suite's two workers share 2 cores), figures drawn with Agg,
 hypothesis derandomized, so CI runs the same examples every time (a property failure is reproducible, never flaky),
-and the order in which ``pytest -n N --dist loadgroup`` hands the tests to its workers."""
+and the order in which ``pytest -n 2 --dist loadgroup`` hands the tests to its two workers."""
 
 import re
 import os
@@ -27,13 +27,12 @@ def pytest_configure(config):
 
 TESTS = Path(__file__).parent
 # Modules whose shared run is cheap (a few steps of a tiny net) and whose tests are many or long: better spread
-# over the workers, the run made on each.
+# over both workers, the run made on each.
 SPREAD = {"test_fuzz_cli.py", "test_hostile_inputs.py", "test_cli.py"}
-# The longest units, started first, longest first: the Ray tests (one group: local clusters started, killed and
-# waited for, minutes on one worker), the quick study read in a browser (with the tests that read it) and the German
-# one, a JupyterLab and a Notebook 7 driven end to end, marimo, the notebooks run by nbclient.
-FIRST = ("test_sweep_ray.py", "test_report_browser.py", "test_widget_jupyter.py", "test_widget_marimo.py",
-         "test_notebook.py", "test_study.py", "test_watch_notebook.py")
+# The longest units, started first, longest first: the quick study read in a browser (with the tests that read
+# it) and the German one, a JupyterLab and a Notebook 7 driven end to end, marimo, the notebooks run by nbclient.
+FIRST = ("test_report_browser.py", "test_widget_jupyter.py", "test_widget_marimo.py", "test_notebook.py",
+         "test_study.py", "test_watch_notebook.py")
 
 
 def _rank(item) -> int:
@@ -75,15 +74,15 @@ def _group_in_nodeid(item, group: str) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Schedule for ``-n N --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
+    """Schedule for ``-n 2 --dist loadgroup --no-loadscope-reorder`` (the Makefile's), which hands the work out in
     this order, a worker taking the next unit when it has at most 2 tests left:
 
     - the tests that share a fixture of tests/ beyond one test (a trained run, a study, a server, a browser)
       become one unit (``xdist_group`` = ``_shared_group``, unless they name their own), so that fixture is built
       once, on one worker, instead of once on each; other tests are units of their own;
     - modules are ordered by their longest kind (``_rank``: FIRST, then slow, browser, the rest), in file order
-      within a kind, each module's tests kept together: the long Ray, JupyterLab, notebook and study units start first
-      and the many short tests fill in at the end, so the workers stay busy to the last test.
+      within a kind, each module's tests kept together: the long JupyterLab, notebook and study units start first
+      and the many short tests fill in at the end, so both workers stay busy to the last test.
     """
     for item in items:
         if (item.path.name not in SPREAD and not item.get_closest_marker("xdist_group")
