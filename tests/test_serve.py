@@ -546,6 +546,7 @@ def test_bounds_cover_the_issue_ranges():
     assert BOUNDS["depth"] == (1, 30) and BOUNDS["width"] == (2, 128)
 
 
+@pytest.mark.slow  # a fresh interpreter that imports torch and trains: 7 CPU-s
 def test_the_server_is_up_once_a_first_run_would_wait_for_no_import(tmp_path):
     """A process's first optimizer imports ``torch._dynamo`` (seconds of CPU, a minute on a crowded machine): the
     server has trained a tiny net and drawn it (``warm.warm_up``) when ``running`` yields, so the first run's first

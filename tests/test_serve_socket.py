@@ -61,8 +61,10 @@ def until(ws, pred, timeout=30.0):
 
 @contextlib.contextmanager
 def started(url, additional_headers=None, **settings):
-    """A session whose first run (paused at step 0) has drawn its first frame and panels."""
-    with connect(url, additional_headers=additional_headers) as ws:
+    """A session whose first run (paused at step 0) has drawn its first frame and panels. Its client takes every
+    message as it comes, as a page does (``max_queue=None``): a playing run's frames that the test leaves unread
+    would otherwise stop the client reading, and its close wait ``close_timeout`` (10 s) for the server's reply."""
+    with connect(url, additional_headers=additional_headers, max_queue=None) as ws:
         assert decode(ws.recv(timeout=10))["type"] == "hello"
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8, **settings})
         until(ws, lambda m: m["type"] == "panels")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import click
-import numpy as np
 
 from reluscope.errors import ReluscopeError
 from reluscope.limits import check_number
@@ -46,6 +45,8 @@ def parse_values(text: str, kind: type, name: str) -> list:
     if ":" in text:
         if not 1 <= num <= MAX_VALUES:
             raise ReluscopeError(f"--{name}: the count must be 1 … {MAX_VALUES}, got {num}")
+        import numpy as np  # here, not at the top: --help and a refused option start without NumPy
+
         values = np.linspace(*ends, num).tolist() if np.isfinite(ends).all() else ends  # the caller refuses ±inf
     if len(values) > MAX_VALUES:
         raise ReluscopeError(f"--{name}: {len(values)} values, more than the limit of {MAX_VALUES}")
