@@ -3,6 +3,9 @@ screen (1440×900) with no horizontal scrolling, no panel over another, no chart
 column; a keyboard-only walk reaches every control with a visible focus; axe-core finds nothing serious. In large
 type the canvases' own words grow with the text, and stay crisp."""
 
+import json
+import struct
+
 import pytest
 from conftest import LIVE_VIEW as HOOK
 from test_serve_browser import axe_violations
@@ -63,6 +66,27 @@ def test_a_keyboard_walk_reaches_every_control_with_a_visible_focus(live_page):
 def test_axe_is_clean_on_a_tablet_in_large_type_and_with_an_exercise(live_page, width, height, touch, extra, lang):
     page = live_page(SMALL + extra, query=f"?lang={lang}", size=(width, height), touch=touch)
     assert page.get_attribute("[data-id=projector]", "aria-pressed") == str("projector" in extra).lower()
+    assert axe_violations(page) == []
+
+
+def message_type(message: str | bytes) -> str:
+    """The ``type`` of a server message: JSON text, or a binary envelope (``uint32`` n, n bytes of JSON, buffers)."""
+    if isinstance(message, bytes):
+        (n,) = struct.unpack_from("<I", message)
+        message = message[4:4 + n]
+    return json.loads(message)["type"]
+
+
+def test_a_canvas_whose_panel_has_not_arrived_says_it_is_loading(live_page):
+    """The slow panels (theory, residuals, cells) held back, as on a crowded server before they first come: their
+    canvases are named "loading…", and axe finds no image without a name."""
+    def route(ws):
+        server = ws.connect_to_server()
+        server.on_message(lambda message: message_type(message) == "panels" or ws.send(message))
+        ws.on_message(server.send)
+
+    page = live_page(SMALL, route=route)
+    assert page.get_attribute("[data-id=c-cells]", "aria-label") == "loading…"
     assert axe_violations(page) == []
 
 

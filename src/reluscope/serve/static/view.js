@@ -23,7 +23,8 @@ function template({ t }) {
   const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
   const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
   const sel = (k, text = k) => `<label>${T(text)} <select data-id="s-${k}"></select></label>`;
-  const canvas = (id, w, h, attrs = "") => `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label="" ${attrs}></canvas>`;
+  const canvas = (id, w, h, attrs = "") =>  // "loading…" until its panel first arrives and says what it shows
+    `<canvas data-id="c-${id}" width="${w}" height="${h}" role="img" aria-label="${T("loading")}" ${attrs}></canvas>`;
   return `<div class="reluscope">
 <header>
   <h1>${T("title")} <span data-id="subtitle"></span></h1>
