@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
@@ -267,8 +266,7 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
 
 @pytest.mark.parametrize("blit", [False, True])
 def test_frames_drawn_in_worker_processes_are_the_same_bytes(blit):
-    """The workers fork from a process that drew the first frame (its figure, and with ``blit`` its kept
-    background, which frames on other axes replace in the worker)."""
+    """With ``blit`` each worker keeps its own background, which frames on other axes replace."""
     axes = [Axis("a", "slider", ["0", "1", "2"]), Axis("b", "select", ["x", "y"])]
 
     def draw(axs, key):
@@ -293,77 +291,6 @@ def test_a_forked_process_starts_without_the_parsed_mathtext_of_its_parent():
         os._exit(0 if MathTextParser._parse_cached.cache_info().currsize == 0 else 1)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     assert MathTextParser._parse_cached.cache_info().currsize > 0  # the parent keeps its parses
-
-
-@pytest.mark.slow
-def test_drawing_processes_set_formulas_the_process_they_forked_from_parsed():
-    """Two drawing processes drawing formulas that the process they forked from parsed (its first frame) draw
-    them right: with its cached parses, whose fonts share one file offset, they failed within a hundred frames
-    ("FT_Load_Glyph … invalid outline") or drew other glyphs."""
-    formula = r"$\hat x_1 \hat x_2 \alpha\beta\gamma\delta\epsilon\zeta\eta\theta \sum_i \int_0^1 \mathcal{ABCDEFGHIJ}$"
-    axes = [Axis("k", "slider", [str(k) for k in range(100)])]
-
-    def draw(axs, key):
-        for row in range(12):
-            axs[0].text(0.02, row / 12, formula, fontsize=9 + row % 3)
-        axs[0].set_title(f"frame {key[0]}")
-
-    one = render_viewer("v", axes, draw, figsize=(4, 3), workers=1)
-    two = render_viewer("v", axes, draw, figsize=(4, 3), workers=2)
-    assert one.frames == two.frames
-
-
-def test_frames_are_drawn_here_until_cores_come_free_then_in_workers(monkeypatch):
-    """``workers`` as a function is asked after each frame drawn here; the pool is forked once it says two, for
-    the rest of the frames (same bytes as drawn here alone)."""
-    axes = [Axis("a", "slider", [str(k) for k in range(8)])]
-    here, asked, pools = [], [], []
-
-    def draw(axs, key):
-        here.append(multiprocessing.current_process().name)
-        axs[0].plot([0, 1], [0, key[0]])
-
-    opened = figures.multiprocessing.get_context
-
-    def counted(method):
-        pools.append(method)
-        return opened(method)
-
-    one = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
-    monkeypatch.setattr(figures.multiprocessing, "get_context", counted)
-    main = multiprocessing.current_process().name
-    here.clear()
-    two = render_viewer("v", axes, draw, figsize=(2, 2),
-                        workers=lambda: asked.append(1) or (2 if len(asked) > 3 else 1))  # 1, 1, 1, then 2
-    assert one.frames == two.frames and list(one.frames) == list(two.frames)
-    assert len(asked) == 4 and pools == ["fork"] and here == [main] * 3  # three here, five in the workers
-
-
-def test_frames_are_drawn_in_the_cores_the_runs_leave_free(monkeypatch):
-    """While two runs train on the cores, a viewer is drawn in this process alone; once they end, in all."""
-    from reluscope.report import stage
-
-    release = multiprocessing.get_context("fork").Event()
-
-    def held(cfg, data):  # a run that ends when the test says
-        release.wait(60)
-        return fit(cfg, data=data)
-
-    monkeypatch.setattr(stage, "fit", held)  # the workers are forked after this
-    monkeypatch.setattr(stage, "WORKERS", 2)
-    cfg = StudyConfig(quick=True)
-    data = load_dataset(cfg.base.dataset, cfg.base.n_samples, noise=cfg.base.noise, random_state=cfg.seed)
-    ctx = StudyContext(cfg, data, lambda n=1: None)
-    assert ctx.drawing_workers() == 2  # nothing trains
-    ctx.start([(2, "he"), (2, "lecun"), (2, "normal")], workers=2)
-    try:
-        assert ctx.drawing_workers() == 1  # two of the three runs train, one waits
-        release.set()
-        while not ctx.ready([(2, "he"), (2, "lecun"), (2, "normal")]):
-            ctx.wait()
-        assert ctx.drawing_workers() == 2
-    finally:
-        ctx.close()
 
 
 def test_runs_trained_at_once_in_workers_are_the_runs_trained_one_after_another():

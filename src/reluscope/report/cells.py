@@ -63,8 +63,7 @@ class Cells(Stage):
                 replace(layers_axis(hidden, initial=hidden - 1), label=t("axis_layer"))]
         viewer = render_viewer("cells", axes, draw,
                                figsize=(9.6, 5.8), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
-                               advance=ctx.advance, workers=ctx.drawing_workers, lang=t.lang,
-                               blit=True,  # one box, no ticks: shared axes
+                               advance=ctx.advance, lang=t.lang, blit=True,  # one box, no ticks: shared axes
                                caption=t("viewer_caption", deep=b.deep))
         counts = [g.counts for g in grids]  # (S, L)
         fig = plt.figure(figsize=(9.6, 4), layout="constrained")  # sized before drawing: no label is cut off

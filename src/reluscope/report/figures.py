@@ -2,7 +2,7 @@
 
 Every frame of a viewer is drawn on one row of Axes of one fixed size and fixed margins (no
 ``bbox_inches="tight"``, no layout engine: it would double the drawing time of a frame), so the frames have the
-same pixel size and the axes do not jump while a slider moves. The Axes are made once per viewer and
+same pixel size and the axes do not jump while a slider moves. The Axes are made once per drawing process and
 emptied between frames (``clear_for_frame``), to the bytes new Axes would give: building them, their ticks and
 a new renderer's text measurements again for every frame was a third of its time. At ``DPI`` a figure 9.6
 inches wide is 960 px, the page's text column (about 950 px), and 9-point text is 12.5 px high.
@@ -25,17 +25,13 @@ in the order a whole draw would, so a frame has the pixels of a whole draw (``te
 whose axes differ from the kept background's draws and keeps a new one.
 
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
-drawing function and its data reach the workers by ``fork``, only the image bytes come back. The calling process
-draws the first frame before it forks, so every worker starts from its figure, its renderer's text measurements and
-its kept background instead of making its own. Not its parsed mathtext: a parse holds the fonts it was set in, and a
-font reads its file through a file offset that forked copies share, so two processes drawing one cached formula read
-each other's glyphs ("FT_Load_Glyph … invalid outline"); matplotlib forgets its cached fonts in a forked process
-(``os.register_at_fork``), and this module its parses, the same way. A study says, after each frame drawn in the
-calling process, how many cores its training runs leave free (``StudyContext.drawing_workers``): while they use
-every core, the frames are drawn in the calling process, and the processes are forked for the rest as soon as cores
-come free. Only on Linux: Windows has no ``fork`` and on macOS it is unsafe (system frameworks are not fork-safe,
-Python's default there is ``spawn``, which cannot send a closure), so there the frames are drawn in the calling
-process, to the same bytes.
+drawing function and its data reach the workers by ``fork``, only the image bytes come back. A forked process parses
+its formulas anew: a cached parse of matplotlib's mathtext holds the fonts it was set in, and a font reads its file
+through a file offset that forked copies share, so two processes drawing one cached formula read each other's glyphs
+("FT_Load_Glyph … invalid outline"). matplotlib forgets its cached fonts in a forked process
+(``os.register_at_fork``), and this module its parses, the same way. Only on Linux: Windows has no ``fork`` and on
+macOS it is unsafe (system frameworks are not fork-safe, Python's default there is ``spawn``, which cannot send a
+closure), so there the frames are drawn in the calling process, to the same bytes.
 """
 
 from __future__ import annotations
@@ -125,35 +121,29 @@ def palette(img: PILImage.Image) -> PILImage.Image:
 def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
                   figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
                   caption: str = "", dpi: int = DPI, advance: Progress | None = None,
-                  workers: int | Callable[[], int] = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
+                  workers: int = WORKERS, lang: str = "en", blit: bool = False) -> Viewer:
     """A ``Viewer`` whose frame for option indices ``key`` is what ``draw(axs, key)`` puts on ``panels`` Axes
     side by side (one row) of a figure of ``figsize`` inches.
 
     ``margins`` are ``Figure.subplots_adjust`` keywords (left, right, bottom, top, wspace as fractions);
-    ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once, here,
-    and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each property it sets on any
-    (tick parameters in particular), as each frame must come out as it would on new Axes. The first frame is
-    drawn here; the rest, on Linux, in ``workers`` forked processes where that is more than one, which inherit
-    the Axes (same bytes as here). ``workers`` may be a function, asked after each frame drawn here how many processes the
-    rest is worth now (the cores other work leaves free): the frames are drawn here until it says more than one.
+    ``advance(1)`` is called after each frame; tick labels are written in ``lang``. The Axes are made once
+    per drawing process and emptied between frames (``clear_for_frame``): ``draw`` sets on every frame each
+    property it sets on any (tick parameters in particular), as each frame must come out as it would on new Axes.
+    With ``workers > 1`` on Linux the frames are drawn in that many forked processes (same bytes as with one).
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
     that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
     a frame whose figure has artists of its own, grid lines or inward ticks is drawn whole (``_blittable``).
     """
     keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
-    frames = {}
     try:
-        for done, key in enumerate(keys):
-            processes = workers() if callable(workers) else workers
-            if done and CAN_FORK and processes > 1 and len(keys) - done > processes:  # the rest in other processes
-                rest = keys[done:]  # forked from this one: its figure, renderer and background inherited
-                with multiprocessing.get_context("fork").Pool(processes, initializer=torch.set_num_threads,
-                                                              initargs=(1,)) as pool:
-                    images = pool.imap(_frame, rest, chunksize=max(1, len(rest) // (4 * processes)))
-                    frames.update((key, _advanced(image, advance)) for key, image in zip(rest, images))
-                break
-            frames[key] = _advanced(_frame(key), advance)
+        if CAN_FORK and workers > 1 and len(keys) > workers:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
+                                                          initargs=(1,)) as pool:
+                images = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
+                frames = {key: _advanced(image, advance) for key, image in zip(keys, images)}
+        else:
+            frames = {key: _advanced(_frame(key), advance) for key in keys}
     finally:
         _JOB.clear()
     return Viewer(name, list(axes), frames, caption)
@@ -164,11 +154,11 @@ _JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, 
 
 
 def _frame(key: tuple[int, ...]) -> bytes:
-    """One frame of the viewer in ``_JOB``, drawn on its Axes (made here or inherited), emptied first.
+    """One frame of the viewer in ``_JOB``, drawn on the Axes this process made for it, emptied first.
 
     The figure lives outside pyplot and is made once: a new figure per frame cost a third of the frame
     (every Axes built again, every tick of it, and the text measured again by a new renderer). It keeps one Agg
-    canvas, so one renderer draws every frame and its text measurements carry over
+    canvas, so one renderer draws every frame and its text measurements and parsed mathtext carry over
     (``savefig`` on a figure without one makes a new canvas, and so a new renderer, every time). Margins are set
     after the figure is made: its ``__init__`` resets the ``subplotpars`` it is given (matplotlib 3.11)."""
     if "axs" in _JOB:

@@ -40,7 +40,6 @@ class StudyContext:
     pending: dict[tuple[int, str], AsyncResult] = field(default_factory=dict)  # runs training in ``_pool``
     progress: Progress = field(init=False)  # the study's: training steps count there, not in a stage's units
     _pool: Pool | None = field(default=None, init=False, repr=False)  # the training processes of ``start``
-    _processes: int = field(default=0, init=False, repr=False)  # how many ``_pool`` has
     _ended: set[tuple[int, str]] = field(default_factory=set, init=False, repr=False)  # runs the pool says ended
     _news: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), init=False, repr=False)
 
@@ -78,9 +77,8 @@ class StudyContext:
         if self._pool is None:  # else the runs join those still training
             import_optimizers()  # once here, not once in every worker
             _JOB.update(data=self.data)  # reaches the workers by fork
-            self._processes = min(workers, len(todo))
-            self._pool = multiprocessing.get_context("fork").Pool(self._processes, initializer=torch.set_num_threads,
-                                                                  initargs=(1,))
+            self._pool = multiprocessing.get_context("fork").Pool(min(workers, len(todo)),
+                                                                  initializer=torch.set_num_threads, initargs=(1,))
         for key in todo:
             end = functools.partial(self._end, key)
             self.pending[key] = self._pool.apply_async(_fit, (self.cfg.train_config(*key),), callback=end,
@@ -99,14 +97,6 @@ class StudyContext:
             self.run(*key)
         return not any(r in self.pending for r in runs)
 
-    def drawing_workers(self) -> int:
-        """The processes a viewer's frames are worth drawing in now (``figures.render_viewer``'s ``workers``, which
-        asks again after each frame it draws itself): the cores (``WORKERS``) less those training a run that
-        ``start`` began, and at least this one. While the runs keep every core busy, more drawing processes would
-        only slow them down (the runs that later stages wait for)."""
-        training = len([key for key in self.pending if key not in self._ended])
-        return max(1, WORKERS - min(training, self._processes))
-
     def wait(self) -> None:
         """Wait until a run that ``start`` began ends: one call per run that ended (at once if it already has, or
         if none is pending)."""
@@ -123,7 +113,7 @@ class StudyContext:
         """End the training processes (those still training are stopped)."""
         if self._pool is not None:
             self._pool.terminate()
-            self._pool, self._processes = None, 0
+            self._pool = None
         self.pending.clear()
         self._ended.clear()
         _JOB.clear()

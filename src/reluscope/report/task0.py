@@ -41,8 +41,7 @@ class Task0(Stage):
                    else t("viewer_caption", depth=b.shallow))
         viewer = render_viewer("task0_boundary", [axis], draw, figsize=(9.6, 6.4),
                                margins=dict(left=0.05, right=0.95, bottom=0.09, top=0.94), advance=ctx.advance,
-                               workers=ctx.drawing_workers, lang=t.lang, caption=caption,
-                               blit=True)  # one grid over the data: shared axes
+                               lang=t.lang, caption=caption, blit=True)  # one grid over the data: shared axes
         status = status_word(m["status"], ctx.cfg.lang)
         columns = [t(f"col_{c}") for c in ("depth", "init", "status", "loss", "train_accuracy", "test_accuracy",
                                            "chance")]

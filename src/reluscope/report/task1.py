@@ -10,7 +10,6 @@ the theory for the same weights), whose displays draw the figures.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -19,7 +18,7 @@ from reluscope.plots.initstudy import HistogramDisplay, row_figure
 from reluscope.progress import Progress
 from reluscope.report.config import Budget
 from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
-from reluscope.report.figures import WORKERS, render_viewer, to_png
+from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.texts import Texts, dataset_name, texts
 from reluscope.report.theory import theory_section
@@ -48,7 +47,7 @@ class Task1(Stage):
         run = {(r["depth"], r["scheme"]): r for r in study.runs}
         pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
         grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
-        viewer = variance_viewer(study, t, ctx.advance, workers=ctx.drawing_workers)
+        viewer = variance_viewer(study, t, ctx.advance)
         curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84, lang=lang),
                        t("curves_caption", depth=b.deep))
         ctx.advance(1)
@@ -173,10 +172,8 @@ def variance_axes(depths: tuple[int, ...], t: Texts) -> list[Axis]:
             Axis(t("axis_quantity"), "toggle", list(QUANTITIES.values()))]
 
 
-def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress, *,
-                    workers: int | Callable[[], int] = WORKERS) -> Viewer:
-    """Per-layer variance against theory, one frame per choice of ``variance_axes``, drawn in ``workers``
-    processes (``render_viewer``)."""
+def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> Viewer:
+    """Per-layer variance against theory, one frame per choice of ``variance_axes``."""
     depths, axes = study.config.depths, variance_axes(study.config.depths, t)
     displays = {}  # option indices -> VarianceDisplay
     for key in option_keys(axes):
@@ -190,8 +187,8 @@ def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress, *,
         ax.set_title(t("variance_title", depth=displays[key].depth), fontsize=10)
 
     return render_viewer("task1_variance", axes, draw, figsize=(9.6, 5.4),
-                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance, workers=workers,
-                         lang=t.lang, caption=t("variance_caption"))
+                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance, lang=t.lang,
+                         caption=t("variance_caption"))
 
 
 def curves_figure(study: InitStudyResult, t: Texts):

@@ -56,7 +56,7 @@ class Task2(Stage):
         axes = [replace(steps_axis(steps), label=t("axis_step")), replace(layers_axis(b.deep), label=t("axis_layer"))]
         viewer = render_viewer("backprojection", axes, draw, figsize=(9.6, 3.8), panels=len(VIEWS),
                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.91, wspace=0.3),
-                               advance=ctx.advance, workers=ctx.drawing_workers, lang=t.lang,
+                               advance=ctx.advance, lang=t.lang,
                                caption=t("viewer_caption", deep=b.deep))
         final = result.model_at(steps[-1])
         checks = check_equivalence(final, X, view="embedded")
