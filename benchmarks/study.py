@@ -107,8 +107,8 @@ def timeline() -> None:
 
     stage.fit = logged("run", stage.fit, lambda cfg, **_: f"{cfg.depth} {cfg.init}")  # the forked workers' too
     study._build = logged("stage", study._build, lambda s, *_: type(s).__name__)
-    viewer = logged("viewer", figures.render_viewer, lambda name, *_, workers=figures.WORKERS, **k: name + (
-        f" ({workers} processes)" if isinstance(workers, int) else f" (now {workers()} processes)"))
+    viewer = logged("viewer", figures.render_viewer,
+                    lambda name, *_, workers=figures.WORKERS, **k: f"{name} ({workers} processes)")
     for name in [name for name in sys.modules if name.startswith("reluscope.report.") and name != figures.__name__]:
         if getattr(sys.modules[name], "render_viewer", None) is figures.render_viewer:  # the stages' own names
             sys.modules[name].render_viewer = viewer
