@@ -47,8 +47,9 @@ def _shared_group(item) -> str | None:
 
     A session-scoped one (``quick_study``): that fixture's name, the group of every module that reads it. A
     module-scoped one (a trained run, a server, a browser): the module's file name, and the parameters of its
-    parametrized module fixtures, so each parameter's fixture (a JupyterLab or a Notebook 7) is a unit of its own that the other worker may take. No ``[`` or ``]`` in a name: xdist reads a
-    group only after the last ``]`` of the node id."""
+    parametrized module fixtures, so each parameter's fixture (a JupyterLab or a Notebook 7) is a unit of its own
+    that the other worker may take. No ``[`` or ``]`` in a name: xdist reads a group only after the last ``]`` of
+    the node id."""
     shared = [d for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs
               if d.scope in ("session", "module") and Path(d.func.__code__.co_filename).parent == TESTS]
     if session := sorted(d.argname for d in shared if d.scope == "session"):
