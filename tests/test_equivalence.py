@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -67,6 +67,21 @@ def test_embedded_view_is_globally_equivalent(in_dim, width, depth, extra, seed,
     n_classes = max(2, width - extra)
     model = net(in_dim, width, depth, n_classes, seed, "leaky_relu" if leaky else "relu")
     assume(composed_cond(model, depth - 1) < 1e6)  # the theorem is exact; the float64 check needs this
+    for eq in check_equivalence(model, cloud(300, in_dim, seed + 1), view="embedded"):
+        assert eq.holds(TOL), eq
+        assert eq.n_points == 300 and eq.n_regions == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(in_dim=st.integers(2, 3), widths=st.lists(st.integers(2, 8), min_size=1, max_size=3),
+       n_classes=st.integers(2, 8), seed=st.integers(0, 10_000), leaky=st.booleans())
+@example(in_dim=2, widths=[3, 2, 7], n_classes=2, seed=1, leaky=False)  # D_3 = 8: more than the widest layer
+def test_embedded_view_is_globally_equivalent_for_any_widths(in_dim, widths, n_classes, seed, leaky):
+    """Theorem 2 for per-layer widths that narrow, widen and narrow again in any order (e.g. 3 → 2 → 7): every
+    W_k of full rank (Gaussian weights), so every Φ_l is injective in its R^{D_l}, D_l = n + Σ (d_k − rank W_k),
+    which exceeds the widest layer when the widths narrow and then widen again."""
+    model = net(in_dim, widths, len(widths) + 1, n_classes, seed, "leaky_relu" if leaky else "relu")
+    assume(composed_cond(model, len(widths)) < 1e6)  # the theorem is exact; the float64 check needs this
     for eq in check_equivalence(model, cloud(300, in_dim, seed + 1), view="embedded"):
         assert eq.holds(TOL), eq
         assert eq.n_points == 300 and eq.n_regions == 1

@@ -154,6 +154,7 @@ def test_a_digits_study_draws_the_slice_in_every_section(tmp_path, tiny_quick):
     text = re.sub(r"<[^>]+>", "", page)
     assert text.count(named) >= 4  # Task 0's caption, Task 2's views and images, the cells' finding: one plane
     assert texts("cells", "en")("space_plane") in text
+    assert "× 64 in layer 1, then ×" in text  # the summary's expected growth of N(0, 1) starts at n = 64
     assert _size(out / "figures" / "task2_images.png")[0] == 960  # the text column
     cells = _table(out / "tables" / "cells_counts.csv")
     assert len(cells) == 1 + 10 and all(int(row[1]) >= 1 for row in cells[1:])  # every hidden layer, counted

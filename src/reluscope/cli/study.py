@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import INT
+from reluscope.cli.options import DATASET_HELP, INT
 from reluscope.cli.progress import progress_bar
 from reluscope.report.config import StudyConfig
 
@@ -16,7 +16,7 @@ _D = StudyConfig()
 
 @app.command()
 @click.option("--dataset", default=_D.dataset, show_default=True,
-              help="moons, circles, spirals, xor, gaussians, checkerboard, or a CSV path (x1,x2,label).")
+              help=DATASET_HELP)
 @click.option("--quick", is_flag=True, help="A small budget that checks the pipeline in seconds.")
 @click.option("--seed", type=INT, default=_D.seed, show_default=True,
               help="Seeds the data, the split, the initial weights and the batches of every run.")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import FLOAT, INT, parse_values
+from reluscope.cli.options import DATASET_HELP, FLOAT, INT, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.model.names import INIT_NAMES
 from reluscope.train.config import TrainConfig
@@ -17,8 +17,7 @@ _D = TrainConfig()
 
 @app.command()
 @click.option("--dataset", default=_D.dataset, show_default=True,
-              help="moons, circles, spirals, xor, gaussians, checkerboard, digits (8×8 images, 64 inputs), or a "
-                   "CSV path (x1,…,xd,label).")
+              help=DATASET_HELP)
 @click.option("--n-samples", type=INT, default=_D.n_samples, show_default=True, help="Points to generate.")
 @click.option("--noise", type=FLOAT, default=None, help="Generator noise (default: the data set's own).")
 @click.option("--depth", type=INT, default=_D.depth, show_default=True, help="Number of linear layers.")

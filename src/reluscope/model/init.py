@@ -36,7 +36,7 @@ def activation_gain(activation: str = "relu", negative_slope: float = 0.0) -> fl
     For the piecewise-linear activations ``E[a(z)²] = E[z²]/gain²`` holds exactly for every symmetric ``z``
     (``a(z)² = z²`` on one half-line, ``α²z²`` on the other), so ``Var(W) = gain²/fan_in`` keeps the second
     moment. For tanh no constant does: ``E[tanh(z)²]/E[z²]`` falls with the scale of ``z`` (0.39 at
-    ``E[z²] = 1``, 0.0394/0.04 ≈ 0.98 near 0), and 5/3 is PyTorch's recommended value, not that ratio.
+    ``E[z²] = 1``, 0.98 at ``E[z²] = 0.01``), and 5/3 is PyTorch's recommended value, not that ratio.
     """
     if activation == "leaky_relu":
         return nn.init.calculate_gain("leaky_relu", negative_slope)
