@@ -2,8 +2,8 @@
 
 Each run is ``reluscope train --dataset D --depth 11 --width 32 --init I --seed S`` (the seed draws the data, the
 split, the init and the batches). Printed per data set and scheme: how many seeds end ``ok`` with train accuracy
-≥ 0.95, and how many collapse, stall or diverge. ``--lr/--warmup/--schedule`` replace the defaults, e.g. the
-old constant rate: ``--lr 0.05 --warmup 0 --schedule constant``.
+≥ 0.95, and how many collapse, stall or diverge. ``--lr/--warmup/--schedule/--clip-norm`` replace the defaults,
+e.g. the old constant rate: ``--lr 0.05 --warmup 0 --schedule constant``; clipped: ``--clip-norm 1``.
 
     .venv/bin/python benchmarks/depth11_seeds.py [--seeds 20] [--jobs 2] [--datasets spirals,moons,circles]
 """
@@ -39,14 +39,15 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--schedule", default=None)
+    ap.add_argument("--clip-norm", type=float, default=None, help="clip the gradient's norm (default: none)")
     args = ap.parse_args()
     base = TrainConfig(depth=11, width=32)
     for name, value in (("steps", args.steps), ("lr", args.lr), ("warmup_steps", args.warmup),
-                        ("schedule", args.schedule)):
+                        ("schedule", args.schedule), ("clip_norm", args.clip_norm)):
         if value is not None:
             base = replace(base, **{name: value})
     print(f"depth 11 × width 32, {args.seeds} seeds; SGD lr {base.lr}, momentum {base.momentum}, warm-up "
-          f"{base.warmup_steps} steps, schedule {base.schedule}, {base.steps} steps")
+          f"{base.warmup_steps} steps, schedule {base.schedule}, clip {base.clip_norm}, {base.steps} steps")
     configs = [replace(base, dataset=d, init=i, seed=s) for d in args.datasets.split(",")
                for i in args.inits.split(",") for s in range(args.seeds)]
     t = time.perf_counter()

@@ -51,7 +51,7 @@ def _(X, nn, torch, y):
 
 @app.cell
 def _(X, make_net, mo, rs, train, y):
-    # Task 1.2, N(0, 1): within the first few steps the weights pass what float32 holds; the widget names step and layer
+    # Task 1.2, N(0, 1): within the first few steps the forward pass overflows float32; the widget names step and layer
     normal = make_net(std=lambda n_in: 1.0)
     normal_watch = rs.watch(normal, X, y, every=1, show=False)
     mo.output.replace(mo.ui.anywidget(normal_watch.widget))  # shown before the loop starts, updated while it runs

@@ -535,6 +535,31 @@ def test_the_meanfield_source_is_a_catalog_key_with_its_values():
     assert theory["sigma_w2"] == 1.5
 
 
+def test_the_meanfield_curve_runs_with_each_layers_own_weights_and_biases():
+    """The sheet's N(0, 1) net: layer 1 (fan-in 2) starts at E[z²] ≈ 2·E[x²] and every later layer multiplies by
+    its own σ_w,l²/2 ≈ 16, as the measured lengths do; the σ_w² shown is the later layers' ≈ 32 (a mean over all
+    layers, 29, would start the curve 14 times too high). PyTorch's default draws biases: σ_b² > 0."""
+    from reluscope.probe.stats import probe
+    from reluscope.serve.scene import meanfield_theory
+    s = Settings(init="normal", depth=11, width=32)
+    data = s.load_data(None)
+    model = s.build_model(data)[0]
+    X = torch.as_tensor(data.X_train, dtype=torch.float32)
+    input_m2 = float(X.double().pow(2).mean())
+    theory = meanfield_theory(s, model, input_m2)
+    lin = [m for m in model if isinstance(m, torch.nn.Linear)]
+    w2 = [m.in_features * float(m.weight.detach().double().pow(2).mean()) for m in lin]
+    assert theory["q"][0] == pytest.approx(w2[0] * input_m2)
+    assert [b / a for a, b in zip(theory["q"], theory["q"][1:])] == pytest.approx([w / 2 for w in w2[1:]])
+    assert theory["sigma_w2"] == pytest.approx(np.mean(w2[1:])) and 28 < theory["sigma_w2"] < 36
+    measured = [st.m2 for st in probe(model, X) if st.quantity == "pre"]
+    assert theory["q"][0] == pytest.approx(measured[0], rel=0.2)  # one layer: the data average, no depth drift
+    assert theory["source"] == {"key": "mf_effective", "values": {"init": "normal"}}
+    s = Settings(init="torch-default", depth=4, width=16)
+    theory = meanfield_theory(s, s.build_model(data)[0], input_m2)
+    assert theory["sigma_b2"] > 0.005
+
+
 def test_marked_layer_is_the_one_the_outcome_names():
     assert marked_layer(dict(status="diverged", diverged_layer="layer 4 (6)"), 11) == 4
     assert marked_layer(dict(status="diverged", diverged_layer="output (loss)"), 11) == 11

@@ -100,7 +100,7 @@ def layer_stats(scene: Scene, model: nn.Module) -> dict:
     depth = max(r.layer for r in rows)
     out = {f"{name}_{stat}": [getattr(by[(q, i)], stat) for i in range(1, depth + 1)]
            for name, q in STATS.items() for stat in ("mean", "var", "m2")}
-    out["dead"] = [by[("pre", i)].frac_dead for i in range(1, depth + 1)]
+    out["dead"] = [by[("pre", i)].frac_dead for i in range(1, depth)]  # the hidden layers: the logits have no kink
     out["nonfinite"] = [by[("pre", i)].nonfinite for i in range(1, depth + 1)]
     out["gz_out_m2"] = by[("grad_post", depth)].m2
     return out

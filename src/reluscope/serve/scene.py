@@ -145,16 +145,30 @@ def grid_lines(box: Box) -> np.ndarray:
 @torch.no_grad()
 def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) -> dict:
     """q-trajectory ``q_1 … q_L``, χ₁, the gradients' depth scale ``1/|ln χ₁|``, q* and the q-map for the run's
-    σ_w², σ_b²; ``source`` says where σ_w², σ_b² come from as a note in the catalog's words (``notice.said``)."""
+    σ_w², σ_b²; ``source`` says where σ_w², σ_b² come from as a note in the catalog's words (``notice.said``).
+
+    The sliders' scheme (mean-field) gives every layer their σ_w², σ_b². Any other scheme is measured on the
+    weights as drawn, layer by layer: ``σ_w,l² = fan_in · mean(W_l²)``, ``σ_b,l² = mean(b_l²)``, and the
+    trajectory runs with each layer's own, ``q_1 = σ_w,1² q_in + σ_b,1²``, ``q_l = σ_w,l² E[φ(z)²] + σ_b,l²``,
+    ``z ~ N(0, q_{l−1})``: N(0, 1) weights give ``σ_w,1² = 2`` (fan-in 2) and 32 after, so one mean over all
+    layers would start the curve 14 times too high. The σ_w², σ_b² shown, with χ₁, the depth scale, q* and the
+    q-map, are the means over the layers after the first, which see the previous layer's activations as the
+    theory's layers do (the first layer's when there is no other)."""
     if settings.init == MEANFIELD:
         sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, said("mf_sliders")
+        q = MeanField(settings.activation, sigma_w2, sigma_b2).q_trajectory(input_m2, settings.depth).tolist()
     else:
-        sigma_w2 = float(np.mean([lay.linear.in_features * float(lay.linear.weight.double().pow(2).mean())
-                                  for lay in linear_layers(model)]))
-        sigma_b2, source = 0.0, said("mf_effective", init=settings.init)
+        scales = np.array([(lay.linear.in_features * float(lay.linear.weight.double().pow(2).mean()),
+                            0.0 if lay.linear.bias is None else float(lay.linear.bias.double().pow(2).mean()))
+                           for lay in linear_layers(model)])  # (L, 2): σ_w,l², σ_b,l²
+        sigma_w2, sigma_b2 = (float(v) for v in (scales[1:] if len(scales) > 1 else scales).mean(axis=0))
+        source = said("mf_effective" if len(scales) > 1 else "mf_effective_one", init=settings.init)
+        second_moment = MeanField(settings.activation).second_moment  # E[φ(z)²], z ~ N(0, q): σ-free
+        q = [scales[0, 0] * input_m2 + scales[0, 1]]
+        for w2, b2 in scales[1:]:
+            q.append(float(w2 * second_moment(q[-1]) + b2))
     mf = MeanField(settings.activation, sigma_w2, sigma_b2)
     qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
     return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(),
-                depth_scale=mf.gradient_depth_scale(), q_star=mf.q_star(),
-                q=mf.q_trajectory(input_m2, settings.depth).tolist(),
-                qmap=[qs.tolist(), [mf.qmap(float(q)) for q in qs]])
+                depth_scale=mf.gradient_depth_scale(), q_star=mf.q_star(), q=[float(v) for v in q],
+                qmap=[qs.tolist(), [mf.qmap(float(v)) for v in qs]])

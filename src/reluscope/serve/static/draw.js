@@ -217,9 +217,11 @@ export function drawStats(cv, layers, theory, marked, tx) {
   }
 }
 
+// the share of each hidden layer's neurons never active on the training points, a bar under each hidden layer of
+// the statistics above (the logits' column, which has no kink, left empty)
 export function drawDead(cv, dead, tx) {
   const ctx = clear(cv), n = dead.length;
-  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 0.5, ylo: 0, yhi: 1, log: false, pad: [34, 8, 4, 4],
+  const { map } = axes(ctx, tx, { xlo: 0.5, xhi: n + 1.5, ylo: 0, yhi: 1, log: false, pad: [34, 8, 4, 4],
                                   top: [[tx.t("dead_units"), GREY]] });
   Array.from(dead).forEach((d, i) => {
     const [x0, y0] = map(i + 0.6, d ?? 0), [x1, y1] = map(i + 1.4, 0);
