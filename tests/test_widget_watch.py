@@ -215,3 +215,22 @@ def test_the_language_is_the_one_asked_for_or_the_browsers():
     assert rs.watch(model, X, y, show=False).widget.lang is None
     with pytest.raises(ReluscopeError, match="lang"):
         rs.watch(model, X, y, show=False, lang="fr")
+
+
+def test_a_step_that_cannot_be_drawn_is_told_in_the_catalogs_words_and_the_loop_goes_on(monkeypatch):
+    """The widget's error carries the catalog key ``draw_failed`` with the step and the error, which the page writes
+    in its language; the user's loop is not stopped."""
+    model, X, y = spirals()
+    w, sent = watched(model, X, y)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no canvas")
+
+    monkeypatch.setattr(w, "_draw", broken)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    errors = of(sent, "error")
+    assert errors and errors[0]["key"] == "draw_failed"
+    assert errors[0]["values"]["error"] == "RuntimeError: no canvas" and errors[0]["values"]["step"] >= 1
+    assert w.step == 3

@@ -141,7 +141,9 @@ class Session:
             raise
         except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
             log.exception("handling a message failed")
-            await self.send("error", message=f"the server could not do that: {type(e).__name__}: {e}")
+            error = f"{type(e).__name__}: {e}"
+            await self.send("error", message=f"the server could not do that: {error}", key="server_failed",
+                            values=dict(error=error))
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
@@ -286,7 +288,8 @@ class Session:
             return
         if trainer.error is not None:
             log.error("run %d failed", trainer.run, exc_info=trainer.error)
-            await self.send("error", message=f"the run stopped: {trainer.error}")
+            await self.send("error", message=f"the run stopped: {trainer.error}", key="run_failed",
+                            values=dict(error=str(trainer.error)))
             return
         metrics = trainer.result.metrics
         sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words, in the page's language
@@ -351,7 +354,8 @@ class Session:
             return await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
-            await self.send("error", message=f"could not draw step {step}: {e}")
+            await self.send("error", message=f"could not draw step {step}: {e}", key="draw_failed",
+                            values=dict(step=step, error=str(e)))
             return None
 
 
