@@ -53,8 +53,9 @@ def test_embedded_view_selected_layers(run11, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--view", "sideways"], "unknown view 'sideways'"),
     (["--layers", "0"], "--layers counts from 1"),
-    (["--layers", "12"], "layer index 11 is out of range"),
-    (["--layers", "12"], "layer 12 counting from 1"),
+    (["--layers", "12"], "--layers: layer 12 is out of range for 11 linear layers (1 … 11, or -11 … -1)"),
+    (["--layers", "-12"], "--layers: layer -12 is out of range for 11 linear layers"),
+    (["--images", "--layers", "12"], "--layers: layer 12 is out of range"),
     (["--layers", "one"], "comma-separated integers"),
     (["--grid", "1"], "--grid must be at least 2"),
     (["--grid", "100000"], "at most 1000"),

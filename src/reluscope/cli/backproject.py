@@ -52,6 +52,7 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
     from reluscope.train.rundir import load_run
 
     run = load_run(run_dir)
+    check_layer_numbers(idx, len(linear_layers(run.model)))
     if images:
         from reluscope.studies.backprojection import images_to_dir
 
@@ -84,6 +85,15 @@ def parse_layers(text: str) -> list[int] | None:
     if 0 in numbers:
         raise ReluscopeError("--layers counts from 1 (first linear layer) or from -1 (last)")
     return [n - 1 if n > 0 else n for n in numbers]
+
+
+def check_layer_numbers(idx: list[int] | None, depth: int) -> None:
+    """Refuse a ``--layers`` number (``parse_layers``'s 0-based ``idx``) beyond a net of ``depth`` linear layers, in the
+    option's own counting."""
+    for i in idx or []:
+        if not -depth <= i < depth:
+            raise ReluscopeError(f"--layers: layer {i + 1 if i >= 0 else i} is out of range for {depth} linear layers "
+                                 f"(1 … {depth}, or -{depth} … -1)")
 
 
 def parse_indices(text: str) -> list[int]:

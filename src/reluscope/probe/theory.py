@@ -1,9 +1,9 @@
 """Predicted per-layer moments of a freshly initialised network, forward and backward.
 
 A layer maps ``x ∈ R^n`` to ``z = x W + b`` and ``h = a(z)``. The weights are i.i.d. with mean 0 given their
-unit: unit ``j`` has the mean squared weight ``s_j`` (its row of ``W``) and the bias ``b_j``, both read from
-the realised parameters, so the theory applies to any scheme (data-dependent ones too) and at any training
-step. Over the weights, with ``E[x²]`` the mean second moment of the input's components::
+unit: unit ``j`` has the mean squared weight ``s_j`` (its column of ``W``, row ``j`` of the ``Linear``'s weight) and
+the bias ``b_j``, both read from the realised parameters, so the theory applies to any scheme (data-dependent ones
+too) and at any training step. Over the weights, with ``E[x²]`` the mean second moment of the input's components::
 
     E[z_j] = b_j,    Var(z_j) = v_j = n · s_j · E[x²]          (exact, any input distribution)
 
