@@ -108,6 +108,9 @@ def test_the_reported_numbers_are_the_runs_numbers(quick):
     header, row = _table(quick / "tables" / "task0_baseline.csv")
     assert row[header.index("Final train loss")] == f"{result.metrics['final_loss']:.4g}"
     assert row[header.index("Test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
+    deep = fit(cfg.train_config(cfg.budget.deep, "normal"))[1].metrics  # diverges: its accuracy's step is said
+    text = " ".join(re.sub(r"<[^>]+>", "", (quick / "report.html").read_text()).split())
+    assert f"test accuracy {deep['test_accuracy']:.3f} at its last evaluation (step {deep['evaluated_at_step']})" in text
 
 
 @pytest.fixture

@@ -50,13 +50,15 @@ def test_absurd_learning_rate_diverges_as_an_outcome(tmp_path):
     m = run.metrics
     assert m["status"] == "diverged" and 1 <= m["diverged_at_step"] <= 50
     assert m["diverged_layer"].startswith("layer ")
+    assert m["evaluated_at_step"] == run.history[-1]["step"] < m["diverged_at_step"]  # its accuracies' step
+    assert m["test_accuracy"] == run.history[-1]["test_accuracy"]
     assert RUN_FILES <= {p.name for p in (tmp_path / "run").iterdir()}
 
 
 def test_a_run_that_overflows_in_its_last_step_reads_back(tmp_path):
     run = train_to_dir(TrainConfig(dataset="moons", lr=1e38, steps=1), tmp_path / "run")
     assert run.metrics["status"] == "diverged" and run.metrics["diverged_at_step"] == 1
-    assert [r["step"] for r in run.history] == [0, 1]
+    assert [r["step"] for r in run.history] == [0, 1] and run.metrics["evaluated_at_step"] == 1
     assert np.isfinite(run.history[0]["train_loss"]) and np.isnan(run.history[1]["train_loss"])
     solo = fit(run.config, data=run.data)[1].metrics
     together = train_ensemble([run.config], run.data)[0].metrics

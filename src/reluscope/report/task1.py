@@ -61,6 +61,7 @@ class Task1(Stage):
             t("finding_growth", growth=growth, last_hidden=b.deep - 1, half=b.run.width / 2, deep=b.deep,
               normal_logits=pre["normal"][-1]["var"], he_logits=pre["he"][-1]["var"], normal_grad=grad["normal"],
               he_grad=grad["he"], normal_ended=how_it_ended(normal, t), normal_test=normal["test_accuracy"],
+              normal_evaluated=normal["evaluated_at_step"],
               shallow=b.shallow, shallow_logits=_stat(study, "normal", b.shallow, "pre")[-1]["var"],
               shallow_status=status[b.shallow, "normal"]),
             t("finding_he", he_spread=_spread(pre["he"][:-1]), deep=b.deep, he_status=status[b.deep, "he"],

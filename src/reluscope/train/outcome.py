@@ -12,6 +12,10 @@ Status of a finished run (``outcome``):
 * ``stalled`` — otherwise, if the final train accuracy is within ``STALL_MARGIN`` of guessing the majority
   class: it never learned;
 * ``ok`` — otherwise.
+
+The final accuracies and loss are those of the last evaluation (every ``eval_every`` steps and at the end),
+``evaluated_at_step``: for a run whose loss turned non-finite during training the last one before that step;
+for one whose last update overflowed, that step's own (non-finite).
 """
 
 from __future__ import annotations
@@ -96,7 +100,8 @@ def outcome(history: list[dict], chance: float, *, diverged_at: int | None, dive
     else:
         status = "ok"
     return dict(status=status, train_accuracy=last["train_accuracy"], test_accuracy=last["test_accuracy"],
-                final_loss=last["train_loss"], steps_run=steps_run, chance_accuracy=chance,
+                final_loss=last["train_loss"], evaluated_at_step=last["step"], steps_run=steps_run,
+                chance_accuracy=chance,
                 best_train_accuracy=best["train_accuracy"], best_step=best["step"],
                 diverged_at_step=diverged_at, diverged_layer=diverged_layer,
                 collapsed_at_step=collapsed_at, collapsed_layer=dead_layer if collapsed_at is not None else None)
