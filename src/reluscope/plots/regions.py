@@ -78,7 +78,9 @@ def plot_grid_cells(grid: GridRegions, layer: int, *, ax=None, colors: str = "ha
     ax = axes(ax)
     keys = grid.keys[layer - 1]  # (n, n)
     uniq, inverse = np.unique(keys, return_inverse=True)
-    image = key_colors(uniq, colors=colors)[inverse.reshape(keys.shape)]  # (n, n, 3)
+    palette = np.full((len(uniq), 4), 255, np.uint8)  # RGBA bytes: drawn in half the time of floats
+    palette[:, :3] = key_colors(uniq, colors=colors) * 255  # truncated, as matplotlib turns float colours to bytes
+    image = palette[inverse.reshape(keys.shape)]  # (n, n, 4)
     x0, x1, y0, y1 = grid.box
     ax.imshow(image, origin="lower", extent=(x0, x1, y0, y1), interpolation="nearest")
     scatter_data(ax, X, y)
