@@ -1,6 +1,6 @@
 """The main job: ``reluscope study`` against one ``reluscope train --depth 11 --width 32 --steps 3000``, in one run.
 
-    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC] [--frames] [--timeline]
+    .venv/bin/python benchmarks/study.py [--quick] [--profile] [--before SRC] [--frames [--rounds N]] [--timeline]
 
 Both commands run as fresh processes of the installed entry point (the interpreter next to this one), one after
 the other; prints each wall time and the ratio study / train (also against train on one torch thread: on a busy
@@ -15,8 +15,9 @@ reports are the same (``study_same.py``). ``--timeline`` instead runs the study 
 one torch thread) and prints when each run, stage and viewer starts and ends (wall seconds from the start, with
 the CPU seconds each took in its process), then this process's CPU seconds and its children's (the training and
 drawing processes). ``--frames`` instead runs the study in one process with every viewer
-frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``; one torch thread:
-CPU seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
+frame drawn there, and prints each viewer's CPU time per frame (for SRC too with ``--before``, by turns ``--rounds``
+times, then per viewer the least CPU seconds of each tree over the rounds and their ratio; one torch thread: CPU
+seconds, steadier than wall time on a busy machine). ``--profile`` also prints where the study's own process
 spent its time: starting the runs, waiting for them, the stages (built while the runs train), drawing frames,
 writing the page (its cProfile, cumulative wall seconds; the runs train in other processes meanwhile).
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import pstats
+import re
 import resource
 import subprocess
 import sys
@@ -121,13 +123,26 @@ def timeline() -> None:
 
 
 def frames(args: argparse.Namespace) -> None:
-    """``frame_costs`` of this tree, then of ``args.before`` (each in a fresh process)."""
+    """``frame_costs`` of this tree, then of ``args.before``, by turns ``args.rounds`` times (each in a fresh
+    process, so that both meet the same load); then per viewer the least CPU seconds of each tree over the rounds
+    and their ratio after / before."""
     trees = [("this tree", {})] + ([(str(args.before), dict(PYTHONPATH=str(args.before.resolve())))]
                                    if args.before is not None else [])
-    for name, env in trees:
-        cmd = [sys.executable, __file__, "--frame-costs", *(["--quick"] * args.quick)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **env}).stdout
-        print(f"{name}:\n{out}", end="")
+    least: dict[str, dict[str, float]] = {}  # tree -> viewer -> least CPU seconds over the rounds
+    for turn in range(args.rounds):
+        for name, env in trees:
+            load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+            cmd = [sys.executable, __file__, "--frame-costs", *(["--quick"] * args.quick)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **env}).stdout
+            print(f"{name} (round {turn + 1}, load average {load}):\n{out}", end="")
+            for viewer, cpu in re.findall(r"^  (.+?): \d+ frames, ([\d.]+) CPU-s", out, re.MULTILINE):
+                mine = least.setdefault(name, {})
+                mine[viewer] = min(mine.get(viewer, float("inf")), float(cpu))
+    if len(least) == 2:
+        (_, after), (_, before) = least.items()
+        print(f"least CPU-s over {args.rounds} rounds, this tree / {args.before}:")
+        for viewer in after:
+            print(f"  {viewer}: {after[viewer]:.2f} / {before[viewer]:.2f} = {after[viewer] / before[viewer]:.2f}")
 
 
 def main() -> None:
@@ -136,6 +151,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the study and print its phases")
     parser.add_argument("--before", metavar="SRC", type=Path, help="also time the study of the package in SRC")
     parser.add_argument("--frames", action="store_true", help="CPU time per viewer frame, drawn in one process")
+    parser.add_argument("--rounds", type=int, default=1, help="with --frames: time the trees by turns this often")
     parser.add_argument("--timeline", action="store_true", help="when each run, stage and viewer starts and ends")
     parser.add_argument("--frame-costs", action="store_true", help=argparse.SUPPRESS)  # one tree's, in this process
     args = parser.parse_args()
