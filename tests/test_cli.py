@@ -89,7 +89,18 @@ def test_real_subprocess_bad_input():
     proc = subprocess.run([sys.executable, "-m", "reluscope", "train", "--depth", "0"], capture_output=True,
                           text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "reluscope: error: depth must be at least 1, got 0"
+    assert proc.stderr.strip() == "reluscope: error: --depth must be at least 1, got 0"  # the option, as typed
+
+
+@pytest.mark.parametrize("args, line", [
+    (["train", "--n-samples", "4"], "--n-samples must be at least 8, got 4"),
+    (["train", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+    (["train", "--warmup-steps", "-1"], "--warmup-steps must be 0 or more, got -1"),
+    (["init-study", "--depths", "0"], "depth must be at least 1, got 0"),  # one of the list's: no option of that name
+])
+def test_a_refused_setting_is_named_by_the_option_that_set_it(args, line, tmp_path, capsys):
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == f"reluscope: error: {line}\n"
 
 
 @pytest.mark.parametrize("device", ["cuda:7" if torch.cuda.is_available() else "cuda", "tpu", "gpu0"])

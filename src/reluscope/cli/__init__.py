@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(e.ctx.get_help())
         return 0
     except (ReluscopeError, click.UsageError) as e:
-        message = e.format_message() if isinstance(e, click.ClickException) else str(e)
+        message = e.format_message() if isinstance(e, click.ClickException) else as_option(str(e), argv)
         say(f"reluscope: error: {' '.join(message.split())}", err=True)
         return 2
     except click.exceptions.Exit as e:
@@ -35,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("reluscope: aborted", err=True)
         return 130
     return 0
+
+
+def as_option(message: str, argv: list[str] | None) -> str:
+    """The library's line in the command line's words: a line that opens with a setting's name (``n_samples must be
+    at least 8``) names the option of the command that set it instead (``--n-samples must be at least 8``)."""
+    args = sys.argv[1:] if argv is None else argv
+    command = app.commands.get(next((a for a in map(str, args) if not a.startswith("-")), ""))
+    first, _, rest = message.partition(" ")
+    options = {p.name: p.opts[0] for p in command.params if p.opts[0].startswith("--")} if command else {}
+    return f"{options[first]} {rest}" if first in options else message
 
 
 def check_argv(argv: list[str]) -> None:
