@@ -94,7 +94,7 @@ def test_default_images_are_typical_digits_of_six_classes(digits_run, tmp_path):
     (["--inputs", "1,2"], "--inputs chooses the images of --images"),
     (["--images", "--view", "embedded"], "no --view"),
     (["--images", "--inputs", "1,x"], "comma-separated data indices"),
-    (["--images", "--inputs", "99999"], "must lie in 0 … 1796"),
+    (["--images", "--inputs", "99999"], "must lie in -1797 … 1796"),
 ])
 def test_bad_image_requests_exit_2(digits_run, tmp_path, capsys, args, message):
     assert main(["backproject", str(digits_run), *args, "--out", str(tmp_path / "o")]) == 2

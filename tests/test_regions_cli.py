@@ -85,6 +85,7 @@ BAD = {
     "exact and grid": lambda run, plain, tmp: [str(run), "--exact", "--grid", "16"],
     "unknown colors": lambda run, plain, tmp: [str(run), "--colors", "rainbow"],
     "animate without snapshots": lambda run, plain, tmp: [str(plain), "--animate"],
+    "negative margin": lambda run, plain, tmp: [str(run), "--margin", "-5"],
 }
 
 

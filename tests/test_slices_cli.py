@@ -59,7 +59,8 @@ def test_chosen_indices_and_a_plane_run(digits_run, tmp_path, capsys):
     (["--through", "0,1,99999"], "must lie in"),
     (["--through", "auto", "--grid", "20"], "no --grid"),
     (["--through", "auto", "--box", "0", "1", "0", "1"], "no --grid, --box"),
-    (["--near", "0"], "fraction"),
+    (["--near", "0"], "--near (the fraction of points shown) must be in (0, 1], got 0"),
+    (["--margin", "-5"], "--margin must be 0 or more and finite, got -5"),
 ])
 def test_bad_slices_exit_2_with_one_line(digits_run, tmp_path, capsys, args, message):
     assert main(["regions", str(digits_run), *args, "--out", str(tmp_path / "o")]) == 2

@@ -58,7 +58,10 @@ def check_grid(n: int, maximum: int = MAX_GRID) -> int:
 
 
 def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
-    """The bounding box of ``X`` (n, 2) widened by ``margin`` on every side (as ``plots.boundary.grid_over``)."""
+    """The bounding box of ``X`` (n, 2) widened by ``margin`` (0 or more) on every side (as
+    ``plots.boundary.grid_over``)."""
+    if not 0 <= margin < np.inf:
+        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     return check_box((lo[0], hi[0], lo[1], hi[1]))
 

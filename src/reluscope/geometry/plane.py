@@ -102,7 +102,7 @@ def check_indices(indices: Sequence[int], n: int) -> tuple[int, int, int]:
     if len(idx) != 3:
         raise ReluscopeError(f"a plane goes through three data points, got {len(idx)} indices")
     if not all(-n <= i < n for i in idx):
-        raise ReluscopeError(f"data indices must lie in 0 … {n - 1}, got {', '.join(map(str, idx))}")
+        raise ReluscopeError(f"data indices must lie in -{n} … {n - 1}, got {', '.join(map(str, idx))}")
     idx = tuple(i % n for i in idx)
     if len(set(idx)) != 3:
         raise ReluscopeError(f"the three data indices must differ, got {', '.join(map(str, idx))}")
@@ -134,7 +134,7 @@ def near_plane(distance: np.ndarray, fraction: float = NEAR) -> np.ndarray:
     """The ``fraction`` of the points (by ``distance`` (N,) to the plane) nearest to it, as a mask (N,);
     at least the three points that span it."""
     if not 0 < fraction <= 1:
-        raise ReluscopeError(f"the fraction of points shown must be in (0, 1], got {fraction}")
+        raise ReluscopeError(f"near (the fraction of points shown) must be in (0, 1], got {fraction}")
     keep = max(3, int(np.ceil(fraction * len(distance))))
     mask = np.zeros(len(distance), dtype=bool)
     mask[np.argsort(distance, kind="stable")[:keep]] = True

@@ -146,7 +146,7 @@ def images_to_dir(run: Run, out: str | Path | None = None, *, indices: Sequence[
     image_shape(X.shape[1])
     idx = typical_indices(X, y, IMAGES) if indices is None else [int(i) for i in indices]
     if not idx or not all(-len(X) <= i < len(X) for i in idx):
-        raise ReluscopeError(f"--inputs: data indices must lie in 0 … {len(X) - 1}, got {idx}")
+        raise ReluscopeError(f"--inputs: data indices must lie in -{len(X)} … {len(X) - 1}, got {idx}")
     idx = [i % len(X) for i in idx]
     bp = backproject(run.model, X[idx], view="input", layers=layers)
     active = {lay.index: (z > 0).double().mean(dim=1).numpy()  # (k,) share of units on
