@@ -29,11 +29,11 @@ def spirals(n=300, depth=4, width=16, init="he", seed=0):
     return model, X, y
 
 
-def watched(model, X, y, every=1, lang="en"):
+def watched(model, X, y, every=1):
     """A ``Watcher`` whose messages (decoded as the front-end gets them) collect in a list."""
     sent = []
     w = Watcher(model, X, y, every=every, emit=lambda kind, f: sent.append(decode(encode(kind, **f))),
-                set_data=lambda d: sent.append(decode(encode("data", **d))), lang=lang)
+                set_data=lambda d: sent.append(decode(encode("data", **d))))
     return w, sent
 
 
@@ -190,14 +190,14 @@ def test_inputs_of_more_dimensions_are_seen_on_the_slice_through_three_typical_p
                                              ("de", "divergiert in Schritt ", "läuft über")])
 def test_a_run_that_blows_up_is_told_in_the_librarys_words(lang, start, word):
     model, X, y = spirals(depth=11, width=32, init="normal")
-    w, sent = watched(model, X, y, lang=lang)
+    w, sent = watched(model, X, y)
     w.start()
     with np.errstate(all="ignore"):
         train(model, X, y, 6, lr=0.5)
     w.stop()
     status = of(sent, "status")
-    assert len(status) == 1 and status[0]["sentence"].startswith(start)
-    assert word in status[0]["sentence"] and 1 <= status[0]["layer"] <= 11
+    assert len(status) == 1 and status[0]["sentences"][lang].startswith(start)  # every language: the widget picks
+    assert word in status[0]["sentences"][lang] and 1 <= status[0]["layer"] <= 11
 
 
 def test_the_widget_carries_the_points_as_bytes_and_the_frames_as_messages():
@@ -232,5 +232,5 @@ def test_a_step_that_cannot_be_drawn_is_told_in_the_catalogs_words_and_the_loop_
     w.stop()
     errors = of(sent, "error")
     assert errors and errors[0]["key"] == "draw_failed"
-    assert errors[0]["values"]["error"] == "RuntimeError: no canvas" and errors[0]["values"]["step"] >= 1
+    assert errors[0]["values"]["error"] == "RuntimeError: no canvas" and 0 <= errors[0]["values"]["step"] <= 3
     assert w.step == 3

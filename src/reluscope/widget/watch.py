@@ -22,7 +22,8 @@ draws the newest copy and drops the older ones, so drawing never holds the loop 
   layer and view menus choose among data already sent and answer while the kernel is busy with the loop (a
   busy kernel reads no comm messages);
 * the first time a parameter or the loss is not finite: the outcome in the library's words
-  (``diverged at step …: layer … overflowed``) and the layer marked.
+  (``diverged at step …: layer … overflowed``), in every language of the catalogs (the widget shows its own),
+  and the layer marked.
 
 On leaving the block, also by an exception or a KeyboardInterrupt, the hook is removed, the last weights are
 drawn in all three views, and the worker thread ends.
@@ -45,6 +46,7 @@ from reluscope.geometry.backproject import VIEWS
 from reluscope.model import finite_parameters, linear_layers
 from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
+from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
@@ -138,8 +140,7 @@ class Mailbox:
 class Watcher:
     """The hook, the worker and the drawing of one ``watch``; sends through ``emit`` and ``set_data``."""
 
-    def __init__(self, model: nn.Module, X, y, *, every: int, emit: Emit, set_data: Callable[[dict], None],
-                 lang: str = "en"):
+    def __init__(self, model: nn.Module, X, y, *, every: int, emit: Emit, set_data: Callable[[dict], None]):
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
@@ -149,7 +150,7 @@ class Watcher:
                                  f"{tuple(X.shape)}")
         if y.shape != (X.shape[0],):
             raise ReluscopeError(f"y must be (N,) = ({X.shape[0]},) class indices, got {tuple(y.shape)}")
-        self.model, self.every, self.emit, self.lang = model, every, emit, lang  # lang: the outcome's sentence
+        self.model, self.every, self.emit = model, every, emit
         self.scene = WatchScene.build(X, y)
         self.canvas = copy.deepcopy(model).cpu().float()  # the worker loads each copy into this
         self.step, self.diverged = 0, False
@@ -234,8 +235,8 @@ class Watcher:
             self.diverged = True
             layer = first_nonfinite_layer(m, s.tensors[0]) or "output (loss)"
             metrics = dict(status="diverged", diverged_at_step=step, diverged_layer=layer)
-            sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words
-            self.emit("status", dict(run=1, metrics=metrics, sentence=sentence,
+            sentences = {lang: how_it_ended(metrics, texts("task1", lang)) for lang in LANGUAGES}  # the report's
+            self.emit("status", dict(run=1, metrics=metrics, sentences=sentences,
                                      layer=marked_layer(metrics, len(self.layers))))
         if s.planar and geometry:
             cells = every_cells(s, m)
@@ -281,8 +282,7 @@ class Watch:
         from reluscope.widget.liveview import LiveView, check_lang
 
         self.widget = LiveView(mode="watch", schema={"fields": {}, "views": list(VIEWS)}, lang=check_lang(lang))
-        self._watcher = Watcher(model, X, y, every=every, emit=self.widget.emit,
-                                set_data=self.widget.set_data, lang=lang or "en")
+        self._watcher = Watcher(model, X, y, every=every, emit=self.widget.emit, set_data=self.widget.set_data)
         self._show = show
 
     @property
@@ -306,8 +306,7 @@ def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: s
     """Watch ``model`` (an ``nn.Sequential`` of ``nn.Linear`` and elementwise activations) while the user's own
     loop trains it on anything; the views are computed on ``(X, y)`` (N, d) and (N,) — a sample of about a
     thousand points keeps them quick. Every ``every``-th training forward pass is drawn. A model that is not
-    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language; the
-    outcome's sentence, written in the kernel, is then English). Use it as a context manager (see the module's
+    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language). Use it as a context manager (see the module's
     docstring)."""
     return Watch(model, X, y, every=every, show=show, lang=lang)
 
