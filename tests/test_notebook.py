@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from notebooks import execute, read_committed
+from notebooks import execute, read_checked
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "sheet-LE12.ipynb"
 STRIP = ".venv/bin/python examples/strip_outputs.py examples/sheet-LE12.ipynb"
@@ -20,7 +20,7 @@ FONT_CACHE = "Matplotlib is building the font cache"  # a fresh environment's fi
 
 
 def test_committed_notebook_has_no_outputs():
-    nb = read_committed(NOTEBOOK)
+    nb = read_checked(NOTEBOOK)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, "the notebook has no code cells"
     dirty = [i for i, c in enumerate(nb["cells"])

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
-from notebooks import execute, read_committed
+from notebooks import execute, read_checked
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net.ipynb"
 BUDGET_S = 180  # kernel start included, on the shared 2-core machine
@@ -17,7 +17,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def test_committed_notebook_has_no_outputs():
-    nb = read_committed(NOTEBOOK)
+    nb = read_checked(NOTEBOOK)
     assert not [c for c in nb["cells"]
                 if c["metadata"] or (c["cell_type"] == "code" and (c["outputs"] or c["execution_count"]))]
 
