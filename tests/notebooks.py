@@ -26,6 +26,35 @@ def kernel_env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | {"OMP_NUM_THREADS": "1", "PYTHONPATH": path}
 
 
+def read_checked(notebook: Path) -> dict:
+    """``notebook`` as written (JSON), checked against nbformat's own schema for its version 4.minor.
+
+    Validated as ``nbformat.validate`` does with ``NBFORMAT_VALIDATOR=fastjsonschema``, without importing
+    nbformat: its import builds jsonschema's IRI grammar (rfc3987_syntax, ~2 CPU-s), which the check never uses."""
+    import importlib.util
+
+    import fastjsonschema
+
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    assert nb.get("nbformat") == 4, f"{notebook.name}: nbformat {nb.get('nbformat')}, not 4"
+    schemas = Path(importlib.util.find_spec("nbformat").submodule_search_locations[0]) / "v4"
+    schema = schemas / f"nbformat.v4.{nb.get('nbformat_minor')}.schema.json"
+    assert schema.is_file(), f"{notebook.name}: no nbformat schema for minor version {nb.get('nbformat_minor')}"
+    fastjsonschema.compile(json.loads(schema.read_text(encoding="utf-8")))(nb)  # raises JsonSchemaValueException
+    return nb
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    """A notebook of one code cell per source, on the ``python3`` kernel, written as nbformat 4.5 JSON (what
+    ``nbformat.write(new_notebook(...))`` writes, without nbformat's import); checked by ``read_checked``."""
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cells = [{"cell_type": "code", "id": f"cell-{i}", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": source} for i, source in enumerate(sources)]
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4,
+                                "nbformat_minor": 5}, indent=1), encoding="utf-8")
+    read_checked(path)
+
+
 def execute(notebook: Path, kernels: Path, cwd: Path, timeout: float) -> tuple[nbformat.NotebookNode, float]:
     """``notebook`` run in ``cwd`` (a kernel spec is written under ``kernels``): (it with outputs, seconds)."""
     import nbformat  # here, not at the top: only the worker that runs a notebook pays its import (~1.5 s)

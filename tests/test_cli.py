@@ -135,19 +135,29 @@ def snap_run(tmp_path_factory):
 
 @pytest.mark.parametrize("command", ["backproject", "regions"])
 def test_animation_says_how_many_frames(snap_run, tmp_path, capsys, command):
-    assert main([command, str(snap_run), "--animate", "--out", str(tmp_path / "a")]) == 0
+    one_layer = ["--layers", "1"] if command == "backproject" else []  # a frame per snapshot whatever its panels
+    assert main([command, str(snap_run), "--animate", *one_layer, "--out", str(tmp_path / "a")]) == 0
     name = "backprojection.gif" if command == "backproject" else "cells.gif"
     assert f"{name}: 4 frames to draw" in capsys.readouterr().err.splitlines()  # steps 0, 2, 4, 6
 
 
+LONG_FRAMES = MAX_ANIMATION_PANELS // 2 + 1  # two panels a frame: over the limit
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory):
+    """A run with a snapshot at each of its ``LONG_FRAMES - 1`` steps: ``LONG_FRAMES`` frames with step 0."""
+    out = tmp_path_factory.mktemp("runs") / "long"
+    assert main(["train", "--dataset", "moons", "--depth", "2", "--width", "2", "--steps", str(LONG_FRAMES - 1),
+                 "--snapshots", str(LONG_FRAMES - 1), "--out", str(out)]) == 0
+    return out
+
+
 @pytest.mark.parametrize("command", ["backproject", "regions"])
-def test_animation_too_long_is_refused_naming_the_limit(tmp_path, capsys, command):
-    run = tmp_path / "run"
-    frames = MAX_ANIMATION_PANELS // 2 + 1  # two panels a frame: over the limit
-    assert main(["train", "--dataset", "moons", "--depth", "2", "--width", "2", "--steps", str(frames - 1),
-                 "--snapshots", str(frames - 1), "--out", str(run)]) == 0
+def test_animation_too_long_is_refused_naming_the_limit(long_run, tmp_path, capsys, command):
     capsys.readouterr()
-    assert main([command, str(run), "--animate", "--out", str(tmp_path / "a")]) == 2
+    assert main([command, str(long_run), "--animate", "--out", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"{frames} frames × 2 panels" in err and f"limit of {MAX_ANIMATION_PANELS}" in err
+    assert err.count("\n") == 1 and f"{LONG_FRAMES} frames × 2 panels" in err
+    assert f"limit of {MAX_ANIMATION_PANELS}" in err
     assert not (tmp_path / "a").exists()

@@ -47,12 +47,18 @@ def test_help_lists_every_command(capsys):
     assert listed == list(COMMANDS)
 
 
-@pytest.mark.parametrize("argv", [["train", "--depth", "0"], ["train", "--init", "bogus"],
-                                  ["init-study", "--depths", "0"], ["sweep", "--depths", "0"],
-                                  ["regions", "/nonexistent"], ["backproject", "/nonexistent"],
-                                  ["serve", "--port", "-5"], ["study", "--dataset", "bogus"]])
-def test_bad_input_is_refused_before_the_library_loads(argv):
+BAD_INPUT = [["train", "--depth", "0"], ["train", "--init", "bogus"], ["init-study", "--depths", "0"],
+             ["sweep", "--depths", "0"], ["regions", "/nonexistent"], ["backproject", "/nonexistent"],
+             ["serve", "--port", "-5"], ["study", "--dataset", "bogus"]]
+
+
+def test_bad_input_is_refused_before_the_library_loads():
     """A configuration is checked against torch-free names and limits, so its error comes at once (the wall
-    times are in ``benchmarks/cli_start.py``)."""
-    code = f"import reluscope.cli\nassert reluscope.cli.main({argv!r}) == 2"
-    assert _loaded_after(code) == []
+    times are in ``benchmarks/cli_start.py``). One interpreter refuses each line in turn and names the heavy
+    packages loaded after each: a package stays loaded, so the first line that loads one is the one named."""
+    code = "\n".join(["import sys, reluscope.cli", f"for argv in {BAD_INPUT!r}:",
+                      "    assert reluscope.cli.main(argv) == 2, argv",
+                      f"    print(repr(argv), *(m for m in {HEAVY!r} if m in sys.modules))"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert lines == [repr(argv) for argv in BAD_INPUT]

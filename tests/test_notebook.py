@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from notebooks import execute
+from notebooks import execute, read_checked
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "sheet-LE12.ipynb"
 STRIP = ".venv/bin/python examples/strip_outputs.py examples/sheet-LE12.ipynb"
@@ -19,19 +19,15 @@ NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 FONT_CACHE = "Matplotlib is building the font cache"  # a fresh environment's first figure says so on stderr
 
 
-@pytest.mark.xdist_group("nbformat")  # with the other notebook's check: one worker imports nbformat (~1.5–3 s)
 def test_committed_notebook_has_no_outputs():
-    import nbformat  # here, not at the top: collecting the suite should not pay its import
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
+    nb = read_checked(NOTEBOOK)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, "the notebook has no code cells"
-    dirty = [i for i, c in enumerate(nb.cells)
-             if c.metadata or (c.cell_type == "code" and (c.outputs or c.execution_count is not None))]
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["metadata"] or (c["cell_type"] == "code" and (c["outputs"] or c["execution_count"] is not None))]
     assert not dirty, f"cells {dirty} carry outputs, execution counts or metadata; strip them: {STRIP}"
-    assert set(nb.metadata) <= NOTEBOOK_METADATA, f"notebook metadata {sorted(nb.metadata)}; strip it: {STRIP}"
-    assert set(nb.metadata.get("language_info", {})) <= {"name"}, f"language_info beyond its name; {STRIP}"
+    assert set(nb["metadata"]) <= NOTEBOOK_METADATA, f"notebook metadata {sorted(nb['metadata'])}; strip it: {STRIP}"
+    assert set(nb["metadata"].get("language_info", {})) <= {"name"}, f"language_info beyond its name; {STRIP}"
 
 
 def _tree(source: str) -> ast.Module:

@@ -372,7 +372,7 @@ def test_a_token_that_cannot_travel_in_a_link_is_refused(token, tmp_path):
 
 
 def test_an_idle_session_is_closed(tmp_path):
-    with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=2.0)) as url, \
+    with running(ServeConfig(port=0, runs_dir=tmp_path, idle_timeout=0.5)) as url, \
             connect(url.replace("http://", "ws://") + "ws") as ws:
         send(ws, "settings", settings={"n_samples": 200, "depth": 3, "width": 8})  # the last input: then silence
         seen = until(ws, lambda m: m["type"] == "error", timeout=30)  # whether its first frame came first or not

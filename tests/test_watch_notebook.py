@@ -9,20 +9,17 @@ import math
 from pathlib import Path
 
 import pytest
-from notebooks import execute
+from notebooks import execute, read_checked
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net.ipynb"
 BUDGET_S = 180  # kernel start included, on the shared 2-core machine
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
-@pytest.mark.xdist_group("nbformat")  # with the other notebook's check: one worker imports nbformat (~1.5–3 s)
 def test_committed_notebook_has_no_outputs():
-    import nbformat  # here, not at the top: collecting the suite should not pay its import
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert not [c for c in nb.cells if c.metadata or (c.cell_type == "code" and (c.outputs or c.execution_count))]
+    nb = read_checked(NOTEBOOK)
+    assert not [c for c in nb["cells"]
+                if c["metadata"] or (c["cell_type"] == "code" and (c["outputs"] or c["execution_count"]))]
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import watch
+from notebooks import write_notebook
 from notebookservers import jupyterlab, open_notebook, run_all
 from widgetchecks import (PLAYGROUND, WIDGET, follows_and_obeys, plays_steps_changes_its_view_and_saves, state,
                           wait)
@@ -37,15 +38,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
 def jupyter(request, tmp_path_factory):
     """(app, url, token): JupyterLab or Notebook 7 serving a copy of the example notebook and a playground's."""
-    import nbformat  # here, not at the top: collecting the suite should not pay its import (~1.5 s)
-    from nbformat.v4 import new_code_cell, new_notebook
-
     root, home = tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("jupyter")
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    nb = new_notebook(cells=[new_code_cell(PLAYGROUND + "pg")],
-                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(nb, root / "playground.ipynb")
-    nbformat.write(new_notebook(cells=[new_code_cell(DIGITS_WATCH)], metadata=nb.metadata), root / "digits.ipynb")
+    write_notebook(root / "playground.ipynb", PLAYGROUND + "pg")
+    write_notebook(root / "digits.ipynb", DIGITS_WATCH)
     with jupyterlab(root, home, app=request.param) as (url, token):
         yield request.param, url, token
 
