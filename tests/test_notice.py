@@ -12,18 +12,22 @@ from reluscope.serve.bundle import catalog
 from reluscope.serve.notice import Notice, said, why
 from reluscope.serve.upload import store_upload
 
-SERVE = Path(__file__).resolve().parents[1] / "src" / "reluscope" / "serve"
+SOURCES = [Path(__file__).resolve().parents[1] / "src" / "reluscope" / host for host in ("serve", "widget")]
 
 
 def raised_keys() -> list[str]:
-    """The key of every ``Notice(message, key, …)`` and ``said(key, …)`` in the server's source: a literal, or the
-    literal start of an f-string (``csv_{reason}``) followed by ``*``."""
+    """The key of every ``Notice(message, key, …)`` and ``said(key, …)`` in the server's and the widget's source: a
+    literal, or the literal start of an f-string (``csv_{reason}``) followed by ``*`` (a key passed on, ``e.key``,
+    is checked where it was raised)."""
     keys = []
-    for path in SERVE.glob("*.py"):
+    for path in (p for folder in SOURCES for p in folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Notice", "said"):
                 arg = node.args[1 if node.func.id == "Notice" else 0]
-                keys.append(arg.value if isinstance(arg, ast.Constant) else arg.values[0].value + "*")
+                if isinstance(arg, ast.Constant):
+                    keys.append(arg.value)
+                elif isinstance(arg, ast.JoinedStr):
+                    keys.append(arg.values[0].value + "*")  # else a key passed on (a Notice's): checked where raised
     return keys
 
 

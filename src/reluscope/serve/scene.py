@@ -162,7 +162,8 @@ def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) 
                             0.0 if lay.linear.bias is None else float(lay.linear.bias.double().pow(2).mean()))
                            for lay in linear_layers(model)])  # (L, 2): σ_w,l², σ_b,l²
         sigma_w2, sigma_b2 = (float(v) for v in (scales[1:] if len(scales) > 1 else scales).mean(axis=0))
-        source = said("mf_effective" if len(scales) > 1 else "mf_effective_one", init=settings.init)
+        source = (said("mf_effective", init=settings.init) if len(scales) > 1
+                  else said("mf_effective_one", init=settings.init))
         second_moment = MeanField(settings.activation).second_moment  # E[φ(z)²], z ~ N(0, q): σ-free
         q = [scales[0, 0] * input_m2 + scales[0, 1]]
         for w2, b2 in scales[1:]:

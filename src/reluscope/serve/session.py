@@ -42,7 +42,7 @@ from reluscope.report.task1 import how_it_ended
 from reluscope.report.texts import texts
 from reluscope.serve.exercises import LANGUAGES, exercises
 from reluscope.serve.messages import Message, View, encode, parse
-from reluscope.serve.notice import Notice
+from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import load_live_run, save_live_run, saved_runs
 from reluscope.serve.scene import Scene, box_of
@@ -142,8 +142,8 @@ class Session:
         except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
             log.exception("handling a message failed")
             error = f"{type(e).__name__}: {e}"
-            await self.send("error", message=f"the server could not do that: {error}", key="server_failed",
-                            values=dict(error=error))
+            await self.send("error", message=f"the server could not do that: {error}",
+                            **said("server_failed", error=error))
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
@@ -288,8 +288,8 @@ class Session:
             return
         if trainer.error is not None:
             log.error("run %d failed", trainer.run, exc_info=trainer.error)
-            await self.send("error", message=f"the run stopped: {trainer.error}", key="run_failed",
-                            values=dict(error=str(trainer.error)))
+            await self.send("error", message=f"the run stopped: {trainer.error}",
+                            **said("run_failed", error=str(trainer.error)))
             return
         metrics = trainer.result.metrics
         sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words, in the page's language
@@ -354,8 +354,8 @@ class Session:
             return await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
-            await self.send("error", message=f"could not draw step {step}: {e}", key="draw_failed",
-                            values=dict(step=step, error=str(e)))
+            await self.send("error", message=f"could not draw step {step}: {e}",
+                            **said("draw_failed", step=step, error=str(e)))
             return None
 
 
@@ -400,7 +400,7 @@ async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessi
                 message = await asyncio.wait_for(ws.receive(), idle_timeout)
             except TimeoutError:
                 await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; reload the page "
-                                   "to start again", key="idle", values=dict(seconds=round(idle_timeout)))
+                                   "to start again", **said("idle", seconds=round(idle_timeout)))
                 await ws.close(code=1000)
                 break
             if message["type"] == "websocket.disconnect":
