@@ -9,8 +9,9 @@ results, so a task run twice is harmless.
 
 At most ``max(2 × slots, MIN_IN_FLIGHT)`` tasks are submitted at a time (slots: how many tasks the cluster
 runs at once), so ``ray.wait`` stays cheap at 10⁵ tasks and an interrupt has little to cancel. On any exit —
-done, an exception, Ctrl-C (KeyboardInterrupt) — the tasks still in flight are cancelled and a cluster that
-``ray_map`` started is shut down; a cluster it joined keeps running.
+done, an exception, Ctrl-C (KeyboardInterrupt) — the tasks still in flight are cancelled (and their
+cancellation awaited, up to ``CANCEL_WAIT``) and a cluster that ``ray_map`` started is shut down; a cluster it
+joined keeps running.
 
 ``ray`` is imported when ``ray_map`` runs, not with this module: Ray is an optional dependency
 (``pip install 'reluscope[ray]'``).
@@ -32,6 +33,7 @@ R = TypeVar("R")
 MIN_IN_FLIGHT = 16
 LOCAL_OBJECT_STORE = 100 * 2**20  # bytes: a local cluster's object store holds rows of small tables only
 LOCAL_TRIES = 3  # starts of a local cluster before its start-up time-out is raised
+CANCEL_WAIT = 10.0  # seconds an exit waits for its cancelled tasks to be reported cancelled
 log = logging.getLogger("reluscope.studies")
 
 
@@ -76,6 +78,8 @@ def ray_map(fn: Callable[[T], R], tasks: Iterable[T], options: RayOptions = RayO
     finally:
         for ref in running:
             ray.cancel(ref, force=True)
+        if running:  # the cancelled tasks' replies arrive now, not while the core worker shuts down (one that lands
+            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT)  # then can abort the process)
         if started:
             ray.shutdown()
 
