@@ -29,12 +29,10 @@ TESTS = Path(__file__).parent
 # Modules whose shared run is cheap (a few steps of a tiny net) and whose tests are many or long: better spread
 # over both workers, the run made on each.
 SPREAD = {"test_fuzz_cli.py", "test_hostile_inputs.py", "test_cli.py"}
-# The longest units, started first, longest first: the Ray group (the module's local cluster, the one a driver
-# starts for its Ctrl-C and the Ray benchmark's: 2–4 min with both cores busy), the quick study read in a browser
-# (with the tests that read it) and the German one, a JupyterLab and a Notebook 7 driven end to end, marimo, the
-# notebooks run by nbclient.
-FIRST = ("test_sweep_ray.py", "test_report_browser.py", "test_widget_jupyter.py", "test_widget_marimo.py",
-         "test_notebook.py", "test_study.py", "test_watch_notebook.py")
+# The longest units, started first, longest first: the quick study read in a browser (with the tests that read
+# it) and the German one, a JupyterLab and a Notebook 7 driven end to end, marimo, the notebooks run by nbclient.
+FIRST = ("test_report_browser.py", "test_widget_jupyter.py", "test_widget_marimo.py", "test_notebook.py",
+         "test_study.py", "test_watch_notebook.py")
 
 
 def _rank(item) -> int:
