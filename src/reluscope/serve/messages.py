@@ -24,9 +24,10 @@ the step it was saved at), ``runs`` (``runs``: the names ``load`` takes, newest 
 change; for inputs of n > 2 the points on the plane and its ``slice``), ``export`` (``format``, ``step``, ``name``:
 a file name, ``file``: the bytes as a ``|u1`` array), ``frame`` (the quick panels of one step), ``panels`` (the slow
 ones, and ``weights``: the network graph's, ``graph``), ``geometry`` (``rs.watch``: every layer's views), ``status``
-(a run's outcome: ``metrics``, ``sentence`` in the page's language, or from ``rs.watch`` ``sentences``, one per
-language; or the empty plane waiting for points: ``key``, ``values``), ``saved``, ``error`` and ``busy`` (``message``, the English line; and, where a student's action caused
-it, ``key`` and ``values`` of the catalog, which the page says in its language: ``notice``).
+(a run's outcome: ``metrics`` and ``sentences``, one per language, the host shows its own; or the empty plane
+waiting for points: ``key``, ``values``), ``saved``, ``error`` and ``busy`` (``message``, the English line; and,
+where a student's action caused it, ``key`` and ``values`` of the catalog, which the page says in its language:
+``notice``).
 A message that fails a check raises ``ReluscopeError``; the session answers it with an ``error`` and carries on.
 """
 

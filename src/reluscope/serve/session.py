@@ -212,8 +212,8 @@ class Session:
 
     async def _send_wait(self) -> None:
         """The waiting plane's line (the catalog's ``wait_points``), as a ``status``."""
-        await self.send("status", run=self.run, metrics={"status": "waiting"}, key="wait_points", values={},
-                        sentence="", layer=None, playing=False)
+        await self.send("status", run=self.run, metrics={"status": "waiting"}, **said("wait_points"), layer=None,
+                        playing=False)
 
     async def _new_points(self, settings: Settings) -> None:
         """Hand the data with ``settings.points`` to the running trainer (from its next step on) and the page (a
@@ -292,8 +292,7 @@ class Session:
                             **said("run_failed", error=str(trainer.error)))
             return
         metrics = trainer.result.metrics
-        sentence = how_it_ended(metrics, texts("task1", self.lang))  # the report's words, in the page's language
-        await self.send("status", run=trainer.run, metrics=metrics, sentence=sentence,
+        await self.send("status", run=trainer.run, metrics=metrics, sentences=outcome_sentences(metrics),
                         layer=marked_layer(metrics, self.settings.depth), playing=False)
 
     async def _draw_loop(self) -> None:
@@ -412,6 +411,11 @@ async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessi
     finally:
         sessions.discard(session)
         await session.close()
+
+
+def outcome_sentences(metrics: dict) -> dict[str, str]:
+    """How a run ended in the report's words, in every language of the catalogs: the page or widget shows its own."""
+    return {lang: how_it_ended(metrics, texts("task1", lang)) for lang in LANGUAGES}
 
 
 def marked_layer(metrics: dict, depth: int) -> int | None:

@@ -44,13 +44,10 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model import finite_parameters, linear_layers
-from reluscope.report.task1 import how_it_ended
-from reluscope.report.texts import texts
-from reluscope.serve.exercises import LANGUAGES
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
-from reluscope.serve.session import marked_layer
+from reluscope.serve.session import marked_layer, outcome_sentences
 from reluscope.train.outcome import first_nonfinite_layer
 
 WATCHED = "watched"  # the data set's name in the data message: the page says "your data (d = …)" in its language
@@ -235,8 +232,7 @@ class Watcher:
             self.diverged = True
             layer = first_nonfinite_layer(m, s.tensors[0]) or "output (loss)"
             metrics = dict(status="diverged", diverged_at_step=step, diverged_layer=layer)
-            sentences = {lang: how_it_ended(metrics, texts("task1", lang)) for lang in LANGUAGES}  # the report's
-            self.emit("status", dict(run=1, metrics=metrics, sentences=sentences,
+            self.emit("status", dict(run=1, metrics=metrics, sentences=outcome_sentences(metrics),
                                      layer=marked_layer(metrics, len(self.layers))))
         if s.planar and geometry:
             cells = every_cells(s, m)

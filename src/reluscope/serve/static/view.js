@@ -423,7 +423,7 @@ function render({ model, el }) {
       schedule();
     } else if (msg.type === "status") {
       if (msg.run !== state.run) return;
-      const sentence = msg.key ? said(msg) : msg.sentences ? msg.sentences[tx.lang] : msg.sentence, how = msg.metrics.status;
+      const sentence = msg.key ? said(msg) : msg.sentences[tx.lang], how = msg.metrics.status;
       state.marked = msg.layer; state.status = sentence;
       setStatus(sentence, how === "ok" ? "good" : how === "waiting" ? "" : "bad");
       schedule();
