@@ -52,7 +52,8 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
     from reluscope.train.rundir import load_run
 
     run = load_run(run_dir)
-    check_layer_numbers(idx, len(linear_layers(run.model)))
+    depth = len(linear_layers(run.model))
+    check_layer_numbers(idx, depth)
     if images:
         from reluscope.studies.backprojection import images_to_dir
 
@@ -63,7 +64,7 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
                    f"‖x − x̂‖/‖x‖ at layer {first} up to {worst:.2g} -> {drawn.out}")
         return
     if animate or mp4:
-        check_animation(len(run.snapshots), len(select_layers(idx, len(linear_layers(run.model)))))
+        check_animation(len(run.snapshots), len(select_layers(idx, depth)))
     with animation_progress(f"backprojection.{'mp4' if mp4 else 'gif'}"):
         result = backproject_to_dir(run, out, layers=idx, view=view, animate=animate, mp4=mp4, grid=grid,
                                     force=force)

@@ -60,10 +60,16 @@ def check_grid(n: int, maximum: int = MAX_GRID) -> int:
 def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
     """The bounding box of ``X`` (n, 2) widened by ``margin`` (0 or more) on every side (as
     ``plots.boundary.grid_over``)."""
-    if not 0 <= margin < np.inf:
-        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
+    margin = check_margin(margin)
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     return check_box((lo[0], hi[0], lo[1], hi[1]))
+
+
+def check_margin(margin: float) -> float:
+    """``margin`` if it is 0 or more and finite; else ``ReluscopeError``."""
+    if not 0 <= margin < np.inf:
+        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
+    return margin
 
 
 def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
@@ -148,12 +154,12 @@ def pattern_keys(model: nn.Module, X: np.ndarray, *, chunk: int = CHUNK) -> np.n
     """The pattern key of every point ``X`` (N, 2) after every layer: (L, N) uint64.
 
     One float64 forward pass, layer by layer, of the points as columns, ``zᵀ = W hᵀ + b`` (torch's product;
-    with units as rows the product runs 1.5× faster than ``h Wᵀ`` for a 32-wide layer, and each ``z`` differs
-    from that order's only by round-off); then one compiled pass over ``z`` (``_activate``) extends the keys by
-    the pattern ``[z > 0]`` (``extend_keys``'s hash) and sets ``h = z`` where ``z > 0``, else ``α z`` (α the
-    negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at a time: a layer's activations
-    fit the cache and reuse the memory of the chunk before (a 96² image of a 32-wide net: no fresh pages, no
-    page faults, every frame)."""
+    with units as rows the product ran 1.5× faster than ``h Wᵀ`` for a 32-wide layer in a one-off timing, 0.52
+    against 0.76 ms, and each ``z`` differs from that order's only by round-off); then one compiled pass over
+    ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s hash) and sets ``h = z``
+    where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at a time: a layer's activations
+    fit the cache and reuse the memory of the chunk before (a one-off profile of a 96² image of a 32-wide net
+    found no fresh pages after the first frame; one 9216-point pass had taken 500–700)."""
     layers, params = piecewise_linear_net(model)
     theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
     steps = []  # per layer: W (fan_out, fan_in), b as a column (fan_out, 1), negative slope, hash words

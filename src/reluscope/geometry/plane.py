@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, check_box
+from reluscope.geometry.patterns import Box, check_box, check_margin
 from reluscope.model.layers import linear_layers
 
 MIN_SINE = 1e-6  # the two directions must span a plane: |sin ∠(u, v)| above this
@@ -90,8 +90,7 @@ def plane_through(X: np.ndarray, indices: Sequence[int], *, margin: float = 0.5)
     ``[−margin, 1 + margin]²`` of plane coordinates around them (they sit at (0, 0), (1, 0), (0, 1))."""
     X = np.asarray(X, dtype=np.float64)
     idx = check_indices(indices, len(X))
-    if not 0 <= margin < np.inf:
-        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
+    check_margin(margin)
     p0, p1, p2 = X[list(idx)]
     return Plane(p0, np.stack([p1 - p0, p2 - p0]), (-margin, 1 + margin, -margin, 1 + margin))
 

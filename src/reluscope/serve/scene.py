@@ -25,8 +25,8 @@ from reluscope.data import Dataset
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import Box, data_box, pixel_centres
 from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
-from reluscope.model import linear_layers
 from reluscope.probe.meanfield import MeanField
+from reluscope.probe.theory import layer_specs
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.settings import AUTO, DRAWN, DRAWN_CORNERS, MEANFIELD, Settings
 
@@ -148,27 +148,26 @@ def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) 
     σ_w², σ_b²; ``source`` says where σ_w², σ_b² come from as a note in the catalog's words (``notice.said``).
 
     The sliders' scheme (mean-field) gives every layer their σ_w², σ_b². Any other scheme is measured on the
-    weights as drawn, layer by layer: ``σ_w,l² = fan_in · mean(W_l²)``, ``σ_b,l² = mean(b_l²)``, and the
+    weights as drawn, layer by layer (``probe.theory.layer_specs``): ``σ_w,l² = fan_in · mean(W_l²)``,
+    ``σ_b,l² = mean(b_l²)``, and the
     trajectory runs with each layer's own, ``q_1 = σ_w,1² q_in + σ_b,1²``, ``q_l = σ_w,l² E[φ(z)²] + σ_b,l²``,
-    ``z ~ N(0, q_{l−1})``: N(0, 1) weights give ``σ_w,1² = 2`` (fan-in 2) and 32 after, so one mean over all
-    layers would start the curve 14 times too high. The σ_w², σ_b² shown, with χ₁, the depth scale, q* and the
+    ``z ~ N(0, q_{l−1})``: N(0, 1) weights give ``σ_w,1² = 2`` (fan-in 2) and 32 after, so for the sheet's
+    11-layer net one mean over all layers would start the curve 14 times too high. The σ_w², σ_b² shown, with χ₁, the depth scale, q* and the
     q-map, are the means over the layers after the first, which see the previous layer's activations as the
     theory's layers do (the first layer's when there is no other)."""
     if settings.init == MEANFIELD:
         sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, said("mf_sliders")
-        q = MeanField(settings.activation, sigma_w2, sigma_b2).q_trajectory(input_m2, settings.depth).tolist()
+        scales = np.tile([sigma_w2, sigma_b2], (settings.depth, 1))  # (L, 2)
     else:
-        scales = np.array([(lay.linear.in_features * float(lay.linear.weight.double().pow(2).mean()),
-                            0.0 if lay.linear.bias is None else float(lay.linear.bias.double().pow(2).mean()))
-                           for lay in linear_layers(model)])  # (L, 2): σ_w,l², σ_b,l²
+        scales = np.array([(s.fan_in * s.weight_m2, float(np.mean(s.units()[1] ** 2)))
+                           for s in layer_specs(model)])  # (L, 2): σ_w,l², σ_b,l²
         sigma_w2, sigma_b2 = (float(v) for v in (scales[1:] if len(scales) > 1 else scales).mean(axis=0))
         source = (said("mf_effective", init=settings.init) if len(scales) > 1
                   else said("mf_effective_one", init=settings.init))
-        second_moment = MeanField(settings.activation).second_moment  # E[φ(z)²], z ~ N(0, q): σ-free
-        q = [scales[0, 0] * input_m2 + scales[0, 1]]
-        for w2, b2 in scales[1:]:
-            q.append(float(w2 * second_moment(q[-1]) + b2))
     mf = MeanField(settings.activation, sigma_w2, sigma_b2)
+    q = [scales[0, 0] * input_m2 + scales[0, 1]]  # layer 1 sees the raw input; then E[φ(z)²] (σ-free) per layer
+    for w2, b2 in scales[1:]:
+        q.append(float(w2 * mf.second_moment(q[-1]) + b2))
     qs = np.logspace(-3, 3, QMAP_POINTS)  # (Q,)
     return dict(sigma_w2=sigma_w2, sigma_b2=sigma_b2, source=source, chi1=mf.chi1(),
                 depth_scale=mf.gradient_depth_scale(), q_star=mf.q_star(), q=[float(v) for v in q],

@@ -142,8 +142,8 @@ class Session:
         except Exception as e:  # noqa: BLE001 — one page's failure must not end its session
             log.exception("handling a message failed")
             error = f"{type(e).__name__}: {e}"
-            await self.send("error", message=f"the server could not do that: {error}",
-                            **said("server_failed", error=error))
+            await self.send("error", **Notice(f"the server could not do that: {error}", "server_failed",
+                                              error=error).fields())
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "settings":
@@ -288,8 +288,8 @@ class Session:
             return
         if trainer.error is not None:
             log.error("run %d failed", trainer.run, exc_info=trainer.error)
-            await self.send("error", message=f"the run stopped: {trainer.error}",
-                            **said("run_failed", error=str(trainer.error)))
+            await self.send("error", **Notice(f"the run stopped: {trainer.error}", "run_failed",
+                                              error=str(trainer.error)).fields())
             return
         metrics = trainer.result.metrics
         await self.send("status", run=trainer.run, metrics=metrics, sentences=outcome_sentences(metrics),
@@ -353,8 +353,8 @@ class Session:
             return await asyncio.to_thread(_in_turn, pause, fn, *args, **kwargs)
         except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not end the session
             log.exception("drawing step %d failed", step)
-            await self.send("error", message=f"could not draw step {step}: {e}",
-                            **said("draw_failed", step=step, error=str(e)))
+            await self.send("error", **Notice(f"could not draw step {step}: {e}", "draw_failed", step=step,
+                                              error=str(e)).fields())
             return None
 
 
@@ -398,8 +398,9 @@ async def serve_socket(ws: WebSocket, runs_dir: Path, idle_timeout: float, sessi
             try:
                 message = await asyncio.wait_for(ws.receive(), idle_timeout)
             except TimeoutError:
-                await session.send("error", message=f"closed after {idle_timeout:.0f} s without input; reload the page "
-                                   "to start again", **said("idle", seconds=round(idle_timeout)))
+                await session.send("error", **Notice(f"closed after {idle_timeout:.0f} s without input; reload the "
+                                                     "page to start again", "idle",
+                                                     seconds=round(idle_timeout)).fields())
                 await ws.close(code=1000)
                 break
             if message["type"] == "websocket.disconnect":

@@ -213,8 +213,8 @@ class Watcher:
                 self._draw(step, geometry=geometry, every_view=closed)
             except Exception as e:  # noqa: BLE001 — a frame that cannot be drawn must not stop the user's loop
                 error = f"{type(e).__name__}: {e}"
-                self.emit("error", dict(message=f"could not draw step {step}: {error}",
-                                        **said("draw_failed", step=step, error=error)))
+                self.emit("error", Notice(f"could not draw step {step}: {error}", "draw_failed", step=step,
+                                          error=error).fields())
             if closed:
                 return
             last_geometry = start if geometry else last_geometry
