@@ -168,6 +168,29 @@ def test_ray_map_hands_back_each_failure_and_goes_on(cluster):
     assert [results[x] for x in (1, 2, 4, 5)] == [1.0, 0.5, 1.0, 0.5]
 
 
+def test_leaving_a_joined_cluster_early_stops_its_tasks_and_keeps_it(cluster):
+    import ray
+
+    def spin(seconds: float) -> float:  # Python all along: an interrupt lands at once
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            sum(range(1000))
+        return seconds
+
+    results = ray_map(spin, [0.0] + [60.0] * 3, ON_RAY)
+    assert next(results) == (0.0, 0.0)
+    deadline = time.monotonic() + 30
+    while not ray_workers_running("spin") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ray_workers_running("spin")
+    results.close()  # the caller leaves: the tasks in flight are cancelled, the cluster goes on
+    deadline = time.monotonic() + 5  # (a worker renames itself as its task ends)
+    while ray_workers_running("spin") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ray_workers_running("spin") == [] and ray.is_initialized()
+    assert dict(ray_map(spin, [0.1], ON_RAY)) == {0.1: 0.1}
+
+
 def test_tasks_that_need_a_gpu_the_cluster_lacks_are_refused(tmp_path, cluster):
     with pytest.raises(ReluscopeError, match="0 GPUs; each task needs 1"):
         run_sweep(GRID, tmp_path, device="cuda", ray=ON_RAY)

@@ -9,9 +9,9 @@ results, so a task run twice is harmless.
 
 At most ``max(2 × slots, MIN_IN_FLIGHT)`` tasks are submitted at a time (slots: how many tasks the cluster
 runs at once), so ``ray.wait`` stays cheap at 10⁵ tasks and an interrupt has little to cancel. On any exit —
-done, an exception, Ctrl-C (KeyboardInterrupt) — the tasks still in flight are cancelled (and their
-cancellation awaited, up to ``CANCEL_WAIT``) and a cluster that ``ray_map`` started is shut down; a cluster it
-joined keeps running.
+done, an exception, Ctrl-C (KeyboardInterrupt) — a cluster that ``ray_map`` started is shut down with the tasks
+still in flight; on a cluster it joined, which keeps running, those tasks are cancelled (and their cancellation
+awaited, up to ``CANCEL_WAIT``).
 
 ``ray`` is imported when ``ray_map`` runs, not with this module: Ray is an optional dependency
 (``pip install 'reluscope[ray]'``).
@@ -76,12 +76,12 @@ def ray_map(fn: Callable[[T], R], tasks: Iterable[T], options: RayOptions = RayO
                 result = e.cause if isinstance(e, RayTaskError) else e
             yield task, result
     finally:
-        for ref in running:
-            ray.cancel(ref, force=True)
-        if running:  # the cancelled tasks' replies arrive now, not while the core worker shuts down (one that lands
-            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT)  # then can abort the process)
-        if started:
+        if started:  # its tasks end with it
             ray.shutdown()
+        elif running:  # interrupted in their workers (a KeyboardInterrupt there), not killed with them: a task
+            for ref in running:  # killed just as it finished can report its result after its cancellation, and
+                ray.cancel(ref, force=False)  # Ray 2.60 then aborts this process ("Tried to complete task that
+            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT)  # was not pending")
 
 
 def _connect(options: RayOptions) -> bool:
