@@ -170,18 +170,21 @@ COUNT_DRAWS = """
 
 @pytest.fixture(scope="module")
 def live_page(chromium, tmp_path_factory):
-    """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None, init_script=None)
+    """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None, init_script=None,
+    ratio=1)
     -> a playground page on this module's server (127.0.0.1), after its first frame, in a context of its own (closed,
     with a check for console errors and requests elsewhere, at the module's end); ``route`` handles the page's
-    WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts."""
+    WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts, ``ratio``: the
+    screen's device pixels per CSS pixel."""
     from reluscope.serve import ServeConfig, running
 
     contexts = []  # every page stays open to the module's end (its console checked then): as many sessions
     with running(ServeConfig(port=0, runs_dir=tmp_path_factory.mktemp("runs"), max_sessions=32)) as url:
 
         def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None,
-                  init_script=None):
-            context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch, locale=locale)
+                  init_script=None, ratio=1):
+            context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch, locale=locale,
+                                           device_scale_factor=ratio)
             page = context.new_page()
             page.set_default_timeout(30_000)
             contexts.append((context, *watch(page, url.rstrip("/"))))

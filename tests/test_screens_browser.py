@@ -130,11 +130,15 @@ def painted(page) -> None:
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def test_in_large_type_the_canvases_words_grow_with_the_text_and_stay_crisp(live_page):
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_in_large_type_the_canvases_words_grow_with_the_text_and_stay_crisp(live_page, ratio):
     """The charts' words are 10–11 px beside 14 px text; in large type (text 20 px, small text 16 px) the canvases
     show ``--canvas-type`` (1.45) times larger, with as many more pixels, so every word drawn then is 14.5–16 px, drawn
-    sharp (a canvas pixel per screen pixel), and the points' layer is drawn again at each size."""
-    page = live_page(SMALL, size=(1024, 768), init_script=TYPE)
+    sharp (a canvas pixel per device pixel, on a screen of 2 device pixels per CSS pixel too), and the points' layer
+    is drawn again at each size."""
+    page = live_page(SMALL, size=(1024, 768), init_script=TYPE, ratio=ratio)
+    canvases = page.evaluate(CANVASES)  # sharp from the start
+    assert [c for c in canvases["sharp"] if abs(c[1] - c[3]) > 1 or abs(c[2] - c[4]) > 1] == []
     page.wait_for_function(f"{HOOK}.last.cells !== undefined")  # the slow panels have come
     text = lambda: page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")  # noqa: E731
     small = text()

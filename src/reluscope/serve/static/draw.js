@@ -18,15 +18,16 @@ function hueRGB(h16) {  // a 16-bit pattern hue -> a pastel colour (HSL with s =
 }
 
 // A canvas draws in its layout's pixels (the width and height the page's template gave it: `size`). `scale` shows it
-// k times as large, its backing store k times as many pixels (crisp, not stretched), and `clear`, which every drawing
-// begins with, sets the context's transform to match: in large type its lines, points and words grow with the
-// page's text.
+// k times as large in CSS pixels, its backing store k·ratio times as many pixels (ratio: device pixels per CSS
+// pixel, so it stays crisp on a high-density screen, not stretched), and `clear`, which every drawing begins with,
+// sets the context's transform to match: in large type its lines, points and words grow with the page's text.
 const layout = new WeakMap();  // canvas -> its layout's [width, height]
 export function size(cv) { return layout.get(cv) ?? [cv.width, cv.height]; }
-export function scale(cv, k) {
-  const [w, h] = size(cv);
+export function scale(cv, k, ratio = 1) {
+  const [w, h] = size(cv), shown = Math.round(w * k);
   layout.set(cv, [w, h]);
-  cv.width = Math.round(w * k); cv.height = Math.round(h * k); cv.style.width = `${cv.width}px`;  // clears it
+  cv.width = Math.round(shown * ratio); cv.height = Math.round(h * k * ratio);  // clears it
+  cv.style.width = `${shown}px`;
 }
 export function clear(cv) {
   const ctx = cv.getContext("2d"), [w, h] = size(cv);

@@ -132,7 +132,7 @@ function render({ model, el }) {
   el.innerHTML = template(tx);
   const root = el.querySelector(".reluscope"), $ = (id) => root.querySelector(`[data-id="${CSS.escape(id)}"]`);
   const state = { painted: {}, drawn: [...(model.get("settings")?.points || [])], picked: [], data: null, run: 0, hist: [], frames: 0, step: 0, playing: false, marked: null, last: null,
-                  theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0, canvasType: 1 };
+                  theory: null, geo: null, settings: null, view: { ...model.get("view") }, status: "", raf: 0, canvasType: 1, pixelRatio: 1 };
   root.reluscope = state;  // read by the end-to-end tests
   const cleanups = [];
   const on = (target, type, fn) => { target.addEventListener(type, fn); cleanups.push(() => target.removeEventListener(type, fn)); };
@@ -385,17 +385,26 @@ function render({ model, el }) {
     try { await navigator.clipboard.writeText(url); $("saved").textContent = t("link_copied"); } catch { /* the field shows it */ }
   }
   // large type for a room: a toggle the host keeps (the page: in its link). The canvases grow by the style's
-  // --canvas-type with it, drawn anew at their new size (draw.js: scale), so their words keep up with the text's.
+  // --canvas-type with it, so their words keep up with the text's.
   function onProjector() {
     const big = !!model.get("projector");
     root.classList.toggle("projector", big); $("projector").setAttribute("aria-pressed", String(big));
-    const k = Number(getComputedStyle(root).getPropertyValue("--canvas-type")) || 1;
-    if (k === state.canvasType) return;
-    state.canvasType = k;
-    for (const cv of root.querySelectorAll("canvas")) scale(cv, k);
-    state.painted = {};
+    fitCanvases();
+  }
+  // every canvas at the page's type and with a backing pixel per device pixel (draw.js: scale), drawn anew when
+  // either changes: large type, a window moved to a screen of another density, the browser's zoom
+  function fitCanvases() {
+    const k = Number(getComputedStyle(root).getPropertyValue("--canvas-type")) || 1, ratio = window.devicePixelRatio || 1;
+    if (k === state.canvasType && ratio === state.pixelRatio) return;
+    Object.assign(state, { canvasType: k, pixelRatio: ratio, painted: {} });
+    for (const cv of root.querySelectorAll("canvas")) scale(cv, k, ratio);
     if (state.data) paintPoints(state.data);
     schedule();
+  }
+  function onDensity() {  // a media query of the present density tells when it changes; then one of the new one
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    const changed = () => { query.removeEventListener("change", changed); fitCanvases(); onDensity(); };
+    on(query, "change", changed);
   }
   function onMode() {
     const watch = mode() === "watch";
@@ -656,7 +665,7 @@ function render({ model, el }) {
   listen("change:projector", onProjector);
   on($("projector"), "click", () => { model.set("projector", !model.get("projector")); model.save_changes(); onProjector(); });
   listen("msg:custom", onMessage);
-  onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector();
+  onMode(); onSchema(); onPlaying(); onData(); onLesson(); onProjector(); onDensity();
   // a view that opens on a run already under way (marimo shows a cell's output after the cell ran; a second view
   // of the same widget) missed the frames sent before it: it asks for the current one
   if (state.data && model.get("mode") === "playground") model.send({ type: "view", view: state.view });
