@@ -96,7 +96,10 @@ def test_real_subprocess_bad_input():
     (["train", "--n-samples", "4"], "--n-samples must be at least 8, got 4"),
     (["train", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
     (["train", "--warmup-steps", "-1"], "--warmup-steps must be 0 or more, got -1"),
-    (["init-study", "--depths", "0"], "depth must be at least 1, got 0"),  # one of the list's: no option of that name
+    (["init-study", "--depths", "3,0"], "--depths must be at least 1, got 0"),  # one of the list's
+    (["sweep", "--depths", "0"], "--depths must be at least 1, got 0"),
+    (["sweep", "--sigma-w2", "1,0"], "--sigma-w2 must be positive and finite, got 0.0"),
+    (["sweep", "--sigma-b2", "-1"], "--sigma-b2 must be 0 or more and finite, got -1.0"),
 ])
 def test_a_refused_setting_is_named_by_the_option_that_set_it(args, line, tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "o")]) == 2

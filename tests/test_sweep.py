@@ -154,9 +154,9 @@ def test_cli_quick_sweep_and_resume(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--depths", "2,x"], "--depths"),
     (["--depths", "2.5"], "whole numbers"),
-    (["--sigma-w2", "-1"], "σ_w²"),
-    (["--sigma-w2", "inf"], "σ_w²"),
-    (["--sigma-b2", "nan"], "σ_b²"),
+    (["--sigma-w2", "-1"], "--sigma-w2 must be positive"),
+    (["--sigma-w2", "inf"], "--sigma-w2 must be positive"),
+    (["--sigma-b2", "nan"], "--sigma-b2 must be 0 or more"),
     (["--sigma-w2", "1:2"], "start:stop:count"),
     (["--datasets", "nope"], "unknown data set"),
     (["--seeds", "0"], "seeds"),

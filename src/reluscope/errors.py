@@ -1,7 +1,7 @@
 """The one exception type that means "the user asked for something impossible".
 
 The CLI turns it into exit code 2 and a single line; library callers catch it like any ValueError.
-``refuse_repeats`` is the check every grid (init study, sweep) makes of its axes.
+``refuse_repeats`` and ``refuse_outside`` are the checks every grid (init study, sweep) makes of its axes.
 """
 
 
@@ -16,3 +16,11 @@ def refuse_repeats(name: str, values) -> None:
         if v in seen:
             raise ReluscopeError(f"{name} lists {v!r} twice")
         seen.add(v)
+
+
+def refuse_outside(name: str, values, ok, bound: str) -> None:
+    """Raise ``ReluscopeError`` for the first of a grid axis ``name``'s values for which ``ok(v)`` is false:
+    "``name`` must be ``bound``, got ``v``" (a command line names its option: ``cli.as_option``)."""
+    for v in values:
+        if not ok(v):
+            raise ReluscopeError(f"{name} must be {bound}, got {v}")

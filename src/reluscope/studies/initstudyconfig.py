@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from reluscope.errors import ReluscopeError, refuse_repeats
+from reluscope.errors import ReluscopeError, refuse_outside, refuse_repeats
 from reluscope.model.names import check_init
 from reluscope.train.config import TrainConfig
 
@@ -46,6 +46,7 @@ class InitStudyConfig:
             raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
         for name in ("depths", "schemes"):
             refuse_repeats(name, getattr(self, name))
+        refuse_outside("depths", self.depths, lambda d: d >= 1, "at least 1")
         for scheme in self.schemes:
             check_init(scheme)
         for depth in self.depths:

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from itertools import product
 
-from reluscope.errors import ReluscopeError, refuse_repeats
+from reluscope.errors import ReluscopeError, refuse_outside, refuse_repeats
 from reluscope.limits import MAX_FLOPS, check_work
 from reluscope.train.budget import run_work
 from reluscope.train.config import TrainConfig
@@ -38,12 +38,9 @@ class SweepConfig:
             refuse_repeats(name, getattr(self, name))
         if self.seeds < 1:
             raise ReluscopeError(f"seeds must be at least 1, got {self.seeds}")
-        for w in self.sigma_w2:
-            if not 0 < w < math.inf:
-                raise ReluscopeError(f"σ_w² must be positive and finite, got {w}")
-        for b in self.sigma_b2:
-            if not 0 <= b < math.inf:
-                raise ReluscopeError(f"σ_b² must be 0 or more and finite, got {b}")
+        refuse_outside("depths", self.depths, lambda d: d >= 1, "at least 1")
+        refuse_outside("sigma_w2", self.sigma_w2, lambda w: 0 < w < math.inf, "positive and finite")
+        refuse_outside("sigma_b2", self.sigma_b2, lambda b: 0 <= b < math.inf, "0 or more and finite")
         for d in self.datasets:
             for depth in self.depths:
                 replace(self.base, dataset=d, depth=depth).validate()
