@@ -90,11 +90,53 @@ def test_embedded_view_is_globally_equivalent_for_any_widths(in_dim, widths, n_c
 @settings(max_examples=25, deadline=None)
 @given(in_dim=st.integers(1, 3), width=st.integers(3, 8), seed=st.integers(0, 10_000), leaky=st.booleans())
 def test_input_view_of_one_layer_is_equivalent_on_every_region(in_dim, width, seed, leaky):
-    """Theorem A(c): rank W = n, W⁺ = Wᵀ(WWᵀ)⁻¹: equivalence on each activation region."""
+    """Theorem 1(c) for Gaussian W (rank W = n almost surely): equivalence on each activation region."""
     model = net(in_dim, width, 2, 2, seed, "leaky_relu" if leaky else "relu")
     (eq,) = check_equivalence(model, cloud(2000, in_dim, seed + 1), view="input", layers=[0], per_region=True)
     assert eq.holds(TOL), eq
     assert eq.n_regions >= 1 and eq.n_points >= in_dim + 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(in_dim=st.integers(2, 3), width=st.integers(3, 8), depth=st.integers(3, 5), seed=st.integers(0, 10_000))
+def test_input_view_of_deeper_layers_is_equivalent_on_every_region_for_random_weights(in_dim, width, depth, seed):
+    """Layers l ≥ 2 of Gaussian nets: rank(M A_l) = rank(M) on every region met, as for almost all weights; the
+    hand counterexample below shows that it is not so for all."""
+    model = net(in_dim, width, depth, 2, seed)
+    for eq in check_equivalence(model, cloud(2000, in_dim, seed + 1), view="input", per_region=True)[1:]:
+        assert eq.holds(TOL), eq
+
+
+def test_an_expanding_layer_onto_a_line_is_globally_equivalent_in_the_input_view():
+    """d_1 = 2 > n = 1 need not break the input view: W_1 = [1, 1], b = 0 gives h_1 = relu(x)(1, 1) and
+    x̂_1 = relu(x), affinely equivalent on all of R (A_1 is injective on the line h_1 moves along); W_1 = [1, −1]
+    (``test_one_unit_per_side_example_back_projects_to_x_over_2_yet_fails_globally``) is not."""
+    model = nn.Sequential(nn.Linear(1, 2, bias=False), nn.ReLU()).double().requires_grad_(False)
+    model[0].weight.copy_(torch.tensor([[1.0], [1.0]]))
+    X = torch.linspace(-3, 3, 61, dtype=torch.float64)[:, None]
+    assert np.allclose(backproject(model, X, view="input").points[0], torch.relu(X).numpy(), atol=1e-15)
+    (eq,) = check_equivalence(model, X, view="input")
+    assert eq.holds(TOL) and eq.n_regions == 1
+
+
+def test_one_layer_region_equivalence_holds_for_a_rank_deficient_w():
+    """Theorem 1(c) needs no rank condition: W = [[1, 2, −1], [2, 4, −2]] has rank 1 (its κ is infinite, so
+    ``backproject`` refuses it), b = (0.5, −1, 0.2). With g = (h − b) W⁺ each of the four activation regions
+    (the bands of x₁ + 2x₂ cut at −0.5, 0.2 and 0.5) is fitted exactly; across them h bends and g does not."""
+    W = torch.tensor([[1.0, 2.0, -1.0], [2.0, 4.0, -2.0]], dtype=torch.float64)  # (2, 3), rank 1
+    b = torch.tensor([0.5, -1.0, 0.2], dtype=torch.float64)
+    assert int(torch.linalg.matrix_rank(W)) == 1
+    z = cloud(2000, 2, 7) @ W + b  # (2000, 3)
+    h = torch.relu(z)  # (2000, 3)
+    g = (h - b) @ torch.linalg.pinv(W)  # (2000, 2)
+    patterns, region = np.unique((z > 0).numpy(), axis=0, return_inverse=True)
+    assert len(patterns) == 4
+    for k in range(len(patterns)):
+        on = torch.from_numpy(region.ravel() == k)  # (2000,)
+        r, t = affine_fit_residuals(h[on], g[on])
+        assert int(on.sum()) >= 4 and r <= 1e-24 * t, (patterns[k], int(on.sum()), r, t)
+    r, t = affine_fit_residuals(h, g)
+    assert r / t > 0.01  # one affine map does not do it: the regions matter
 
 
 def test_input_view_of_an_expanding_layer_fails_globally():
@@ -125,7 +167,7 @@ def test_hand_counterexample_input_view_collapses_a_region_of_layer_2():
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_contracting_full_column_rank_layer_is_equivalent_globally_for_any_activation(activation):
-    """Theorem A(b), the sheet's own case n ≥ m with W⁺W = I: σ(xW + b) = x̂ W + b everywhere."""
+    """Theorem 1(b), the sheet's own case n ≥ m with W⁺W = I: σ(xW + b) = x̂ W + b everywhere."""
     model = nn.Sequential(nn.Linear(5, 3), nn.Tanh() if activation == "tanh" else nn.ReLU()).double()
     X = cloud(500, 5, 2)
     (eq,) = check_equivalence(model, X, view="input")

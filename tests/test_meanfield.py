@@ -29,6 +29,10 @@ def test_relu_closed_forms():
     assert MeanField("relu", 1.2).gradient_depth_scale() == pytest.approx(1 / abs(math.log(0.6)))
     assert MeanField("relu", 2.0).gradient_depth_scale() == math.inf
     assert MeanField("relu", 1.0, 0.3).chi_c() == pytest.approx(0.5)  # finite q* > 0: slope χ₁ at c* = 1
+    mf_b = MeanField("relu", 1.0, 0.3)
+    q, h = mf_b.q_star(), 1e-6
+    slope = (mf_b.cmap(1.0, q) - mf_b.cmap(1.0 - h, q)) / h  # the c-map's own slope at c = 1, not chi_c()
+    assert slope == pytest.approx(mf_b.chi1(), rel=1e-3)
     assert critical_sigma_w2("relu") == 2.0
     assert critical_sigma_w2("leaky_relu", negative_slope=0.2) == pytest.approx(2 / 1.04)
 

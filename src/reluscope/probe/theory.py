@@ -37,9 +37,10 @@ input's lengths vary, which keeps ``r/E[x²]`` well below 1 even deep down). Onl
 carry the kernel; after a tanh layer ``r`` is taken as 0.
 
 One network's pooled variance fluctuates around this expectation: the logits' is a quadratic form in the
-2 × n output weights with about two effective degrees of freedom (χ²₂-like), so its typical value (a
-geometric mean over networks) lies near 0.65 of the expectation, and the hidden layers' typical values fall
-below theirs by finite-width fluctuation (``docs/theory.md`` §1.3, "Finite width"); neither is predicted here.
+2 × n output weights with about two effective degrees of freedom (2E²/Var), yet not χ²₂-distributed: its typical
+value (a geometric mean over the weights) lies near 0.64 of the expectation, not χ²₂'s e^{−γ} ≈ 0.56, and the
+hidden layers' typical values fall below theirs by finite-width fluctuation (``docs/theory.md`` §1.3, "Finite
+width"); neither is predicted here.
 
 Backward, with ``m`` the fan-out and ``g`` the gradient of the loss, assuming — as for the forward pass — the
 weights independent of the signal they multiply, and the backward weights ``Wᵀ`` independent of the forward
