@@ -474,7 +474,7 @@ def test_cells_are_walked_once_per_head_and_afresh_when_its_weights_change(monke
 
 def test_frame_layer_stats_match_the_probe_and_theory():
     from reluscope.probe.stats import probe
-    from reluscope.probe.theory import predict
+    from reluscope.probe.theory import predicted_moments
     s = Settings(depth=4, width=8, n_samples=100)
     data = s.load_data(None)
     model, _ = s.build_model(data)
@@ -484,7 +484,7 @@ def test_frame_layer_stats_match_the_probe_and_theory():
     X, y = scene.tensors[:2]
     z_var = [r.var for r in probe(model, X, y) if r.quantity == "pre"]
     assert frame["layers"]["z_var"] == pytest.approx(z_var)
-    assert slow["theory"]["z_var"] == pytest.approx([m.pre_var for m in predict(model, scene.input_m2)])
+    assert slow["theory"]["z_var"] == pytest.approx([m.pre_var for m in predicted_moments(model, scene.input_m2)])
 
 
 def test_save_mid_run_retrains_to_the_step(tmp_path):

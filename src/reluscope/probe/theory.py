@@ -289,7 +289,7 @@ def backward_moments(specs: list[LayerSpec], forward: list[LayerMoments], grad_o
     return out[::-1]
 
 
-def predict(model: nn.Module, input_m2: float, grad_out_m2: float | None = None, *,
+def predicted_moments(model: nn.Module, input_m2: float, grad_out_m2: float | None = None, *,
             X: torch.Tensor | np.ndarray | None = None) -> list[LayerMoments]:
     """The theory for ``model``'s realised weights: forward, and backward when ``grad_out_m2`` is given.
 

@@ -14,7 +14,7 @@ draws the newest copy and drops the older ones, so drawing never holds the loop 
 * each frame: loss and accuracy on ``(X, y)``; the decision boundary; per layer mean and variance of
   ``z`` and ``h``, ``E[(∂L/∂z)²]`` and the dead units (``probe.stats.probe`` on ``(X, y)``, so they equal the
   probe's on the same weights);
-* at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predict``) in the
+* at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predicted_moments``) in the
   frame, and every layer back-projected in one of the three views (in turn), that view's residuals, and every
   layer's cells. Inputs of n > 2 dimensions are seen on the slice through three typical points of different
   classes (``serve.scene.plane_views``): the boundary and the cells on that plane, the points near it, and
