@@ -46,7 +46,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.views import VIEWS
-from reluscope.model.layers import Layer, forward_layers, linear_layers
+from reluscope.model.layers import Layer, as_points, forward_layers, linear_layers
 
 MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
 CHUNK = 8192  # points per pass: a (8192, 32) float64 activation is 2 MiB, it stays in the cache
@@ -231,16 +231,6 @@ def activations_at(model: nn.Module, X, layers):
     for lay, _, h in forward64(model, X, max(layers) + 1):
         if lay.index in layers:
             yield lay.index, h
-
-
-def as_points(X, n: int) -> torch.Tensor:
-    """``X`` as a finite float64 tensor of shape (N, n), or a ``ReluscopeError``."""
-    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(torch.float64)
-    if X.ndim != 2 or X.shape[1] != n or X.shape[0] == 0:
-        raise ReluscopeError(f"expected points of shape (N, {n}), got {tuple(X.shape)}")
-    if not torch.isfinite(X).all():
-        raise ReluscopeError("the points to back-project are not all finite")
-    return X
 
 
 def check_view(view: str) -> str:

@@ -40,10 +40,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.geometry.backproject import (MAX_COND, AffineMap, activations_at, as_points, backprojection_maps,
-                                            forward64)
+from reluscope.geometry.backproject import MAX_COND, AffineMap, activations_at, backprojection_maps, forward64
 from reluscope.geometry.patterns import splits
-from reluscope.model.layers import linear_layers
+from reluscope.model.layers import as_points, linear_layers
 
 
 EPS64 = float(torch.finfo(torch.float64).eps)  # float64 round-off unit

@@ -29,9 +29,8 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import as_points
 from reluscope.limits import MAX_GRID
-from reluscope.model.layers import Layer, linear_layers, negative_slope
+from reluscope.model.layers import Layer, as_points, linear_layers, negative_slope
 
 Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 
