@@ -103,6 +103,17 @@ class Backprojection:
     explained: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (k,) PCA variance ratio
     activations: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (N, d_l), when kept
 
+    def dimension(self, layer: int) -> int:
+        """``D`` of layer ``layer``'s (0-based) back-projection before any PCA: ``n`` in the ``input`` and
+        ``nonzero`` views, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)`` in the ``embedded`` view, ``n`` the input's
+        dimension, ``d_k`` layer ``k``'s width and each rank the numerical one of its ``Pinv``."""
+        if not 0 <= layer < len(self.pinvs):
+            raise ReluscopeError(f"layer must be in [0, {len(self.pinvs) - 1}], got {layer}")
+        n = self.pinvs[0].shape[0]
+        if self.view != "embedded":
+            return n
+        return n + sum(p.shape[1] - p.rank for p in self.pinvs[: layer + 1])
+
 
 def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pinv:
     """Moore–Penrose pseudo-inverse of ``W`` (n, m) by SVD: ``W = U S Vᵀ``, ``W⁺ = V S⁻¹ Uᵀ``.
@@ -162,17 +173,6 @@ def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequen
         if lay.index in idx:
             maps[lay.index] = phi
     return maps, pinvs
-
-
-def embedded_dimension(model: nn.Module, layer: int) -> int:
-    """``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: the dimension of the ``embedded`` view at 1-based ``layer``, ``n``
-    the input's dimension and ``d_k`` layer ``k``'s width; each rank is numerical, as ``pinv`` counts it
-    (float64 singular values above ``max(n, m)·eps·s_max``)."""
-    lin = linear_layers(model)
-    if not 1 <= layer <= len(lin):
-        raise ReluscopeError(f"layer must be in [1, {len(lin)}], got {layer}")
-    weights = [lay.linear.weight.detach().double() for lay in lin[:layer]]  # (d_k, d_{k-1}) each
-    return lin[0].linear.in_features + sum(W.shape[0] - int(torch.linalg.matrix_rank(W)) for W in weights)
 
 
 def backproject(model: nn.Module, X, *, view: str = "input", layers: Sequence[int] | None = None,

@@ -128,7 +128,7 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
     points, extra = bp.points[layer - 1], {}  # (N + grid, D)
     if projection == "embedded":
         points = fit_pca(points[: len(X)], 2).transform(points)  # (N + grid, 2)
-        extra = dict(dimension=X.shape[1] + sum(p.shape[1] - p.rank for p in bp.pinvs))  # before PCA
+        extra = dict(dimension=bp.dimension(layer - 1))  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
                 line_points=LINE_POINTS, **extra)
 
