@@ -99,10 +99,7 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
         save(plot_region_counts(counts).figure, tmp / "region_counts.png")
         if steps:
             over = counts_over_training(run.model_at, steps, box, grid=grid, progress=progress)  # (S, L)
-            write_csv(tmp / "counts_over_training.csv",
-                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
-                       for s, row in zip(steps, over)])
-            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+            _write_counts_over_training(tmp, steps, over)
         if animate:
             animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
     x0, x1, y0, y1 = box
@@ -170,12 +167,16 @@ def slice_to_dir(run: Run, out: str | Path | None = None, *, through="auto", mar
         if steps:
             over = counts_over_training(lambda step: cut.plane.fold(run.model_at(step)), steps, cut.plane.box,
                                         progress=progress)  # (S, L)
-            write_csv(tmp / "counts_over_training.csv",
-                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
-                       for s, row in zip(steps, over)])
-            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+            _write_counts_over_training(tmp, steps, over)
         write_json(tmp / "slice.json", slice_summary(cut, y, seconds))
     return SliceResult(out, cut, seconds)
+
+
+def _write_counts_over_training(tmp: Path, steps: list[int], over: np.ndarray) -> None:
+    """``counts_over_training.csv`` (a row per step: ``step, layer_1, …``) and its figure, from ``over`` (S, L)."""
+    write_csv(tmp / "counts_over_training.csv",
+              [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}} for s, row in zip(steps, over)])
+    save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
 
 
 def slice_summary(cut: Slice, y, seconds: float) -> dict:
