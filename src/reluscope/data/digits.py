@@ -11,7 +11,6 @@ import numpy as np
 from reluscope.data.toy import _random_state
 
 IMAGE_SHAPE = (8, 8)
-N_DIGITS = 1797
 
 
 def load_digits(*, noise: float = 0.0, random_state=0):

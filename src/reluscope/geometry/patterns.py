@@ -115,14 +115,6 @@ def is_piecewise_linear(model: nn.Module) -> bool:
     return True
 
 
-def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """The layer's ``W`` (fan_in, fan_out) and ``b`` (fan_out,) in float64, so that ``z = x W + b``."""
-    W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
-    b = layer.linear.bias
-    b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
-    return W, b
-
-
 def splits(layer: Layer) -> bool:
     """Whether the layer's units cut the plane: its activation has a kink (slope ≠ 1 below zero)."""
     return negative_slope(layer) != 1.0
@@ -212,13 +204,6 @@ class GridRegions:
     def counts(self) -> list[int]:
         """Distinct patterns (≈ linear regions) after each layer."""
         return [len(np.unique(k)) for k in self.keys]
-
-    @property
-    def spacing(self) -> tuple[float, float]:
-        """Pixel size ``(h_x, h_y)``."""
-        x0, x1, y0, y1 = self.box
-        n_y, n_x = self.keys.shape[1:]
-        return (x1 - x0) / n_x, (y1 - y0) / n_y
 
 
 def pixel_centres(box: Box, n: int) -> np.ndarray:

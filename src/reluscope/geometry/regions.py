@@ -97,18 +97,6 @@ class LayerRegions:
         """Area of each region (R,) by the shoelace formula."""
         return polygon_areas(self.vertices, self.n_vertices)
 
-    def interior_points(self, n: int = 1, *, rng: np.random.Generator | None = None) -> np.ndarray:
-        """``n`` random points strictly inside each region: (R, n, 2), Dirichlet-weighted vertex averages."""
-        rng = np.random.default_rng(0) if rng is None else rng
-        valid = np.arange(self.vertices.shape[1]) < self.n_vertices[:, None]  # (R, V)
-        w = rng.gamma(1.0, size=(len(self), n, self.vertices.shape[1])) * valid[:, None, :]  # (R, n, V)
-        w /= w.sum(axis=2, keepdims=True)
-        return w @ self.vertices  # (R, n, 2)
-
-    def apply(self, X: np.ndarray, region: np.ndarray) -> np.ndarray:
-        """The stored affine map of ``region`` (N,) at points ``X`` (N, 2): (N, width)."""
-        return np.einsum("nk,nkw->nw", X, self.A[region]) + self.c[region]
-
 
 def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     """Shoelace areas (R,) of padded polygons ``vertices`` (R, V, 2) with ``n_vertices`` (R,) corners."""
