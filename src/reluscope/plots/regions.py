@@ -17,7 +17,6 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import GridRegions
-from reluscope.geometry.region_stats import InitCount
 from reluscope.geometry.regions import LayerRegions, decision_segments, linear_regions
 from reluscope.plots.animation import save_animation
 from reluscope.plots.style import axes, class_cmap, plt, series_style
@@ -149,22 +148,6 @@ def plot_counts_over_training(steps: Sequence[int], counts: np.ndarray, *, ax=No
         ax.plot(steps, counts[:, layer], color=cmap(layer / max(n_layers - 1, 1)), label=f"layer {layer + 1}")
     ax.set(yscale="log", xlabel="training step", ylabel="linear regions in the box")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines
-    return ax
-
-
-def plot_counts_at_init(rows: Sequence[InitCount], *, ax=None):
-    """Region count at init vs number of neurons N (log–log), one marker series per depth, with a ∝ N² guide.
-    Returns the Axes."""
-    ax = axes(ax, figsize=(5, 4))
-    for i, depth in enumerate(sorted({r.depth for r in rows})):
-        sel = sorted((r for r in rows if r.depth == depth), key=lambda r: r.neurons)
-        ax.errorbar([r.neurons for r in sel], [r.count_mean for r in sel], yerr=[r.count_std for r in sel],
-                    capsize=2, label=f"depth {depth}", **series_style(i))
-    n = np.array(sorted({r.neurons for r in rows}), dtype=float)
-    ref = max(rows, key=lambda r: r.neurons)
-    ax.plot(n, ref.count_mean * (n / ref.neurons) ** 2, "k--", lw=0.8, label="∝ N²")
-    ax.set(xscale="log", yscale="log", xlabel="hidden neurons N", ylabel="regions at init")
-    ax.legend(fontsize=8)
     return ax
 
 
