@@ -102,8 +102,8 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
 
 def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = True) -> np.ndarray:
     """The least-squares fit ``x̂ ≈ [h, 1] Θ`` and, with ``reverse``, ``h ≈ [x̂, 1] Θ'`` for ``x̂ = phi(h)``, as
-    ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]`` (residual and centred target, squared Frobenius norms), from the thin QR of the centred ``h`` (N, d)
-    (module docstring); the reverse pair stays 0 when skipped."""
+    ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]`` (residual and centred target, squared Frobenius norms), from the
+    thin QR of the centred ``h`` (N, d) (module docstring); the reverse pair stays 0 when skipped."""
     N = len(h)
     mean = h.mean(dim=0)  # (d,)
     H = h - mean  # (N, d)
