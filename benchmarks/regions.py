@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from reluscope.geometry.patterns import data_box, grid_regions
 from reluscope.geometry.region_stats import InitCount, counts_at_init, layer_stats
@@ -30,7 +31,7 @@ from reluscope.train.rundir import load_run
 from timing import best_of  # benchmarks/timing.py, beside this script
 
 
-def plot_counts_at_init(rows: Sequence[InitCount], *, ax=None):
+def plot_counts_at_init(rows: Sequence[InitCount], *, ax: Axes | None = None) -> Axes:
     """Region count at init vs number of neurons N (log–log), one marker series per depth, with a ∝ N² guide.
     Returns the Axes."""
     ax = axes(ax, figsize=(5, 4))

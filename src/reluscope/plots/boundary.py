@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from torch import nn
 
 from reluscope.model import linear_layers, predict
@@ -40,7 +41,7 @@ class DecisionBoundaryDisplay:
         n_classes = max(int(y.max()) + 1, linear_layers(model)[-1].linear.out_features)
         return cls(xx, yy, predicted, X, y, n_classes)
 
-    def plot(self, *, ax=None, title: str | None = None):
+    def plot(self, *, ax: Axes | None = None, title: str | None = None) -> Axes:
         """Filled regions, their borders and the points coloured by class. Returns the Axes."""
         ax = axes(ax)
         cmap = class_cmap(self.n_classes)
@@ -56,7 +57,7 @@ class DecisionBoundaryDisplay:
         return ax
 
 
-def plot_decision_boundary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, ax=None, grid: int = 300,
-                           title: str | None = None):
+def plot_decision_boundary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, ax: Axes | None = None, grid: int = 300,
+                           title: str | None = None) -> Axes:
     """Compute and draw in one call: ``DecisionBoundaryDisplay.from_model(…).plot(ax=ax, title=title)``."""
     return DecisionBoundaryDisplay.from_model(model, X, y, grid=grid).plot(ax=ax, title=title)

@@ -36,7 +36,7 @@ from reluscope.plots.regions import (animate_cells, plot_counts_over_training, p
                                      plot_grid_panels, plot_layer_panels, plot_region_counts)
 from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
-from reluscope.progress import Progress
+from reluscope.progress import Progress, silent
 from reluscope.train.rundir import Run
 
 MAX_SPREAD = 1e4  # a box's largest |coordinate| over the finest length it must resolve (see check_box_scale)
@@ -56,7 +56,7 @@ class RegionsResult:
 def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
                    box: Box | None = None, margin: float = 0.5,
                    colors: str = "hash", animate: bool = False, force: bool = False,
-                   progress: Progress | None = None) -> RegionsResult:
+                   progress: Progress = silent) -> RegionsResult:
     """Count and draw the linear regions of every layer of ``run`` in ``box``; write ``out`` atomically.
 
     ``out`` defaults to ``RUN/regions``; ``box = (x0, x1, y0, y1)`` to the data's box widened by ``margin``.
@@ -139,7 +139,7 @@ class SliceResult:
 
 def slice_to_dir(run: Run, out: str | Path | None = None, *, through="auto", margin: float = 0.5,
                  near: float = NEAR, colors: str = "hash", force: bool = False,
-                 progress: Progress | None = None) -> SliceResult:
+                 progress: Progress = silent) -> SliceResult:
     """The exact cells of every layer of ``run`` on the plane through three of its data points (``through``:
     three indices into ``run.data.X``, train then test, or ``"auto"``), written to ``out`` atomically
     (default ``RUN/regions-slice``): counts per layer (and over the snapshots), the cells and the decision
