@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 
-from reluscope.geometry.patterns import data_box, grid_regions
+from reluscope.geometry.box import data_box
+from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.region_stats import InitCount, counts_at_init, layer_stats
 from reluscope.geometry.regions import decision_segments, linear_regions
 from reluscope.plots.regions import plot_cells

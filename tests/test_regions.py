@@ -11,7 +11,8 @@ from torch import nn
 
 from cell_maps import cell_map, interior_points
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, data_box, extend_keys, grid_regions, pattern_keys, pixel_centres
+from reluscope.geometry.box import check_box, data_box
+from reluscope.geometry.patterns import extend_keys, grid_regions, pattern_keys, pixel_centres
 from reluscope.geometry.regions import TooManyRegions, decision_segments, linear_regions
 
 BOX = (-2.0, 2.0, -2.0, 2.0)

@@ -20,7 +20,6 @@ every region but the thinnest, in ``O(n²·neurons)`` time whatever the number o
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import numba
@@ -29,24 +28,12 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
+from reluscope.geometry.box import Box, check_box
 from reluscope.limits import MAX_GRID
 from reluscope.model.layers import Layer, as_points, linear_layers, negative_slope
 
-Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
-
 KEY_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
 CHUNK = 2048  # points per forward pass of ``pattern_keys``: a (2048, 32) float64 activation is 512 KiB
-
-
-def check_box(box) -> Box:
-    """``box`` as four floats ``(x0, x1, y0, y1)`` with ``x0 < x1``, ``y0 < y1``; else ``ReluscopeError``."""
-    try:
-        x0, x1, y0, y1 = (float(v) for v in box)
-    except (TypeError, ValueError):
-        raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
-    if not all(map(math.isfinite, (x0, x1 - x0, y0, y1 - y0))) or not (x0 < x1 and y0 < y1):
-        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
-    return x0, x1, y0, y1
 
 
 def check_grid(n: int, maximum: int = MAX_GRID) -> int:
@@ -54,21 +41,6 @@ def check_grid(n: int, maximum: int = MAX_GRID) -> int:
     if not 2 <= n <= maximum:
         raise ReluscopeError(f"--grid must be at least 2 and at most {maximum}, got {n}")
     return n
-
-
-def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
-    """The bounding box of ``X`` (n, 2) widened by ``margin`` (0 or more) on every side (as
-    ``plots.boundary.grid_over``)."""
-    margin = check_margin(margin)
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    return check_box((lo[0], hi[0], lo[1], hi[1]))
-
-
-def check_margin(margin: float) -> float:
-    """``margin`` if it is 0 or more and finite; else ``ReluscopeError``."""
-    if not 0 <= margin < np.inf:
-        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
-    return margin
 
 
 def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, grid_regions
+from reluscope.geometry.box import check_box
+from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.regions import LayerRegions, linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.model.layers import linear_layers

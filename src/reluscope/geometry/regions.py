@@ -29,7 +29,8 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.clipping import cut_polygons, network_cells
-from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_net, splits, word_weights
+from reluscope.geometry.box import Box, check_box
+from reluscope.geometry.patterns import KEY_MULT, piecewise_linear_net, splits, word_weights
 from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
@@ -115,7 +116,7 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     ----------
     model : nn.Sequential of Linear and ReLU / LeakyReLU modules with 2 inputs (any widths, the user's own),
         or with n inputs and a ``plane``.
-    box : (x0, x1, y0, y1), e.g. ``patterns.data_box(X)``; with a plane, in its coordinates (default: its box).
+    box : (x0, x1, y0, y1), e.g. ``box.data_box(X)``; with a plane, in its coordinates (default: its box).
     plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
         (the plane folded into the first layer, ``Plane.fold``).
     upto : only the layers ``1 … upto`` (the deeper ones are not computed); ``None``: every layer.

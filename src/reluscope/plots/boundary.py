@@ -8,14 +8,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from torch import nn
 
+from reluscope.geometry.box import data_box
 from reluscope.model import linear_layers, predict
 from reluscope.plots.style import axes, class_cmap
 
 
-def grid_over(X: np.ndarray, n: int = 300, margin: float = 0.5):
-    """An ``n × n`` grid over the box of ``X`` widened by ``margin``: ``xx, yy`` (n, n) and points (n², 2)."""
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
+def grid_over(X: np.ndarray, n: int = 300, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An ``n × n`` grid over ``data_box(X, margin)`` (corners included): ``xx, yy`` (n, n) and points (n², 2)."""
+    x0, x1, y0, y1 = data_box(X, margin)
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 

@@ -23,7 +23,8 @@ from torch import nn
 
 from reluscope.data import Dataset
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, data_box, pixel_centres
+from reluscope.geometry.box import Box, data_box
+from reluscope.geometry.patterns import pixel_centres
 from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
 from reluscope.probe.meanfield import MeanField
 from reluscope.probe.theory import layer_specs

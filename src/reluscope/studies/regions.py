@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, check_box, check_grid, data_box, grid_regions
+from reluscope.geometry.box import Box, check_box, data_box
+from reluscope.geometry.patterns import check_grid, grid_regions
 from reluscope.geometry.plane import NEAR
 from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
 from reluscope.geometry.regions import RTOL, linear_regions
