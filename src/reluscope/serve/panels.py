@@ -11,7 +11,7 @@
   (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly
   and remembered for the weights they were drawn for (``DRAWN_CELLS``: a resting run draws the same head again).
 
-For inputs of n > 2 dimensions the plane views show the scene's slice (``scene.Slice``): the boundary and the
+For inputs of n > 2 dimensions the plane views show the scene's plane (``scene.plane_view``): the boundary and the
 cells of the model folded onto the plane (``Scene.on_plane``), the same code as in 2-D; the back-projection
 panel shows the input view's ``x̂_l`` of the slice's three data points as images (``images``).
 
