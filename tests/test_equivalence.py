@@ -10,27 +10,12 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from affine_fit import affine_fit_residuals
 from nets import random_net
 from reluscope.geometry.backproject import backproject, backprojection_maps
-from reluscope.geometry.equivalence import CONSTANT_RTOL, LayerEquivalence, check_equivalence
+from reluscope.geometry.equivalence import LayerEquivalence, check_equivalence
 
 TOL = 1e-8
-
-
-def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:
-    """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64): the plain fit on
-    all N rows, the oracle of ``reduced_fit_residuals``'s fit in the thin QR's frame.
-
-    Solved by ``torch.linalg.lstsq`` with the SVD driver (``gelsd``), so a rank-deficient ``source`` is fine.
-    A target that is constant to round-off (spread ≤ ``CONSTANT_RTOL``·‖target‖, e.g. the back-projection of a
-    layer whose units are all off) is fitted exactly by the constant column: ``(0, 0)``.
-    """
-    T = target - target.mean(dim=0)  # (N, d_t), centring absorbs the constant column
-    if float(T.norm()) <= CONSTANT_RTOL * float(target.norm()):
-        return 0.0, 0.0
-    S = source - source.mean(dim=0)  # (N, d_s)
-    theta = torch.linalg.lstsq(S, T, driver="gelsd").solution  # (d_s, d_t)
-    return float(((T - S @ theta) ** 2).sum()), float((T**2).sum())
 
 
 def net(in_dim, width, depth, n_classes, seed, activation="relu"):
