@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from reluscope.geometry.patterns import data_box
+from reluscope.geometry.box import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.studies.training import train_to_dir

@@ -26,6 +26,7 @@ import argparse
 import copy
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -33,7 +34,7 @@ from torch.func import functional_call, stack_module_state
 
 from reluscope.data import load_dataset
 from reluscope.train import TrainConfig, train_model
-from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble, with_seeds
+from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble
 
 
 DEVICE = "cpu"
@@ -114,7 +115,7 @@ def main() -> None:
     n = len(data.y_train)
     cfg = TrainConfig(dataset="moons", depth=args.depth, width=args.width, steps=args.steps,
                       eval_every=args.steps)
-    configs = with_seeds(cfg, range(args.members))
+    configs = [replace(cfg, seed=s) for s in range(args.members)]
     flops = step_flops(cfg, n, data.n_classes) * args.members * args.steps
 
     def loop():

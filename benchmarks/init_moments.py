@@ -1,4 +1,4 @@
-"""Per-layer Var(z) at initialisation, measured against ``probe.theory.predict``, over many random nets.
+"""Per-layer Var(z) at initialisation, measured against ``probe.theory.predicted_moments``, over many random nets.
 
 11 × 32 ReLU MLPs on the spirals training points (float64), ``SEEDS`` nets per scheme. Prints per layer the
 mean measured pooled variance, the mean prediction, their ratio (the theory is an expectation: this ratio is
@@ -16,7 +16,7 @@ import torch
 
 from reluscope.data import load_dataset
 from reluscope.model import build_mlp, init_model_, linear_layers
-from reluscope.probe.theory import predict
+from reluscope.probe.theory import predicted_moments
 
 SEEDS = 200
 SCHEMES = ("normal", "he", "torch-default", "torch-weights")
@@ -70,7 +70,7 @@ def main() -> None:
             var, h_mean, last_input = measure(model, X)
             if scheme == SPREAD_SCHEME:
                 spread.append(logit_spread(last_input.numpy(), 2, rng))
-            theory = predict(model, m2, X=X)
+            theory = predicted_moments(model, m2, X=X)
             measured.append(var)
             predicted.append([t.pre_var for t in theory])
             first.append((h_mean, theory[0].post_mean, math.sqrt(theory[0].pre_m2 / (2 * math.pi))))

@@ -14,19 +14,38 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 
-from reluscope.geometry.patterns import data_box, grid_regions
-from reluscope.geometry.region_stats import counts_at_init, layer_stats
+from reluscope.geometry.box import data_box
+from reluscope.geometry.patterns import grid_regions
+from reluscope.geometry.region_stats import InitCount, counts_at_init, layer_stats
 from reluscope.geometry.regions import decision_segments, linear_regions
-from reluscope.plots.regions import plot_cells, plot_counts_at_init
-from reluscope.plots.style import plt, save
+from reluscope.plots.regions import plot_cells
+from reluscope.plots.style import axes, plt, save, series_style
 from reluscope.train import TrainConfig
 from reluscope.studies.training import train_to_dir
 from reluscope.train.rundir import load_run
 from timing import best_of  # benchmarks/timing.py, beside this script
+
+
+def plot_counts_at_init(rows: Sequence[InitCount], *, ax: Axes | None = None) -> Axes:
+    """Region count at init vs number of neurons N (log–log), one marker series per depth, with a ∝ N² guide.
+    Returns the Axes."""
+    ax = axes(ax, figsize=(5, 4))
+    for i, depth in enumerate(sorted({r.depth for r in rows})):
+        sel = sorted((r for r in rows if r.depth == depth), key=lambda r: r.neurons)
+        ax.errorbar([r.neurons for r in sel], [r.count_mean for r in sel], yerr=[r.count_std for r in sel],
+                    capsize=2, label=f"depth {depth}", **series_style(i))
+    n = np.array(sorted({r.neurons for r in rows}), dtype=float)
+    ref = max(rows, key=lambda r: r.neurons)
+    ax.plot(n, ref.count_mean * (n / ref.neurons) ** 2, "k--", lw=0.8, label="∝ N²")
+    ax.set(xscale="log", yscale="log", xlabel="hidden neurons N", ylabel="regions at init")
+    ax.legend(fontsize=8)
+    return ax
 
 
 def main() -> None:

@@ -5,7 +5,16 @@ import numpy as np
 import regioncam
 from torch import nn
 
-from reluscope.geometry.patterns import affine64, piecewise_linear_net, splits
+from reluscope.geometry.patterns import piecewise_linear_net, splits
+from reluscope.model.layers import Layer
+
+
+def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's ``W`` (fan_in, fan_out) and ``b`` (fan_out,) in float64, so that ``z = x W + b``."""
+    W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
+    b = layer.linear.bias
+    b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
+    return W, b
 
 
 def regioncam_counts(model: nn.Module, box) -> list[int]:

@@ -179,7 +179,7 @@ def test_chunked_pass_equals_one_pass():
 def test_widths_that_grow_after_layer_one_need_the_widest_layer_not_d1():
     """2 → 3 → 6: ``h_2`` spans 6 dimensions, so no affine map from ``R^{d_1} = R^3`` reproduces it. The
     embedded view completes layer 2 as well and lands in ``R^6``, where the fit is exact to round-off."""
-    from reluscope.geometry.equivalence import affine_fit_residuals
+    from affine_fit import affine_fit_residuals
     gen = torch.Generator().manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 6), nn.ReLU()).double()
     with torch.no_grad():

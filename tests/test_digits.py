@@ -8,7 +8,7 @@ import torch
 from reluscope.data import load_dataset
 from reluscope.model import build_mlp, init_model_
 from reluscope.probe.stats import probe
-from reluscope.probe.theory import predict
+from reluscope.probe.theory import predicted_moments
 from reluscope.studies.training import train_to_dir
 from reluscope.train import TrainConfig, fit
 
@@ -26,7 +26,7 @@ def variance_per_layer(scheme, seeds, X):
         model = init_model_(build_mlp(64, 256, 11, 256, bias=False), scheme,
                             generator=torch.Generator().manual_seed(seed))
         measured.append([s.var for s in probe(model, X) if s.quantity == "pre"])
-        theory.append([t.pre_var for t in predict(model, float(X.pow(2).mean()), X=X)])
+        theory.append([t.pre_var for t in predicted_moments(model, float(X.pow(2).mean()), X=X)])
     return np.array(measured), np.array(theory)
 
 

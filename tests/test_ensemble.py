@@ -10,7 +10,7 @@ from reluscope.data import load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp
 from reluscope.train import TrainConfig, fit, train_model
-from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble, with_seeds
+from reluscope.train.ensemble import Member, StackedMLP, init_member, train_ensemble
 
 DATA = load_dataset("moons", 240, random_state=0)
 
@@ -29,7 +29,7 @@ def assert_same_parameters(a, b, atol):
 def test_members_match_solo_training_after_100_steps(optimizer, lr, batch_size, init, schedule):
     cfg = TrainConfig(dataset="moons", depth=4, width=16, steps=100, eval_every=25, optimizer=optimizer, lr=lr,
                       batch_size=batch_size, init=init, **schedule)
-    configs = with_seeds(cfg, [0, 1, 7])
+    configs = [replace(cfg, seed=s) for s in (0, 1, 7)]
     for c, member in zip(configs, train_ensemble(configs, DATA), strict=True):
         _, solo = fit(c, data=DATA)
         assert_same_parameters(member.model, solo.model, atol=1e-5)
@@ -105,6 +105,6 @@ def test_members_must_share_the_architecture_and_the_optimizer():
 
 
 def test_ensemble_learns_like_the_default_training():
-    res = train_ensemble(with_seeds(TrainConfig(dataset="moons", steps=300), [0, 1]), DATA)
+    res = train_ensemble([TrainConfig(dataset="moons", steps=300, seed=s) for s in (0, 1)], DATA)
     assert all(r.metrics["status"] == "ok" and r.metrics["test_accuracy"] > 0.9 for r in res)
     assert not math.isnan(res[0].metrics["final_loss"])

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from affine_fit import affine_fit_residuals
 from nets import random_net
 from reluscope.geometry.backproject import backproject, backprojection_maps
-from reluscope.geometry.equivalence import LayerEquivalence, affine_fit_residuals, check_equivalence
+from reluscope.geometry.equivalence import LayerEquivalence, check_equivalence
 
 TOL = 1e-8
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reluscope.report.texts import LANGUAGES, TEXTS, catalog, glossary
+from reluscope.report.texts import LANGUAGES, TEXTS, catalog
 from reluscope.serve.bundle import catalog as live_catalog
 from reluscope.serve.exercises import exercises
 
@@ -41,13 +41,13 @@ def _pattern(word: str) -> re.Pattern:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_text_uses_the_glossarys_word_for_each_idea(lang):
     sources = _sources(lang)
-    found = [(term[lang], word, where) for term in glossary()["term"] for word in term.get(f"avoid_{lang}", [])
+    found = [(term[lang], word, where) for term in catalog("glossary")["term"] for word in term.get(f"avoid_{lang}", [])
              for where, text in sources.items() if _pattern(word).search(text)]
     assert not found, found
 
 
 def test_the_glossary_names_every_idea_in_both_languages_and_avoids_none_of_its_own_words():
-    terms = glossary()["term"]
+    terms = catalog("glossary")["term"]
     assert len(terms) >= 10
     for term in terms:
         assert all(term.get(lang, "").strip() for lang in LANGUAGES), term
@@ -59,7 +59,7 @@ def test_the_glossary_names_every_idea_in_both_languages_and_avoids_none_of_its_
 def test_the_glossary_is_used():
     """Each German word of the glossary appears in a German text: the glossary lists the words in use."""
     german = "\n".join(_sources("de").values())
-    unused = [term["de"] for term in glossary()["term"] if term["de"].split()[0] not in german]
+    unused = [term["de"] for term in catalog("glossary")["term"] if term["de"].split()[0] not in german]
     assert not unused, unused
 
 

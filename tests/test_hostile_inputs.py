@@ -16,7 +16,7 @@ from reluscope.cli import main, progress
 from reluscope.cli.app import app
 from reluscope.cli.options import Checked
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import data_box
+from reluscope.geometry.box import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.outputs import printable
 from reluscope.serve.config import ServeConfig

@@ -1,5 +1,7 @@
 """Estimates before work: memory against what is available, work against a limit, each refused in one line."""
 
+from dataclasses import replace
+
 import pytest
 
 from reluscope.cli.options import MAX_VALUES, parse_values
@@ -64,3 +66,32 @@ def test_an_axis_of_more_than_max_values_is_refused():
     for text in (f"0:1:{MAX_VALUES + 1}", "0:1:0", ",".join(["1"] * (MAX_VALUES + 1))):
         with pytest.raises(ReluscopeError, match="--x"):
             parse_values(text, float, "x")
+
+
+def test_the_digits_first_layer_is_counted_with_its_64_inputs():
+    """``P`` counts the first layer as (n + 1)·w: 64 inputs and 10 classes for the digits, as the MLP has them."""
+    from reluscope.model import build_mlp
+
+    for depth, width in [(1, 7), (2, 3), (3, 32)]:
+        cfg = TrainConfig(dataset="digits", depth=depth, width=width)
+        want = sum(p.numel() for p in build_mlp(64, width, depth, 10).parameters())
+        assert parameters(cfg, n_classes=10, n_features=64) == want > parameters(cfg)
+
+
+def test_a_digits_run_over_the_limit_is_refused_once_its_data_are_known(monkeypatch):
+    """A run whose 2-D estimate fits but whose 64 inputs, 10 classes and 1797 points do not is refused by ``fit``
+    before it builds a model."""
+    from reluscope.train import loop
+
+    def built(*args, **kwargs):
+        raise AssertionError("the model was built: the run was not refused")
+
+    monkeypatch.setattr(loop, "build_model", built)
+
+    cfg = TrainConfig(dataset="digits", depth=2, width=128, n_samples=1797, steps=1)
+    per_step = run_work(replace(cfg, steps=2), 10, n_features=64) - run_work(cfg, 10, n_features=64)
+    cfg = replace(cfg, steps=int(MAX_FLOPS / per_step) + 1)  # just over the limit on the digits
+    assert run_work(cfg, 10, n_features=64, n_points=1797) > MAX_FLOPS > 2 * run_work(cfg)
+    cfg.validate()  # as a configuration alone: 2-D points, two classes
+    with pytest.raises(ReluscopeError, match=r"1797 points would take an estimated .* more than the limit"):
+        loop.fit(cfg)

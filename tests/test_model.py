@@ -71,3 +71,19 @@ def test_the_names_are_the_registries_keys():
 
     assert tuple(INITS) == INIT_NAMES and tuple(ACTIVATIONS) == ACTIVATION_NAMES
     assert DRAWS_BIAS <= set(INIT_NAMES)
+
+
+@pytest.mark.parametrize("check", ["pattern_keys", "check_equivalence", "backproject"])
+def test_every_geometry_entry_refuses_points_that_are_not_finite_in_the_same_words(check):
+    """``as_points`` is the one input check of the geometry: the same neutral line, whichever function is called."""
+    from reluscope.geometry.backproject import backproject
+    from reluscope.geometry.equivalence import check_equivalence
+    from reluscope.geometry.patterns import pattern_keys
+
+    call = {"pattern_keys": pattern_keys, "check_equivalence": check_equivalence, "backproject": backproject}[check]
+    model = build_mlp(2, 4, 3, 2)
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ReluscopeError, match=r"^the points are not all finite \(NaN or inf\)$"):
+            call(model, [[bad, 0.0], [1.0, 2.0]])
+    with pytest.raises(ReluscopeError, match=r"^expected points of shape \(N, 2\), got \(0, 2\)$"):
+        call(model, np.zeros((0, 2)))

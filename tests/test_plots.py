@@ -12,6 +12,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
+from reluscope.errors import ReluscopeError
+from reluscope.geometry.box import data_box
 from reluscope.geometry.patterns import grid_regions
 from reluscope.model import build_mlp, init_model_, predict
 from reluscope.plots import animation
@@ -34,6 +36,16 @@ def test_decision_regions_are_the_models_predictions(dtype):
     np.testing.assert_array_equal(display.yy, yy)
     assert display.xx.min() == X[:, 0].min() - 0.5 and display.yy.max() == X[:, 1].max() + 0.5  # the data's box
     assert display.n_classes == 3 and set(np.unique(display.predicted)) <= {0, 1, 2}
+
+
+def test_the_boundary_grid_spans_the_data_box_and_refuses_its_margins():
+    """``grid_over`` is ``data_box``'s box with corners: the cells and the boundary share one box and one check."""
+    X = np.random.default_rng(2).standard_normal((30, 2))
+    xx, yy, _ = grid_over(X, 7, margin=0.25)
+    assert (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0]) == data_box(X, 0.25)
+    for margin in (-0.1, np.inf, np.nan):
+        with pytest.raises(ReluscopeError, match="margin must be 0 or more and finite"):
+            grid_over(X, 7, margin=margin)
 
 
 def test_a_display_draws_on_the_given_axes_a_band_per_class():

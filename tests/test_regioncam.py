@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from reluscope.geometry.patterns import data_box
+from reluscope.geometry.box import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.train import TrainConfig, fit

@@ -9,8 +9,10 @@ import torch
 from scipy.optimize import linprog
 from torch import nn
 
+from cell_maps import cell_map, interior_points
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, data_box, extend_keys, grid_regions, pattern_keys, pixel_centres
+from reluscope.geometry.box import check_box, data_box
+from reluscope.geometry.patterns import extend_keys, grid_regions, pattern_keys, pixel_centres
 from reluscope.geometry.regions import TooManyRegions, decision_segments, linear_regions
 
 BOX = (-2.0, 2.0, -2.0, 2.0)
@@ -107,10 +109,10 @@ def test_each_region_reproduces_the_network_at_interior_points(depth, width, see
     net = random_net(depth, width, seed, activation=activation)
     rng = np.random.default_rng(seed)
     for regions in linear_regions(net, BOX):
-        X = regions.interior_points(3, rng=rng).reshape(-1, 2)  # (3R, 2)
+        X = interior_points(regions, 3, rng=rng).reshape(-1, 2)  # (3R, 2)
         region = np.repeat(np.arange(len(regions)), 3)
         want = torch_layer_outputs(net, X)[regions.layer - 1]  # (3R, width)
-        np.testing.assert_allclose(regions.apply(X, region), want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+        np.testing.assert_allclose(cell_map(regions, X, region), want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
         # the stored pattern is the sign of the pre-activation there, and its key is the points' key
         assert np.array_equal(regions.key[region], pattern_keys(net, X)[regions.layer - 1])
 
@@ -155,7 +157,8 @@ def test_exact_count_matches_the_grid_up_to_regions_thinner_than_a_pixel(depth, 
     net = random_net(depth, width, seed, activation=activation)
     n = 200
     grid = grid_regions(net, BOX, n)
-    half_diagonal = 0.5 * np.hypot(*grid.spacing)
+    x0, x1, y0, y1 = BOX
+    half_diagonal = 0.5 * np.hypot((x1 - x0) / n, (y1 - y0) / n)  # half a pixel's diagonal
     for regions, keys in zip(linear_regions(net, BOX), grid.keys):
         exact = set(regions.key.tolist())
         found = set(np.unique(keys).tolist())
@@ -248,9 +251,9 @@ def test_any_sequential_with_stacked_linears_and_no_bias():
     layers = linear_regions(net, BOX)
     assert [len(r) for r in layers][0] == 1  # a linear layer without activation cuts nothing
     assert len(layers[1]) == len(layers[2]) > 1
-    X = layers[2].interior_points(2).reshape(-1, 2)
+    X = interior_points(layers[2], 2).reshape(-1, 2)
     region = np.repeat(np.arange(len(layers[2])), 2)
-    np.testing.assert_allclose(layers[2].apply(X, region), torch_layer_outputs(net, X)[2], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cell_map(layers[2], X, region), torch_layer_outputs(net, X)[2], rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("upto", [1, 3, 5])

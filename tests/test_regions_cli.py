@@ -6,7 +6,7 @@ import pytest
 
 from reluscope.cli import main
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import data_box
+from reluscope.geometry.box import data_box
 from reluscope.geometry.regions import linear_regions
 from reluscope.studies.regions import regions_to_dir
 from reluscope.train.rundir import load_run

@@ -72,18 +72,32 @@ def test_junk_widths_are_refused(widths):
 
 def test_embedded_dimension_is_n_plus_the_lost_ranks():
     """``D_l = n + Σ (d_k − rank W_k)``: max(n, d_1) for full-rank widths that do not grow after layer 1; 6 for
-    2→3→6; a layer whose weight has rank 1 adds what it loses."""
-    from reluscope.geometry.backproject import embedded_dimension
+    2→3→6; a layer whose weight has rank 1 adds what it loses. The number the panel shows is the columns the
+    back-projected points have before the PCA (``Backprojection.dimension``), and ``n`` in the input view."""
+    from reluscope.geometry.backproject import backproject
+    from reluscope.serve import panels
+    X = np.random.default_rng(0).normal(size=(50, 2))  # (N, 2)
+
+    def dims(net, view="embedded"):
+        bp = backproject(net, X, view=view, max_cond=math.inf)  # every rank, a deficient one too
+        assert all(bp.dimension(i) == bp.points[i].shape[1] for i in bp.layers)
+        return [bp.dimension(i) for i in bp.layers]
+
     torch.manual_seed(0)
-    net = rs.build_mlp(2, [16, 8, 4], 4)
-    assert [embedded_dimension(net, l) for l in (1, 2, 3, 4)] == [16, 16, 16, 16]
-    assert embedded_dimension(rs.build_mlp(2, [3, 6], 3), 2) == 6
+    assert dims(rs.build_mlp(2, [16, 8, 4], 4)) == [16, 16, 16, 16]
+    assert dims(rs.build_mlp(2, [16, 8, 4], 4), view="input") == [2, 2, 2, 2]
     low = rs.build_mlp(2, [4, 5], 3)
     with torch.no_grad():
         low[2].weight.copy_(torch.outer(torch.arange(1.0, 6.0), torch.ones(4)))  # (5, 4) of rank 1
-    assert embedded_dimension(low, 1) == 4 and embedded_dimension(low, 2) == 4 + 5 - 1
-    with pytest.raises(ReluscopeError):
-        embedded_dimension(low, 4)
+    assert dims(low)[:2] == [4, 4 + 5 - 1]
+    with pytest.raises(ReluscopeError, match=r"layer must be in \[0, 2\], got 3"):
+        backproject(low, X, view="embedded", max_cond=math.inf).dimension(3)
+    s = Settings(depth=3, widths=[3, 6], n_samples=100)  # 2→3→6: R^3, then R^6
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    scene = Scene.build(s, data, model)
+    assert [panels.backprojection(scene, model, layer, "embedded")["dimension"] for layer in (1, 2)] == [3, 6]
+    assert "dimension" not in panels.backprojection(scene, model, 2, "input")
 
 
 def test_every_exercise_validates_in_both_languages():
@@ -474,7 +488,7 @@ def test_cells_are_walked_once_per_head_and_afresh_when_its_weights_change(monke
 
 def test_frame_layer_stats_match_the_probe_and_theory():
     from reluscope.probe.stats import probe
-    from reluscope.probe.theory import predict
+    from reluscope.probe.theory import predicted_moments
     s = Settings(depth=4, width=8, n_samples=100)
     data = s.load_data(None)
     model, _ = s.build_model(data)
@@ -484,7 +498,7 @@ def test_frame_layer_stats_match_the_probe_and_theory():
     X, y = scene.tensors[:2]
     z_var = [r.var for r in probe(model, X, y) if r.quantity == "pre"]
     assert frame["layers"]["z_var"] == pytest.approx(z_var)
-    assert slow["theory"]["z_var"] == pytest.approx([m.pre_var for m in predict(model, scene.input_m2)])
+    assert slow["theory"]["z_var"] == pytest.approx([m.pre_var for m in predicted_moments(model, scene.input_m2)])
 
 
 def test_save_mid_run_retrains_to_the_step(tmp_path):

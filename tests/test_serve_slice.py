@@ -13,7 +13,7 @@ from test_serve_socket import send, started, until
 from reluscope.geometry.slices import slice_through
 from reluscope.serve import ServeConfig, running
 from reluscope.serve.notice import Notice
-from reluscope.serve.scene import Slice
+from reluscope.serve.scene import plane_view
 from reluscope.serve.settings import MAX_INDEX, Settings
 
 DIGITS = {"dataset": "digits", "depth": 3, "width": 8, "seed": 3}
@@ -126,8 +126,26 @@ def test_the_empty_plane_is_2d_whatever_plane_is_asked_for(url):
 def test_three_points_that_span_no_plane_are_refused_with_a_key():
     X = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [0.0, 1.0, 0.0]])  # the first three on a line
     with pytest.raises(Notice) as refused:
-        Slice.through(X, np.array([0, 0, 1, 1]), (0, 1, 2))
+        plane_view(X, np.array([0, 0, 1, 1]), (0, 1, 2))
     assert refused.value.key == "plane_flat" and "span" in str(refused.value)
+    with pytest.raises(Notice) as beyond:
+        plane_view(X, np.array([0, 0, 1, 1]), (0, 1, 4))
+    assert beyond.value.key == "plane_indices" and beyond.value.values == {"last": 3}
+
+
+def test_the_page_s_plane_is_the_slice_s_plane_and_data():
+    """The playground's plane (``plane_view``) is ``slice_through``'s: the same indices, coordinates and points
+    near it, so the page's plane views and a saved run's slice agree."""
+    from reluscope.geometry.slices import slice_through
+    from reluscope.model import build_mlp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), np.arange(60) % 3
+    for through in ("auto", (4, 17, 30)):
+        seen, cut = plane_view(X, y, through), slice_through(build_mlp(5, 8, 2, 3), X, y, through)
+        assert seen.indices == cut.indices and np.array_equal(seen.near, cut.near)
+        np.testing.assert_array_equal(seen.coords, cut.coords)
+        np.testing.assert_array_equal(seen.distance, cut.distance)
 
 
 def test_a_dropped_csv_of_three_features_is_seen_on_a_slice(url, tmp_path):

@@ -6,6 +6,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from cell_maps import cell_map, interior_points
 from nets import random_net
 from test_regions import thinner_than
 
@@ -89,12 +90,12 @@ def test_the_stored_affine_maps_give_the_networks_logits_on_the_plane():
     X, _ = points()
     plane = plane_through(X, (0, 1, 2))
     final = linear_regions(net, plane=plane)[-1]
-    inside = final.interior_points(2)  # (R, 2, 2)
+    inside = interior_points(final, 2)  # (R, 2, 2)
     st = inside.reshape(-1, 2)
     region = np.repeat(np.arange(len(final)), 2)
     with torch.no_grad():
         logits = net(torch.from_numpy(plane.embed(st))).numpy()
-    np.testing.assert_allclose(final.apply(st, region), logits, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(cell_map(final, st, region), logits, rtol=1e-8, atol=1e-8)
 
 
 def test_projection_puts_the_three_points_at_the_corners_and_measures_the_distance():

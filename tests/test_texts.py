@@ -19,7 +19,7 @@ from reluscope.report.html import render_html
 from reluscope.report.markup import markdown_to_html
 from reluscope.report.study import run_study
 from reluscope.report.task1 import how_it_ended
-from reluscope.report.texts import LANGUAGES, PLACEHOLDER, TEXTS, Texts, catalog, dataset_name, glossary, texts
+from reluscope.report.texts import LANGUAGES, PLACEHOLDER, TEXTS, Texts, catalog, dataset_name, texts
 from reluscope.train.outcome import describe
 
 CATALOGS = sorted(p.name.removesuffix(".toml") for p in TEXTS.iterdir()
@@ -204,7 +204,7 @@ def _english_only_words() -> set[str]:
                 plain = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|\{\{[^}]*\}\}|`[^`]*`", " ", text, flags=re.S)
                 found |= {w.lower() for w in WORD.findall(plain)}
         return found
-    return words("en") - words("de") - {w.lower() for w in glossary()["loanwords"]}
+    return words("en") - words("de") - {w.lower() for w in catalog("glossary")["loanwords"]}
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from scipy import integrate, stats
 from reluscope.model import build_mlp, init_model_, linear_layers
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import (Kernel, LayerSpec, activation_moments, backward_moments, derivative_m2,
-                                    forward_moments, input_kernel, predict)
+                                    forward_moments, input_kernel, predicted_moments)
 
 FUNCTIONS = {  # kind -> (a, a') as numpy functions, slope 0.1 for leaky
     "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0) * 1.0),
@@ -80,7 +80,7 @@ def measured_vs_theory(scheme, seeds, activation="relu", quantity="pre", in_dim=
         y = torch.randint(256, (n,), generator=gen) if quantity.startswith("grad") else None
         rows = [s for s in probe(model, X, y) if s.quantity == quantity]
         grad_out = rows[-1].m2 if y is not None else None
-        th = predict(model, float(X.pow(2).mean()), grad_out)
+        th = predicted_moments(model, float(X.pow(2).mean()), grad_out)
         measured.append([s.var for s in rows])
         theory.append([t.grad_post_m2 if quantity == "grad_post" else t.pre_var for t in th])
     return np.mean(measured, axis=0), np.mean(theory, axis=0)
@@ -146,7 +146,7 @@ def test_layer_one_mean_activation_is_pooled_over_unit_scales():
     measured, predicted, single_gaussian = [], [], []
     for seed in range(200):
         model = init_model_(build_mlp(2, 32, 2, 2), "normal", generator=torch.Generator().manual_seed(seed)).double()
-        t = predict(model, float(X.pow(2).mean()), X=X)[0]
+        t = predicted_moments(model, float(X.pow(2).mean()), X=X)[0]
         measured.append(float(torch.relu(hidden_and_logits(model, X)[0][0]).mean()))
         predicted.append(t.post_mean)
         single_gaussian.append(math.sqrt(t.pre_m2 / (2 * math.pi)))
@@ -224,7 +224,7 @@ def test_logits_variance_share_of_the_second_moment_is_predicted():
     for seed in range(100):
         model = init_model_(build_mlp(2, 32, 11, 2), "he", generator=torch.Generator().manual_seed(seed)).double()
         z = hidden_and_logits(model, X)[0][-1]  # (N, 2)
-        t = predict(model, float(X.pow(2).mean()), X=X)[-1]
+        t = predicted_moments(model, float(X.pow(2).mean()), X=X)[-1]
         measured.append(float(z.var(unbiased=False) / z.pow(2).mean()))
         predicted.append(t.pre_var / t.pre_m2)
     assert np.mean(measured) == pytest.approx(np.mean(predicted), abs=0.1)
@@ -241,9 +241,9 @@ def test_torch_default_biases_hold_the_hidden_variance_at_the_fixed_point():
         model = init_model_(build_mlp(2, 32, 11, 2), "torch-default",
                             generator=torch.Generator().manual_seed(seed)).double()
         measured.append([float(z.var(unbiased=False)) for z in hidden_and_logits(model, X)[0][:-1]])
-        predicted.append([t.pre_var for t in predict(model, float(X.pow(2).mean()), X=X)[:-1]])
+        predicted.append([t.pre_var for t in predicted_moments(model, float(X.pow(2).mean()), X=X)[:-1]])
     measured, predicted = np.mean(measured, 0), np.mean(predicted, 0)
     np.testing.assert_allclose(measured, predicted, rtol=0.06)
     np.testing.assert_allclose(predicted[4:], 2 / (5 * 32), rtol=0.05)  # q − q* shrinks ×6 per layer
     zero_bias = init_model_(build_mlp(2, 32, 11, 2), "torch-weights", generator=torch.Generator().manual_seed(0))
-    assert predict(zero_bias, 1.0)[9].pre_var < 1e-6  # the same weights without biases: ÷6 per layer
+    assert predicted_moments(zero_bias, 1.0)[9].pre_var < 1e-6  # the same weights without biases: ÷6 per layer

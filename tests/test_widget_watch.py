@@ -15,7 +15,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.geometry.slices import slice_through
 from reluscope.probe.stats import probe
-from reluscope.probe.theory import predict
+from reluscope.probe.theory import predicted_moments
 from reluscope.serve.codec import decode
 from reluscope.serve.messages import encode
 from reluscope.serve.notice import said
@@ -64,7 +64,7 @@ def test_statistics_equal_the_probe_and_the_theory_on_the_same_weights():
             assert last["layers"][f"{name}_{stat}"] == pytest.approx([getattr(r, stat) for r in rows
                                                                         if r.quantity == quantity], rel=1e-6)
     assert last["layers"]["dead"] == [r.frac_dead for r in rows if r.quantity == "pre"][:-1]  # hidden layers only
-    theory = predict(model, float(X.double().pow(2).mean()), grad_out_m2=last["layers"]["gz_out_m2"])
+    theory = predicted_moments(model, float(X.double().pow(2).mean()), grad_out_m2=last["layers"]["gz_out_m2"])
     assert last["theory"]["z_var"] == pytest.approx([m.pre_var for m in theory], rel=1e-9)
 
 

@@ -19,3 +19,19 @@ class Progress(Protocol):
 
 def silent(n: int = 1, /) -> None:
     """The ``Progress`` that reports nothing."""
+
+
+class Counted:
+    """A ``Progress`` that passes every unit on to ``progress`` and counts them, so that a caller that promised
+    ``total`` units can report the rest when the work ends early or reported fewer (``top_up``)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.done = progress, 0
+
+    def __call__(self, n: int = 1, /) -> None:
+        self.done += n
+        self.progress(n)
+
+    def top_up(self, total: int) -> None:
+        """Report ``max(0, total − done)`` units at once: the count reaches ``total``."""
+        self(max(0, total - self.done))

@@ -1,4 +1,4 @@
-"""Stage 7: the command line. Thin: every command parses options and calls the library.
+"""The command line, the pipeline's last stage. Thin: every command parses options and calls the library.
 
 Bad input — a ``ReluscopeError`` from the library or a usage error from the parser — ends with exit code 2
 and one line on stderr, never a traceback.

@@ -15,8 +15,8 @@ import numpy as np
 from reluscope.data.csv import CsvError, load_csv, save_csv
 from reluscope.data.digits import IMAGE_SHAPE, load_digits
 from reluscope.data.scaling import Standardizer, split
-from reluscope.data.toy import (make_checkerboard, make_circles, make_gaussians, make_moons, make_spirals,
-                                make_xor)
+from reluscope.data.toy import (Points, Seed, make_checkerboard, make_circles, make_gaussians, make_moons,
+                                make_spirals, make_xor)
 from reluscope.errors import ReluscopeError
 from reluscope.limits import check_memory
 
@@ -88,7 +88,7 @@ def _unknown(name: str) -> ReluscopeError:
                           "or a .csv path")
 
 
-def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, random_state=0):
+def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, random_state: Seed = 0) -> Points:
     """Raw ``X, y`` of a built-in data set; ``noise=None`` keeps the generator's default.
 
     A fixed set (``FIXED``: the digits) has its own size and ignores ``n_samples``.
@@ -105,7 +105,7 @@ def generate(name: str, n_samples: int = 1000, *, noise: float | None = None, ra
 
 
 def load_dataset(name: str, n_samples: int = 1000, *, noise: float | None = None, test_size: float = 0.25,
-                 random_state=0) -> Dataset:
+                 random_state: Seed = 0) -> Dataset:
     """A built-in data set (by name) or a CSV (by path, any number of feature columns), standardised with
     train statistics per feature, split.
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from reluscope.data.toy import _random_state
+from reluscope.data.toy import Points, Seed, _random_state
 
 IMAGE_SHAPE = (8, 8)
-N_DIGITS = 1797
 
 
-def load_digits(*, noise: float = 0.0, random_state=0):
+def load_digits(*, noise: float = 0.0, random_state: Seed = 0) -> Points:
     """All 1797 digits in scikit-learn's order as ``X`` (1797, 64) float64 grey values and ``y`` (1797,) int64.
 
     ``noise`` adds Gaussian noise of that std (in grey levels) to every pixel, drawn from ``random_state``.

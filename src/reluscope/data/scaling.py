@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reluscope.data.toy import Seed
+
 
 @dataclass(frozen=True)
 class Standardizer:
@@ -33,7 +35,8 @@ class Standardizer:
         return cls(mean=np.asarray(d["mean"], float), std=np.asarray(d["std"], float))
 
 
-def split(X: np.ndarray, y: np.ndarray, *, test_size: float = 0.25, random_state=0):
+def split(X: np.ndarray, y: np.ndarray, *, test_size: float = 0.25,
+          random_state: Seed = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stratified, seeded train/test split (``sklearn.model_selection.train_test_split``).
 
     The test part holds ``test_size`` of the points but at least one per class (tiny CSVs).

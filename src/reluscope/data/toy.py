@@ -11,8 +11,11 @@ import numpy as np
 
 # scikit-learn is imported inside the generators that use it: ``import reluscope`` stays light.
 
+Seed = int | np.random.RandomState | None  # a ``random_state``, as ``sklearn.utils.check_random_state`` takes it
+Points = tuple[np.ndarray, np.ndarray]  # ``X`` (n_samples, n_features) and the labels ``y`` (n_samples,)
 
-def _random_state(seed) -> np.random.RandomState:
+
+def _random_state(seed: Seed) -> np.random.RandomState:
     """``sklearn.utils.check_random_state``: an int seeds a new ``RandomState``, one is passed through."""
     from sklearn.utils import check_random_state
 
@@ -24,7 +27,7 @@ def _split_counts(n_samples: int, k: int) -> np.ndarray:
     return np.full(k, n_samples // k) + (np.arange(k) < n_samples % k)
 
 
-def make_moons(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
+def make_moons(n_samples: int = 500, *, noise: float = 0.1, random_state: Seed = 0) -> Points:
     """Two interleaving half circles (``sklearn.datasets.make_moons``).
 
     Returns
@@ -38,7 +41,7 @@ def make_moons(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
     return X, y.astype(np.int64)
 
 
-def make_circles(n_samples: int = 500, *, noise: float = 0.08, factor: float = 0.5, random_state=0):
+def make_circles(n_samples: int = 500, *, noise: float = 0.08, factor: float = 0.5, random_state: Seed = 0) -> Points:
     """A small circle inside a large one (``sklearn.datasets.make_circles``).
 
     Returns
@@ -53,7 +56,7 @@ def make_circles(n_samples: int = 500, *, noise: float = 0.08, factor: float = 0
 
 
 def make_spirals(n_samples: int = 500, *, n_arms: int = 2, turns: float = 1.5, noise: float = 0.2,
-                 random_state=0):
+                 random_state: Seed = 0) -> Points:
     """Interleaved spiral arms, one class per arm.
 
     Arm ``k`` is the curve ``r(t) = t, θ(t) = 2π·turns·t + 2πk/n_arms`` for t ∈ [0.05, 1], scaled to
@@ -73,7 +76,7 @@ def make_spirals(n_samples: int = 500, *, n_arms: int = 2, turns: float = 1.5, n
     return X, y.astype(np.int64)
 
 
-def make_xor(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
+def make_xor(n_samples: int = 500, *, noise: float = 0.1, random_state: Seed = 0) -> Points:
     """The XOR problem: four Gaussian clusters at (±1, ±1); the label is 1 where x1·x2 < 0.
 
     Returns
@@ -88,7 +91,7 @@ def make_xor(n_samples: int = 500, *, noise: float = 0.1, random_state=0):
     return X, (corner >= 2).astype(np.int64)
 
 
-def make_gaussians(n_samples: int = 500, *, n_classes: int = 3, noise: float = 1.0, random_state=0):
+def make_gaussians(n_samples: int = 500, *, n_classes: int = 3, noise: float = 1.0, random_state: Seed = 0) -> Points:
     """``n_classes`` isotropic Gaussian blobs on a circle of radius 4, std ``noise``.
 
     Returns
@@ -105,7 +108,7 @@ def make_gaussians(n_samples: int = 500, *, n_classes: int = 3, noise: float = 1
     return X, y.astype(np.int64)
 
 
-def make_checkerboard(n_samples: int = 500, *, n_tiles: int = 4, noise: float = 0.0, random_state=0):
+def make_checkerboard(n_samples: int = 500, *, n_tiles: int = 4, noise: float = 0.0, random_state: Seed = 0) -> Points:
     """Points uniform on [0, n_tiles)², labelled by the colour of their tile of a checkerboard.
 
     ``noise`` is the std of Gaussian jitter added after labelling.

@@ -46,7 +46,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.views import VIEWS
-from reluscope.model.layers import Layer, forward_layers, linear_layers
+from reluscope.model.layers import Layer, as_points, forward_layers, linear_layers
 
 MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
 CHUNK = 8192  # points per pass: a (8192, 32) float64 activation is 2 MiB, it stays in the cache
@@ -102,6 +102,17 @@ class Backprojection:
     pinvs: list[Pinv]  # every layer up to the deepest requested, in order
     explained: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (k,) PCA variance ratio
     activations: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (N, d_l), when kept
+
+    def dimension(self, layer: int) -> int:
+        """``D`` of layer ``layer``'s (0-based) back-projection before any PCA: ``n`` in the ``input`` and
+        ``nonzero`` views, ``D_l = n + Σ_{k≤l} (d_k − rank W_k)`` in the ``embedded`` view, ``n`` the input's
+        dimension, ``d_k`` layer ``k``'s width and each rank the numerical one of its ``Pinv``."""
+        if not 0 <= layer < len(self.pinvs):
+            raise ReluscopeError(f"layer must be in [0, {len(self.pinvs) - 1}], got {layer}")
+        n = self.pinvs[0].shape[0]
+        if self.view != "embedded":
+            return n
+        return n + sum(p.shape[1] - p.rank for p in self.pinvs[: layer + 1])
 
 
 def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pinv:
@@ -164,17 +175,6 @@ def backprojection_maps(model: nn.Module, *, view: str = "input", layers: Sequen
     return maps, pinvs
 
 
-def embedded_dimension(model: nn.Module, layer: int) -> int:
-    """``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: the dimension of the ``embedded`` view at 1-based ``layer``, ``n``
-    the input's dimension and ``d_k`` layer ``k``'s width; each rank is numerical, as ``pinv`` counts it
-    (float64 singular values above ``max(n, m)·eps·s_max``)."""
-    lin = linear_layers(model)
-    if not 1 <= layer <= len(lin):
-        raise ReluscopeError(f"layer must be in [1, {len(lin)}], got {layer}")
-    weights = [lay.linear.weight.detach().double() for lay in lin[:layer]]  # (d_k, d_{k-1}) each
-    return lin[0].linear.in_features + sum(W.shape[0] - int(torch.linalg.matrix_rank(W)) for W in weights)
-
-
 def backproject(model: nn.Module, X, *, view: str = "input", layers: Sequence[int] | None = None,
                 pca: int | None = None, pca_fit=None, keep_activations: bool = False,
                 max_cond: float = MAX_COND, chunk: int = CHUNK) -> Backprojection:
@@ -231,16 +231,6 @@ def activations_at(model: nn.Module, X, layers):
     for lay, _, h in forward64(model, X, max(layers) + 1):
         if lay.index in layers:
             yield lay.index, h
-
-
-def as_points(X, n: int) -> torch.Tensor:
-    """``X`` as a finite float64 tensor of shape (N, n), or a ``ReluscopeError``."""
-    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(torch.float64)
-    if X.ndim != 2 or X.shape[1] != n or X.shape[0] == 0:
-        raise ReluscopeError(f"expected points of shape (N, {n}), got {tuple(X.shape)}")
-    if not torch.isfinite(X).all():
-        raise ReluscopeError("the points to back-project are not all finite")
-    return X
 
 
 def check_view(view: str) -> str:

@@ -40,10 +40,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.geometry.backproject import (MAX_COND, AffineMap, activations_at, as_points, backprojection_maps,
-                                            forward64)
+from reluscope.geometry.backproject import MAX_COND, AffineMap, activations_at, backprojection_maps, forward64
 from reluscope.geometry.patterns import splits
-from reluscope.model.layers import linear_layers
+from reluscope.model.layers import as_points, linear_layers
 
 
 EPS64 = float(torch.finfo(torch.float64).eps)  # float64 round-off unit
@@ -77,21 +76,6 @@ class LayerEquivalence:
         return "no" if self.cond * EPS64 <= tol else "unresolvable"
 
 
-def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:
-    """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64).
-
-    Solved by ``torch.linalg.lstsq`` with the SVD driver (``gelsd``), so a rank-deficient ``source`` is fine.
-    A target that is constant to round-off (spread ≤ ``CONSTANT_RTOL``·‖target‖, e.g. the back-projection of a
-    layer whose units are all off) is fitted exactly by the constant column: ``(0, 0)``.
-    """
-    T = target - target.mean(dim=0)  # (N, d_t), centring absorbs the constant column
-    if float(T.norm()) <= CONSTANT_RTOL * float(target.norm()):
-        return 0.0, 0.0
-    S = source - source.mean(dim=0)  # (N, d_s)
-    theta = torch.linalg.lstsq(S, T, driver="gelsd").solution  # (d_s, d_t)
-    return float(((T - S @ theta) ** 2).sum()), float((T**2).sum())
-
-
 def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Sequence[int] | None = None,
                       per_region: bool = False, max_cond: float = MAX_COND,
                       reverse: bool = True) -> list[LayerEquivalence]:
@@ -117,9 +101,9 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
 
 
 def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = True) -> np.ndarray:
-    """``affine_fit_residuals(h, x̂)`` and, with ``reverse``, ``affine_fit_residuals(x̂, h)`` for
-    ``x̂ = phi(h)``, as ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]``, from the thin QR of the centred ``h`` (N, d)
-    (module docstring); the reverse pair stays 0 when skipped."""
+    """The least-squares fit ``x̂ ≈ [h, 1] Θ`` and, with ``reverse``, ``h ≈ [x̂, 1] Θ'`` for ``x̂ = phi(h)``, as
+    ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]`` (residual and centred target, squared Frobenius norms), from the
+    thin QR of the centred ``h`` (N, d) (module docstring); the reverse pair stays 0 when skipped."""
     N = len(h)
     mean = h.mean(dim=0)  # (d,)
     H = h - mean  # (N, d)
@@ -139,7 +123,7 @@ def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = Tr
 def _subspace_residual(T: torch.Tensor, S: torch.Tensor, rcond: float, floor: float) -> tuple[float, float]:
     """``(‖T − S Θ‖²_F, ‖T‖²_F)`` at the least-squares ``Θ``: ``T`` minus its projection onto the left singular
     vectors of ``S`` whose singular values exceed ``rcond·s_max`` (``gelsd``'s cut); none when ``‖S‖_F ≤ floor``
-    (a source constant to round-off explains nothing, as in ``affine_fit_residuals``)."""
+    (a source constant to round-off explains nothing)."""
     U, sv, _ = torch.linalg.svd(S, full_matrices=False)  # U (k, r₀), sv (r₀,)
     rank = int((sv > rcond * sv[0]).sum()) if len(sv) and float(S.norm()) > floor else 0
     resid = T - U[:, :rank] @ (U[:, :rank].T @ T)  # (k, t)

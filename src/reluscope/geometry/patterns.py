@@ -20,7 +20,6 @@ every region but the thinnest, in ``O(n²·neurons)`` time whatever the number o
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import numba
@@ -29,25 +28,12 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.backproject import as_points
+from reluscope.geometry.box import Box, check_box
 from reluscope.limits import MAX_GRID
-from reluscope.model.layers import Layer, linear_layers, negative_slope
-
-Box = tuple[float, float, float, float]  # (x0, x1, y0, y1)
+from reluscope.model.layers import Layer, as_points, linear_layers, negative_slope
 
 KEY_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio), mixes the parent's key
 CHUNK = 2048  # points per forward pass of ``pattern_keys``: a (2048, 32) float64 activation is 512 KiB
-
-
-def check_box(box) -> Box:
-    """``box`` as four floats ``(x0, x1, y0, y1)`` with ``x0 < x1``, ``y0 < y1``; else ``ReluscopeError``."""
-    try:
-        x0, x1, y0, y1 = (float(v) for v in box)
-    except (TypeError, ValueError):
-        raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
-    if not all(map(math.isfinite, (x0, x1 - x0, y0, y1 - y0))) or not (x0 < x1 and y0 < y1):
-        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
-    return x0, x1, y0, y1
 
 
 def check_grid(n: int, maximum: int = MAX_GRID) -> int:
@@ -55,21 +41,6 @@ def check_grid(n: int, maximum: int = MAX_GRID) -> int:
     if not 2 <= n <= maximum:
         raise ReluscopeError(f"--grid must be at least 2 and at most {maximum}, got {n}")
     return n
-
-
-def data_box(X: np.ndarray, margin: float = 0.5) -> Box:
-    """The bounding box of ``X`` (n, 2) widened by ``margin`` (0 or more) on every side (as
-    ``plots.boundary.grid_over``)."""
-    margin = check_margin(margin)
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    return check_box((lo[0], hi[0], lo[1], hi[1]))
-
-
-def check_margin(margin: float) -> float:
-    """``margin`` if it is 0 or more and finite; else ``ReluscopeError``."""
-    if not 0 <= margin < np.inf:
-        raise ReluscopeError(f"margin must be 0 or more and finite, got {margin}")
-    return margin
 
 
 def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
@@ -114,14 +85,6 @@ def is_piecewise_linear(model: nn.Module) -> bool:
     except ReluscopeError:
         return False
     return True
-
-
-def affine64(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
-    """The layer's ``W`` (fan_in, fan_out) and ``b`` (fan_out,) in float64, so that ``z = x W + b``."""
-    W = layer.linear.weight.detach().double().numpy().T  # (fan_in, fan_out)
-    b = layer.linear.bias
-    b = np.zeros(W.shape[1]) if b is None else b.detach().double().numpy()  # (fan_out,)
-    return W, b
 
 
 def splits(layer: Layer) -> bool:
@@ -213,13 +176,6 @@ class GridRegions:
     def counts(self) -> list[int]:
         """Distinct patterns (≈ linear regions) after each layer."""
         return [len(np.unique(k)) for k in self.keys]
-
-    @property
-    def spacing(self) -> tuple[float, float]:
-        """Pixel size ``(h_x, h_y)``."""
-        x0, x1, y0, y1 = self.box
-        n_y, n_x = self.keys.shape[1:]
-        return (x1 - x0) / n_x, (y1 - y0) / n_y
 
 
 def pixel_centres(box: Box, n: int) -> np.ndarray:

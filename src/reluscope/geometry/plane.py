@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, check_box, check_margin
+from reluscope.geometry.box import Box, check_box, check_margin
 from reluscope.model.layers import linear_layers
 
 MIN_SINE = 1e-6  # the two directions must span a plane: |sin ∠(u, v)| above this

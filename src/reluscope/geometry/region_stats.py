@@ -20,10 +20,12 @@ import torch
 from torch import nn
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import check_box, grid_regions
+from reluscope.geometry.box import check_box
+from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.regions import LayerRegions, linear_regions
 from reluscope.model import build_mlp, init_model_
 from reluscope.model.layers import linear_layers
+from reluscope.progress import Progress, silent
 
 
 @dataclass
@@ -53,16 +55,15 @@ def region_counts(model: nn.Module, box, *, grid: int | None = None) -> list[int
 
 
 def counts_over_training(model_at: Callable[[int], nn.Module], steps: Sequence[int], box, *,
-                         grid: int | None = None, progress: Callable[[], None] | None = None) -> np.ndarray:
+                         grid: int | None = None, progress: Progress = silent) -> np.ndarray:
     """Region counts (S, L) of the snapshot models ``model_at(step)`` for each of ``steps`` (e.g. a ``Run``'s
-    ``run.model_at`` and ``sorted(run.snapshots)``); ``progress()`` is called after each step."""
+    ``run.model_at`` and ``sorted(run.snapshots)``); ``progress(1)`` after each step (``reluscope.progress``)."""
     if not steps:
         raise ReluscopeError("no snapshots to count regions over (train with --snapshots K)")
     rows = []
     for step in steps:
         rows.append(region_counts(model_at(step), box, grid=grid))
-        if progress is not None:
-            progress()
+        progress(1)
     return np.array(rows)
 
 

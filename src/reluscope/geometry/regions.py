@@ -29,7 +29,8 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.clipping import cut_polygons, network_cells
-from reluscope.geometry.patterns import KEY_MULT, Box, check_box, piecewise_linear_net, splits, word_weights
+from reluscope.geometry.box import Box, check_box
+from reluscope.geometry.patterns import KEY_MULT, piecewise_linear_net, splits, word_weights
 from reluscope.model.layers import negative_slope
 
 RTOL = 1e-10  # a corner within RTOL·(‖a‖·r + |c|) of the line x·a + c = 0 lies on it
@@ -97,18 +98,6 @@ class LayerRegions:
         """Area of each region (R,) by the shoelace formula."""
         return polygon_areas(self.vertices, self.n_vertices)
 
-    def interior_points(self, n: int = 1, *, rng: np.random.Generator | None = None) -> np.ndarray:
-        """``n`` random points strictly inside each region: (R, n, 2), Dirichlet-weighted vertex averages."""
-        rng = np.random.default_rng(0) if rng is None else rng
-        valid = np.arange(self.vertices.shape[1]) < self.n_vertices[:, None]  # (R, V)
-        w = rng.gamma(1.0, size=(len(self), n, self.vertices.shape[1])) * valid[:, None, :]  # (R, n, V)
-        w /= w.sum(axis=2, keepdims=True)
-        return w @ self.vertices  # (R, n, 2)
-
-    def apply(self, X: np.ndarray, region: np.ndarray) -> np.ndarray:
-        """The stored affine map of ``region`` (N,) at points ``X`` (N, 2): (N, width)."""
-        return np.einsum("nk,nkw->nw", X, self.A[region]) + self.c[region]
-
 
 def polygon_areas(vertices: np.ndarray, n_vertices: np.ndarray) -> np.ndarray:
     """Shoelace areas (R,) of padded polygons ``vertices`` (R, V, 2) with ``n_vertices`` (R,) corners."""
@@ -127,7 +116,7 @@ def linear_regions(model: nn.Module, box=None, *, plane=None, upto: int | None =
     ----------
     model : nn.Sequential of Linear and ReLU / LeakyReLU modules with 2 inputs (any widths, the user's own),
         or with n inputs and a ``plane``.
-    box : (x0, x1, y0, y1), e.g. ``patterns.data_box(X)``; with a plane, in its coordinates (default: its box).
+    box : (x0, x1, y0, y1), e.g. ``box.data_box(X)``; with a plane, in its coordinates (default: its box).
     plane : a ``plane.Plane`` in the model's input space Rⁿ: the regions on that plane, in its coordinates
         (the plane folded into the first layer, ``Plane.fold``).
     upto : only the layers ``1 … upto`` (the deeper ones are not computed); ``None``: every layer.

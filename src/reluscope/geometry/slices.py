@@ -1,7 +1,8 @@
 """A network seen on the plane through three data points: its exact cells, decision boundary and the data.
 
-``slice_through(model, X, y, through)`` is the whole slice as arrays, for any number of inputs n ≥ 2:
-the exact cells of every layer on the plane (``linear_regions(model, plane=…)``), the decision boundary
+``data_plane(X, y, through)`` is the plane and the data seen on it: every data point's plane coordinates and
+distance to the plane, with the points nearest to it marked. ``slice_through(model, X, y, through)`` builds on
+it the whole slice as arrays, for any number of inputs n ≥ 2: the exact cells of every layer on the plane (``linear_regions(model, plane=…)``), the decision boundary
 on it (``decision_segments``), the class the network predicts at the centres of a pixel grid of the
 plane, and every data point's plane coordinates and distance to the plane, with the points nearest to it
 marked.
@@ -23,16 +24,22 @@ from reluscope.geometry.regions import LayerRegions, decision_segments, linear_r
 
 
 @dataclass
-class Slice:
-    """The cells, the decision boundary and the data on one plane (coordinates ``(s, t)`` of ``plane``)."""
+class DataPlane:
+    """The plane through three data points and the data seen on it (coordinates ``(s, t)`` of ``plane``)."""
 
     plane: Plane
     indices: tuple[int, int, int]  # the data points at (0, 0), (1, 0), (0, 1)
-    layers: list[LayerRegions]  # exact cells of every layer on the plane
-    boundary: np.ndarray  # (S, 2, 2) the exact decision boundary's segments
     coords: np.ndarray  # (N, 2) every data point's least-squares plane coordinates
     distance: np.ndarray  # (N,) its distance to the plane in Rⁿ
     near: np.ndarray  # (N,) bool: the points drawn on the plane (the nearest ones)
+
+
+@dataclass
+class Slice(DataPlane):
+    """The cells, the decision boundary and the data on one plane."""
+
+    layers: list[LayerRegions]  # exact cells of every layer on the plane
+    boundary: np.ndarray  # (S, 2, 2) the exact decision boundary's segments
 
     @property
     def counts(self) -> list[int]:
@@ -40,9 +47,9 @@ class Slice:
         return [len(layer) for layer in self.layers]
 
 
-def slice_through(model: nn.Module, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = "auto", *,
-                  margin: float = 0.5, near: float = NEAR) -> Slice:
-    """The slice of ``model`` on the plane through three points of ``X`` (N, n) with labels ``y`` (N,).
+def data_plane(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = "auto", *, margin: float = 0.5,
+               near: float = NEAR) -> DataPlane:
+    """The plane through three points of ``X`` (N, n) with labels ``y`` (N,), and the data on it.
 
     ``through`` is three indices into ``X`` or ``"auto"`` (``plane.auto_indices``: typical points of three
     classes); ``margin`` widens the box of plane coordinates around them; the ``near`` fraction of the
@@ -52,10 +59,17 @@ def slice_through(model: nn.Module, X: np.ndarray, y: np.ndarray, through: str |
         raise ReluscopeError(f"through must be three data indices or 'auto', got {through!r}")
     indices = auto_indices(X, y) if isinstance(through, str) else check_indices(through, len(X))
     plane = plane_through(X, indices, margin=margin)
-    layers = linear_regions(model, plane=plane)
-    coords, distance = plane.project(X)
-    return Slice(plane, indices, layers, decision_segments(layers[-1]), coords, distance,
-                 near_plane(distance, near))
+    coords, distance = plane.project(X)  # (N, 2), (N,)
+    return DataPlane(plane, indices, coords, distance, near_plane(distance, near))
+
+
+def slice_through(model: nn.Module, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = "auto", *,
+                  margin: float = 0.5, near: float = NEAR) -> Slice:
+    """The slice of ``model`` on ``data_plane(X, y, through, margin=margin, near=near)``: its exact cells and
+    decision boundary on that plane."""
+    seen = data_plane(X, y, through, margin=margin, near=near)
+    layers = linear_regions(model, plane=seen.plane)
+    return Slice(**vars(seen), layers=layers, boundary=decision_segments(layers[-1]))
 
 
 @torch.no_grad()

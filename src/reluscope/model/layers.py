@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -91,6 +92,16 @@ def linear_layers(model: nn.Module) -> list[Layer]:
     if not layers:
         raise ReluscopeError("the model has no nn.Linear layer")
     return layers
+
+
+def as_points(X, n: int) -> torch.Tensor:
+    """``X`` as a finite float64 tensor of shape (N, n) with N ≥ 1, or a ``ReluscopeError`` saying which it is not."""
+    X = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X).to(torch.float64)  # (N, n)
+    if X.ndim != 2 or X.shape[1] != n or X.shape[0] == 0:
+        raise ReluscopeError(f"expected points of shape (N, {n}), got {tuple(X.shape)}")
+    if not torch.isfinite(X).all():
+        raise ReluscopeError("the points are not all finite (NaN or inf)")
+    return X
 
 
 def forward_layers(model: nn.Module, X: torch.Tensor, *, depth: int | None = None,

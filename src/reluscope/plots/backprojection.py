@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import MaxNLocator
 from torch import nn
@@ -101,8 +102,8 @@ def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, vie
     return frames
 
 
-def plot_backprojection(frame: Frame, *, ax=None, lines: bool = True, points: bool = True,
-                        highlight: bool = True, title: str | None = None):
+def plot_backprojection(frame: Frame, *, ax: Axes | None = None, lines: bool = True, points: bool = True,
+                        highlight: bool = True, title: str | None = None) -> Axes:
     """Draw one frame: warped grid lines, grid points by predicted class, data by true class; with
     ``highlight`` the grid's middle lines thick in ``style.HIGHLIGHT_COLORS``, over everything else.
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 from torch import nn
 
+from reluscope.geometry.box import data_box
 from reluscope.model import linear_layers, predict
 from reluscope.plots.style import axes, class_cmap
 
 
-def grid_over(X: np.ndarray, n: int = 300, margin: float = 0.5):
-    """An ``n × n`` grid over the box of ``X`` widened by ``margin``: ``xx, yy`` (n, n) and points (n², 2)."""
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
+def grid_over(X: np.ndarray, n: int = 300, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An ``n × n`` grid over ``data_box(X, margin)`` (corners included): ``xx, yy`` (n, n) and points (n², 2)."""
+    x0, x1, y0, y1 = data_box(X, margin)
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
@@ -40,7 +42,7 @@ class DecisionBoundaryDisplay:
         n_classes = max(int(y.max()) + 1, linear_layers(model)[-1].linear.out_features)
         return cls(xx, yy, predicted, X, y, n_classes)
 
-    def plot(self, *, ax=None, title: str | None = None):
+    def plot(self, *, ax: Axes | None = None, title: str | None = None) -> Axes:
         """Filled regions, their borders and the points coloured by class. Returns the Axes."""
         ax = axes(ax)
         cmap = class_cmap(self.n_classes)
@@ -56,7 +58,7 @@ class DecisionBoundaryDisplay:
         return ax
 
 
-def plot_decision_boundary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, ax=None, grid: int = 300,
-                           title: str | None = None):
+def plot_decision_boundary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, ax: Axes | None = None, grid: int = 300,
+                           title: str | None = None) -> Axes:
     """Compute and draw in one call: ``DecisionBoundaryDisplay.from_model(…).plot(ax=ax, title=title)``."""
     return DecisionBoundaryDisplay.from_model(model, X, y, grid=grid).plot(ax=ax, title=title)

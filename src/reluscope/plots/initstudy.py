@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from reluscope.plots.style import axes, series_style
@@ -66,7 +67,7 @@ class VarianceDisplay:
                               reference))
         return cls(depth, quantity, bands)
 
-    def plot(self, *, ax=None):
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         ax = axes(ax, figsize=(6, 4.5))
         for b in self.bands:
             ax.fill_between(b.x, b.lo, b.hi, color=b.style["color"], alpha=0.15, lw=0)
@@ -117,7 +118,7 @@ class CurvesDisplay:
                               styles[scheme]))
         return cls(metric, f"depth {depth}, {dataset}", bands)
 
-    def plot(self, *, ax=None):
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         ax = axes(ax, figsize=(6, 4.5))
         for b in self.bands:  # about 10 markers a line: told apart in greyscale, the line still readable
             ax.plot(b.x, b.line, lw=1.3, ms=4, label=b.label, markevery=max(1, len(b.x) // 10), **b.style)
@@ -151,7 +152,7 @@ class HistogramDisplay:
             densities.append(density)
         return cls(edges, densities, [float(np.mean(v == 0)) for v in values], title)
 
-    def plot(self, *, ax=None):
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         ax = axes(ax, figsize=(6, 4))
         cmap = plt.get_cmap("viridis")
         for k, (density, zeros) in enumerate(zip(self.densities, self.zeros)):

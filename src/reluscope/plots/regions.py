@@ -11,13 +11,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import hsv_to_rgb
 from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.patterns import GridRegions
-from reluscope.geometry.region_stats import InitCount
 from reluscope.geometry.regions import LayerRegions, decision_segments, linear_regions
 from reluscope.plots.animation import save_animation
 from reluscope.plots.style import axes, class_cmap, plt, series_style
@@ -37,9 +37,9 @@ def key_colors(keys: np.ndarray, *, colors: str = "hash") -> np.ndarray:
     return hsv_to_rgb(hsv)
 
 
-def plot_cells(regions: LayerRegions, *, ax=None, colors: str = "hash", X: np.ndarray | None = None,
+def plot_cells(regions: LayerRegions, *, ax: Axes | None = None, colors: str = "hash", X: np.ndarray | None = None,
                y: np.ndarray | None = None, boundary: np.ndarray | None = None, edge_width: float = 0.15,
-               title: str | None = None):
+               title: str | None = None) -> Axes:
     """The cells of one layer as filled convex polygons with their edges.
 
     Parameters
@@ -62,7 +62,7 @@ def plot_cells(regions: LayerRegions, *, ax=None, colors: str = "hash", X: np.nd
     return ax
 
 
-def scatter_data(ax, X: np.ndarray | None, y: np.ndarray | None) -> None:
+def scatter_data(ax: Axes, X: np.ndarray | None, y: np.ndarray | None) -> None:
     """Overlay the data points ``X`` (n, 2), coloured by their class ``y`` (n,), on a cell plot."""
     if X is None:
         return
@@ -71,8 +71,8 @@ def scatter_data(ax, X: np.ndarray | None, y: np.ndarray | None) -> None:
                edgecolors="k", linewidths=0.3)  # a dark rim stands out on the pastel cells
 
 
-def plot_grid_cells(grid: GridRegions, layer: int, *, ax=None, colors: str = "hash", X: np.ndarray | None = None,
-                    y: np.ndarray | None = None, title: str | None = None):
+def plot_grid_cells(grid: GridRegions, layer: int, *, ax: Axes | None = None, colors: str = "hash",
+                    X: np.ndarray | None = None, y: np.ndarray | None = None, title: str | None = None) -> Axes:
     """The grid approximation of layer ``layer`` (1-based) as an image of pattern colours, with the data
     ``X`` (n, 2) coloured by ``y`` overlaid when given. Returns the Axes."""
     ax = axes(ax)
@@ -120,8 +120,8 @@ def _panels(n: int, ncols: int, panel_size: float):
     return fig, axs
 
 
-def plot_decision_cells(final: LayerRegions, *, ax=None, X: np.ndarray | None = None, y: np.ndarray | None = None,
-                        colors: str = "hash", title: str | None = None):
+def plot_decision_cells(final: LayerRegions, *, ax: Axes | None = None, X: np.ndarray | None = None,
+                        y: np.ndarray | None = None, colors: str = "hash", title: str | None = None) -> Axes:
     """The last layer's cells with the exact decision boundary: on each cell the logits are affine, so the
     boundary is a union of straight pieces that bend only on cell edges. Returns the Axes."""
     boundary = decision_segments(final)
@@ -129,7 +129,7 @@ def plot_decision_cells(final: LayerRegions, *, ax=None, X: np.ndarray | None = 
     return plot_cells(final, ax=ax, colors=colors, X=X, y=y, boundary=boundary, title=title)
 
 
-def plot_region_counts(counts: Sequence[int], *, ax=None, label: str | None = None):
+def plot_region_counts(counts: Sequence[int], *, ax: Axes | None = None, label: str | None = None) -> Axes:
     """Region count after each layer (log scale). Returns the Axes."""
     ax = axes(ax, figsize=(5, 3.5))
     ax.plot(np.arange(1, len(counts) + 1), counts, "-", label=label, **series_style(1))
@@ -140,7 +140,7 @@ def plot_region_counts(counts: Sequence[int], *, ax=None, label: str | None = No
     return ax
 
 
-def plot_counts_over_training(steps: Sequence[int], counts: np.ndarray, *, ax=None):
+def plot_counts_over_training(steps: Sequence[int], counts: np.ndarray, *, ax: Axes | None = None) -> Axes:
     """Region count (S, L) per layer over training steps, one line per layer (log scale). Returns the Axes."""
     ax = axes(ax, figsize=(6, 4))
     cmap = plt.get_cmap("viridis")
@@ -149,22 +149,6 @@ def plot_counts_over_training(steps: Sequence[int], counts: np.ndarray, *, ax=No
         ax.plot(steps, counts[:, layer], color=cmap(layer / max(n_layers - 1, 1)), label=f"layer {layer + 1}")
     ax.set(yscale="log", xlabel="training step", ylabel="linear regions in the box")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside the lines
-    return ax
-
-
-def plot_counts_at_init(rows: Sequence[InitCount], *, ax=None):
-    """Region count at init vs number of neurons N (log–log), one marker series per depth, with a ∝ N² guide.
-    Returns the Axes."""
-    ax = axes(ax, figsize=(5, 4))
-    for i, depth in enumerate(sorted({r.depth for r in rows})):
-        sel = sorted((r for r in rows if r.depth == depth), key=lambda r: r.neurons)
-        ax.errorbar([r.neurons for r in sel], [r.count_mean for r in sel], yerr=[r.count_std for r in sel],
-                    capsize=2, label=f"depth {depth}", **series_style(i))
-    n = np.array(sorted({r.neurons for r in rows}), dtype=float)
-    ref = max(rows, key=lambda r: r.neurons)
-    ax.plot(n, ref.count_mean * (n / ref.neurons) ** 2, "k--", lw=0.8, label="∝ N²")
-    ax.set(xscale="log", yscale="log", xlabel="hidden neurons N", ylabel="regions at init")
-    ax.legend(fontsize=8)
     return ax
 
 

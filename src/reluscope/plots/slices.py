@@ -7,6 +7,7 @@ a data point is drawn where it projects, and only the points nearest the plane a
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
 from reluscope.geometry.slices import Slice
@@ -15,7 +16,7 @@ from reluscope.plots.style import axes, class_cmap
 ANCHORS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # where the three points sit on the plane
 
 
-def plot_slice_data(ax, s: Slice, y: np.ndarray, n_classes: int) -> None:
+def plot_slice_data(ax: Axes, s: Slice, y: np.ndarray, n_classes: int) -> None:
     """The points near the plane at their projections (coloured by class), the three spanning points as
     stars labelled with their data index and class."""
     cmap = dict(cmap=class_cmap(n_classes), vmin=-0.5, vmax=n_classes - 0.5)
@@ -26,8 +27,8 @@ def plot_slice_data(ax, s: Slice, y: np.ndarray, n_classes: int) -> None:
         ax.annotate(f"#{i} ({y[i]})", (u, v), xytext=(4, 4), textcoords="offset points", fontsize=8)
 
 
-def plot_slice(s: Slice, classes: np.ndarray, y: np.ndarray, *, ax=None, n_classes: int | None = None,
-               title: str | None = None):
+def plot_slice(s: Slice, classes: np.ndarray, y: np.ndarray, *, ax: Axes | None = None, n_classes: int | None = None,
+               title: str | None = None) -> Axes:
     """The decision regions on the plane: ``classes`` (n, n) (``slices.predicted_classes``) as a pale image,
     the exact decision boundary on top, and the data near the plane. Returns the Axes."""
     ax = axes(ax)

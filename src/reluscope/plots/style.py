@@ -20,6 +20,7 @@ only writes files, selects Agg before anything is drawn.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 # Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black
@@ -43,7 +44,7 @@ def series_style(i: int) -> dict:
     return dict(color=SERIES_COLORS[i % len(SERIES_COLORS)], marker=MARKERS[i % len(MARKERS)])
 
 
-def axes(ax=None, *, figsize=(5, 5)):
+def axes(ax: Axes | None = None, *, figsize=(5, 5)) -> Axes:
     """Return ``ax``, or the Axes of a new figure when ``ax`` is None."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)

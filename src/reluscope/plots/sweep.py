@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 
 from reluscope.plots.style import axes
 from reluscope.probe.meanfield import MeanField, critical_sigma_w2
@@ -42,7 +43,7 @@ def _edges(centers: np.ndarray, low: float = -np.inf) -> np.ndarray:
     return np.concatenate([[max(2 * centers[0] - mid[0], low)], mid, [2 * centers[-1] - mid[-1]]])
 
 
-def _heatmap(ax, sw, depths, values, cmap, label, **kw):
+def _heatmap(ax: Axes, sw, depths, values, cmap, label, **kw) -> None:
     x, y = _edges(sw, low=0.0), _edges(depths.astype(float), low=0.5)
     mesh = ax.pcolormesh(x, y, values, cmap=cmap, shading="flat", **kw)
     ax.figure.colorbar(mesh, ax=ax, label=label)
@@ -50,7 +51,7 @@ def _heatmap(ax, sw, depths, values, cmap, label, **kw):
 
 
 def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0,
-                      xi_multiple: float = 6.0, ax=None, title: str | None = None):
+                      xi_multiple: float = 6.0, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Final train accuracy per (σ_w², depth) with the critical σ_w² and ``trainable_depth(xi_multiple)``."""
     ax = axes(ax, figsize=(6, 4.5))
     sw, depths, acc = _grid(rows, lambda r: r["chance_accuracy"] if r["status"] == "diverged"
@@ -69,8 +70,8 @@ def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: f
     return ax
 
 
-def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0, ax=None,
-                       title: str | None = None, contour_label=None):
+def plot_init_variance(rows: list[dict], *, activation: str = "relu", sigma_b2: float = 0.0, ax: Axes | None = None,
+                       title: str | None = None, contour_label=None) -> Axes:
     """``log₁₀ E[z_L²]`` at init per (σ_w², depth), with the q-map's ``log₁₀ q_L`` as contours, each labelled
     ``contour_label(level)`` (by default ``q-map: 1e+02`` for level 2)."""
     ax = axes(ax, figsize=(6, 4.5))

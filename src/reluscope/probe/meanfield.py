@@ -77,10 +77,11 @@ def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: f
     return float(w @ f(u1, u2) @ w)
 
 
-def arccos_kernel(c: float) -> float:
-    """``J(c) = (√(1−c²) + (π − arccos c) c)/π = 2 E[relu(u₁) relu(u₂)]/q``: the ReLU c-map at σ_b = 0."""
-    c = min(max(c, -1.0), 1.0)
-    return (math.sqrt(1.0 - c * c) + (math.pi - math.acos(c)) * c) / math.pi
+def arccos_kernel(c: float | np.ndarray) -> float | np.ndarray:
+    """``J(c) = (√(1−c²) + (π − arccos c) c)/π = 2 E[relu(u₁) relu(u₂)]/q``: the ReLU c-map at σ_b = 0; ``c``
+    clipped to [−1, 1], a number or an array (elementwise)."""
+    c = np.clip(c, -1.0, 1.0)
+    return (np.sqrt(1.0 - c * c) + (math.pi - np.arccos(c)) * c) / math.pi
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model.layers import linear_layers, negative_slope
-from reluscope.probe.meanfield import gauss_expectation
+from reluscope.probe.meanfield import SMOOTH, MeanField, gauss_expectation
 
 KERNEL_POINTS = 1024  # standard-normal points that stand for the input when no batch is given
 KERNEL_PAIRS = 2**15  # pairs of points on which the kernel is propagated (a random sample beyond)
@@ -152,10 +152,11 @@ def activation_moments(kind: str, mean, var, slope: float = 0.0):
         p1, p2 = _relu_moments(mean, var)
         n1, n2 = _relu_moments(-mean, var)
         return p1 - alpha * n1, p2 + alpha**2 * n2
-    if kind == "tanh":
+    if kind in SMOOTH:
+        phi, _ = SMOOTH[kind]
         pairs = np.broadcast(mean, var)
-        m1 = [gauss_expectation(np.tanh, v, m) for m, v in pairs]
-        m2 = [gauss_expectation(lambda z: np.tanh(z) ** 2, v, m) for m, v in np.broadcast(mean, var)]
+        m1 = [gauss_expectation(phi, v, m) for m, v in pairs]
+        m2 = [gauss_expectation(lambda z: phi(z) ** 2, v, m) for m, v in np.broadcast(mean, var)]
         return np.reshape(m1, pairs.shape), np.reshape(m2, pairs.shape)
     raise ReluscopeError(f"no moment formula for activation {kind!r}")
 
@@ -183,9 +184,10 @@ def derivative_m2(kind: str, mean, var, slope: float = 0.0):
         alpha = slope if kind == "leaky_relu" else 0.0
         p = np.where(var > 0, ndtr(mean / np.sqrt(np.where(var > 0, var, 1.0))), (mean > 0) * 1.0)
         return p + alpha**2 * (1.0 - p)
-    if kind == "tanh":
+    if kind in SMOOTH:
+        _, dphi = SMOOTH[kind]
         pairs = np.broadcast(mean, var)
-        out = [gauss_expectation(lambda z: (1.0 - np.tanh(z) ** 2) ** 2, v, m) for m, v in pairs]
+        out = [gauss_expectation(lambda z: dphi(z) ** 2, v, m) for m, v in pairs]
         return np.reshape(out, pairs.shape)
     raise ReluscopeError(f"no derivative formula for activation {kind!r}")
 
@@ -222,18 +224,18 @@ class Kernel:
 
     def through(self, kind: str, gain: float, bias_m2: float, slope: float = 0.0) -> Kernel | None:
         """The kernel of ``a(z)`` for ``Σ = gain·K + bias_m2`` (``z ~ N(0, Σ)``); None unless ``a`` is
-        piecewise linear: ``√(Σ_pp Σ_p'p') [(1−α)² J(c)/2 + α c]``, ``J`` the arc-cosine kernel."""
+        piecewise linear: mean-field theory's ``E[a(z)²] = (1+α²) Σ_pp/2`` on the diagonal and
+        ``E[a(u)a(u')] = √(Σ_pp Σ_p'p') [(1−α)² J(c)/2 + α c]`` off it, ``J`` the arc-cosine kernel
+        (``MeanField.second_moment``, ``MeanField.cross_moment``)."""
         d, off = gain * self.diag + bias_m2, gain * self.off + bias_m2  # (N,), (P,)
         if kind == "identity":
             return Kernel(d, self.first, self.second, off, self.n_points)
         if kind not in ("relu", "leaky_relu"):
             return None
-        alpha = slope if kind == "leaky_relu" else 0.0
+        phi = MeanField(kind, negative_slope=slope)  # a's moments only: the scales are in Σ
         scale = np.sqrt(np.maximum(d[self.first] * d[self.second], 1e-300))  # (P,)
         c = np.clip(off / scale, -1.0, 1.0)  # (P,)
-        j = (np.sqrt(1.0 - c * c) + (math.pi - np.arccos(c)) * c) / math.pi  # (P,)
-        return Kernel((1 + alpha**2) / 2 * d, self.first, self.second,
-                      scale * ((1 - alpha) ** 2 * j / 2 + alpha * c), self.n_points)
+        return Kernel(phi.second_moment(d), self.first, self.second, phi.cross_moment(c, scale), self.n_points)
 
 
 def input_kernel(input_m2: float, in_dim: int, X: torch.Tensor | np.ndarray | None = None) -> Kernel:
@@ -290,8 +292,8 @@ def backward_moments(specs: list[LayerSpec], forward: list[LayerMoments], grad_o
     return out[::-1]
 
 
-def predict(model: nn.Module, input_m2: float, grad_out_m2: float | None = None, *,
-            X: torch.Tensor | np.ndarray | None = None) -> list[LayerMoments]:
+def predicted_moments(model: nn.Module, input_m2: float, grad_out_m2: float | None = None, *,
+                      X: torch.Tensor | np.ndarray | None = None) -> list[LayerMoments]:
     """The theory for ``model``'s realised weights: forward, and backward when ``grad_out_m2`` is given.
 
     ``X`` (N, n_in): the points the measurement pools over; their kernel gives the pooled-mean term. None:

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from reluscope.geometry.patterns import data_box, grid_regions
+from reluscope.geometry.box import data_box
+from reluscope.geometry.patterns import grid_regions
 from reluscope.geometry.region_stats import counts_over_training
 from reluscope.plots.regions import plot_counts_over_training, plot_grid_cells
 from reluscope.plots.style import plt

@@ -28,7 +28,7 @@ import torch
 from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.outputs import atomic_dir, check_writable, printable, write_json
-from reluscope.progress import Progress, silent
+from reluscope.progress import Counted, Progress, silent
 from reluscope.report.cells import Cells
 from reluscope.report.config import Budget, StudyConfig
 from reluscope.report.document import Part, Report, Section, Table
@@ -117,16 +117,9 @@ def run_study(cfg: StudyConfig, progress: Progress = silent) -> Report:
 
 def _build(stage: Stage, ctx: StudyContext, progress: Progress) -> Part:
     """``stage.build(ctx)``, its progress units counted: topped up to ``stage.units`` when it reported fewer."""
-    done = 0
-
-    def advance(n: int = 1, /) -> None:
-        nonlocal done
-        done += n
-        progress(n)
-
-    ctx.advance = advance
+    ctx.advance = advance = Counted(progress)
     part = stage.build(ctx)
-    progress(max(0, stage.units(ctx.budget) - done))
+    advance.top_up(stage.units(ctx.budget))
     return part
 
 

@@ -59,12 +59,6 @@ class Texts:
         return number(value, spec, self.lang)
 
 
-def glossary() -> dict:
-    """``texts/glossary.toml``: one word per idea (``term``: its ``en`` and ``de`` word and the words to avoid), and
-    the ``loanwords`` German uses as they stand."""
-    return catalog("glossary")
-
-
 def dataset_name(name: str, lang: str) -> str:
     """A data set as ``lang`` names it: a built-in one by ``texts/datasets.toml``, a CSV by its path."""
     return catalog("datasets")[check_language(lang)].get(name, name)

@@ -3,14 +3,15 @@
 * ``scores``: train/test loss and accuracy;
 * ``boundary``: the predicted class and its probability at ``BOUNDARY_PIXELS²`` pixel centres;
 * ``layer_stats``: per layer mean, variance and second moment of ``z``, ``h``, ``∂L/∂z`` and the dead-unit
-  fraction (``probe.stats.probe``); ``theory``: the prediction for the same weights (``probe.theory.predict``);
+  fraction (``probe.stats.probe``); ``theory``: the prediction for the same weights
+  (``probe.theory.predicted_moments``);
 * ``backprojection``: the chosen layer's points and warped grid carried back to the input plane
   (``geometry.backproject``) and every layer's affine-equivalence residual (``geometry.equivalence``);
 * ``cells``: the linear regions of the network truncated after the chosen layer: grid patterns
   (``geometry.patterns``) while training, exact polygons (``geometry.regions``) when asked, computed directly
   and remembered for the weights they were drawn for (``DRAWN_CELLS``: a resting run draws the same head again).
 
-For inputs of n > 2 dimensions the plane views show the scene's slice (``scene.Slice``): the boundary and the
+For inputs of n > 2 dimensions the plane views show the scene's plane (``scene.plane_view``): the boundary and the
 cells of the model folded onto the plane (``Scene.on_plane``), the same code as in 2-D; the back-projection
 panel shows the input view's ``x̂_l`` of the slice's three data points as images (``images``).
 
@@ -39,7 +40,7 @@ from reluscope.model import linear_layers
 from reluscope.model.layers import negative_slope
 from reluscope.plots.images import image_shape
 from reluscope.probe.stats import probe
-from reluscope.probe.theory import predict
+from reluscope.probe.theory import predicted_moments
 from reluscope.serve.codec import Fixed
 from reluscope.serve.graph import graph_weights
 from reluscope.serve.messages import View
@@ -109,7 +110,7 @@ def layer_stats(scene: Scene, model: nn.Module) -> dict:
 def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
     """The theory's per-layer prediction for ``model``'s weights, seeded with the measured output gradient."""
     with np.errstate(all="ignore"):  # a diverged net's inf and NaN travel as null: no warnings about them
-        moments = predict(model, scene.input_m2, grad_out_m2=grad_out_m2)
+        moments = predicted_moments(model, scene.input_m2, grad_out_m2=grad_out_m2)
     return dict(z_var=[m.pre_var for m in moments], h_var=[m.post_var for m in moments],
                 gz_m2=[m.grad_pre_m2 for m in moments])
 
@@ -127,7 +128,7 @@ def backprojection(scene: Scene, model: nn.Module, layer: int, projection: str) 
     points, extra = bp.points[layer - 1], {}  # (N + grid, D)
     if projection == "embedded":
         points = fit_pca(points[: len(X)], 2).transform(points)  # (N + grid, 2)
-        extra = dict(dimension=X.shape[1] + sum(p.shape[1] - p.rank for p in bp.pinvs))  # before PCA
+        extra = dict(dimension=bp.dimension(layer - 1))  # before PCA
     return dict(layer=layer, projection=projection, points=Fixed(points[: len(X)]), grid=Fixed(points[len(X):]),
                 line_points=LINE_POINTS, **extra)
 

@@ -23,8 +23,9 @@ from torch import nn
 
 from reluscope.data import Dataset
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, data_box, pixel_centres
-from reluscope.geometry.plane import Plane, auto_indices, check_indices, near_plane, plane_through
+from reluscope.geometry.box import Box, data_box
+from reluscope.geometry.patterns import pixel_centres
+from reluscope.geometry.slices import DataPlane, data_plane
 from reluscope.probe.meanfield import MeanField
 from reluscope.probe.theory import layer_specs
 from reluscope.serve.notice import Notice, said
@@ -39,7 +40,7 @@ QMAP_POINTS = 40  # q values of the drawn q-map, log-spaced
 class Sliced:
     """A scene whose plane views may lie on a slice (``slice``; None: the inputs are 2-D)."""
 
-    slice: Slice | None
+    slice: DataPlane | None
 
     def on_plane(self, model: nn.Module) -> nn.Module:
         """``model`` as a function of the views' 2-D coordinates: itself for 2-D inputs, else folded onto the
@@ -59,7 +60,7 @@ class Scene(Sliced):
     tensors: tuple  # X_train, y_train, X_test, y_test as tensors
     input_m2: float  # E[x²] per coordinate of the training points (the theories' input length)
     meanfield: dict  # the theory's curves for the panel (see ``meanfield_theory``)
-    slice: Slice | None = None  # inputs of n > 2: the plane the views show
+    slice: DataPlane | None = None  # inputs of n > 2: the plane the views show
 
     @classmethod
     def build(cls, settings: Settings, data: Dataset, model: nn.Sequential) -> Scene:
@@ -75,52 +76,41 @@ class Scene(Sliced):
 
     def points(self, title: str) -> dict:
         """The data message's payload: the data set's ``title``, points, labels, box, classes, mean-field theory;
-        for n > 2 inputs the points at their plane coordinates and the ``slice`` (``Slice.message``)."""
+        for n > 2 inputs the points at their plane coordinates and the ``slice`` (``plane_message``)."""
         d = self.data
         train, test = (d.X_train, d.X_test) if self.slice is None else np.split(self.slice.coords, [len(d.X_train)])
-        extra = {} if self.slice is None else dict(slice=self.slice.message())
+        extra = {} if self.slice is None else dict(slice=plane_message(self.slice))
         return dict(name=title, n_classes=d.n_classes, depth=self.settings.depth, box=list(self.box),
                     train=train.astype("<f4"), test=test.astype("<f4"),
                     train_labels=d.y_train.astype("<u2"), test_labels=d.y_test.astype("<u2"), meanfield=self.meanfield,
                     **extra)
 
 
-@dataclass(frozen=True)
-class Slice:
-    """The plane through three data points that the views of n > 2 inputs show, and the data seen on it."""
+def plane_view(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> DataPlane:
+    """The plane the views of n > 2 inputs show (``geometry.slices.data_plane``: through ``auto_indices(X, y)``
+    or three data indices of ``X`` (N, n), train then test); a ``Notice`` if an index lies beyond the data or the
+    three points span no plane (the settings have already checked that they are three different indices)."""
+    if through != AUTO and max(through) >= len(X):
+        raise Notice(f"data indices must lie in 0 … {len(X) - 1}, got {', '.join(map(str, through))}",
+                     "plane_indices", last=len(X) - 1)
+    try:
+        return data_plane(X, y, through)
+    except ReluscopeError as e:
+        raise Notice(str(e), "plane_flat") from None
 
-    plane: Plane
-    indices: tuple[int, int, int]  # the data points (train, then test) at (s, t) = (0, 0), (1, 0), (0, 1)
-    coords: np.ndarray  # (N, 2) every data point's least-squares plane coordinates
-    near: np.ndarray  # (N,) bool: the points nearest the plane (``plane.near_plane``), the ones drawn
 
-    @classmethod
-    def through(cls, X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO) -> Slice:
-        """The slice through ``auto_indices(X, y)`` (``"auto"``) or three data indices of ``X`` (N, n); a ``Notice``
-        if an index lies beyond the data or the three points span no plane."""
-        if through != AUTO and max(through) >= len(X):
-            raise Notice(f"data indices must lie in 0 … {len(X) - 1}, got {', '.join(map(str, through))}",
-                         "plane_indices", last=len(X) - 1)
-        indices = auto_indices(X, y) if through == AUTO else check_indices(through, len(X))
-        try:
-            plane = plane_through(X, indices)
-        except ReluscopeError as e:
-            raise Notice(str(e), "plane_flat") from None
-        coords, distance = plane.project(X)  # (N, 2), (N,)
-        return cls(plane, indices, coords, near_plane(distance))
-
-    def message(self) -> dict:
-        """What the page needs beyond the points: the three indices, the near mask (train then test), n."""
-        return dict(through=list(self.indices), near=self.near.astype("<u1"), dim=self.plane.dim)
+def plane_message(seen: DataPlane) -> dict:
+    """What the page needs of a plane beyond the points: the three indices, the near mask (train then test), n."""
+    return dict(through=list(seen.indices), near=seen.near.astype("<u1"), dim=seen.plane.dim)
 
 
 def plane_views(X: np.ndarray, y: np.ndarray, through: str | Sequence[int] = AUTO, *,
-                box: Box | None = None) -> tuple[Slice | None, Box, torch.Tensor]:
+                box: Box | None = None) -> tuple[DataPlane | None, Box, torch.Tensor]:
     """Where the plane views of the data ``X`` (N, n), ``y`` (N,) lie: for n = 2 ``box`` (default the data's
     box; ``through`` is ignored), for n > 2 the slice ``through`` and its plane's box; and the boundary's
     ``BOUNDARY_PIXELS²`` pixel centres in that box (float32 in the input plane, float64 on a slice, as the
     folded model takes them)."""
-    cut = None if X.shape[1] == 2 else Slice.through(X, y, through)
+    cut = None if X.shape[1] == 2 else plane_view(X, y, through)
     box = (data_box(X) if box is None else box) if cut is None else cut.plane.box
     return cut, box, torch.as_tensor(pixel_centres(box, BOUNDARY_PIXELS),
                                      dtype=torch.float32 if cut is None else torch.float64)

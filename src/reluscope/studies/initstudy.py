@@ -2,7 +2,7 @@
 
 For every run the network is probed at initialisation (``reluscope.probe.stats.probe`` on the training
 points, gradients of the cross-entropy included) and the measured per-layer moments are set beside the
-theory for the same realised weights (``reluscope.probe.theory.predict``); then it is trained and its outcome
+theory for the same realised weights (``reluscope.probe.theory.predicted_moments``); then it is trained and its outcome
 kept. ``run_init_study`` returns everything as data (``InitStudyResult``), whose ``variance``, ``curves`` and
 ``histograms`` compute the figures' displays (``reluscope.plots.initstudy``);
 ``reluscope.studies.initstudy_dir`` writes the study directory.
@@ -25,7 +25,7 @@ import torch
 from reluscope.data import Dataset, load_dataset
 from reluscope.plots.initstudy import CurvesDisplay, HistogramDisplay, VarianceDisplay
 from reluscope.probe.stats import capture, probe, table
-from reluscope.probe.theory import LayerMoments, predict
+from reluscope.probe.theory import LayerMoments, predicted_moments
 from reluscope.progress import Progress, silent
 from reluscope.studies.initstudyconfig import InitStudyConfig
 from reluscope.train import TrainResult
@@ -111,7 +111,7 @@ def probe_with_theory(model, X: np.ndarray, y: np.ndarray, **columns) -> list[di
     """Tidy rows of the probe on ``(X, y)`` with the theory for the same weights beside each measurement."""
     stats = probe(model, X, y)
     grad_out = next(s.m2 for s in reversed(stats) if s.quantity == "grad_post")
-    theory = predict(model, float(np.mean(np.square(X))), grad_out, X=X)
+    theory = predicted_moments(model, float(np.mean(np.square(X))), grad_out, X=X)
     return [{**row, **_theory_columns(row["quantity"], theory[row["layer"] - 1])}
             for row in table(stats, **columns)]
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from reluscope.errors import ReluscopeError
-from reluscope.geometry.patterns import Box, check_box, check_grid, data_box, grid_regions
+from reluscope.geometry.box import Box, check_box, data_box
+from reluscope.geometry.patterns import check_grid, grid_regions
 from reluscope.geometry.plane import NEAR
 from reluscope.geometry.region_stats import as_rows, counts_over_training, layer_stats
 from reluscope.geometry.regions import RTOL, linear_regions
@@ -36,7 +37,7 @@ from reluscope.plots.regions import (animate_cells, plot_counts_over_training, p
                                      plot_grid_panels, plot_layer_panels, plot_region_counts)
 from reluscope.plots.slices import plot_slice
 from reluscope.plots.style import axes, save
-from reluscope.progress import Progress
+from reluscope.progress import Progress, silent
 from reluscope.train.rundir import Run
 
 MAX_SPREAD = 1e4  # a box's largest |coordinate| over the finest length it must resolve (see check_box_scale)
@@ -56,7 +57,7 @@ class RegionsResult:
 def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None = None,
                    box: Box | None = None, margin: float = 0.5,
                    colors: str = "hash", animate: bool = False, force: bool = False,
-                   progress: Progress | None = None) -> RegionsResult:
+                   progress: Progress = silent) -> RegionsResult:
     """Count and draw the linear regions of every layer of ``run`` in ``box``; write ``out`` atomically.
 
     ``out`` defaults to ``RUN/regions``; ``box = (x0, x1, y0, y1)`` to the data's box widened by ``margin``.
@@ -99,10 +100,7 @@ def regions_to_dir(run: Run, out: str | Path | None = None, *, grid: int | None 
         save(plot_region_counts(counts).figure, tmp / "region_counts.png")
         if steps:
             over = counts_over_training(run.model_at, steps, box, grid=grid, progress=progress)  # (S, L)
-            write_csv(tmp / "counts_over_training.csv",
-                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
-                       for s, row in zip(steps, over)])
-            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+            _write_counts_over_training(tmp, steps, over)
         if animate:
             animate_cells(run.model_at, steps, box, tmp / "cells.gif", X=X, y=y)
     x0, x1, y0, y1 = box
@@ -142,7 +140,7 @@ class SliceResult:
 
 def slice_to_dir(run: Run, out: str | Path | None = None, *, through="auto", margin: float = 0.5,
                  near: float = NEAR, colors: str = "hash", force: bool = False,
-                 progress: Progress | None = None) -> SliceResult:
+                 progress: Progress = silent) -> SliceResult:
     """The exact cells of every layer of ``run`` on the plane through three of its data points (``through``:
     three indices into ``run.data.X``, train then test, or ``"auto"``), written to ``out`` atomically
     (default ``RUN/regions-slice``): counts per layer (and over the snapshots), the cells and the decision
@@ -170,12 +168,16 @@ def slice_to_dir(run: Run, out: str | Path | None = None, *, through="auto", mar
         if steps:
             over = counts_over_training(lambda step: cut.plane.fold(run.model_at(step)), steps, cut.plane.box,
                                         progress=progress)  # (S, L)
-            write_csv(tmp / "counts_over_training.csv",
-                      [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}}
-                       for s, row in zip(steps, over)])
-            save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
+            _write_counts_over_training(tmp, steps, over)
         write_json(tmp / "slice.json", slice_summary(cut, y, seconds))
     return SliceResult(out, cut, seconds)
+
+
+def _write_counts_over_training(tmp: Path, steps: list[int], over: np.ndarray) -> None:
+    """``counts_over_training.csv`` (a row per step: ``step, layer_1, …``) and its figure, from ``over`` (S, L)."""
+    write_csv(tmp / "counts_over_training.csv",
+              [{"step": s, **{f"layer_{i + 1}": int(c) for i, c in enumerate(row)}} for s, row in zip(steps, over)])
+    save(plot_counts_over_training(steps, over).figure, tmp / "counts_over_training.png")
 
 
 def slice_summary(cut: Slice, y, seconds: float) -> dict:

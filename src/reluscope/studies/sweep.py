@@ -28,7 +28,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.outputs import atomic_file, check_writable, write_json
 from reluscope.plots.style import save
 from reluscope.plots.sweep import plot_sweep
-from reluscope.progress import Progress, silent
+from reluscope.progress import Counted, Progress, silent
 from reluscope.studies.raymap import RayOptions, ray_map
 from reluscope.studies.store import ERROR, KEY, RunStore, read_rows
 from reluscope.studies.sweepconfig import GRID_FIELDS, SweepConfig
@@ -138,18 +138,12 @@ def _local(tasks: Iterable[SweepTask], progress: Progress) -> Iterator[tuple[Swe
     """The local backend: each task in this process, in order; a task that raises yields its exception. Each task
     reports all its steps, also when its members all diverged early or it raised (as a finished Ray task does)."""
     for task in tasks:
-        done = 0
-
-        def advance(n: int = 1, /) -> None:
-            nonlocal done
-            done += n
-            progress(n)
-
+        advance = Counted(progress)
         try:
             rows = train_task(task, advance)
         except Exception as e:  # recorded as the task's error rows; KeyboardInterrupt stops the sweep
             rows = e
-        progress(task.base.steps - done)
+        advance.top_up(task.base.steps)
         yield task, rows
 
 

@@ -22,7 +22,7 @@ The batched forward is ``torch.baddbmm``: ``benchmarks/ensemble.py`` measures it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -47,11 +47,6 @@ class Member:
     config: TrainConfig
     sigma_w2: float | None = None  # None: config.init / config.bias_init; else W ~ N(0, σ_w² / fan_in)
     sigma_b2: float = 0.0  # with sigma_w2: b ~ N(0, σ_b²) (0: zero biases)
-
-
-def with_seeds(cfg: TrainConfig, seeds: Sequence[int]) -> list[TrainConfig]:
-    """``cfg`` once per seed: the usual ensemble of an init study."""
-    return [replace(cfg, seed=int(s)) for s in seeds]
 
 
 @torch.no_grad()

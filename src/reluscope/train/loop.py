@@ -25,6 +25,7 @@ from torch import nn
 from reluscope.data import Dataset, load_dataset
 from reluscope.model import init_model_
 from reluscope.progress import Progress, silent
+from reluscope.train.budget import check_run_budget
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.outcome import (chance_accuracy, first_dead_layer, first_nonfinite_layer,
@@ -217,6 +218,7 @@ def fit(cfg: TrainConfig, *, data: Dataset | None = None,
     """
     cfg.validate()
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
+    check_run_budget(cfg, data.n_classes, data.n_features, len(data.X_train) + len(data.X_test))  # the data's sizes
     gen = torch.Generator().manual_seed(cfg.seed)
     model = build_model(cfg, data.n_classes, gen, X=torch.as_tensor(data.X_train, dtype=torch.float32),
                         n_features=data.n_features)

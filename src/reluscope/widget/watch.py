@@ -14,7 +14,7 @@ draws the newest copy and drops the older ones, so drawing never holds the loop 
 * each frame: loss and accuracy on ``(X, y)``; the decision boundary; per layer mean and variance of
   ``z`` and ``h``, ``E[(∂L/∂z)²]`` and the dead units (``probe.stats.probe`` on ``(X, y)``, so they equal the
   probe's on the same weights);
-* at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predict``) in the
+* at most every ``GEOMETRY_INTERVAL`` seconds: the theory for these weights (``probe.theory.predicted_moments``) in the
   frame, and every layer back-projected in one of the three views (in turn), that view's residuals, and every
   layer's cells. Inputs of n > 2 dimensions are seen on the slice through three typical points of different
   classes (``serve.scene.plane_views``): the boundary and the cells on that plane, the points near it, and
@@ -43,10 +43,11 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
+from reluscope.geometry.slices import DataPlane
 from reluscope.model import finite_parameters, linear_layers
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
-from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
+from reluscope.serve.scene import Sliced, grid_lines, plane_message, plane_views
 from reluscope.serve.session import marked_layer, outcome_sentences
 from reluscope.train.outcome import first_nonfinite_layer
 
@@ -73,7 +74,7 @@ class WatchScene(Sliced):
     tensors: tuple  # (X float32, y int64) on the CPU
     input_m2: float  # E[x²] per coordinate
     off: dict | None = None  # why the plane views are off (one dimension, points that span no plane): a note
-    slice: Slice | None = None  # inputs of n > 2: the plane through three typical points
+    slice: DataPlane | None = None  # inputs of n > 2: the plane through three typical points
     box: tuple = ()
     pixels: torch.Tensor | None = None  # (P², 2)
     grid: np.ndarray | None = None  # (2·G·P, 2)
@@ -164,7 +165,7 @@ class Watcher:
         X, y = s.tensors
         off = {} if s.planar else dict.fromkeys(("boundary", "backprojection", "cells"), s.off)
         points = np.zeros((0, 2)) if not s.planar else X.numpy() if s.slice is None else s.slice.coords  # (N, 2)
-        extra = {} if s.slice is None else dict(slice=s.slice.message())
+        extra = {} if s.slice is None else dict(slice=plane_message(s.slice))
         return dict(run=1, tag=0, name=WATCHED, dim=d, n_classes=int(y.max()) + 1,
                     depth=len(self.layers), box=list(s.box) if s.planar else [0, 1, 0, 1],
                     train=points.astype("<f4"), test=np.zeros((0, 2), "<f4"),
