@@ -5,7 +5,7 @@
 Its forward hooks are removed in ``finally``, so the model is unchanged afterwards. ``probe(model, X, y)``
 runs one forward pass (and, with labels, the cross-entropy's gradients with respect to every ``z`` and ``h``
 by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone) and returns one ``LayerStat`` per layer
-and quantity. In-place activations (``ReLU(inplace=True)``) are not supported.
+and quantity. In-place activations (``ReLU(inplace=True)``) are refused (``linear_layers``).
 """
 
 from __future__ import annotations
