@@ -61,6 +61,16 @@ def test_probe_leaves_the_model_unchanged_and_hookless():
     assert probe(model, X) and all(s.quantity in ("pre", "post") for s in probe(model, X))
 
 
+@pytest.mark.parametrize("frozen", ["all", "first"])
+def test_frozen_parameters_change_no_statistic(frozen):
+    """The gradients are taken w.r.t. z and h, not the parameters: freezing them changes no row."""
+    model, (X, y) = small_model(), data()
+    before = probe(model, X, y)
+    (model if frozen == "all" else model[0]).requires_grad_(False)
+    assert probe(model, X, y) == before and len(before) == 4 * 4
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_capture_removes_hooks_when_the_block_raises():
     model = small_model()
     with pytest.raises(RuntimeError), capture(model):

@@ -68,6 +68,18 @@ def test_statistics_equal_the_probe_and_the_theory_on_the_same_weights():
     assert last["theory"]["z_var"] == pytest.approx([m.pre_var for m in theory], rel=1e-9)
 
 
+def test_a_net_with_frozen_layers_is_drawn_with_the_probes_gradients():
+    model, X, y = spirals()
+    model[0].requires_grad_(False)  # the first layer frozen, the rest trains
+    w, sent = watched(model, X, y, every=100)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    assert not of(sent, "error") and of(sent, "frame")[-1]["step"] == 3
+    gz = [r.m2 for r in probe(model, X, y) if r.quantity == "grad_pre"]
+    assert of(sent, "frame")[-1]["layers"]["gz_m2"] == pytest.approx(gz, rel=1e-6)
+
+
 def test_every_nth_training_pass_is_sampled_and_evaluation_passes_are_not():
     model, X, y = spirals()
     w, sent = watched(model, X, y, every=5)

@@ -4,7 +4,7 @@
 ``z`` (the Linear's output) and activation ``h`` (the activation's output; ``h = z`` for a layer with none).
 Its forward hooks are removed in ``finally``, so the model is unchanged afterwards. ``probe(model, X, y)``
 runs one forward pass (and, with labels, the cross-entropy's gradients with respect to every ``z`` and ``h``
-by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone) and returns one ``LayerStat`` per layer
+by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone, also where they are frozen) and returns one ``LayerStat`` per layer
 and quantity. In-place activations (``ReLU(inplace=True)``) are refused (``linear_layers``).
 """
 
@@ -90,6 +90,7 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     layers = linear_layers(model)
     X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
     with torch.enable_grad():
+        X = X.detach().requires_grad_(y is not None)  # every z and h in the graph, whatever the parameters' flags
         pre, post = [], []
         for _, z, h in forward_layers(model, X):
             pre.append(z)  # (N, d_l)
@@ -97,7 +98,7 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
         grads = None
         if y is not None:
             loss = nn.functional.cross_entropy(post[-1], torch.as_tensor(y))
-            grads = torch.autograd.grad(loss, pre + post, allow_unused=True) if loss.requires_grad else None
+            grads = torch.autograd.grad(loss, pre + post)
     rows = []
     for i, layer in enumerate(layers):
         v = {"pre": pre[i].detach(), "post": post[i].detach()}
