@@ -80,6 +80,25 @@ def test_a_net_with_frozen_layers_is_drawn_with_the_probes_gradients():
     assert of(sent, "frame")[-1]["layers"]["gz_m2"] == pytest.approx(gz, rel=1e-6)
 
 
+@pytest.mark.parametrize("act", [nn.GELU, nn.SiLU, nn.ELU, nn.Sigmoid])
+def test_a_net_the_theory_has_no_formula_for_gets_its_frames_and_geometry_and_says_why(act):
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(200, 2, generator=gen), torch.randint(2, (200,), generator=gen)
+    model = nn.Sequential(nn.Linear(2, 8), act(), nn.Linear(8, 8), act(), nn.Linear(8, 2))
+    w, sent = watched(model, X, y, every=100)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    frames = of(sent, "frame")
+    assert not of(sent, "error") and frames[0]["step"] == 0 and frames[-1]["step"] == 3
+    kind = act.__name__.lower()
+    assert frames[-1]["theory"]["note"] == said("note_no_theory", activation=kind)
+    assert len(frames[-1]["theory"]["z_var"]) == 0 and len(frames[-1]["layers"]["z_var"]) == 3
+    last = [m for m in of(sent, "geometry") if m["step"] == 3]
+    assert sorted(m["projection"] for m in last) == sorted(VIEWS)
+    assert all(b["points"].shape == (len(X), 2) for m in last for b in m["backprojections"])
+
+
 def test_every_nth_training_pass_is_sampled_and_evaluation_passes_are_not():
     model, X, y = spirals()
     w, sent = watched(model, X, y, every=5)

@@ -137,6 +137,9 @@ def layer_specs(model: nn.Module) -> list[LayerSpec]:
     return specs
 
 
+MOMENT_FORMULAS = ("identity", "relu", "leaky_relu", "tanh")  # the activations activation_moments knows
+
+
 def activation_moments(kind: str, mean, var, slope: float = 0.0):
     """``(E[a(z)], E[a(z)²])`` for ``z ~ N(mean, var)``; ``mean`` and ``var`` scalars or arrays of one shape.
 
