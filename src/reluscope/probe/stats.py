@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reluscope.errors import ReluscopeError
 from reluscope.model.layers import forward_layers, linear_layers
 
 QUANTITIES = ("pre", "post", "grad_pre", "grad_post")  # z, h, ∂L/∂z, ∂L/∂h
@@ -89,6 +90,8 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     """
     layers = linear_layers(model)
     X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
+    if y is not None:
+        y = class_labels(y, len(X), layers[-1].linear.out_features)
     with torch.enable_grad():
         X = X.detach().requires_grad_(y is not None)  # every z and h in the graph, whatever the parameters' flags
         pre, post = [], []
@@ -97,7 +100,7 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
             post.append(h)  # (N, d_l)
         grads = None
         if y is not None:
-            loss = nn.functional.cross_entropy(post[-1], torch.as_tensor(y))
+            loss = nn.functional.cross_entropy(post[-1], y.to(post[-1].device))
             grads = torch.autograd.grad(loss, pre + post)
     rows = []
     for i, layer in enumerate(layers):
@@ -109,6 +112,29 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
         for q in kept:
             rows.append(LayerStat(layer.index + 1, layer.name, kind, q, **_stats(v[q]), frac_dead=dead))
     return rows
+
+
+def class_labels(y, n_points: int, n_classes: int) -> torch.Tensor:
+    """``y`` as int64 class indices (N,) = (``n_points``,), each in ``0 … n_classes − 1`` (the logits' columns).
+
+    Raises
+    ------
+    ReluscopeError
+        If ``y`` is not an array of whole numbers of that shape, or holds a class the logits cannot hold.
+    """
+    try:
+        y = torch.as_tensor(y).detach()
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ReluscopeError(f"y must be an array or a tensor: {e}") from None
+    if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
+        raise ReluscopeError(f"y must hold integer class indices, got {str(y.dtype).removeprefix('torch.')} "
+                             "(convert with y.long())")
+    if y.shape != (n_points,):
+        raise ReluscopeError(f"y must be (N,) = ({n_points},) class indices, got {tuple(y.shape)}")
+    if n_points and (int(y.min()) < 0 or int(y.max()) >= n_classes):
+        bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
+        raise ReluscopeError(f"y holds class {bad}, but the model's logits hold classes 0 … {n_classes - 1} only")
+    return y.long()
 
 
 def _stats(v: torch.Tensor) -> dict:

@@ -44,6 +44,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model import finite_parameters, linear_layers
+from reluscope.probe.stats import class_labels
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
@@ -141,12 +142,11 @@ class Watcher:
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
-        X, y = _tensor(X, "X", torch.float32), _tensor(y, "y", torch.long)
+        X = _tensor(X, "X", torch.float32)
         if X.ndim != 2 or X.shape[1] != self.layers[0].linear.in_features:
             raise ReluscopeError(f"X must be (N, {self.layers[0].linear.in_features}) for this model, got "
                                  f"{tuple(X.shape)}")
-        if y.shape != (X.shape[0],):
-            raise ReluscopeError(f"y must be (N,) = ({X.shape[0]},) class indices, got {tuple(y.shape)}")
+        y = class_labels(y, X.shape[0], self.layers[-1].linear.out_features).cpu()
         self.model, self.every, self.emit = model, every, emit
         self.scene = WatchScene.build(X, y)
         self.canvas = copy.deepcopy(model).cpu().float()  # the worker loads each copy into this
