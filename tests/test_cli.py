@@ -57,6 +57,7 @@ BAD = {
     "column count": lambda t: ["--dataset", _csv(t, "x1,x2\n0,0\n1,1\n2,2\n3,3\n")],
     "one class": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,1\n1,1,1\n2,2,1\n3,3,1\n")],
     "three rows": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n")],
+    "no header": lambda t: ["--dataset", _csv(t, "0,0,0\n1,1,1\n2,2,0\n3,3,1\n4,4,0\n")],
 }
 
 
@@ -164,3 +165,9 @@ def test_animation_too_long_is_refused_naming_the_limit(long_run, tmp_path, caps
     assert err.count("\n") == 1 and f"{LONG_FRAMES} frames × 2 panels" in err
     assert f"limit of {MAX_ANIMATION_PANELS}" in err
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "study"])
+def test_the_dataset_help_names_the_csv_header(command, capsys):
+    assert main([command, "--help"]) == 0
+    assert "a header line x1,…,xd,label" in " ".join(capsys.readouterr().out.split())

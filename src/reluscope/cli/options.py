@@ -11,7 +11,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.limits import check_number
 
 DATASET_HELP = ("moons, circles, spirals, xor, gaussians, checkerboard, digits (8×8 images, 64 inputs), or a CSV "
-                "path (x1,…,xd,label).")  # what --dataset takes (train, study)
+                "path: a header line x1,…,xd,label, then one point a line.")  # what --dataset takes (train, study)
 MAX_VALUES = 10_000  # values on one axis of a grid: more than any grid that can be trained
 
 
