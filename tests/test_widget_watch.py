@@ -4,6 +4,7 @@ refused with one clear error, inputs of more than two dimensions are seen on a s
 statistics and say why each geometry panel is off), and a blow-up is told in the library's words."""
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -149,6 +150,18 @@ def test_the_hook_and_the_thread_are_gone_after_the_block_also_after_an_exceptio
             raise error("the user's loop stopped")
     assert _hooks(model) == before and not _watch_threads()
     train(model, X, y, 2)  # the model trains on as before
+
+
+def test_outside_a_notebook_showing_warns_once_and_show_false_is_silent():
+    model, X, y = spirals()
+    with pytest.warns(UserWarning, match=r"not in a notebook, so nothing is shown; use `reluscope serve`") as seen:
+        with Watch(model, X, y, every=2, show=True):
+            train(model, X, y, 2)
+    assert len(seen) == 1 and seen[0].filename == __file__  # the user's own line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with Watch(model, X, y, every=2, show=False):
+            train(model, X, y, 2)
 
 
 @pytest.mark.parametrize("model,why", [

@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -272,7 +273,8 @@ def _tensor(value, name: str, dtype: torch.dtype) -> torch.Tensor:
 
 class Watch:
     """The context manager ``watch`` returns: ``w.widget`` is the live view, ``w.step`` the forward passes
-    counted. In a notebook it shows itself on entering the block."""
+    counted. In a notebook it shows itself on entering the block; elsewhere ``show=True`` warns that nothing
+    is shown."""
 
     def __init__(self, model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: str | None = None):
         from reluscope.widget.liveview import LiveView, check_lang
@@ -286,8 +288,9 @@ class Watch:
         return self._watcher.step
 
     def __enter__(self) -> Watch:
-        if self._show:
-            _display(self.widget)
+        if self._show and not _display(self.widget):
+            warnings.warn("rs.watch: not in a notebook, so nothing is shown; use `reluscope serve`, or "
+                          "show=False and display w.widget yourself", stacklevel=2)
         self._watcher.start()
         return self
 
@@ -307,12 +310,14 @@ def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: s
     return Watch(model, X, y, every=every, show=show, lang=lang)
 
 
-def _display(widget) -> None:
-    """Show ``widget`` when running under IPython (a notebook); elsewhere nothing."""
+def _display(widget) -> bool:
+    """Show ``widget`` when running under IPython (a notebook) and say so; elsewhere nothing: False."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
-        return
-    if get_ipython() is not None:
-        display(widget)
+        return False
+    if get_ipython() is None:
+        return False
+    display(widget)
+    return True
