@@ -91,7 +91,7 @@ def test_a_net_the_theory_has_no_formula_for_gets_its_frames_and_geometry_and_sa
     train(model, X, y, 3)
     w.stop()
     frames = of(sent, "frame")
-    assert not of(sent, "error") and frames[0]["step"] == 0 and frames[-1]["step"] == 3
+    assert not of(sent, "error") and frames[-1]["step"] == 3  # step 0 may be dropped for the newer: no race on it
     kind = act.__name__.lower()
     assert frames[-1]["theory"]["note"] == said("note_no_theory", activation=kind)
     assert len(frames[-1]["theory"]["z_var"]) == 0 and len(frames[-1]["layers"]["z_var"]) == 3
