@@ -89,7 +89,7 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     ``QUANTITIES``.
     """
     layers = linear_layers(model)
-    X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
+    X = model_inputs(X, layers[0].linear.in_features, layers[0].linear.weight.dtype)
     if y is not None:
         y = class_labels(y, len(X), layers[-1].linear.out_features)
     with torch.enable_grad():
@@ -112,6 +112,20 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
         for q in kept:
             rows.append(LayerStat(layer.index + 1, layer.name, kind, q, **_stats(v[q]), frac_dead=dead))
     return rows
+
+
+def model_inputs(X, in_features: int, dtype: torch.dtype) -> torch.Tensor:
+    """``X`` as a ``dtype`` tensor of shape (N, ``in_features``), N ≥ 1: the points a model of that input width
+    can take, or a ``ReluscopeError`` naming the shape it needs."""
+    try:
+        X = torch.as_tensor(X, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ReluscopeError(f"X must be an array or a tensor: {e}") from None
+    if X.ndim != 2 or X.shape[1] != in_features:
+        raise ReluscopeError(f"X must be (N, {in_features}) for this model, got {tuple(X.shape)}")
+    if len(X) == 0:
+        raise ReluscopeError("X holds no points")
+    return X
 
 
 def class_labels(y, n_points: int, n_classes: int) -> torch.Tensor:

@@ -45,7 +45,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.model import finite_parameters, linear_layers
-from reluscope.probe.stats import class_labels
+from reluscope.probe.stats import class_labels, model_inputs
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Slice, Sliced, grid_lines, plane_views
@@ -143,10 +143,7 @@ class Watcher:
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
-        X = _tensor(X, "X", torch.float32)
-        if X.ndim != 2 or X.shape[1] != self.layers[0].linear.in_features:
-            raise ReluscopeError(f"X must be (N, {self.layers[0].linear.in_features}) for this model, got "
-                                 f"{tuple(X.shape)}")
+        X = model_inputs(_detached(X), self.layers[0].linear.in_features, torch.float32).cpu()
         y = class_labels(y, X.shape[0], self.layers[-1].linear.out_features).cpu()
         self.model, self.every, self.emit = model, every, emit
         self.scene = WatchScene.build(X, y)
@@ -264,11 +261,9 @@ def _finite(model: nn.Module, loss: float) -> bool:
     return bool(np.isfinite(loss)) and finite_parameters(model)
 
 
-def _tensor(value, name: str, dtype: torch.dtype) -> torch.Tensor:
-    try:
-        return torch.as_tensor(value).detach().to("cpu", dtype)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise ReluscopeError(f"{name} must be an array or a tensor: {e}") from None
+def _detached(value):
+    """A tensor detached from the user's graph; anything else as it is."""
+    return value.detach() if isinstance(value, torch.Tensor) else value
 
 
 class Watch:
