@@ -72,6 +72,14 @@ def test_orthogonal_in_half_precision_is_the_float32_draw_rounded(dtype):
     assert all(p.dtype == dtype and torch.isfinite(p).all() for p in half.parameters())
 
 
+def test_a_scheme_that_needs_a_gain_on_gelu_names_the_schemes_that_need_none():
+    gelu = nn.Sequential(nn.Linear(2, 8), nn.GELU(), nn.Linear(8, 2))
+    with pytest.raises(ReluscopeError, match=r"no initialisation gain known for activation 'gelu'; choose a scheme "
+                                             r"whose variance does not follow the activation: normal, lecun, .*lsuv"):
+        init_model_(gelu, "he", generator=torch.Generator().manual_seed(0))
+    init_model_(gelu, "lecun", generator=torch.Generator().manual_seed(0))
+
+
 def test_gains_are_torchs():
     assert activation_gain("relu") == pytest.approx(math.sqrt(2))
     assert activation_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))

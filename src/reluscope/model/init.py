@@ -44,7 +44,9 @@ def activation_gain(activation: str = "relu", negative_slope: float = 0.0) -> fl
         return nn.init.calculate_gain(activation)
     if activation in ("identity", "linear"):
         return 1.0
-    raise ReluscopeError(f"no initialisation gain known for activation {activation!r}")
+    plain = ", ".join(name for name, scheme in INITS.items() if not scheme.gain_from_activation)
+    raise ReluscopeError(f"no initialisation gain known for activation {activation!r}; choose a scheme whose "
+                         f"variance does not follow the activation: {plain}")
 
 
 def _fan(w: torch.Tensor, mode: str) -> int:
