@@ -1,5 +1,7 @@
 """Back-projection: oracles are torch.linalg (pinv, lstsq, solve, inv), a step-by-step chain and a hand example."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -133,7 +135,11 @@ def test_rank_deficient_layer_is_named_with_rank_and_condition():
     with pytest.raises(ReluscopeError, match=r"layer 2 \(module '2'\): W \(4×4\) has rank 3 of 4 and "
                                              "condition number inf"):
         backproject(model, points(), view="input")
+    with pytest.raises(ReluscopeError, match=re.escape("(pass max_cond=float('inf') to invert it anyway, or "
+                                                       "back-project only the layers before it with layers=[…])")):
+        backproject(model, points(), view="input")
     backproject(model, points(), view="input", layers=[0])  # the layers below are still fine
+    assert backproject(model, points(), view="input", max_cond=float("inf")).points[2].shape == (len(points()), 2)
     with torch.no_grad():
         model[0].weight[0, 0] = float("nan")
     with pytest.raises(ReluscopeError, match=r"layer 1 \(module '0'\): W \(2×4\) has non-finite weights"):

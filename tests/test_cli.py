@@ -57,6 +57,7 @@ BAD = {
     "column count": lambda t: ["--dataset", _csv(t, "x1,x2\n0,0\n1,1\n2,2\n3,3\n")],
     "one class": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,1\n1,1,1\n2,2,1\n3,3,1\n")],
     "three rows": lambda t: ["--dataset", _csv(t, "x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n")],
+    "no header": lambda t: ["--dataset", _csv(t, "0,0,0\n1,1,1\n2,2,0\n3,3,1\n4,4,0\n")],
 }
 
 
@@ -164,3 +165,47 @@ def test_animation_too_long_is_refused_naming_the_limit(long_run, tmp_path, caps
     assert err.count("\n") == 1 and f"{LONG_FRAMES} frames × 2 panels" in err
     assert f"limit of {MAX_ANIMATION_PANELS}" in err
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "study"])
+def test_the_dataset_help_names_the_csv_header(command, capsys):
+    assert main([command, "--help"]) == 0
+    assert "a header line x1,…,xd,label" in " ".join(capsys.readouterr().out.split())
+
+
+def _help(capsys, *command) -> str:
+    assert main([*command, "--help"]) == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command, option, says", [
+    ("train", "--n-samples", "at least 8"), ("train", "--depth", "1 … 10000"), ("train", "--width", "at least 1"),
+    ("train", "--lr", "> 0"), ("train", "--momentum", "in [0, 1)"), ("train", "--batch-size", "at least 1"),
+    ("train", "--noise", "≥ 0, in the generator's units before standardising"),
+    ("regions", "--margin", "≥ 0, in standardised data units"), ("regions", "--near", "in (0, 1]"),
+    ("sweep", "--sigma-w2", "> 0, W ~ N(0, σ_w²/fan_in): 'a,b,c' or 'start:stop:count'"),
+    ("sweep", "--sigma-b2", "≥ 0"),
+])
+def test_the_help_states_each_options_range_or_unit(command, option, says, capsys):
+    text = _help(capsys, command)
+    assert says in text.split(f" {option} ")[1][:160]  # its own help, before the next option
+
+
+@pytest.mark.parametrize("field, outside, inside", [("n_samples", 7, 8), ("momentum", 1.0, 0.0), ("lr", 0.0, 1e-6),
+                                                    ("batch_size", 0, 1), ("width", 0, 1), ("noise", -0.1, 0.0)])
+def test_the_stated_ranges_are_the_ones_refused(field, outside, inside):
+    from reluscope.errors import ReluscopeError
+    from reluscope.train import TrainConfig
+    with pytest.raises(ReluscopeError, match=field):
+        TrainConfig(dataset="moons", **{field: outside}).validate()
+    TrainConfig(dataset="moons", **{field: inside}).validate()
+
+
+def test_the_noise_help_names_each_generators_own_default(capsys):
+    import numpy as np
+    from reluscope.data import DATASETS, generate
+    text = _help(capsys, "train")
+    for name, value in [part.rsplit(" ", 1) for part in text.split("data set's own: ")[1].split(")")[0].split(", ")]:
+        assert name in DATASETS
+        X, _ = generate(name, 50)
+        np.testing.assert_array_equal(X, generate(name, 50, noise=float(value))[0])

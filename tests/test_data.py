@@ -83,6 +83,8 @@ BAD_CSV = {
     "columns": ("x1,x2,label\n0,0,0,9\n1,1,1,9\n2,2,0,9\n3,3,1,9\n", "3 columns"),
     "one class": ("x1,x2,label\n0,0,0\n1,1,0\n2,2,0\n3,3,0\n", "one class"),
     "few rows": ("x1,x2,label\n0,0,0\n1,1,1\n2,2,0\n", "at least 4"),
+    "no header": ("0.5,0,0\n1,1,1\n2,2,0\n3,3,1\n4,4,0\n",
+                  "line 1: the first line is data, not a header; add a header line x1,x2,label"),
 }
 
 

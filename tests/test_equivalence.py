@@ -218,6 +218,14 @@ def test_a_check_on_no_points_does_not_hold():
     model = net(2, 6, 3, 2, seed=0)
     for eq in check_equivalence(model, cloud(3, 2, 1), view="input", per_region=True):
         assert eq.n_points == 0 and eq.n_regions == 0 and not eq.holds()
+        assert eq.verdict() == "unchecked"  # the command line's word: "layers … unchecked"
+
+
+def test_a_wide_input_with_too_few_points_per_region_is_unchecked_not_failed():
+    """64 inputs need 66 points in one region; 300 points spread over many: no layer is tested, none fails."""
+    model = net(64, 16, 2, 10, seed=0)
+    checks = check_equivalence(model, cloud(300, 64, 1), view="input", per_region=True)
+    assert [(c.n_points, c.verdict()) for c in checks] == [(0, "unchecked"), (0, "unchecked")]
 
 
 def test_the_verdict_separates_a_failure_from_what_float64_cannot_resolve():

@@ -60,6 +60,26 @@ def test_orthogonal_rows_or_columns_are_orthonormal_times_gain(shape, g):
     torch.testing.assert_close(gram, g**2 * torch.eye(min(shape), dtype=torch.float64))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_orthogonal_in_half_precision_is_the_float32_draw_rounded(dtype):
+    """No QR in half precision: the float32 draw from the same generator, rounded into the weight's dtype."""
+    w = orthogonal_(torch.empty(8, 2, dtype=dtype), gain=math.sqrt(2), generator=torch.Generator().manual_seed(0))
+    ref = orthogonal_(torch.empty(8, 2), gain=math.sqrt(2), generator=torch.Generator().manual_seed(0))
+    assert w.dtype == dtype and torch.equal(w, ref.to(dtype))
+    torch.testing.assert_close(w.double().T @ w.double(), 2 * torch.eye(2, dtype=torch.float64), atol=3e-2, rtol=0)
+    half = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2)).to(dtype)
+    init_model_(half, "orthogonal", generator=torch.Generator().manual_seed(0))
+    assert all(p.dtype == dtype and torch.isfinite(p).all() for p in half.parameters())
+
+
+def test_a_scheme_that_needs_a_gain_on_gelu_names_the_schemes_that_need_none():
+    gelu = nn.Sequential(nn.Linear(2, 8), nn.GELU(), nn.Linear(8, 2))
+    with pytest.raises(ReluscopeError, match=r"no initialisation gain known for activation 'gelu'; choose a scheme "
+                                             r"whose variance does not follow the activation: normal, lecun, .*lsuv"):
+        init_model_(gelu, "he", generator=torch.Generator().manual_seed(0))
+    init_model_(gelu, "lecun", generator=torch.Generator().manual_seed(0))
+
+
 def test_gains_are_torchs():
     assert activation_gain("relu") == pytest.approx(math.sqrt(2))
     assert activation_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))

@@ -55,6 +55,19 @@ def test_walk_rejects_unsupported_models(bad):
         linear_layers(bad)
 
 
+@pytest.mark.parametrize("act", [nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True), nn.ELU(inplace=True)])
+def test_walk_refuses_in_place_activations(act):
+    """An in-place activation overwrites z with h (probe would report h as z): one error naming the module."""
+    m = nn.Sequential(nn.Linear(2, 8), act, nn.Linear(8, 2))
+    with pytest.raises(ReluscopeError, match=r"module 1 \(\w+\) works in place.*inplace=False"):
+        linear_layers(m)
+
+
+def test_walk_refuses_softmax_saying_what_to_change():
+    with pytest.raises(ReluscopeError, match="drop it: reluscope reads the logits"):
+        linear_layers(nn.Sequential(nn.Linear(2, 2), nn.Softmax(dim=1)))
+
+
 @pytest.mark.parametrize("kwargs,match", [
     (dict(depth=0), "depth"), (dict(width=0), "width"), (dict(activation="swish"), "activation"),
     (dict(width=[3], depth=4), "hidden widths"),

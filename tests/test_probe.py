@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, init_model_
 from reluscope.probe.stats import QUANTITIES, capture, probe, table
 from reluscope.train import TrainConfig
@@ -59,6 +60,30 @@ def test_probe_leaves_the_model_unchanged_and_hookless():
     assert all(p.grad is None for p in model.parameters())
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
     assert probe(model, X) and all(s.quantity in ("pre", "post") for s in probe(model, X))
+
+
+@pytest.mark.parametrize("frozen", ["all", "first"])
+def test_frozen_parameters_change_no_statistic(frozen):
+    """The gradients are taken w.r.t. z and h, not the parameters: freezing them changes no row."""
+    model, (X, y) = small_model(), data()
+    before = probe(model, X, y)
+    (model if frozen == "all" else model[0]).requires_grad_(False)
+    assert probe(model, X, y) == before and len(before) == 4 * 4
+    assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("logits,labels,why", [
+    (1, lambda y: y % 2, r"y holds class 1, but the model's logits hold classes 0 … 0 only"),
+    (3, lambda y: y + 3, r"y holds class 5, but the model's logits hold classes 0 … 2 only"),
+    (3, lambda y: y - 1, r"y holds class -1"),
+    (3, lambda y: y.float(), r"y must hold integer class indices, got float32 \(convert with y.long\(\)\)"),
+    (3, lambda y: y[:-1], r"y must be \(N,\) = \(64,\) class indices, got \(63,\)"),
+    (3, lambda y: "labels", r"y must be an array or a tensor"),
+])
+def test_labels_the_logits_cannot_hold_are_refused_at_the_call(logits, labels, why):
+    model, (X, y) = build_mlp(2, 8, 2, logits), data()
+    with pytest.raises(ReluscopeError, match=why):
+        probe(model, X, labels(y))
 
 
 def test_capture_removes_hooks_when_the_block_raises():

@@ -19,6 +19,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.model import INITS
 from reluscope.serve.codec import Fixed, decode, envelope
 from reluscope.serve.messages import MAX_UPLOAD, VERSION, View, encode, parse
+from reluscope.serve.notice import Notice
 from reluscope.serve.panels import render, render_slow
 from reluscope.serve.saving import save_live_run
 from reluscope.serve.scene import Scene
@@ -226,6 +227,12 @@ def test_bad_uploads_are_refused_by_the_users_file_name(tmp_path, text):
         store_upload(tmp_path, "mine.csv", text)
     assert str(tmp_path) not in str(e.value)
     assert not (tmp_path / "upload.csv").exists()
+
+
+def test_an_upload_without_a_header_says_so_in_the_catalogs_words(tmp_path):
+    with pytest.raises(Notice) as e:
+        store_upload(tmp_path, "mine.csv", "".join(f"{i},{i},{i % 2}\n" for i in range(10)))
+    assert e.value.key == "csv_header" and e.value.values == dict(name="mine.csv", line=1, header="x1,x2,label")
 
 
 # ---- the run's thread ------------------------------------------------------------------------------------------

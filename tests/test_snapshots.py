@@ -57,3 +57,18 @@ def test_cli_snapshot_every(tmp_path):
     assert main(["train", "--dataset", "moons", "--steps", "25", "--width", "4", "--snapshot-every", "10",
                  "--out", str(out)]) == 0
     assert sorted(load_run(out).snapshots) == [0, 10, 20, 25]
+
+
+def test_a_step_without_a_snapshot_is_refused_listing_the_kept_steps(tmp_path):
+    from reluscope.studies.training import train_to_dir
+    from reluscope.train import fit
+
+    cfg = TrainConfig(dataset="xor", n_samples=100, steps=10, snapshot_every=5)
+    run = train_to_dir(cfg, tmp_path / "run")
+    _, result = fit(cfg)
+    for holder in (run, result):
+        with pytest.raises(ReluscopeError, match=r"^no snapshot at step 7; kept: 0, 5, 10$"):
+            holder.model_at(7)
+    _, bare = fit(TrainConfig(dataset="xor", n_samples=100, steps=3))
+    with pytest.raises(ReluscopeError, match=r"kept: none \(train with snapshots= or snapshot_every=\)"):
+        bare.model_at(0)

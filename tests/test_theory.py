@@ -7,6 +7,7 @@ import pytest
 import torch
 from scipy import integrate, stats
 
+from reluscope.errors import ReluscopeError
 from reluscope.model import build_mlp, init_model_, linear_layers
 from reluscope.probe.stats import probe
 from reluscope.probe.theory import (Kernel, LayerSpec, activation_moments, backward_moments, derivative_m2,
@@ -247,3 +248,19 @@ def test_torch_default_biases_hold_the_hidden_variance_at_the_fixed_point():
     np.testing.assert_allclose(predicted[4:], 2 / (5 * 32), rtol=0.05)  # q − q* shrinks ×6 per layer
     zero_bias = init_model_(build_mlp(2, 32, 11, 2), "torch-weights", generator=torch.Generator().manual_seed(0))
     assert predicted_moments(zero_bias, 1.0)[9].pre_var < 1e-6  # the same weights without biases: ÷6 per layer
+
+
+@pytest.mark.parametrize("call, why", [
+    (lambda m: predicted_moments(m, -1.0), r"input_m2 must be a second moment: 0 or more and finite, got -1.0"),
+    (lambda m: predicted_moments(m, math.inf), r"input_m2 must be a second moment"),
+    (lambda m: predicted_moments(m, 1.0, grad_out_m2=-0.5), r"grad_out_m2 must be a second moment"),
+    (lambda m: predicted_moments(m, 1.0, X=np.zeros((10, 3))), r"X must be \(N, 2\) for this model, N ≥ 1, got \(10, 3\)"),
+    (lambda m: predicted_moments(m, 1.0, X=np.zeros((0, 2))), r"X must be \(N, 2\)"),
+    (lambda m: probe(m, np.zeros((5, 3))), r"X must be \(N, 2\) for this model, got \(5, 3\)"),
+    (lambda m: probe(m, np.zeros(2)), r"X must be \(N, 2\) for this model, got \(2,\)"),
+    (lambda m: probe(m, torch.zeros(0, 2)), r"X holds no points"),
+    (lambda m: probe(m, "points"), r"X must be an array or a tensor"),
+])
+def test_bad_points_or_moments_are_refused_with_one_line(call, why):
+    with pytest.raises(ReluscopeError, match=why):
+        call(build_mlp(2, 8, 3, 2))

@@ -1,6 +1,7 @@
 """Training: Task 0 (clearly better than guessing on every data set), outcomes, determinism, run directories."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -101,6 +102,24 @@ def test_per_layer_widths_set_depth_and_round_trip(tmp_path):
 def test_junk_widths_are_refused(widths):
     with pytest.raises(ReluscopeError, match="widths"):
         TrainConfig(widths=widths).validate()
+
+
+@pytest.mark.parametrize("field, value, why", [
+    ("depth", 2.0, "depth must be a whole number, got 2.0"), ("batch_size", 16.5, "batch_size must be a whole"),
+    ("seed", 1.5, "seed must be a whole number"), ("steps", 20.5, "steps must be a whole number, got 20.5"),
+    ("steps", True, "steps must be a whole number, got True"), ("lr", "0.1", "lr must be a number, got '0.1'"),
+    ("noise", "0.2", "noise must be a number"), ("momentum", False, "momentum must be a number, got False"),
+    ("activation", 3, "activation must be text, got 3"),
+])
+def test_settings_of_the_wrong_type_are_named_before_training(field, value, why):
+    with pytest.raises(ReluscopeError, match=re.escape(why)):
+        TrainConfig(dataset="moons", **{field: value}).validate()
+
+
+def test_numpy_integers_and_whole_reals_pass_as_their_kinds():
+    cfg = TrainConfig(dataset="moons", depth=np.int64(3), steps=np.int32(5), lr=1, noise=np.float64(0.1)).validate()
+    assert type(cfg.depth) is int and type(cfg.steps) is int and cfg.lr == 1
+    assert json.loads(json.dumps(cfg.to_dict()))["depth"] == 3
 
 
 def test_atomic_write_leaves_no_partial_directory(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import watch
 from notebookservers import marimo
-from widgetchecks import PLAYGROUND, follows_and_obeys, plays_steps_changes_its_view_and_saves
+from widgetchecks import PLAYGROUND, WIDGET, follows_and_obeys, plays_steps_changes_its_view_and_saves, wait
 
 MARIMO = Path(__file__).resolve().parents[1] / "examples" / "watch-your-own-net-marimo.py"
 
@@ -44,3 +44,38 @@ def test_the_playground_widget_in_marimo(chromium, tmp_path):
                         + "    mo.ui.anywidget(pg.widget)\n    return\n")
     with opened(chromium, notebook, tmp_path) as page:
         plays_steps_changes_its_view_and_saves(page)
+
+
+GELU_WATCH = """import torch
+from torch import nn
+import reluscope as rs
+torch.manual_seed(0)
+X, y = torch.randn(200, 2), torch.randint(2, (200,))
+net = nn.Sequential(nn.Linear(2, 8), nn.GELU(), nn.Linear(8, 8), nn.GELU(), nn.Linear(8, 2))
+w = rs.watch(net, X, y, every=5, show=False, lang='de')
+mo.output.replace(mo.ui.anywidget(w.widget))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+with w:
+    for _ in range(40):
+        loss = nn.functional.cross_entropy(net(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_a_gelu_net_is_watched_with_its_geometry_and_the_theory_says_why_it_is_empty(chromium, tmp_path):
+    """No moment formula for GELU: the statistics panel says so in the widget's language (German here), and the
+    frames and the back-projection still come."""
+    from reluscope.serve.bundle import catalog
+
+    notebook = tmp_path / "gelu.py"
+    notebook.write_text("import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import marimo as mo\n"
+                        + "".join(f"    {line}\n" for line in GELU_WATCH.splitlines()) + "    return\n")
+    said = catalog()["texts"]["de"]["note_no_theory"].replace("{{activation}}", "gelu")
+    with opened(chromium, notebook, tmp_path) as page:
+        wait(page, 0, "S.step === 40")
+        widget = page.locator(WIDGET).nth(0)
+        wait(page, 0, f"el.querySelector('[data-id=theory-note]').textContent === {said!r}", timeout=30_000)
+        wait(page, 0, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label').includes('40')", timeout=30_000)
+        assert widget.locator("[data-id=errors]").inner_text() == ""

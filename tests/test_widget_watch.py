@@ -4,6 +4,7 @@ refused with one clear error, inputs of more than two dimensions are seen on a s
 statistics and say why each geometry panel is off), and a blow-up is told in the library's words."""
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -68,6 +69,37 @@ def test_statistics_equal_the_probe_and_the_theory_on_the_same_weights():
     assert last["theory"]["z_var"] == pytest.approx([m.pre_var for m in theory], rel=1e-9)
 
 
+def test_a_net_with_frozen_layers_is_drawn_with_the_probes_gradients():
+    model, X, y = spirals()
+    model[0].requires_grad_(False)  # the first layer frozen, the rest trains
+    w, sent = watched(model, X, y, every=100)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    assert not of(sent, "error") and of(sent, "frame")[-1]["step"] == 3
+    gz = [r.m2 for r in probe(model, X, y) if r.quantity == "grad_pre"]
+    assert of(sent, "frame")[-1]["layers"]["gz_m2"] == pytest.approx(gz, rel=1e-6)
+
+
+@pytest.mark.parametrize("act", [nn.GELU, nn.SiLU, nn.ELU, nn.Sigmoid])
+def test_a_net_the_theory_has_no_formula_for_gets_its_frames_and_geometry_and_says_why(act):
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(200, 2, generator=gen), torch.randint(2, (200,), generator=gen)
+    model = nn.Sequential(nn.Linear(2, 8), act(), nn.Linear(8, 8), act(), nn.Linear(8, 2))
+    w, sent = watched(model, X, y, every=100)
+    w.start()
+    train(model, X, y, 3)
+    w.stop()
+    frames = of(sent, "frame")
+    assert not of(sent, "error") and frames[-1]["step"] == 3  # step 0 may be dropped for the newer: no race on it
+    kind = act.__name__.lower()
+    assert frames[-1]["theory"]["note"] == said("note_no_theory", activation=kind)
+    assert len(frames[-1]["theory"]["z_var"]) == 0 and len(frames[-1]["layers"]["z_var"]) == 3
+    last = [m for m in of(sent, "geometry") if m["step"] == 3]
+    assert sorted(m["projection"] for m in last) == sorted(VIEWS)
+    assert all(b["points"].shape == (len(X), 2) for m in last for b in m["backprojections"])
+
+
 def test_every_nth_training_pass_is_sampled_and_evaluation_passes_are_not():
     model, X, y = spirals()
     w, sent = watched(model, X, y, every=5)
@@ -120,6 +152,18 @@ def test_the_hook_and_the_thread_are_gone_after_the_block_also_after_an_exceptio
     train(model, X, y, 2)  # the model trains on as before
 
 
+def test_outside_a_notebook_showing_warns_once_and_show_false_is_silent():
+    model, X, y = spirals()
+    with pytest.warns(UserWarning, match=r"not in a notebook, so nothing is shown; use `reluscope serve`") as seen:
+        with Watch(model, X, y, every=2, show=True):
+            train(model, X, y, 2)
+    assert len(seen) == 1 and seen[0].filename == __file__  # the user's own line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with Watch(model, X, y, every=2, show=False):
+            train(model, X, y, 2)
+
+
 @pytest.mark.parametrize("model,why", [
     (nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.1), nn.Linear(8, 2)), "Dropout"),
     (nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), "does not follow a Linear"),
@@ -136,6 +180,8 @@ def test_a_model_that_is_not_a_linear_activation_stack_is_refused(model, why):
     (torch.zeros(4, 2), torch.zeros(5, dtype=torch.long), 1, r"y must be \(N,\)"),
     (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), 0, "every must be"),
     ("points", torch.zeros(4, dtype=torch.long), 1, "X must be an array"),
+    (torch.zeros(4, 2), torch.tensor([0, 1, 2, 1]), 1, r"y holds class 2, but the model's logits hold classes 0 … 1 only"),
+    (torch.zeros(4, 2), torch.zeros(4), 1, "y must hold integer class indices, got float32"),
 ])
 def test_bad_data_or_period_is_refused(X, y, every, why):
     model, _, _ = spirals()

@@ -3,6 +3,7 @@ values, and which options were given."""
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import click
@@ -11,8 +12,19 @@ from reluscope.errors import ReluscopeError
 from reluscope.limits import check_number
 
 DATASET_HELP = ("moons, circles, spirals, xor, gaussians, checkerboard, digits (8×8 images, 64 inputs), or a CSV "
-                "path (x1,…,xd,label).")  # what --dataset takes (train, study)
+                "path: a header line x1,…,xd,label, then one point a line.")  # what --dataset takes (train, study)
 MAX_VALUES = 10_000  # values on one axis of a grid: more than any grid that can be trained
+VALUES_FORMAT = "'a,b,c' or 'start:stop:count'"  # how parse_values reads a grid's axis
+
+
+def noise_help() -> str:
+    """What --noise means, with each generated data set's default (the generators' own keyword defaults)."""
+    from reluscope.data import DATASETS
+
+    defaults = ", ".join(f"{name} {inspect.signature(make).parameters['noise'].default:g}"
+                         for name, make in DATASETS.items())
+    return ("Std of the Gaussian noise added to the points, ≥ 0, in the generator's units before standardising "
+            f"(default: the data set's own: {defaults}).")
 
 
 class Checked(click.ParamType):

@@ -22,12 +22,13 @@ from reluscope.train.runfiles import check_run_dir
               help=f"Approximate by the patterns of an N×N grid instead (N ≤ {MAX_GRID}).")
 @click.option("--box", type=FLOAT, nargs=4, default=None, metavar="X0 X1 Y0 Y1",
               help="Region of the (standardised) input plane [default: the data's box + --margin].")
-@click.option("--margin", type=FLOAT, default=0.5, show_default=True, help="Margin around the data's box.")
+@click.option("--margin", type=FLOAT, default=0.5, show_default=True, 
+              help="Margin around the data's box, ≥ 0, in standardised data units (the data have std 1).")
 @click.option("--through", default=None, metavar="I,J,K|auto",
               help="Cut the exact cells on the plane through data points I, J, K (train then test; 'auto': "
                    "typical points of three classes) [default for inputs of more than 2 dimensions: auto].")
 @click.option("--near", type=FLOAT, default=0.05, show_default=True,
-              help="With --through: the fraction of the data nearest the plane drawn on it.")
+              help="With --through: the fraction of the data nearest the plane drawn on it, in (0, 1].")
 @click.option("--colors", type=click.Choice(["hash", "random"]), default="hash", show_default=True,
               help="Cell colours: by activation pattern (stable over layers and steps) or random.")
 @click.option("--animate", is_flag=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import FLOAT, INT, given, parse_values
+from reluscope.cli.options import FLOAT, INT, VALUES_FORMAT, given, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.errors import ReluscopeError
 from reluscope.studies.raymap import RayOptions
@@ -19,9 +19,12 @@ _D = SweepConfig()
 
 
 @app.command()
-@click.option("--depths", default=None, help="Depths: '2,5,10' or 'start:stop:count'. [default: 2,5,10,20,30,40,50]")
-@click.option("--sigma-w2", default=None, help="σ_w² values, W ~ N(0, σ_w²/fan_in). [default: 0.5:4:8]")
-@click.option("--sigma-b2", default="0", show_default=True, help="σ_b² values, b ~ N(0, σ_b²).")
+@click.option("--depths", default=None, help=f"Depths, at least 1: {VALUES_FORMAT}. [default: 2,5,10,20,30,40,50]")
+@click.option("--sigma-w2", default=None, 
+              help=f"σ_w² values, > 0, W ~ N(0, σ_w²/fan_in): {VALUES_FORMAT} (8 values from 0.5 to 4). "
+                   "[default: 0.5:4:8]")
+@click.option("--sigma-b2", default="0", show_default=True, 
+              help=f"σ_b² values, ≥ 0, b ~ N(0, σ_b²): {VALUES_FORMAT}.")
 @click.option("--datasets", default="moons", show_default=True, help="Comma-separated data set names.")
 @click.option("--seeds", type=INT, default=None, help=f"Seeds per cell. [default: {_D.seeds}]")
 @click.option("--width", type=INT, default=_D.base.width, show_default=True, help="Hidden width.")

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import DATASET_HELP, FLOAT, INT, parse_values
+from reluscope.cli.options import DATASET_HELP, FLOAT, INT, noise_help, parse_values
 from reluscope.cli.progress import progress_bar
 from reluscope.model.names import INIT_NAMES
+from reluscope.train.budget import MAX_DEPTH
 from reluscope.train.config import TrainConfig
 
 _D = TrainConfig()
@@ -18,24 +19,28 @@ _D = TrainConfig()
 @app.command()
 @click.option("--dataset", default=_D.dataset, show_default=True,
               help=DATASET_HELP)
-@click.option("--n-samples", type=INT, default=_D.n_samples, show_default=True, help="Points to generate.")
-@click.option("--noise", type=FLOAT, default=None, help="Generator noise (default: the data set's own).")
-@click.option("--depth", type=INT, default=_D.depth, show_default=True, help="Number of linear layers.")
-@click.option("--width", type=INT, default=_D.width, show_default=True, help="Hidden width.")
+@click.option("--n-samples", type=INT, default=_D.n_samples, show_default=True, 
+              help="Points to generate, at least 8 (ignored for digits and a CSV).")
+@click.option("--noise", type=FLOAT, default=None, help=noise_help())
+@click.option("--depth", type=INT, default=_D.depth, show_default=True, 
+              help=f"Number of linear layers, 1 … {MAX_DEPTH}.")
+@click.option("--width", type=INT, default=_D.width, show_default=True, help="Hidden width, at least 1.")
 @click.option("--widths", default=None,
               help="Or one width per hidden layer, e.g. 8,8,4 (sets the depth to their count + 1).")
 @click.option("--activation", default=_D.activation, show_default=True, help="relu, leaky_relu, tanh, identity.")
 @click.option("--init", default=_D.init, show_default=True, help=f"Weight initialisation: {', '.join(INIT_NAMES)}.")
 @click.option("--optimizer", default=_D.optimizer, show_default=True, help="sgd (with momentum) or adam.")
-@click.option("--lr", type=FLOAT, default=_D.lr, show_default=True, help="Learning rate (peak, after the warm-up).")
-@click.option("--momentum", type=FLOAT, default=_D.momentum, show_default=True, help="SGD momentum.")
+@click.option("--lr", type=FLOAT, default=_D.lr, show_default=True, 
+              help="Learning rate, > 0 (peak, after the warm-up).")
+@click.option("--momentum", type=FLOAT, default=_D.momentum, show_default=True, help="SGD momentum, in [0, 1).")
 @click.option("--warmup-steps", type=INT, default=_D.warmup_steps, show_default=True,
               help="Steps over which the learning rate rises linearly from lr/N to lr.")
 @click.option("--schedule", default=_D.schedule, show_default=True,
               help="After the warm-up: constant, or cosine (down to 0 at the last step).")
 @click.option("--clip-norm", type=FLOAT, default=None, help="Clip the gradient norm to this (default: no clipping).")
-@click.option("--steps", type=INT, default=_D.steps, show_default=True, help="Optimisation steps.")
-@click.option("--batch-size", type=INT, default=None, help="Mini-batch size (default: full batch).")
+@click.option("--steps", type=INT, default=_D.steps, show_default=True, help="Optimisation steps, at least 1.")
+@click.option("--batch-size", type=INT, default=None, 
+              help="Mini-batch size, at least 1 (default: full batch).")
 @click.option("--snapshots", type=INT, default=_D.snapshots, show_default=True,
               help="Keep the parameters at K evenly spaced steps, the last included, and at step 0 (0: none).")
 @click.option("--snapshot-every", type=INT, default=_D.snapshot_every, show_default=True,

@@ -16,8 +16,8 @@ ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of 
 
 class CsvError(ReluscopeError):
     """A CSV that cannot be read as data: the message names the file; ``reason`` (``encoding``, ``empty``,
-    ``columns``, ``number``, ``finite``, ``rows``, ``classes``; and ``split``, ``scale``, which ``load_dataset``
-    raises after the file was read) and ``values`` (``line``, ``columns``, ``rows``, ``need``) say what is wrong
+    ``header``, ``columns``, ``number``, ``finite``, ``rows``, ``classes``; and ``split``, ``scale``, which ``load_dataset``
+    raises after the file was read) and ``values`` (``line``, ``columns``, ``rows``, ``need``, ``header``) say what is wrong
     without it, for a page to say in its own words."""
 
     def __init__(self, message: str, reason: str, **values):
@@ -26,7 +26,7 @@ class CsvError(ReluscopeError):
 
 
 def load_csv(path: str | Path, *, n_features: int | None = 2):
-    """Read ``x1, …, xd, label`` rows (a header row first) into ``X`` (n, d) float64 and ``y`` (n,) int64.
+    """Read ``x1, …, xd, label`` rows (a header row first, which may not be all numbers) into ``X`` (n, d) float64 and ``y`` (n,) int64.
 
     ``n_features=2`` reads the plane's ``x1, x2, label``; ``None`` reads any ``d ≥ 2`` feature columns, as
     many as the header names. Labels may be any numbers or strings; they are mapped to 0..k−1 in sorted order.
@@ -34,7 +34,7 @@ def load_csv(path: str | Path, *, n_features: int | None = 2):
     Raises
     ------
     ReluscopeError
-        If the file is missing, empty or not UTF-8 text, a row does not have the header's (or ``n_features + 1``)
+        If the file is missing, empty or not UTF-8 text, its first line is all numbers (no header), a row does not have the header's (or ``n_features + 1``)
         columns, a coordinate is not a finite number, there are fewer than ``MIN_ROWS`` rows or fewer than two
         classes.
     """
@@ -53,6 +53,10 @@ def load_csv(path: str | Path, *, n_features: int | None = 2):
         raise CsvError(f"{path}: empty (need a header row and at least {MIN_ROWS} data rows)", "empty", need=MIN_ROWS)
     d = max(len(rows[0]) - 1, 2) if n_features is None else n_features
     names = "x1, x2" if d == 2 else f"x1 … x{d}"
+    if all(_is_number(cell) for cell in rows[0]):
+        header = ",".join([f"x{i + 1}" for i in range(d)] + ["label"]) if d <= 3 else f"x1,…,x{d},label"
+        raise CsvError(f"{path}, line 1: the first line is data, not a header; add a header line {header}",
+                       "header", line=1, header=header)
     coords, labels = [], []
     for lineno, row in enumerate(rows[1:], start=2):
         if len(row) != d + 1:
@@ -82,6 +86,14 @@ def save_csv(path: str | Path, X: np.ndarray, y: np.ndarray) -> None:
         w = csv.writer(fh)
         w.writerow([*(f"x{i + 1}" for i in range(X.shape[1])), "label"])
         w.writerows([*map(float, x), int(c)] for x, c in zip(X, y))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _numeric_if_possible(labels: list[str]) -> np.ndarray:

@@ -136,7 +136,9 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     cond = float(S[0] / S[-1]) if rank == len(S) else float("inf")
     if not cond <= max_cond:
         raise ReluscopeError(f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition "
-                             f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off")
+                             f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off "
+                             "(pass max_cond=float('inf') to invert it anyway, or back-project only the layers "
+                             "before it with layers=[…])")
     matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
     return Pinv(name, (n, m), torch.from_numpy(matrix), rank, cond, torch.from_numpy(Vh[rank:].copy()))
 

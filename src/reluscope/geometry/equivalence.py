@@ -70,7 +70,11 @@ class LayerEquivalence:
 
     def verdict(self, tol: float = 1e-8) -> str:
         """``"yes"`` if it ``holds(tol)``; ``"no"`` if not although float64 resolves ``tol`` through ``Φ_l``
-        (``cond·ε₆₄ ≤ tol``); ``"unresolvable"`` when round-off amplified by ``cond`` may exceed ``tol``."""
+        (``cond·ε₆₄ ≤ tol``); ``"unresolvable"`` when round-off amplified by ``cond`` may exceed ``tol``;
+        ``"unchecked"`` when no point entered the fits (every region held fewer than ``n + 2``), as the command
+        line says it."""
+        if self.n_points == 0:
+            return "unchecked"
         if self.holds(tol):
             return "yes"
         return "no" if self.cond * EPS64 <= tol else "unresolvable"

@@ -44,7 +44,9 @@ def activation_gain(activation: str = "relu", negative_slope: float = 0.0) -> fl
         return nn.init.calculate_gain(activation)
     if activation in ("identity", "linear"):
         return 1.0
-    raise ReluscopeError(f"no initialisation gain known for activation {activation!r}")
+    plain = ", ".join(name for name, scheme in INITS.items() if not scheme.gain_from_activation)
+    raise ReluscopeError(f"no initialisation gain known for activation {activation!r}; choose a scheme whose "
+                         f"variance does not follow the activation: {plain}")
 
 
 def _fan(w: torch.Tensor, mode: str) -> int:
@@ -108,9 +110,12 @@ def orthogonal_(w: torch.Tensor, *, activation: str = "identity", negative_slope
     ``gain=None`` takes it from ``activation`` (√2 for ReLU; Saxe et al. 2014). All ``min(fan_in, fan_out)``
     singular values equal ``gain``: a widening layer stretches no direction by more or less than ``gain``; a
     narrowing one also maps the ``fan_in − fan_out`` directions of its null space to 0.
-    ``Var(W) = gain²/max(fan_in, fan_out)``.
+    ``Var(W) = gain²/max(fan_in, fan_out)``. A float16 or bfloat16 ``W`` (no QR in half precision) is drawn in
+    float32 and rounded into its dtype.
     """
     g = activation_gain(activation, negative_slope) if gain is None else gain
+    if w.dtype in (torch.float16, torch.bfloat16):
+        return w.copy_(nn.init.orthogonal_(torch.empty_like(w, dtype=torch.float32), gain=g, generator=generator))
     return nn.init.orthogonal_(w, gain=g, generator=generator)
 
 

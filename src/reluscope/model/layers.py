@@ -73,8 +73,10 @@ def linear_layers(model: nn.Module) -> list[Layer]:
     Raises
     ------
     ReluscopeError
-        If the model is not a flat ``nn.Sequential`` of ``nn.Linear`` and elementwise activations, or if
-        it starts with an activation.
+        If the model is not a flat ``nn.Sequential`` of ``nn.Linear`` and elementwise activations, if
+        it starts with an activation, or if an activation works in place (``ReLU(inplace=True)`` overwrites
+        ``z`` with ``h``: every probe would read ``h`` twice). Refused rather than run out of place, so that
+        ``forward_layers`` needs no copy of ``z`` and the model's own forward (hooks) reads the same numbers.
     """
     if not isinstance(model, nn.Sequential):
         raise ReluscopeError(f"expected an nn.Sequential of Linear/activation modules, got {type(model).__name__}")
@@ -85,7 +87,13 @@ def linear_layers(model: nn.Module) -> list[Layer]:
         elif isinstance(module, ELEMENTWISE):
             if not layers or layers[-1].activation is not None:
                 raise ReluscopeError(f"module {name} ({type(module).__name__}) does not follow a Linear")
+            if getattr(module, "inplace", False):
+                raise ReluscopeError(f"module {name} ({type(module).__name__}) works in place, which overwrites "
+                                     f"the pre-activation; build it with inplace=False")
             layers[-1].activation = module
+        elif isinstance(module, nn.Softmax | nn.LogSoftmax):
+            raise ReluscopeError(f"module {name} is a {type(module).__name__}; drop it: reluscope reads the "
+                                 "logits (the last Linear's output)")
         else:
             raise ReluscopeError(f"module {name} is a {type(module).__name__}; only Linear and elementwise "
                                  "activations are supported")

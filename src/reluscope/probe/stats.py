@@ -4,8 +4,8 @@
 ``z`` (the Linear's output) and activation ``h`` (the activation's output; ``h = z`` for a layer with none).
 Its forward hooks are removed in ``finally``, so the model is unchanged afterwards. ``probe(model, X, y)``
 runs one forward pass (and, with labels, the cross-entropy's gradients with respect to every ``z`` and ``h``
-by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone) and returns one ``LayerStat`` per layer
-and quantity. In-place activations (``ReLU(inplace=True)``) are not supported.
+by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone, also where they are frozen) and returns one ``LayerStat`` per layer
+and quantity. In-place activations (``ReLU(inplace=True)``) are refused (``linear_layers``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reluscope.errors import ReluscopeError
 from reluscope.model.layers import forward_layers, linear_layers
 
 QUANTITIES = ("pre", "post", "grad_pre", "grad_post")  # z, h, ∂L/∂z, ∂L/∂h
@@ -88,16 +89,19 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     ``QUANTITIES``.
     """
     layers = linear_layers(model)
-    X = torch.as_tensor(X, dtype=layers[0].linear.weight.dtype)
+    X = model_inputs(X, layers[0].linear.in_features, layers[0].linear.weight.dtype)
+    if y is not None:
+        y = class_labels(y, len(X), layers[-1].linear.out_features)
     with torch.enable_grad():
+        X = X.detach().requires_grad_(y is not None)  # every z and h in the graph, whatever the parameters' flags
         pre, post = [], []
         for _, z, h in forward_layers(model, X):
             pre.append(z)  # (N, d_l)
             post.append(h)  # (N, d_l)
         grads = None
         if y is not None:
-            loss = nn.functional.cross_entropy(post[-1], torch.as_tensor(y))
-            grads = torch.autograd.grad(loss, pre + post, allow_unused=True) if loss.requires_grad else None
+            loss = nn.functional.cross_entropy(post[-1], y.to(post[-1].device))
+            grads = torch.autograd.grad(loss, pre + post)
     rows = []
     for i, layer in enumerate(layers):
         v = {"pre": pre[i].detach(), "post": post[i].detach()}
@@ -108,6 +112,43 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
         for q in kept:
             rows.append(LayerStat(layer.index + 1, layer.name, kind, q, **_stats(v[q]), frac_dead=dead))
     return rows
+
+
+def model_inputs(X, in_features: int, dtype: torch.dtype) -> torch.Tensor:
+    """``X`` as a ``dtype`` tensor of shape (N, ``in_features``), N ≥ 1: the points a model of that input width
+    can take, or a ``ReluscopeError`` naming the shape it needs."""
+    try:
+        X = torch.as_tensor(X, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ReluscopeError(f"X must be an array or a tensor: {e}") from None
+    if X.ndim != 2 or X.shape[1] != in_features:
+        raise ReluscopeError(f"X must be (N, {in_features}) for this model, got {tuple(X.shape)}")
+    if len(X) == 0:
+        raise ReluscopeError("X holds no points")
+    return X
+
+
+def class_labels(y, n_points: int, n_classes: int) -> torch.Tensor:
+    """``y`` as int64 class indices (N,) = (``n_points``,), each in ``0 … n_classes − 1`` (the logits' columns).
+
+    Raises
+    ------
+    ReluscopeError
+        If ``y`` is not an array of whole numbers of that shape, or holds a class the logits cannot hold.
+    """
+    try:
+        y = torch.as_tensor(y).detach()
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ReluscopeError(f"y must be an array or a tensor: {e}") from None
+    if y.dtype.is_floating_point or y.dtype.is_complex or y.dtype == torch.bool:
+        raise ReluscopeError(f"y must hold integer class indices, got {str(y.dtype).removeprefix('torch.')} "
+                             "(convert with y.long())")
+    if y.shape != (n_points,):
+        raise ReluscopeError(f"y must be (N,) = ({n_points},) class indices, got {tuple(y.shape)}")
+    if n_points and (int(y.min()) < 0 or int(y.max()) >= n_classes):
+        bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
+        raise ReluscopeError(f"y holds class {bad}, but the model's logits hold classes 0 … {n_classes - 1} only")
+    return y.long()
 
 
 def _stats(v: torch.Tensor) -> dict:

@@ -137,6 +137,9 @@ def layer_specs(model: nn.Module) -> list[LayerSpec]:
     return specs
 
 
+MOMENT_FORMULAS = ("identity", "relu", "leaky_relu", "tanh")  # the activations activation_moments knows
+
+
 def activation_moments(kind: str, mean, var, slope: float = 0.0):
     """``(E[a(z)], E[a(z)²])`` for ``z ~ N(mean, var)``; ``mean`` and ``var`` scalars or arrays of one shape.
 
@@ -244,6 +247,8 @@ def input_kernel(input_m2: float, in_dim: int, X: torch.Tensor | np.ndarray | No
     if X is None:
         return _normal_kernel(float(input_m2), int(in_dim))
     x = np.asarray(torch.as_tensor(X).detach().double().cpu())  # (N, n)
+    if x.ndim != 2 or x.shape[1] != in_dim or len(x) == 0:
+        raise ReluscopeError(f"X must be (N, {in_dim}) for this model, N ≥ 1, got {x.shape}")
     return Kernel.of_points(x, len(x))
 
 
@@ -299,6 +304,9 @@ def predicted_moments(model: nn.Module, input_m2: float, grad_out_m2: float | No
     ``X`` (N, n_in): the points the measurement pools over; their kernel gives the pooled-mean term. None:
     standard-normal points with ``E[x²] = input_m2``, pooled over infinitely many points.
     """
+    for name, value in (("input_m2", input_m2), ("grad_out_m2", grad_out_m2)):
+        if value is not None and not 0 <= value < math.inf:
+            raise ReluscopeError(f"{name} must be a second moment: 0 or more and finite, got {value}")
     specs = layer_specs(model)
     fwd = forward_moments(specs, input_m2, input_kernel(input_m2, specs[0].fan_in, X))
     return fwd if grad_out_m2 is None else backward_moments(specs, fwd, grad_out_m2)

@@ -12,6 +12,7 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.model import finite_parameters, linear_layers
 from reluscope.probe.meanfield import PIECEWISE_LINEAR
+from reluscope.probe.theory import MOMENT_FORMULAS
 
 LABELS = {"n_samples": "points", "init": "scheme"}  # a setting whose control's label has another catalog key
 
@@ -41,13 +42,16 @@ def label(setting: str) -> str:
 def why(error: ReluscopeError, model: nn.Module) -> dict:
     """Why the library could not draw a view of ``model`` (its ``error``), as a note in the catalog's words: the
     parameters or activations are no longer finite (a diverged run), an activation is not piecewise linear (no
-    cells), a weight matrix is too ill-conditioned to invert; else the library's own line."""
+    cells) or has no moment formula (no theory), a weight matrix is too ill-conditioned to invert; else the library's own line."""
     text = str(error)
     if "finite" in text or not finite_parameters(model):
         return said("note_diverged")
     if "piecewise linear" in text:
         return said("note_not_piecewise", activation=next(
             (lay.kind for lay in linear_layers(model) if lay.kind not in PIECEWISE_LINEAR), ""))
+    if "no moment formula" in text:
+        return said("note_no_theory", activation=next(
+            (lay.kind for lay in linear_layers(model) if lay.kind not in MOMENT_FORMULAS), ""))
     if "pseudo-inverse" in text:
         return said("note_singular")
     return said("note_library", text=text)

@@ -108,9 +108,13 @@ def layer_stats(scene: Scene, model: nn.Module) -> dict:
 
 
 def theory(scene: Scene, model: nn.Module, grad_out_m2: float) -> dict:
-    """The theory's per-layer prediction for ``model``'s weights, seeded with the measured output gradient."""
-    with np.errstate(all="ignore"):  # a diverged net's inf and NaN travel as null: no warnings about them
-        moments = predicted_moments(model, scene.input_m2, grad_out_m2=grad_out_m2)
+    """The theory's per-layer prediction for ``model``'s weights, seeded with the measured output gradient; for an
+    activation without a moment formula (GELU, SiLU, ELU, sigmoid) empty lists and a ``note`` saying why."""
+    try:
+        with np.errstate(all="ignore"):  # a diverged net's inf and NaN travel as null: no warnings about them
+            moments = predicted_moments(model, scene.input_m2, grad_out_m2=grad_out_m2)
+    except ReluscopeError as e:
+        return dict(z_var=[], h_var=[], gz_m2=[], note=why(e, model))
     return dict(z_var=[m.pre_var for m in moments], h_var=[m.post_var for m in moments],
                 gz_m2=[m.grad_pre_m2 for m in moments])
 

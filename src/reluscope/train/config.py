@@ -6,6 +6,7 @@ It imports without torch: the command line checks a configuration before it load
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 from typing import TYPE_CHECKING
@@ -62,6 +63,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ``ReluscopeError`` naming the first impossible setting; return self."""
+        self._check_types()
         if self.widths is not None and not (isinstance(self.widths, list) and len(self.widths) < MAX_DEPTH
                                             and all(type(w) is int and 1 <= w for w in self.widths)):
             raise ReluscopeError(f"widths must be a list of fewer than {MAX_DEPTH} whole numbers of at least 1 "
@@ -106,6 +108,23 @@ class TrainConfig:
                 check_number(value, f.name)
         check_run_budget(self)
         return self
+
+    def _check_types(self) -> None:
+        """Each field of its annotated kind: an ``int`` field a whole number (``True`` is not one; a NumPy integer
+        is kept as an ``int``), a ``float`` field a real number, a ``str`` field text; ``None`` where allowed."""
+        for f in fields(self):
+            kind, value = f.type.removesuffix(" | None"), getattr(self, f.name)
+            if value is None and kind != f.type:
+                continue
+            shown = repr(value) if isinstance(value, str) else value
+            if kind == "int":
+                if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                    raise ReluscopeError(f"{f.name} must be a whole number, got {shown}")
+                setattr(self, f.name, int(value))
+            elif kind == "float" and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
+                raise ReluscopeError(f"{f.name} must be a number, got {shown}")
+            elif kind == "str" and not isinstance(value, str):
+                raise ReluscopeError(f"{f.name} must be text, got {shown}")
 
     def is_snapshot_step(self, step: int) -> bool:
         """Whether the parameters after ``step`` (0: at init) are kept.

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from reluscope.data import Dataset, load_dataset
+from reluscope.errors import ReluscopeError
 from reluscope.model import init_model_
 from reluscope.progress import Progress, silent
 from reluscope.train.budget import check_run_budget
@@ -45,8 +46,16 @@ class TrainResult:
     def model_at(self, step: int) -> nn.Sequential:
         """A copy of ``model`` with the parameters of snapshot ``step``, in eval mode."""
         model = copy.deepcopy(self.model)
-        model.load_state_dict(self.snapshots[step])
+        model.load_state_dict(snapshot(self.snapshots, step))
         return model.eval()
+
+
+def snapshot(snapshots: dict[int, dict], step: int) -> dict:
+    """The state_dict kept after ``step``, or a ``ReluscopeError`` listing the steps that were kept."""
+    if step not in snapshots:
+        kept = ", ".join(map(str, sorted(snapshots))) or "none (train with snapshots= or snapshot_every=)"
+        raise ReluscopeError(f"no snapshot at step {step}; kept: {kept}")
+    return snapshots[step]
 
 
 def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:

@@ -31,7 +31,7 @@ from reluscope.data import Dataset, Standardizer
 from reluscope.errors import ReluscopeError
 from reluscope.outputs import atomic_dir, write_csv, write_json
 from reluscope.train.config import TrainConfig
-from reluscope.train.loop import TrainResult
+from reluscope.train.loop import TrainResult, snapshot
 from reluscope.train.runfiles import check_run_dir
 
 @dataclass
@@ -49,7 +49,7 @@ class Run:
     def model_at(self, step: int) -> nn.Sequential:
         """A fresh copy of the model with the parameters of snapshot ``step``."""
         model = self.config.architecture(self.data.n_classes, self.data.n_features)
-        model.load_state_dict(self.snapshots[step])
+        model.load_state_dict(snapshot(self.snapshots, step))
         return model.eval()
 
 

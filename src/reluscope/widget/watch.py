@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ from reluscope.errors import ReluscopeError
 from reluscope.geometry.backproject import VIEWS
 from reluscope.geometry.slices import DataPlane
 from reluscope.model import finite_parameters, linear_layers
+from reluscope.probe.stats import class_labels, model_inputs
 from reluscope.serve.notice import Notice, said
 from reluscope.serve.panels import boundary, every_backprojection, every_cells, layer_stats, residuals, theory
 from reluscope.serve.scene import Sliced, grid_lines, plane_message, plane_views
@@ -142,12 +144,8 @@ class Watcher:
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
-        X, y = _tensor(X, "X", torch.float32), _tensor(y, "y", torch.long)
-        if X.ndim != 2 or X.shape[1] != self.layers[0].linear.in_features:
-            raise ReluscopeError(f"X must be (N, {self.layers[0].linear.in_features}) for this model, got "
-                                 f"{tuple(X.shape)}")
-        if y.shape != (X.shape[0],):
-            raise ReluscopeError(f"y must be (N,) = ({X.shape[0]},) class indices, got {tuple(y.shape)}")
+        X = model_inputs(_detached(X), self.layers[0].linear.in_features, torch.float32).cpu()
+        y = class_labels(y, X.shape[0], self.layers[-1].linear.out_features).cpu()
         self.model, self.every, self.emit = model, every, emit
         self.scene = WatchScene.build(X, y)
         self.canvas = copy.deepcopy(model).cpu().float()  # the worker loads each copy into this
@@ -264,16 +262,15 @@ def _finite(model: nn.Module, loss: float) -> bool:
     return bool(np.isfinite(loss)) and finite_parameters(model)
 
 
-def _tensor(value, name: str, dtype: torch.dtype) -> torch.Tensor:
-    try:
-        return torch.as_tensor(value).detach().to("cpu", dtype)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise ReluscopeError(f"{name} must be an array or a tensor: {e}") from None
+def _detached(value):
+    """A tensor detached from the user's graph; anything else as it is."""
+    return value.detach() if isinstance(value, torch.Tensor) else value
 
 
 class Watch:
     """The context manager ``watch`` returns: ``w.widget`` is the live view, ``w.step`` the forward passes
-    counted. In a notebook it shows itself on entering the block."""
+    counted. In a notebook it shows itself on entering the block; elsewhere ``show=True`` warns that nothing
+    is shown."""
 
     def __init__(self, model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: str | None = None):
         from reluscope.widget.liveview import LiveView, check_lang
@@ -287,8 +284,9 @@ class Watch:
         return self._watcher.step
 
     def __enter__(self) -> Watch:
-        if self._show:
-            _display(self.widget)
+        if self._show and not _display(self.widget):
+            warnings.warn("rs.watch: not in a notebook, so nothing is shown; use `reluscope serve`, or "
+                          "show=False and display w.widget yourself", stacklevel=2)
         self._watcher.start()
         return self
 
@@ -308,12 +306,14 @@ def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: s
     return Watch(model, X, y, every=every, show=show, lang=lang)
 
 
-def _display(widget) -> None:
-    """Show ``widget`` when running under IPython (a notebook); elsewhere nothing."""
+def _display(widget) -> bool:
+    """Show ``widget`` when running under IPython (a notebook) and say so; elsewhere nothing: False."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
-        return
-    if get_ipython() is not None:
-        display(widget)
+        return False
+    if get_ipython() is None:
+        return False
+    display(widget)
+    return True

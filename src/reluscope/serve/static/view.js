@@ -84,6 +84,7 @@ function template({ t }) {
     <p class="about">${T("task1_about")}</p>
     ${canvas("stats", 320, 200)}${canvas("dead", 320, 64)}
     <p data-id="means" class="numbers"></p>
+    <p data-id="theory-note" class="note"></p>
   </section>
   <section data-panel="task2"><h2>${T("task2")}
       <label>${T("layer")} <select data-id="v-layer"></select></label>
@@ -499,6 +500,7 @@ function render({ model, el }) {
     const marked = state.marked ?? firstNonfinite(L);
     redraw("stats", [L, state.theory, marked], () => drawStats($("c-stats"), L, state.theory, marked, tx));
     label("stats", t("img_stats", { step, marked: marked ? t("img_marked", { layer: marked }) : "" }));
+    setText("theory-note", state.theory && state.theory.note ? said(state.theory.note) : "");
     redraw("dead", [deadList(L)], () => drawDead($("c-dead"), L.dead, tx));
     label("dead", t("img_dead", { step, dead: Array.from(L.dead, (d) => num(d, 2)).join("; ") }));
     const [zlo, zhi] = extent(L.z_mean), [hlo, hhi] = extent(L.h_mean), sig = (v) => (Number.isFinite(v) ? num(v, 2, "sig") : "—");
