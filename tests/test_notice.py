@@ -56,9 +56,9 @@ def test_a_view_that_cannot_be_drawn_says_why_with_a_key():
         grid_regions(relu, (-1.0, 1.0, -1.0, 1.0), 8)
     assert why(refused.value, relu) == said("note_diverged")
     gelu = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.GELU(), torch.nn.Linear(4, 2))
-    from reluscope.probe.theory import predict
+    from reluscope.probe.theory import predicted_moments
     with pytest.raises(Exception) as refused:
-        predict(gelu, 1.0)
+        predicted_moments(gelu, 1.0)
     assert why(refused.value, gelu) == said("note_no_theory", activation="gelu")
 
 
