@@ -10,8 +10,8 @@ results, so a task run twice is harmless.
 At most ``max(2 × slots, MIN_IN_FLIGHT)`` tasks are submitted at a time (slots: how many tasks the cluster
 runs at once), so ``ray.wait`` stays cheap at 10⁵ tasks and an interrupt has little to cancel. On any exit —
 done, an exception, Ctrl-C (KeyboardInterrupt) — a cluster that ``ray_map`` started is shut down with the tasks
-still in flight; on a cluster it joined, which keeps running, those tasks are cancelled (and their cancellation
-awaited, up to ``CANCEL_WAIT``).
+still in flight; on a cluster it joined, which keeps running, those tasks are interrupted, and killed where that
+does not stop them within ``CANCEL_WAIT`` (``_cancel``).
 
 ``ray`` is imported when ``ray_map`` runs, not with this module: Ray is an optional dependency
 (``pip install 'reluscope[ray]'``).
@@ -78,10 +78,22 @@ def ray_map(fn: Callable[[T], R], tasks: Iterable[T], options: RayOptions = RayO
     finally:
         if started:  # its tasks end with it
             ray.shutdown()
-        elif running:  # interrupted in their workers (a KeyboardInterrupt there), not killed with them: a task
-            for ref in running:  # killed just as it finished can report its result after its cancellation, and
-                ray.cancel(ref, force=False)  # Ray 2.60 then aborts this process ("Tried to complete task that
-            ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT)  # was not pending")
+        elif running:
+            _cancel(ray, list(running))
+
+
+def _cancel(ray, refs: list) -> None:
+    """Stop the tasks of ``refs`` on a cluster that goes on: each is first interrupted in its worker (a
+    KeyboardInterrupt there); those whose cancellation is not reported within ``CANCEL_WAIT`` are then killed with
+    their workers. Killing comes last because a task killed just as it finished can report its result after its
+    cancellation, and Ray (2.60) then aborts this process ("Tried to complete task that was not pending")."""
+    for ref in refs:
+        ray.cancel(ref, force=False)
+    _, left = ray.wait(refs, num_returns=len(refs), timeout=CANCEL_WAIT)
+    for ref in left:
+        ray.cancel(ref, force=True)
+    if left:
+        ray.wait(left, num_returns=len(left), timeout=CANCEL_WAIT)
 
 
 def _connect(options: RayOptions) -> bool:
