@@ -20,7 +20,7 @@ _D = TrainConfig()
 @click.option("--dataset", default=_D.dataset, show_default=True,
               help=DATASET_HELP)
 @click.option("--n-samples", type=INT, default=_D.n_samples, show_default=True, 
-              help="Points to generate, at least 8 (ignored for digits and a CSV).")
+              help="Points to generate, at least 8 (checked, but not used, for digits and a CSV).")
 @click.option("--noise", type=FLOAT, default=None, help=noise_help())
 @click.option("--depth", type=INT, default=_D.depth, show_default=True, 
               help=f"Number of linear layers, 1 … {MAX_DEPTH}.")

@@ -115,10 +115,10 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
 
 
 def model_inputs(X, in_features: int, dtype: torch.dtype) -> torch.Tensor:
-    """``X`` as a ``dtype`` tensor of shape (N, ``in_features``), N ≥ 1: the points a model of that input width
-    can take, or a ``ReluscopeError`` naming the shape it needs."""
+    """``X`` as a ``dtype`` tensor of shape (N, ``in_features``), N ≥ 1, detached from the caller's graph: the points
+    a model of that input width can take, or a ``ReluscopeError`` naming the shape it needs."""
     try:
-        X = torch.as_tensor(X, dtype=dtype)
+        X = torch.as_tensor(X.detach() if isinstance(X, torch.Tensor) else X, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as e:
         raise ReluscopeError(f"X must be an array or a tensor: {e}") from None
     if X.ndim != 2 or X.shape[1] != in_features:

@@ -144,7 +144,7 @@ class Watcher:
         if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
             raise ReluscopeError(f"every must be a whole number of steps >= 1, got {every!r}")
         self.layers = linear_layers(model)  # refuses anything but a Linear/activation stack
-        X = model_inputs(_detached(X), self.layers[0].linear.in_features, torch.float32).cpu()
+        X = model_inputs(X, self.layers[0].linear.in_features, torch.float32).cpu()
         y = class_labels(y, X.shape[0], self.layers[-1].linear.out_features).cpu()
         self.model, self.every, self.emit = model, every, emit
         self.scene = WatchScene.build(X, y)
@@ -260,11 +260,6 @@ def scores(scene: WatchScene, model: nn.Module) -> dict:
 
 def _finite(model: nn.Module, loss: float) -> bool:
     return bool(np.isfinite(loss)) and finite_parameters(model)
-
-
-def _detached(value):
-    """A tensor detached from the user's graph; anything else as it is."""
-    return value.detach() if isinstance(value, torch.Tensor) else value
 
 
 class Watch:

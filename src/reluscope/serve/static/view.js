@@ -393,7 +393,7 @@ function render({ model, el }) {
     fitCanvases();
   }
   // every canvas at the page's type and with a backing pixel per device pixel (draw.js: scale), drawn anew when
-  // either changes: large type, a window moved to a screen of another density, the browser's zoom
+  // either changes: large type, or a change of devicePixelRatio that a media query reports
   function fitCanvases() {
     const k = Number(getComputedStyle(root).getPropertyValue("--canvas-type")) || 1, ratio = window.devicePixelRatio || 1;
     if (k === state.canvasType && ratio === state.pixelRatio) return;
