@@ -141,8 +141,11 @@ def frames(args: argparse.Namespace) -> None:
     if len(least) == 2:
         (_, after), (_, before) = least.items()
         print(f"least CPU-s over {args.rounds} rounds, this tree / {args.before}:")
-        for viewer in after:
+        for viewer in sorted(after.keys() & before.keys()):
             print(f"  {viewer}: {after[viewer]:.2f} / {before[viewer]:.2f} = {after[viewer] / before[viewer]:.2f}")
+        for name, only in (("this tree", after.keys() - before.keys()), (args.before, before.keys() - after.keys())):
+            if only:
+                print(f"  only in {name}: {', '.join(sorted(only))}")
 
 
 def main() -> None:

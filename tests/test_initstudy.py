@@ -186,3 +186,17 @@ def test_depth_1_has_no_hidden_layer_to_histogram(tmp_path):
     result = init_study_to_dir(cfg, tmp_path / "s")
     assert result.activations == {} and not (tmp_path / "s" / "activation_histograms.png").exists()
     assert (tmp_path / "s" / "variance_by_layer.png").is_file() and len(result.runs) == 2
+
+
+def test_a_net_whose_logits_overflow_gets_nan_gradient_theory_not_a_refusal():
+    """N(0, 1) at depth 70 overflows its logits, so the measured output gradient is NaN: the forward theory is
+    still drawn and the gradient columns are NaN (the theory refuses a non-finite seed from a caller)."""
+    import torch
+
+    from reluscope.model import build_mlp, init_model_
+    from reluscope.studies.initstudy import probe_with_theory
+
+    model = init_model_(build_mlp(2, 32, 70, 2), "normal", generator=torch.Generator().manual_seed(0))
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    rows = {r["quantity"]: r["theory_m2"] for r in probe_with_theory(model, X, np.arange(200) % 2) if r["layer"] == 1}
+    assert np.isfinite(rows["pre"]) and np.isnan(rows["grad_pre"]) and np.isnan(rows["grad_post"])

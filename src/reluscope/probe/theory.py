@@ -65,7 +65,7 @@ from torch import nn
 
 from reluscope.errors import ReluscopeError
 from reluscope.model.layers import linear_layers, negative_slope
-from reluscope.probe.meanfield import SMOOTH, MeanField, gauss_expectation
+from reluscope.probe.meanfield import PIECEWISE_LINEAR, SMOOTH, MeanField, gauss_expectation
 
 KERNEL_POINTS = 1024  # standard-normal points that stand for the input when no batch is given
 KERNEL_PAIRS = 2**15  # pairs of points on which the kernel is propagated (a random sample beyond)
@@ -137,7 +137,7 @@ def layer_specs(model: nn.Module) -> list[LayerSpec]:
     return specs
 
 
-MOMENT_FORMULAS = ("identity", "relu", "leaky_relu", "tanh")  # the activations activation_moments knows
+MOMENT_FORMULAS = (*PIECEWISE_LINEAR, *SMOOTH)  # the activations activation_moments knows
 
 
 def activation_moments(kind: str, mean, var, slope: float = 0.0):

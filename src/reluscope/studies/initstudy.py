@@ -16,6 +16,7 @@ keeps the factor at 1 and trains to ≥ 0.95 train accuracy on spirals and moons
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -110,8 +111,9 @@ def _theory_columns(quantity: str, t: LayerMoments) -> dict:
 def probe_with_theory(model, X: np.ndarray, y: np.ndarray, **columns) -> list[dict]:
     """Tidy rows of the probe on ``(X, y)`` with the theory for the same weights beside each measurement."""
     stats = probe(model, X, y)
-    grad_out = next(s.m2 for s in reversed(stats) if s.quantity == "grad_post")
-    theory = predicted_moments(model, float(np.mean(np.square(X))), grad_out, X=X)
+    grad_out = next(s.m2 for s in reversed(stats) if s.quantity == "grad_post")  # NaN where the logits overflowed
+    theory = predicted_moments(model, float(np.mean(np.square(X))), grad_out if math.isfinite(grad_out) else None,
+                               X=X)
     return [{**row, **_theory_columns(row["quantity"], theory[row["layer"] - 1])}
             for row in table(stats, **columns)]
 
