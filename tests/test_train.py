@@ -193,3 +193,21 @@ def test_normal_11x32_does_not_diverge_at_a_tiny_learning_rate():
         _, res = fit(TrainConfig(dataset="spirals", depth=11, width=32, init="normal", seed=seed, lr=1e-8,
                                  steps=300, snapshots=0))
         assert res.metrics["status"] != "diverged", seed
+
+
+@pytest.mark.parametrize("depth, init", [(3, "he"), (11, "lecun")])
+def test_a_full_batch_run_is_the_textbook_loop_bit_for_bit(depth, init):
+    """``fit`` takes the steps a plain PyTorch loop takes from the same initial weights: forward, cross-entropy,
+    zero_grad, backward, SGD with momentum (foreach, as ``make_optimizer`` asks) — equal parameters, bit for bit."""
+    cfg = TrainConfig(dataset="spirals", depth=depth, width=16, steps=40, n_samples=200, init=init, lr=0.05)
+    data, res = fit(cfg)
+    model = build_model(cfg, data.n_classes, torch.Generator().manual_seed(cfg.seed))
+    X, y = torch.as_tensor(data.X_train, dtype=torch.float32), torch.as_tensor(data.y_train)
+    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, foreach=True)
+    for _ in range(cfg.steps):
+        loss = torch.nn.functional.cross_entropy(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for (name, mine), theirs in zip(res.model.state_dict().items(), model.state_dict().values(), strict=True):
+        assert torch.equal(mine, theirs), name
