@@ -25,7 +25,8 @@ in the order a whole draw would, so a frame has the pixels of a whole draw (``te
 whose axes differ from the kept background's draws and keeps a new one.
 
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
-drawing function and its data reach the workers by ``fork``, only the image bytes come back. A forked process parses
+drawing function and its data reach the workers by ``fork``, only the image bytes come back; ``start_viewer`` returns
+while they draw, so that the calling process makes its other figures meanwhile. A forked process parses
 its formulas anew: a cached parse of matplotlib's mathtext holds the fonts it was set in, and a font reads its file
 through a file offset that forked copies share, so two processes drawing one cached formula read each other's glyphs
 ("FT_Load_Glyph … invalid outline"). matplotlib forgets its cached fonts in a forked process
