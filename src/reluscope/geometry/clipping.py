@@ -21,12 +21,11 @@ compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (
 cut it, and each piece ``p`` gets ``A_p = (A_r W)·diag(d)``, ``c_p = (c_r W + b)·diag(d)``, ``d_k = 1`` on the
 positive side of unit ``k``, else the activation's negative slope, and the pattern hash
 ``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. The walk stores ``z`` once per
-region ``r`` (one array per layer, made once the layer's regions are known) and the pattern of each piece (its
-64-bit words, the bits the cut gave it); a piece's map is formed from them when the next layer cuts it
-(``regions.LayerRegions.maps`` forms every piece's map the same way, when asked). ``cut_polygons`` cuts given
-polygons by given lines (the decision boundary's use). Compiled on the first call after an install or a change
-(10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's user cache where that cannot
-be written); after that a cut costs a few nanoseconds per corner.
+region ``r`` and the pattern of each piece (its 64-bit words, as the cut gave them); a piece's map is formed
+from them when the next layer cuts it (``regions.LayerRegions.maps`` forms every piece's map the same way, when
+asked). ``cut_polygons`` cuts given polygons by given lines (the decision boundary's use). Compiled on the first
+call after an install or a change (10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's
+user cache where that cannot be written); after that a cut costs a few nanoseconds per corner.
 """
 
 from __future__ import annotations
@@ -73,15 +72,15 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
     flat_h = np.concatenate([h for h, s in zip(hash_weights, slopes) if s is not None] or [np.zeros(0, np.uint64)])
     alpha = np.array([0.0 if s is None else s for s in slopes])
     x0, x1, y0, y1 = box
-    verts, v_start, n_verts, parent, pattern, on_start, zs, key, ends = _walk(
+    verts, v_start, n_verts, parent, pattern, on_start, zs, z_start, key, ends = _walk(
         float(x0), float(x1), float(y0), float(y1), dims, splits, alpha, params, flat_h,
         np.uint64(mult), float(radius), float(rtol), -1 if most is None else int(most))
     out, lo, n_parents = [], 0, 1  # the first layer's parent: the box
-    on_start, widths, v_start = on_start.tolist(), dims[1:].tolist(), v_start.tolist()
+    z_start, on_start, widths, v_start = z_start.tolist(), on_start.tolist(), dims[1:].tolist(), v_start.tolist()
     for layer, hi in enumerate(ends.tolist()):  # views of the flat outputs, layer by layer (Python ints: cheaper)
         n, width = hi - lo, widths[layer]
         n_on = -(-width // 64) if slopes[layer] is not None else 0  # pattern words
-        z = zs[layer].reshape(n_parents, 3, width)
+        z = zs[z_start[layer]:z_start[layer] + 3 * width * n_parents].reshape(n_parents, 3, width)
         bits = unpack_bits(pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on),
                            width if n_on else 0)
         out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
@@ -261,15 +260,14 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
+    zs = np.empty(3 * w_max * cap)
     on = np.empty(n_words * cap, dtype=np.uint64)  # every piece's pattern: its ⌈fan_out/64⌉ words (none: no kink)
-    zs = [np.empty(0)]  # per layer its z on each parent, 3 · fan_out numbers a parent: allocated once the parents are
-    #                     known, so never grown (copying a 14 000-region walk's z again and again cost ~10 %)
     corners[:4] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
     box_map = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # the box's h(x) = x: rows x₁, x₂, offset of (3, 2)
-    on_start = np.zeros(n_layers + 1, dtype=np.int64)
+    z_start, on_start = np.zeros(n_layers + 1, dtype=np.int64), np.zeros(n_layers + 1, dtype=np.int64)
     ends = np.zeros(n_layers + 1, dtype=np.int64)  # layer l's pieces: [ends[l], ends[l + 1])
-    on_len = 0
+    z_len, on_len = 0, 0  # z_start[l]: where the z of layer l on each of its parents begins
     ends[0], n_out = 1, 1
     w_off, b_off, h_off = 0, 0, 0
     z = np.empty((3, w_max))
@@ -277,14 +275,14 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
     for layer in range(n_layers):
         w_in, w_out, split = dims[layer], dims[layer + 1], splits[layer]
         nw_in, nw_out = (w_in + 63) // 64, ((w_out + 63) // 64 if split else 0)
-        on_start[layer] = on_len
+        z_start[layer], on_start[layer] = z_len, on_len
         lo, hi = (0, 1) if layer == 0 else (ends[layer - 1], ends[layer])  # the previous layer's pieces
-        z_prev, z_cur = zs[-1], np.empty(3 * w_out * (hi - lo))
-        zs.append(z_cur)
         kinked = layer > 0 and splits[layer - 1]  # the previous layer's slopes d apply
         for r in range(lo, hi):
+            while z_len + 3 * w_out > zs.shape[0]:
+                zs = _grow(zs)
             # the map of piece r, Ac_r = Z_{parent(r)} · diag(d_r) (3, w_in), read off its parent's z and its pattern
-            src, base = (box_map, 0) if layer == 0 else (z_prev, parent[r] * 3 * w_in)
+            src, base = (box_map, 0) if layer == 0 else (zs, z_start[layer - 1] + parent[r] * 3 * w_in)
             o_r = on_start[layer - 1] + (r - lo) * nw_in if kinked else 0
             z0, z1, z2 = z[0], z[1], z[2]  # z = Ac_r @ W + (0, 0, b): (3, w_out)
             z0[:w_out] = 0.0
@@ -306,10 +304,10 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                         z0[k] += a0 * w_row[k]
                         z1[k] += a1 * w_row[k]
                         z2[k] += a2 * w_row[k]
-            z_len = (r - lo) * 3 * w_out
-            z_cur[z_len:z_len + w_out] = z0[:w_out]
-            z_cur[z_len + w_out:z_len + 2 * w_out] = z1[:w_out]
-            z_cur[z_len + 2 * w_out:z_len + 3 * w_out] = z2[:w_out]
+            zs[z_len:z_len + w_out] = z0[:w_out]
+            zs[z_len + w_out:z_len + 2 * w_out] = z1[:w_out]
+            zs[z_len + 2 * w_out:z_len + 3 * w_out] = z2[:w_out]
+            z_len += 3 * w_out
             poly = corners[start[r]:start[r + 1]]
             n_pieces, n_corners, ws = _cut_polygon(poly, len(poly), z, w_out if split else 0, radius, rtol, ws)
             while start[n_out] + n_corners > corners.shape[0]:
@@ -343,7 +341,7 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
         if split:
             h_off += (w_out + 63) // 64
     verts, v_start, n_verts = _pad_layers(corners, start, ends[:done + 1])
-    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, zs[1:done + 1], key[1:n_out],
+    return (verts, v_start, n_verts, parent[1:n_out], on[:on_len], on_start, zs[:z_len], z_start, key[1:n_out],
             ends[1:done + 1] - 1)
 
 
