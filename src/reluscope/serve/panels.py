@@ -48,7 +48,9 @@ from reluscope.serve.notice import said, why
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
-MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each); past it the grid
+MAX_EXACT = 4000  # exact polygons are sent up to this many regions (binary, ~40 bytes each); past it the grid: the
+# page draws a polygon in 6–11 µs (benchmarks/cells_draw.py: 4000 in about 30 ms, 12 000 in about 100), and the walk
+# that proves "more than MAX_EXACT" keeps a frame within 15 ms (benchmarks/frame.py)
 DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
 GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
