@@ -463,22 +463,22 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
 
 def test_the_exact_cells_of_a_wider_head_stop_sooner(monkeypatch):
     """A head sends at most ``MAX_EXACT`` exact polygons (what the page draws) and at most ``EXACT_WORK`` over its
-    largest ``fan_in · fan_out`` (what the walk proves within a frame): 4000 for 32 × 32 layers, the whole
-    ``MAX_EXACT`` for a 6×16's and for a first layer alone; past that limit the grid image, with the limit in its
-    note."""
+    multiply-adds ``Σ fan_in · fan_out`` (what the walk proves within a frame): 4000 for the 11×32's layer 5, 1000
+    for a 3×128's layer 2, the whole ``MAX_EXACT`` for the 6×16's layer 5 and for a first layer alone; past that
+    limit the grid image, with the limit in its note."""
     from reluscope.geometry.regions import linear_regions
     from reluscope.serve import panels
-    eleven_by_32 = ((2, 32),) + ((32, 32),) * 4  # the head of layer 5
-    assert panels.exact_limit(eleven_by_32) == panels.exact_limit(((2, 8), (8, 32), (32, 32))) == 4000
+    assert panels.exact_limit(((2, 32),) + ((32, 32),) * 4) == 4000  # the 11×32's layer 5
+    assert panels.exact_limit(((2, 128), (128, 128))) == 1000  # a 3×128's layer 2
     assert panels.exact_limit(((2, 16),) + ((16, 16),) * 4) == panels.exact_limit(((2, 128),)) == panels.MAX_EXACT
     s = Settings(depth=4, width=8, n_samples=100)
     data = s.load_data(None)
     model, _ = s.build_model(data)
     scene = Scene.build(s, data, model)
     count = len(linear_regions(model[:4], scene.box)[-1])
-    monkeypatch.setattr(panels, "EXACT_WORK", count * 8 * 8)  # the head: 2 → 8 → 8
+    monkeypatch.setattr(panels, "EXACT_WORK", count * (2 * 8 + 8 * 8))  # the head: 2 → 8 → 8
     assert panels.cells(scene, model, 2, exact=True)["count"] == count
-    monkeypatch.setattr(panels, "EXACT_WORK", count * 8 * 8 - 1)
+    monkeypatch.setattr(panels, "EXACT_WORK", count * (2 * 8 + 8 * 8) - 1)
     grid = panels.cells(scene, model, 2, exact=True)
     assert not grid["exact"] and grid["note"] == {"key": "cells_exact_many", "values": {"most": count - 1}}
 
