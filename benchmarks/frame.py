@@ -6,8 +6,8 @@ For the 6×16 and the 11×32 He nets on 1000 spiral points after ``--steps`` tra
 them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread:
 the CPU milliseconds of each part of a frame (median of ``--repeat`` calls) — the boundary, the per-layer
 statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting frame shows
-them (exact polygons; the grid image once the walk passes ``panels.exact_limit``: 4000 cells behind 32 × 32
-layers) — their sum, and that sum over one full-batch training step of the same net (the anchor: compare ratios,
+them (exact polygons; the grid image once the walk passes ``panels.exact_limit``: 3000 for the 11×32's
+layer 5) — their sum, and that sum over one full-batch training step of the same net (the anchor: compare ratios,
 not milliseconds, between runs); the cells drawn afresh each time (``panels.DRAWN_CELLS`` forgotten), and the frame
 again for the same weights (a resting run's next frame, a changed projection: the cells remembered). Where the
 cells are the grid image, their time split into the walk until it passes the limit the page is told and the grid

@@ -51,7 +51,7 @@ CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pi
 MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each; the page draws one in
 # 6–11 µs, benchmarks/cells_draw.py), and up to EXACT_WORK over the head's multiply-adds (``exact_limit``); past it
 # the grid image
-EXACT_WORK = 4000 * (2 * 32 + 4 * 32 * 32)  # the trained 11×32 proves "more than 4000" in its layer 5 in 3 ms
+EXACT_WORK = 3000 * (2 * 32 + 4 * 32 * 32)  # the 11×32's layer 5 sends up to 3000, as while training (LIVE_EXACT)
 DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
 GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
@@ -228,8 +228,8 @@ def exact_limit(shapes: tuple[tuple[int, int], ...]) -> int:
     """The most regions a head of layers of these ``(fan_in, fan_out)`` sends as exact polygons: ``MAX_EXACT``,
     what the page draws, and ``EXACT_WORK`` over the head's multiply-adds ``Σ fan_in · fan_out``, what the walk
     proves within a frame (it carries every region through the head's layers; a region's ``z`` for the next layer
-    is ``fan_in · fan_out`` multiply-adds): 4000 for the 11×32's layer 5, 7878 for its layer 3, 1000 for a 3×128's
-    layer 2, all of ``MAX_EXACT`` for the 6×16's layer 5."""
+    is ``fan_in · fan_out`` multiply-adds): 3000 for the 11×32's layer 5, 5909 for its layer 3, 750 for a 3×128's
+    layer 2, 11 818 for the 6×16's layer 5, ``MAX_EXACT`` for a first layer alone."""
     return min(MAX_EXACT, EXACT_WORK // sum(n * m for n, m in shapes))
 
 
