@@ -6,13 +6,14 @@ For the 6×16 and the 11×32 He nets on 1000 spiral points after ``--steps`` tra
 them while the net trains), and for the He-initialised 11×32 (the frame a user meets first), one torch thread:
 the CPU milliseconds of each part of a frame (median of ``--repeat`` calls) — the boundary, the per-layer
 statistics, the chosen layer's back-projection (embedded + PCA), the cells of that layer as a resting frame shows
-them (exact polygons; the grid image once the walk passes ``panels.MAX_EXACT``) — their sum, and that sum over one
-full-batch training step of the same net (the anchor: compare ratios, not milliseconds, between runs); the cells
-drawn afresh each time (``panels.DRAWN_CELLS`` forgotten), and the frame again for the same weights (a resting
-run's next frame, a changed projection: the cells remembered). Where the cells are the grid image, their time split
-into the walk until it passes ``MAX_EXACT`` and the grid image alone, and the frame while training, whose cells are
-the grid image once the chosen layer had more than ``session.LIVE_EXACT`` exact cells (the count rule only: the
-page also sends the grid image where the exact cells took more than ``session.LIVE_CPU``).
+them (exact polygons; the grid image once the walk passes ``panels.exact_limit``: 3000 for the 11×32's
+layer 5) — their sum, and that sum over one full-batch training step of the same net (the anchor: compare ratios,
+not milliseconds, between runs); the cells drawn afresh each time (``panels.DRAWN_CELLS`` forgotten), and the frame
+again for the same weights (a resting run's next frame, a changed projection: the cells remembered). Where the
+cells are the grid image, their time split into the walk until it passes the limit the page is told and the grid
+image alone, and the frame while training, whose cells are the grid image once the chosen layer had more than
+``session.LIVE_EXACT`` exact cells (the count rule only: the page also sends the grid image where the exact cells
+took more than ``session.LIVE_CPU``).
 Then the rest of what the page is sent: the scores, and the slow panels' theory and residuals of every layer.
 """
 
@@ -28,8 +29,7 @@ import torch
 
 from reluscope.geometry.regions import TooManyRegions, linear_regions
 from reluscope.serve.messages import View
-from reluscope.serve.panels import (DRAWN_CELLS, MAX_EXACT, backprojection, boundary, cells, layer_stats, residuals,
-                                    scores, theory)
+from reluscope.serve.panels import DRAWN_CELLS, backprojection, boundary, cells, layer_stats, residuals, scores, theory
 from reluscope.serve.scene import Scene
 from reluscope.serve.session import LIVE_EXACT
 from reluscope.serve.settings import Settings
@@ -54,13 +54,13 @@ def afresh(panel, *args, **kwargs):
     return panel(*args, **kwargs)
 
 
-def stops(head, box) -> None:
-    """The walk of ``cells`` on a head with more than ``MAX_EXACT`` cells: it stops there."""
+def stops(head, box, most: int) -> None:
+    """The walk of ``cells`` on a head with more than ``most`` cells: it stops there."""
     try:
-        linear_regions(head, box, most=MAX_EXACT)
+        linear_regions(head, box, most=most)
     except TooManyRegions:
         return
-    raise SystemExit(f"the walk did not stop at {MAX_EXACT} cells")
+    raise SystemExit(f"the walk did not stop at {most} cells")
 
 
 def main() -> None:
@@ -110,8 +110,9 @@ def main() -> None:
         if not (shown["exact"] and shown["count"] <= LIVE_EXACT):  # while training: the grid image
             grid = cpu_ms(lambda: afresh(cells, scene, model, layer, exact=False), args.repeat)
             if not shown["exact"]:
-                walk = cpu_ms(lambda: stops(scene.on_plane(model)[: 2 * layer], scene.box), args.repeat)
-                print(f"    of its cells: the walk until it passes {MAX_EXACT} {walk:.2f} ms, the grid image "
+                most = shown["note"]["values"]["most"]  # the limit the walk passed, as the page is told
+                walk = cpu_ms(lambda: stops(scene.on_plane(model)[: 2 * layer], scene.box, most), args.repeat)
+                print(f"    of its cells: the walk until it passes {most} {walk:.2f} ms, the grid image "
                       f"{grid:.2f} ms")
             live = total - times[f"cells of layer {layer} (at rest)"] + grid
             print(f"  {'frame while training (the grid image)':<40} {live:7.2f} ms;  frame / step: {live / step:.1f}")

@@ -26,6 +26,8 @@ OWN_PROCESS = {"defaults.py", "depth11_seeds.py", "frames.py", "sweep_backends.p
     ("serve.py", ["--seconds", "1", "--changes", "1", "--steps", "20"], "control change"),
     ("watch.py", ["--steps", "5", "--repeat", "1"], "overhead"),
     ("watch_example_seeds.py", ["--seeds", "1", "--lrs", "0.01", "--steps", "3"], "seeds reach"),
+    pytest.param("cells_draw.py", ["--repeat", "1", "--steps", "2"], "µs a cell",
+                 marks=pytest.mark.browser),  # headless Chromium draws the cells with the page's drawCells
     pytest.param("frames.py", ["--seconds", "1", "--changes", "1"], "rs.Playground in JupyterLab",
                  marks=pytest.mark.browser),  # headless Chromium on the page and in a JupyterLab it starts
     ("depth11_seeds.py", ["--seeds", "1", "--steps", "5", "--datasets", "moons", "--jobs", "1"], "diverged"),

@@ -461,6 +461,29 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
     assert walked_not["note"] == {"key": "cells_grid_many", "values": {"count": grid["count"], "most": grid["count"] - 1}}
 
 
+def test_the_exact_cells_stop_sooner_behind_more_multiply_adds(monkeypatch):
+    """A head sends at most ``MAX_EXACT`` exact polygons (what the page draws) and at most ``EXACT_WORK`` over its
+    multiply-adds ``Σ fan_in · fan_out`` (what the walk proves within a frame): 3000 for the 11×32's layer 5, 750
+    for a 3×128's layer 2, 11 818 for the 6×16's layer 5, the whole ``MAX_EXACT`` for a first layer alone; past
+    that limit the grid image, with the limit in its note."""
+    from reluscope.geometry.regions import linear_regions
+    from reluscope.serve import panels
+    assert panels.exact_limit(((2, 32),) + ((32, 32),) * 4) == 3000  # the 11×32's layer 5
+    assert panels.exact_limit(((2, 128), (128, 128))) == 750  # a 3×128's layer 2
+    assert panels.exact_limit(((2, 16),) + ((16, 16),) * 4) == 11818  # the 6×16's (its exercise's: 4 716 cells)
+    assert panels.exact_limit(((2, 128),)) == panels.MAX_EXACT  # a first layer: lines through the box
+    s = Settings(depth=4, width=8, n_samples=100)
+    data = s.load_data(None)
+    model, _ = s.build_model(data)
+    scene = Scene.build(s, data, model)
+    count = len(linear_regions(model[:4], scene.box)[-1])
+    monkeypatch.setattr(panels, "EXACT_WORK", count * (2 * 8 + 8 * 8))  # the head: 2 → 8 → 8
+    assert panels.cells(scene, model, 2, exact=True)["count"] == count
+    monkeypatch.setattr(panels, "EXACT_WORK", count * (2 * 8 + 8 * 8) - 1)
+    grid = panels.cells(scene, model, 2, exact=True)
+    assert not grid["exact"] and grid["note"] == {"key": "cells_exact_many", "values": {"most": count - 1}}
+
+
 def test_cells_are_walked_once_per_head_and_afresh_when_its_weights_change(monkeypatch):
     """The cells panel is remembered by the head's weights: the same head again takes no walk (a resting run's
     frames), a weight after the chosen layer changes nothing, a weight inside it draws the panel afresh, equal

@@ -21,11 +21,11 @@ compiled call: on region ``r`` the layer's pre-activations are ``z = x A_r W + (
 cut it, and each piece ``p`` gets ``A_p = (A_r W)·diag(d)``, ``c_p = (c_r W + b)·diag(d)``, ``d_k = 1`` on the
 positive side of unit ``k``, else the activation's negative slope, and the pattern hash
 ``key_p = key_r·M + Σ_i word_i·w_i (mod 2⁶⁴)`` of ``patterns.extend_keys``. The walk stores ``z`` once per
-region ``r`` and the pattern of each piece; a piece's map is formed from them when the next layer cuts it
-(``regions.LayerRegions.maps`` forms every piece's map the same way, when asked). ``cut_polygons`` cuts given
-polygons by given lines (the decision boundary's use). Compiled on the first call after an install or a change
-(10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's user cache where that cannot
-be written); after that a cut costs a few nanoseconds per corner.
+region ``r`` and the pattern of each piece (its 64-bit words, as the cut gave them); a piece's map is formed
+from them when the next layer cuts it (``regions.LayerRegions.maps`` forms every piece's map the same way, when
+asked). ``cut_polygons`` cuts given polygons by given lines (the decision boundary's use). Compiled on the first
+call after an install or a change (10–20 s on this machine's cores) and cached on disk (``__pycache__``, or numba's
+user cache where that cannot be written); after that a cut costs a few nanoseconds per corner.
 """
 
 from __future__ import annotations
@@ -79,10 +79,12 @@ def network_cells(box, dims, params, slopes, hash_weights, mult, radius: float, 
     z_start, on_start, widths, v_start = z_start.tolist(), on_start.tolist(), dims[1:].tolist(), v_start.tolist()
     for layer, hi in enumerate(ends.tolist()):  # views of the flat outputs, layer by layer (Python ints: cheaper)
         n, width = hi - lo, widths[layer]
-        n_on = width if slopes[layer] is not None else 0  # pattern columns
+        n_on = -(-width // 64) if slopes[layer] is not None else 0  # pattern words
         z = zs[z_start[layer]:z_start[layer] + 3 * width * n_parents].reshape(n_parents, 3, width)
+        bits = unpack_bits(pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on),
+                           width if n_on else 0)
         out.append(CellLayer(_layer_verts(verts, v_start, layer, n), n_verts[lo:hi], parent[lo:hi],
-                             pattern[on_start[layer]:on_start[layer] + n_on * n].reshape(n, n_on), z, key[lo:hi]))
+                             bits, z, key[lo:hi]))
         lo, n_parents = hi, n
     return out
 
@@ -258,7 +260,8 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
     cap = 1024
     corners, start = np.empty((4 * cap, 2)), np.zeros(cap + 1, dtype=np.int64)
     parent, key = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.uint64)
-    zs, on = np.empty(3 * w_max * cap), np.empty(w_max * cap, dtype=np.bool_)
+    zs = np.empty(3 * w_max * cap)
+    on = np.empty(n_words * cap, dtype=np.uint64)  # every piece's pattern: its ⌈fan_out/64⌉ words (none: no kink)
     corners[:4] = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # piece 0: the box, h(x) = x, key 0
     start[1] = 4
     box_map = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # the box's h(x) = x: rows x₁, x₂, offset of (3, 2)
@@ -271,6 +274,7 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
     ws = _scratch(n_words, w_max)
     for layer in range(n_layers):
         w_in, w_out, split = dims[layer], dims[layer + 1], splits[layer]
+        nw_in, nw_out = (w_in + 63) // 64, ((w_out + 63) // 64 if split else 0)
         z_start[layer], on_start[layer] = z_len, on_len
         lo, hi = (0, 1) if layer == 0 else (ends[layer - 1], ends[layer])  # the previous layer's pieces
         kinked = layer > 0 and splits[layer - 1]  # the previous layer's slopes d apply
@@ -279,13 +283,14 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                 zs = _grow(zs)
             # the map of piece r, Ac_r = Z_{parent(r)} · diag(d_r) (3, w_in), read off its parent's z and its pattern
             src, base = (box_map, 0) if layer == 0 else (zs, z_start[layer - 1] + parent[r] * 3 * w_in)
-            o_r = on_start[layer - 1] + (r - lo) * w_in if kinked else 0
+            o_r = on_start[layer - 1] + (r - lo) * nw_in if kinked else 0
             z0, z1, z2 = z[0], z[1], z[2]  # z = Ac_r @ W + (0, 0, b): (3, w_out)
             z0[:w_out] = 0.0
             z1[:w_out] = 0.0
             z2[:w_out] = flat_b[b_off:b_off + w_out]
             for j in range(w_in):  # one pass over W's rows, skipping off units (a zero column of Ac_r)
-                d = alpha[layer - 1] if kinked and not on[o_r + j] else 1.0
+                off = kinked and (on[o_r + j // 64] >> np.uint64(j % 64)) & np.uint64(1) == 0
+                d = alpha[layer - 1] if off else 1.0
                 a0, a1, a2 = src[base + j] * d, src[base + w_in + j] * d, src[base + 2 * w_in + j] * d
                 if a0 == 0.0 and a1 == 0.0 and a2 == 0.0:
                     continue
@@ -309,7 +314,7 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                 corners = _grow(corners)
             while n_out + n_pieces + 1 > parent.shape[0]:
                 parent, start, key = _grow(parent), _grow(start), _grow(key)
-            while on_len + w_out * n_pieces > on.shape[0]:
+            while on_len + nw_out * n_pieces > on.shape[0]:
                 on = _grow(on)
             c0 = start[n_out]
             corners[c0:c0 + n_corners] = ws[0][:n_corners]
@@ -319,13 +324,11 @@ def _walk(x0, x1, y0, y1, dims, splits, alpha, params, flat_h, mult, radius, rto
                 parent[q] = r - lo
                 bits = ws[4][p]
                 h = key[r] * mult
-                if split:
-                    for i in range((w_out + 63) // 64):
-                        h += bits[i] * flat_h[h_off + i]
-                    for k in range(w_out):
-                        on[on_len + k] = (bits[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
+                for i in range(nw_out):
+                    h += bits[i] * flat_h[h_off + i]
+                    on[on_len + i] = bits[i]
                 key[q] = h
-                on_len += w_out if split else 0
+                on_len += nw_out
             n_out += n_pieces
             if 0 <= most < n_out - ends[layer] + hi - 1 - r:  # each parent still to cut gives ≥ 1 piece
                 done = layer

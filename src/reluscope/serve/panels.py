@@ -48,7 +48,10 @@ from reluscope.serve.notice import said, why
 from reluscope.serve.scene import BOUNDARY_PIXELS, LINE_POINTS, Scene
 
 CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pixel centres
-MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each); past it the grid
+MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each; the page draws one in
+# 6–11 µs, benchmarks/cells_draw.py), and up to EXACT_WORK over the head's multiply-adds (``exact_limit``); past it
+# the grid image
+EXACT_WORK = 3000 * (2 * 32 + 4 * 32 * 32)  # the 11×32's layer 5 sends up to 3000, as while training (LIVE_EXACT)
 DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
 GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
@@ -201,7 +204,7 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
 
     A head of at most ``DIRECT_UNITS`` hidden units goes straight to the compiled walk (milliseconds for a few
     thousand cells); a larger one is walked only when the grid finds at most ``GRID_EXACT`` regions. The walk
-    stops as soon as it passes ``MAX_EXACT`` cells; then the grid image is sent, with a note that says so. Every
+    stops as soon as it passes ``exact_limit`` cells; then the grid image is sent, with a note that says so. Every
     region is coloured by the top 16 bits of its pattern key, so a region keeps its colour between frames, layers
     and the two methods.
 
@@ -214,13 +217,23 @@ def cells(scene: Scene, model: nn.Sequential, layer: int, *, exact: bool) -> dic
         layers, params = piecewise_linear_net(head)  # raises for tanh & co. and non-finite parameters
     except ReluscopeError as e:
         return dict(layer=layer, note=why(e, model))
-    key = (hashlib.blake2b(params.tobytes(), digest_size=16).digest(), tuple(map(negative_slope, layers)),
-           tuple(lay.linear.out_features for lay in layers), scene.box, layer, exact, CELL_PIXELS, MAX_EXACT,
-           DIRECT_UNITS, GRID_EXACT)
-    return dict(DRAWN_CELLS.get(key, lambda: _cells(scene.box, head, layer, exact=exact)))
+    shapes = tuple((lay.linear.in_features, lay.linear.out_features) for lay in layers)
+    most = exact_limit(shapes)
+    key = (hashlib.blake2b(params.tobytes(), digest_size=16).digest(), tuple(map(negative_slope, layers)), shapes,
+           scene.box, layer, exact, CELL_PIXELS, most, DIRECT_UNITS, GRID_EXACT)
+    return dict(DRAWN_CELLS.get(key, lambda: _cells(scene.box, head, layer, exact=exact, most=most)))
 
 
-def _cells(box, head: nn.Sequential, layer: int, *, exact: bool) -> dict:
+def exact_limit(shapes: tuple[tuple[int, int], ...]) -> int:
+    """The most regions a head of layers of these ``(fan_in, fan_out)`` sends as exact polygons: ``MAX_EXACT``,
+    what the page draws, and ``EXACT_WORK`` over the head's multiply-adds ``Σ fan_in · fan_out``, what the walk
+    proves within a frame (it carries every region through the head's layers; a region's ``z`` for the next layer
+    is ``fan_in · fan_out`` multiply-adds): 3000 for the 11×32's layer 5, 5909 for its layer 3, 750 for a 3×128's
+    layer 2, 11 818 for the 6×16's layer 5, ``MAX_EXACT`` for a first layer alone."""
+    return min(MAX_EXACT, EXACT_WORK // sum(n * m for n, m in shapes))
+
+
+def _cells(box, head: nn.Sequential, layer: int, *, exact: bool, most: int) -> dict:
     """``cells`` of ``head`` (the network truncated after ``layer``, on the plane) drawn afresh."""
     keys, found = None, ""
     if exact and sum(lay.linear.out_features for lay in linear_layers(head)) > DIRECT_UNITS:
@@ -229,9 +242,9 @@ def _cells(box, head: nn.Sequential, layer: int, *, exact: bool) -> dict:
             found = said("cells_grid_many", count=seen, most=GRID_EXACT)
     if exact and not found:
         try:
-            regions = linear_regions(head, box, most=MAX_EXACT)[-1]
-        except TooManyRegions:  # the walk stops there: the count is "more than MAX_EXACT"
-            found = said("cells_exact_many", most=MAX_EXACT)
+            regions = linear_regions(head, box, most=most)[-1]
+        except TooManyRegions:  # the walk stops there: the count is "more than most"
+            found = said("cells_exact_many", most=most)
         else:
             return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
                         vertices=regions.corners().astype("<f4"),
