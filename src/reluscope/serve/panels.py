@@ -51,7 +51,9 @@ CELL_PIXELS = 96  # the grid approximation of the cells samples CELL_PIXELS² pi
 MAX_EXACT = 12000  # exact polygons are sent up to this many regions (binary, ~40 bytes each; the page draws one in
 # 6–11 µs, benchmarks/cells_draw.py), and up to EXACT_WORK over the head's multiply-adds (``exact_limit``); past it
 # the grid image
-EXACT_WORK = 3000 * (2 * 32 + 4 * 32 * 32)  # the 11×32's layer 5 sends up to 3000, as while training (LIVE_EXACT)
+EXACT_WORK = 3000 * (2 * 32 + 4 * 32 * 32)  # multiply-adds a frame's walk may carry its regions through (about
+# 3 ms at about 1 µs a region behind 32 × 32 layers): 3000 regions through an 11×32's first five layers, the count a
+# training frame keeps exact (session.LIVE_EXACT)
 DIRECT_UNITS = 352  # a head of up to this many hidden units (11×32: ≤ 60k cells, ≤ 2 s) is walked directly
 GRID_EXACT = 4000  # a larger head is walked only when the grid finds at most this many regions
 STATS = {"z": "pre", "h": "post", "gz": "grad_pre"}  # panel name -> probe quantity
