@@ -15,7 +15,7 @@ import pytest
 from fuzzcases import COMMANDS, case, grid_cases, make_env, run_case
 
 FAST, TOTAL, CHUNK = 120, 1200, 40  # 40 cases: 2–3 CPU-s
-GRID_SLOW = {"backproject", "init-study", "regions", "sweep"}  # 8–17 CPU-s each, a quarter of the fast suite
+GRID_SLOW = {"backproject", "init-study", "regions", "sweep"}  # 1–8 CPU-s each, drawing whole outputs
 TIMEOUT = 60.0  # seconds: the valid parts are tiny, so only a job that should have been refused comes near
 
 
