@@ -5,8 +5,8 @@ token, temporary directories, a free port; stopped afterwards) and driven in hea
 In each, the watch example runs (``examples/watch-your-own-net.ipynb``): both widgets render, the N(0, 1) run is told as diverged, the He run's widget
 changes while the loop trains and answers its layer and view menus while the kernel is busy, axe finds no serious
 violation, nothing logs a console error and nothing is fetched from elsewhere. And ``rs.Playground`` plays, steps,
-changes its view and saves its run from the widget's controls, with axe clean; and ``rs.watch`` on a 64-pixel digits
-net shows the slice."""
+changes its view and saves its run from the widget's controls, with axe clean; and (in JupyterLab) ``rs.watch`` on a
+64-pixel digits net shows the slice."""
 
 from __future__ import annotations
 
