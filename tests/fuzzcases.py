@@ -6,7 +6,8 @@ and infinity, huge strings, paths that cannot be written or read, malformed CSVs
 Whatever the option, a hostile value is drawn a third of the time from the classes every option must survive
 (``extreme``): path bytes that are not UTF-8 (surrogate escapes, as Python hands them over), magnitudes up to
 1e308 and 10**400, and names over the file system's limits (a 300-byte component, a path past 4096 bytes);
-``grid_cases(env)`` sets every option of every command to each of those values in turn.
+``grid_cases(env)`` sets every option of every command to each of those values in turn (``--out`` to one magnitude
+of each kind of name they make).
 ``run_case`` calls ``reluscope.cli.main`` in this process under a SIGALRM timeout and returns what went wrong
 (``None``: exit 0, or exit 2 with exactly one line ``reluscope: error: …`` on stderr and no warning).
 """

@@ -3,8 +3,9 @@
 
 The first ``FAST`` random cases run in the normal suite; the rest (``slow``) bring them to ``TOTAL``. The grid
 (``grid_cases``: every option of every command at every value of ``EXTREMES`` — path bytes that are not UTF-8,
-magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX) is one test per command; those of
-``GRID_SLOW``, whose valid rows draw every figure and animation, are marked ``slow`` (``make test`` runs them).
+magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX; ``--out`` at one magnitude of each kind of
+name) is one test per command; those of ``GRID_SLOW``, whose valid rows draw every figure and animation, are marked
+``slow`` (``make test`` runs them).
 Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
 """
 
