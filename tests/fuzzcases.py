@@ -6,7 +6,8 @@ and infinity, huge strings, paths that cannot be written or read, malformed CSVs
 Whatever the option, a hostile value is drawn a third of the time from the classes every option must survive
 (``extreme``): path bytes that are not UTF-8 (surrogate escapes, as Python hands them over), magnitudes up to
 1e308 and 10**400, and names over the file system's limits (a 300-byte component, a path past 4096 bytes);
-``grid_cases(env)`` sets every option of every command to each of those values in turn.
+``grid_cases(env)`` sets every option of every command to each of those values in turn (``--out`` to one magnitude
+of each kind of name they make).
 ``run_case`` calls ``reluscope.cli.main`` in this process under a SIGALRM timeout and returns what went wrong
 (``None``: exit 0, or exit 2 with exactly one line ``reluscope: error: …`` on stderr and no warning).
 """
@@ -36,6 +37,10 @@ MAGNITUDES = ["1e308", "-1e308", "1.7976931348623157e308", "3.5e38", "-3.5e38", 
 NON_UTF8 = ["caf\udce9", "\udcff\udcfe", "caf\udce9.csv", "sub\udce9/x", "\udce9" * 10, "\ud800"]  # \ud800: no byte
 LONG = ["n" * 256, "\u00e9" * 128, "\udce9" * 256, "d/" * 2100 + "x", "x" * 255 + ".csv", "n" * 300 + "/x"]
 EXTREMES = MAGNITUDES + NON_UTF8 + LONG
+# The magnitudes as an ``--out`` name, one of each kind of name they make: digits, letters and dots; a leading '-'
+# (an option's look); a ':' in it; a component past NAME_MAX, with a ',' in it or not. Names of one kind are written
+# alike, and each valid one draws a whole output (a quarter of the grid's CPU time each, so not all 13 of them).
+OUT_MAGNITUDES = ["1e308", "-1e308", "1e40:1e308:3", str(10**400), "1," + str(10**400)]
 
 
 @dataclass
@@ -364,7 +369,8 @@ def case(i: int, env: Env) -> list[str]:
 
 def grid_cases(env: Env) -> list[list[str]]:
     """Every option (and run directory) of every command set to every value of ``EXTREMES`` in turn, on an
-    otherwise valid command line; ``study --out`` only to the names no directory can be written under."""
+    otherwise valid command line; ``--out`` to the magnitudes of ``OUT_MAGNITUDES`` only, and ``study --out`` only
+    to the names no directory can be written under."""
     from reluscope.cli.app import app
 
     cases = []
@@ -373,7 +379,8 @@ def grid_cases(env: Env) -> list[list[str]]:
         names = [p.opts[0] for p in params if p.opts[0].startswith("--") and not p.is_flag]
         names += [RUN_DIR] if command in ("backproject", "regions") else []
         for name in names:
-            for value in EXTREMES if (command, name) != ("study", "--out") else ["\ud800", *LONG]:
+            values = [v for v in EXTREMES if name != "--out" or v not in MAGNITUDES or v in OUT_MAGNITUDES]
+            for value in values if (command, name) != ("study", "--out") else ["\ud800", *LONG]:
                 value = " ".join([value] * 4) if name == "--box" else value
                 rng = random.Random(len(cases))
                 cases.append(build(rng, env, env.tmp / "out" / f"grid-{len(cases)}", (name, value)))

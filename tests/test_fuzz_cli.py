@@ -3,8 +3,9 @@
 
 The first ``FAST`` random cases run in the normal suite; the rest (``slow``) bring them to ``TOTAL``. The grid
 (``grid_cases``: every option of every command at every value of ``EXTREMES`` — path bytes that are not UTF-8,
-magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX) is one test per command; those of
-``GRID_SLOW``, whose valid rows draw every figure and animation, are marked ``slow`` (``make test`` runs them).
+magnitudes up to 1e308 and 10**400, names past NAME_MAX and PATH_MAX; ``--out`` at one magnitude of each kind of
+name) is one test per command; those of ``GRID_SLOW``, whose valid rows draw every figure and animation, are marked
+``slow`` (``make test`` runs them).
 Each case runs in this process under a ``TIMEOUT``-second alarm, in a scratch working directory.
 """
 
@@ -15,7 +16,7 @@ import pytest
 from fuzzcases import COMMANDS, case, grid_cases, make_env, run_case
 
 FAST, TOTAL, CHUNK = 120, 1200, 40  # 40 cases: 2–3 CPU-s
-GRID_SLOW = {"backproject", "init-study", "regions", "sweep"}  # 8–17 CPU-s each, a quarter of the fast suite
+GRID_SLOW = {"backproject", "init-study", "regions", "sweep"}  # 1–8 CPU-s each, drawing whole outputs
 TIMEOUT = 60.0  # seconds: the valid parts are tiny, so only a job that should have been refused comes near
 
 

@@ -130,7 +130,7 @@ def test_another_seed_changes_the_tables(quick, tmp_path, first_stages):
     assert "--seed 1" in (out / "report.html").read_text()
 
 
-def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_stages):
+def test_a_csv_data_set_and_rerunning_into_the_same_directory(tmp_path, first_stages, tiny_quick):
     X, y = generate("moons", 200, random_state=3)
     path = tmp_path / "mine.csv"
     save_csv(path, X, y)

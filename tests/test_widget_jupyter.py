@@ -6,7 +6,7 @@ In each, the watch example runs (``examples/watch-your-own-net.ipynb``): both wi
 changes while the loop trains and answers its layer and view menus while the kernel is busy, axe finds no serious
 violation, nothing logs a console error and nothing is fetched from elsewhere. And ``rs.Playground`` plays, steps,
 changes its view and saves its run from the widget's controls, with axe clean; and ``rs.watch`` on a 64-pixel digits
-net shows the slice."""
+net shows the slice (the two in one notebook: one kernel, one page)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
 def jupyter(request, tmp_path_factory):
-    """(app, url, token): JupyterLab or Notebook 7 serving a copy of the example notebook and a playground's."""
+    """(app, url, token): JupyterLab or Notebook 7 serving a copy of the example notebook and ``widgets.ipynb``
+    (the playground, the digits watch)."""
     root, home = tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("jupyter")
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    write_notebook(root / "playground.ipynb", PLAYGROUND + "pg")
-    write_notebook(root / "digits.ipynb", DIGITS_WATCH)
+    write_notebook(root / "widgets.ipynb", PLAYGROUND + "pg", DIGITS_WATCH)
     with jupyterlab(root, home, app=request.param) as (url, token):
         yield request.param, url, token
 
@@ -69,31 +69,36 @@ def test_the_example_runs_and_its_widget_follows_and_obeys(jupyter, chromium):
     page.close()
 
 
-def test_the_playground_widget_plays_steps_changes_its_view_and_saves(jupyter, chromium):
+@pytest.fixture(scope="module")
+def widgets(jupyter, chromium):
+    """(page, console errors): ``widgets.ipynb`` run, the playground's widget (0) above the digits watch's (1):
+    one kernel and one page for the two tests that each check their own widget."""
     app, url, token = jupyter
     page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     errors, _ = watch(page, url)
-    run(page, app, url, token, "playground.ipynb", errors)
-    plays_steps_changes_its_view_and_saves(page)
-    assert errors == []
+    run(page, app, url, token, "widgets.ipynb", errors)
+    yield page, errors
     page.close()
 
 
-def test_watch_on_a_digits_net_shows_the_slice(jupyter, chromium):
+def test_the_playground_widget_plays_steps_changes_its_view_and_saves(widgets):
+    page, errors = widgets
+    plays_steps_changes_its_view_and_saves(page)
+    assert errors == []
+
+
+def test_watch_on_a_digits_net_shows_the_slice(widgets):
     """``rs.watch`` on a 64-pixel digits net: the plane views are the slice through three typical points (the
     points near it, its cells, the three points' images), drawn without a console error."""
-    app, url, token = jupyter
-    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-    errors, _ = watch(page, url)
-    run(page, app, url, token, "digits.ipynb", errors)
-    wait(page, 0, "S.data && S.data.slice && S.step === 300")
-    widget = page.locator(WIDGET).nth(0)
+    page, errors = widgets
+    widget = page.locator(WIDGET).nth(1)
+    wait(page, 1, "S.data && S.data.slice && S.step === 300")
+    widget.scroll_into_view_if_needed()  # below the playground's: on screen, so what is visible is drawn
     widget.locator("[data-id=v-layer]").select_option("2")
-    wait(page, 0, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label')"
+    wait(page, 1, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label')"
                   ".startsWith(\"Layer 2's back-projection of the plane's three points as images\")", timeout=30_000)
-    assert state(page, 0, "data.slice.dim") == 64 and len(state(page, 0, "data.slice.through")) == 3
+    assert state(page, 1, "data.slice.dim") == 64 and len(state(page, 1, "data.slice.through")) == 3
     assert "regions" in widget.locator("[data-id=cells-count]").inner_text()
     assert widget.locator("[data-id=slice-note]").inner_text().startswith("the plane through data points")
     assert not widget.locator("[data-id=slicing]").is_visible()  # the watch takes the auto plane
     assert errors == []
-    page.close()

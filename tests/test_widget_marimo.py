@@ -37,23 +37,15 @@ def test_the_marimo_example_runs_and_its_widget_follows_and_obeys(chromium, tmp_
         follows_and_obeys(page)
 
 
-def test_the_playground_widget_in_marimo(chromium, tmp_path):
-    notebook = tmp_path / "playground.py"
-    notebook.write_text("import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import marimo as mo\n"
-                        + "".join(f"    {line}\n" for line in PLAYGROUND.splitlines())
-                        + "    mo.ui.anywidget(pg.widget)\n    return\n")
-    with opened(chromium, notebook, tmp_path) as page:
-        plays_steps_changes_its_view_and_saves(page)
-
-
-GELU_WATCH = """import torch
+# The playground (widget 0) and a GELU net watched in German while it trains (widget 1), in one cell of one notebook:
+# one ``marimo run`` for both, each test checking its own widget.
+TWO_WIDGETS = PLAYGROUND + """import torch
 from torch import nn
-import reluscope as rs
 torch.manual_seed(0)
 X, y = torch.randn(200, 2), torch.randint(2, (200,))
 net = nn.Sequential(nn.Linear(2, 8), nn.GELU(), nn.Linear(8, 8), nn.GELU(), nn.Linear(8, 2))
 w = rs.watch(net, X, y, every=5, show=False, lang='de')
-mo.output.replace(mo.ui.anywidget(w.widget))
+mo.output.replace(mo.vstack([mo.ui.anywidget(pg.widget), mo.ui.anywidget(w.widget)]))
 opt = torch.optim.SGD(net.parameters(), lr=0.1)
 with w:
     for _ in range(40):
@@ -64,18 +56,31 @@ with w:
 """
 
 
-def test_a_gelu_net_is_watched_with_its_geometry_and_the_theory_says_why_it_is_empty(chromium, tmp_path):
+@pytest.fixture(scope="module")
+def two_widgets(chromium, tmp_path_factory):
+    """The page of ``TWO_WIDGETS`` run by marimo (no console error, nothing fetched from elsewhere by the module's
+    end)."""
+    home = tmp_path_factory.mktemp("marimo")
+    notebook = home / "two_widgets.py"
+    notebook.write_text("import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import marimo as mo\n"
+                        + "".join(f"    {line}\n" for line in TWO_WIDGETS.splitlines()) + "    return\n")
+    with opened(chromium, notebook, home) as page:
+        yield page
+
+
+def test_the_playground_widget_in_marimo(two_widgets):
+    plays_steps_changes_its_view_and_saves(two_widgets)
+
+
+def test_a_gelu_net_is_watched_with_its_geometry_and_the_theory_says_why_it_is_empty(two_widgets):
     """No moment formula for GELU: the statistics panel says so in the widget's language (German here), and the
     frames and the back-projection still come."""
     from reluscope.serve.bundle import catalog
 
-    notebook = tmp_path / "gelu.py"
-    notebook.write_text("import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    import marimo as mo\n"
-                        + "".join(f"    {line}\n" for line in GELU_WATCH.splitlines()) + "    return\n")
+    page = two_widgets
     said = catalog()["texts"]["de"]["note_no_theory"].replace("{{activation}}", "gelu")
-    with opened(chromium, notebook, tmp_path) as page:
-        wait(page, 0, "S.step === 40")
-        widget = page.locator(WIDGET).nth(0)
-        wait(page, 0, f"el.querySelector('[data-id=theory-note]').textContent === {said!r}", timeout=30_000)
-        wait(page, 0, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label').includes('40')", timeout=30_000)
-        assert widget.locator("[data-id=errors]").inner_text() == ""
+    wait(page, 1, "S.step === 40")
+    widget = page.locator(WIDGET).nth(1)
+    wait(page, 1, f"el.querySelector('[data-id=theory-note]').textContent === {said!r}", timeout=30_000)
+    wait(page, 1, "el.querySelector('[data-id=c-bp]').getAttribute('aria-label').includes('40')", timeout=30_000)
+    assert widget.locator("[data-id=errors]").inner_text() == ""
