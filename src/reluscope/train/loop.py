@@ -146,9 +146,10 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
             xb, yb = X_tr[idx], y_tr[idx]  # (K, b, 2), (K, b)
         else:
             xb, yb = X_tr, y_tr.expand(K, n)  # (n, 2), (K, n)
-        losses, total = net.objective(xb, yb, None if all_alive else alive)  # (K,), the living members' sum
-        if not math.isfinite(total.item()):  # a living member's loss turned non-finite (or their sum overflowed)
-            for k in (alive & ~torch.isfinite(losses)).nonzero().flatten().tolist():
+        losses = net.losses(net(xb), yb)  # (K,)
+        finite = torch.isfinite(losses)  # (K,)
+        if not finite.all():  # a member's loss turned non-finite now, or had before
+            for k in (alive & ~finite).nonzero().flatten().tolist():
                 model_k = net.member(k)
                 diverged_at[k], steps_run[k] = step, step
                 diverged_layer[k] = first_nonfinite_layer(model_k,
@@ -157,9 +158,8 @@ def train_nets(net: SingleNet | StackedMLP, data: Dataset, cfg: TrainConfig,
                 alive[k], all_alive = False, False
             if not alive.any():
                 break
-            total = losses[alive].sum()
         opt.zero_grad(set_to_none=True)
-        total.backward()
+        (losses.sum() if all_alive else losses[alive].sum()).backward()
         if cfg.clip_norm is not None:
             net.clip_grads_(cfg.clip_norm)
         frozen = None if all_alive else [p.detach().clone() for p in net.parameters()]

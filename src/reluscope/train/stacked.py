@@ -2,9 +2,8 @@
 
 ``SingleNet`` is one ``nn.Sequential`` as the case K = 1 (its own parameters, any layers); ``StackedMLP`` holds K
 MLPs of one architecture as stacked parameters, one batched matmul per layer for all members. Both give the
-loop the same six things: ``forward`` (K, n, c) logits for shared points (n, d) or per-member points
-(K, n, d), ``losses`` (K,) the members' mean cross-entropies, ``objective``, those losses and the sum of the
-living members' losses that a step minimises, ``len``, ``member(k)``, member k as a plain
+loop the same five things: ``forward`` (K, n, c) logits for shared points (n, d) or per-member points
+(K, n, d), ``losses`` (K,) the members' mean cross-entropies, ``len``, ``member(k)``, member k as a plain
 ``nn.Sequential`` with its current parameters, and ``clip_grads_(max_norm)``, each member's gradient clipped
 to its own norm (as ``torch.nn.utils.clip_grad_norm_`` does for one network:
 ``g ← g · min(1, max_norm / (‖g‖ + 10⁻⁶))``, ``‖g‖`` over all of the member's parameters).
@@ -39,14 +38,6 @@ class SingleNet(nn.Module):
     def losses(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The mean cross-entropy (1,) of logits (1, n, c) against labels (1, n), as one network computes it."""
         return nn.functional.cross_entropy(logits[0], y[0]).unsqueeze(0)
-
-    def objective(self, X: torch.Tensor, y: torch.Tensor, alive: torch.Tensor | None = None
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(losses (1,), loss)`` for ``X`` (n, d) or (1, n, d) and labels (1, n): the network's own mean
-        cross-entropy, computed as a plain training loop computes it (no batch dimension around it, whose
-        views and sum a step would carry back through, with the same numbers), the one member alive."""
-        loss = nn.functional.cross_entropy(self.model(X[0] if X.dim() == 3 else X), y[0])
-        return loss.unsqueeze(0), loss
 
     def member(self, k: int) -> nn.Sequential:
         return self.model
@@ -94,13 +85,6 @@ class StackedMLP(nn.Module):
     def losses(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Each member's mean cross-entropy (K,) of logits (K, n, c) against labels (K, n)."""
         return nn.functional.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
-
-    def objective(self, X: torch.Tensor, y: torch.Tensor, alive: torch.Tensor | None = None
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(losses (K,), their sum over the members alive)`` (``alive`` (K,) bool; None: all) for shared
-        points (n, d) or per-member points (K, n, d) and labels (K, n)."""
-        losses = self.losses(self(X), y)  # (K,)
-        return losses, losses.sum() if alive is None else losses[alive].sum()
 
     @torch.no_grad()
     def member(self, k: int) -> nn.Sequential:
