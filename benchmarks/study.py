@@ -43,7 +43,6 @@ PHASES = {  # cProfile function names -> what they are (the study's own process,
     "wait": "waiting for a run to end while no stage is ready (StudyContext.wait)",
     "_build": "the stages (their analyses and frames; the runs train meanwhile)",
     "render_viewer": "… of which drawing viewer frames",
-    "result": "… of which waiting for frames drawn while the stage went on (PendingViewer.result)",
     "write_report": "writing the page",
 }
 
@@ -110,29 +109,11 @@ def timeline() -> None:
 
     stage.fit = logged("run", stage.fit, lambda cfg, **_: f"{cfg.depth} {cfg.init}")  # the forked workers' too
     study._build = logged("stage", study._build, lambda s, *_: type(s).__name__)
-    named = lambda name, *_, workers=figures.WORKERS, **k: f"{name} ({workers} processes)"  # noqa: E731
-    viewer = logged("viewer", figures.render_viewer, named)
-    begun = figures.start_viewer
-
-    def start_viewer(*args, **kwargs):  # its frames drawn while the stage goes on, until their result()
-        log("viewer", named(*args, **kwargs), "starts (the stage goes on meanwhile)")
-        return begun(*args, **kwargs)
-
-    result = figures.PendingViewer.result
-
-    def collected(pending):
-        log("viewer", pending._name, "waited for")
-        done = result(pending)
-        log("viewer", pending._name, "ends")
-        return done
-
-    figures.PendingViewer.result = collected
+    viewer = logged("viewer", figures.render_viewer,
+                    lambda name, *_, workers=figures.WORKERS, **k: f"{name} ({workers} processes)")
     for name in [name for name in sys.modules if name.startswith("reluscope.report.") and name != figures.__name__]:
-        module = sys.modules[name]  # the stages' own names
-        if getattr(module, "render_viewer", None) is figures.render_viewer:
-            module.render_viewer = viewer
-        if getattr(module, "start_viewer", None) is begun:
-            module.start_viewer = start_viewer
+        if getattr(sys.modules[name], "render_viewer", None) is figures.render_viewer:  # the stages' own names
+            sys.modules[name].render_viewer = viewer
     log("imported")
     study.write_study(StudyConfig(out=Path(tempfile.mkdtemp()) / "study"))
     log("written")

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from importlib.metadata import version
 
 import numpy as np
@@ -22,7 +21,7 @@ from reluscope.data import generate, load_dataset, save_csv
 from reluscope.errors import ReluscopeError
 from reluscope.report.document import Axis, Image, Part, Report, Section, Table, Viewer
 from reluscope.report import figures
-from reluscope.report.figures import render_viewer, start_viewer, to_png
+from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
 from reluscope.report.config import StudyConfig
@@ -283,34 +282,6 @@ def test_frames_drawn_in_worker_processes_are_the_same_bytes(blit):
     two = render_viewer("v", axes, draw, figsize=(2, 2), workers=2, blit=blit)
     assert list(one.frames) == list(two.frames)
     assert one.frames == two.frames and len(set(one.frames.values())) == 6
-
-
-
-def test_a_viewer_begun_draws_its_frames_while_this_process_works_on():
-    """``start_viewer`` returns with the frames being drawn by the workers (they are forked, so this process's
-    later work reaches them not): work done meanwhile changes no frame; ``result`` gives render_viewer's bytes,
-    counted in ``advance`` as they arrive, and ends the workers."""
-    axes = [Axis("a", "slider", [str(i) for i in range(6)])]
-    scale = [1.0]
-    draw = lambda axs, key: axs[0].plot(np.arange(5) * (key[0] + 1) * scale[0])  # noqa: E731
-    alone = render_viewer("v", axes, draw, figsize=(2, 2), workers=1)
-    counted, before = [], set(multiprocessing.active_children())
-    with start_viewer("v", axes, draw, figsize=(2, 2), workers=2, advance=counted.append) as pending:
-        workers = set(multiprocessing.active_children()) - before
-        scale[0] = -1.0  # after the fork: a frame that saw it would differ
-        assert counted == []
-        viewer = pending.result()
-    assert viewer.frames == alone.frames and counted == [1] * 6
-    assert len(workers) == 2 and not any(p.is_alive() for p in workers)
-
-
-def test_an_error_while_a_viewer_is_begun_ends_its_workers():
-    axes, before = [Axis("a", "slider", [str(i) for i in range(8)])], set(multiprocessing.active_children())
-    with pytest.raises(ZeroDivisionError):
-        with start_viewer("v", axes, lambda axs, key: time.sleep(1), figsize=(2, 2), workers=2):
-            workers = set(multiprocessing.active_children()) - before
-            1 / 0
-    assert len(workers) == 2 and not any(p.is_alive() for p in workers)
 
 
 def test_a_forked_process_starts_without_the_parsed_mathtext_of_its_parent():

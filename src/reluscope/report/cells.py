@@ -14,7 +14,7 @@ from reluscope.plots.regions import plot_counts_over_training, plot_grid_cells
 from reluscope.plots.style import plt
 from reluscope.report.config import Budget
 from reluscope.report.document import Image, Part, Section, Table
-from reluscope.report.figures import layers_axis, start_viewer, steps_axis, to_png
+from reluscope.report.figures import layers_axis, render_viewer, steps_axis, to_png
 from reluscope.report.slice import named_points, near_points, study_plane
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.texts import texts
@@ -49,6 +49,9 @@ class Cells(Stage):
         for step in steps:
             grids.append(grid_regions(snapshot(step), box, b.pixels))
             ctx.advance(1)
+        counted = [steps[0], steps[-1]] if b.exact_final else [steps[0]]
+        exact = counts_over_training(snapshot, counted, box, progress=ctx.advance)  # (len(counted), L)
+        exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
 
         def draw(axs, key):
             i, layer = key[0], key[1] + 1
@@ -59,21 +62,17 @@ class Cells(Stage):
         hidden = b.deep - 1  # the logits layer has no kink: its cells are those of the last hidden layer
         axes = [replace(steps_axis(steps), label=t("axis_step")),
                 replace(layers_axis(hidden, initial=hidden - 1), label=t("axis_layer"))]
-        with start_viewer("cells", axes, draw,
-                          figsize=(9.6, 5.8), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
-                          advance=ctx.advance, lang=t.lang, blit=True,  # one box, no ticks: shared axes
-                          caption=t("viewer_caption", deep=b.deep)) as frames:  # drawn while this process counts
-            counted = [steps[0], steps[-1]] if b.exact_final else [steps[0]]
-            exact = counts_over_training(snapshot, counted, box, progress=ctx.advance)  # (len(counted), L)
-            exact = dict(zip(counted, exact.tolist()))  # step -> exact cell count per layer
-            counts = [g.counts for g in grids]  # (S, L)
-            fig = plt.figure(figsize=(9.6, 4), layout="constrained")  # sized before drawing: no label is cut off
-            ax = plot_counts_over_training(steps, np.array(counts)[:, :hidden], ax=fig.subplots())
-            ax.set(xlabel=t("counts_xlabel"), ylabel=t("counts_ylabel"))
-            for layer, text in enumerate(ax.get_legend().get_texts()):  # one entry per hidden layer, in order
-                text.set_text(t("counts_legend", layer=layer + 1))
-            figure = Image("cells_counts", to_png(fig, lang=t.lang), t("counts_caption"))
-            viewer = frames.result()
+        viewer = render_viewer("cells", axes, draw,
+                               figsize=(9.6, 5.8), margins=dict(left=0.03, right=0.97, bottom=0.02, top=0.95),
+                               advance=ctx.advance, lang=t.lang, blit=True,  # one box, no ticks: shared axes
+                               caption=t("viewer_caption", deep=b.deep))
+        counts = [g.counts for g in grids]  # (S, L)
+        fig = plt.figure(figsize=(9.6, 4), layout="constrained")  # sized before drawing: no label is cut off
+        ax = plot_counts_over_training(steps, np.array(counts)[:, :hidden], ax=fig.subplots())
+        ax.set(xlabel=t("counts_xlabel"), ylabel=t("counts_ylabel"))
+        for layer, text in enumerate(ax.get_legend().get_texts()):  # one entry per hidden layer, in order
+            text.set_text(t("counts_legend", layer=layer + 1))
+        figure = Image("cells_counts", to_png(fig, lang=t.lang), t("counts_caption"))
         first, last = steps[0], steps[-1]
         columns = [(t("col_grid", step=first), counts[0]), (t("col_exact", step=first), exact[first]),
                    (t("col_grid", step=last), counts[-1])]

@@ -25,8 +25,7 @@ in the order a whole draw would, so a frame has the pixels of a whole draw (``te
 whose axes differ from the kept background's draws and keeps a new one.
 
 Frames are independent, so ``render_viewer`` draws them in ``WORKERS`` forked processes (torch on one thread); the
-drawing function and its data reach the workers by ``fork``, only the image bytes come back; ``start_viewer`` returns
-while they draw, so that the calling process makes its other figures meanwhile. A forked process parses
+drawing function and its data reach the workers by ``fork``, only the image bytes come back. A forked process parses
 its formulas anew: a cached parse of matplotlib's mathtext holds the fonts it was set in, and a font reads its file
 through a file offset that forked copies share, so two processes drawing one cached formula read each other's glyphs
 ("FT_Load_Glyph … invalid outline"). matplotlib forgets its cached fonts in a forked process
@@ -41,8 +40,7 @@ import io
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import Pool
+from collections.abc import Callable, Sequence
 
 import torch
 from matplotlib.artist import Artist
@@ -135,63 +133,20 @@ def render_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], t
     With ``blit`` the frames are blitted over one kept background (``_blitted``; the same pixels): for frames
     that share their axes — limits, scales, labels, ticks — and differ in the artists ``draw`` adds and in titles;
     a frame whose figure has artists of its own, grid lines or inward ticks is drawn whole (``_blittable``).
-    ``start_viewer`` draws the same frames while the caller goes on.
     """
-    with start_viewer(name, axes, draw, figsize=figsize, panels=panels, margins=margins, caption=caption, dpi=dpi,
-                      advance=advance, workers=workers, lang=lang, blit=blit) as pending:
-        return pending.result()
-
-
-def start_viewer(name: str, axes: Sequence[Axis], draw: Callable[[list[Axes], tuple[int, ...]], None], *,
-                 figsize: tuple[float, float], panels: int = 1, margins: dict[str, float] | None = None,
-                 caption: str = "", dpi: int = DPI, advance: Progress | None = None,
-                 workers: int = WORKERS, lang: str = "en", blit: bool = False) -> "PendingViewer":
-    """``render_viewer``'s frames begun in the forked processes, returned at once: the caller does the work that
-    needs no frame meanwhile (this process is free while they draw), then ``result()`` is the ``Viewer``. Used as
-    a context manager, so that an error meanwhile ends the processes. Where the frames are drawn in this process
-    (no fork, or no more frames than workers) they are drawn here, before this returns."""
     keys = option_keys(axes)
     _JOB.update(draw=draw, figsize=figsize, panels=panels, margins=margins or {}, dpi=dpi, lang=lang, blit=blit)
     try:
         if CAN_FORK and workers > 1 and len(keys) > workers:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
-                                                            initargs=(1,))  # forked here, with _JOB
-            images = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
-            return PendingViewer(name, axes, caption, keys, images, advance, pool)
-        drawn = [_advanced(_frame(key), advance) for key in keys]
-        return PendingViewer(name, axes, caption, keys, iter(drawn), None)
+            with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
+                                                          initargs=(1,)) as pool:
+                images = pool.imap(_frame, keys, chunksize=max(1, len(keys) // (4 * workers)))
+                frames = {key: _advanced(image, advance) for key, image in zip(keys, images)}
+        else:
+            frames = {key: _advanced(_frame(key), advance) for key in keys}
     finally:
         _JOB.clear()
-
-
-class PendingViewer:
-    """A viewer whose frames ``start_viewer`` began: ``result()`` takes them in (``advance(1)`` as each arrives)
-    and ends the drawing processes; leaving its ``with`` block before that ends them unfinished."""
-
-    def __init__(self, name: str, axes: Sequence[Axis], caption: str, keys: list[tuple[int, ...]],
-                 images: Iterator[bytes], advance: Progress | None, pool: Pool | None = None):
-        self._name, self._axes, self._caption = name, list(axes), caption
-        self._keys, self._images, self._advance, self._pool = keys, images, advance, pool
-        self._viewer: Viewer | None = None
-
-    def result(self) -> Viewer:
-        if self._viewer is None:
-            frames = {key: _advanced(image, self._advance) for key, image in zip(self._keys, self._images, strict=True)}
-            self._viewer = Viewer(self._name, self._axes, frames, self._caption)
-            self._end(finished=True)
-        return self._viewer
-
-    def _end(self, finished: bool) -> None:
-        if self._pool is not None:
-            (self._pool.close if finished else self._pool.terminate)()
-            self._pool.join()
-            self._pool = None
-
-    def __enter__(self) -> "PendingViewer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._end(finished=False)
+    return Viewer(name, list(axes), frames, caption)
 
 
 _JOB: dict = {}  # the viewer being drawn: draw, figsize, panels, margins, dpi, lang, blit; its Axes once made

@@ -17,8 +17,8 @@ import numpy as np
 from reluscope.plots.initstudy import HistogramDisplay, row_figure
 from reluscope.progress import Progress
 from reluscope.report.config import Budget
-from reluscope.report.document import Axis, Image, Part, Section, Table, option_keys
-from reluscope.report.figures import PendingViewer, start_viewer, to_png
+from reluscope.report.document import Axis, Image, Part, Section, Table, Viewer, option_keys
+from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.stage import Stage, StudyContext
 from reluscope.report.texts import Texts, dataset_name, texts
 from reluscope.report.theory import theory_section
@@ -47,14 +47,13 @@ class Task1(Stage):
         run = {(r["depth"], r["scheme"]): r for r in study.runs}
         pre = {s: _stat(study, s, b.deep, "pre") for s in SCHEMES}
         grad = {s: _stat(study, s, b.deep, "grad_pre")[0]["var"] for s in SCHEMES}
-        with variance_viewer(study, t, ctx.advance) as frames:  # drawn by the workers while this process draws on
-            curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84, lang=lang),
-                           t("curves_caption", depth=b.deep))
-            ctx.advance(1)
-            histograms = Image("task1_histograms", to_png(histograms_figure(study, t), dpi=84, lang=lang),
-                               t("hist_caption", depth=b.deep))
-            ctx.advance(1)
-            viewer = frames.result()
+        viewer = variance_viewer(study, t, ctx.advance)
+        curves = Image("task1_training_curves", to_png(curves_figure(study, t), dpi=84, lang=lang),
+                       t("curves_caption", depth=b.deep))
+        ctx.advance(1)
+        histograms = Image("task1_histograms", to_png(histograms_figure(study, t), dpi=84, lang=lang),
+                           t("hist_caption", depth=b.deep))
+        ctx.advance(1)
         normal, he, lecun = run[b.deep, "normal"], run[b.deep, "he"], run[b.deep, "lecun"]
         growth = (pre["normal"][-2]["var"] / pre["normal"][1]["var"]) ** (1 / (b.deep - 3))
         status = {key: t(f"status_{r['status']}") for key, r in run.items()}  # (depth, scheme) -> status word
@@ -174,9 +173,8 @@ def variance_axes(depths: tuple[int, ...], t: Texts) -> list[Axis]:
             Axis(t("axis_quantity"), "toggle", list(QUANTITIES.values()))]
 
 
-def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> PendingViewer:
-    """Per-layer variance against theory, one frame per choice of ``variance_axes``: the frames begun
-    (``figures.start_viewer``)."""
+def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> Viewer:
+    """Per-layer variance against theory, one frame per choice of ``variance_axes``."""
     depths, axes = study.config.depths, variance_axes(study.config.depths, t)
     displays = {}  # option indices -> VarianceDisplay
     for key in option_keys(axes):
@@ -189,9 +187,9 @@ def variance_viewer(study: InitStudyResult, t: Texts, advance: Progress) -> Pend
         ax.set_xlabel(t("layer"))
         ax.set_title(t("variance_title", depth=displays[key].depth), fontsize=10)
 
-    return start_viewer("task1_variance", axes, draw, figsize=(9.6, 5.4),
-                        margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance, lang=t.lang,
-                        caption=t("variance_caption"))
+    return render_viewer("task1_variance", axes, draw, figsize=(9.6, 5.4),
+                         margins=dict(left=0.08, right=0.98, bottom=0.1, top=0.91), advance=advance, lang=t.lang,
+                         caption=t("variance_caption"))
 
 
 def curves_figure(study: InitStudyResult, t: Texts):
