@@ -264,8 +264,8 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     data = json.loads(re.search(r'<script type="application/json" id="frames-v">(.*?)</script>', page).group(1))
     assert data["sizes"] == [2] and data["initial"] == [1] and len(data["frames"]) == 2
     assert data["frames"][1] is None and data["frames"][0] == data_uri(red)  # the initial frame is inlined once,
-    # in <img>
-    assert page.count(data_uri(blue)) == 1 and data_uri(blue) in page.split('<script type="application/json"')[0]
+    assert (page.count(data_uri(blue)) == 1
+            and data_uri(blue) in page.split('<script type="application/json"')[0])  # in <img>
     assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
     assert "<msup>" in page and "<details" in page and page.count("<math") == 2
     assert f'<meta name="generator" content="reluscope {version("reluscope")}">' in page
