@@ -42,11 +42,13 @@ def logit_spread(h: np.ndarray, m: int, rng: np.random.Generator) -> tuple[float
     """The pooled variance of ``z = hW`` (zero bias) as a quadratic form in the ``m`` columns ``w_j`` of ``W``,
     given the input ``h`` (N, n), with ``S = hᵀh/N`` and ``μ`` the mean row of ``h``::
 
-        Var_pooled(z) = (1/m) Σ_j w_jᵀ S w_j − (1/m²) (Σ_j μ·w_j)² = wᵀ K w,   K = I_m ⊗ S/m − 11ᵀ ⊗ μμᵀ/m²
+        Var_pooled(z) = (1/m) Σ_j w_jᵀ S w_j − (1/m²) (Σ_j μ·w_j)² = wᵀ K w,
+        K = I_m ⊗ S/m − 11ᵀ ⊗ μμᵀ/m²
 
     over ``w = (w_1, …, w_m)``. For iid Gaussian weights it is ``Σ λ_i g_i²`` (``λ`` the eigenvalues of ``K``,
     ``g_i`` iid standard normal). Returns the effective degrees of freedom ``2E²/Var = (Σλ)²/Σλ²`` (exact; 2 for
-    a χ²₂) and the geometric mean over ``DRAWS`` draws divided by the mean ``Σλ`` (``e^{−γ} ≈ 0.56`` for a χ²₂).
+    a χ²₂) and the geometric mean over ``DRAWS`` draws divided by the mean ``Σλ`` (``e^{−γ} ≈ 0.56`` for a
+    χ²₂).
     """
     S = h.T @ h / len(h)  # (n, n)
     mu = h.mean(axis=0)  # (n,)

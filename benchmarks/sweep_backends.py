@@ -3,9 +3,9 @@
 Three measurements, in one run:
 
 * backends — the same grid (default 6 depths × 8 σ_w² × 4 seeds = 192 runs, 500 points, 600 steps) trained
-  by ``run_sweep`` in this process (torch on ``--workers`` threads; after a warm-up sweep of one run) and as Ray tasks of ``--chunk`` runs on a
-  local cluster of ``--workers`` CPUs (one thread per task). The cluster is started first and timed apart;
-  the Ray time includes its workers' start (they import torch), the overhead is Ray against in-process.
+  by ``run_sweep`` in this process (torch on ``--workers`` threads; after a warm-up sweep of one run) and as Ray tasks
+  of ``--chunk`` runs on a local cluster of ``--workers`` CPUs (one thread per task). The cluster is started first and
+  timed apart; the Ray time includes its workers' start (they import torch), the overhead is Ray against in-process.
 * driver — rows per second the driver takes in: tasks that train nothing and return ``--chunk`` rows each,
   through ``ray_map`` into a ``RunStore`` (one transaction per task), and the store alone.
 * store — ``--rows`` rows (default 10⁵) inserted ``--chunk`` at a time; a resume (open, ``done()``); an export.

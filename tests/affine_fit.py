@@ -7,8 +7,8 @@ from reluscope.geometry.equivalence import CONSTANT_RTOL
 
 
 def affine_fit_residuals(target: torch.Tensor, source: torch.Tensor) -> tuple[float, float]:
-    """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64): the plain fit on
-    all N rows, the oracle of ``reduced_fit_residuals``'s fit in the thin QR's frame.
+    """``(‖R‖²_F, ‖T − T̄‖²_F)`` of the least-squares fit ``target ≈ [source, 1] Θ`` (float64): the
+    plain fit on all N rows, the oracle of ``reduced_fit_residuals``'s fit in the thin QR's frame.
 
     Solved by ``torch.linalg.lstsq`` with the SVD driver (``gelsd``), so a rank-deficient ``source`` is fine.
     A target that is constant to round-off (spread ≤ ``CONSTANT_RTOL``·‖target‖, e.g. the back-projection of a

@@ -183,8 +183,8 @@ def live_page(chromium, tmp_path_factory):
 
         def open_(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None,
                   init_script=None, ratio=1):
-            context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch, locale=locale,
-                                           device_scale_factor=ratio)
+            context = chromium.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=touch,
+                                           locale=locale, device_scale_factor=ratio)
             page = context.new_page()
             page.set_default_timeout(30_000)
             contexts.append((context, *watch(page, url.rstrip("/"))))
@@ -193,7 +193,8 @@ def live_page(chromium, tmp_path_factory):
             if route:
                 page.route_web_socket(re.compile(r"/ws(\?.*)?$"), route)
             page.goto(f"{url}{query}#{hash_}")
-            page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; return S && S.data && S.last && S.last.run === S.run; }})()")
+            page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; "
+                                   "return S && S.data && S.last && S.last.run === S.run; })()")
             return page
 
         yield open_

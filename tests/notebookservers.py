@@ -102,7 +102,8 @@ def open_notebook(page, url: str, token: str, name: str, app: str = "jupyterlab"
         page.goto(f"{url}/notebooks/{name}?token={token}")
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_function("(() => { const e = document.querySelector('.jp-NotebookKernelStatus');"
-                               "return e && e.className.endsWith('jp-NotebookKernelStatus-fade') && !e.textContent })()",
+                               "return e && e.className.endsWith('jp-NotebookKernelStatus-fade')"
+                               " && !e.textContent })()",
                                timeout=60_000)  # the kernel is up: its status faded out, with no message
 
 

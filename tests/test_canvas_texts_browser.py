@@ -97,8 +97,10 @@ def test_a_german_page_draws_german_labels_that_fit(live_page, size, extra):
 # a diverging run (its layer marked, its non-finite values crossed, a note in place of a view) and the digits (a
 # slice: the images' rows with their residuals, the graph's 64 inputs as one bar)
 @pytest.mark.parametrize(("hash_", "ready", "expected"),
-                         [("n_samples=300&depth=11&width=16&init=normal&lr=1", "S.status !== '' && S.marked", "×"),
-                          ("dataset=digits&depth=3&width=8", "S.last.backprojection?.images", "‖x − x̂‖/‖x‖ = ")],
+                         [("n_samples=300&depth=11&width=16&init=normal&lr=1", "S.status !== '' && S.marked",
+                           "×"),
+                          ("dataset=digits&depth=3&width=8", "S.last.backprojection?.images",
+                           "‖x − x̂‖/‖x‖ = ")],
                          ids=["diverging", "digits"])
 def test_a_diverging_net_and_the_digits_draw_german_labels_that_fit(live_page, hash_, ready, expected):
     page = open_recording(live_page, hash_, (1024, 768))

@@ -1,5 +1,5 @@
-"""The exact cells panel covers its whole canvas: the polygons of the chosen layer tile the input box (their areas sum to
-the box's), so no pixel of the drawing may show the page behind it — in particular after the first training steps,
+"""The exact cells panel covers its whole canvas: the polygons of the chosen layer tile the input box (their areas sum
+to the box's), so no pixel of the drawing may show the page behind it — in particular after the first training steps,
 when the first layer's lines nearly meet in one point and the cells there have sub-pixel edges (1024×768)."""
 
 import pytest

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from reluscope.data import DATASETS, Standardizer, drawn_dataset, generate, load_csv, load_dataset, make_spirals, make_xor, save_csv
+from reluscope.data import (DATASETS, Standardizer, drawn_dataset, generate, load_csv, load_dataset, make_spirals,
+                            make_xor, save_csv)
 from reluscope.errors import ReluscopeError
 
 N_CLASSES = {"moons": 2, "circles": 2, "spirals": 2, "xor": 2, "gaussians": 3, "checkerboard": 2}

@@ -106,7 +106,8 @@ def test_widths_typed_as_a_list_are_sent_as_one(page_and_sent):
     page.dispatch_event("[data-id=s-widths]", "change")
     assert sent[-1]["widths"] == [8, 8, 4]
     # the new run's echo rewrites the controls: clear the field once it has come
-    page.wait_for_function(f"(() => {{ const S = {HOOK}; return S.data && S.data.settings.widths?.join() === '8,8,4'; }})()")
+    page.wait_for_function(f"(() => {{ const S = {HOOK}; "
+                           "return S.data && S.data.settings.widths?.join() === '8,8,4'; })()")
     page.fill("[data-id=s-widths]", "")
     page.dispatch_event("[data-id=s-widths]", "change")
     page.wait_for_function(f"(() => {{ const S = {HOOK}; return S.settings.widths === null; }})()")

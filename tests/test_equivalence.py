@@ -278,8 +278,8 @@ def test_the_embedded_maps_condition_is_bounded_by_the_completed_layers(widths, 
 
 
 def test_the_example_of_the_theory_2_32_32():
-    """docs/theory.md §2.5: the He net 2 → 32 → 32 of seed 0 has κ(W₁) = 1.03 but κ(W̃₁) = 6.42, and its embedded
-    κ(A₂) = 683 lies above κ(W₁)κ(W₂) = 215 and below ∏ κ̄ = 1346."""
+    """docs/theory.md §2.5: the He net 2 → 32 → 32 of seed 0 has κ(W₁) = 1.03 but κ(W̃₁) = 6.42, and its
+    embedded κ(A₂) = 683 lies above κ(W₁)κ(W₂) = 215 and below ∏ κ̄ = 1346."""
     model = _he_net((2, 32, 32), 0)
     weights = [lin.weight.T.detach() for lin in model if isinstance(lin, nn.Linear)]
     embedded, _ = backprojection_maps(model, view="embedded")

@@ -67,7 +67,8 @@ def test_a_german_page_shows_no_english_text_and_no_decimal_point(live_page, que
 def test_lang_en_wins_over_a_german_browser(live_page):
     page = live_page(SMALL, query="?lang=en", locale="de-DE")
     text = shown(page)
-    assert catalog()["texts"]["en"]["boundary_about"] in text and re.search(r"\d\.\d", page.text_content("[data-id=scores]"))
+    assert (catalog()["texts"]["en"]["boundary_about"] in text
+            and re.search(r"\d\.\d", page.text_content("[data-id=scores]")))
 
 
 @pytest.mark.browser

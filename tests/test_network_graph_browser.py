@@ -93,7 +93,8 @@ def node_xy(page, col, unit, towards=None, at=0.0):
     of the column before."""
     geo = page.evaluate(f"{HOOK}.netGeo")
     box = page.locator("[data-id=c-net]").bounding_box()
-    size = page.evaluate("[document.querySelector('[data-id=c-net]').width, document.querySelector('[data-id=c-net]').height]")
+    size = page.evaluate("[document.querySelector('[data-id=c-net]').width,"
+                         " document.querySelector('[data-id=c-net]').height]")
     x, y = geo["xs"][col], geo["ys"][col][unit]
     if towards is not None:
         x0, y0 = geo["xs"][col - 1], geo["ys"][col - 1][towards]
@@ -109,7 +110,8 @@ def note_starting(page, text: str) -> str:
 
 def shown(note: str, decimal: str = ".") -> float:
     """The number a note ends with, as the page's language writes it."""
-    return float(re.search(r"(-?[\d.,]+(?:E-?\d+)?)$", note)[1].replace(".", "" if decimal == "," else ".").replace(",", "."))
+    return float(re.search(r"(-?[\d.,]+(?:E-?\d+)?)$", note)[1].replace(".", "" if decimal == "," else ".")
+                 .replace(",", "."))
 
 
 def test_hovering_a_neuron_or_an_edge_shows_the_models_parameter(exporting_page):

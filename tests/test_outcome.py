@@ -1,4 +1,5 @@
-"""How a run ended: ok, stalled (never learned), collapsed (learned, then lost it), diverged — with steps and layers."""
+"""How a run ended: ok, stalled (never learned), collapsed (learned, then lost it), diverged — with steps and
+layers."""
 
 import math
 

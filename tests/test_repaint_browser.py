@@ -16,13 +16,15 @@ COUNT_CHANGES = f"""() => {{
   window.__changes = {{ panels: 0, dead: 0 }};
   Object.defineProperty(S, "theory", {{ get: () => theory, configurable: true,
     set: (v) => {{ theory = v; window.__changes.panels += 1; }} }});
-  const frame = () => {{ const d = JSON.stringify(S.last.layers.dead); if (d !== dead) {{ dead = d; window.__changes.dead += 1; }}
+  const frame = () => {{ const d = JSON.stringify(S.last.layers.dead);
+    if (d !== dead) {{ dead = d; window.__changes.dead += 1; }}
     window.__watching = requestAnimationFrame(frame); }};
   frame(); }}"""
 # every canvas's pixels, after the paint under way
 PIXELS = """async () => {
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  return Object.fromEntries([...document.querySelectorAll('.reluscope canvas')].map((c) => [c.dataset.id, c.toDataURL()]));
+  return Object.fromEntries([...document.querySelectorAll('.reluscope canvas')]
+    .map((c) => [c.dataset.id, c.toDataURL()]));
 }"""
 
 

@@ -18,7 +18,9 @@ SECTIONS = ["task0", "task1", "task2", "cells", "summary"]  # in the sheet's ord
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # a formula in plain text: operators, relations, Greek letters, super- and subscripts, accents (x̂), a one-letter
 # symbol with an index (h_l, W_1) or an argument (N(0, 1), E[h]); an identifier (bias_init, torch.linalg.pinv) is none
-MATH = re.compile(r"[=^±×·÷−√∑∏∞∂∇∈∉⊂⊆∪∩∘≤≥≈≠≡→⇒⇔‖⁺⁻ᵀ²³¹⁰⁴-⁹₀-₉\u0300-\u036f\u0370-\u03ff\u2200-\u22ff]"
+MATH = re.compile(r"[=^±×·÷−√∑∏∞∂∇∈∉⊂⊆∪∩∘"
+                  r"≤≥≈≠≡→⇒⇔‖⁺⁻ᵀ²³¹⁰⁴-⁹₀-₉"
+                  r"\u0300-\u036f\u0370-\u03ff\u2200-\u22ff]"
                   r"|\b\w_\{?\w{1,3}\}?\b|\b[A-Z][(\[]")
 # Words of one language that no heading or caption of the other may hold ("training" and "layer" are left out:
 # the sheet's German uses "Training" and "Layer" too).

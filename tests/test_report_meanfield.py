@@ -84,7 +84,8 @@ def test_the_theory_columns_are_relu_closed_forms(built):
         s = parse_number(line[0], lang)
         assert line[1] == number(s / 2, ".3g", lang)
         assert line[2] == ("∞" if s == 2 else number(6 / abs(math.log(s / 2)), ".3g", lang))
-        assert parse_number(line[4], lang) == pytest.approx(s * q_in * (s / 2) ** (depth - 1), rel=6e-3)  # shown to 3 digits
+        # shown to 3 digits
+        assert parse_number(line[4], lang) == pytest.approx(s * q_in * (s / 2) ** (depth - 1), rel=6e-3)
 
 
 def test_a_sweep_task_that_fails_is_one_error(monkeypatch):
@@ -107,8 +108,8 @@ def test_the_question_is_the_sheets_words():
 @pytest.mark.slow
 def test_the_trainable_band_moves_with_the_learning_rate(tmp_path):
     """L = 6ξ_∇ is a rule of thumb, not a limit: at depth 20 (10 seeds, the report's sweep otherwise), σ_w² = 3
-    trains at lr 10⁻³ (at least 8 of 10 nets) and not at lr 0.1 (none; most diverge), and σ_w² = 1, whose 6ξ_∇ is
-    8.7 layers, trains at lr 0.01 (at least 7 of 10)."""
+    trains at lr 10⁻³ (at least 8 of 10 nets) and not at lr 0.1 (none; most diverge), and σ_w² = 1, whose 6ξ_∇
+    is 8.7 layers, trains at lr 0.01 (at least 7 of 10)."""
     b = StudyConfig().budget
 
     def trained(lr, sigma_w2):

@@ -16,7 +16,8 @@ SMALL = "n_samples=300&depth=3&width=16"
 SCREENS = [(1024, 768, False, ""), (1024, 768, False, "&projector=1"), (768, 1024, True, ""), (1440, 900, False, "")]
 
 LAYOUT = """() => {
-  const box = (n) => { const r = n.getBoundingClientRect(); return {x: r.left + scrollX, y: r.top + scrollY, r: r.right + scrollX, b: r.bottom + scrollY}; };
+  const box = (n) => { const r = n.getBoundingClientRect();
+    return {x: r.left + scrollX, y: r.top + scrollY, r: r.right + scrollX, b: r.bottom + scrollY}; };
   const root = document.querySelector('.reluscope'), main = root.querySelector('.main');
   const panels = [...root.querySelectorAll('header, [data-id=task]:not([hidden]), .main > aside, .main > section')]
     .filter(n => n.offsetParent !== null).map(n => ({name: n.dataset.panel || n.tagName, ...box(n)}));
@@ -48,7 +49,8 @@ def test_no_horizontal_scrolling_no_overlap_no_cut_chart(live_page, width, heigh
 
 def test_a_keyboard_walk_reaches_every_control_with_a_visible_focus(live_page):
     page = live_page(SMALL, size=(1024, 768))
-    controls = set(page.evaluate("""() => [...document.querySelectorAll('.reluscope button, .reluscope select, .reluscope input')]
+    controls = set(page.evaluate("""() => [...document.querySelectorAll(
+        '.reluscope button, .reluscope select, .reluscope input')]
         .filter(n => !n.disabled && n.offsetParent !== null && n.type !== 'file').map(n => n.dataset.id)"""))
     page.focus("body")
     reached, outlines = set(), set()
@@ -62,7 +64,8 @@ def test_a_keyboard_walk_reaches_every_control_with_a_visible_focus(live_page):
 
 
 @pytest.mark.parametrize(("width", "height", "touch", "extra", "lang"),
-                         [(768, 1024, True, "&projector=1", "de"), (1024, 768, False, "&lock=depth&hide=lr&task=t", "en")])
+                         [(768, 1024, True, "&projector=1", "de"),
+                          (1024, 768, False, "&lock=depth&hide=lr&task=t", "en")])
 def test_axe_is_clean_on_a_tablet_in_large_type_and_with_an_exercise(live_page, width, height, touch, extra, lang):
     page = live_page(SMALL + extra, query=f"?lang={lang}", size=(width, height), touch=touch)
     assert page.get_attribute("[data-id=projector]", "aria-pressed") == str("projector" in extra).lower()
@@ -123,7 +126,8 @@ CANVASES = """() => ({sharp: [...document.querySelectorAll('.reluscope canvas')]
     .map(c => [c.dataset.id, c.width, c.height, c.getBoundingClientRect().width * devicePixelRatio,
                c.getBoundingClientRect().height * devicePixelRatio]),
   points: (() => { const c = document.querySelector('[data-id=c-points]');
-    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 3 && v).length; })()})"""
+    return c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      .filter((v, i) => i % 4 === 3 && v).length; })()})"""
 
 
 def painted(page) -> None:
@@ -133,14 +137,15 @@ def painted(page) -> None:
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_in_large_type_the_canvases_words_grow_with_the_text_and_stay_crisp(live_page, ratio):
     """The charts' words are 10–11 px beside 14 px text; in large type (text 20 px, small text 16 px) the canvases
-    show ``--canvas-type`` (1.45) times larger, with as many more pixels, so every word drawn then is 14.5–16 px, drawn
-    sharp (a canvas pixel per device pixel, on a screen of 2 device pixels per CSS pixel too), and the points' layer
-    is drawn again at each size."""
+    show ``--canvas-type`` (1.45) times larger, with as many more pixels, so every word drawn then is 14.5–16 px,
+    drawn sharp (a canvas pixel per device pixel, on a screen of 2 device pixels per CSS pixel too), and the points'
+    layer is drawn again at each size."""
     page = live_page(SMALL, size=(1024, 768), init_script=TYPE, ratio=ratio)
     canvases = page.evaluate(CANVASES)  # sharp from the start
     assert [c for c in canvases["sharp"] if abs(c[1] - c[3]) > 1 or abs(c[2] - c[4]) > 1] == []
     page.wait_for_function(f"{HOOK}.last.cells !== undefined")  # the slow panels have come
-    text = lambda: page.evaluate("parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")  # noqa: E731
+    text = lambda: page.evaluate(  # noqa: E731
+        "parseFloat(getComputedStyle(document.querySelector('.reluscope')).fontSize)")
     small = text()
     for large in (True, False):
         page.click("[data-id=projector]")

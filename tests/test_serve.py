@@ -112,7 +112,8 @@ def test_every_exercise_validates_in_both_languages():
         assert en["settings"] == de["settings"] and set(en["hide"]) | set(en["lock"]) <= names
         assert 1 <= en["view"]["layer"] <= s.depth and s.lr == rs.TrainConfig().lr  # the library's defaults
         assert all(en[k] and de[k] and en[k] != de[k] for k in ("title", "task", "question"))
-    assert Settings.from_dict(by_lang["en"][0]["settings"]).init == "normal" and by_lang["en"][0]["settings"]["depth"] == 11
+    assert (Settings.from_dict(by_lang["en"][0]["settings"]).init == "normal"
+            and by_lang["en"][0]["settings"]["depth"] == 11)
     assert exercises("fr") == by_lang["en"]
 
 
@@ -407,8 +408,8 @@ def test_the_slow_panels_come_with_the_frame_nearest_each_twelfth_of_a_second(ga
 
 
 def test_crowded_pages_draw_the_slow_panels_less_often(monkeypatch):
-    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` ≈ 1.33 s, the frame nearest it
-    every 13th of frames 0.1 s apart."""
+    """8 runs training on 2 cores (crowding 4): the interval is 4² × ``SLOW_INTERVAL`` ≈ 1.33 s, the frame nearest
+    it every 13th of frames 0.1 s apart."""
     monkeypatch.setattr("reluscope.serve.session.crowding", lambda: 4.0)
     assert _slow_frames(0.1, 41) == [13, 26, 39]
 
@@ -458,7 +459,8 @@ def test_exact_cells_are_the_engine_s_regions_and_past_the_limit_the_grid(monkey
     monkeypatch.setattr(panels, "GRID_EXACT", grid["count"] - 1)
     walked_not = panels.cells(scene, model, 2, exact=True)
     assert not walked_not["exact"]
-    assert walked_not["note"] == {"key": "cells_grid_many", "values": {"count": grid["count"], "most": grid["count"] - 1}}
+    assert walked_not["note"] == {"key": "cells_grid_many",
+                                  "values": {"count": grid["count"], "most": grid["count"] - 1}}
 
 
 def test_the_exact_cells_stop_sooner_behind_more_multiply_adds(monkeypatch):

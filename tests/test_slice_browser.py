@@ -83,4 +83,5 @@ def test_the_slice_panels_fit_a_wide_screen(live_page):
     panels = layout["panels"]
     assert layout["scroll"] <= 0 and len(panels) >= 6 and all(p["r"] <= 1440.5 for p in panels)
     assert [(a["name"], b["name"]) for i, a in enumerate(panels) for b in panels[i + 1:] if overlaps(a, b)] == []
-    assert [c["id"] for c in layout["canvases"] if c["r"] > c["panel"]["r"] + 0.5 or c["x"] < c["panel"]["x"] - 0.5] == []
+    assert [c["id"] for c in layout["canvases"]
+            if c["r"] > c["panel"]["r"] + 0.5 or c["x"] < c["panel"]["x"] - 0.5] == []

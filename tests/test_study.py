@@ -110,7 +110,8 @@ def test_the_reported_numbers_are_the_runs_numbers(quick):
     assert row[header.index("Test accuracy")] == f"{result.metrics['test_accuracy']:.3f}"
     deep = fit(cfg.train_config(cfg.budget.deep, "normal"))[1].metrics  # diverges: its accuracy's step is said
     text = " ".join(re.sub(r"<[^>]+>", "", (quick / "report.html").read_text()).split())
-    assert f"test accuracy {deep['test_accuracy']:.3f} at its last evaluation (step {deep['evaluated_at_step']})" in text
+    assert (f"test accuracy {deep['test_accuracy']:.3f} at its last evaluation "
+            f"(step {deep['evaluated_at_step']})") in text
 
 
 @pytest.fixture
@@ -257,12 +258,14 @@ def test_page_inlines_frames_in_axis_order_and_escapes_text():
     axes = [Axis("scheme", "toggle", ["a", "b"], initial=1)]
     red, blue = _png("red"), _png("blue")
     blocks = [Viewer("v", axes, {(0,): red, (1,): blue}), "**<b>**", Table(["c"], [["</td>"]]), Image("i", red)]
-    report = Report("<t>", {"seeds": "0"}, [Section("s", "S & T", answer="x $a^2$", blocks=blocks, derivation="derived $b$")])
+    report = Report("<t>", {"seeds": "0"},
+                    [Section("s", "S & T", answer="x $a^2$", blocks=blocks, derivation="derived $b$")])
     page = render_html(report)
     data = json.loads(re.search(r'<script type="application/json" id="frames-v">(.*?)</script>', page).group(1))
     assert data["sizes"] == [2] and data["initial"] == [1] and len(data["frames"]) == 2
     assert data["frames"][1] is None and data["frames"][0] == data_uri(red)  # the initial frame is inlined once,
-    assert page.count(data_uri(blue)) == 1 and data_uri(blue) in page.split('<script type="application/json"')[0]  # in <img>
+    assert (page.count(data_uri(blue)) == 1
+            and data_uri(blue) in page.split('<script type="application/json"')[0])  # in <img>
     assert "&lt;t&gt;" in page and "S &amp; T" in page and "&lt;b&gt;" in page and "&lt;/td&gt;" in page
     assert "<msup>" in page and "<details" in page and page.count("<math") == 2
     assert f'<meta name="generator" content="reluscope {version("reluscope")}">' in page

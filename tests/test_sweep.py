@@ -148,7 +148,8 @@ def test_cli_quick_sweep_and_resume(tmp_path, capsys):
     assert "0 runs trained, 9 resumed" in capsys.readouterr().out
     assert (out / "trainability.png").is_file()
     quick = SweepConfig.quick()
-    assert {(d, w) for _, d, w, *_ in quick.runs()} == {(r["depth"], r["sigma_w2"]) for r in read_rows(out / "runs.csv")}
+    assert ({(d, w) for _, d, w, *_ in quick.runs()}
+            == {(r["depth"], r["sigma_w2"]) for r in read_rows(out / "runs.csv")})
 
 
 @pytest.mark.parametrize("args, message", [

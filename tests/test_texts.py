@@ -182,7 +182,8 @@ class _VisibleText(HTMLParser):
 
 
 SECTION = r"\d+(?:\.\d+)+"  # "1.4", "2.5"
-SECTION_WORDS = re.compile(rf"(?:Aufgaben?|Abschnitte?n?|§)\s*{SECTION}(?:–{SECTION})?")  # "Aufgabe 1.4", "§1.1–1.3"
+# "Aufgabe 1.4", "§1.1–1.3"
+SECTION_WORDS = re.compile(rf"(?:Aufgaben?|Abschnitte?n?|§)\s*{SECTION}(?:–{SECTION})?")
 THEORY_HEADING = re.compile(r"^#{2,5} (\d+(?:\.\d+)+)", flags=re.M)
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
 TITLE = re.compile(r'"[^"]*"')  # a paper's English title, quoted in the theory's references

@@ -141,8 +141,8 @@ def hidden_and_logits(model, X):
 
 def test_layer_one_mean_activation_is_pooled_over_unit_scales():
     """Unit j of layer 1 sees z_j ~ N(0, |w_j|²·E[x²]) with n = 2 inputs: pooled over units E[h] is
-    E[χ₂]/√E[χ₂²] = √π/2 ≈ 0.886 of σ/√(2π) (0.50 instead of 0.56 for N(0, 1) weights). Measured mean over
-    200 nets: within 2 % of the prediction (one net's E[h₁] has a relative sd of ~7 %: SE 0.5 %)."""
+    E[χ₂]/√E[χ₂²] = √π/2 ≈ 0.886 of σ/√(2π) (0.50 instead of 0.56 for N(0, 1) weights). Measured mean
+    over 200 nets: within 2 % of the prediction (one net's E[h₁] has a relative sd of ~7 %: SE 0.5 %)."""
     X = spirals_points()
     measured, predicted, single_gaussian = [], [], []
     for seed in range(200):
@@ -254,7 +254,8 @@ def test_torch_default_biases_hold_the_hidden_variance_at_the_fixed_point():
     (lambda m: predicted_moments(m, -1.0), r"input_m2 must be a second moment: 0 or more and finite, got -1.0"),
     (lambda m: predicted_moments(m, math.inf), r"input_m2 must be a second moment"),
     (lambda m: predicted_moments(m, 1.0, grad_out_m2=-0.5), r"grad_out_m2 must be a second moment"),
-    (lambda m: predicted_moments(m, 1.0, X=np.zeros((10, 3))), r"X must be \(N, 2\) for this model, N ≥ 1, got \(10, 3\)"),
+    (lambda m: predicted_moments(m, 1.0, X=np.zeros((10, 3))),
+     r"X must be \(N, 2\) for this model, N ≥ 1, got \(10, 3\)"),
     (lambda m: predicted_moments(m, 1.0, X=np.zeros((0, 2))), r"X must be \(N, 2\)"),
     (lambda m: probe(m, np.zeros((5, 3))), r"X must be \(N, 2\) for this model, got \(5, 3\)"),
     (lambda m: probe(m, np.zeros(2)), r"X must be \(N, 2\) for this model, got \(2,\)"),

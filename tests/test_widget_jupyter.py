@@ -2,11 +2,11 @@
 token, temporary directories, a free port; stopped afterwards) and driven in headless Chromium (marimo:
 ``test_widget_marimo.py``; the checks themselves: ``widgetchecks.py``).
 
-In each, the watch example runs (``examples/watch-your-own-net.ipynb``): both widgets render, the N(0, 1) run is told as diverged, the He run's widget
-changes while the loop trains and answers its layer and view menus while the kernel is busy, axe finds no serious
-violation, nothing logs a console error and nothing is fetched from elsewhere. And ``rs.Playground`` plays, steps,
-changes its view and saves its run from the widget's controls, with axe clean; and ``rs.watch`` on a 64-pixel digits
-net shows the slice (the two in one notebook: one kernel, one page)."""
+In each, the watch example runs (``examples/watch-your-own-net.ipynb``): both widgets render, the N(0, 1) run is told as
+diverged, the He run's widget changes while the loop trains and answers its layer and view menus while the kernel is
+busy, axe finds no serious violation, nothing logs a console error and nothing is fetched from elsewhere. And
+``rs.Playground`` plays, steps, changes its view and saves its run from the widget's controls, with axe clean; and
+``rs.watch`` on a 64-pixel digits net shows the slice (the two in one notebook: one kernel, one page)."""
 
 from __future__ import annotations
 

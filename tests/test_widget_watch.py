@@ -180,7 +180,8 @@ def test_a_model_that_is_not_a_linear_activation_stack_is_refused(model, why):
     (torch.zeros(4, 2), torch.zeros(5, dtype=torch.long), 1, r"y must be \(N,\)"),
     (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), 0, "every must be"),
     ("points", torch.zeros(4, dtype=torch.long), 1, "X must be an array"),
-    (torch.zeros(4, 2), torch.tensor([0, 1, 2, 1]), 1, r"y holds class 2, but the model's logits hold classes 0 … 1 only"),
+    (torch.zeros(4, 2), torch.tensor([0, 1, 2, 1]), 1,
+     r"y holds class 2, but the model's logits hold classes 0 … 1 only"),
     (torch.zeros(4, 2), torch.zeros(4), 1, "y must hold integer class indices, got float32"),
 ])
 def test_bad_data_or_period_is_refused(X, y, every, why):

@@ -82,5 +82,6 @@ def plays_steps_changes_its_view_and_saves(page):
     assert len(json.loads(Path(caught.value.path()).read_text())["state_dict"]) == 6  # 3 layers' weights, biases
     wait(page, 0, f"el.querySelector('[data-id=runs]').value === {name!r}")  # listed: the newest run
     widget.locator("[data-id=load]").click()
-    wait(page, 0, f"el.querySelector('[data-id=saved]').textContent === 'loaded {name}, saved at step {step + 1}: paused'")
+    wait(page, 0, f"el.querySelector('[data-id=saved]').textContent"
+                  f" === 'loaded {name}, saved at step {step + 1}: paused'")
     assert serious(page, 0) == []

@@ -16,9 +16,9 @@ ROW_BYTES_PER_BYTE = 20  # memory of the parsed rows (lists of str) per byte of 
 
 class CsvError(ReluscopeError):
     """A CSV that cannot be read as data: the message names the file; ``reason`` (``encoding``, ``empty``,
-    ``header``, ``columns``, ``number``, ``finite``, ``rows``, ``classes``; and ``split``, ``scale``, which ``load_dataset``
-    raises after the file was read) and ``values`` (``line``, ``columns``, ``rows``, ``need``, ``header``) say what is wrong
-    without it, for a page to say in its own words."""
+    ``header``, ``columns``, ``number``, ``finite``, ``rows``, ``classes``; and ``split``, ``scale``, which
+    ``load_dataset`` raises after the file was read) and ``values`` (``line``, ``columns``, ``rows``, ``need``,
+    ``header``) say what is wrong without it, for a page to say in its own words."""
 
     def __init__(self, message: str, reason: str, **values):
         super().__init__(message)
@@ -26,7 +26,8 @@ class CsvError(ReluscopeError):
 
 
 def load_csv(path: str | Path, *, n_features: int | None = 2):
-    """Read ``x1, …, xd, label`` rows (a header row first, which may not be all numbers) into ``X`` (n, d) float64 and ``y`` (n,) int64.
+    """Read ``x1, …, xd, label`` rows (a header row first, which may not be all numbers) into ``X`` (n, d) float64 and
+    ``y`` (n,) int64.
 
     ``n_features=2`` reads the plane's ``x1, x2, label``; ``None`` reads any ``d ≥ 2`` feature columns, as
     many as the header names. Labels may be any numbers or strings; they are mapped to 0..k−1 in sorted order.
@@ -34,9 +35,9 @@ def load_csv(path: str | Path, *, n_features: int | None = 2):
     Raises
     ------
     ReluscopeError
-        If the file is missing, empty or not UTF-8 text, its first line is all numbers (no header), a row does not have the header's (or ``n_features + 1``)
-        columns, a coordinate is not a finite number, there are fewer than ``MIN_ROWS`` rows or fewer than two
-        classes.
+        If the file is missing, empty or not UTF-8 text, its first line is all numbers (no header), a row does not have
+        the header's (or ``n_features + 1``) columns, a coordinate is not a finite number, there are fewer than
+        ``MIN_ROWS`` rows or fewer than two classes.
     """
     path = Path(path)
     try:

@@ -19,10 +19,10 @@ plus one ``(N, d_l) @ (d_l, D)`` product per layer. Views (``docs/theory.md`` §
 ``embedded``
     Every widening layer completed to an invertible square matrix: ``W̃_k = [W_k; N_k]``, ``N_k`` an
     orthonormal basis of the complement of ``W_k``'s row space, so ``W̃_k⁻¹ = [W_k⁺ | N_kᵀ]`` and
-    ``ψ̃_k(y) = (y − b_k) W̃_k⁻¹`` keeps the ``d_k − rank W_k`` coordinates that ``W_k⁺`` drops; those are carried
-    unchanged through the earlier layers' maps (``Φ̃_l = (Φ̃_{l−1} ⊕ id) ∘ ψ̃_l``). The input is the plane
-    embedded as ``(x, 0)``, and ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: ``max(n, d_1)`` for a net whose widths
-    do not grow after layer 1 (every MLP reluscope builds), ``m_max`` for widths that grow then shrink
+    ``ψ̃_k(y) = (y − b_k) W̃_k⁻¹`` keeps the ``d_k − rank W_k`` coordinates that ``W_k⁺`` drops; those are
+    carried unchanged through the earlier layers' maps (``Φ̃_l = (Φ̃_{l−1} ⊕ id) ∘ ψ̃_l``). The input is the
+    plane embedded as ``(x, 0)``, and ``D_l = n + Σ_{k≤l} (d_k − rank W_k)``: ``max(n, d_1)`` for a net whose
+    widths do not grow after layer 1 (every MLP reluscope builds), ``m_max`` for widths that grow then shrink
     (2→3→6: 6, where ``R^{d_1} = R^3`` would lose three directions of ``h_2``). With every ``W_k`` of full
     rank, ``Φ̃_l`` is injective and the back-projection is an exact affine copy of the activations on the whole
     plane. Reduce it to 2-D/3-D with ``pca=``.

@@ -105,9 +105,10 @@ def check_equivalence(model: nn.Module, X, *, view: str = "embedded", layers: Se
 
 
 def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = True) -> np.ndarray:
-    """The least-squares fit ``x̂ ≈ [h, 1] Θ`` and, with ``reverse``, ``h ≈ [x̂, 1] Θ'`` for ``x̂ = phi(h)``, as
-    ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]`` (residual and centred target, squared Frobenius norms), from the
-    thin QR of the centred ``h`` (N, d) (module docstring); the reverse pair stays 0 when skipped."""
+    """The least-squares fit ``x̂ ≈ [h, 1] Θ`` and, with ``reverse``, ``h ≈ [x̂, 1] Θ'`` for ``x̂ = phi(h)``,
+    as ``[‖R‖², ‖T − T̄‖², ‖R'‖², ‖T' − T̄'‖²]`` (residual and centred target, squared
+    Frobenius norms), from the thin QR of the centred ``h`` (N, d) (module docstring); the reverse pair stays 0 when
+    skipped."""
     N = len(h)
     mean = h.mean(dim=0)  # (d,)
     H = h - mean  # (N, d)
@@ -117,7 +118,8 @@ def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = Tr
     D = phi.A.shape[1]
     R = H if D < H.shape[1] else torch.linalg.qr(H, mode="r").R  # (k, d); a narrower view: the N rows themselves
     RA = R @ phi.A  # (k, D): the centred x̂ in the same frame
-    xhat_norm = math.sqrt(float((RA**2).sum()) + N * float((phi(mean[None]) ** 2).sum()))  # ‖x̂‖² = ‖X̂_c‖² + N‖x̄̂‖²
+    # ‖x̂‖² = ‖X̂_c‖² + N‖x̄̂‖²
+    xhat_norm = math.sqrt(float((RA**2).sum()) + N * float((phi(mean[None]) ** 2).sum()))
     out[:2] = _subspace_residual(R, RA, EPS64 * max(N, D), CONSTANT_RTOL * xhat_norm)
     if reverse and float(RA.norm()) > CONSTANT_RTOL * xhat_norm:  # else x̂ is constant: fitted exactly
         out[2:] = _subspace_residual(RA, R, EPS64 * max(N, R.shape[1]), CONSTANT_RTOL * float(h.norm()))
@@ -125,9 +127,9 @@ def reduced_fit_residuals(h: torch.Tensor, phi: AffineMap, *, reverse: bool = Tr
 
 
 def _subspace_residual(T: torch.Tensor, S: torch.Tensor, rcond: float, floor: float) -> tuple[float, float]:
-    """``(‖T − S Θ‖²_F, ‖T‖²_F)`` at the least-squares ``Θ``: ``T`` minus its projection onto the left singular
-    vectors of ``S`` whose singular values exceed ``rcond·s_max`` (``gelsd``'s cut); none when ``‖S‖_F ≤ floor``
-    (a source constant to round-off explains nothing)."""
+    """``(‖T − S Θ‖²_F, ‖T‖²_F)`` at the least-squares ``Θ``: ``T`` minus its projection onto the left
+    singular vectors of ``S`` whose singular values exceed ``rcond·s_max`` (``gelsd``'s cut); none when
+    ``‖S‖_F ≤ floor`` (a source constant to round-off explains nothing)."""
     U, sv, _ = torch.linalg.svd(S, full_matrices=False)  # U (k, r₀), sv (r₀,)
     rank = int((sv > rcond * sv[0]).sum()) if len(sv) and float(S.norm()) > floor else 0
     resid = T - U[:, :rank] @ (U[:, :rank].T @ T)  # (k, t)

@@ -120,9 +120,9 @@ def pattern_keys(model: nn.Module, X: np.ndarray, *, chunk: int = CHUNK) -> np.n
     with units as rows the product ran 1.5× faster than ``h Wᵀ`` for a 32-wide layer in a one-off timing, 0.52
     against 0.76 ms, and each ``z`` differs from that order's only by round-off); then one compiled pass over
     ``z`` (``_activate``) extends the keys by the pattern ``[z > 0]`` (``extend_keys``'s hash) and sets ``h = z``
-    where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at a time: a layer's activations
-    fit the cache and reuse the memory of the chunk before (a one-off profile of a 96² image of a 32-wide net
-    found no fresh pages after the first frame; one 9216-point pass had taken 500–700)."""
+    where ``z > 0``, else ``α z`` (α the negative slope; 0 for ReLU), in place. The pass runs over ``chunk`` points at
+    a time: a layer's activations fit the cache and reuse the memory of the chunk before (a one-off profile of a 96²
+    image of a 32-wide net found no fresh pages after the first frame; one 9216-point pass had taken 500–700)."""
     layers, params = piecewise_linear_net(model)
     theta, at = torch.from_numpy(params), 0  # (P,): the float64 parameters, already converted and checked
     steps = []  # per layer: W (fan_out, fan_in), b as a column (fan_out, 1), negative slope, hash words

@@ -2,10 +2,10 @@
 
 ``data_plane(X, y, through)`` is the plane and the data seen on it: every data point's plane coordinates and
 distance to the plane, with the points nearest to it marked. ``slice_through(model, X, y, through)`` builds on
-it the whole slice as arrays, for any number of inputs n ≥ 2: the exact cells of every layer on the plane (``linear_regions(model, plane=…)``), the decision boundary
-on it (``decision_segments``), the class the network predicts at the centres of a pixel grid of the
-plane, and every data point's plane coordinates and distance to the plane, with the points nearest to it
-marked.
+it the whole slice as arrays, for any number of inputs n ≥ 2: the exact cells of every layer on the plane
+(``linear_regions(model, plane=…)``), the decision boundary on it (``decision_segments``), the class the network
+predicts at the centres of a pixel grid of the plane, and every data point's plane coordinates and distance to the
+plane, with the points nearest to it marked.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ checked against — imports without it.
 
 from importlib import import_module
 
-_HOMES = {"INITS": "init", "init_model_": "init", "Layer": "layers", "finite_parameters": "layers", "forward_layers": "layers",
-          "linear_layers": "layers", "ACTIVATIONS": "mlp", "build_mlp": "mlp", "predict": "mlp"}
+_HOMES = {"INITS": "init", "init_model_": "init", "Layer": "layers", "finite_parameters": "layers",
+          "forward_layers": "layers", "linear_layers": "layers", "ACTIVATIONS": "mlp", "build_mlp": "mlp",
+          "predict": "mlp"}
 __all__ = sorted(_HOMES)
 
 

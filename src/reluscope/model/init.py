@@ -31,7 +31,8 @@ MODES = ("fan_in", "fan_out")
 
 
 def activation_gain(activation: str = "relu", negative_slope: float = 0.0) -> float:
-    """``torch.nn.init.calculate_gain``: ``√2`` for ReLU, ``√(2/(1+α²))`` for leaky ReLU, 5/3 for tanh, 1 for identity.
+    """``torch.nn.init.calculate_gain``: ``√2`` for ReLU, ``√(2/(1+α²))`` for leaky ReLU, 5/3 for tanh, 1 for
+    identity.
 
     For the piecewise-linear activations ``E[a(z)²] = E[z²]/gain²`` holds exactly for every symmetric ``z``
     (``a(z)² = z²`` on one half-line, ``α²z²`` on the other), so ``Var(W) = gain²/fan_in`` keeps the second

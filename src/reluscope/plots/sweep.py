@@ -63,7 +63,8 @@ def plot_trainability(rows: list[dict], *, activation: str = "relu", sigma_b2: f
     fine = np.linspace(sw[0], sw[-1], THEORY_POINTS)
     bound = np.array([MeanField(activation, s, sigma_b2).trainable_depth(xi_multiple) for s in fine])
     label = (f"L = {xi_multiple:g} ξ_c" if MeanField(activation).alpha is None
-             else f"L = {xi_multiple:g} ξ_∇: {'E[z_L²], ' if sigma_b2 == 0 else ''}E[grad²] × e^±{xi_multiple:g}")
+             else f"L = {xi_multiple:g} ξ_∇: {'E[z_L²], ' if sigma_b2 == 0 else ''}"
+                  f"E[grad²] × e^±{xi_multiple:g}")
     ax.plot(fine, bound, color="white", lw=1.5, label=label)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.6)
     ax.set_title(title or f"{activation}: trainability")

@@ -25,8 +25,8 @@ Closed forms for the piecewise-linear ``φ(z) = max(z, αz)`` (ReLU: α = 0; ide
 so a ReLU layer maps ``q ↦ σ_w² q/2 + σ_b²``, ``χ₁ = σ_w²/2``, and with ``σ_b = 0`` the c-map is ``J``
 (``J(0) = 1/π``) for every σ_w². ``J'(c) = (π − arccos c)/π``, so ``J'(1) = 1``: ``χ_c = 1`` and ``ξ_c = ∞``
 whatever σ_w² — ReLU has no ordered/chaotic transition in ``c`` (Hayou et al. 2019). Near 1,
-``J(1 − ε) = 1 − ε + (2√2/(3π)) ε^{3/2} + O(ε²)``, so ``1 − c^l ≈ 9π²/(2l²)``: correlations approach 1 like
-``1/l²``, not exponentially. ``σ_w²/2`` is the length and gradient factor ``χ₁`` alone.
+``J(1 − ε) = 1 − ε + (2√2/(3π)) ε^{3/2} + O(ε²)``, so ``1 − c^l ≈ 9π²/(2l²)``: correlations approach
+1 like ``1/l²``, not exponentially. ``σ_w²/2`` is the length and gradient factor ``χ₁`` alone.
 
 tanh has no closed form: its expectations are quadratures over ``z = √q·x``, ``x ~ N(0, 1)``,
 by the trapezoid rule on ``x ∈ [−12, 12]`` with spacing ``h ≤ 0.35/√q``. For a function analytic in a strip
@@ -68,8 +68,9 @@ def gauss_expectation(f: Callable[[np.ndarray], np.ndarray], q: float, mean: flo
 
 
 def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: float, q: float) -> float:
-    """``E[f(u₁, u₂)]`` for ``(u₁, u₂) ~ N(0, q [[1, c], [c, 1]])``: ``u₁ = √q·x``, ``u₂ = √q(c·x + √(1−c²)·y)``
-    with ``x, y`` i.i.d. standard normal, the product of two ``standard_normal_rule``s."""
+    """``E[f(u₁, u₂)]`` for ``(u₁, u₂) ~ N(0, q [[1, c], [c, 1]])``: ``u₁ = √q·x``,
+    ``u₂ = √q(c·x + √(1−c²)·y)`` with ``x, y`` i.i.d. standard normal, the product of two
+    ``standard_normal_rule``s."""
     nodes, w = standard_normal_rule(q)
     x, y = np.meshgrid(nodes, nodes, indexing="ij")  # (P, P)
     u1 = math.sqrt(q) * x
@@ -78,8 +79,8 @@ def gauss_expectation_2d(f: Callable[[np.ndarray, np.ndarray], np.ndarray], c: f
 
 
 def arccos_kernel(c: float | np.ndarray) -> float | np.ndarray:
-    """``J(c) = (√(1−c²) + (π − arccos c) c)/π = 2 E[relu(u₁) relu(u₂)]/q``: the ReLU c-map at σ_b = 0; ``c``
-    clipped to [−1, 1], a number or an array (elementwise)."""
+    """``J(c) = (√(1−c²) + (π − arccos c) c)/π = 2 E[relu(u₁) relu(u₂)]/q``: the ReLU c-map at σ_b = 0;
+    ``c`` clipped to [−1, 1], a number or an array (elementwise)."""
     c = np.clip(c, -1.0, 1.0)
     return (np.sqrt(1.0 - c * c) + (math.pi - np.arccos(c)) * c) / math.pi
 
@@ -131,8 +132,8 @@ class MeanField:
         return gauss_expectation_2d(lambda u, v: dphi(u) * dphi(v), c, q)
 
     def slope_at_zero(self) -> float:
-        """``φ'(0)`` of a smooth φ (1 for tanh); with σ_b = 0 the length ``q → 0`` for ``σ_w² φ'(0)² ≤ 1`` (odd,
-        concave φ). Piecewise-linear φ never ask: their lengths are in closed form."""
+        """``φ'(0)`` of a smooth φ (1 for tanh); with σ_b = 0 the length ``q → 0`` for ``σ_w² φ'(0)² ≤ 1``
+        (odd, concave φ). Piecewise-linear φ never ask: their lengths are in closed form."""
         _, dphi = SMOOTH[self.activation]
         return float(dphi(0.0))
 
@@ -202,8 +203,8 @@ class MeanField:
         ``q* > 0`` the ratio ``q/qmap(q)`` is 1 and the slope is ``σ_w² E[φ'(u₁)φ'(u₂)]`` at ``(q*, c*)``
         (``= χ₁`` when ``c* = 1``). For piecewise-linear φ whose lengths have no positive finite fixed point
         (σ_b = 0, or χ₁ ≥ 1 where the bias becomes negligible) the c-map tends to the bias-free one,
-        ``c ↦ (1−α)²J(c)/(1+α²) + 2αc/(1+α²)``, whose slope at ``c* = 1`` is exactly 1: for ReLU the arc-cosine
-        map with ``J'(1) = 1``, whatever σ_w².
+        ``c ↦ (1−α)²J(c)/(1+α²) + 2αc/(1+α²)``, whose slope at ``c* = 1`` is exactly 1: for ReLU the
+        arc-cosine map with ``J'(1) = 1``, whatever σ_w².
         """
         q = self.q_star()
         if self.alpha is not None:

@@ -4,8 +4,8 @@
 ``z`` (the Linear's output) and activation ``h`` (the activation's output; ``h = z`` for a layer with none).
 Its forward hooks are removed in ``finally``, so the model is unchanged afterwards. ``probe(model, X, y)``
 runs one forward pass (and, with labels, the cross-entropy's gradients with respect to every ``z`` and ``h``
-by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone, also where they are frozen) and returns one ``LayerStat`` per layer
-and quantity. In-place activations (``ReLU(inplace=True)``) are refused (``linear_layers``).
+by ``torch.autograd.grad``, leaving the parameters' ``.grad`` alone, also where they are frozen) and returns one
+``LayerStat`` per layer and quantity. In-place activations (``ReLU(inplace=True)``) are refused (``linear_layers``).
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def probe(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None) -> l
     gradients of the mean cross-entropy with respect to them.
 
     One forward pass layer by layer (``forward_layers``, the ``nn.Sequential``'s own computation), one
-    ``autograd.grad``; each quantity's statistics in one compiled pass over its entries (``_moments``). Rows come layer by layer, in the order of
-    ``QUANTITIES``.
+    ``autograd.grad``; each quantity's statistics in one compiled pass over its entries (``_moments``). Rows come layer
+    by layer, in the order of ``QUANTITIES``.
     """
     layers = linear_layers(model)
     X = model_inputs(X, layers[0].linear.in_features, layers[0].linear.weight.dtype)

@@ -17,9 +17,9 @@ and ``E[a(z_j)²]`` — closed forms for ReLU/leaky ReLU/identity, quadrature fo
     identity:   E[h] = 0,  E[h²] = σ²                → factor n·s, so s = 1/n keeps it
 
 ``E[h²]`` is linear in ``v_j``, so pooling changes nothing there; ``E[h] ∝ √v_j`` is not: pooled over units
-``E[h] = E_j[√v_j]/√(2π)``, below ``√(E_j v_j)/√(2π)``. In the first layer, ``n = 2``: ``n·s_j/s ~ χ²₂`` for
-Gaussian weights, and the pooled ``E[h]`` is ``E[χ₂]/√E[χ₂²] = √π/2 ≈ 0.886`` of the single-Gaussian value
-(``tests/test_theory.py::test_layer_one_mean_activation_is_pooled_over_unit_scales``). Random biases
+``E[h] = E_j[√v_j]/√(2π)``, below ``√(E_j v_j)/√(2π)``. In the first layer, ``n = 2``: ``n·s_j/s ~ χ²₂``
+for Gaussian weights, and the pooled ``E[h]`` is ``E[χ₂]/√E[χ₂²] = √π/2 ≈ 0.886`` of the single-Gaussian
+value (``tests/test_theory.py::test_layer_one_mean_activation_is_pooled_over_unit_scales``). Random biases
 (``torch-default``: ``b ~ U(±1/√n)``) add their spread: ``q ↦ n·s·q/2 + Var(b)``.
 
 **The pooled variance.** A measured variance pools all units and points and subtracts their common mean
@@ -179,7 +179,8 @@ def _pdf(a: np.ndarray) -> np.ndarray:
 
 
 def derivative_m2(kind: str, mean, var, slope: float = 0.0):
-    """``E[a'(z)²]`` for ``z ~ N(mean, var)``: ``Φ(μ/σ) + α²(1 − Φ(μ/σ))`` for (leaky) ReLU, 1 for identity."""
+    """``E[a'(z)²]`` for ``z ~ N(mean, var)``: ``Φ(μ/σ) + α²(1 − Φ(μ/σ))`` for (leaky) ReLU, 1 for
+    identity."""
     mean, var = np.asarray(mean, dtype=float), np.asarray(var, dtype=float)
     if kind == "identity":
         return np.ones_like(mean + var)

@@ -99,8 +99,8 @@ def measurements(rows: list[dict], var_x: float) -> dict[str, float]:
 
     ``first``: the N(0, 1) growth factor of layer 1 (theory: its n inputs); ``hidden``, ``hidden_min``,
     ``hidden_max``: the geometric mean and range of the factors of layers 2 … L−1 (theory: the width);
-    ``out``: the output layer's factor, whose few units (one per class) make it a sum of few random terms; ``lo``, ``hi``:
-    LeCun's ``Var(z_l)/Var(x)`` over the hidden layers (theory: 1) and ``out_lecun`` at the output;
+    ``out``: the output layer's factor, whose few units (one per class) make it a sum of few random terms; ``lo``,
+    ``hi``: LeCun's ``Var(z_l)/Var(x)`` over the hidden layers (theory: 1) and ``out_lecun`` at the output;
     ``dev``: the largest factor between measurement and theory in a hidden layer, either scheme;
     ``out_ratio``: measured over predicted at the N(0, 1) output; ``last``, ``last_theory``: both there.
     """

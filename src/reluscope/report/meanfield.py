@@ -72,8 +72,8 @@ class MeanField(Stage):
                        t("figure_caption", **values))
         ctx.advance(1)
         theory = theory_section(4, ctx.cfg.lang)
-        section = Section("meanfield", t("title"), question=texts("sheet", "de")("task1_intro"), answer=t("answer", **values),
-                          blocks=[figure, sweep_table(rows, t), t("finding", **values)],
+        section = Section("meanfield", t("title"), question=texts("sheet", "de")("task1_intro"),
+                          answer=t("answer", **values), blocks=[figure, sweep_table(rows, t), t("finding", **values)],
                           derivation=theory.derivation, evidence=theory.evidence)
         summary = [[t("summary_task"), t("summary_setting", **values), t("summary_measured", **values),
                     t("summary_expected")]]

@@ -42,7 +42,8 @@ def label(setting: str) -> str:
 def why(error: ReluscopeError, model: nn.Module) -> dict:
     """Why the library could not draw a view of ``model`` (its ``error``), as a note in the catalog's words: the
     parameters or activations are no longer finite (a diverged run), an activation is not piecewise linear (no
-    cells) or has no moment formula (no theory), a weight matrix is too ill-conditioned to invert; else the library's own line."""
+    cells) or has no moment formula (no theory), a weight matrix is too ill-conditioned to invert; else the library's
+    own line."""
     text = str(error)
     if "finite" in text or not finite_parameters(model):
         return said("note_diverged")

@@ -142,9 +142,9 @@ def meanfield_theory(settings: Settings, model: nn.Sequential, input_m2: float) 
     ``σ_b,l² = mean(b_l²)``, and the
     trajectory runs with each layer's own, ``q_1 = σ_w,1² q_in + σ_b,1²``, ``q_l = σ_w,l² E[φ(z)²] + σ_b,l²``,
     ``z ~ N(0, q_{l−1})``: N(0, 1) weights give ``σ_w,1² = 2`` (fan-in 2) and 32 after, so for the sheet's
-    11-layer net one mean over all layers would start the curve 14 times too high. The σ_w², σ_b² shown, with χ₁, the depth scale, q* and the
-    q-map, are the means over the layers after the first, which see the previous layer's activations as the
-    theory's layers do (the first layer's when there is no other)."""
+    11-layer net one mean over all layers would start the curve 14 times too high. The σ_w², σ_b² shown, with χ₁,
+    the depth scale, q* and the q-map, are the means over the layers after the first, which see the previous layer's
+    activations as the theory's layers do (the first layer's when there is no other)."""
     if settings.init == MEANFIELD:
         sigma_w2, sigma_b2, source = settings.sigma_w2, settings.sigma_b2, said("mf_sliders")
         scales = np.tile([sigma_w2, sigma_b2], (settings.depth, 1))  # (L, 2)

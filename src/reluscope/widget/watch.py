@@ -296,8 +296,8 @@ def watch(model: nn.Module, X, y, *, every: int = 10, show: bool = True, lang: s
     """Watch ``model`` (an ``nn.Sequential`` of ``nn.Linear`` and elementwise activations) while the user's own
     loop trains it on anything; the views are computed on ``(X, y)`` (N, d) and (N,) — a sample of about a
     thousand points keeps them quick. Every ``every``-th training forward pass is drawn. A model that is not
-    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language). Use it as a context manager (see the module's
-    docstring)."""
+    such a stack raises ``ReluscopeError``. ``lang``: ``"en"`` or ``"de"`` (``None``: the browser's language). Use it as
+    a context manager (see the module's docstring)."""
     return Watch(model, X, y, every=every, show=show, lang=lang)
 
 
