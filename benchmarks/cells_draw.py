@@ -2,32 +2,34 @@
 
     .venv/bin/python benchmarks/cells_draw.py [--repeat 9] [--steps 300]
 
-The exact cells of every layer of the He 11×32 on 1000 spiral points after ``--steps`` training steps (the net of
-``benchmarks/frame.py``; 517 … 14 120 cells for 300 steps), as ``panels.cells`` sends them (corners as float32,
-hues as uint16), each drawn onto a 320 × 320 canvas (the cells panel's layout size) by ``static/draw.js``'s
-``drawCells``: the median of ``--repeat`` drawings of the script and the rasterisation it asks for (read back by
-one ``getImageData``, which waits for it), and that time per cell. Chromium runs as the browser tests run it
-(``/usr/bin/chromium``, headless, software rasterisation): a browser that rasterises on a GPU fills faster, but the
-script's work per polygon (its corners mapped, a path of triangles, a colour, an outline) stays on the CPU.
+The exact cells of layers 1–5 of the He 11×32 on 1000 spiral points after ``--steps`` training steps (the net and
+the chosen layer of ``benchmarks/frame.py``, and the layers before it; 517 … 14 120 cells for 300 steps), as
+``panels.cells`` sends them (corners as float32, hues as uint16), each drawn onto a 320 × 320 canvas (the cells
+panel's layout size) by ``static/draw.js``'s ``drawCells``: the median of ``--repeat`` drawings of the script and
+the rasterisation it asks for (read back by one ``getImageData``, which waits for it), and that time per cell.
+Chromium runs as the browser tests run it (``/usr/bin/chromium``, headless, software rasterisation): a browser that
+rasterises on a GPU fills faster, but the script's work per polygon (its corners mapped, a path of triangles, a
+colour, an outline) stays on the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 from pathlib import Path
 
-import numpy as np
-
 from reluscope.geometry.regions import linear_regions
+from reluscope.serve.panels import hues
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
 
-STATIC = Path(__file__).resolve().parents[1] / "src" / "reluscope" / "serve" / "static"
-CHROMIUM = "/usr/bin/chromium"  # Debian's, as tests/conftest.py
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "src" / "reluscope" / "serve" / "static"
+sys.path.insert(0, str(ROOT / "tests"))  # the suite's Chromium settings
+
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 SIZE = 320  # the cells canvas's layout size (static/view.js)
 DRAW = """async ([cells, box, repeat, size]) => {
   const { drawCells } = await import('/draw.js');
@@ -67,7 +69,7 @@ def main() -> None:
             route.fulfill(body="<!doctype html><html><body></body></html>", content_type="text/html")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.route("http://cells.invalid/**", serve)
         page.goto("http://cells.invalid/")
@@ -75,7 +77,7 @@ def main() -> None:
               f"(median of {args.repeat}):")
         for layer in layers:
             cells = dict(n_vertices=layer.n_vertices.tolist(), vertices=layer.corners().ravel().tolist(),
-                         poly_hue=(layer.key >> np.uint64(48)).astype(int).tolist())
+                         poly_hue=hues(layer.key).tolist())
             ms = statistics.median(page.evaluate(DRAW, [cells, list(scene.box), args.repeat, SIZE]))
             per = ms / len(layer) * 1e3
             print(f"  layer {layer.layer}: {len(layer):6d} cells  {ms:7.1f} ms  {per:5.1f} µs a cell")

@@ -250,13 +250,19 @@ def _cells(box, head: nn.Sequential, layer: int, *, exact: bool, most: int) -> d
         else:
             return dict(layer=layer, exact=True, count=len(regions), n_vertices=regions.n_vertices.astype("<u2"),
                         vertices=regions.corners().astype("<f4"),
-                        poly_hue=(regions.key >> np.uint64(48)).astype("<u2"))
+                        poly_hue=hues(regions.key))
     if keys is None:
         keys = grid_regions(head, box, CELL_PIXELS).keys[-1]  # (P, P) uint64
     out = dict(layer=layer, n=CELL_PIXELS, exact=False, count=int(len(np.unique(keys))),
-               hue=(keys >> np.uint64(48)).astype("<u2"))
+               hue=hues(keys))
     return out | ({"note": found} if found else {})
 
+
+
+def hues(keys: np.ndarray) -> np.ndarray:
+    """The colour of each region (or pixel) of pattern ``keys`` (uint64): their top 16 bits, as little-endian
+    uint16 for the page (a region keeps its colour between frames, layers and the exact and grid cells)."""
+    return (keys >> np.uint64(48)).astype("<u2")
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
     """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
@@ -283,4 +289,4 @@ def every_cells(scene: Scene, model: nn.Module) -> list[dict]:
     except ReluscopeError as e:
         return [dict(layer=layer, note=why(e, model)) for layer in range(1, depth + 1)]
     return [dict(layer=i + 1, n=CELL_PIXELS, exact=False, count=int(len(np.unique(k))),
-                 hue=(k >> np.uint64(48)).astype("<u2")) for i, k in enumerate(keys)]
+                 hue=hues(k)) for i, k in enumerate(keys)]
