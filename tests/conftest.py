@@ -172,10 +172,10 @@ COUNT_DRAWS = """
 def live_page(chromium, tmp_path_factory):
     """open(hash_, query="?lang=en", size=(1400, 1000), touch=False, locale="en-US", route=None, init_script=None,
     ratio=1)
-    -> a playground page on this module's server (127.0.0.1), after its first frame, in a context of its own (closed,
-    with a check for console errors and requests elsewhere, at the module's end); ``route`` handles the page's
-    WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts, ``ratio``: the
-    screen's device pixels per CSS pixel."""
+    -> a playground page on this module's server (127.0.0.1), once its first frame is painted, in a context of its
+    own (closed, with a check for console errors and requests elsewhere, at the module's end); ``route`` handles the
+    page's WebSocket (``page.route_web_socket``), ``init_script`` runs in the page before its own scripts, ``ratio``:
+    the screen's device pixels per CSS pixel."""
     from reluscope.serve import ServeConfig, running
 
     contexts = []  # every page stays open to the module's end (its console checked then): as many sessions
@@ -193,8 +193,8 @@ def live_page(chromium, tmp_path_factory):
             if route:
                 page.route_web_socket(re.compile(r"/ws(\?.*)?$"), route)
             page.goto(f"{url}{query}#{hash_}")
-            page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; "
-                                   "return S && S.data && S.last && S.last.run === S.run; })()")
+            page.wait_for_function(f"(() => {{ const S = {LIVE_VIEW}; return S && S.data && S.last "
+                                   "&& S.last.run === S.run && S.painted.curves; })()")  # painted: the next frame
             return page
 
         yield open_
