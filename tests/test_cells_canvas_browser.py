@@ -78,7 +78,7 @@ SHOWS_THE_LAST_CELLS = """async () => {
     checked += 1;
     if (want.some((v, j) => Math.abs(v - px[i + j]) > 3)) wrong += 1;
   });
-  return {checked, wrong, cells: window.__draws['c-cells'], curves: window.__draws['c-curves']};
+  return {checked, wrong, cells: window.__draws['c-cells']};
 }""".replace("HOOK", HOOK)
 
 
