@@ -95,3 +95,24 @@ def test_a_digits_run_over_the_limit_is_refused_once_its_data_are_known(monkeypa
     cfg.validate()  # as a configuration alone: 2-D points, two classes
     with pytest.raises(ReluscopeError, match=r"1797 points would take an estimated .* more than the limit"):
         loop.fit(cfg)
+
+
+def test_an_ensemble_over_the_limit_is_refused_with_its_data_and_all_its_members(monkeypatch):
+    """Three digits runs that each fit alone, and whose 2-D estimate fits, but not together on the digits' sizes:
+    ``train_ensemble`` refuses them before it draws a member."""
+    from reluscope.train import ensemble
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("a member was drawn: the ensemble was not refused")
+
+    monkeypatch.setattr(ensemble, "init_member", drawn)
+    cfg = TrainConfig(dataset="digits", depth=2, width=128, n_samples=1797, steps=1)
+    per_step = run_work(replace(cfg, steps=2), 10, n_features=64) - run_work(cfg, 10, n_features=64)
+    cfg = replace(cfg, steps=int(MAX_FLOPS / per_step / 2))  # about half the limit a run on the digits
+    assert run_work(cfg, 10, n_features=64, n_points=1797) < MAX_FLOPS < run_work(cfg, 10, 3, n_features=64,
+                                                                                   n_points=1797)
+    assert run_work(cfg, members=3) < MAX_FLOPS
+    members = [replace(cfg, seed=s) for s in range(3)]
+    with pytest.raises(ReluscopeError, match=r"3 runs of .* on 1797 points would take an estimated"):
+        ensemble.train_ensemble(members)
+    ensemble.check_run_budget(cfg, 10, 64, 1797)  # one alone fits

@@ -11,8 +11,8 @@ Work: a step costs ``6·P`` floating-point operations per point of the batch (fo
 ``LAYER_OVERHEAD`` operations' worth of time per layer (the modules' calls); every ``eval_every`` steps two forward
 passes over all ``N`` points cost ``2·P·N`` each plus the overhead; building the network costs the overhead once
 per layer. A configuration alone is checked as 2-D points, two classes and ``N = n_samples``; once the data are
-loaded (``train.loop.fit``) the run is checked again with their ``n``, ``k`` and ``N`` (the digits: 64 inputs,
-10 classes, 1797 points whatever ``n_samples`` says).
+loaded (``train.loop.fit``; ``train.ensemble.train_ensemble`` for all its members at once) the run is checked again
+with their ``n``, ``k`` and ``N`` (the digits: 64 inputs, 10 classes, 1797 points whatever ``n_samples`` says).
 """
 
 from __future__ import annotations
@@ -27,19 +27,23 @@ MEMBER_OVERHEAD = 5e7  # operations' worth of time per run of an ensemble: ~6 ms
 MAX_DEPTH = 10_000  # linear layers: building one takes ~0.3 ms, a step through it ~1 ms (measured)
 
 
-def check_run_budget(cfg, n_classes: int = 2, n_features: int = 2, n_points: int | None = None) -> None:
+def check_run_budget(cfg, n_classes: int = 2, n_features: int = 2, n_points: int | None = None, *,
+                     members: int = 1) -> None:
     """Raise ``ReluscopeError`` if the run ``cfg`` (a validated ``TrainConfig``) on ``n_points`` points
-    (None: ``cfg.n_samples``) of ``n_features`` inputs and ``n_classes`` classes has more than ``MAX_DEPTH``
-    layers, cannot fit in memory or would take more than ``MAX_FLOPS``."""
+    (None: ``cfg.n_samples``) of ``n_features`` inputs and ``n_classes`` classes — or ``members`` such runs trained
+    together as one ensemble, on one copy of the data — has more than ``MAX_DEPTH`` layers, cannot fit in memory or
+    would take more than ``MAX_FLOPS``."""
     w, depth, n = cfg.width, cfg.depth, _points(cfg, n_points)
     if depth > MAX_DEPTH:
         raise ReluscopeError(f"depth {depth} is more than the limit of {MAX_DEPTH} linear layers")
     batch = _batch(cfg, n)
     memory = FLOAT * (parameters(cfg, n_classes, n_features) * (4 + cfg.n_snapshots) + 4 * batch * depth * w
                       + 2 * n * w)
-    check_memory(memory + _data_bytes(n_features) * n, f"a {depth}-layer MLP of width {w} on {n} points")
-    check_work(run_work(cfg, n_classes, n_features=n_features, n_points=n), MAX_FLOPS,
-               f"{cfg.steps} steps of a {depth}-layer MLP of width {w} on {n} points")
+    runs = f"{members} runs of " if members > 1 else ""
+    check_memory(members * memory + _data_bytes(n_features) * n,
+                 f"{runs}a {depth}-layer MLP of width {w} on {n} points")
+    check_work(run_work(cfg, n_classes, members, n_features=n_features, n_points=n), MAX_FLOPS,
+               f"{runs}{cfg.steps} steps of a {depth}-layer MLP of width {w} on {n} points")
 
 
 def parameters(cfg, n_classes: int = 2, n_features: int = 2) -> int:

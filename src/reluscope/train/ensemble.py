@@ -31,6 +31,7 @@ from reluscope.data import Dataset, load_dataset
 from reluscope.errors import ReluscopeError
 from reluscope.model import init_model_
 from reluscope.progress import Progress, silent
+from reluscope.train.budget import check_run_budget
 from reluscope.train.config import TrainConfig
 from reluscope.train.device import check_device
 from reluscope.train.loop import TrainResult, build_model, train_nets
@@ -105,6 +106,8 @@ def train_ensemble(members: Sequence[TrainConfig | Member], data: Dataset | None
     cfg = _check(members)
     device = check_device(device)
     data = data or load_dataset(cfg.dataset, cfg.n_samples, noise=cfg.noise, random_state=cfg.seed)
+    check_run_budget(cfg, data.n_classes, data.n_features, len(data.X_train) + len(data.X_test),
+                     members=len(members))  # the data's sizes, every member
     X_tr = torch.as_tensor(data.X_train, dtype=torch.float32)  # (n, d), CPU: init is drawn there
     models, generators = zip(*(init_member(m, data.n_classes, X_tr, n_features=data.n_features)
                                for m in members))
