@@ -60,6 +60,18 @@ def test_a_view_that_cannot_be_drawn_says_why_with_a_key():
     with pytest.raises(Exception) as refused:
         predicted_moments(gelu, 1.0)
     assert why(refused.value, gelu) == said("note_no_theory", activation="gelu")
+    from reluscope.geometry.backproject import pinv
+    with pytest.raises(Exception) as refused:
+        pinv(torch.tensor([[1.0, 0.0], [0.0, 1e-20]]))
+    assert why(refused.value, gelu) == said("note_singular")  # finite parameters
+
+
+def test_the_note_follows_the_errors_reason_not_its_words():
+    from reluscope.errors import ReluscopeError
+    relu = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    for text in ("not finite", "not piecewise linear", "no moment formula", "its pseudo-inverse"):
+        assert why(ReluscopeError(text), relu) == said("note_library", text=text)
+    assert why(ReluscopeError("layer 2 went wrong", "not_finite"), relu) == said("note_diverged")
 
 
 @pytest.mark.parametrize(("text", "key", "values"), [

@@ -6,7 +6,16 @@ The CLI turns it into exit code 2 and a single line; library callers catch it li
 
 
 class ReluscopeError(ValueError):
-    """Bad input named in one line: an unknown name, an impossible size, a malformed file."""
+    """Bad input named in one line: an unknown name, an impossible size, a malformed file.
+
+    ``reason``, where a caller may want to say it in its own words (the playground's notes), names the kind of
+    problem: ``not_finite`` (non-finite parameters, points or moments: a diverged run), ``not_piecewise`` (an
+    activation without cells), ``no_moments`` (an activation without a moment formula), ``ill_conditioned`` (a
+    weight matrix too ill-conditioned to invert); None otherwise."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason
 
 
 def refuse_repeats(name: str, values) -> None:

@@ -21,8 +21,8 @@ class CsvError(ReluscopeError):
     ``header``) say what is wrong without it, for a page to say in its own words."""
 
     def __init__(self, message: str, reason: str, **values):
-        super().__init__(message)
-        self.reason, self.values = reason, values
+        super().__init__(message, reason)
+        self.values = values
 
 
 def load_csv(path: str | Path, *, n_features: int | None = 2):

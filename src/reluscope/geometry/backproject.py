@@ -129,7 +129,8 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     W = W.detach().cpu().to(torch.float64).numpy()  # (n, m); numpy: a layer's matrices are small
     n, m = W.shape
     if not np.isfinite(W).all():
-        raise ReluscopeError(f"layer {name}: W ({n}×{m}) has non-finite weights; nothing to back-project")
+        raise ReluscopeError(f"layer {name}: W ({n}×{m}) has non-finite weights; nothing to back-project",
+                             "not_finite")
     U, S, Vh = np.linalg.svd(W, full_matrices=True)  # U (n, n), S (r,), Vh (m, m), r = min(n, m)
     tol = max(n, m) * np.finfo(np.float64).eps * (S[0] if len(S) else 0.0)
     rank = int((S > tol).sum())
@@ -138,7 +139,7 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
         raise ReluscopeError(f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition "
                              f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off "
                              "(pass max_cond=float('inf') to invert it anyway, or back-project only the layers "
-                             "before it with layers=[…])")
+                             "before it with layers=[…])", "ill_conditioned")
     matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
     return Pinv(name, (n, m), torch.from_numpy(matrix), rank, cond, torch.from_numpy(Vh[rank:].copy()))
 

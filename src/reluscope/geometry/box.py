@@ -22,7 +22,8 @@ def check_box(box) -> Box:
     except (TypeError, ValueError):
         raise ReluscopeError(f"a box is four numbers x0 x1 y0 y1, got {box!r}") from None
     if not all(map(math.isfinite, (x0, x1 - x0, y0, y1 - y0))) or not (x0 < x1 and y0 < y1):
-        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}")
+        raise ReluscopeError(f"box needs finite x0 < x1 and y0 < y1 (and finite widths), got {(x0, x1, y0, y1)}",
+                             "not_finite")
     return x0, x1, y0, y1
 
 

@@ -63,7 +63,7 @@ def piecewise_linear_net(model: nn.Module) -> tuple[list[Layer], np.ndarray]:
     if not np.isfinite(params).all():  # one check for the whole net
         bad = next(layer for layer, w, b in zip(layers, parts[::2], parts[1::2])
                    if not (np.isfinite(w).all() and np.isfinite(b).all()))
-        raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)")
+        raise ReluscopeError(f"layer {bad.name} has non-finite parameters (a diverged run?)", "not_finite")
     return layers, params
 
 

@@ -48,7 +48,7 @@ def fit_pca(Z, k: int = 2) -> PCA:
     if not 1 <= k <= Z.shape[1]:
         raise ReluscopeError(f"PCA of {Z.shape[1]}-dimensional points cannot keep {k} components")
     if not torch.isfinite(Z).all():
-        raise ReluscopeError("PCA got non-finite points")
+        raise ReluscopeError("PCA got non-finite points", "not_finite")
     mean = Z.mean(dim=0)  # (D,)
     Zc = Z - mean  # (N, D)
     if Zc.shape[0] > Zc.shape[1]:  # tall: Zc = Q R has the singular values and axes of R, at N·D² cost

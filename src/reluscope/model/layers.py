@@ -59,7 +59,8 @@ def negative_slope(layer: Layer) -> float:
         return float(layer.activation.negative_slope)
     if kind == "identity":
         return 1.0
-    raise ReluscopeError(f"layer {layer.name}: {kind} is not piecewise linear (need ReLU or leaky ReLU)")
+    raise ReluscopeError(f"layer {layer.name}: {kind} is not piecewise linear (need ReLU or leaky ReLU)",
+                         "not_piecewise")
 
 
 def finite_parameters(model: nn.Module) -> bool:
@@ -108,7 +109,7 @@ def as_points(X, n: int) -> torch.Tensor:
     if X.ndim != 2 or X.shape[1] != n or X.shape[0] == 0:
         raise ReluscopeError(f"expected points of shape (N, {n}), got {tuple(X.shape)}")
     if not torch.isfinite(X).all():
-        raise ReluscopeError("the points are not all finite (NaN or inf)")
+        raise ReluscopeError("the points are not all finite (NaN or inf)", "not_finite")
     return X
 
 

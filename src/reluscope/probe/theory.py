@@ -161,7 +161,7 @@ def activation_moments(kind: str, mean, var, slope: float = 0.0):
         m1 = [gauss_expectation(phi, v, m) for m, v in pairs]
         m2 = [gauss_expectation(lambda z: phi(z) ** 2, v, m) for m, v in np.broadcast(mean, var)]
         return np.reshape(m1, pairs.shape), np.reshape(m2, pairs.shape)
-    raise ReluscopeError(f"no moment formula for activation {kind!r}")
+    raise ReluscopeError(f"no moment formula for activation {kind!r}", "no_moments")
 
 
 def _relu_moments(mean: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -307,7 +307,7 @@ def predicted_moments(model: nn.Module, input_m2: float, grad_out_m2: float | No
     """
     for name, value in (("input_m2", input_m2), ("grad_out_m2", grad_out_m2)):
         if value is not None and not 0 <= value < math.inf:
-            raise ReluscopeError(f"{name} must be a second moment: 0 or more and finite, got {value}")
+            raise ReluscopeError(f"{name} must be a second moment: 0 or more and finite, got {value}", "not_finite")
     specs = layer_specs(model)
     fwd = forward_moments(specs, input_m2, input_kernel(input_m2, specs[0].fan_in, X))
     return fwd if grad_out_m2 is None else backward_moments(specs, fwd, grad_out_m2)

@@ -44,15 +44,15 @@ def why(error: ReluscopeError, model: nn.Module) -> dict:
     parameters or activations are no longer finite (a diverged run), an activation is not piecewise linear (no
     cells) or has no moment formula (no theory), a weight matrix is too ill-conditioned to invert; else the library's
     own line."""
-    text = str(error)
-    if "finite" in text or not finite_parameters(model):
+    reason = error.reason
+    if reason == "not_finite" or not finite_parameters(model):
         return said("note_diverged")
-    if "piecewise linear" in text:
+    if reason == "not_piecewise":
         return said("note_not_piecewise", activation=next(
             (lay.kind for lay in linear_layers(model) if lay.kind not in PIECEWISE_LINEAR), ""))
-    if "no moment formula" in text:
+    if reason == "no_moments":
         return said("note_no_theory", activation=next(
             (lay.kind for lay in linear_layers(model) if lay.kind not in MOMENT_FORMULAS), ""))
-    if "pseudo-inverse" in text:
+    if reason == "ill_conditioned":
         return said("note_singular")
-    return said("note_library", text=text)
+    return said("note_library", text=str(error))
