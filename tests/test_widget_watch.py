@@ -154,7 +154,7 @@ def test_the_hook_and_the_thread_are_gone_after_the_block_also_after_an_exceptio
 
 def test_outside_a_notebook_showing_warns_once_and_show_false_is_silent():
     model, X, y = spirals()
-    with pytest.warns(UserWarning, match=r"not in a notebook, so nothing is shown; use `reluscope serve`") as seen:
+    with pytest.warns(UserWarning, match=r"not in a notebook, so nothing is shown; run the loop in a Jupyter") as seen:
         with Watch(model, X, y, every=2, show=True):
             train(model, X, y, 2)
     assert len(seen) == 1 and seen[0].filename == __file__  # the user's own line

@@ -280,8 +280,8 @@ class Watch:
 
     def __enter__(self) -> Watch:
         if self._show and not _display(self.widget):
-            warnings.warn("rs.watch: not in a notebook, so nothing is shown; use `reluscope serve`, or "
-                          "show=False and display w.widget yourself", stacklevel=2)
+            warnings.warn("rs.watch: not in a notebook, so nothing is shown; run the loop in a Jupyter or marimo "
+                          "cell, or pass show=False and display w.widget yourself", stacklevel=2)
         self._watcher.start()
         return self
 
