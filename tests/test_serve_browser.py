@@ -46,8 +46,9 @@ def state(page, expr):
 
 
 def wait(page, condition):
-    """Wait until ``condition`` (JavaScript, with ``S`` the live view's state) holds."""
-    page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && ({condition}); }})()")
+    """Wait until ``condition`` (JavaScript, with ``S`` the live view's state) holds and the page has painted
+    since (no paint is pending: its canvases show that state)."""
+    page.wait_for_function(f"(() => {{ const S = {HOOK}; return S && ({condition}) && !S.raf; }})()")
 
 
 def first_frame(page):
