@@ -19,7 +19,7 @@ def hover_column(page, k):
     box = page.locator("[data-id=c-net]").bounding_box()
     width = page.evaluate("document.querySelector('[data-id=c-net]').width")
     page.mouse.move(box["x"] + xs[k] / width * box["width"], box["y"] + 2)  # above the nodes and edges
-    page.wait_for_function(f"{HOOK}.netHover === {k}")
+    page.wait_for_function(f"{HOOK}.netHover === {k} && !{HOOK}.raf")  # chosen, and painted since
 
 
 def test_hovering_a_layer_shows_its_values_and_chooses_it(live_page):
