@@ -1,5 +1,7 @@
 """Data sets: shapes, labels, balance, reproducibility, geometry, standardisation, the CSV reader."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -101,8 +103,11 @@ def test_bad_csv_names_the_problem(tmp_path, case):
     text, message = BAD_CSV[case]
     p = tmp_path / "bad.csv"
     p.write_text(text)
-    with pytest.raises(ReluscopeError, match=message):
+    with pytest.raises(ReluscopeError, match=message) as refused:
         load_csv(p)
+    again = pickle.loads(pickle.dumps(refused.value))  # as a worker process hands it back
+    assert (type(again), str(again), again.reason, again.values) == (type(refused.value), str(refused.value),
+                                                                     refused.value.reason, refused.value.values)
 
 
 def test_csv_whose_variance_overflows_is_refused(tmp_path):
