@@ -351,7 +351,7 @@ def test_a_run_takes_no_step_while_its_page_draws_then_trains_before_the_next_fr
     with t.drawing():
         start = time.monotonic()
         with slots:  # the drawing's
-            time.sleep(0.05)  # the run's step under way has ended
+            _wait(lambda: not t._holding)  # the run's step under way has ended and its slot is back
             held = t.step
             time.sleep(0.3)
             assert t.step == held and slots._free == 1  # no step, and the run's slot is free
