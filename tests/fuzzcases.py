@@ -314,9 +314,11 @@ def _run_dir(rng: random.Random, env: Env) -> str:
 def _backproject(rng: random.Random, env: Env, out: Path, force=None) -> list[str]:
     valid = {"--layers": lambda: rng.choice(["all", "1", "-1", "1,3"]),
              "--view": lambda: rng.choice(["input", "embedded", "nonzero"]),
-             "--grid": lambda: _int(rng, [2, 6]), "--animate": lambda: None}
+             "--grid": lambda: _int(rng, [2, 6]), "--animate": lambda: None,
+             "--max-cond": lambda: rng.choice(["1e8", "inf", "1e12", "1"])}
     hostile = {"--layers": lambda: rng.choice(["0", "99", "-99", "a", "", "1,,2", "9" * 5000, str(2**64), ","]),
                "--view": lambda: rng.choice(["foo", "", "INPUT"]),
+               "--max-cond": lambda: rng.choice(["0", "-1", "nan", "-inf", "x", ""]),
                "--grid": lambda: _hostile_number(rng), "--out": lambda: rng.choice(env.hostile_outs())}
     base = {"--grid": "4", "--out": str(out)}
     run = force[1] if force and force[0] == RUN_DIR else str(env.run) if force else _run_dir(rng, env)

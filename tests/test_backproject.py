@@ -140,6 +140,9 @@ def test_rank_deficient_layer_is_named_with_rank_and_condition():
         backproject(model, points(), view="input")
     backproject(model, points(), view="input", layers=[0])  # the layers below are still fine
     assert backproject(model, points(), view="input", max_cond=float("inf")).points[2].shape == (len(points()), 2)
+    for bad in (0.5, float("nan")):
+        with pytest.raises(ReluscopeError, match=r"max_cond must be a condition number, 1 or more \(inf: no limit\)"):
+            backproject(model, points(), view="input", max_cond=bad)
     with torch.no_grad():
         model[0].weight[0, 0] = float("nan")
     with pytest.raises(ReluscopeError, match=r"layer 1 \(module '0'\): W \(2×4\) has non-finite weights"):

@@ -59,11 +59,24 @@ def test_embedded_view_selected_layers(run11, tmp_path):
     (["--layers", "one"], "comma-separated integers"),
     (["--grid", "1"], "--grid must be at least 2"),
     (["--grid", "100000"], "at most 1000"),
+    (["--max-cond", "0.5"], "--max-cond must be 1 or more (inf: no limit), got 0.5"),
+    (["--max-cond", "nan"], "--max-cond must be 1 or more"),
+    (["--max-cond", "1"], "has rank 2 of 2 and condition number"),  # every W is refused at 1, the first named
 ])
 def test_bad_options_exit_2_with_one_line(run11, tmp_path, capsys, args, message):
     assert main(["backproject", str(run11), "--out", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_refused_inverse_is_said_with_the_commands_options(run11, tmp_path, capsys):
+    assert main(["backproject", str(run11), "--max-cond", "1", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reluscope: error: layer 1 (module '0'): W (2×16)") and err.count("\n") == 1
+    assert "(--max-cond inf inverts it anyway; --layers chooses the layers before it)" in err
+    assert "max_cond=" not in err
+    assert main(["backproject", str(run11), "--max-cond", "inf", "--layers", "1,2", "--grid", "4",
+                 "--out", str(tmp_path / "b")]) == 0
 
 
 def test_not_a_run_dir_and_missing_snapshots_exit_2(run11, tmp_path, capsys):

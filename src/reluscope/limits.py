@@ -25,6 +25,7 @@ MEMORY_SHARE = 0.8  # a job may plan for this share of the memory available when
 MAX_FLOPS = 1e14  # training work refused above this: 2 h at the 1.3e10 flop/s a 3×256 MLP reached on this CPU
 MAX_GRID = 2048  # points per side of a pattern grid: a 2048² grid's (n², 32) float64 activations take 1 GiB
 MAX_WARP_GRID = 1000  # grid points per side carried back and scattered: 10⁶ points per panel at most
+MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
 MAX_INT = 2**63 - 1  # int64
 FLOAT32_MAX = 3.4028234663852886e38  # the largest float32
 FLOAT32_TINY = 1.1754943508222875e-38  # the smallest normal float32

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,7 +13,7 @@ from reluscope.cli.options import INT
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.views import VIEWS
-from reluscope.limits import MAX_WARP_GRID
+from reluscope.limits import MAX_COND, MAX_WARP_GRID
 from reluscope.train.runfiles import check_run_dir
 
 
@@ -27,6 +29,9 @@ from reluscope.train.runfiles import check_run_dir
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=INT, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
+@click.option("--max-cond", type=float, default=MAX_COND, show_default=True,
+              help="The largest condition number of a layer's W to invert (≥ 1, 'inf': no limit); a larger one "
+                   "amplifies float64 round-off past 1e-8 and is refused.")
 @click.option("--images", is_flag=True,
               help="Inputs that are images (the 8×8 digits): each layer's x̂ (input view) drawn as an image beside "
                    "a few inputs, with the residuals.")
@@ -36,9 +41,11 @@ from reluscope.train.runfiles import check_run_dir
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output directory (default: RUN_DIR/backproject-VIEW, RUN_DIR/backproject-images).")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --out.")
-def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, force) -> None:
+def backproject(run_dir, layers, view, animate, mp4, grid, max_cond, images, inputs, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
     idx = parse_layers(layers)
+    if not max_cond >= 1:  # NaN too
+        raise ReluscopeError(f"--max-cond must be 1 or more (inf: no limit), got {max_cond}")
     if inputs is not None and not images:
         raise ReluscopeError("--inputs chooses the images of --images")
     if images and (view != "input" or animate or mp4):
@@ -57,7 +64,8 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
     if images:
         from reluscope.studies.backprojection import images_to_dir
 
-        drawn = images_to_dir(run, out, indices=chosen, layers=idx, force=force)
+        with option_words():
+            drawn = images_to_dir(run, out, indices=chosen, layers=idx, max_cond=max_cond, force=force)
         first = min(r["layer"] for r in drawn.rows)
         worst = max(r["residual"] for r in drawn.rows if r["layer"] == first)
         click.echo(f"{len(drawn.indices)} images × {len(drawn.rows) // len(drawn.indices)} layers, input view: "
@@ -65,14 +73,27 @@ def backproject(run_dir, layers, view, animate, mp4, grid, images, inputs, out, 
         return
     if animate or mp4:
         check_animation(len(run.snapshots), len(select_layers(idx, depth)))
-    with animation_progress(f"backprojection.{'mp4' if mp4 else 'gif'}"):
+    with animation_progress(f"backprojection.{'mp4' if mp4 else 'gif'}"), option_words():
         result = backproject_to_dir(run, out, layers=idx, view=view, animate=animate, mp4=mp4, grid=grid,
-                                    force=force)
+                                    max_cond=max_cond, force=force)
     where = "per activation region" if result.per_region else "globally"
     unchecked = (f"; layers {','.join(map(str, result.unchecked))} unchecked (no region holds enough points)"
                  if result.unchecked else "")
     say(f"{len(result.layers)} layers, {view} view: worst affine-equivalence residual "
         f"{result.worst_residual:.1e} ({where}, on the data){unchecked} -> {result.out}")
+
+
+@contextmanager
+def option_words() -> Iterator[None]:
+    """A layer's W refused as too ill-conditioned to invert, said with this command's options instead of the
+    library's arguments."""
+    from reluscope.geometry.backproject import IllConditioned
+
+    try:
+        yield
+    except IllConditioned as e:
+        raise ReluscopeError(f"{e.what} (--max-cond inf inverts it anyway; --layers chooses the layers before "
+                             "it)") from None
 
 
 def parse_layers(text: str) -> list[int] | None:

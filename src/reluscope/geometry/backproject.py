@@ -46,10 +46,23 @@ from torch import nn
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.pca import fit_pca
 from reluscope.geometry.views import VIEWS
+from reluscope.limits import MAX_COND
 from reluscope.model.layers import Layer, as_points, forward_layers, linear_layers
 
-MAX_COND = 1e8  # a W⁺ with a larger condition number amplifies float64 round-off past 1e-8
 CHUNK = 8192  # points per pass: a (8192, 32) float64 activation is 2 MiB, it stays in the cache
+
+
+class IllConditioned(ReluscopeError):
+    """``pinv(W, max_cond=…)`` refused: ``W`` (``shape``, rank ``rank``) of layer ``name`` has the condition number
+    ``cond > max_cond``; ``what`` says so without the advice, for a caller that names its own options."""
+
+    def __init__(self, name: str, shape: tuple[int, int], rank: int, cond: float, max_cond: float):
+        self.name, self.shape, self.rank, self.cond, self.max_cond = name, shape, rank, cond, max_cond
+        n, m = shape
+        self.what = (f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition number {cond:.3g} > "
+                     f"{max_cond:.3g}; its pseudo-inverse would amplify round-off")
+        super().__init__(f"{self.what} (pass max_cond=float('inf') to invert it anyway, or back-project only the "
+                         "layers before it with layers=[…])", "ill_conditioned")
 
 
 @dataclass(frozen=True)
@@ -124,8 +137,10 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     Raises
     ------
     ReluscopeError
-        Naming ``name``, its rank and condition number, if ``W`` is not finite or ``cond > max_cond``.
+        Naming ``name`` if ``W`` is not finite; ``IllConditioned`` if ``cond > max_cond``.
     """
+    if not max_cond >= 1:  # NaN too
+        raise ReluscopeError(f"max_cond must be a condition number, 1 or more (inf: no limit), got {max_cond}")
     W = W.detach().cpu().to(torch.float64).numpy()  # (n, m); numpy: a layer's matrices are small
     n, m = W.shape
     if not np.isfinite(W).all():
@@ -136,10 +151,7 @@ def pinv(W: torch.Tensor, *, name: str = "W", max_cond: float = MAX_COND) -> Pin
     rank = int((S > tol).sum())
     cond = float(S[0] / S[-1]) if rank == len(S) else float("inf")
     if not cond <= max_cond:
-        raise ReluscopeError(f"layer {name}: W ({n}×{m}) has rank {rank} of {min(n, m)} and condition "
-                             f"number {cond:.3g} > {max_cond:.3g}; its pseudo-inverse would amplify round-off "
-                             "(pass max_cond=float('inf') to invert it anyway, or back-project only the layers "
-                             "before it with layers=[…])", "ill_conditioned")
+        raise IllConditioned(name, (n, m), rank, cond, max_cond)
     matrix = (Vh[:rank].T / S[:rank]) @ U[:, :rank].T  # (m, n)
     return Pinv(name, (n, m), torch.from_numpy(matrix), rank, cond, torch.from_numpy(Vh[rank:].copy()))
 

@@ -40,8 +40,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from reluscope.geometry.backproject import MAX_COND, AffineMap, activations_at, backprojection_maps, forward64
+from reluscope.geometry.backproject import AffineMap, activations_at, backprojection_maps, forward64
 from reluscope.geometry.patterns import splits
+from reluscope.limits import MAX_COND
 from reluscope.model.layers import as_points, linear_layers
 
 

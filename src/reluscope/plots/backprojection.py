@@ -28,6 +28,7 @@ from torch import nn
 
 from reluscope.geometry.backproject import backproject, forward64, select_layers
 from reluscope.geometry.plane import auto_indices, plane_through
+from reluscope.limits import MAX_COND
 from reluscope.model.layers import linear_layers
 from reluscope.plots.animation import save_animation
 from reluscope.plots.boundary import grid_over
@@ -53,9 +54,10 @@ class Frame:
 
 
 def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, view: str = "input",
-                          layers: Sequence[int] | None = None, grid: int = 60,
-                          margin: float = 0.5) -> dict[int, Frame]:
-    """One ``Frame`` per requested layer (0-based ``Layer.index``) for data ``X`` (n, d) with labels ``y``.
+                          layers: Sequence[int] | None = None, grid: int = 60, margin: float = 0.5,
+                          max_cond: float = MAX_COND) -> dict[int, Frame]:
+    """One ``Frame`` per requested layer (0-based ``Layer.index``) for data ``X`` (n, d) with labels ``y``
+    (``max_cond``: the largest condition number of a ``W`` to invert, ``geometry.backproject.pinv``).
 
     The ``embedded`` view is shown as its first two PCA scores, the PCA fitted per layer on the data's
     back-projections; each axis is oriented so that its scores grow with ``x₁`` (PC 1) and ``x₂`` (PC 2)
@@ -78,7 +80,7 @@ def backprojection_frames(model: nn.Module, X: np.ndarray, y: np.ndarray, *, vie
         ref = plane.project(X)[0]  # (n, 2)
     both = np.concatenate([pts, X])  # (g² + n, d)
     pca = 2 if view == "embedded" else None
-    bp = backproject(model, both, view=view, layers=layers, pca=pca, pca_fit=X if pca else None)
+    bp = backproject(model, both, view=view, layers=layers, pca=pca, pca_fit=X if pca else None, max_cond=max_cond)
     *_, (_, _, logits) = forward64(model, pts)
     grid_class = logits.argmax(dim=1).numpy().reshape(xx.shape)  # (g, g)
     n_classes = max(int(y.max()) + 1, logits.shape[1])
@@ -156,7 +158,7 @@ def plot_layers(frames: dict[int, Frame], *, ncols: int = 4, panel: float = 3.0,
 
 def animate_backprojection(snapshots: dict[int, nn.Module], X: np.ndarray, y: np.ndarray,
                            path: str | Path, *, view: str = "input", layers: Sequence[int] | None = None,
-                           grid: int = 40, ncols: int = 4, fps: int = 3) -> Path:
+                           grid: int = 40, ncols: int = 4, fps: int = 3, max_cond: float = MAX_COND) -> Path:
     """A GIF (or ``.mp4``) with one frame per training step: all requested layers of ``snapshots[step]``."""
     steps = sorted(snapshots)
     n_panels = len(select_layers(layers, len(linear_layers(snapshots[steps[0]]))))
@@ -164,7 +166,7 @@ def animate_backprojection(snapshots: dict[int, nn.Module], X: np.ndarray, y: np
 
     def draw(step: int) -> None:
         fig.clear()
-        frames = backprojection_frames(snapshots[step], X, y, view=view, layers=layers, grid=grid)
+        frames = backprojection_frames(snapshots[step], X, y, view=view, layers=layers, grid=grid, max_cond=max_cond)
         _draw_panels(fig, frames, ncols, f"{view} view, step {step}")
 
     return save_animation(fig, draw, steps, path, fps=fps)

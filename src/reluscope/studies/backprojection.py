@@ -28,7 +28,7 @@ from reluscope.geometry.backproject import backproject, backprojection_maps, che
 from reluscope.geometry.equivalence import check_equivalence
 from reluscope.geometry.patterns import check_grid, is_piecewise_linear
 from reluscope.geometry.plane import typical_indices
-from reluscope.limits import MAX_WARP_GRID
+from reluscope.limits import MAX_COND, MAX_WARP_GRID
 from reluscope.outputs import atomic_dir, prepare_out_dir, write_json
 from reluscope.plots.backprojection import animate_backprojection, backprojection_frames, save_layer_figures
 from reluscope.plots.images import image_shape, plot_layer_images
@@ -60,13 +60,14 @@ class BackprojectionResult:
 
 def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Sequence[int] | None = None,
                        view: str = "input", animate: bool = False, mp4: bool = False, grid: int = 60,
-                       force: bool = False) -> BackprojectionResult:
+                       max_cond: float = MAX_COND, force: bool = False) -> BackprojectionResult:
     """Back-project the chosen ``layers`` (0-based, negative from the end; None: all) of ``run`` in ``view``
     and write their figures, ``summary.json`` and, with ``animate`` or ``mp4``, an animation over the run's
     snapshots into ``out`` (default ``RUN/backproject-VIEW``) atomically.
 
     ``grid`` points per side of the data's box are carried back (at most ``ANIMATION_GRID`` in an animation);
-    for inputs of more than two dimensions, of the plane through three typical data points.
+    for inputs of more than two dimensions, of the plane through three typical data points. A layer's ``W`` is
+    inverted up to the condition number ``max_cond`` (``geometry.backproject.pinv``).
     The affine-equivalence residuals (docs/theory.md §2.4) are taken per activation region of the data in the
     input views of a piecewise-linear network, globally otherwise.
 
@@ -86,10 +87,10 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
         raise ReluscopeError(f"{run.path} has no snapshots to animate (train with --snapshots K)")
     out = prepare_out_dir(run.path / f"backproject-{view}" if out is None else out, force=force)
     X, y = run.data.X, run.data.y
-    frames = backprojection_frames(run.model, X, y, view=view, layers=layers, grid=grid)
+    frames = backprojection_frames(run.model, X, y, view=view, layers=layers, grid=grid, max_cond=max_cond)
     per_region = view != "embedded" and is_piecewise_linear(run.model)
-    eq = check_equivalence(run.model, X, view=view, layers=layers, per_region=per_region)
-    maps, pinvs = backprojection_maps(run.model, view=view, layers=layers)
+    eq = check_equivalence(run.model, X, view=view, layers=layers, per_region=per_region, max_cond=max_cond)
+    maps, pinvs = backprojection_maps(run.model, view=view, layers=layers, max_cond=max_cond)
     rows = _summary_rows(eq, frames, maps, pinvs)
     with atomic_dir(out) as tmp:
         save_layer_figures(frames, tmp)
@@ -97,7 +98,7 @@ def backproject_to_dir(run: Run, out: str | Path | None = None, *, layers: Seque
         if animate:
             models = {step: run.model_at(step) for step in run.snapshots}
             animate_backprojection(models, X, y, tmp / f"backprojection.{'mp4' if mp4 else 'gif'}",
-                                   view=view, layers=layers, grid=min(grid, ANIMATION_GRID))
+                                   view=view, layers=layers, grid=min(grid, ANIMATION_GRID), max_cond=max_cond)
     return BackprojectionResult(out, view, per_region, rows)
 
 
@@ -130,11 +131,13 @@ class ImagesResult:
 
 
 def images_to_dir(run: Run, out: str | Path | None = None, *, indices: Sequence[int] | None = None,
-                  layers: Sequence[int] | None = None, force: bool = False) -> ImagesResult:
+                  layers: Sequence[int] | None = None, max_cond: float = MAX_COND,
+                  force: bool = False) -> ImagesResult:
     """Each chosen layer's input-view back-projection ``x̂_l = Φ_l(h_l)`` of a few inputs, drawn as images
     beside them with the residuals ``x − x̂_l`` (``images.png``, ``images.json``), in ``out`` (default
     ``RUN/backproject-images``) atomically. ``indices`` into ``run.data.X`` (train then test; default: typical
-    images of the first ``IMAGES`` classes); ``layers`` 0-based (None: all).
+    images of the first ``IMAGES`` classes); ``layers`` 0-based (None: all); ``max_cond`` as in
+    ``backproject_to_dir``.
 
     Raises
     ------
@@ -148,7 +151,7 @@ def images_to_dir(run: Run, out: str | Path | None = None, *, indices: Sequence[
     if not idx or not all(-len(X) <= i < len(X) for i in idx):
         raise ReluscopeError(f"--inputs: data indices must lie in -{len(X)} … {len(X) - 1}, got {idx}")
     idx = [i % len(X) for i in idx]
-    bp = backproject(run.model, X[idx], view="input", layers=layers)
+    bp = backproject(run.model, X[idx], view="input", layers=layers, max_cond=max_cond)
     active = {lay.index: (z > 0).double().mean(dim=1).numpy()  # (k,) share of units on
               for lay, z, _ in forward64(run.model, X[idx])}
     rows = [{"index": i, "class": int(y[i]), "layer": layer + 1,
