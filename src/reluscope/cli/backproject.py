@@ -29,7 +29,7 @@ from reluscope.train.runfiles import check_run_dir
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=INT, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
-@click.option("--max-cond", type=float, default=MAX_COND, show_default=True,
+@click.option("--max-cond", type=float, default=MAX_COND, show_default=f"{MAX_COND:g}",
               help="The largest condition number of a layer's W to invert (≥ 1, 'inf': no limit); a larger one "
                    "amplifies float64 round-off past 1e-8 and is refused.")
 @click.option("--images", is_flag=True,
