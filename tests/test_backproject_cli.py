@@ -60,7 +60,7 @@ def test_embedded_view_selected_layers(run11, tmp_path):
     (["--grid", "1"], "--grid must be at least 2"),
     (["--grid", "100000"], "at most 1000"),
     (["--max-cond", "0.5"], "--max-cond must be 1 or more (inf: no limit), got 0.5"),
-    (["--max-cond", "nan"], "--max-cond must be 1 or more"),
+    (["--max-cond", "nan"], "Invalid value for '--max-cond'"),
     (["--max-cond", "1"], "has rank 2 of 2 and condition number"),  # every W is refused at 1, the first named
 ])
 def test_bad_options_exit_2_with_one_line(run11, tmp_path, capsys, args, message):

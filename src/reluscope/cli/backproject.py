@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reluscope.cli.app import app, say
-from reluscope.cli.options import INT
+from reluscope.cli.options import INT, LIMIT
 from reluscope.cli.progress import animation_progress
 from reluscope.errors import ReluscopeError
 from reluscope.geometry.views import VIEWS
@@ -29,7 +29,7 @@ from reluscope.train.runfiles import check_run_dir
               help="Animate as MP4 instead of GIF (implies --animate; needs ffmpeg or imageio-ffmpeg).")
 @click.option("--grid", type=INT, default=60, show_default=True,
               help=f"Grid points per side of the box (2 … {MAX_WARP_GRID}).")
-@click.option("--max-cond", type=float, default=MAX_COND, show_default=f"{MAX_COND:g}",
+@click.option("--max-cond", type=LIMIT, default=MAX_COND, show_default=f"{MAX_COND:g}",
               help="The largest condition number of a layer's W to invert (≥ 1, 'inf': no limit); a larger one "
                    "amplifies float64 round-off past 1e-8 and is refused.")
 @click.option("--images", is_flag=True,
@@ -44,7 +44,7 @@ from reluscope.train.runfiles import check_run_dir
 def backproject(run_dir, layers, view, animate, mp4, grid, max_cond, images, inputs, out, force) -> None:
     """Back-project each layer's activations into the input plane and draw the folded grid."""
     idx = parse_layers(layers)
-    if not max_cond >= 1:  # NaN too
+    if max_cond < 1:
         raise ReluscopeError(f"--max-cond must be 1 or more (inf: no limit), got {max_cond}")
     if inputs is not None and not images:
         raise ReluscopeError("--inputs chooses the images of --images")

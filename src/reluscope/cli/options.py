@@ -29,12 +29,15 @@ def noise_help() -> str:
 
 class Checked(click.ParamType):
     """click's ``INT`` or ``FLOAT``, then ``limits.check_number``: a number that passes is one the training, the
-    geometry and the plots can all carry (no 10**40, no 1e308)."""
+    geometry and the plots can all carry (no 10**40, no 1e308); with ``unlimited``, the word ``inf`` too (a limit
+    that is none; a number too large for a float is still refused)."""
 
-    def __init__(self, base: click.ParamType):
-        self.base, self.name = base, base.name
+    def __init__(self, base: click.ParamType, *, unlimited: bool = False):
+        self.base, self.name, self.unlimited = base, base.name, unlimited
 
     def convert(self, value, param, ctx):
+        if self.unlimited and str(value).strip().lower() in ("inf", "+inf", "infinity", "+infinity"):
+            return math.inf
         number = self.base.convert(value, param, ctx)
         try:
             return check_number(number, "the value")
@@ -43,6 +46,7 @@ class Checked(click.ParamType):
 
 
 INT, FLOAT = Checked(click.INT), Checked(click.FLOAT)
+LIMIT = Checked(click.FLOAT, unlimited=True)  # a float limit, or inf for none
 
 
 def parse_values(text: str, kind: type, name: str) -> list:
