@@ -90,7 +90,7 @@ def test_a_german_page_says_the_servers_words_in_german(live_page):
     page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
     page.fill("[data-id=s-lr]", "20")
     page.dispatch_event("[data-id=s-lr]", "change")
-    said = "Lernrate muss zwischen 1E-6 und 10 liegen"
+    said = "Lernrate muss zwischen 1\u202f·\u202f10⁻⁶ und 10 liegen"  # a power of ten as the report writes it
     page.wait_for_function(f"document.querySelector('[data-id=errors]').textContent.includes({said!r})")
     page.fill("[data-id=s-lr]", "1")  # back in bounds: the next refusal is the steps'
     page.fill("[data-id=s-steps]", "2.5")
@@ -100,3 +100,17 @@ def test_a_german_page_says_the_servers_words_in_german(live_page):
     server = page.evaluate(f"[...document.querySelectorAll('{SERVER_TEXT}')].map(n => n.textContent).join('\\n')")
     assert [e for e in english if e in server] == []
     assert re.findall(r"\d\.\d", server) == []
+
+
+@pytest.mark.browser
+def test_a_german_page_writes_and_reads_decimals_with_the_comma(live_page):
+    """The learning rate and the noise are shown with the page's decimal sign and read with either sign, as a
+    German class types them."""
+    page = live_page(SMALL + "&lr=0.05&noise=0.15", query="?lang=de", locale="de-DE")
+    assert page.input_value("[data-id=s-lr]") == "0,05" and page.input_value("[data-id=s-noise]") == "0,15"
+    page.fill("[data-id=s-lr]", "0,02")
+    page.fill("[data-id=s-noise]", "0.1")
+    page.dispatch_event("[data-id=s-noise]", "change")
+    page.wait_for_function(f"{HOOK}.settings.lr === 0.02 && {HOOK}.settings.noise === 0.1")
+    page.wait_for_function("location.hash.includes('lr=0.02')")
+    assert page.input_value("[data-id=s-lr]") == "0,02"

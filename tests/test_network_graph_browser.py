@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import LIVE_VIEW as HOOK
 
+from reluscope.report.numbers import parse_number
 from reluscope.serve.codec import decode
 
 pytestmark = pytest.mark.browser
@@ -108,10 +109,9 @@ def note_starting(page, text: str) -> str:
     return page.text_content("[data-id=net-note]")
 
 
-def shown(note: str, decimal: str = ".") -> float:
-    """The number a note ends with, as the page's language writes it."""
-    return float(re.search(r"(-?[\d.,]+(?:E-?\d+)?)$", note)[1].replace(".", "" if decimal == "," else ".")
-                 .replace(",", "."))
+def shown(note: str, lang: str = "en") -> float:
+    """The number a note ends with, as the page's language writes it (the report's way: 1,5 · 10⁻⁶)."""
+    return parse_number(re.search(r"(-?[\d.,]+(?:\u202f·\u202f10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)$", note)[1], lang)
 
 
 def test_hovering_a_neuron_or_an_edge_shows_the_models_parameter(exporting_page):
@@ -136,10 +136,10 @@ def test_the_keys_walk_to_a_weight_and_a_german_page_writes_it_with_the_decimal_
     for key in ("ArrowRight", "ArrowRight", "ArrowDown", "Shift+ArrowDown", "Shift+ArrowDown"):
         page.keyboard.press(key)
     note = note_starting(page, "Gewicht von Neuron 2 von Layer 1 zu Neuron 2 von Layer 2: ")
-    assert "," in note.rsplit(" ", 1)[1] and shown(note, ",") == pytest.approx(state["2.weight"][1, 1], rel=6e-4)
+    assert "," in note.rsplit(" ", 1)[1] and shown(note, "de") == pytest.approx(state["2.weight"][1, 1], rel=6e-4)
     page.keyboard.press("ArrowRight")  # the output: its neuron's bias, named by its class
     note = note_starting(page, "Klasse 1: Bias ")
-    assert state["4.bias"][1] != 0 and shown(note, ",") == pytest.approx(state["4.bias"][1], rel=6e-4)
+    assert state["4.bias"][1] != 0 and shown(note, "de") == pytest.approx(state["4.bias"][1], rel=6e-4)
 
 
 def test_a_tap_on_a_tablet_shows_a_neurons_bias(exporting_page):

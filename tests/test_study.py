@@ -92,6 +92,14 @@ def test_every_figure_and_frame_is_drawn_for_the_text_column(quick):
     assert page.count("data:image/webp;base64,") >= sum(len(list(d.iterdir())) for d in viewers)  # and shown ones
 
 
+def test_task_2_names_the_other_layers_only_when_there_are_any(quick):
+    header, *rows = _table(quick / "tables" / "task2_equivalence.csv")
+    held = [r[header.index("Equal (≤ 10⁻⁸)")] for r in rows].count("yes")
+    text = " ".join(re.sub(r"<[^>]+>", "", (quick / "report.html").read_text()).split())
+    assert f"in {held} of {len(rows)} layers." in text
+    assert ("Of the others, the table shows" in text) == (held < len(rows))
+
+
 def test_every_table_on_the_page_is_written_as_csv(quick):
     page = (quick / "report.html").read_text()
     for path in (quick / "tables").glob("*.csv"):

@@ -119,4 +119,5 @@ def test_a_german_page_names_the_buttons_and_itself_in_german(live_page):
         html = page.request.get(base + query, headers={"Accept-Language": accept}).text()
         assert f'<html lang="{lang}">' in html and f"<title>{title}</title>" in html
     assert page.evaluate("[document.title, document.documentElement.lang]") == ["reluscope Spielwiese", "de"]
-    assert "(gemessen an Gewichten und Biases von he, gemittelt" in page.text_content("[data-id=mf-text]")  # the key
+    assert "(gemessen an den Gewichten und Biastermen aus dem Schema „he“, gemittelt" in page.text_content(
+        "[data-id=mf-text]")  # the key

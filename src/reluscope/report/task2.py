@@ -74,7 +74,9 @@ class Task2(Stage):
         verdicts = [c.verdict(tol) for c in checks]
         held, failed, unresolved = (verdicts.count(v) for v in ("yes", "no", "unresolvable"))
         counts = dict(held=held, layers=len(checks), unresolved=unresolved)
-        answer = t("answer", deep=b.deep, failed=failed, **counts)
+        answer = t("answer", deep=b.deep, **counts)
+        if held < len(checks):  # the others: too ill-conditioned to decide, or failing
+            answer += " " + t("answer_others", unresolved=unresolved, failed=failed)
         on_plane = X.shape[1] > 2
         findings = [plane_views(ctx, t) if on_plane else t("views", deep=b.deep, width=b.run.width)]
         if unresolved:

@@ -1,5 +1,7 @@
 // Drawing only: every number comes from the library (through the host); this file turns them into pixels.
 // Functions that write words or numbers take `tx`, one language's texts (texts.js: t, num).
+import { power } from "./texts.js";
+
 // class k's colour: plots/style.py's CLASS_COLORS (Okabe–Ito, colour-blind safe)
 
 export const CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
@@ -114,10 +116,6 @@ export function drawBoundary(cv, boundary, nClasses) {
     px[o] = R; px[o + 1] = G; px[o + 2] = B; px[o + 3] = 40 + 150 * a;
   }, true);  // bilinear upscaling: a smooth boundary, as the net's own output is
 }
-
-// 10^e as a power with superscript digits (10⁻³): the same in every language
-const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-const power = (e) => "10" + String(e).replace(/[-\d]/g, (c) => SUPERSCRIPT[c]);
 
 // a chart's words above its frame: items [text, colour] side by side in rows of at most `width` px, an item that
 // does not fit the row begun on the next, one wider than a row broken (fit) -> rows of [text, colour, x]

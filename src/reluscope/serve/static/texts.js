@@ -2,6 +2,9 @@
 // of report/texts/datasets.toml), which serve/bundle.py inlines here as JSON in place of CATALOG_JSON.
 const CATALOG = CATALOG_JSON;  // {texts: {lang: {key: text}}, datasets: {lang: {name: text}}, views: {lang: {view: name}}}
 export const LANGUAGES = Object.keys(CATALOG.texts);
+// 10^e as a power with superscript digits (10⁻³): the same in every language
+const SUPERSCRIPT = { "-": "⁻", "−": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+export const power = (e) => "10" + String(e).replace(/[-−\d]/g, (c) => SUPERSCRIPT[c]);
 
 // the language: the one asked for when the catalog has it, else the browser's, else English
 export function chooseLanguage(asked, browser = globalThis.navigator ? navigator.language : "en") {
@@ -21,13 +24,17 @@ export function texts(lang) {
     if (!formats.has(key)) formats.set(key, new Intl.NumberFormat(lang, options));
     return formats.get(key);
   }
-  // v with `digits` decimals ("fixed") or significant digits ("sig", powers of ten beyond 1e5 or below 1e-3)
+  // v with `digits` decimals ("fixed") or significant digits ("sig"); beyond 1e5 or below 1e-3 a mantissa times a
+  // power of ten, 1,5 · 10⁻⁶, as the report writes it
   function num(v, digits = 3, mode = "fixed") {
     if (v === null || v === undefined || Number.isNaN(v)) return "—";
     if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
     if (mode === "fixed") return format("f" + digits, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
-    const sci = v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3);
-    return format("s" + digits + sci, { maximumSignificantDigits: digits, notation: sci ? "scientific" : "standard" }).format(v);
+    if (v === 0 || (Math.abs(v) < 1e5 && Math.abs(v) >= 1e-3)) return format("s" + digits, { maximumSignificantDigits: digits }).format(v);
+    const parts = format("e" + digits, { maximumSignificantDigits: digits, notation: "scientific" }).formatToParts(v);
+    const at = parts.findIndex((p) => p.type === "exponentSeparator");
+    const text = (ps) => ps.map((p) => p.value).join("");
+    return `${text(parts.slice(0, at))}\u202f·\u202f${power(text(parts.slice(at + 1)))}`;
   }
   const plain = (v) => format("plain", { maximumFractionDigits: 6, useGrouping: false }).format(v);
   function t(key, vars = {}) {

@@ -21,6 +21,8 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&l
 function template({ t }) {
   const T = (k) => esc(t(k));
   const num = (k, attrs = "", text = k) => `<label>${T(text)} <input data-id="s-${k}" type="number" ${attrs}></label>`;
+  // a decimal number in the page's language (0,01 or 0.01): a text field, as a number field takes the browser's
+  const dec = (k, attrs = "") => `<label>${T(k)} <input data-id="s-${k}" type="text" inputmode="decimal" ${attrs}></label>`;
   const range = (k, attrs = "") => `<label>${T(k)} <output data-id="o-${k}"></output><input data-id="s-${k}" type="range" ${attrs}></label>`;
   const sel = (k, text = k) => `<label>${T(text)} <select data-id="s-${k}"></select></label>`;
   const canvas = (id, w, h, attrs = "") =>  // "loading…" until its panel first arrives and says what it shows
@@ -54,7 +56,7 @@ function template({ t }) {
 <div class="main">
   <aside data-for="playground">
     <fieldset><legend>${T("data")}</legend>
-      ${sel("dataset")}${num("noise", `step="0.05" placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
+      ${sel("dataset")}${dec("noise", `placeholder="${T("noise_default")}"`)}${num("n_samples", 'step="100"', "points")}
       <div class="drop" data-id="drop">${T("drop")} <button type="button" data-id="choose">${T("choose_file")}</button>
         <input data-id="upload" type="file" accept=".csv,text/csv" class="offscreen" tabindex="-1" aria-hidden="true"></div>
       <div data-need="through" data-id="slicing" hidden><button data-id="auto">${T("auto_plane")}</button>
@@ -70,7 +72,7 @@ function template({ t }) {
       <p class="hint">${T("meanfield_hint")}</p>
     </fieldset>
     <fieldset><legend>${T("training")}</legend>
-      ${sel("optimizer")}${num("lr", 'step="any"')}${num("batch_size", `placeholder="${T("full_batch")}"`)}${num("steps")}${num("seed")}
+      ${sel("optimizer")}${dec("lr")}${num("batch_size", `placeholder="${T("full_batch")}"`)}${num("steps")}${num("seed")}
     </fieldset>
   </aside>
   <section data-panel="boundary"><h2>${T("boundary")} <small data-id="dataname"></small></h2>
@@ -115,6 +117,7 @@ function template({ t }) {
 // its items split at commas ("8,8,4"), a list of points its numbers taken three at a time (x1, x2, label)
 export function typed(field, text) {
   if (text === "" && field.nullable) return null;
+  if (field.type === "float") return Number(text.trim().replace(",", "."));  // either decimal sign
   if (field.type === "list") {
     const nums = text.split(/[\s,]+/).filter(Boolean).map(Number);
     return field.items === "point" ? Array.from({ length: Math.floor(nums.length / 3) }, (_, i) => nums.slice(3 * i, 3 * i + 3)) : nums;
@@ -174,10 +177,10 @@ function render({ model, el }) {
     return v === "csv" ? t("uploaded_csv") : v === "drawn" ? t("drawn_plane")
       : v === "watched" ? t("watched_data", { d: data.dim }) : tx.dataset(v);
   }
-  function setControls(settings) {
+  function setControls(settings) {  // the field being typed in keeps its text: its next change sends it
     for (const [k, v] of Object.entries(settings)) {
-      const input = $("s-" + k); if (!input) continue;
-      input.value = v === null ? "" : Array.isArray(v) ? v.join(",") : v;
+      const input = $("s-" + k); if (!input || input.matches("[type=text]:focus, [type=number]:focus")) continue;
+      input.value = v === null ? "" : Array.isArray(v) ? v.join(",") : input.inputMode === "decimal" ? tx.plain(v) : v;
       if ($("o-" + k)) $("o-" + k).textContent = typeof v === "number" ? tx.plain(v) : v;  // the language's comma
     }
   }
