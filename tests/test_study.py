@@ -24,6 +24,7 @@ from reluscope.report import figures
 from reluscope.report.figures import render_viewer, to_png
 from reluscope.report.html import data_uri, image_type, render_html, write_report
 from reluscope.report.markup import markdown_to_html
+from reluscope.report.numbers import parse_number
 from reluscope.report.config import StudyConfig
 from reluscope.report.stage import StudyContext
 from reluscope.report.study import stages, total_units, write_study
@@ -98,6 +99,15 @@ def test_task_2_names_the_other_layers_only_when_there_are_any(quick):
     text = " ".join(re.sub(r"<[^>]+>", "", (quick / "report.html").read_text()).split())
     assert f"in {held} of {len(rows)} layers." in text
     assert ("Of the others, the table shows" in text) == (held < len(rows))
+
+
+def test_the_cells_summary_says_whether_a_deeper_layer_has_fewer_cells(quick):
+    header, *rows = _table(quick / "tables" / "cells_counts.csv")
+    exact = [[parse_number(r[i]) for r in rows] for i, name in enumerate(header) if name.startswith("Exact")]
+    kept = all(a <= b for counts in exact for a, b in zip(counts, counts[1:]))
+    text = " ".join(re.sub(r"<[^>]+>", "", (quick / "report.html").read_text()).split())
+    said = "no layer has fewer than the one before (exact)" if kept else "a layer has fewer than the one before"
+    assert exact and said in text
 
 
 def test_every_table_on_the_page_is_written_as_csv(quick):

@@ -92,9 +92,10 @@ class Cells(Stage):
                                       hi=box[1])]
                                     if on_plane else [])], derivation=theory.derivation,
                           evidence=theory.evidence)
+        kept = all(a <= b for c in exact.values() for a, b in zip(c, c[1:]))  # a layer refines the cells before it
         summary = [[t("summary_task"), t("summary_setting", depth=b.deep, layer=hidden),
                     t("summary_measured", init=exact[first][hidden - 1], first=first, final=final[hidden - 1],
-                      how=t(f"summary_{how}"), last=last),
+                      how=t(f"summary_{how}"), last=last, order=t(f"summary_order_{'kept' if kept else 'broken'}")),
                     t("summary_expected")]]
         return Part(section, summary)
 
