@@ -5,8 +5,9 @@
 The exact cells of layers 1–5 of the He 11×32 on 1000 spiral points after ``--steps`` training steps (the net and
 the chosen layer of ``benchmarks/frame.py``, and the layers before it; 517 … 14 120 cells for 300 steps), as
 ``panels.cells`` sends them (corners as float32, hues as uint16), each drawn onto a 320 × 320 canvas (the cells
-panel's layout size) by ``static/draw.js``'s ``drawCells``: the median of ``--repeat`` drawings of the script and
-the rasterisation it asks for (read back by one ``getImageData``, which waits for it), and that time per cell.
+panel's layout size) by ``static/draw.js``'s ``drawCells``, imported from the live view's bundle as the page loads
+it: the median of ``--repeat`` drawings of the script and the rasterisation it asks for (read back by one
+``getImageData``, which waits for it), and that time per cell.
 Chromium runs as the browser tests run it (``/usr/bin/chromium``, headless, software rasterisation): a browser that
 rasterises on a GPU fills faster, but the script's work per polygon (its corners mapped, a path of triangles, a
 colour, an outline) stays on the CPU.
@@ -20,19 +21,19 @@ import sys
 from pathlib import Path
 
 from reluscope.geometry.regions import linear_regions
+from reluscope.serve.bundle import bundle
 from reluscope.serve.panels import hues
 from reluscope.serve.scene import Scene
 from reluscope.serve.settings import Settings
 from reluscope.train.loop import train_model
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC = ROOT / "src" / "reluscope" / "serve" / "static"
 sys.path.insert(0, str(ROOT / "tests"))  # the suite's Chromium settings
 
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 SIZE = 320  # the cells canvas's layout size (static/view.js)
 DRAW = """async ([cells, box, repeat, size]) => {
-  const { drawCells } = await import('/draw.js');
+  const { drawCells } = await import('/liveview.js');
   const cv = document.createElement('canvas'); cv.width = size; cv.height = size; document.body.appendChild(cv);
   const c = {exact: true, n_vertices: Uint16Array.from(cells.n_vertices), vertices: Float32Array.from(cells.vertices),
              poly_hue: Uint16Array.from(cells.poly_hue)};
@@ -61,10 +62,9 @@ def main() -> None:
     scene = Scene.build(s, data, model)
     layers = linear_regions(scene.on_plane(model)[: 2 * (s.depth // 2)], scene.box)
 
-    def serve(route) -> None:  # the page's scripts from the package, an empty page to import them into
-        name = route.request.url.rsplit("/", 1)[-1]
-        if name.endswith(".js"):
-            route.fulfill(body=(STATIC / name).read_text(encoding="utf-8"), content_type="text/javascript")
+    def serve(route) -> None:  # the live view's module from the package, an empty page to import it into
+        if route.request.url.endswith("/liveview.js"):
+            route.fulfill(body=bundle(), content_type="text/javascript")
         else:
             route.fulfill(body="<!doctype html><html><body></body></html>", content_type="text/html")
 
