@@ -9,7 +9,7 @@ from reluscope.data import generate
 from reluscope.errors import ReluscopeError
 from reluscope.limits import MAX_FLOPS, MEMORY_SHARE, available_memory, check_memory, check_work
 from reluscope.train import TrainConfig
-from reluscope.train.budget import parameters, run_work
+from reluscope.train.budget import check_run_budget, parameters, run_work
 
 
 def test_memory_is_measured_and_refused_above_the_share():
@@ -115,4 +115,4 @@ def test_an_ensemble_over_the_limit_is_refused_with_its_data_and_all_its_members
     members = [replace(cfg, seed=s) for s in range(3)]
     with pytest.raises(ReluscopeError, match=r"3 runs of .* on 1797 points would take an estimated"):
         ensemble.train_ensemble(members)
-    ensemble.check_run_budget(cfg, 10, 64, 1797)  # one alone fits
+    check_run_budget(cfg, 10, 64, 1797)  # one alone fits

@@ -87,3 +87,17 @@ def test_a_bad_csv_is_named_by_the_users_file_with_a_key(tmp_path, text, key, va
     assert refused.value.key == key and refused.value.values == {"name": "messung.csv", **values}
     assert str(tmp_path) not in str(refused.value) and "messung.csv" in str(refused.value)
     assert not list(tmp_path.iterdir())  # the refused file is gone
+
+
+def test_every_error_kind_survives_pickling():
+    """A worker process's error reaches its parent whole, whatever its class's ``__init__`` takes."""
+    import pickle
+
+    from reluscope.errors import ReluscopeError
+    from reluscope.geometry.backproject import IllConditioned
+    from reluscope.geometry.regions import TooManyRegions
+
+    for error in (ReluscopeError("bad", "not_finite"), Notice("too big", "setting_int", name="steps"),
+                  TooManyRegions(3, 100), IllConditioned("2", (4, 4), 3, float("inf"), 1e8)):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and again.args == error.args and vars(again) == vars(error)

@@ -17,6 +17,17 @@ class ReluscopeError(ValueError):
         super().__init__(message)
         self.reason = reason
 
+    def __reduce__(self):  # pickled whole, whatever a subclass's __init__ takes: a worker's error reaches its parent
+        return _restored, (type(self), self.args, self.__dict__)
+
+
+def _restored(cls: type, args: tuple, state: dict) -> ReluscopeError:
+    """The error ``cls`` with ``args`` and attributes ``state``, made without calling its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 def refuse_repeats(name: str, values) -> None:
     """Raise ``ReluscopeError`` if a grid axis ``name`` lists a value twice (it would run twice, counted twice)."""

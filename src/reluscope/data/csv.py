@@ -24,9 +24,6 @@ class CsvError(ReluscopeError):
         super().__init__(message, reason)
         self.values = values
 
-    def __reduce__(self):  # pickled whole (a worker process's error reaches its parent with its reason)
-        return type(self), (self.args[0], self.reason), self.__dict__
-
 
 def load_csv(path: str | Path, *, n_features: int | None = 2):
     """Read ``x1, …, xd, label`` rows (a header row first, which may not be all numbers) into ``X`` (n, d) float64 and

@@ -258,11 +258,11 @@ def _cells(box, head: nn.Sequential, layer: int, *, exact: bool, most: int) -> d
     return out | ({"note": found} if found else {})
 
 
-
 def hues(keys: np.ndarray) -> np.ndarray:
     """The colour of each region (or pixel) of pattern ``keys`` (uint64): their top 16 bits, as little-endian
     uint16 for the page (a region keeps its colour between frames, layers and the exact and grid cells)."""
     return (keys >> np.uint64(48)).astype("<u2")
+
 
 def every_backprojection(scene: Scene, model: nn.Module, projection: str) -> list[dict]:
     """``backprojection`` of every layer in one pass (``rs.watch`` sends them all, so a choice answers at once);
